@@ -1,0 +1,3 @@
+//! `pyproject.toml`: `[build-system]`, `[project]` (PEP 621) and `[tool.cffi-forge]`.
+
+pub mod module_table;

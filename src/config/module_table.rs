@@ -1,0 +1,382 @@
+//! The declarative module table, `[[tool.cffi-forge.module]]` in `pyproject.toml` and
+//! `[[module]]` in a generator spec file (`cffi-forge generate-c SPEC.toml ...`). One
+//! schema serves both, so a spec that works with `generate-c` works in a project.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
+use crate::spec::{BuildOptions, CSource, CdefOptions, CdefSource, Define, ModuleOrigin, ModuleSpec};
+
+/// `cdef-file = "a.h"` or `cdef-file = ["a.h", "b.h"]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn to_vec(&self) -> Vec<String> {
+        match self {
+            OneOrMany::One(s) => vec![s.clone()],
+            OneOrMany::Many(v) => v.clone(),
+        }
+    }
+}
+
+/// `define-macros` entries: `"NAME"`, `"NAME=VALUE"` or `["NAME", "VALUE"]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum MacroEntry {
+    Text(String),
+    Pair(Vec<String>),
+}
+
+impl MacroEntry {
+    pub fn to_define(&self) -> Result<Define, String> {
+        match self {
+            MacroEntry::Text(s) => Ok(match s.split_once('=') {
+                Some((name, value)) => Define { name: name.to_string(), value: Some(value.to_string()) },
+                None => Define { name: s.clone(), value: None },
+            }),
+            MacroEntry::Pair(v) => match v.as_slice() {
+                [name] => Ok(Define { name: name.clone(), value: None }),
+                [name, value] => Ok(Define { name: name.clone(), value: Some(value.clone()) }),
+                _ => Err(format!("expected [\"NAME\"] or [\"NAME\", \"VALUE\"], got {} items", v.len())),
+            },
+        }
+    }
+}
+
+/// One `[[module.cdefs]]` entry: a cdef with its options (one `ffi.cdef()` call).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct CdefTable {
+    pub source: Option<Spanned<String>>,
+    pub file: Option<Spanned<String>>,
+    #[serde(default)]
+    pub packed: bool,
+    pub pack: Option<u32>,
+    #[serde(default, rename = "override")]
+    pub override_: bool,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct ModuleTable {
+    pub name: Spanned<String>,
+    pub cdef: Option<Spanned<String>>,
+    pub cdef_file: Option<Spanned<OneOrMany>>,
+    pub cdefs: Option<Vec<CdefTable>>,
+    pub source: Option<Spanned<String>>,
+    pub source_file: Option<Spanned<String>>,
+    pub source_extension: Option<String>,
+    #[serde(default)]
+    pub sources: Vec<String>,
+    #[serde(default)]
+    pub include_dirs: Vec<String>,
+    #[serde(default)]
+    pub define_macros: Vec<Spanned<MacroEntry>>,
+    #[serde(default)]
+    pub undef_macros: Vec<String>,
+    #[serde(default)]
+    pub libraries: Vec<String>,
+    #[serde(default)]
+    pub library_dirs: Vec<String>,
+    #[serde(default)]
+    pub runtime_library_dirs: Vec<String>,
+    #[serde(default)]
+    pub extra_compile_args: Vec<String>,
+    #[serde(default)]
+    pub extra_link_args: Vec<String>,
+    #[serde(default)]
+    pub extra_objects: Vec<String>,
+    #[serde(default)]
+    pub depends: Vec<String>,
+    #[serde(default)]
+    pub pkg_config: Vec<String>,
+    pub py_limited_api: Option<bool>,
+    /// PEP 508 marker; the table is skipped when it is false for the target interpreter.
+    pub when: Option<Spanned<String>>,
+}
+
+/// A generator spec file: exactly the `[[module]]` tables.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SpecFile {
+    pub module: Vec<ModuleTable>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ModuleTableError {
+    #[error("{}: {message}", file.name)]
+    Toml { file: SourceFile, span: Option<std::ops::Range<usize>>, message: String },
+    #[error("{key}: {message}")]
+    Invalid { key: String, file: SourceFile, span: std::ops::Range<usize>, message: String },
+    #[error("{key}: cannot read `{}`: {source}", path.display())]
+    Read { key: String, path: PathBuf, source: std::io::Error },
+}
+
+impl ToDiagnostic for ModuleTableError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            ModuleTableError::Toml { file, span, message } => {
+                let d = Diagnostic::error(format!("invalid {}", file.name));
+                match span {
+                    Some(span) => d.with_label(file, span.clone(), message.clone()),
+                    None => d.with_note(message.clone()),
+                }
+            }
+            ModuleTableError::Invalid { key, file, span, message } => {
+                Diagnostic::error(format!("invalid `{key}`")).with_label(file, span.clone(), message.clone())
+            }
+            ModuleTableError::Read { .. } => Diagnostic::error(self.to_string()),
+        }
+    }
+}
+
+/// Where the string value at `span` (including its quotes) starts, if the file holds the
+/// value verbatim there (literal strings and escape-free basic strings); errors then point
+/// into the real file. Otherwise `None` and errors point into the value itself.
+fn verbatim_offset(file: &SourceFile, span: &std::ops::Range<usize>, value: &str) -> Option<usize> {
+    let raw = file.text.get(span.clone())?;
+    for quote in ["'''", "\"\"\"", "'", "\""] {
+        if let Some(rest) = raw.strip_prefix(quote) {
+            let mut start = span.start + quote.len();
+            // A newline right after an opening triple quote is not part of the value.
+            if quote.len() == 3 {
+                if rest.starts_with("\r\n") {
+                    start += 2;
+                } else if rest.starts_with('\n') {
+                    start += 1;
+                }
+            }
+            return (file.text.get(start..start + value.len()) == Some(value)).then_some(start);
+        }
+    }
+    None
+}
+
+impl ModuleTable {
+    /// `key` is how the table is named in messages, e.g. `tool.cffi-forge.module[0]`.
+    /// Files named by the table are read relative to `root`.
+    pub fn to_spec(
+        &self,
+        index: usize,
+        key: &str,
+        file: &SourceFile,
+        root: &Path,
+    ) -> Result<ModuleSpec, ModuleTableError> {
+        let invalid = |field: &str, span: std::ops::Range<usize>, message: String| {
+            ModuleTableError::Invalid { key: format!("{key}.{field}"), file: file.clone(), span, message }
+        };
+        let read = |field: &str, rel: &str| -> Result<(String, SourceFile), ModuleTableError> {
+            let path = root.join(rel);
+            let text = fs_err::read_to_string(&path).map_err(|source| ModuleTableError::Read {
+                key: format!("{key}.{field}"),
+                path: path.clone(),
+                source,
+            })?;
+            Ok((text.clone(), SourceFile::new(rel, text)))
+        };
+        let inline = |field: &str, value: &Spanned<String>, options: CdefOptions| {
+            let text = value.get_ref().clone();
+            match verbatim_offset(file, &value.span(), &text) {
+                Some(offset) => CdefSource { text, file: file.clone(), offset, options },
+                None => {
+                    let mut c = CdefSource::standalone(format!("{} ({key}.{field})", file.name), text);
+                    c.options = options;
+                    c
+                }
+            }
+        };
+
+        let name = self.name.get_ref();
+        if name.is_empty() || !name.split('.').all(is_identifier) {
+            return Err(invalid(
+                "name",
+                self.name.span(),
+                "expected a dotted Python module name like `pkg._foo`".into(),
+            ));
+        }
+
+        let given = [self.cdef.is_some(), self.cdef_file.is_some(), self.cdefs.is_some()];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(invalid(
+                "cdef",
+                self.name.span(),
+                "give only one of `cdef`, `cdef-file` and `[[cdefs]]`".into(),
+            ));
+        }
+        let mut cdefs = Vec::new();
+        if let Some(cdef) = &self.cdef {
+            cdefs.push(inline("cdef", cdef, CdefOptions::default()));
+        }
+        if let Some(files) = &self.cdef_file {
+            for rel in files.get_ref().to_vec() {
+                let (text, source_file) = read("cdef-file", &rel)?;
+                cdefs.push(CdefSource {
+                    text,
+                    file: source_file,
+                    offset: 0,
+                    options: CdefOptions::default(),
+                });
+            }
+        }
+        for (i, table) in self.cdefs.iter().flatten().enumerate() {
+            let options = CdefOptions { packed: table.packed, pack: table.pack, override_: table.override_ };
+            let field = format!("cdefs[{i}]");
+            match (&table.source, &table.file) {
+                (Some(source), None) => cdefs.push(inline(&format!("{field}.source"), source, options)),
+                (None, Some(rel)) => {
+                    let (text, source_file) = read(&format!("{field}.file"), rel.get_ref())?;
+                    cdefs.push(CdefSource { text, file: source_file, offset: 0, options });
+                }
+                (Some(source), Some(_)) => {
+                    return Err(invalid(&field, source.span(), "give `source` or `file`, not both".into()))
+                }
+                (None, None) => {
+                    return Err(invalid(
+                        &field,
+                        self.name.span(),
+                        "each `[[cdefs]]` entry needs `source` or `file`".into(),
+                    ))
+                }
+            }
+        }
+        if cdefs.is_empty() {
+            return Err(invalid(
+                "cdef",
+                self.name.span(),
+                "a module needs `cdef`, `cdef-file` or `[[cdefs]]`".into(),
+            ));
+        }
+
+        let source_text = match (&self.source, &self.source_file) {
+            (Some(_), Some(sf)) => {
+                return Err(invalid(
+                    "source-file",
+                    sf.span(),
+                    "give `source` or `source-file`, not both".into(),
+                ))
+            }
+            (Some(s), None) => Some(s.get_ref().clone()),
+            (None, Some(sf)) => Some(read("source-file", sf.get_ref())?.0),
+            (None, None) => None,
+        };
+        let extension = self.source_extension.clone().unwrap_or_else(|| ".c".to_string());
+        let source = source_text.map(|text| CSource { text, extension });
+
+        let mut define_macros = Vec::new();
+        for (i, entry) in self.define_macros.iter().enumerate() {
+            define_macros.push(
+                entry
+                    .get_ref()
+                    .to_define()
+                    .map_err(|m| invalid(&format!("define-macros[{i}]"), entry.span(), m))?,
+            );
+        }
+        let options = BuildOptions {
+            sources: self.sources.clone(),
+            include_dirs: self.include_dirs.clone(),
+            define_macros,
+            undef_macros: self.undef_macros.clone(),
+            libraries: self.libraries.clone(),
+            library_dirs: self.library_dirs.clone(),
+            runtime_library_dirs: self.runtime_library_dirs.clone(),
+            extra_objects: self.extra_objects.clone(),
+            extra_compile_args: self.extra_compile_args.clone(),
+            extra_link_args: self.extra_link_args.clone(),
+            depends: self.depends.clone(),
+            pkg_config: self.pkg_config.clone(),
+            py_limited_api: self.py_limited_api,
+        };
+        Ok(ModuleSpec {
+            name: name.clone(),
+            origin: ModuleOrigin::Declarative { index },
+            cdefs,
+            source,
+            options,
+            pregenerated: None,
+        })
+    }
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_alphabetic())
+        && chars.all(|c| c == '_' || c.is_alphanumeric())
+}
+
+/// Read a generator spec file and return the module called `module`.
+pub fn load_spec_file(path: &Path, module: &str) -> Result<ModuleSpec, ModuleTableError> {
+    let text = fs_err::read_to_string(path).map_err(|source| ModuleTableError::Read {
+        key: "spec".into(),
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let file = SourceFile::new(path.display().to_string(), text.as_str());
+    let spec: SpecFile = toml::from_str(&text).map_err(|e| ModuleTableError::Toml {
+        file: file.clone(),
+        span: e.span(),
+        message: e.message().to_string(),
+    })?;
+    let root = path.parent().unwrap_or(Path::new("."));
+    for (index, table) in spec.module.iter().enumerate() {
+        if table.name.get_ref() == module {
+            return table.to_spec(index, &format!("module[{index}]"), &file, root);
+        }
+    }
+    Err(ModuleTableError::Toml { file, span: None, message: format!("no [[module]] named `{module}`") })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<ModuleSpec, ModuleTableError> {
+        let file = SourceFile::new("spec.toml", text);
+        let spec: SpecFile = toml::from_str(text).map_err(|e| ModuleTableError::Toml {
+            file: file.clone(),
+            span: e.span(),
+            message: e.message().to_string(),
+        })?;
+        spec.module[0].to_spec(0, "module[0]", &file, Path::new("."))
+    }
+
+    #[test]
+    fn inline_cdef_points_into_the_file() {
+        let text = "[[module]]\nname = \"pkg._x\"\ncdef = '''\nint f(int);\n'''\nsource = \"int f(int x) { return x; }\"\n";
+        let spec = parse(text).unwrap();
+        assert_eq!(spec.name, "pkg._x");
+        assert_eq!(spec.cdefs[0].text, "int f(int);\n");
+        assert_eq!(&spec.cdefs[0].file.text[spec.cdefs[0].offset..][..11], "int f(int);");
+        assert!(spec.is_api_mode());
+    }
+
+    #[test]
+    fn cdefs_tables_keep_options_in_order() {
+        let text = "[[module]]\nname = \"_m\"\n[[module.cdefs]]\nsource = \"struct a { char c; int i; };\"\npacked = true\n[[module.cdefs]]\nsource = \"int x;\"\noverride = true\n";
+        let spec = parse(text).unwrap();
+        assert!(!spec.is_api_mode());
+        assert!(spec.cdefs[0].options.packed);
+        assert!(spec.cdefs[1].options.override_);
+    }
+
+    #[test]
+    fn unknown_key_is_an_error_with_a_span() {
+        let err = parse("[[module]]\nname = \"_m\"\ncdef = \"\"\nlibrary = []\n").unwrap_err();
+        let text = err.to_diagnostic().render(false);
+        assert!(text.contains("unknown field `library`"), "{text}");
+        assert!(text.contains("spec.toml:4:1"), "{text}");
+    }
+
+    #[test]
+    fn bad_module_name() {
+        let err = parse("[[module]]\nname = \"pkg.1x\"\ncdef = \"\"\n").unwrap_err();
+        assert!(err.to_diagnostic().render(false).contains("module[0].name"));
+    }
+}

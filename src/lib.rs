@@ -1,0 +1,39 @@
+//! cffi-forge: a PEP 517 build backend for Python projects that wrap C with CFFI.
+//!
+//! Data flows one way:
+//!
+//! ```text
+//! config (pyproject.toml) ──► discovery / script runner ──► ModuleSpec
+//!     ──► generate (cdef parser → model → C or Python emitter) ──► generated source
+//!     ──► compile (pkg-config, cc) ──► objects / shared libraries
+//!     ──► archive (wheel, sdist, metadata directory)
+//! ```
+//!
+//! Each layer has its own `thiserror` error type naming the user's input; they are
+//! rendered once, at the top, by [`diagnostic`].
+
+// Shared vocabulary.
+pub mod diagnostic;
+pub mod spec;
+pub mod ui;
+
+// Front end and generators (no Python needed).
+pub mod cdef;
+pub mod emit_c;
+pub mod emit_py;
+pub mod generate;
+pub mod model;
+pub mod recompiler;
+
+// Backend.
+pub mod archive;
+pub mod compile;
+pub mod config;
+pub mod discovery;
+pub mod interpreter;
+pub mod metadata;
+pub mod pep517;
+pub mod pipeline;
+pub mod pkgconfig;
+pub mod script_runner;
+pub mod tags;

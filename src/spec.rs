@@ -1,0 +1,138 @@
+//! `ModuleSpec`: one CFFI module to build, however it was found (build script,
+//! declarative table, `setup.py` list). Everything downstream (generation, compilation,
+//! packaging) works from this type only, so the three ways of finding modules meet here.
+
+use std::path::PathBuf;
+
+use crate::diagnostic::SourceFile;
+
+/// One `ffi.cdef(...)` call (or one declarative `cdef` / `cdef-file` / `[[cdefs]]` entry).
+#[derive(Clone, Debug)]
+pub struct CdefSource {
+    /// The declarations, exactly as given to `cdef()`.
+    pub text: String,
+    /// What errors point into. For a cdef inline in `pyproject.toml` this is the whole
+    /// pyproject text and `offset` is where `text` starts in it; for a build script it is
+    /// the cdef string itself under a name like `pkg/_foo_build.py: cdef #1`.
+    pub file: SourceFile,
+    pub offset: usize,
+    pub options: CdefOptions,
+}
+
+impl CdefSource {
+    /// A cdef that stands alone (errors point into `text` itself).
+    pub fn standalone(name: impl Into<String>, text: impl Into<String>) -> Self {
+        let text = text.into();
+        Self { file: SourceFile::new(name, text.as_str()), text, offset: 0, options: CdefOptions::default() }
+    }
+}
+
+/// The keyword arguments of `ffi.cdef()` that change meaning.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CdefOptions {
+    /// `packed=True`: structs declared here get no padding (`pack=1`).
+    pub packed: bool,
+    /// `pack=N`: maximum field alignment of structs declared here.
+    pub pack: Option<u32>,
+    /// `override=True`: later declarations may replace earlier ones.
+    pub override_: bool,
+}
+
+/// Where a module came from; shown by `cffi-forge inspect` and in error messages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModuleOrigin {
+    /// `path/to/foo_build.py:ffibuilder` (from `cffi-modules`, discovery or `setup.py`).
+    Script { path: PathBuf, variable: String },
+    /// The N-th `[[tool.cffi-forge.module]]` table (0-based).
+    Declarative { index: usize },
+}
+
+/// A C macro definition as in setuptools' `define_macros`: `(name, value)`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Define {
+    pub name: String,
+    pub value: Option<String>,
+}
+
+/// What `set_source(...)` keyword arguments (or their declarative equivalents) say
+/// about compiling and linking. Paths are as the user wrote them, relative to the
+/// project root unless absolute.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BuildOptions {
+    pub sources: Vec<String>,
+    pub include_dirs: Vec<String>,
+    pub define_macros: Vec<Define>,
+    pub undef_macros: Vec<String>,
+    pub libraries: Vec<String>,
+    pub library_dirs: Vec<String>,
+    pub runtime_library_dirs: Vec<String>,
+    pub extra_objects: Vec<String>,
+    pub extra_compile_args: Vec<String>,
+    pub extra_link_args: Vec<String>,
+    pub depends: Vec<String>,
+    /// `pkgconfig=[...]` / `set_source_pkgconfig`: requirement strings like `"zlib >= 1.2"`.
+    pub pkg_config: Vec<String>,
+    /// `py_limited_api`: `None` = the default (abi3 where possible).
+    pub py_limited_api: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Language {
+    C,
+    Cxx,
+}
+
+/// The API-mode half of `set_source(name, source, ...)`.
+#[derive(Clone, Debug)]
+pub struct CSource {
+    /// The C preamble written into the generated file before the generated code.
+    pub text: String,
+    /// `source_extension`: ".c" (default) or ".cpp"/".cxx"/... for C++.
+    pub extension: String,
+}
+
+impl CSource {
+    pub fn language(&self) -> Language {
+        if self.extension == ".c" {
+            Language::C
+        } else {
+            Language::Cxx
+        }
+    }
+}
+
+/// Source text that cffi's own emitter produced (`generator = "cffi"`), used instead of
+/// the native generator.
+#[derive(Clone, Debug)]
+pub struct Pregenerated {
+    pub code: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct ModuleSpec {
+    /// Full dotted module name, e.g. `pkg._foo`.
+    pub name: String,
+    pub origin: ModuleOrigin,
+    pub cdefs: Vec<CdefSource>,
+    /// `None` = ABI mode (`set_source(name, None)`): a `.py` module used with `ffi.dlopen`.
+    pub source: Option<CSource>,
+    pub options: BuildOptions,
+    /// Set when cffi's own emitter produced the source instead of ours.
+    pub pregenerated: Option<Pregenerated>,
+}
+
+impl ModuleSpec {
+    pub fn is_api_mode(&self) -> bool {
+        self.source.is_some()
+    }
+
+    /// Last component of the dotted name (`_foo` for `pkg._foo`).
+    pub fn basename(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+
+    /// Package part of the dotted name (`pkg` for `pkg._foo`, empty for top level).
+    pub fn package(&self) -> &str {
+        self.name.rsplit_once('.').map_or("", |(pkg, _)| pkg)
+    }
+}
