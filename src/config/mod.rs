@@ -159,11 +159,15 @@ pub(crate) fn explain_toml_message(message: &str) -> (String, Option<String>) {
         return (message.to_string(), None);
     };
     let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    // Edit distance finds transpositions and missing letters (`libary` → `libraries`);
+    // Jaro-Winkler breaks ties in favour of a shared prefix.
+    let score =
+        |k: &str| (strsim::normalized_damerau_levenshtein(unknown, k), strsim::jaro_winkler(unknown, k));
     let best = known
         .iter()
-        .map(|k| (strsim::jaro_winkler(unknown, k), *k))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
+        .map(|k| (score(k), *k))
+        .filter(|((distance, _), _)| *distance >= 0.5)
+        .max_by(|a, b| a.0 .0.total_cmp(&b.0 .0).then(a.0 .1.total_cmp(&b.0 .1)));
     let help = match best {
         Some((_, k)) => Some(format!("did you mean `{k}`?")),
         None if !known.is_empty() => Some(format!(
