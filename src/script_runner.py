@@ -7,6 +7,8 @@
 # Protocol: the request is JSON on stdin; the reply is JSON on the original stdout.
 # Everything the scripts print goes to stderr (fd 1 is pointed at fd 2), so a chatty
 # script can never corrupt the reply. Must run on CPython 3.8+ and PyPy.
+import contextlib
+import io
 import json
 import os
 import sys
@@ -114,7 +116,9 @@ def emit(ffi, api_mode):
     fd, path = tempfile.mkstemp(suffix=".c" if api_mode else ".py", prefix="cffi-forge-")
     os.close(fd)
     try:
-        (ffi.emit_c_code if api_mode else ffi.emit_python_code)(path)
+        # cffi announces "generating <file>" on stdout; that's our temporary file.
+        with contextlib.redirect_stdout(io.StringIO()):
+            (ffi.emit_c_code if api_mode else ffi.emit_python_code)(path)
         with open(path, encoding="utf-8") as f:
             return f.read()
     finally:
