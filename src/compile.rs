@@ -1,1 +1,831 @@
-//! (to be written)
+//! Compiling and linking API-mode modules.
+//!
+//! The `cc` crate finds the compiler and its base flags for the target (it honours
+//! `CC`, `CXX`, `CFLAGS`, `CXXFLAGS`, cross prefixes and MSVC discovery); cffi-forge
+//! builds every command itself so that all object files of all modules compile in
+//! parallel on all cores, each command can be shown with `-v` and cached, and a
+//! failure shows the compiler's own output. The shared-library link step is ours too
+//! (`cc` does not link), shaped like setuptools' `LDSHARED`: `-shared` on Linux,
+//! `-bundle -undefined dynamic_lookup` on macOS, `link.exe /DLL` on Windows.
+//!
+//! The target is the interpreter's platform, never the platform cffi-forge was built for.
+
+mod cache;
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use cc::Tool;
+use fs_err as fs;
+
+use crate::diagnostic::{Diagnostic, ToDiagnostic};
+use crate::interpreter::Interpreter;
+use crate::spec::{BuildOptions, Language};
+use crate::ui;
+
+use cache::Key;
+
+/// The environment the build sees (a snapshot, so tests can vary it without touching
+/// the process environment).
+pub type Env = BTreeMap<OsString, OsString>;
+
+pub fn process_env() -> Env {
+    std::env::vars_os().collect()
+}
+
+/// How a module uses Python's limited API; decided by the abi3 rules (see `tags`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LimitedApi {
+    /// An abi3 module: every file is compiled with `Py_LIMITED_API` set to the floor
+    /// version (`0x03XX0000`), so nothing newer than the wheel tag promises can slip in.
+    Abi3 { major: u32, minor: u32 },
+    /// A version-specific CPython module: `_CFFI_NO_LIMITED_API` keeps cffi's C from
+    /// defining `Py_LIMITED_API` itself (what cffi's setuptools integration does).
+    Off,
+    /// PyPy: nothing to decide, cffi's C handles it.
+    Untouched,
+}
+
+/// One extension module to compile and link.
+#[derive(Clone, Debug)]
+pub struct CompileJob {
+    /// Dotted module name, for messages.
+    pub module: String,
+    /// The generated C or C++ file (its extension decides the language).
+    pub generated: PathBuf,
+    /// `set_source` options with pkg-config already merged; relative paths are
+    /// relative to the project root.
+    pub options: BuildOptions,
+    pub limited_api: LimitedApi,
+    /// The file name of the module, e.g. `_foo.abi3.so`.
+    pub file_name: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum CompileError {
+    #[error("no {what} compiler: cannot run `{program}`{}", from_env.map(|v| format!(" (from {v})")).unwrap_or_default())]
+    NoCompiler { what: &'static str, program: String, from_env: Option<&'static str>, detail: String },
+    #[error("cannot set up the {what} compiler for {target}: {detail}")]
+    Toolchain { what: &'static str, target: String, detail: String },
+    #[error("module `{module}`: source file `{}` does not exist", path.display())]
+    MissingSource { module: String, path: PathBuf },
+    #[error("failed to compile `{}` of module `{module}`", file.display())]
+    Compile { module: String, file: PathBuf, command: String, output: String },
+    #[error("failed to link module `{module}`")]
+    Link { module: String, command: String, output: String },
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}
+
+impl ToDiagnostic for CompileError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::error(self.to_string());
+        match self {
+            CompileError::NoCompiler { detail, .. } => d.with_note(detail.clone()).with_help(
+                "install a C compiler (Debian/Ubuntu: `apt-get install gcc`; Fedora/manylinux: \
+                 `yum install gcc`; macOS: `xcode-select --install`; Windows: Visual Studio Build \
+                 Tools), or point CC (and CXX for C++) at one",
+            ),
+            CompileError::Compile { output, command, .. } | CompileError::Link { output, command, .. } => {
+                let output = output.trim_end();
+                let d = if output.is_empty() { d } else { d.with_note(output.to_string()) };
+                d.with_note(format!("command: {command}"))
+            }
+            _ => d,
+        }
+    }
+}
+
+/// The toolchain of one build: compilers for the target interpreter, the build
+/// directory holding the object cache, and the environment.
+pub struct Toolchain {
+    interp: Interpreter,
+    root: PathBuf,
+    build_dir: PathBuf,
+    env: Env,
+    target: String,
+    c: Tool,
+    /// Set up on first use: most projects have no C++.
+    cxx: Mutex<Option<Tool>>,
+    jobs: usize,
+}
+
+impl Toolchain {
+    /// Find the C compiler for `interp`'s platform. `build_dir` keeps objects between
+    /// builds; `root` is the project root (relative paths in options start there).
+    pub fn new(interp: &Interpreter, root: &Path, build_dir: &Path, env: Env) -> Result<Self, CompileError> {
+        let target = target_triple(interp);
+        fs::create_dir_all(build_dir.join("cc"))?;
+        let jobs = env
+            .get(OsStr::new("CFFI_FORGE_JOBS"))
+            .and_then(|j| j.to_str()?.parse().ok())
+            .filter(|&j| j > 0)
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let c = make_tool(interp, &env, &target, build_dir, Language::C)?;
+        Ok(Toolchain {
+            interp: interp.clone(),
+            root: root.to_path_buf(),
+            build_dir: build_dir.to_path_buf(),
+            env,
+            target,
+            c,
+            cxx: Mutex::new(None),
+            jobs,
+        })
+    }
+
+    fn var(&self, key: &str) -> Option<&str> {
+        self.env.get(OsStr::new(key)).and_then(|v| v.to_str()).filter(|v| !v.trim().is_empty())
+    }
+
+    /// Flags from an environment variable, split like a shell would.
+    fn env_flags(&self, key: &str) -> Vec<String> {
+        self.var(key)
+            .map(|v| shlex::split(v).unwrap_or_else(|| v.split_whitespace().map(String::from).collect()))
+            .unwrap_or_default()
+    }
+
+    fn cxx(&self) -> Result<Tool, CompileError> {
+        let mut cxx = self.cxx.lock().unwrap();
+        if cxx.is_none() {
+            *cxx = Some(make_tool(&self.interp, &self.env, &self.target, &self.build_dir, Language::Cxx)?);
+        }
+        Ok(cxx.clone().unwrap())
+    }
+
+    fn is_msvc(&self) -> bool {
+        self.c.is_like_msvc()
+    }
+
+    /// Compile and link every job; returns the built module files, in job order. Built
+    /// files live in the build directory's cache: copy them, don't move them.
+    pub fn build(&self, jobs: &[CompileJob]) -> Result<Vec<PathBuf>, CompileError> {
+        let mut units = Vec::new();
+        for (index, job) in jobs.iter().enumerate() {
+            let mut sources = vec![job.generated.clone()];
+            for source in &job.options.sources {
+                let path = self.root.join(source);
+                if !path.is_file() {
+                    return Err(CompileError::MissingSource {
+                        module: job.module.clone(),
+                        path: source.into(),
+                    });
+                }
+                sources.push(path);
+            }
+            for source in sources {
+                let language = language_of(&source);
+                let tool = match language {
+                    Language::C => self.c.clone(),
+                    Language::Cxx => self.cxx()?,
+                };
+                units.push(Unit { job: index, source, language, tool });
+            }
+        }
+        fs::create_dir_all(self.build_dir.join("objects"))?;
+        let objects = parallel(&units, self.jobs, |unit| self.compile(&jobs[unit.job], unit))?;
+        let links: Vec<(usize, Vec<PathBuf>)> = (0..jobs.len())
+            .map(|i| {
+                (i, units.iter().zip(&objects).filter(|(u, _)| u.job == i).map(|(_, o)| o.clone()).collect())
+            })
+            .collect();
+        parallel(&links, self.jobs, |(i, objects)| {
+            let cxx = units.iter().any(|u| u.job == *i && u.language == Language::Cxx);
+            self.link(&jobs[*i], objects, cxx)
+        })
+    }
+
+    /// The compile command of one source file, without its output arguments.
+    fn compile_command(&self, job: &CompileJob, unit: &Unit) -> Vec<OsString> {
+        let msvc = self.is_msvc();
+        let mut args = base_command(&unit.tool);
+        // Like setuptools: CPPFLAGS for every file, CFLAGS for C++ too (cc only adds
+        // CXXFLAGS there).
+        args.extend(self.env_flags("CPPFLAGS").into_iter().map(OsString::from));
+        if unit.language == Language::Cxx {
+            args.extend(self.env_flags("CFLAGS").into_iter().map(OsString::from));
+            if msvc {
+                args.push("/EHsc".into());
+            }
+        }
+        let define = |name: &str, value: Option<&str>| -> OsString {
+            let flag = if msvc { "/D" } else { "-D" };
+            match value {
+                Some(value) => format!("{flag}{name}={value}").into(),
+                None => format!("{flag}{name}").into(),
+            }
+        };
+        match job.limited_api {
+            LimitedApi::Abi3 { major, minor } => {
+                args.push(define("Py_LIMITED_API", Some(&format!("0x{major:02X}{minor:02X}0000"))))
+            }
+            LimitedApi::Off => args.push(define("_CFFI_NO_LIMITED_API", None)),
+            LimitedApi::Untouched => {}
+        }
+        for d in &job.options.define_macros {
+            args.push(define(&d.name, d.value.as_deref()));
+        }
+        for name in &job.options.undef_macros {
+            args.push(format!("{}{name}", if msvc { "/U" } else { "-U" }).into());
+        }
+        let python_includes = [&self.interp.include, &self.interp.platinclude];
+        let mut includes: Vec<PathBuf> = job.options.include_dirs.iter().map(|d| self.root.join(d)).collect();
+        for dir in python_includes.into_iter().flatten() {
+            if !includes.contains(dir) {
+                includes.push(dir.clone());
+            }
+        }
+        for dir in includes {
+            let mut flag = OsString::from(if msvc { "/I" } else { "-I" });
+            flag.push(dir);
+            args.push(flag);
+        }
+        args.extend(job.options.extra_compile_args.iter().map(OsString::from));
+        args
+    }
+
+    fn compile(&self, job: &CompileJob, unit: &Unit) -> Result<PathBuf, CompileError> {
+        let msvc = self.is_msvc();
+        let args = self.compile_command(job, unit);
+        let mut key = Key::new("compile");
+        key.file_identity(&resolve_program(&args[0]));
+        for arg in &args {
+            key.text(arg);
+        }
+        for var in ["CPATH", "C_INCLUDE_PATH", "CPLUS_INCLUDE_PATH", "SDKROOT", "MACOSX_DEPLOYMENT_TARGET"] {
+            key.text(self.var(var).unwrap_or(""));
+        }
+        key.file_content(&unit.source);
+        let key = key.finish();
+        let dir = self.build_dir.join("objects");
+        let object = dir.join(format!("{key}.{}", if msvc { "obj" } else { "o" }));
+        let record = dir.join(format!("{key}.deps"));
+        // MSVC writes no dependency file: its objects are always rebuilt.
+        if !msvc && object.is_file() && cache::deps_unchanged(&record) {
+            ui::verbose("Fresh", format!("{} ({})", self.display(&unit.source).display(), job.module));
+            return Ok(object);
+        }
+        // Unique temporary names: two identical units may compile at the same time.
+        let tmp = format!("{key}.tmp{}-{}", std::process::id(), unique());
+        let tmp_object = dir.join(format!("{tmp}.o"));
+        let depfile = dir.join(format!("{tmp}.d"));
+        let mut command = self.command(&args);
+        if msvc {
+            command.arg("/c").arg(&unit.source).arg(concat_os("/Fo", &tmp_object));
+        } else {
+            command
+                .arg("-c")
+                .arg(&unit.source)
+                .arg("-o")
+                .arg(&tmp_object)
+                .arg("-MD")
+                .arg("-MF")
+                .arg(&depfile);
+        }
+        let shown = show(&command);
+        ui::verbose("Running", &shown);
+        let output = self.run(command, unit.language.clone())?;
+        if !output.status.success() {
+            let _ = std::fs::remove_file(&tmp_object);
+            let _ = std::fs::remove_file(&depfile);
+            return Err(CompileError::Compile {
+                module: job.module.clone(),
+                file: self.display(&unit.source),
+                command: shown,
+                output: output.text,
+            });
+        }
+        if !output.text.trim().is_empty() {
+            ui::verbose("Output", output.text.trim_end());
+        }
+        fs::rename(&tmp_object, &object)?;
+        if !msvc {
+            let deps = cache::parse_depfile(&fs::read_to_string(&depfile)?, &self.root);
+            let _ = std::fs::remove_file(&depfile);
+            cache::write_deps(&record, &deps)?;
+        }
+        Ok(object)
+    }
+
+    fn link(&self, job: &CompileJob, objects: &[PathBuf], cxx: bool) -> Result<PathBuf, CompileError> {
+        let opts = &job.options;
+        let mut args: Vec<OsString> = Vec::new();
+        let mut inputs: Vec<PathBuf> = objects.to_vec();
+        inputs.extend(opts.extra_objects.iter().map(|o| self.root.join(o)));
+        if self.is_msvc() {
+            let linker = cc::windows_registry::find_tool(&self.target, "link.exe").ok_or_else(|| {
+                CompileError::NoCompiler {
+                    what: "C",
+                    program: "link.exe".into(),
+                    from_env: None,
+                    detail: "the MSVC linker was not found".into(),
+                }
+            })?;
+            args.push(linker.path().into());
+            args.extend(["/nologo", "/DLL", "/INCREMENTAL:NO"].map(OsString::from));
+            args.extend(inputs.iter().map(OsString::from));
+            // python3.lib / python3XY.lib come through pyconfig.h's `#pragma comment(lib)`.
+            args.push(concat_os("/LIBPATH:", &self.interp.base_prefix.join("libs")));
+            for dir in &opts.library_dirs {
+                args.push(concat_os("/LIBPATH:", &self.root.join(dir)));
+            }
+            args.extend(opts.libraries.iter().map(|l| OsString::from(format!("{l}.lib"))));
+            args.push(
+                format!("/EXPORT:PyInit_{}", job.module.rsplit('.').next().unwrap_or(&job.module)).into(),
+            );
+            args.extend(opts.extra_link_args.iter().map(OsString::from));
+            args.extend(self.env_flags("LDFLAGS").into_iter().map(OsString::from));
+        } else {
+            let tool = if cxx { self.cxx()? } else { self.c.clone() };
+            match self.var("LDSHARED") {
+                // A user's LDSHARED replaces the whole driver, as with setuptools.
+                Some(_) => args.extend(self.env_flags("LDSHARED").into_iter().map(OsString::from)),
+                None => {
+                    args.extend(base_command(&tool));
+                    if self.interp.is_macos() {
+                        args.extend(["-bundle", "-undefined", "dynamic_lookup"].map(OsString::from));
+                    } else {
+                        args.push("-shared".into());
+                    }
+                }
+            }
+            args.extend(inputs.iter().map(OsString::from));
+            for dir in &opts.library_dirs {
+                args.push(concat_os("-L", &self.root.join(dir)));
+            }
+            for dir in &opts.runtime_library_dirs {
+                args.push(format!("-Wl,-rpath,{dir}").into());
+            }
+            args.extend(opts.libraries.iter().map(|l| OsString::from(format!("-l{l}"))));
+            args.extend(opts.extra_link_args.iter().map(OsString::from));
+            args.extend(self.env_flags("LDFLAGS").into_iter().map(OsString::from));
+        }
+
+        let mut key = Key::new("link");
+        key.file_identity(&resolve_program(&args[0]));
+        for arg in &args {
+            key.text(arg);
+        }
+        for input in &inputs {
+            key.file_content(input);
+        }
+        // Static libraries picked by `-l` change what is linked in.
+        for dir in &opts.library_dirs {
+            for lib in &opts.libraries {
+                for name in [format!("lib{lib}.a"), format!("{lib}.lib")] {
+                    key.file_identity(&self.root.join(dir).join(name));
+                }
+            }
+        }
+        key.text(&job.file_name);
+        let out_dir = self.build_dir.join("modules").join(key.finish());
+        let output_path = out_dir.join(&job.file_name);
+        if output_path.is_file() {
+            ui::verbose("Fresh", format!("{} (linked)", job.module));
+            return Ok(output_path);
+        }
+        fs::create_dir_all(&out_dir)?;
+        let tmp = out_dir.join(format!(".tmp{}-{}-{}", std::process::id(), unique(), job.file_name));
+        let mut command = self.command(&args);
+        if self.is_msvc() {
+            command.arg(concat_os("/OUT:", &tmp)).arg(concat_os("/IMPLIB:", &tmp.with_extension("lib")));
+        } else {
+            command.arg("-o").arg(&tmp);
+        }
+        let shown = show(&command);
+        ui::verbose("Running", &shown);
+        let output = self.run(command, if cxx { Language::Cxx } else { Language::C })?;
+        if !output.status.success() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(CompileError::Link {
+                module: job.module.clone(),
+                command: shown,
+                output: output.text,
+            });
+        }
+        if !output.text.trim().is_empty() {
+            ui::verbose("Output", output.text.trim_end());
+        }
+        fs::rename(&tmp, &output_path)?;
+        Ok(output_path)
+    }
+
+    fn command(&self, args: &[OsString]) -> Command {
+        let mut command = Command::new(&args[0]);
+        command.args(&args[1..]).current_dir(&self.root).env_clear().envs(&self.env);
+        // cc knows environment the compiler needs (MSVC's INCLUDE/LIB/PATH).
+        for (key, value) in self.c.get_envs() {
+            command.env(key, value);
+        }
+        command
+    }
+
+    fn run(&self, mut command: Command, language: Language) -> Result<RunOutput, CompileError> {
+        let program = command.get_program().to_string_lossy().into_owned();
+        match command.output() {
+            Ok(output) => {
+                let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
+                text.push_str(&String::from_utf8_lossy(&output.stdout));
+                Ok(RunOutput { status: output.status, text })
+            }
+            Err(e) => {
+                let var = if language == Language::Cxx { "CXX" } else { "CC" };
+                Err(CompileError::NoCompiler {
+                    what: language_name(&language),
+                    from_env: self.var(var).map(|_| var),
+                    program,
+                    detail: e.to_string(),
+                })
+            }
+        }
+    }
+
+    /// A path as the user knows it: relative to the project when inside it.
+    fn display(&self, path: &Path) -> PathBuf {
+        path.strip_prefix(&self.root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+fn make_tool(
+    interp: &Interpreter,
+    env: &Env,
+    target: &str,
+    build_dir: &Path,
+    language: Language,
+) -> Result<Tool, CompileError> {
+    let what = language_name(&language);
+    let mut build = cc::Build::new();
+    build
+        .set_envs_snapshot(env.iter())
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .cargo_output(false)
+        .inherit_rustflags(false)
+        .target(target)
+        .host(&host_triple())
+        .opt_level(2)
+        .debug(false)
+        .pic(true)
+        .warnings(false)
+        .extra_warnings(false)
+        .out_dir(build_dir.join("cc"))
+        .cpp(language == Language::Cxx);
+    if interp.is_macos() && !env.contains_key(OsStr::new("MACOSX_DEPLOYMENT_TARGET")) {
+        // Match the deployment target the wheel's platform tag names.
+        if let Some(version) = interp.platform.split('-').nth(1) {
+            build.env("MACOSX_DEPLOYMENT_TARGET", version);
+        }
+    }
+    let tool = build.try_get_compiler().map_err(|e| CompileError::Toolchain {
+        what,
+        target: target.to_string(),
+        detail: e.to_string(),
+    })?;
+    Ok(tool)
+}
+
+struct Unit {
+    job: usize,
+    source: PathBuf,
+    language: Language,
+    tool: Tool,
+}
+
+struct RunOutput {
+    status: std::process::ExitStatus,
+    /// stderr then stdout (MSVC writes its diagnostics to stdout).
+    text: String,
+}
+
+fn language_name(language: &Language) -> &'static str {
+    match language {
+        Language::C => "C",
+        Language::Cxx => "C++",
+    }
+}
+
+/// C++ for the usual C++ extensions, C for everything else.
+fn language_of(path: &Path) -> Language {
+    match path.extension().and_then(|e| e.to_str()) {
+        Some("cpp" | "cxx" | "cc" | "c++" | "C" | "CPP") => Language::Cxx,
+        _ => Language::C,
+    }
+}
+
+/// Program and arguments of a `cc` tool, including a wrapper such as `CC="ccache gcc"`.
+fn base_command(tool: &Tool) -> Vec<OsString> {
+    let command = tool.to_command();
+    std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
+}
+
+fn concat_os(prefix: &str, path: &Path) -> OsString {
+    let mut s = OsString::from(prefix);
+    s.push(path);
+    s
+}
+
+fn unique() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The full path of a program named on a command line (for cache keys).
+fn resolve_program(program: &OsStr) -> PathBuf {
+    which::which(program).unwrap_or_else(|_| PathBuf::from(program))
+}
+
+/// A command line as a user could paste it into a shell.
+fn show(command: &Command) -> String {
+    std::iter::once(command.get_program())
+        .chain(command.get_args())
+        .map(|a| {
+            let a = a.to_string_lossy();
+            shlex::try_quote(&a).map(|q| q.into_owned()).unwrap_or_else(|_| a.into_owned())
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Run `f` over `items` on up to `jobs` threads; results in item order. After the first
+/// failure no new item starts, and the failure of the earliest item is returned.
+fn parallel<T: Sync, R: Send, E: Send>(
+    items: &[T],
+    jobs: usize,
+    f: impl Fn(&T) -> Result<R, E> + Sync,
+) -> Result<Vec<R>, E> {
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let results: Mutex<Vec<Option<Result<R, E>>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.clamp(1, items.len().max(1)) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= items.len() || failed.load(Ordering::Relaxed) {
+                    break;
+                }
+                let result = f(&items[i]);
+                if result.is_err() {
+                    failed.store(true, Ordering::Relaxed);
+                }
+                results.lock().unwrap()[i] = Some(result);
+            });
+        }
+    });
+    let mut out = Vec::with_capacity(items.len());
+    for result in results.into_inner().unwrap() {
+        match result {
+            Some(Ok(r)) => out.push(r),
+            Some(Err(e)) => return Err(e),
+            None => {} // not started after a failure; that failure comes later in order
+        }
+    }
+    Ok(out)
+}
+
+/// The triple `cc` should target: the interpreter's platform. When that is the
+/// platform cffi-forge runs on, the host triple itself (keeping its C library flavour).
+pub fn target_triple(interp: &Interpreter) -> String {
+    let host = host_triple();
+    let platform = interp.platform.as_str();
+    let last = platform.rsplit('-').next().unwrap_or(platform);
+    let arch = match (last, interp.machine.as_str()) {
+        ("x86_64" | "amd64", _) if interp.pointer_bits == 32 => "i686",
+        ("x86_64" | "amd64", _) => "x86_64",
+        ("arm64" | "aarch64", _) => "aarch64",
+        ("i386" | "i686" | "win32", _) => "i686",
+        ("universal2" | "intel" | "fat" | "fat3" | "universal", machine) => {
+            if machine == "arm64" {
+                "aarch64"
+            } else {
+                "x86_64"
+            }
+        }
+        ("armv7l", _) => "armv7",
+        (other, _) => other,
+    };
+    let triple = if platform.starts_with("linux") {
+        let env = if host.ends_with("musl") { "musl" } else { "gnu" };
+        match arch {
+            "armv7" => format!("armv7-unknown-linux-{env}eabihf"),
+            "riscv64" => format!("riscv64gc-unknown-linux-{env}"),
+            "ppc64le" => format!("powerpc64le-unknown-linux-{env}"),
+            "ppc64" => format!("powerpc64-unknown-linux-{env}"),
+            _ => format!("{arch}-unknown-linux-{env}"),
+        }
+    } else if platform.starts_with("macosx") {
+        format!("{arch}-apple-darwin")
+    } else if platform.starts_with("win") {
+        format!("{arch}-pc-windows-msvc")
+    } else if let Some(os) = ["freebsd", "netbsd", "openbsd"].into_iter().find(|os| platform.starts_with(os))
+    {
+        format!("{arch}-unknown-{os}")
+    } else {
+        host.clone()
+    };
+    // Same OS and arch as the host: keep the host's exact triple (env, ABI).
+    if triple.split('-').next() == host.split('-').next()
+        && triple.split('-').nth(2) == host.split('-').nth(2)
+    {
+        host
+    } else {
+        triple
+    }
+}
+
+/// The triple cffi-forge itself runs on.
+pub fn host_triple() -> String {
+    let arch = std::env::consts::ARCH;
+    if cfg!(target_os = "macos") {
+        format!("{arch}-apple-darwin")
+    } else if cfg!(target_os = "windows") {
+        format!("{arch}-pc-windows-{}", if cfg!(target_env = "gnu") { "gnu" } else { "msvc" })
+    } else if cfg!(target_os = "linux") {
+        let env = if cfg!(target_env = "musl") { "musl" } else { "gnu" };
+        match arch {
+            "arm" => format!("armv7-unknown-linux-{env}eabihf"),
+            "riscv64" => format!("riscv64gc-unknown-linux-{env}"),
+            _ => format!("{arch}-unknown-linux-{env}"),
+        }
+    } else {
+        format!("{arch}-unknown-{}", std::env::consts::OS)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Define;
+
+    fn python() -> PathBuf {
+        PathBuf::from(std::env::var_os("CFFI_FORGE_TEST_PYTHON").unwrap_or_else(|| "python3".into()))
+    }
+
+    const MODULE: &str = r#"
+#include <Python.h>
+#include "val.h"
+int helper(int);
+static PyObject *f(PyObject *self, PyObject *arg) { return PyLong_FromLong(helper(VAL) + EXTRA); }
+static PyMethodDef methods[] = {{"f", f, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};
+static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, "tmod", NULL, -1, methods};
+PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
+"#;
+
+    struct Fixture {
+        dir: tempfile::TempDir,
+        interp: Interpreter,
+        log: PathBuf,
+    }
+
+    impl Fixture {
+        fn new(generated_name: &str) -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let root = dir.path();
+            fs::create_dir_all(root.join("include")).unwrap();
+            fs::write(root.join("include/val.h"), "#define VAL 40\n").unwrap();
+            fs::write(root.join("helper.c"), "int helper(int x) { return x + 1; }\n").unwrap();
+            fs::write(root.join(generated_name), MODULE).unwrap();
+            // A compiler wrapper that logs each call, to see what the cache saves.
+            let log = root.join("cc.log");
+            let wrapper = root.join("logcc");
+            fs::write(&wrapper, format!("#!/bin/sh\necho \"$@\" >> '{}'\nexec cc \"$@\"\n", log.display()))
+                .unwrap();
+            std::fs::set_permissions(&wrapper, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+            let interp = Interpreter::query(&python()).expect("a Python to build against");
+            Fixture { dir, interp, log }
+        }
+
+        fn root(&self) -> &Path {
+            self.dir.path()
+        }
+
+        fn env(&self) -> Env {
+            let mut env = process_env();
+            env.insert("CC".into(), self.root().join("logcc").into());
+            env
+        }
+
+        fn job(&self, generated: &str) -> CompileJob {
+            CompileJob {
+                module: "tmod".into(),
+                generated: self.root().join(generated),
+                options: BuildOptions {
+                    sources: vec!["helper.c".into()],
+                    include_dirs: vec!["include".into()],
+                    define_macros: vec![Define { name: "EXTRA".into(), value: Some("1".into()) }],
+                    ..Default::default()
+                },
+                limited_api: LimitedApi::Abi3 { major: 3, minor: 8 },
+                file_name: "tmod.abi3.so".into(),
+            }
+        }
+
+        fn build(&self, env: Env, job: &CompileJob) -> Result<PathBuf, CompileError> {
+            let toolchain = Toolchain::new(&self.interp, self.root(), &self.root().join("build"), env)?;
+            Ok(toolchain.build(std::slice::from_ref(job))?.remove(0))
+        }
+
+        fn compiles(&self) -> usize {
+            fs::read_to_string(&self.log)
+                .map(|t| t.lines().filter(|l| l.contains(" -c ")).count())
+                .unwrap_or(0)
+        }
+
+        fn call(&self, module: &Path) -> String {
+            let out = Command::new(python())
+                .args(["-c", "import sys; sys.path.insert(0, sys.argv[1]); import tmod; print(tmod.f())"])
+                .arg(module.parent().unwrap())
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            String::from_utf8(out.stdout).unwrap().trim().to_string()
+        }
+    }
+
+    #[test]
+    fn builds_an_importable_module_and_rebuilds_only_what_changed() {
+        let fx = Fixture::new("tmod.c");
+        let job = fx.job("tmod.c");
+        let module = fx.build(fx.env(), &job).unwrap();
+        assert_eq!(module.file_name().unwrap(), "tmod.abi3.so");
+        assert_eq!(fx.call(&module), "42");
+        assert_eq!(fx.compiles(), 2);
+
+        // No change: nothing is compiled, the same module comes back.
+        assert_eq!(fx.build(fx.env(), &job).unwrap(), module);
+        assert_eq!(fx.compiles(), 2);
+
+        // A header only the module file includes: that file alone is recompiled.
+        fs::write(fx.root().join("include/val.h"), "#define VAL 100\n").unwrap();
+        let module = fx.build(fx.env(), &job).unwrap();
+        assert_eq!(fx.compiles(), 3);
+        assert_eq!(fx.call(&module), "102");
+
+        // Py_LIMITED_API carries the floor version.
+        let log = fs::read_to_string(&fx.log).unwrap();
+        assert!(log.contains("-DPy_LIMITED_API=0x03080000"), "{log}");
+        assert!(log.contains("-DEXTRA=1"), "{log}");
+    }
+
+    #[test]
+    fn cxx_source_extension_compiles_as_cxx() {
+        let fx = Fixture::new("tmod.cpp");
+        let mut job = fx.job("tmod.cpp");
+        // Valid C++ only: a C compiler would reject it.
+        fs::write(
+            fx.root().join("include/val.h"),
+            "template <int N> struct V { enum { v = N }; };\n#define VAL V<40>::v\n",
+        )
+        .unwrap();
+        fs::write(fx.root().join("helper.c"), "int helper(int x) { return x + 1; }\n").unwrap();
+        job.limited_api = LimitedApi::Off;
+        // `helper` has C linkage from a .c file; the module declares it in C++.
+        let text = fs::read_to_string(fx.root().join("tmod.cpp"))
+            .unwrap()
+            .replace("int helper(int);", "extern \"C\" int helper(int);");
+        fs::write(fx.root().join("tmod.cpp"), text).unwrap();
+        let module = fx.build(fx.env(), &job).unwrap();
+        assert_eq!(fx.call(&module), "42");
+    }
+
+    #[test]
+    fn compile_error_shows_compiler_output_module_and_file() {
+        let fx = Fixture::new("tmod.c");
+        fs::write(fx.root().join("helper.c"), "int helper(int x) { return x + ; }\n").unwrap();
+        let err = fx.build(fx.env(), &fx.job("tmod.c")).unwrap_err();
+        let text = err.to_diagnostic().render(false);
+        assert!(text.contains("failed to compile `helper.c` of module `tmod`"), "{text}");
+        assert!(text.contains("helper.c:1:"), "the compiler's own message: {text}");
+        assert!(!fx.root().join("build/modules").exists(), "nothing linked");
+    }
+
+    #[test]
+    fn missing_compiler_and_missing_source() {
+        let fx = Fixture::new("tmod.c");
+        let mut env = fx.env();
+        env.insert("CC".into(), "/nonexistent/cc".into());
+        let err = fx.build(env, &fx.job("tmod.c")).unwrap_err();
+        assert!(matches!(err, CompileError::NoCompiler { from_env: Some("CC"), .. }), "{err:?}");
+        assert!(err.to_string().contains("/nonexistent/cc"), "{err}");
+
+        let mut job = fx.job("tmod.c");
+        job.options.sources.push("nope.c".into());
+        let err = fx.build(fx.env(), &job).unwrap_err();
+        assert_eq!(err.to_string(), "module `tmod`: source file `nope.c` does not exist");
+    }
+
+    #[test]
+    fn target_follows_the_interpreter() {
+        let mut interp = Interpreter::query(&python()).unwrap();
+        assert_eq!(target_triple(&interp), host_triple());
+        interp.platform = "macosx-11.0-arm64".into();
+        assert_eq!(target_triple(&interp), "aarch64-apple-darwin");
+        interp.platform = "win-amd64".into();
+        assert_eq!(target_triple(&interp), "x86_64-pc-windows-msvc");
+        interp.platform = "linux-aarch64".into();
+        assert!(target_triple(&interp).starts_with("aarch64-unknown-linux-"));
+    }
+}

@@ -43,6 +43,29 @@ pub struct Interpreter {
     pub ccshared: Option<String>,
     pub cflags: Option<String>,
     pub macosx_deployment_target: Option<String>,
+    /// `importlib.machinery.EXTENSION_SUFFIXES`, e.g. `[".cpython-311-x86_64-linux-gnu.so",
+    /// ".abi3.so", ".so"]`: tells whether (and how) the target names abi3 modules.
+    #[serde(default)]
+    pub extension_suffixes: Vec<String>,
+    /// The PEP 508 marker environment of the target, for `when = "<marker>"` tables.
+    #[serde(default)]
+    pub markers: Option<MarkerFacts>,
+}
+
+/// PEP 508 environment markers as reported by the target interpreter.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq, Eq)]
+pub struct MarkerFacts {
+    pub implementation_name: String,
+    pub implementation_version: String,
+    pub os_name: String,
+    pub platform_machine: String,
+    pub platform_python_implementation: String,
+    pub platform_release: String,
+    pub platform_system: String,
+    pub platform_version: String,
+    pub python_full_version: String,
+    pub python_version: String,
+    pub sys_platform: String,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -87,11 +110,81 @@ impl Interpreter {
     pub fn is_macos(&self) -> bool {
         self.platform.starts_with("macosx")
     }
+
+    /// The marker environment for evaluating PEP 508 markers against this target.
+    pub fn marker_environment(&self) -> Result<pep508_rs::MarkerEnvironment, String> {
+        let m = self.markers.as_ref().ok_or("the interpreter did not report its marker environment")?;
+        // Some builds report versions like `3.11.7+`; PEP 440 has no such form.
+        let full = m.python_full_version.trim_end_matches('+');
+        pep508_rs::MarkerEnvironment::try_from(pep508_rs::MarkerEnvironmentBuilder {
+            implementation_name: &m.implementation_name,
+            implementation_version: m.implementation_version.trim_end_matches('+'),
+            os_name: &m.os_name,
+            platform_machine: &m.platform_machine,
+            platform_python_implementation: &m.platform_python_implementation,
+            platform_release: &m.platform_release,
+            platform_system: &m.platform_system,
+            platform_version: &m.platform_version,
+            python_full_version: full,
+            python_version: &m.python_version,
+            sys_platform: &m.sys_platform,
+        })
+        .map_err(|e| e.to_string())
+    }
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A CPython 3.`minor` on x86_64 Linux, for naming tests.
+    pub(crate) fn cpython(major: u32, minor: u32) -> Interpreter {
+        Interpreter {
+            executable: PathBuf::from(format!("/usr/bin/python{major}.{minor}")),
+            implementation: "cpython".into(),
+            version: (major, minor),
+            pypy_version: None,
+            ext_suffix: format!(".cpython-{major}{minor}-x86_64-linux-gnu.so"),
+            soabi: Some(format!("cpython-{major}{minor}-x86_64-linux-gnu")),
+            abiflags: String::new(),
+            platform: "linux-x86_64".into(),
+            host_platform_env: None,
+            machine: "x86_64".into(),
+            pointer_bits: 64,
+            debug: false,
+            free_threaded: false,
+            include: None,
+            platinclude: None,
+            purelib: None,
+            libdir: None,
+            ldlibrary: None,
+            base_prefix: PathBuf::from("/usr"),
+            cc: None,
+            cxx: None,
+            ldshared: None,
+            ldcxxshared: None,
+            ccshared: None,
+            cflags: None,
+            macosx_deployment_target: None,
+            extension_suffixes: vec![
+                format!(".cpython-{major}{minor}-x86_64-linux-gnu.so"),
+                ".abi3.so".into(),
+                ".so".into(),
+            ],
+            markers: None,
+        }
+    }
+
+    /// Debian's PyPy 3.9 on x86_64 Linux.
+    pub(crate) fn pypy() -> Interpreter {
+        let mut i = cpython(3, 9);
+        i.implementation = "pypy".into();
+        i.pypy_version = Some((7, 3));
+        i.ext_suffix = ".pypy39-pp73-x86_64-linux-gnu.so".into();
+        i.soabi = Some("pypy39-pp73".into());
+        i.extension_suffixes = vec![i.ext_suffix.clone(), ".so".into()];
+        i
+    }
 
     #[test]
     fn queries_the_running_python() {

@@ -10,6 +10,8 @@ use clap::{Parser, Subcommand};
 use cffi_forge::config::module_table;
 use cffi_forge::diagnostic::{Diagnostic, ToDiagnostic};
 use cffi_forge::generate::{self, Generated};
+use cffi_forge::pep517::{self, Hook};
+use cffi_forge::pipeline::{self, WheelRequest};
 use cffi_forge::ui;
 
 #[derive(Parser)]
@@ -27,12 +29,95 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
+    /// Build a wheel of the project (into DIR/dist unless -o is given).
+    Build(BuildArgs),
+    /// Build a source distribution of the project (into DIR/dist unless -o is given).
+    Sdist(SdistArgs),
+    /// Backend of the PEP 517 hooks, called by the `cffi_forge` Python module.
+    #[command(subcommand, hide = true)]
+    Pep517(Pep517Command),
     /// Generate the C source of an API-mode module from a spec file.
     #[command(name = "generate-c")]
     GenerateC(GenerateArgs),
     /// Generate the Python source of an ABI-mode module from a spec file.
     #[command(name = "generate-py")]
     GeneratePy(GenerateArgs),
+}
+
+#[derive(clap::Args)]
+struct BuildArgs {
+    /// The project directory (holding pyproject.toml).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Where to write the wheel [default: DIR/dist].
+    #[arg(short, long)]
+    out_dir: Option<PathBuf>,
+    /// The Python interpreter to build for [default: python3 on PATH].
+    #[arg(short, long)]
+    interpreter: Option<PathBuf>,
+    /// Build an editable wheel (PEP 660).
+    #[arg(long)]
+    editable: bool,
+}
+
+#[derive(clap::Args)]
+struct SdistArgs {
+    /// The project directory (holding pyproject.toml).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Where to write the sdist [default: DIR/dist].
+    #[arg(short, long)]
+    out_dir: Option<PathBuf>,
+}
+
+/// The hooks, as `backend/cffi_forge/__init__.py` runs them from the project directory.
+/// On success stdout holds the hook's result; on failure a one-line summary.
+#[derive(Subcommand)]
+enum Pep517Command {
+    /// get_requires_for_build_wheel / _editable: a JSON list.
+    RequiresForBuildWheel {
+        #[command(flatten)]
+        common: HookArgs,
+        #[arg(long)]
+        editable: bool,
+    },
+    /// prepare_metadata_for_build_wheel / _editable: the .dist-info directory name.
+    PrepareMetadata {
+        #[command(flatten)]
+        common: HookArgs,
+        #[arg(short, long)]
+        out_dir: PathBuf,
+        #[arg(long)]
+        editable: bool,
+    },
+    /// build_wheel / build_editable: the wheel's file name.
+    BuildWheel {
+        #[command(flatten)]
+        common: HookArgs,
+        #[arg(short, long)]
+        out_dir: PathBuf,
+        #[arg(long)]
+        metadata_directory: Option<PathBuf>,
+        #[arg(long)]
+        editable: bool,
+    },
+    /// build_sdist: the sdist's file name.
+    BuildSdist {
+        #[command(flatten)]
+        common: HookArgs,
+        #[arg(short, long)]
+        out_dir: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct HookArgs {
+    /// The interpreter that called the hook.
+    #[arg(short, long)]
+    interpreter: PathBuf,
+    /// The project directory.
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -57,8 +142,79 @@ fn main() -> ExitCode {
         1
     });
     match cli.command {
+        Command::Build(args) => build_command(args),
+        Command::Sdist(args) => sdist_command(args),
+        Command::Pep517(command) => pep517_command(command),
         Command::GenerateC(args) => generate_command(args, false),
         Command::GeneratePy(args) => generate_command(args, true),
+    }
+}
+
+/// The default interpreter of `cffi-forge build`: the active virtual environment's,
+/// else `python3` (`python` on Windows) on PATH.
+fn default_python() -> PathBuf {
+    let exe = if cfg!(windows) { "python.exe" } else { "python3" };
+    if let Some(venv) = std::env::var_os("VIRTUAL_ENV") {
+        let python = PathBuf::from(venv).join(if cfg!(windows) { "Scripts" } else { "bin" }).join(exe);
+        if python.is_file() {
+            return python;
+        }
+    }
+    PathBuf::from(exe)
+}
+
+/// `cffi-forge build`: the wheel's path on stdout.
+fn build_command(args: BuildArgs) -> ExitCode {
+    let request = WheelRequest {
+        out_dir: args.out_dir.unwrap_or_else(|| args.dir.join("dist")),
+        root: args.dir,
+        python: args.interpreter.unwrap_or_else(default_python),
+        editable: args.editable,
+    };
+    match pipeline::build_wheel(&request) {
+        Ok(wheel) => {
+            println!("{}", wheel.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(&e.to_diagnostic()),
+    }
+}
+
+/// `cffi-forge sdist`: the sdist's path on stdout.
+fn sdist_command(args: SdistArgs) -> ExitCode {
+    let out_dir = args.out_dir.unwrap_or_else(|| args.dir.join("dist"));
+    match pipeline::build_sdist(&args.dir, &out_dir) {
+        Ok(sdist) => {
+            println!("{}", sdist.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(&e.to_diagnostic()),
+    }
+}
+
+fn pep517_command(command: Pep517Command) -> ExitCode {
+    let (hook, common) = match command {
+        Pep517Command::RequiresForBuildWheel { common, editable: _ } => (Hook::RequiresForBuildWheel, common),
+        Pep517Command::PrepareMetadata { common, out_dir, editable: _ } => {
+            (Hook::PrepareMetadata { out_dir }, common)
+        }
+        Pep517Command::BuildWheel { common, out_dir, metadata_directory, editable } => {
+            (Hook::BuildWheel { out_dir, metadata_dir: metadata_directory, editable }, common)
+        }
+        Pep517Command::BuildSdist { common, out_dir } => (Hook::BuildSdist { out_dir }, common),
+    };
+    match pep517::run(&hook, &common.dir, &common.interpreter) {
+        Ok(result) => {
+            println!("{result}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let diagnostic = e.to_diagnostic();
+            let code = report(&diagnostic);
+            // The shim raises SystemExit with this line, after the full error above.
+            println!("cffi-forge: {}", diagnostic.title);
+            code
+        }
     }
 }
 

@@ -1,1 +1,378 @@
-//! (to be written)
+//! The build, one direction: config → module specs → generated source → objects →
+//! archive. Every command (`cffi-forge build`, the PEP 517 hooks) is a path through
+//! these steps; nothing here knows about the command line.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use fs_err as fs;
+
+use crate::archive::{self, ArchiveError, BuiltFile};
+use crate::compile::{self, CompileError, CompileJob, LimitedApi, Toolchain};
+use crate::config::{ConfigError, Generator, Project};
+use crate::diagnostic::{Diagnostic, ToDiagnostic};
+use crate::discovery::{self, BuildScript, DiscoveryError, ScriptSource};
+use crate::generate::{self, GenerateError, Generated};
+use crate::interpreter::{Interpreter, InterpreterError};
+use crate::pkgconfig::{PkgConfig, PkgConfigError};
+use crate::script_runner::{self, ScriptError};
+use crate::spec::{ModuleOrigin, ModuleSpec};
+use crate::tags::{self, ModuleInput, Naming};
+use crate::ui;
+
+/// Any failure of a build, from the layer that found it.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Interpreter(#[from] InterpreterError),
+    #[error(transparent)]
+    Discovery(#[from] DiscoveryError),
+    #[error(transparent)]
+    Script(#[from] ScriptError),
+    #[error("module `{module}`: {source}")]
+    Generate { module: String, source: GenerateError },
+    #[error("module `{module}`: {source}")]
+    PkgConfig { module: String, source: PkgConfigError },
+    #[error(transparent)]
+    Compile(#[from] CompileError),
+    #[error(transparent)]
+    Archive(#[from] ArchiveError),
+    #[error("two modules are both named `{name}`: {first} and {second}")]
+    DuplicateModule { name: String, first: String, second: String },
+    #[error("cannot write into the output directory {}: {source}", path.display())]
+    OutputDir { path: PathBuf, source: std::io::Error },
+    #[error("cannot use the build directory {}: {source}", path.display())]
+    BuildDir { path: PathBuf, source: std::io::Error },
+    /// An error that already points into `pyproject.toml`.
+    #[error("{}", .0.title)]
+    Located(Box<Diagnostic>),
+}
+
+impl ToDiagnostic for PipelineError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            PipelineError::Config(e) => e.to_diagnostic(),
+            PipelineError::Interpreter(e) => Diagnostic::error(e.to_string()),
+            PipelineError::Discovery(e) => e.to_diagnostic(),
+            PipelineError::Script(e) => e.to_diagnostic(),
+            PipelineError::Generate { module, source } => {
+                let mut d = source.to_diagnostic();
+                d.title = format!("module `{module}`: {}", d.title);
+                d
+            }
+            PipelineError::PkgConfig { module, source } => {
+                let mut d = source.to_diagnostic();
+                d.title = format!("module `{module}`: {}", d.title);
+                d
+            }
+            PipelineError::Compile(e) => e.to_diagnostic(),
+            PipelineError::Archive(e) => e.to_diagnostic(),
+            PipelineError::OutputDir { .. } => {
+                Diagnostic::error(self.to_string()).with_help("choose a directory you can write to")
+            }
+            PipelineError::Located(d) => (**d).clone(),
+            _ => Diagnostic::error(self.to_string()),
+        }
+    }
+}
+
+/// What `build_wheel` / `build_editable` need.
+#[derive(Clone, Debug)]
+pub struct WheelRequest {
+    /// The project root (holding `pyproject.toml`).
+    pub root: PathBuf,
+    /// The target interpreter.
+    pub python: PathBuf,
+    pub out_dir: PathBuf,
+    /// PEP 660: compiled modules in the wheel, pure Python live from the tree.
+    pub editable: bool,
+}
+
+/// Build a wheel; returns its path inside `out_dir`.
+pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
+    let started = Instant::now();
+    check_writable(&request.out_dir)?;
+    let project = Project::load(&request.root)?;
+    let interp = Interpreter::query(&request.python)?;
+    let specs = module_specs(&project, &interp)?;
+
+    let inputs: Vec<ModuleInput> = specs.iter().map(ModuleInput::from).collect();
+    let naming = tags::decide(&interp, &inputs, project.requires_python(), project.abi3_policy());
+    if !specs.is_empty() {
+        ui::status("Tagging", &naming.reason);
+    }
+
+    let built = build_modules(&project, &interp, specs, &naming)?;
+    let wheel = if request.editable {
+        archive::write_editable_wheel(&project, &naming.tag, &built, &request.out_dir)?
+    } else {
+        archive::write_wheel(&project, &naming.tag, &built, &request.out_dir)?
+    };
+    let name =
+        wheel.file_name().map_or_else(|| wheel.display().to_string(), |n| n.to_string_lossy().into_owned());
+    ui::status("Finished", format!("{name} in {:.2}s", started.elapsed().as_secs_f64()));
+    Ok(wheel)
+}
+
+/// Write the source distribution; returns its path inside `out_dir`.
+pub fn build_sdist(root: &Path, out_dir: &Path) -> Result<PathBuf, PipelineError> {
+    let started = Instant::now();
+    check_writable(out_dir)?;
+    let project = Project::load(root)?;
+    let sdist = archive::write_sdist(&project, out_dir)?;
+    let name =
+        sdist.file_name().map_or_else(|| sdist.display().to_string(), |n| n.to_string_lossy().into_owned());
+    ui::status("Finished", format!("{name} in {:.2}s", started.elapsed().as_secs_f64()));
+    Ok(sdist)
+}
+
+/// `prepare_metadata_for_build_wheel`: the `.dist-info` directory, from `pyproject.toml`
+/// alone (no build script runs, nothing compiles). Returns its path.
+pub fn prepare_metadata(root: &Path, out_dir: &Path) -> Result<PathBuf, PipelineError> {
+    check_writable(out_dir)?;
+    let project = Project::load(root)?;
+    Ok(archive::write_metadata_dir(&project, None, out_dir)?)
+}
+
+/// `get_requires_for_build_wheel`: `cffi` when build scripts must run (they import it),
+/// except on PyPy, where cffi is built in. Decided without running anything.
+pub fn requires_for_build_wheel(root: &Path, python: &Path) -> Result<Vec<String>, PipelineError> {
+    let project = Project::load(root)?;
+    let scripts = find_scripts(&project)?;
+    if scripts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let interp = Interpreter::query(python)?;
+    Ok(if interp.is_pypy() { Vec::new() } else { vec!["cffi".to_string()] })
+}
+
+/// Fail before any work if the artifact could not be written.
+fn check_writable(dir: &Path) -> Result<(), PipelineError> {
+    let fail = |source| PipelineError::OutputDir { path: dir.to_path_buf(), source };
+    fs::create_dir_all(dir).map_err(|e| fail(e.into()))?;
+    tempfile::tempfile_in(dir).map_err(fail)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------
+// Config → module specs.
+
+/// The build scripts of the project, with the user told how they were found.
+fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
+    let configured: Option<Vec<String>> =
+        project.tool.cffi_modules.as_ref().map(|list| list.iter().map(|s| s.get_ref().clone()).collect());
+    let discover = project.tool.modules.is_empty();
+    let scripts =
+        discovery::find_build_scripts(&project.root, configured.as_deref(), discover).map_err(|e| {
+            // Point at the faulty `cffi-modules` entry in pyproject.toml when it came from there.
+            let entry = match &e {
+                DiscoveryError::BadForm { spec, origin, .. } if *origin == discovery::CONFIG_ORIGIN => {
+                    Some(spec.clone())
+                }
+                DiscoveryError::NoSuchFile { file, origin, .. } if *origin == discovery::CONFIG_ORIGIN => {
+                    Some(file.clone())
+                }
+                _ => None,
+            };
+            let spanned = entry.and_then(|entry| {
+                project.tool.cffi_modules.iter().flatten().find(|s| s.get_ref().starts_with(entry.as_str()))
+            });
+            match spanned {
+                Some(s) => PipelineError::Located(Box::new(project.diagnostic_at(
+                    s.span(),
+                    e.to_string(),
+                    "listed here",
+                ))),
+                None => PipelineError::Discovery(e),
+            }
+        })?;
+    match scripts.first().map(|s| s.source) {
+        Some(ScriptSource::SetupPy) => ui::warning(format!(
+            "using `cffi_modules` from setup.py (read, never run): {}; \
+             move it to pyproject.toml as [tool.cffi-forge] cffi-modules",
+            scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", ")
+        )),
+        Some(ScriptSource::Discovered) => {
+            for script in &scripts {
+                ui::status(
+                    "Found",
+                    format!("{} (set [tool.cffi-forge] cffi-modules to choose)", script.spec()),
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(scripts)
+}
+
+/// Which generator writes build-script modules. The native generator becomes the
+/// default when it lands (issue 4); until then an explicit `generator = "native"` opts
+/// in and everything else uses cffi's emitter.
+fn script_generator(project: &Project) -> Generator {
+    let explicit = project
+        .pyproject
+        .text
+        .parse::<toml::Table>()
+        .ok()
+        .and_then(|t| t.get("tool")?.get("cffi-forge")?.get("generator").cloned())
+        .is_some();
+    if explicit {
+        project.tool.generator
+    } else {
+        Generator::Cffi
+    }
+}
+
+/// Every module of the project: declarative tables, then build scripts.
+fn module_specs(project: &Project, interp: &Interpreter) -> Result<Vec<ModuleSpec>, PipelineError> {
+    let mut specs = project.declarative_modules(Some(interp))?;
+    let scripts = find_scripts(project)?;
+    if !scripts.is_empty() {
+        let emit = script_generator(project) == Generator::Cffi;
+        let mut from_scripts =
+            script_runner::run_build_scripts(&interp.executable, &project.root, &scripts, emit)?;
+        if let Some(prefix) = &project.tool.ext_package {
+            for spec in &mut from_scripts {
+                spec.name = format!("{}.{}", prefix.get_ref(), spec.name);
+            }
+        }
+        specs.extend(from_scripts);
+    }
+    let mut seen: HashMap<&str, &ModuleOrigin> = HashMap::new();
+    for spec in &specs {
+        if let Some(first) = seen.insert(&spec.name, &spec.origin) {
+            return Err(PipelineError::DuplicateModule {
+                name: spec.name.clone(),
+                first: describe(first),
+                second: describe(&spec.origin),
+            });
+        }
+    }
+    Ok(specs)
+}
+
+fn describe(origin: &ModuleOrigin) -> String {
+    match origin {
+        ModuleOrigin::Script { path, variable } => format!("build script `{}:{variable}`", path.display()),
+        ModuleOrigin::Declarative { index } => format!("[[tool.cffi-forge.module]] #{}", index + 1),
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Module specs → generated source → compiled modules.
+
+/// Generate and compile every module; returns the files for the wheel.
+fn build_modules(
+    project: &Project,
+    interp: &Interpreter,
+    specs: Vec<ModuleSpec>,
+    naming: &Naming,
+) -> Result<Vec<BuiltFile>, PipelineError> {
+    let mut built = Vec::new();
+    let mut jobs = Vec::new();
+    let mut job_paths = Vec::new();
+    let build_dir = build_dir(project, interp)?;
+    let pkg_config = PkgConfig::from_env();
+    for (mut spec, file) in specs.into_iter().zip(&naming.modules) {
+        let code = match spec.pregenerated.take() {
+            Some(pregenerated) => pregenerated.code,
+            None => {
+                ui::verbose("Generating", format!("{} (native generator)", spec.name));
+                match generate::generate(&spec) {
+                    Ok(Generated::C { code } | Generated::Python { code }) => code,
+                    Err(source) => return Err(PipelineError::Generate { module: spec.name.clone(), source }),
+                }
+            }
+        };
+        let Some(source) = &spec.source else {
+            ui::status("Generating", format!("{} → {} (ABI mode)", spec.name, file.archive_path));
+            built.push(BuiltFile::bytes(file.archive_path.clone(), code.into_bytes()));
+            continue;
+        };
+        let generated = build_dir.join("gen").join(format!("{}{}", spec.name, source.extension));
+        write_if_changed(&generated, code.as_bytes())
+            .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
+        let mut options = spec.options.clone();
+        if !options.pkg_config.is_empty() {
+            let flags = pkg_config
+                .flags(&options.pkg_config)
+                .map_err(|source| PipelineError::PkgConfig { module: spec.name.clone(), source })?;
+            ui::verbose("pkg-config", format!("{}: {flags:?}", options.pkg_config.join(", ")));
+            flags.merge_into(&mut options);
+        }
+        let limited_api = match naming.abi3_floor {
+            Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
+            _ if interp.is_pypy() => LimitedApi::Untouched,
+            _ => LimitedApi::Off,
+        };
+        ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
+        jobs.push(CompileJob {
+            module: spec.name.clone(),
+            generated,
+            options,
+            limited_api,
+            file_name: file.file_name.clone(),
+        });
+        job_paths.push(file.archive_path.clone());
+    }
+    if !jobs.is_empty() {
+        let toolchain = Toolchain::new(interp, &project.root, &build_dir, compile::process_env())?;
+        let modules = toolchain.build(&jobs)?;
+        built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
+    }
+    Ok(built)
+}
+
+/// Where generated sources and the object cache live between builds:
+/// `$CFFI_FORGE_BUILD_DIR`, else `build/cffi-forge/` in the project (like setuptools'
+/// `build/`), else a folder in the system's temporary directory when the project is
+/// read-only. One subfolder per interpreter, since objects depend on its headers.
+fn build_dir(project: &Project, interp: &Interpreter) -> Result<PathBuf, PipelineError> {
+    // `cpython-311-x86_64-linux-gnu`, `pypy39-pp73-x86_64-linux-gnu`, `cp311-win_amd64`.
+    let suffix = interp.ext_suffix.trim_start_matches('.');
+    let suffix = suffix.rsplit_once('.').map_or(suffix, |(stem, _)| stem);
+    let flavour = if suffix.is_empty() {
+        format!("{}-{}.{}", interp.implementation, interp.version.0, interp.version.1)
+    } else {
+        suffix.to_string()
+    };
+    let candidates = match std::env::var_os("CFFI_FORGE_BUILD_DIR") {
+        Some(dir) => vec![PathBuf::from(dir)],
+        None => vec![
+            project.root.join("build").join("cffi-forge"),
+            std::env::temp_dir().join(format!("cffi-forge-{}", stable_hash(&project.root))),
+        ],
+    };
+    let mut last_error = None;
+    for base in candidates {
+        let dir = base.join(&flavour);
+        match fs::create_dir_all(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) => last_error = Some((dir, e)),
+        }
+    }
+    let (path, source) = last_error.expect("at least one candidate");
+    Err(PipelineError::BuildDir { path, source: source.into() })
+}
+
+fn stable_hash(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Keep the file (and its timestamp) when the content is the same.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}

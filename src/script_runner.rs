@@ -1,1 +1,474 @@
-//! (to be written)
+//! Running CFFI build scripts with the interpreter that called the hook, exactly as
+//! cffi's setuptools integration runs them (see `script_runner.py`), and turning what
+//! they declared into [`ModuleSpec`]s.
+//!
+//! Every `cdef()` call and every `set_source()` argument is recorded, so the native
+//! generator can work from the spec alone. cffi's own emitter also runs (giving
+//! `ModuleSpec::pregenerated`) when the caller asks for it, or when the script uses
+//! something only cffi can generate (`ffi.include`, embedding, `set_unicode`).
+//!
+//! Scripts in the same folder share one Python process, run in order, as setuptools
+//! ran all of them in `setup.py`'s process; scripts in different folders could import
+//! different modules under the same name, so each folder gets its own process, and
+//! those run in parallel.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
+use crate::discovery::BuildScript;
+use crate::spec::{
+    BuildOptions, CSource, CdefOptions, CdefSource, Define, ModuleOrigin, ModuleSpec, Pregenerated,
+};
+use crate::ui;
+
+const HELPER: &str = include_str!("script_runner.py");
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScriptError {
+    #[error("cannot run the Python interpreter `{}`: {source}", python.display())]
+    Spawn { python: PathBuf, source: std::io::Error },
+    #[error("the build scripts need cffi, but `{}` cannot import it ({message})", python.display())]
+    NoCffi { python: PathBuf, message: String },
+    #[error("build script `{path}` failed: {message}")]
+    Raised { path: String, message: String, traceback: String },
+    /// cffi's own refusals, with cffi's messages: variable missing, not an FFI,
+    /// `set_source()` never called.
+    #[error("{message}")]
+    Refused { path: String, message: String },
+    #[error("build script `{path}`: set_source() argument `{key}` {problem}")]
+    BadArgument { path: String, key: String, problem: String },
+    #[error("`{}` stopped ({status}) while running {scripts}", python.display())]
+    Crashed { python: PathBuf, status: std::process::ExitStatus, scripts: String },
+    #[error("`{}` gave an unreadable reply while running {scripts}: {detail}", python.display())]
+    Protocol { python: PathBuf, scripts: String, detail: String },
+}
+
+impl ToDiagnostic for ScriptError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::error(self.to_string());
+        match self {
+            ScriptError::Raised { traceback, .. } => d.with_note(traceback.trim_end().to_string()),
+            ScriptError::Refused { path, .. } => d.with_note(format!("in build script `{path}`")),
+            ScriptError::NoCffi { .. } => d.with_help(
+                "install cffi into that environment (`pip install cffi`); build frontends do this \
+                 themselves, since cffi-forge asks for cffi whenever build scripts must run",
+            ),
+            ScriptError::BadArgument { .. } => {
+                d.with_help("setuptools' `Extension` keyword arguments take lists of strings")
+            }
+            _ => d,
+        }
+    }
+}
+
+/// Run `scripts` (paths relative to `root`) with `python` and return their modules in
+/// the order of `scripts`. `emit`: also generate every module with cffi's emitter.
+pub fn run_build_scripts(
+    python: &Path,
+    root: &Path,
+    scripts: &[BuildScript],
+    emit: bool,
+) -> Result<Vec<ModuleSpec>, ScriptError> {
+    // Group by folder, keeping first-seen order.
+    let mut groups: Vec<(String, Vec<&BuildScript>)> = Vec::new();
+    for script in scripts {
+        let folder = script.path.rsplit_once('/').map_or("", |(dir, _)| dir).to_string();
+        match groups.iter_mut().find(|(f, _)| *f == folder) {
+            Some((_, group)) => group.push(script),
+            None => groups.push((folder, vec![script])),
+        }
+    }
+    let running: Vec<(Vec<&BuildScript>, Child)> = groups
+        .into_iter()
+        .map(|(_, group)| {
+            for script in &group {
+                ui::status("Running", format!("{} (build script)", script.path));
+            }
+            let child = spawn(python, root, &group, emit)?;
+            Ok((group, child))
+        })
+        .collect::<Result<_, ScriptError>>()?;
+
+    let mut by_script: Vec<(&BuildScript, Result<ModuleSpec, ScriptError>)> = Vec::new();
+    for (group, child) in running {
+        let names = group.iter().map(|s| s.path.as_str()).collect::<Vec<_>>().join(", ");
+        let output = child
+            .wait_with_output()
+            .map_err(|source| ScriptError::Spawn { python: python.into(), source })?;
+        let reply: Reply = match serde_json::from_slice(&output.stdout) {
+            Ok(reply) => reply,
+            Err(_) if !output.status.success() => {
+                return Err(ScriptError::Crashed {
+                    python: python.into(),
+                    status: output.status,
+                    scripts: names,
+                })
+            }
+            Err(e) => {
+                return Err(ScriptError::Protocol {
+                    python: python.into(),
+                    scripts: names,
+                    detail: e.to_string(),
+                })
+            }
+        };
+        for (script, result) in group.iter().zip(reply.results) {
+            by_script.push((script, to_spec(python, script, result)));
+        }
+    }
+    // Report the first failure in the user's order, whichever process it came from.
+    let mut specs = Vec::new();
+    for script in scripts {
+        let Some(index) = by_script.iter().position(|(s, _)| std::ptr::eq(*s, script)) else {
+            continue; // not run: an earlier script of its folder failed
+        };
+        specs.push(by_script.swap_remove(index).1?);
+    }
+    if specs.len() != scripts.len() {
+        // Only reachable if a process skipped scripts without reporting a failure.
+        return Err(ScriptError::Protocol {
+            python: python.into(),
+            scripts: scripts.iter().map(|s| s.path.as_str()).collect::<Vec<_>>().join(", "),
+            detail: "some scripts were not run".into(),
+        });
+    }
+    Ok(specs)
+}
+
+fn spawn(python: &Path, root: &Path, group: &[&BuildScript], emit: bool) -> Result<Child, ScriptError> {
+    let request = serde_json::json!({
+        "root": root,
+        "emit": emit,
+        "scripts": group.iter().map(|s| serde_json::json!({"path": s.path, "variable": s.variable})).collect::<Vec<_>>(),
+    });
+    let mut child = Command::new(python)
+        .arg("-c")
+        .arg(HELPER)
+        .current_dir(root)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(|source| ScriptError::Spawn { python: python.into(), source })?;
+    let mut stdin = child.stdin.take().expect("stdin is piped");
+    // A broken pipe here means Python died early; the exit status tells the story.
+    let _ = stdin.write_all(request.to_string().as_bytes());
+    Ok(child)
+}
+
+#[derive(Deserialize)]
+struct Reply {
+    results: Vec<ScriptResult>,
+}
+
+#[derive(Deserialize)]
+struct ScriptResult {
+    kind: String,
+    #[serde(default)]
+    message: String,
+    #[serde(default)]
+    traceback: String,
+    module: Option<String>,
+    source: Option<String>,
+    source_extension: Option<String>,
+    #[serde(default)]
+    kwds: serde_json::Map<String, Value>,
+    pkgconfig: Option<Vec<String>>,
+    #[serde(default)]
+    cdefs: Vec<RecordedCdef>,
+    #[serde(default)]
+    features: Vec<String>,
+    code: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RecordedCdef {
+    text: String,
+    #[serde(rename = "override")]
+    override_: bool,
+    packed: bool,
+    pack: Option<u32>,
+}
+
+fn to_spec(python: &Path, script: &BuildScript, result: ScriptResult) -> Result<ModuleSpec, ScriptError> {
+    let path = script.path.clone();
+    match result.kind.as_str() {
+        "ok" => {}
+        "no_cffi" => return Err(ScriptError::NoCffi { python: python.into(), message: result.message }),
+        "raised" => {
+            return Err(ScriptError::Raised { path, message: result.message, traceback: result.traceback })
+        }
+        _ => return Err(ScriptError::Refused { path, message: result.message }),
+    }
+    let name = result.module.unwrap_or_default();
+    let mut options = build_options(&path, result.kwds)?;
+    if let Some(pkgconfig) = result.pkgconfig {
+        options.pkg_config.extend(pkgconfig);
+    }
+    if !result.features.is_empty() {
+        ui::verbose("Note", format!("{name} uses {} → generated by cffi", result.features.join(", ")));
+    }
+    let cdefs = result
+        .cdefs
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| CdefSource {
+            file: SourceFile::new(format!("{path}: cdef #{}", i + 1), c.text.as_str()),
+            text: c.text,
+            offset: 0,
+            options: CdefOptions { packed: c.packed, pack: c.pack, override_: c.override_ },
+        })
+        .collect();
+    Ok(ModuleSpec {
+        name,
+        origin: ModuleOrigin::Script { path: PathBuf::from(&script.path), variable: script.variable.clone() },
+        cdefs,
+        source: result
+            .source
+            .map(|text| CSource { text, extension: result.source_extension.unwrap_or_else(|| ".c".into()) }),
+        options,
+        pregenerated: result.code.map(|code| Pregenerated { code }),
+    })
+}
+
+/// `set_source(**kwds)` → [`BuildOptions`], with setuptools' `Extension` keywords.
+fn build_options(path: &str, kwds: serde_json::Map<String, Value>) -> Result<BuildOptions, ScriptError> {
+    let mut options = BuildOptions::default();
+    for (key, value) in kwds {
+        let list = |value: Value| string_list(path, &key, value);
+        match key.as_str() {
+            "sources" => options.sources = list(value)?,
+            "include_dirs" => options.include_dirs = list(value)?,
+            "undef_macros" => options.undef_macros = list(value)?,
+            "libraries" => options.libraries = list(value)?,
+            "library_dirs" => options.library_dirs = list(value)?,
+            "runtime_library_dirs" => options.runtime_library_dirs = list(value)?,
+            "extra_objects" => options.extra_objects = list(value)?,
+            "extra_compile_args" => options.extra_compile_args = list(value)?,
+            "extra_link_args" => options.extra_link_args = list(value)?,
+            "depends" => options.depends = list(value)?,
+            // `set_source(..., pkgconfig=[...])`, as cffi's docstring shows it.
+            "pkgconfig" => options.pkg_config.extend(list(value)?),
+            "define_macros" => options.define_macros = defines(path, value)?,
+            "py_limited_api" => {
+                options.py_limited_api = match value {
+                    Value::Bool(b) => Some(b),
+                    Value::Null => None,
+                    Value::Number(n) => Some(n.as_f64() != Some(0.0)),
+                    other => return Err(bad(path, &key, format!("must be True or False, not {other}"))),
+                }
+            }
+            _ => ui::warning(format!(
+                "build script `{path}`: set_source() argument `{key}` is not supported by cffi-forge and is ignored"
+            )),
+        }
+    }
+    Ok(options)
+}
+
+fn bad(path: &str, key: &str, problem: String) -> ScriptError {
+    ScriptError::BadArgument { path: path.into(), key: key.into(), problem }
+}
+
+/// A list of strings; a lone string is accepted with a warning, as setuptools tolerated
+/// (`extra_link_args=""` → `[]`, `libraries="z"` → `["z"]`, args split like a shell).
+fn string_list(path: &str, key: &str, value: Value) -> Result<Vec<String>, ScriptError> {
+    match value {
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(s) => Ok(s),
+                other => Err(bad(path, key, format!("must hold strings only, found {other}"))),
+            })
+            .collect(),
+        Value::String(s) => {
+            ui::warning(format!(
+                "build script `{path}`: set_source({key}={s:?}) should be a list of strings"
+            ));
+            Ok(if key.starts_with("extra_") && key.ends_with("_args") {
+                shlex::split(&s).unwrap_or_else(|| vec![s.clone()])
+            } else if s.is_empty() {
+                Vec::new()
+            } else {
+                vec![s]
+            })
+        }
+        Value::Null => Ok(Vec::new()),
+        other => Err(bad(path, key, format!("must be a list of strings, not {other}"))),
+    }
+}
+
+/// `[("NAME", "VALUE"), ("NAME", None)]`.
+fn defines(path: &str, value: Value) -> Result<Vec<Define>, ScriptError> {
+    let Value::Array(items) = value else {
+        return Err(bad(
+            path,
+            "define_macros",
+            format!("must be a list of (name, value) pairs, not {value}"),
+        ));
+    };
+    items
+        .into_iter()
+        .map(|item| match item {
+            Value::Array(pair) => match pair.as_slice() {
+                [Value::String(name)] | [Value::String(name), Value::Null] => {
+                    Ok(Define { name: name.clone(), value: None })
+                }
+                [Value::String(name), Value::String(v)] => {
+                    Ok(Define { name: name.clone(), value: Some(v.clone()) })
+                }
+                [Value::String(name), Value::Number(v)] => {
+                    Ok(Define { name: name.clone(), value: Some(v.to_string()) })
+                }
+                _ => Err(bad(
+                    path,
+                    "define_macros",
+                    format!("has an entry that is not (name, value): {pair:?}"),
+                )),
+            },
+            other => {
+                Err(bad(path, "define_macros", format!("has an entry that is not (name, value): {other}")))
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::discovery::ScriptSource;
+
+    /// The Python with cffi that the tests use; fails loudly if cffi is missing.
+    fn python() -> PathBuf {
+        let python =
+            PathBuf::from(std::env::var_os("CFFI_FORGE_TEST_PYTHON").unwrap_or_else(|| "python3".into()));
+        let ok = Command::new(&python).args(["-c", "import cffi"]).status().is_ok_and(|s| s.success());
+        assert!(
+            ok,
+            "{} cannot import cffi: set CFFI_FORGE_TEST_PYTHON to a Python with cffi",
+            python.display()
+        );
+        python
+    }
+
+    fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, text) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        dir
+    }
+
+    fn script(path: &str, variable: &str) -> BuildScript {
+        BuildScript { path: path.into(), variable: variable.into(), source: ScriptSource::Config }
+    }
+
+    const API_SCRIPT: &str = r#"
+import os, sys
+from cffi import FFI
+import _helper  # a sibling module: the script's folder is importable
+assert __name__ == "__cffi__", __name__
+assert os.path.basename(__file__) == "_foo_build.py", __file__
+assert os.path.isfile("pyproject.toml"), os.getcwd()
+print("chatty build script output")  # must not corrupt the reply
+ffibuilder = FFI()
+ffibuilder.cdef("int add(int, int);")
+ffibuilder.cdef("struct pt { char c; int x; };", packed=True)
+ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
+    libraries=["m"], define_macros=[("A", "1"), ("B", None)], py_limited_api=False,
+    sources=["src/extra.c"], extra_link_args="")
+"#;
+
+    #[test]
+    fn runs_api_mode_script_like_setuptools_and_records_everything() {
+        let dir = project(&[
+            ("pyproject.toml", ""),
+            ("src/pkg/_foo_build.py", API_SCRIPT),
+            ("src/pkg/_helper.py", "X = 1\n"),
+        ]);
+        let specs =
+            run_build_scripts(&python(), dir.path(), &[script("src/pkg/_foo_build.py", "ffibuilder")], true)
+                .unwrap();
+        let spec = &specs[0];
+        assert_eq!(spec.name, "pkg._foo");
+        assert_eq!(spec.cdefs.len(), 2);
+        assert_eq!(spec.cdefs[0].text, "int add(int, int);");
+        assert!(!spec.cdefs[0].options.packed && spec.cdefs[1].options.packed);
+        assert_eq!(spec.cdefs[1].file.name, "src/pkg/_foo_build.py: cdef #2");
+        let source = spec.source.as_ref().unwrap();
+        assert_eq!(source.extension, ".c");
+        assert!(source.text.contains("return a + b"));
+        assert_eq!(spec.options.libraries, ["m"]);
+        assert_eq!(spec.options.sources, ["src/extra.c"]);
+        assert!(spec.options.extra_link_args.is_empty());
+        assert_eq!(
+            spec.options.define_macros,
+            [Define { name: "A".into(), value: Some("1".into()) }, Define { name: "B".into(), value: None }]
+        );
+        assert_eq!(spec.options.py_limited_api, Some(false));
+        let code = &spec.pregenerated.as_ref().expect("emit was asked for").code;
+        assert!(code.contains("PyInit__foo") && code.contains("_cffi_f_add"), "cffi's C for the module");
+    }
+
+    #[test]
+    fn abi_mode_function_variable_pkgconfig_and_no_emit() {
+        let abi = "import cffi\ndef make():\n    ffi = cffi.FFI()\n    ffi.cdef('int abs(int);')\n    \
+                   ffi.set_source('_abi', None)\n    return ffi\n";
+        let pkg = "from cffi import FFI\nffi = FFI()\nffi.cdef('int f(void);')\n\
+                   ffi.set_source_pkgconfig('_pc', ['surely-not-installed >= 9'], '')\n";
+        let dir = project(&[("abi_build.py", abi), ("tools/pc_build.py", pkg)]);
+        let scripts = [script("abi_build.py", "make"), script("tools/pc_build.py", "ffi")];
+        let specs = run_build_scripts(&python(), dir.path(), &scripts, true).unwrap();
+        assert_eq!(specs[0].name, "_abi");
+        assert!(!specs[0].is_api_mode());
+        assert!(specs[0].pregenerated.as_ref().unwrap().code.contains("_cffi_backend"));
+        // pkg-config is left to cffi-forge: the script does not fail on a missing package.
+        assert_eq!(specs[1].options.pkg_config, ["surely-not-installed >= 9"]);
+
+        let specs = run_build_scripts(&python(), dir.path(), &scripts, false).unwrap();
+        assert!(specs.iter().all(|s| s.pregenerated.is_none()));
+    }
+
+    #[test]
+    fn set_unicode_adds_macros_and_forces_cffis_emitter() {
+        let text = "from cffi import FFI\nffi = FFI()\nffi.set_unicode(True)\nffi.cdef('int f(void);')\n\
+                    ffi.set_source('_u', 'int f(void) { return 1; }')\n";
+        let dir = project(&[("u_build.py", text)]);
+        let specs = run_build_scripts(&python(), dir.path(), &[script("u_build.py", "ffi")], false).unwrap();
+        let names: Vec<_> = specs[0].options.define_macros.iter().map(|d| d.name.as_str()).collect();
+        assert_eq!(names, ["UNICODE", "_UNICODE"]);
+        assert!(specs[0].pregenerated.is_some());
+    }
+
+    #[test]
+    fn failures_name_the_script_and_carry_cffis_message() {
+        let raising = "from cffi import FFI\nffi = FFI()\n\nraise RuntimeError('no header here')\n";
+        let silent = "from cffi import FFI\nffi = FFI()\nffi.cdef('int f(void);')\n";
+        let dir = project(&[("a_build.py", raising), ("b/b_build.py", silent)]);
+        let py = python();
+
+        let err = run_build_scripts(&py, dir.path(), &[script("a_build.py", "ffi")], false).unwrap_err();
+        let ScriptError::Raised { path, message, traceback } = &err else { panic!("{err:?}") };
+        assert_eq!((path.as_str(), message.as_str()), ("a_build.py", "RuntimeError: no header here"));
+        assert!(traceback.contains("a_build.py\", line 4"), "{traceback}");
+        assert!(!traceback.contains("<string>"), "helper frames are hidden: {traceback}");
+
+        let err = run_build_scripts(&py, dir.path(), &[script("b/b_build.py", "ffi")], false).unwrap_err();
+        assert_eq!(err.to_string(), "'b/b_build.py:ffi': the set_source() method was not called");
+
+        let err = run_build_scripts(&py, dir.path(), &[script("b/b_build.py", "nope")], false).unwrap_err();
+        assert_eq!(err.to_string(), "'b/b_build.py:nope': object 'nope' not found in module");
+
+        // The first failure in the user's order wins, across processes.
+        let both = [script("b/b_build.py", "ffi"), script("a_build.py", "ffi")];
+        let err = run_build_scripts(&py, dir.path(), &both, false).unwrap_err();
+        assert!(matches!(err, ScriptError::Refused { .. }), "{err:?}");
+    }
+}

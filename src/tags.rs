@@ -1,1 +1,438 @@
-//! (to be written)
+//! Naming and tags: which file name each compiled module gets, which tag the wheel gets,
+//! and one line saying why (see `docs/naming.md`).
+//!
+//! Everything is decided from the target [`Interpreter`]'s facts and the project's
+//! modules, never from how cffi-forge itself was built:
+//!
+//! | target                         | module file          | wheel tag                  |
+//! |--------------------------------|----------------------|----------------------------|
+//! | CPython, limited API possible  | `_foo.abi3.so` / `.pyd` | `cp3X-abi3-<platform>`  |
+//! | CPython debug / free-threaded, or a module with `py_limited_api=False` | `EXT_SUFFIX` | `cpXY-cpXY[t][d]-<platform>` |
+//! | PyPy                           | `EXT_SUFFIX`         | `pp3X-pypy3X_pp73-<platform>` |
+//! | only ABI-mode modules          | `_foo.py`            | `py3-none-any`             |
+//!
+//! `3.X` in `cp3X-abi3` is the abi3 floor: `py-limited-api = "cp3X"` when set, else the
+//! lower bound of `requires-python`, else the building interpreter's version (the only
+//! version the build proves anything about).
+
+use std::fmt;
+
+use crate::interpreter::Interpreter;
+use crate::metadata::VersionSpecifiers;
+use crate::spec::ModuleSpec;
+
+/// A wheel tag `{python}-{abi}-{platform}`; each part may be a `.`-separated set
+/// (`py2.py3`), as in wheel file names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct WheelTag {
+    pub python: String,
+    pub abi: String,
+    pub platform: String,
+}
+
+impl WheelTag {
+    pub fn new(python: impl Into<String>, abi: impl Into<String>, platform: impl Into<String>) -> Self {
+        Self { python: python.into(), abi: abi.into(), platform: platform.into() }
+    }
+
+    /// `py3-none-any`.
+    pub fn pure() -> Self {
+        Self::new("py3", "none", "any")
+    }
+
+    pub fn is_pure(&self) -> bool {
+        self.abi == "none" && self.platform == "any"
+    }
+
+    /// Every single tag of a compressed tag set, for the `Tag:` lines of `WHEEL`.
+    pub fn expanded(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for python in self.python.split('.') {
+            for abi in self.abi.split('.') {
+                for platform in self.platform.split('.') {
+                    out.push(format!("{python}-{abi}-{platform}"));
+                }
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Display for WheelTag {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}-{}", self.python, self.abi, self.platform)
+    }
+}
+
+/// What naming needs to know about one module of the project.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleInput {
+    /// Dotted module name, e.g. `pkg._foo`.
+    pub name: String,
+    /// API mode (compiled); `false` for an ABI-mode module (a generated `.py`).
+    pub compiled: bool,
+    /// The module's `py_limited_api` (`None` = default: abi3 where possible).
+    pub py_limited_api: Option<bool>,
+}
+
+impl From<&ModuleSpec> for ModuleInput {
+    fn from(spec: &ModuleSpec) -> Self {
+        Self {
+            name: spec.name.clone(),
+            compiled: spec.is_api_mode(),
+            py_limited_api: spec.options.py_limited_api,
+        }
+    }
+}
+
+/// `[tool.cffi-forge] py-limited-api`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Abi3Policy {
+    /// abi3 where possible, floor from `requires-python` (the default).
+    #[default]
+    Auto,
+    /// `py-limited-api = "cp3X"`: abi3 where possible with this floor (3, X).
+    Floor(u32, u32),
+    /// `py-limited-api = false`: never abi3.
+    Disabled,
+}
+
+/// The naming decision for a whole wheel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Naming {
+    pub tag: WheelTag,
+    /// Whether the wheel is tagged abi3.
+    pub abi3: bool,
+    /// The abi3 floor (3, X) when `abi3`; compilation may define `Py_LIMITED_API` to it.
+    pub abi3_floor: Option<(u32, u32)>,
+    /// One line for the build output: why the wheel is or is not abi3.
+    pub reason: String,
+    /// One entry per input module, in input order.
+    pub modules: Vec<ModuleFile>,
+}
+
+/// Where one module goes in the wheel.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ModuleFile {
+    pub name: String,
+    /// Compile this module with `Py_LIMITED_API` (its file is named `.abi3`).
+    pub limited_api: bool,
+    /// File name, e.g. `_foo.abi3.so`, `_foo.cpython-311-x86_64-linux-gnu.so`, `_foo.py`.
+    pub file_name: String,
+    /// Path inside the wheel, e.g. `pkg/_foo.abi3.so`.
+    pub archive_path: String,
+}
+
+/// Decide file names and the wheel tag.
+pub fn decide(
+    interpreter: &Interpreter,
+    modules: &[ModuleInput],
+    requires_python: Option<&VersionSpecifiers>,
+    policy: Abi3Policy,
+) -> Naming {
+    let (major, minor) = interpreter.version;
+    let compiled: Vec<&ModuleInput> = modules.iter().filter(|m| m.compiled).collect();
+
+    // Why the target as a whole cannot use the limited API, if it cannot.
+    let target_blocker = if interpreter.is_pypy() {
+        Some("PyPy has no stable ABI (its modules use PyPy's own suffix)".to_string())
+    } else if interpreter.debug {
+        Some("this is a debug build of CPython (the limited API is off under Py_DEBUG)".to_string())
+    } else if interpreter.free_threaded {
+        Some("free-threaded CPython has no abi3 (abi3t needs 3.15+, not supported yet)".to_string())
+    } else if policy == Abi3Policy::Disabled {
+        Some("`py-limited-api = false` in [tool.cffi-forge]".to_string())
+    } else {
+        None
+    };
+    let module_limited = |m: &ModuleInput| target_blocker.is_none() && m.py_limited_api != Some(false);
+
+    let module_files = modules
+        .iter()
+        .map(|m| {
+            let limited_api = m.compiled && module_limited(m);
+            let suffix = if !m.compiled {
+                ".py".to_string()
+            } else if limited_api {
+                abi3_suffix(interpreter)
+            } else {
+                interpreter.ext_suffix.clone()
+            };
+            let basename = m.name.rsplit('.').next().unwrap_or(&m.name);
+            ModuleFile {
+                name: m.name.clone(),
+                limited_api,
+                file_name: format!("{basename}{suffix}"),
+                archive_path: format!("{}{suffix}", m.name.replace('.', "/")),
+            }
+        })
+        .collect();
+
+    if compiled.is_empty() {
+        let reason = if modules.is_empty() {
+            "py3-none-any: no compiled modules".to_string()
+        } else {
+            "py3-none-any: only ABI-mode modules, no compiled code".to_string()
+        };
+        return Naming {
+            tag: WheelTag::pure(),
+            abi3: false,
+            abi3_floor: None,
+            reason,
+            modules: module_files,
+        };
+    }
+
+    let platform = platform_tag(interpreter);
+    if interpreter.is_pypy() {
+        let abi = interpreter
+            .soabi
+            .as_deref()
+            .map(|s| s.replace(['-', '.'], "_"))
+            .unwrap_or_else(|| format!("pypy{major}{minor}_pp73"));
+        let tag = WheelTag::new(format!("pp{major}{minor}"), abi, platform);
+        let reason = format!("not abi3: {}", target_blocker.unwrap_or_default());
+        return Naming { tag, abi3: false, abi3_floor: None, reason, modules: module_files };
+    }
+
+    let version_specific = || {
+        let abi = format!(
+            "cp{major}{minor}{}{}",
+            if interpreter.free_threaded { "t" } else { "" },
+            if interpreter.debug { "d" } else { "" }
+        );
+        WheelTag::new(format!("cp{major}{minor}"), abi, platform.clone())
+    };
+    if let Some(blocker) = target_blocker {
+        return Naming {
+            tag: version_specific(),
+            abi3: false,
+            abi3_floor: None,
+            reason: format!("not abi3: {blocker}"),
+            modules: module_files,
+        };
+    }
+    let opted_out: Vec<&str> =
+        compiled.iter().filter(|m| m.py_limited_api == Some(false)).map(|m| m.name.as_str()).collect();
+    if !opted_out.is_empty() {
+        let which = opted_out.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
+        let noun = if opted_out.len() == 1 { "module" } else { "modules" };
+        return Naming {
+            tag: version_specific(),
+            abi3: false,
+            abi3_floor: None,
+            reason: format!("not abi3: py_limited_api=False in {noun} {which}"),
+            modules: module_files,
+        };
+    }
+
+    let (floor, why) = match policy {
+        Abi3Policy::Floor(a, b) => ((a, b), format!("`py-limited-api = \"cp{a}{b}\"`")),
+        _ => match requires_python.and_then(lower_bound) {
+            Some((a, b)) => {
+                let spec = requires_python.map(|s| s.to_string()).unwrap_or_default();
+                ((a, b), format!("the lower bound of requires-python `{spec}`"))
+            }
+            None => (
+                (major, minor),
+                format!("no requires-python lower bound, so the building Python {major}.{minor}"),
+            ),
+        },
+    };
+    let tag = WheelTag::new(format!("cp{}{}", floor.0, floor.1), "abi3", platform);
+    let reason = format!(
+        "abi3 ({tag}): every compiled module uses the limited API; floor {}.{} from {why}",
+        floor.0, floor.1
+    );
+    Naming { tag, abi3: true, abi3_floor: Some(floor), reason, modules: module_files }
+}
+
+/// The file suffix of a limited-API module: the interpreter's `.abi3` suffix on POSIX
+/// (`.abi3.so`), plain `.pyd` on Windows (which has no abi3 suffix).
+fn abi3_suffix(interpreter: &Interpreter) -> String {
+    if let Some(suffix) = interpreter.extension_suffixes.iter().find(|s| s.starts_with(".abi3")) {
+        return suffix.clone();
+    }
+    if interpreter.is_windows() || interpreter.ext_suffix.ends_with(".pyd") {
+        ".pyd".to_string()
+    } else {
+        ".abi3.so".to_string()
+    }
+}
+
+/// The (major, minor) lower bound of `requires-python`, from its `>=`, `>`, `==`, `~=`
+/// clauses (the highest if several). `None` when it has no lower bound. Bounds below
+/// 3.2, where abi3 starts, are raised to 3.2.
+pub fn lower_bound(specifiers: &VersionSpecifiers) -> Option<(u32, u32)> {
+    use pep440_rs::Operator::*;
+    let mut best: Option<(u32, u32)> = None;
+    for specifier in specifiers.iter() {
+        let bounded = matches!(
+            specifier.operator(),
+            GreaterThanEqual | GreaterThan | Equal | EqualStar | TildeEqual | ExactEqual
+        );
+        if !bounded {
+            continue;
+        }
+        let release = specifier.version().release();
+        let major = *release.first()? as u32;
+        let minor = release.get(1).copied().unwrap_or(0) as u32;
+        if best.is_none_or(|b| (major, minor) > b) {
+            best = Some((major, minor));
+        }
+    }
+    best.map(|b| b.max((3, 2)))
+}
+
+/// The platform part of the wheel tag: `sysconfig.get_platform()` of the target
+/// (which honours `_PYTHON_HOST_PLATFORM`) in wheel form: `linux_x86_64`,
+/// `macosx_11_0_arm64`, `win_amd64`.
+pub fn platform_tag(interpreter: &Interpreter) -> String {
+    let platform = match &interpreter.host_platform_env {
+        Some(env) if !env.is_empty() => env.as_str(),
+        _ => interpreter.platform.as_str(),
+    };
+    let tag = platform.replace(['-', '.', ' '], "_");
+    // A 32-bit Python on a 64-bit Linux kernel reports the kernel's machine; name the
+    // userland's instead, as `packaging.tags` does.
+    if interpreter.pointer_bits == 32 {
+        match tag.as_str() {
+            "linux_x86_64" => return "linux_i686".to_string(),
+            "linux_aarch64" => return "linux_armv7l".to_string(),
+            _ => {}
+        }
+    }
+    tag
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::interpreter::tests::{cpython, pypy};
+
+    fn api(name: &str) -> ModuleInput {
+        ModuleInput { name: name.into(), compiled: true, py_limited_api: None }
+    }
+    fn abi(name: &str) -> ModuleInput {
+        ModuleInput { name: name.into(), compiled: false, py_limited_api: None }
+    }
+
+    #[test]
+    fn cpython_api_mode_is_abi3_with_floor_from_requires_python() {
+        let interp = cpython(3, 11);
+        let rp: VersionSpecifiers = ">=3.8, <4".parse().unwrap();
+        let n = decide(&interp, &[api("pkg._foo"), abi("pkg._bar")], Some(&rp), Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp38-abi3-linux_x86_64");
+        assert!(n.abi3);
+        assert_eq!(n.abi3_floor, Some((3, 8)));
+        assert_eq!(n.modules[0].archive_path, "pkg/_foo.abi3.so");
+        assert!(n.modules[0].limited_api);
+        assert_eq!(n.modules[1].archive_path, "pkg/_bar.py");
+        assert!(n.reason.starts_with("abi3 (cp38-abi3-linux_x86_64)"), "{}", n.reason);
+        assert!(n.reason.contains("requires-python `>=3.8, <4`"), "{}", n.reason);
+    }
+
+    #[test]
+    fn floor_defaults_to_the_building_python_and_config_overrides() {
+        let interp = cpython(3, 12);
+        let n = decide(&interp, &[api("_foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp312-abi3-linux_x86_64");
+        assert!(n.reason.contains("building Python 3.12"), "{}", n.reason);
+        let rp: VersionSpecifiers = ">=3.8".parse().unwrap();
+        let n = decide(&interp, &[api("_foo")], Some(&rp), Abi3Policy::Floor(3, 10));
+        assert_eq!(n.tag.to_string(), "cp310-abi3-linux_x86_64");
+        assert!(n.reason.contains("py-limited-api = \"cp310\""), "{}", n.reason);
+    }
+
+    #[test]
+    fn opt_out_module_makes_the_wheel_version_specific_but_others_stay_abi3() {
+        let interp = cpython(3, 11);
+        let mut off = api("pkg._off");
+        off.py_limited_api = Some(false);
+        let n = decide(&interp, &[api("pkg._on"), off], None, Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp311-cp311-linux_x86_64");
+        assert!(!n.abi3);
+        assert_eq!(n.modules[0].file_name, "_on.abi3.so");
+        assert_eq!(n.modules[1].file_name, "_off.cpython-311-x86_64-linux-gnu.so");
+        assert_eq!(n.reason, "not abi3: py_limited_api=False in module `pkg._off`");
+    }
+
+    #[test]
+    fn debug_and_free_threaded_builds_are_not_abi3() {
+        let mut interp = cpython(3, 13);
+        interp.free_threaded = true;
+        interp.ext_suffix = ".cpython-313t-x86_64-linux-gnu.so".into();
+        let n = decide(&interp, &[api("_foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp313-cp313t-linux_x86_64");
+        assert_eq!(n.modules[0].file_name, "_foo.cpython-313t-x86_64-linux-gnu.so");
+        assert!(n.reason.contains("free-threaded"), "{}", n.reason);
+
+        let mut interp = cpython(3, 11);
+        interp.debug = true;
+        let n = decide(&interp, &[api("_foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.tag.abi, "cp311d");
+        assert!(n.reason.contains("debug build"), "{}", n.reason);
+        assert!(!n.modules[0].limited_api);
+    }
+
+    #[test]
+    fn disabled_by_config() {
+        let n = decide(&cpython(3, 11), &[api("_foo")], None, Abi3Policy::Disabled);
+        assert_eq!(n.tag.to_string(), "cp311-cp311-linux_x86_64");
+        assert!(n.reason.contains("py-limited-api = false"), "{}", n.reason);
+    }
+
+    #[test]
+    fn pypy_gets_its_own_suffix_and_tags() {
+        let n = decide(&pypy(), &[api("pkg._foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "pp39-pypy39_pp73-linux_x86_64");
+        assert_eq!(n.modules[0].archive_path, "pkg/_foo.pypy39-pp73-x86_64-linux-gnu.so");
+        assert!(n.reason.starts_with("not abi3: PyPy"), "{}", n.reason);
+    }
+
+    #[test]
+    fn abi_mode_only_is_pure() {
+        let n = decide(&pypy(), &[abi("pkg._foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "py3-none-any");
+        assert!(n.tag.is_pure());
+        assert_eq!(n.modules[0].archive_path, "pkg/_foo.py");
+    }
+
+    #[test]
+    fn windows_and_macos_names() {
+        let mut interp = cpython(3, 11);
+        interp.platform = "win-amd64".into();
+        interp.ext_suffix = ".cp311-win_amd64.pyd".into();
+        interp.extension_suffixes = vec![".cp311-win_amd64.pyd".into(), ".pyd".into()];
+        let n = decide(&interp, &[api("pkg._foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp311-abi3-win_amd64");
+        assert_eq!(n.modules[0].file_name, "_foo.pyd");
+
+        let mut interp = cpython(3, 11);
+        interp.platform = "macosx-11.0-arm64".into();
+        assert_eq!(platform_tag(&interp), "macosx_11_0_arm64");
+        interp.host_platform_env = Some("macosx-10.9-universal2".into());
+        assert_eq!(platform_tag(&interp), "macosx_10_9_universal2");
+        let mut interp = cpython(3, 11);
+        interp.pointer_bits = 32;
+        assert_eq!(platform_tag(&interp), "linux_i686");
+    }
+
+    #[test]
+    fn requires_python_lower_bounds() {
+        let lb = |s: &str| lower_bound(&s.parse().unwrap());
+        assert_eq!(lb(">=3.8"), Some((3, 8)));
+        assert_eq!(lb(">=3.8,!=3.9.*"), Some((3, 8)));
+        assert_eq!(lb(">3.9.1"), Some((3, 9)));
+        assert_eq!(lb("~=3.10"), Some((3, 10)));
+        assert_eq!(lb("==3.11.*"), Some((3, 11)));
+        assert_eq!(lb(">=3.7, >=3.9"), Some((3, 9)));
+        assert_eq!(lb("<4"), None);
+        assert_eq!(lb(">=2.7"), Some((3, 2)));
+    }
+
+    #[test]
+    fn expanded_tags() {
+        assert_eq!(WheelTag::new("py2.py3", "none", "any").expanded(), vec!["py2-none-any", "py3-none-any"]);
+    }
+}

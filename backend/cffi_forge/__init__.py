@@ -1,1 +1,166 @@
-"""PEP 517 / PEP 660 build backend for CFFI projects (a thin shim over the cffi-forge binary)."""
+"""PEP 517 / PEP 660 build backend for CFFI projects.
+
+A thin shim over the ``cffi-forge`` binary: every hook runs
+``cffi-forge pep517 <command> ... -i <this interpreter>`` in the project directory,
+with stderr going straight to the user and stdout carrying only the result (the
+artifact's file name, or the requirements as JSON). The binary asks this interpreter
+for its facts (version, ABI, platform, include dirs) and never guesses them.
+
+Frontends import the backend in a fresh process for every hook, so imports stay lazy:
+importing this module costs nothing beyond the module itself.
+"""
+
+__all__ = [
+    "build_editable",
+    "build_sdist",
+    "build_wheel",
+    "get_requires_for_build_editable",
+    "get_requires_for_build_sdist",
+    "get_requires_for_build_wheel",
+    "prepare_metadata_for_build_editable",
+    "prepare_metadata_for_build_wheel",
+]
+
+_BINARY = "cffi-forge"
+
+
+def _binary():
+    """The ``cffi-forge`` executable installed together with this module.
+
+    Order: ``CFFI_FORGE_BIN`` (development and tests), the file that this
+    distribution's RECORD lists (right even in pip's isolated build environments and
+    user installs, where the scripts directory is not the interpreter's), the
+    interpreter's scripts directory, then ``PATH``.
+    """
+    import os
+
+    override = os.environ.get("CFFI_FORGE_BIN")
+    if override:
+        return override
+    exe = _BINARY + (".exe" if os.name == "nt" else "")
+    found = _binary_from_record(exe)
+    if found:
+        return found
+    import sysconfig
+
+    scripts = sysconfig.get_path("scripts")
+    if scripts and os.path.isfile(os.path.join(scripts, exe)):
+        return os.path.join(scripts, exe)
+    import shutil
+
+    found = shutil.which(exe)
+    if found:
+        return found
+    raise SystemExit(
+        "cffi-forge: cannot find the `cffi-forge` executable that belongs to the "
+        "`cffi_forge` module at %s; reinstall cffi-forge, or set CFFI_FORGE_BIN to its path"
+        % os.path.dirname(os.path.abspath(__file__))
+    )
+
+
+def _binary_from_record(exe):
+    import os
+
+    try:
+        from importlib.metadata import PackageNotFoundError, distribution
+    except ImportError:  # pragma: no cover - Python < 3.8
+        return None
+    try:
+        dist = distribution("cffi-forge")
+    except PackageNotFoundError:
+        return None
+    here = os.path.dirname(os.path.abspath(__file__))
+    # Only trust the distribution this very module came from.
+    if os.path.normcase(os.path.abspath(str(dist.locate_file("cffi_forge")))) != os.path.normcase(here):
+        return None
+    for entry in dist.files or ():
+        if entry.name == exe:
+            path = os.path.abspath(str(dist.locate_file(entry)))
+            if os.path.isfile(path):
+                return path
+    return None
+
+
+def _call(args, config_settings=None):
+    """Run ``cffi-forge pep517 <args>``; return its stdout (the result) as text.
+
+    On failure the binary has already printed the full error on stderr; its stdout then
+    holds a one-line summary, which becomes the ``SystemExit`` message.
+    """
+    import subprocess
+    import sys
+
+    command = [_binary(), "pep517"] + list(args) + ["-i", sys.executable]
+    if _wants_verbose(config_settings):
+        command.append("--verbose")
+    try:
+        result = subprocess.run(command, stdout=subprocess.PIPE)
+    except OSError as e:
+        raise SystemExit("cffi-forge: cannot run %s: %s" % (command[0], e))
+    out = result.stdout.decode("utf-8", "replace").strip()
+    if result.returncode != 0:
+        raise SystemExit(out or "cffi-forge %s failed (exit status %d)" % (args[0], result.returncode))
+    if not out:
+        raise SystemExit("cffi-forge %s printed no result" % args[0])
+    return out
+
+
+def _wants_verbose(config_settings):
+    import os
+
+    value = (config_settings or {}).get("verbose") or os.environ.get("CFFI_FORGE_VERBOSE")
+    return str(value).lower() in ("1", "true", "yes", "on")
+
+
+def _requires(editable, config_settings):
+    import json
+
+    args = ["requires-for-build-wheel"] + (["--editable"] if editable else [])
+    return json.loads(_call(args, config_settings))
+
+
+def get_requires_for_build_wheel(config_settings=None):
+    return _requires(False, config_settings)
+
+
+def get_requires_for_build_editable(config_settings=None):
+    return _requires(True, config_settings)
+
+
+def get_requires_for_build_sdist(config_settings=None):
+    # An sdist is a copy of files: nothing to run, nothing to install.
+    return []
+
+
+def _prepare(metadata_directory, editable, config_settings):
+    args = ["prepare-metadata", "-o", metadata_directory] + (["--editable"] if editable else [])
+    return _call(args, config_settings)
+
+
+def prepare_metadata_for_build_wheel(metadata_directory, config_settings=None):
+    return _prepare(metadata_directory, False, config_settings)
+
+
+def prepare_metadata_for_build_editable(metadata_directory, config_settings=None):
+    return _prepare(metadata_directory, True, config_settings)
+
+
+def _build(wheel_directory, metadata_directory, editable, config_settings):
+    args = ["build-wheel", "-o", wheel_directory]
+    if metadata_directory is not None:
+        args += ["--metadata-directory", metadata_directory]
+    if editable:
+        args.append("--editable")
+    return _call(args, config_settings)
+
+
+def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
+    return _build(wheel_directory, metadata_directory, False, config_settings)
+
+
+def build_editable(wheel_directory, config_settings=None, metadata_directory=None):
+    return _build(wheel_directory, metadata_directory, True, config_settings)
+
+
+def build_sdist(sdist_directory, config_settings=None):
+    return _call(["build-sdist", "-o", sdist_directory], config_settings)

@@ -1,3 +1,293 @@
-//! `pyproject.toml`: `[build-system]`, `[project]` (PEP 621) and `[tool.cffi-forge]`.
+//! `pyproject.toml`: `[project]` (PEP 621) and `[tool.cffi-forge]`, parsed with spans and
+//! validated once, so every later layer works from checked values and every error points
+//! at the user's key (`pyproject.toml:LINE:COL` with a snippet).
+//!
+//! ```no_run
+//! # use cffi_forge::config::Project;
+//! let project = Project::load(std::path::Path::new("."))?;
+//! println!("{} {}", project.metadata.name, project.metadata.version);
+//! # Ok::<(), cffi_forge::config::ConfigError>(())
+//! ```
+//!
+//! - [`Project::metadata`]: the `[project]` table, validated, dynamic `version` resolved,
+//!   the cffi runtime requirement added (see [`crate::metadata`]).
+//! - [`Project::tool`]: `[tool.cffi-forge]` ([`ToolConfig`]; reference in
+//!   `docs/configuration.md`).
+//! - [`Project::files`]: every file of the project that may be packaged (the walk that
+//!   sdists and wheels select from; see [`files`]).
 
+pub mod files;
 pub mod module_table;
+mod project_table;
+mod raw;
+mod tool;
+mod version_source;
+
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+pub use toml::Spanned;
+
+pub use self::files::PythonLayout;
+pub use self::tool::{Generator, ToolConfig, VersionSource};
+use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
+use crate::interpreter::Interpreter;
+use crate::metadata::Metadata;
+use crate::spec::ModuleSpec;
+use crate::tags::Abi3Policy;
+use module_table::ModuleTableError;
+
+/// A loaded and validated project.
+#[derive(Clone, Debug)]
+pub struct Project {
+    /// The directory holding `pyproject.toml`.
+    pub root: PathBuf,
+    /// The text of `pyproject.toml`, for diagnostics pointing into it.
+    pub pyproject: SourceFile,
+    pub metadata: Metadata,
+    pub tool: ToolConfig,
+    /// Where the importable Python code lives and which packages and modules it has.
+    pub python: PythonLayout,
+    /// Every packageable file, relative to `root`, `/`-separated, sorted: the tree minus
+    /// `.git`, virtual environments, build outputs, `__pycache__`, compiled leftovers,
+    /// hidden and `.gitignore`d files, adjusted by `include` / `exclude`.
+    pub files: Vec<String>,
+}
+
+/// A problem with `pyproject.toml` or a file it names.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("no pyproject.toml in {}", dir.display())]
+    Missing { dir: PathBuf },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    /// Syntax errors and wrong types, as reported by the TOML parser.
+    #[error("{}: {message}", location(file, span.as_ref()))]
+    Toml { file: SourceFile, span: Option<Range<usize>>, message: String, help: Option<String> },
+    /// A value that parses but is not acceptable.
+    #[error("{}: `{key}`: {message}", location(file, Some(span)))]
+    Invalid { key: String, file: SourceFile, span: Range<usize>, message: String, help: Option<String> },
+    #[error(transparent)]
+    Module(#[from] ModuleTableError),
+}
+
+fn location(file: &SourceFile, span: Option<&Range<usize>>) -> String {
+    match span {
+        Some(span) => {
+            let (line, col) = file.line_col(span.start);
+            format!("{}:{line}:{col}", file.name)
+        }
+        None => file.name.clone(),
+    }
+}
+
+impl ToDiagnostic for ConfigError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        match self {
+            ConfigError::Missing { dir } => {
+                Diagnostic::error(format!("no pyproject.toml in {}", dir.display())).with_help(
+                    "cffi-forge builds projects described by a pyproject.toml with a [project] table",
+                )
+            }
+            ConfigError::Read { .. } => Diagnostic::error(self.to_string()),
+            ConfigError::Toml { file, span, message, help } => {
+                let d = Diagnostic::error(format!("invalid {}", file.name));
+                let d = match span {
+                    Some(span) => d.with_label(file, span.clone(), message.clone()),
+                    None => d.with_note(message.clone()),
+                };
+                match help {
+                    Some(help) => d.with_help(help.clone()),
+                    None => d,
+                }
+            }
+            ConfigError::Invalid { key, file, span, message, help } => {
+                let d = Diagnostic::error(format!("invalid `{key}`")).with_label(
+                    file,
+                    span.clone(),
+                    message.clone(),
+                );
+                match help {
+                    Some(help) => d.with_help(help.clone()),
+                    None => d,
+                }
+            }
+            ConfigError::Module(e) => e.to_diagnostic(),
+        }
+    }
+}
+
+impl ConfigError {
+    pub(crate) fn invalid(
+        file: &SourceFile,
+        key: impl Into<String>,
+        span: Range<usize>,
+        message: impl Into<String>,
+    ) -> Self {
+        ConfigError::Invalid {
+            key: key.into(),
+            file: file.clone(),
+            span,
+            message: message.into(),
+            help: None,
+        }
+    }
+
+    /// Add a `help:` line (to `Invalid` and `Toml` errors).
+    pub(crate) fn with_help(mut self, text: impl Into<String>) -> Self {
+        if let ConfigError::Invalid { help, .. } | ConfigError::Toml { help, .. } = &mut self {
+            *help = Some(text.into());
+        }
+        self
+    }
+}
+
+/// Turn a TOML parse or type error into a [`ConfigError::Toml`], adding a
+/// "did you mean" hint to unknown keys.
+pub(crate) fn toml_error(file: &SourceFile, error: &toml::de::Error) -> ConfigError {
+    let (message, help) = explain_toml_message(error.message());
+    ConfigError::Toml { file: file.clone(), span: error.span(), message, help }
+}
+
+/// serde says "unknown field `libary`, expected one of `a`, `b`"; we say "unknown key
+/// `libary`" and suggest the closest known key.
+pub(crate) fn explain_toml_message(message: &str) -> (String, Option<String>) {
+    let Some(rest) = message.strip_prefix("unknown field `") else {
+        return (message.trim_end().to_string(), None);
+    };
+    let Some((unknown, expected)) = rest.split_once('`') else {
+        return (message.to_string(), None);
+    };
+    let known: Vec<&str> = expected.split('`').skip(1).step_by(2).collect();
+    // Edit distance finds transpositions and missing letters (`libary` → `libraries`);
+    // Jaro-Winkler breaks ties in favour of a shared prefix.
+    let score =
+        |k: &str| (strsim::normalized_damerau_levenshtein(unknown, k), strsim::jaro_winkler(unknown, k));
+    let best = known
+        .iter()
+        .map(|k| (score(k), *k))
+        .filter(|((distance, _), _)| *distance >= 0.5)
+        .max_by(|a, b| a.0 .0.total_cmp(&b.0 .0).then(a.0 .1.total_cmp(&b.0 .1)));
+    let help = match best {
+        Some((_, k)) => Some(format!("did you mean `{k}`?")),
+        None if !known.is_empty() => Some(format!(
+            "known keys: {}",
+            known.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+        )),
+        None => None,
+    };
+    (format!("unknown key `{unknown}`"), help)
+}
+
+impl Project {
+    /// Read and validate `root/pyproject.toml`. Reads the files it names (readme,
+    /// licence files, a `version` file) and walks the project tree; runs nothing.
+    pub fn load(root: &Path) -> Result<Project, ConfigError> {
+        let path = root.join("pyproject.toml");
+        let text = match fs_err::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                return Err(ConfigError::Missing { dir: root.to_path_buf() })
+            }
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        Self::from_text(root, text)
+    }
+
+    /// [`Project::load`] with the text of `pyproject.toml` given (files it names are
+    /// still read relative to `root`).
+    pub fn from_text(root: &Path, text: impl Into<String>) -> Result<Project, ConfigError> {
+        let text = text.into();
+        let file = SourceFile::new("pyproject.toml", text.as_str());
+        let raw: raw::PyProject = toml::from_str(&text).map_err(|e| toml_error(&file, &e))?;
+        let Some(project) = raw.project else {
+            return Err(ConfigError::invalid(
+                &file,
+                "project",
+                0..0,
+                "pyproject.toml has no [project] table",
+            )
+            .with_help("add a [project] table with at least `name` and `version`"));
+        };
+        let tool = tool::ToolConfig::from_raw(raw.tool.and_then(|t| t.cffi_forge), &file)?;
+        let files = files::walk(root, &tool, &file)?;
+        let python = files::python_layout(root, &tool, &files, &file)?;
+        let metadata = project_table::validate(
+            project,
+            &project_table::Context { root, file: &file, tool: &tool, python: &python, files: &files },
+        )?;
+        Ok(Project { root: root.to_path_buf(), pyproject: file, metadata, tool, python, files })
+    }
+
+    /// The `[tool.cffi-forge.module]` tables as module specs, skipping those whose
+    /// `when` marker is false for `target` (all are kept when `target` is `None`).
+    pub fn declarative_modules(&self, target: Option<&Interpreter>) -> Result<Vec<ModuleSpec>, ConfigError> {
+        let environment = match target {
+            Some(t) => Some(t.marker_environment().map_err(|m| ConfigError::Read {
+                path: t.executable.clone(),
+                source: std::io::Error::other(m),
+            })?),
+            None => None,
+        };
+        let mut specs = Vec::new();
+        for (index, table) in self.tool.modules.iter().enumerate() {
+            let key = format!("tool.cffi-forge.module[{index}]");
+            if let (Some(when), Some(env)) = (&table.when, &environment) {
+                let marker: pep508_rs::MarkerTree =
+                    when.get_ref().parse().map_err(|e: pep508_rs::Pep508Error| {
+                        ConfigError::invalid(
+                            &self.pyproject,
+                            format!("{key}.when"),
+                            when.span(),
+                            e.message.to_string(),
+                        )
+                    })?;
+                if !marker.evaluate(env, &[]) {
+                    continue;
+                }
+            }
+            specs.push(table.to_spec(index, &key, &self.pyproject, &self.root)?);
+        }
+        Ok(specs)
+    }
+
+    /// `requires-python`, if given.
+    pub fn requires_python(&self) -> Option<&crate::metadata::VersionSpecifiers> {
+        self.metadata.requires_python.as_ref()
+    }
+
+    /// `[tool.cffi-forge] py-limited-api`, for [`crate::tags::decide`].
+    pub fn abi3_policy(&self) -> Abi3Policy {
+        self.tool.py_limited_api
+    }
+
+    /// A diagnostic pointing at a place in `pyproject.toml` (e.g. the span of a
+    /// `cffi-modules` entry), for errors found by later layers.
+    pub fn diagnostic_at(
+        &self,
+        span: Range<usize>,
+        title: impl Into<String>,
+        label: impl Into<String>,
+    ) -> Diagnostic {
+        Diagnostic::error(title).with_label(&self.pyproject, span, label)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_field_messages_get_a_hint() {
+        let (m, h) =
+            explain_toml_message("unknown field `libary`, expected one of `name`, `libraries`, `sources`");
+        assert_eq!(m, "unknown key `libary`");
+        assert_eq!(h.as_deref(), Some("did you mean `libraries`?"));
+        let (m, h) = explain_toml_message("unknown field `zzz`, expected `name` or `cdef`");
+        assert_eq!(m, "unknown key `zzz`");
+        assert_eq!(h.as_deref(), Some("known keys: `name`, `cdef`"));
+        let (m, h) = explain_toml_message("invalid type: integer `3`, expected a string\n");
+        assert_eq!(m, "invalid type: integer `3`, expected a string");
+        assert_eq!(h, None);
+    }
+}

@@ -1,0 +1,220 @@
+//! Wheels (PEP 427), editable wheels (PEP 660) and metadata directories.
+
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+use super::sinks::{DirSink, ListSink, Listed, ZipSink};
+use super::writer::{disk_mode, Entries, Order, MODE_EXECUTABLE, MODE_FILE};
+use super::{ArchiveError, BuiltFile};
+use crate::config::Project;
+use crate::metadata::{self, normalize_name};
+use crate::tags::WheelTag;
+
+/// `.dist-info` files: METADATA, WHEEL (when the tag is known), entry_points.txt,
+/// licences under `licenses/` (PEP 639). RECORD is added when the wheel is written.
+fn add_dist_info(project: &Project, tag: Option<&WheelTag>, entries: &mut Entries) {
+    let dist_info = project.metadata.dist_info_dir();
+    entries.add_bytes(format!("{dist_info}/METADATA"), project.metadata.core_metadata(), MODE_FILE);
+    if let Some(tag) = tag {
+        entries.add_bytes(
+            format!("{dist_info}/WHEEL"),
+            metadata::wheel_file(&tag.expanded(), tag.is_pure()),
+            MODE_FILE,
+        );
+    }
+    if let Some(entry_points) = project.metadata.entry_points() {
+        entries.add_bytes(format!("{dist_info}/entry_points.txt"), entry_points, MODE_FILE);
+    }
+    for license in &project.metadata.license_files {
+        entries.add_file(format!("{dist_info}/licenses/{license}"), project.root.join(license), MODE_FILE);
+    }
+}
+
+fn check_archive_path(project: &Project, path: &str) -> Result<(), ArchiveError> {
+    let bad = path.is_empty()
+        || path.starts_with('/')
+        || path.contains('\\')
+        || path.split('/').any(|c| c.is_empty() || c == "." || c == "..")
+        || path.starts_with(&format!("{}/", project.metadata.dist_info_dir()));
+    if bad {
+        return Err(ArchiveError::BadArchivePath { path: path.to_string() });
+    }
+    Ok(())
+}
+
+fn add_built(
+    project: &Project,
+    built: &[BuiltFile],
+    prefix: &str,
+    entries: &mut Entries,
+) -> Result<(), ArchiveError> {
+    for file in built {
+        check_archive_path(project, &file.archive_path)?;
+        entries.add(format!("{prefix}{}", file.archive_path), file.source.clone(), file.mode());
+    }
+    Ok(())
+}
+
+fn wheel_entries(project: &Project, tag: &WheelTag, built: &[BuiltFile]) -> Result<Entries, ArchiveError> {
+    let mut entries = Entries::new();
+    for (archive_path, rel) in project.python.wheel_files(&project.files) {
+        let path = project.root.join(&rel);
+        let mode = disk_mode(&path);
+        entries.add_file(archive_path, path, mode);
+    }
+    // Built files replace same-named files from the tree (a stale in-place build).
+    add_built(project, built, "", &mut entries)?;
+    let data = format!("{}.data", project.metadata.file_name_stem());
+    for script in &project.tool.script_files {
+        let rel = script.get_ref();
+        let name = rel.rsplit('/').next().unwrap_or(rel);
+        entries.add_file(format!("{data}/scripts/{name}"), project.root.join(rel), MODE_EXECUTABLE);
+    }
+    add_dist_info(project, Some(tag), &mut entries);
+    Ok(entries)
+}
+
+fn wheel_path(project: &Project, tag: &WheelTag, out_dir: &Path) -> PathBuf {
+    out_dir.join(format!("{}-{tag}.whl", project.metadata.file_name_stem()))
+}
+
+fn record_path(project: &Project) -> String {
+    format!("{}/RECORD", project.metadata.dist_info_dir())
+}
+
+/// `build_wheel`: write `{name}-{version}-{tag}.whl` into `out_dir` and return its path.
+///
+/// Contents: the project's packages and modules from the tree (with their data files),
+/// `built` (compiled modules, generated ABI-mode `.py` files, at their archive paths),
+/// `script-files` under `.data/scripts/`, and the `.dist-info`.
+pub fn write_wheel(
+    project: &Project,
+    tag: &WheelTag,
+    built: &[BuiltFile],
+    out_dir: &Path,
+) -> Result<PathBuf, ArchiveError> {
+    let entries = wheel_entries(project, tag, built)?;
+    let sink = ZipSink::create(wheel_path(project, tag, out_dir))?;
+    entries.write(Box::new(sink), Order::Wheel, Some(&record_path(project)))
+}
+
+/// What [`write_wheel`] would write, with each entry's source file (`None` = generated).
+pub fn list_wheel(
+    project: &Project,
+    tag: &WheelTag,
+    built: &[BuiltFile],
+) -> Result<Vec<Listed>, ArchiveError> {
+    let entries = wheel_entries(project, tag, built)?;
+    let out = Rc::new(RefCell::new(Vec::new()));
+    entries.write(Box::new(ListSink { out: out.clone() }), Order::Wheel, Some(&record_path(project)))?;
+    Ok(out.take())
+}
+
+/// `build_editable` (PEP 660): a wheel whose `.pth` puts the project's Python source
+/// root on `sys.path` (so edits to `.py` files are live) and which ships the built
+/// files under `_cffi_forge_editable_<name>/`, found through a small import hook
+/// (`_cffi_forge_editable_<name>.py`, imported by the `.pth`). Nothing is written into
+/// the project tree; rebuilding means reinstalling.
+pub fn write_editable_wheel(
+    project: &Project,
+    tag: &WheelTag,
+    built: &[BuiltFile],
+    out_dir: &Path,
+) -> Result<PathBuf, ArchiveError> {
+    let hook = format!("_cffi_forge_editable_{}", normalize_name(&project.metadata.name).replace('-', "_"));
+    let source_root = project.python.root(&project.root);
+    let source_root = fs_err::canonicalize(&source_root)
+        .map_err(|source| ArchiveError::Read { path: source_root.clone(), source })?;
+    let mut pth = format!("{}\n", source_root.display());
+    let mut entries = Entries::new();
+    if !built.is_empty() {
+        pth.push_str(&format!("import {hook}\n"));
+        entries.add_bytes(format!("{hook}.py"), editable_hook(project, &hook, built), MODE_FILE);
+        add_built(project, built, &format!("{hook}/"), &mut entries)?;
+    }
+    entries.add_bytes(format!("{hook}.pth"), pth, MODE_FILE);
+    add_dist_info(project, Some(tag), &mut entries);
+    let sink = ZipSink::create(wheel_path(project, tag, out_dir))?;
+    entries.write(Box::new(sink), Order::Wheel, Some(&record_path(project)))
+}
+
+/// The module name of a file inside a wheel: `pkg/_foo.abi3.so` → `pkg._foo`.
+fn module_name(archive_path: &str) -> String {
+    let (dir, file) = archive_path.rsplit_once('/').unwrap_or(("", archive_path));
+    let stem = file.split('.').next().unwrap_or(file);
+    if dir.is_empty() {
+        stem.to_string()
+    } else {
+        format!("{}.{stem}", dir.replace('/', "."))
+    }
+}
+
+/// The import hook of an editable install: maps each built module to its file.
+fn editable_hook(project: &Project, hook: &str, built: &[BuiltFile]) -> String {
+    let mut modules = String::new();
+    let mut sorted: Vec<&BuiltFile> = built.iter().collect();
+    sorted.sort_by(|a, b| a.archive_path.cmp(&b.archive_path));
+    for file in sorted {
+        let name = serde_json::to_string(&module_name(&file.archive_path)).expect("strings serialise");
+        let path = serde_json::to_string(&file.archive_path).expect("strings serialise");
+        modules.push_str(&format!("    {name}: {path},\n"));
+    }
+    format!(
+        r#""""Editable install of {name}, written by cffi-forge.
+
+The Python sources are used from the project tree (see {hook}.pth); the modules
+built by cffi-forge live next to this file and are found through this hook.
+"""
+import importlib.util
+import os
+import sys
+
+_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), {hook_json})
+_MODULES = {{
+{modules}}}
+
+
+class _BuiltModuleFinder:
+    @classmethod
+    def find_spec(cls, fullname, path=None, target=None):
+        relative = _MODULES.get(fullname)
+        if relative is None:
+            return None
+        return importlib.util.spec_from_file_location(fullname, os.path.join(_ROOT, *relative.split("/")))
+
+
+if not any(getattr(f, "__name__", None) == "_BuiltModuleFinder" for f in sys.meta_path):
+    sys.meta_path.append(_BuiltModuleFinder)
+"#,
+        name = project.metadata.name,
+        hook_json = serde_json::to_string(hook).expect("strings serialise"),
+    )
+}
+
+/// `prepare_metadata_for_build_wheel`: write `{name}-{version}.dist-info/` (METADATA,
+/// entry_points.txt, licences; WHEEL when `tag` is given) into `dir` and return its
+/// path. Needs no build: nothing is run or compiled.
+pub fn write_metadata_dir(
+    project: &Project,
+    tag: Option<&WheelTag>,
+    dir: &Path,
+) -> Result<PathBuf, ArchiveError> {
+    let mut entries = Entries::new();
+    add_dist_info(project, tag, &mut entries);
+    let sink = DirSink::create(dir.to_path_buf(), project.metadata.dist_info_dir())?;
+    entries.write(Box::new(sink), Order::Sorted, None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn module_names_from_archive_paths() {
+        assert_eq!(module_name("pkg/_foo.abi3.so"), "pkg._foo");
+        assert_eq!(module_name("a/b/_c.cpython-311-x86_64-linux-gnu.so"), "a.b._c");
+        assert_eq!(module_name("_top.pyd"), "_top");
+        assert_eq!(module_name("pkg/_abi.py"), "pkg._abi");
+    }
+}

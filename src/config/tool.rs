@@ -1,0 +1,271 @@
+//! `[tool.cffi-forge]`, validated. The reference for users is `docs/configuration.md`.
+
+use std::ops::Range;
+
+use toml::Spanned;
+
+use super::module_table::ModuleTable;
+use super::raw::RawTool;
+use super::ConfigError;
+use crate::diagnostic::SourceFile;
+use crate::tags::Abi3Policy;
+
+/// Which generator writes the module source for build-script modules.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Generator {
+    /// cffi-forge's own generator (the script's `cdef`/`set_source` calls are recorded).
+    #[default]
+    Native,
+    /// cffi's own emitter, run inside the build script's interpreter.
+    Cffi,
+}
+
+/// Where a dynamic `version` comes from (read statically, never by importing).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionSource {
+    /// `{ attr = "pkg.__version__" }`: a string literal assigned at the top level of the
+    /// module `pkg` (`pkg/__init__.py` or `pkg.py` under the Python source root).
+    Attr { attr: String, span: Range<usize> },
+    /// `{ file = "VERSION" }`: the file's text, trimmed.
+    File { path: String, span: Range<usize> },
+}
+
+/// The validated `[tool.cffi-forge]` table. Every key is optional.
+#[derive(Clone, Debug, Default)]
+pub struct ToolConfig {
+    /// `cffi-modules = ["path/foo_build.py:ffibuilder"]`; `None` when the key is absent
+    /// (then build scripts are discovered). Spans point at each entry.
+    pub cffi_modules: Option<Vec<Spanned<String>>>,
+    /// `[[tool.cffi-forge.module]]` tables (see [`crate::config::Project::declarative_modules`]).
+    pub modules: Vec<ModuleTable>,
+    /// `python-source = "src"`: the directory holding the importable code, relative to
+    /// the project root. `None` = automatic (`src/` when it holds Python code, else the root).
+    pub python_source: Option<Spanned<String>>,
+    /// `packages = ["pkg", "other.sub"]`: the packages to ship (each with everything
+    /// below it), instead of automatic discovery.
+    pub packages: Option<Vec<Spanned<String>>>,
+    /// `py-modules = ["foo"]`: top-level single-file modules (`foo.py`) to ship.
+    pub py_modules: Vec<Spanned<String>>,
+    /// `include = [...]`: globs of files to package even though hidden or git-ignored.
+    pub include: Vec<Spanned<String>>,
+    /// `exclude = [...]`: globs of files never to package (sdist or wheel).
+    pub exclude: Vec<Spanned<String>>,
+    /// `generator = "native" | "cffi"`.
+    pub generator: Generator,
+    /// `py-limited-api = "cp39"` (abi3 floor) or `false` (never abi3). Default: automatic.
+    pub py_limited_api: Abi3Policy,
+    /// `add-cffi-dependency = false` keeps cffi out of `Requires-Dist` (default `true`).
+    pub add_cffi_dependency: bool,
+    /// `version = { attr = ... }` / `{ file = ... }` for `dynamic = ["version"]`.
+    pub version: Option<VersionSource>,
+    /// `ext-package = "pkg"`: prefix for module names given by build scripts.
+    pub ext_package: Option<Spanned<String>>,
+    /// `script-files = ["bin/tool"]`: files shipped in the wheel's `.data/scripts/`.
+    pub script_files: Vec<Spanned<String>>,
+}
+
+fn is_dotted_identifier(s: &str) -> bool {
+    !s.is_empty()
+        && s.split('.').all(|part| {
+            let mut chars = part.chars();
+            matches!(chars.next(), Some(c) if c == '_' || c.is_alphabetic())
+                && chars.all(|c| c == '_' || c.is_alphanumeric())
+        })
+}
+
+/// A relative path inside the project: no absolute paths, no `..`, `/`-separated.
+pub(super) fn check_relative_path(
+    file: &SourceFile,
+    key: &str,
+    value: &Spanned<String>,
+) -> Result<(), ConfigError> {
+    let v = value.get_ref();
+    let bad = v.is_empty()
+        || v.starts_with('/')
+        || v.contains('\\')
+        || v.split('/').any(|c| c == "..")
+        || (v.len() > 1 && v.as_bytes()[1] == b':');
+    if bad {
+        return Err(ConfigError::invalid(
+            file,
+            key,
+            value.span(),
+            "expected a relative path inside the project, with `/` separators",
+        ));
+    }
+    Ok(())
+}
+
+impl ToolConfig {
+    pub(super) fn from_raw(raw: Option<Spanned<RawTool>>, file: &SourceFile) -> Result<Self, ConfigError> {
+        let Some(raw) = raw else {
+            return Ok(ToolConfig { add_cffi_dependency: true, ..Default::default() });
+        };
+        let raw = raw.into_inner();
+        let key = |k: &str| format!("tool.cffi-forge.{k}");
+
+        if let Some(entries) = &raw.cffi_modules {
+            for entry in entries {
+                let ok = entry.get_ref().split_once(':').is_some_and(|(path, var)| {
+                    !path.is_empty() && is_dotted_identifier(var) && !var.contains('.')
+                });
+                if !ok {
+                    return Err(ConfigError::invalid(
+                        file,
+                        key("cffi-modules"),
+                        entry.span(),
+                        "expected `path/to/foo_build.py:variable`",
+                    )
+                    .with_help("name the build script by its path and the FFI variable (or function) in it, e.g. `src/pkg/_foo_build.py:ffibuilder`"));
+                }
+            }
+        }
+        if let Some(source) = &raw.python_source {
+            check_relative_path(file, &key("python-source"), source)?;
+        }
+        for package in raw.packages.iter().flatten() {
+            if !is_dotted_identifier(package.get_ref()) {
+                return Err(ConfigError::invalid(
+                    file,
+                    key("packages"),
+                    package.span(),
+                    "expected an importable package name like `pkg` or `pkg.sub`",
+                ));
+            }
+        }
+        for module in raw.py_modules.iter().flatten() {
+            if !is_dotted_identifier(module.get_ref()) || module.get_ref().contains('.') {
+                return Err(ConfigError::invalid(
+                    file,
+                    key("py-modules"),
+                    module.span(),
+                    "expected a top-level module name like `foo` (for `foo.py`)",
+                ));
+            }
+        }
+        for (name, globs) in [("include", &raw.include), ("exclude", &raw.exclude)] {
+            for glob in globs.iter().flatten() {
+                if let Err(e) = super::files::compile_glob(glob.get_ref()) {
+                    return Err(ConfigError::invalid(
+                        file,
+                        key(name),
+                        glob.span(),
+                        format!("invalid glob: {e}"),
+                    ));
+                }
+            }
+        }
+        let generator = match raw.generator.as_ref().map(|g| (g.get_ref().as_str(), g.span())) {
+            None | Some(("native", _)) => Generator::Native,
+            Some(("cffi", _)) => Generator::Cffi,
+            Some((_, span)) => {
+                return Err(ConfigError::invalid(
+                    file,
+                    key("generator"),
+                    span,
+                    "expected \"native\" or \"cffi\"",
+                ))
+            }
+        };
+        let py_limited_api = match &raw.py_limited_api {
+            None => Abi3Policy::Auto,
+            Some(value) => parse_limited_api(value.get_ref()).ok_or_else(|| {
+                ConfigError::invalid(
+                    file,
+                    key("py-limited-api"),
+                    value.span(),
+                    "expected a tag like \"cp39\" or `false`",
+                )
+                .with_help("\"cp3X\" tags abi3 wheels for CPython 3.X and newer; `false` never builds abi3")
+            })?,
+        };
+        let version = match raw.version {
+            None => None,
+            Some(v) => {
+                let span = v.span();
+                match v.into_inner() {
+                    super::raw::RawVersionSource { attr: Some(attr), file: None } => {
+                        if !is_dotted_identifier(attr.get_ref()) || !attr.get_ref().contains('.') {
+                            return Err(ConfigError::invalid(
+                                file,
+                                key("version.attr"),
+                                attr.span(),
+                                "expected `module.attribute`, e.g. \"pkg.__version__\"",
+                            ));
+                        }
+                        Some(VersionSource::Attr { span: attr.span(), attr: attr.into_inner() })
+                    }
+                    super::raw::RawVersionSource { attr: None, file: Some(path) } => {
+                        check_relative_path(file, &key("version.file"), &path)?;
+                        Some(VersionSource::File { span: path.span(), path: path.into_inner() })
+                    }
+                    _ => {
+                        return Err(ConfigError::invalid(
+                            file,
+                            key("version"),
+                            span,
+                            "expected exactly one of `attr` and `file`",
+                        ))
+                    }
+                }
+            }
+        };
+        if let Some(ext) = &raw.ext_package {
+            if !is_dotted_identifier(ext.get_ref()) {
+                return Err(ConfigError::invalid(
+                    file,
+                    key("ext-package"),
+                    ext.span(),
+                    "expected a package name like `pkg`",
+                ));
+            }
+        }
+        for script in raw.script_files.iter().flatten() {
+            check_relative_path(file, &key("script-files"), script)?;
+        }
+        Ok(ToolConfig {
+            cffi_modules: raw.cffi_modules,
+            modules: raw.module.unwrap_or_default(),
+            python_source: raw.python_source,
+            packages: raw.packages,
+            py_modules: raw.py_modules.unwrap_or_default(),
+            include: raw.include.unwrap_or_default(),
+            exclude: raw.exclude.unwrap_or_default(),
+            generator,
+            py_limited_api,
+            add_cffi_dependency: raw.add_cffi_dependency.unwrap_or(true),
+            version,
+            ext_package: raw.ext_package,
+            script_files: raw.script_files.unwrap_or_default(),
+        })
+    }
+}
+
+/// `"cp39"` → `Floor(3, 9)`, `false` → `Disabled`, `true` → `Auto`.
+fn parse_limited_api(value: &toml::Value) -> Option<Abi3Policy> {
+    match value {
+        toml::Value::Boolean(false) => Some(Abi3Policy::Disabled),
+        toml::Value::Boolean(true) => Some(Abi3Policy::Auto),
+        toml::Value::String(s) => {
+            let digits = s.strip_prefix("cp3")?;
+            let minor: u32 = digits.parse().ok().filter(|_| !digits.starts_with('+'))?;
+            (2..100).contains(&minor).then_some(Abi3Policy::Floor(3, minor))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn limited_api_values() {
+        assert_eq!(parse_limited_api(&toml::Value::String("cp39".into())), Some(Abi3Policy::Floor(3, 9)));
+        assert_eq!(parse_limited_api(&toml::Value::String("cp312".into())), Some(Abi3Policy::Floor(3, 12)));
+        assert_eq!(parse_limited_api(&toml::Value::Boolean(false)), Some(Abi3Policy::Disabled));
+        assert_eq!(parse_limited_api(&toml::Value::String("cp27".into())), None);
+        assert_eq!(parse_limited_api(&toml::Value::String("py39".into())), None);
+        assert_eq!(parse_limited_api(&toml::Value::String("cp3".into())), None);
+    }
+}
