@@ -210,19 +210,22 @@ def venv_python(venv):
     return Path(venv) / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def build_and_test(project, python, wheelhouse, work, cache=None, log=print):
+def build_and_test(project, python, wheelhouse, work, cache=None, log=print, patched=True):
     """Patch, `pip wheel` with cffi-forge (isolated), install into a fresh venv, run the
-    project's tests. Returns the wheel path; raises Failed with the output on failure."""
+    project's tests. Returns (wheel path, test output); raises Failed with the output on
+    failure. With patched=False the untouched sdist is built by its own backend
+    (setuptools): the reference the cffi-forge build is measured against."""
     work = Path(work)
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    tree = prepare(project, work / "src", cache=cache)
+    tree = prepare(project, work / "src", patched=patched, cache=cache)
+    backend = "cffi-forge" if patched else "its own backend"
     log("%s: creating a venv with %s" % (project.name, python))
     venv = work / "venv"
     run([python, "-m", "venv", venv])
     py = venv_python(venv)
-    log("%s: pip wheel (cffi-forge, isolated build)" % project.name)
+    log("%s: pip wheel (%s, isolated build)" % (project.name, backend))
     out = work / "wheels"
     run([py, "-m", "pip", "wheel", "--no-deps", "--find-links", wheelhouse, "-w", out, tree],
         cwd=work)
@@ -252,13 +255,16 @@ def main(argv=None):
     parser.add_argument("--wheelhouse", default=os.environ.get("CFFI_FORGE_WHEELHOUSE")
                         or str(REPO / "target" / "wheelhouse"))
     parser.add_argument("--work", default=None, help="scratch folder (default: in the test cache)")
+    parser.add_argument("--setuptools", action="store_true",
+                        help="build the unpatched sdists with setuptools instead (reference)")
     args = parser.parse_args(argv)
     python = shutil.which(args.python) or args.python
     work = Path(args.work) if args.work else default_cache() / "real-projects" / "work"
     failed = []
     for name in args.names:
         try:
-            build_and_test(PROJECTS[name], python, args.wheelhouse, work / name)
+            build_and_test(PROJECTS[name], python, args.wheelhouse, work / name,
+                           patched=not args.setuptools)
         except Failed as e:
             failed.append(name)
             print("%s: FAILED\n%s" % (name, e), file=sys.stderr)

@@ -68,7 +68,9 @@ def test_uv_build(scratch, venvs, pythons, forge_wheelhouse):
     project = copy_project(SAMPLES / "statkit", work / "statkit")
     uv = Path(sys.executable).parent / "uv"
     assert uv.exists(), "uv is not installed in the tools venv %s" % Path(sys.executable).parent
-    run([uv, "build", "--python", pythons.path("3.12"), "--find-links", forge_wheelhouse,
+    # Every local build is cffi-forge 0.1.0: make uv look at the wheel again, not its cache.
+    run([uv, "build", "--refresh-package", "cffi-forge", "--python", pythons.path("3.12"),
+         "--find-links", forge_wheelhouse,
          "-o", work / "dist", project], cwd=work)
     single(work / "dist", "statkit-0.1.0.tar.gz")
     wheel = Wheel(single(work / "dist", "*.whl"))

@@ -90,11 +90,15 @@ def test_wheel_is_correct(sample, builder, sample_builds, venvs):
     assert metadata["Version"] == project["version"]
     assert metadata["Requires-Python"].replace(" ", "") == project["requires-python"].replace(" ", "")
     requirements = wheel.requires_dist()
-    names = [re.match(r"[A-Za-z0-9._-]+", r).group(0).lower() for r in requirements]
+    runtime = [r for r in requirements if not re.search(r"\bextra\s*==", r)]
+    names = [re.match(r"[A-Za-z0-9._-]+", r).group(0).lower() for r in runtime]
     assert names == ["cffi"] + [d.split()[0].lower() for d in project.get("dependencies", [])], (
-        "the wheel must depend on cffi (and the project's own dependencies) only: %s"
-        % requirements
+        "at run time the wheel must depend on cffi (and the project's own dependencies) "
+        "only: %s" % requirements
     )
+    extras = project.get("optional-dependencies", {})
+    assert sorted(metadata.get_all("Provides-Extra") or []) == sorted(extras)
+    assert len(requirements) - len(runtime) == sum(len(v) for v in extras.values())
 
     for module in expect["modules"]:
         path = module_path(module, expect["wheel"], facts)
