@@ -7,6 +7,8 @@ sdist with only pyproject.toml patched for cffi-forge). Modes:
   isolated      pip wheel with build isolation (what users get by default)
   no-isolation  pip wheel --no-build-isolation, build requirements preinstalled
   rebuild       a second --no-build-isolation pip wheel of the same, unchanged tree
+  hook          the backend alone: `python -c "import <backend>; <backend>.build_wheel(out)"`
+                in a fresh tree, no pip (shows how much of the rest is the frontend's)
 
 Each (project, backend, mode) runs --reps times; the table shows medians and the ratio
 setuptools / cffi-forge (above 1 means cffi-forge is faster). Nothing is asserted.
@@ -33,7 +35,8 @@ sys.path.insert(0, str(REPO / "tests" / "real_projects"))
 import real_projects  # noqa: E402
 import setuptools_variant  # noqa: E402
 
-MODES = ["isolated", "no-isolation", "rebuild"]
+MODES = ["isolated", "no-isolation", "rebuild", "hook"]
+HOOKS = {"setuptools": "setuptools.build_meta", "cffi-forge": "cffi_forge"}
 BACKENDS = ["setuptools", "cffi-forge"]
 # Build requirements preinstalled for the no-isolation modes: the union of what both
 # backends need for every project (setuptools-scm: argon2-cffi-bindings; wheel: xattr).
@@ -89,10 +92,21 @@ class Bench:
         run(cmd + [tree], cwd=tree.parent)
         return time.perf_counter() - start
 
-    def measure(self, make_tree, mode):
+    def hook(self, tree, out, backend):
+        code = "import sys, %s as b; b.build_wheel(sys.argv[1])" % HOOKS[backend]
+        out.mkdir(parents=True, exist_ok=True)
+        start = time.perf_counter()
+        run([self.py, "-c", code, out], cwd=tree)
+        return time.perf_counter() - start
+
+    def measure(self, make_tree, mode, backend):
         """Median seconds of `reps` builds of fresh trees (or rebuilds of one tree)."""
         times = []
-        if mode == "rebuild":
+        if mode == "hook":
+            for _ in range(self.reps):
+                tree = make_tree(self.work / "tree")
+                times.append(self.hook(tree, self.work / "out", backend))
+        elif mode == "rebuild":
             tree = make_tree(self.work / "tree")
             self.pip_wheel(tree, self.work / "out", isolated=False)  # the first build
             for _ in range(self.reps):
@@ -164,7 +178,7 @@ def main(argv=None):
         for mode in modes:
             row = {"project": name, "kind": kind, "mode": mode}
             for backend in BACKENDS:
-                median, times = bench.measure(trees[backend], mode)
+                median, times = bench.measure(trees[backend], mode, backend)
                 row[backend] = median
                 row[backend + "-runs"] = times
             row["ratio"] = row["setuptools"] / row["cffi-forge"]
@@ -173,12 +187,12 @@ def main(argv=None):
                 name, mode, row["setuptools"], row["cffi-forge"], row["ratio"]), flush=True)
 
     print("\ngeometric mean of the ratios:")
-    for kind in ("sample", "real"):
+    for kind, label in (("sample", "samples"), ("real", "real projects")):
         for mode in modes:
             ratios = [r["ratio"] for r in results if r["kind"] == kind and r["mode"] == mode]
             if ratios:
-                print("  %-8s %-13s %5.1fx  (%d projects)"
-                      % (kind + "s", mode, statistics.geometric_mean(ratios), len(ratios)))
+                print("  %-14s %-13s %5.1fx  (%d projects)"
+                      % (label, mode, statistics.geometric_mean(ratios), len(ratios)))
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"python": bench.python_version, "reps": args.reps,
