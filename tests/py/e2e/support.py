@@ -7,7 +7,6 @@ turns a failure into an AssertionError that shows the command and the tail of it
 import os
 import shutil
 import subprocess
-import sys
 import time
 from pathlib import Path
 

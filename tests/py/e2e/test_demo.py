@@ -1,8 +1,6 @@
 """The README's "build the tool and use it" command, scripts/demo.sh, works (here reusing
 the wheelhouse the suite built instead of building cffi-forge a second time)."""
 
-import os
-
 from .support import REPO, clean_env, run
 
 

@@ -3,7 +3,6 @@ it), `uv build`, `pip install` from a source tree, `pip install -e` (PEP 660); p
 floor from requires-python and reproducible wheels."""
 
 import re
-import shutil
 import sys
 import tarfile
 from pathlib import Path

@@ -4,17 +4,14 @@ tests: the abi3 wheel built with CPython 3.8 on every CPython 3.8-3.13, and a wh
 with PyPy on PyPy."""
 
 import re
-import sys
 
 import pytest
 
 from . import interpreters
 from .support import (
     SAMPLES,
-    Venv,
     check_imports_from_venv,
     load_samples,
-    run,
     run_sample_tests,
     sample_dirs,
     tomllib,
