@@ -30,7 +30,7 @@ if [ -n "$WHEELHOUSE" ] && ls "$WHEELHOUSE"/cffi_forge-*.whl >/dev/null 2>&1; th
     say "using the cffi-forge wheel in $WHEELHOUSE"
 else
     say "building the cffi-forge wheel (pip wheel . → maturin, release profile)"
-    WHEELHOUSE=$ROOT/target/wheelhouse
+    WHEELHOUSE=$ROOT/target/wheels
     rm -f "$WHEELHOUSE"/cffi_forge-*.whl
     "$VPY" -m pip wheel --disable-pip-version-check --no-deps -w "$WHEELHOUSE" "$ROOT"
 fi
