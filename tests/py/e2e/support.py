@@ -7,6 +7,7 @@ turns a failure into an AssertionError that shows the command and the tail of it
 import os
 import shutil
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -133,7 +134,17 @@ class Venv:
         if path.exists():
             shutil.rmtree(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        run([interpreter, "-m", "venv", path], timeout=300)
+        try:
+            run([interpreter, "-m", "venv", path], timeout=300)
+        except CommandFailed as venv_error:
+            # Some distributions ship interpreters without a working venv/ensurepip
+            # (Debian's pypy3 without python3-venv, for one): virtualenv from the tools
+            # venv running the tests can still make one.
+            shutil.rmtree(path, ignore_errors=True)
+            try:
+                run([sys.executable, "-m", "virtualenv", "-p", interpreter, path], timeout=300)
+            except CommandFailed as virtualenv_error:
+                raise CommandFailed("%s\nand virtualenv failed too:\n%s" % (venv_error, virtualenv_error))
         return cls(path)
 
     def pip(self, *args, **kwargs):
