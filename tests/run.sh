@@ -86,6 +86,11 @@ system_packages() {
     for p in "${wanted[@]}"; do
         dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
     done
+    # Debian's own python3 cannot create venvs without python3-venv.
+    local py=${CFFI_FORGE_TOOLS_PYTHON:-python3}
+    if ! "$py" -c 'import ensurepip, venv' 2>/dev/null && [ "$(command -v "$py")" = /usr/bin/python3 ]; then
+        missing+=(python3-venv)
+    fi
     if [ ${#missing[@]} -eq 0 ]; then
         NOTE="all present"
         return 0
