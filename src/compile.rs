@@ -470,7 +470,7 @@ fn make_tool(
         .opt_level(2)
         .debug(false)
         .pic(true)
-        .warnings(false)
+        // -Wall (unless CFLAGS says otherwise), as setuptools compiles; warnings show with -v.
         .extra_warnings(false)
         .out_dir(build_dir.join("cc"))
         .cpp(language == Language::Cxx);
