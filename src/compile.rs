@@ -273,18 +273,21 @@ impl Toolchain {
         let tmp = format!("{key}.tmp{}-{}", std::process::id(), unique());
         let tmp_object = dir.join(format!("{tmp}.o"));
         let depfile = dir.join(format!("{tmp}.d"));
+        // Relative to the project (the compiler's working directory) when inside it, so
+        // the compiler's messages name files as the user knows them.
+        let source = self.display(&unit.source);
         let mut command = self.command(&args);
         if msvc {
-            command.arg("/c").arg(&unit.source).arg(concat_os("/Fo", &tmp_object));
+            command.arg("/c").arg(&source).arg(concat_os("/Fo", &self.display(&tmp_object)));
         } else {
             command
                 .arg("-c")
-                .arg(&unit.source)
+                .arg(&source)
                 .arg("-o")
-                .arg(&tmp_object)
+                .arg(self.display(&tmp_object))
                 .arg("-MD")
                 .arg("-MF")
-                .arg(&depfile);
+                .arg(self.display(&depfile));
         }
         let shown = show(&command);
         ui::verbose("Running", &shown);
@@ -294,7 +297,7 @@ impl Toolchain {
             let _ = std::fs::remove_file(&depfile);
             return Err(CompileError::Compile {
                 module: job.module.clone(),
-                file: self.display(&unit.source),
+                file: source,
                 command: shown,
                 output: output.text,
             });

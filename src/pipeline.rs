@@ -95,7 +95,7 @@ pub struct WheelRequest {
 pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let started = Instant::now();
     check_writable(&request.out_dir)?;
-    let project = Project::load(&request.root)?;
+    let project = load(&request.root)?;
     let interp = Interpreter::query(&request.python)?;
     let specs = module_specs(&project, &interp)?;
 
@@ -121,7 +121,7 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
 pub fn build_sdist(root: &Path, out_dir: &Path) -> Result<PathBuf, PipelineError> {
     let started = Instant::now();
     check_writable(out_dir)?;
-    let project = Project::load(root)?;
+    let project = load(root)?;
     let sdist = archive::write_sdist(&project, out_dir)?;
     let name =
         sdist.file_name().map_or_else(|| sdist.display().to_string(), |n| n.to_string_lossy().into_owned());
@@ -133,20 +133,27 @@ pub fn build_sdist(root: &Path, out_dir: &Path) -> Result<PathBuf, PipelineError
 /// alone (no build script runs, nothing compiles). Returns its path.
 pub fn prepare_metadata(root: &Path, out_dir: &Path) -> Result<PathBuf, PipelineError> {
     check_writable(out_dir)?;
-    let project = Project::load(root)?;
+    let project = load(root)?;
     Ok(archive::write_metadata_dir(&project, None, out_dir)?)
 }
 
 /// `get_requires_for_build_wheel`: `cffi` when build scripts must run (they import it),
 /// except on PyPy, where cffi is built in. Decided without running anything.
 pub fn requires_for_build_wheel(root: &Path, python: &Path) -> Result<Vec<String>, PipelineError> {
-    let project = Project::load(root)?;
+    let project = load(root)?;
     let scripts = find_scripts(&project)?;
     if scripts.is_empty() {
         return Ok(Vec::new());
     }
     let interp = Interpreter::query(python)?;
     Ok(if interp.is_pypy() { Vec::new() } else { vec!["cffi".to_string()] })
+}
+
+/// Load the project with an absolute root, so every path shown or passed on is
+/// unambiguous (`csrc/foo.c`, not `./csrc/foo.c`).
+fn load(root: &Path) -> Result<Project, PipelineError> {
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    Ok(Project::load(&root)?)
 }
 
 /// Fail before any work if the artifact could not be written.
