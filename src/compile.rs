@@ -55,8 +55,10 @@ pub enum LimitedApi {
 pub struct CompileJob {
     /// Dotted module name, for messages.
     pub module: String,
-    /// The generated C or C++ file (its extension decides the language).
-    pub generated: PathBuf,
+    /// The generated C or C++ file (its extension decides the language), compiled
+    /// before `options.sources`. `None` for a module made of `options.sources` alone
+    /// (a plain, non-CFFI extension).
+    pub generated: Option<PathBuf>,
     /// `set_source` options with pkg-config already merged; relative paths are
     /// relative to the project root.
     pub options: BuildOptions,
@@ -166,7 +168,7 @@ impl Toolchain {
     pub fn build(&self, jobs: &[CompileJob]) -> Result<Vec<PathBuf>, CompileError> {
         let mut units = Vec::new();
         for (index, job) in jobs.iter().enumerate() {
-            let mut sources = vec![job.generated.clone()];
+            let mut sources: Vec<PathBuf> = job.generated.iter().cloned().collect();
             for source in &job.options.sources {
                 let path = self.root.join(source);
                 if !path.is_file() {
@@ -714,7 +716,7 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         fn job(&self, generated: &str) -> CompileJob {
             CompileJob {
                 module: "tmod".into(),
-                generated: self.root().join(generated),
+                generated: Some(self.root().join(generated)),
                 options: BuildOptions {
                     sources: vec!["helper.c".into()],
                     include_dirs: vec!["include".into()],

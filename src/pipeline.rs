@@ -318,7 +318,7 @@ fn build_modules(
         ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
         jobs.push(CompileJob {
             module: spec.name.clone(),
-            generated,
+            generated: Some(generated),
             options,
             limited_api,
             file_name: file.file_name.clone(),
@@ -382,4 +382,38 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(tool: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("[project]\nname = \"x\"\nversion = \"1\"\n{tool}");
+        Project::from_text(dir.path(), text).unwrap()
+    }
+
+    #[test]
+    fn build_scripts_use_cffis_emitter_unless_native_is_asked_for() {
+        assert_eq!(script_generator(&project("")), Generator::Cffi);
+        assert_eq!(script_generator(&project("[tool.cffi-forge]\ngenerator = \"cffi\"\n")), Generator::Cffi);
+        assert_eq!(
+            script_generator(&project("[tool.cffi-forge]\ngenerator = \"native\"\n")),
+            Generator::Native
+        );
+    }
+
+    #[test]
+    fn unchanged_generated_source_keeps_its_timestamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gen/m.c");
+        write_if_changed(&path, b"int x;").unwrap();
+        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_if_changed(&path, b"int x;").unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), before);
+        write_if_changed(&path, b"int y;").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"int y;");
+    }
 }
