@@ -204,7 +204,7 @@ impl Toolchain {
     /// The compile command of one source file, without its output arguments.
     fn compile_command(&self, job: &CompileJob, unit: &Unit) -> Vec<OsString> {
         let msvc = self.is_msvc();
-        let mut args = base_command(&unit.tool);
+        let mut args = self.base_command(&unit.tool);
         // Like setuptools: CPPFLAGS for every file, CFLAGS for C++ too (cc only adds
         // CXXFLAGS there).
         args.extend(self.env_flags("CPPFLAGS").into_iter().map(OsString::from));
@@ -350,7 +350,7 @@ impl Toolchain {
                 // A user's LDSHARED replaces the whole driver, as with setuptools.
                 Some(_) => args.extend(self.env_flags("LDSHARED").into_iter().map(OsString::from)),
                 None => {
-                    args.extend(base_command(&tool));
+                    args.extend(self.base_command(&tool));
                     if self.interp.is_macos() {
                         args.extend(["-bundle", "-undefined", "dynamic_lookup"].map(OsString::from));
                     } else {
@@ -417,6 +417,31 @@ impl Toolchain {
         }
         fs::rename(&tmp, &output_path)?;
         Ok(output_path)
+    }
+
+    /// Program and arguments of a `cc` tool, including a wrapper such as
+    /// `CC="ccache gcc"`. On macOS, `ARCHFLAGS` (`-arch arm64 -arch x86_64` for
+    /// universal2, as cibuildwheel sets it) replaces the tool's own `-arch`, as
+    /// setuptools does.
+    fn base_command(&self, tool: &Tool) -> Vec<OsString> {
+        let command = tool.to_command();
+        let mut args: Vec<OsString> =
+            std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect();
+        let archflags = self.env_flags("ARCHFLAGS");
+        if self.interp.is_macos() && !archflags.is_empty() {
+            let mut kept = Vec::with_capacity(args.len());
+            let mut iter = args.into_iter();
+            while let Some(arg) = iter.next() {
+                if arg == "-arch" {
+                    iter.next();
+                } else {
+                    kept.push(arg);
+                }
+            }
+            kept.extend(archflags.into_iter().map(OsString::from));
+            args = kept;
+        }
+        args
     }
 
     fn command(&self, args: &[OsString]) -> Command {
@@ -519,12 +544,6 @@ fn language_of(path: &Path) -> Language {
         Some("cpp" | "cxx" | "cc" | "c++" | "C" | "CPP") => Language::Cxx,
         _ => Language::C,
     }
-}
-
-/// Program and arguments of a `cc` tool, including a wrapper such as `CC="ccache gcc"`.
-fn base_command(tool: &Tool) -> Vec<OsString> {
-    let command = tool.to_command();
-    std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
 }
 
 fn concat_os(prefix: &str, path: &Path) -> OsString {

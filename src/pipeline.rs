@@ -96,8 +96,16 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let started = Instant::now();
     check_writable(&request.out_dir)?;
     let project = load(&request.root)?;
-    let interp = Interpreter::query(&request.python)?;
-    let specs = module_specs(&project, &interp)?;
+    // Asking the interpreter for its facts and setting up the compiler overlap with the
+    // build scripts, which take the longest.
+    let (target, from_scripts) = std::thread::scope(|scope| {
+        let target = scope.spawn(|| Target::prepare(&project, &request.python));
+        let from_scripts = script_modules(&project, &request.python);
+        (target.join().expect("target preparation does not panic"), from_scripts)
+    });
+    let target = target?;
+    let interp = &target.interp;
+    let specs = module_specs(&project, interp, from_scripts?)?;
 
     let inputs: Vec<ModuleInput> = specs.iter().map(ModuleInput::from).collect();
     let naming = tags::decide(&interp, &inputs, project.requires_python(), project.abi3_policy());
@@ -105,7 +113,7 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
         ui::status("Tagging", &naming.reason);
     }
 
-    let built = build_modules(&project, &interp, specs, &naming)?;
+    let built = build_modules(target, specs, &naming)?;
     let wheel = if request.editable {
         archive::write_editable_wheel(&project, &naming.tag, &built, &request.out_dir)?
     } else {
@@ -233,21 +241,31 @@ fn script_generator(project: &Project) -> Generator {
     }
 }
 
-/// Every module of the project: declarative tables, then build scripts.
-fn module_specs(project: &Project, interp: &Interpreter) -> Result<Vec<ModuleSpec>, PipelineError> {
-    let mut specs = project.declarative_modules(Some(interp))?;
+/// The modules the project's build scripts declare, run with `python`.
+fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, PipelineError> {
     let scripts = find_scripts(project)?;
-    if !scripts.is_empty() {
-        let emit = script_generator(project) == Generator::Cffi;
-        let mut from_scripts =
-            script_runner::run_build_scripts(&interp.executable, &project.root, &scripts, emit)?;
-        if let Some(prefix) = &project.tool.ext_package {
-            for spec in &mut from_scripts {
-                spec.name = format!("{}.{}", prefix.get_ref(), spec.name);
-            }
-        }
-        specs.extend(from_scripts);
+    if scripts.is_empty() {
+        return Ok(Vec::new());
     }
+    let emit = script_generator(project) == Generator::Cffi;
+    let mut specs = script_runner::run_build_scripts(python, &project.root, &scripts, emit)?;
+    if let Some(prefix) = &project.tool.ext_package {
+        for spec in &mut specs {
+            spec.name = format!("{}.{}", prefix.get_ref(), spec.name);
+        }
+    }
+    Ok(specs)
+}
+
+/// Every module of the project: declarative tables (those whose `when` holds for the
+/// target), then the build scripts' modules.
+fn module_specs(
+    project: &Project,
+    interp: &Interpreter,
+    from_scripts: Vec<ModuleSpec>,
+) -> Result<Vec<ModuleSpec>, PipelineError> {
+    let mut specs = project.declarative_modules(Some(interp))?;
+    specs.extend(from_scripts);
     let mut seen: HashMap<&str, &ModuleOrigin> = HashMap::new();
     for spec in &specs {
         if let Some(first) = seen.insert(&spec.name, &spec.origin) {
@@ -271,17 +289,33 @@ fn describe(origin: &ModuleOrigin) -> String {
 // ---------------------------------------------------------------------------------
 // Module specs → generated source → compiled modules.
 
+/// What building for one interpreter needs: its facts, the build directory and the
+/// compiler. A missing compiler only matters once something must be compiled.
+struct Target {
+    interp: Interpreter,
+    build_dir: PathBuf,
+    toolchain: Result<Toolchain, CompileError>,
+}
+
+impl Target {
+    fn prepare(project: &Project, python: &Path) -> Result<Target, PipelineError> {
+        let interp = Interpreter::query(python)?;
+        let build_dir = build_dir(project, &interp)?;
+        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, compile::process_env());
+        Ok(Target { interp, build_dir, toolchain })
+    }
+}
+
 /// Generate and compile every module; returns the files for the wheel.
 fn build_modules(
-    project: &Project,
-    interp: &Interpreter,
+    target: Target,
     specs: Vec<ModuleSpec>,
     naming: &Naming,
 ) -> Result<Vec<BuiltFile>, PipelineError> {
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
-    let build_dir = build_dir(project, interp)?;
+    let Target { interp, build_dir, toolchain } = target;
     let pkg_config = PkgConfig::from_env();
     for (mut spec, file) in specs.into_iter().zip(&naming.modules) {
         let code = match spec.pregenerated.take() {
@@ -326,8 +360,7 @@ fn build_modules(
         job_paths.push(file.archive_path.clone());
     }
     if !jobs.is_empty() {
-        let toolchain = Toolchain::new(interp, &project.root, &build_dir, compile::process_env())?;
-        let modules = toolchain.build(&jobs)?;
+        let modules = toolchain?.build(&jobs)?;
         built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
     }
     Ok(built)
