@@ -206,9 +206,14 @@ fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
         })?;
     match scripts.first().map(|s| s.source) {
         Some(ScriptSource::SetupPy) => ui::warning(format!(
-            "using `cffi_modules` from setup.py (read, never run): {}; \
+            "using `cffi_modules` from setup.py (read, never run): {}{}; \
              move it to pyproject.toml as [tool.cffi-forge] cffi-modules",
-            scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", ")
+            scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", "),
+            scripts[0]
+                .ext_package
+                .as_ref()
+                .map(|p| format!(" with ext_package {p:?} (ext-package)"))
+                .unwrap_or_default(),
         )),
         Some(ScriptSource::Discovered) => {
             for script in &scripts {
@@ -249,9 +254,11 @@ fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, P
     }
     let emit = script_generator(project) == Generator::Cffi;
     let mut specs = script_runner::run_build_scripts(python, &project.root, &scripts, emit)?;
-    if let Some(prefix) = &project.tool.ext_package {
-        for spec in &mut specs {
-            spec.name = format!("{}.{}", prefix.get_ref(), spec.name);
+    // setuptools' `ext_package`: pyproject's `ext-package`, else setup.py's.
+    let configured = project.tool.ext_package.as_ref().map(|p| p.get_ref().as_str());
+    for (spec, script) in specs.iter_mut().zip(&scripts) {
+        if let Some(prefix) = configured.or(script.ext_package.as_deref()) {
+            spec.name = format!("{prefix}.{}", spec.name);
         }
     }
     Ok(specs)

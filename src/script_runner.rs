@@ -367,7 +367,12 @@ mod tests {
     }
 
     fn script(path: &str, variable: &str) -> BuildScript {
-        BuildScript { path: path.into(), variable: variable.into(), source: ScriptSource::Config }
+        BuildScript {
+            path: path.into(),
+            variable: variable.into(),
+            source: ScriptSource::Config,
+            ext_package: None,
+        }
     }
 
     const API_SCRIPT: &str = r#"

@@ -121,16 +121,22 @@ fn unchanged_rebuild_compiles_nothing_and_changed_header_recompiles() {
 
 #[test]
 fn setup_py_list_is_read_without_running_setup_py() {
-    let script = CALC_BUILD.replace("calc._calc", "flat._calc");
+    // The script names its module `_calc`; setup.py's ext_package puts it in `flat`.
+    let script = CALC_BUILD.replace("calc._calc", "_calc");
+    let setup_py = "raise SystemExit('setup.py must never run')\n\
+                    setup(ext_package='flat', cffi_modules=['flat/calc_build.py:ffibuilder'])\n";
     let tree = project(&[
         ("pyproject.toml", &pyproject("flat", "")),
-        ("setup.py", "raise SystemExit('setup.py must never run')\nsetup(cffi_modules=['flat/calc_build.py:ffibuilder'])\n"),
+        ("setup.py", setup_py),
         ("flat/__init__.py", ""),
         ("flat/calc_build.py", &script),
         // Discovery would find this one too; the setup.py list wins.
         ("other/unused_build.py", &CALC_BUILD.replace("calc._calc", "unused")),
         ("csrc/include/calc.h", "int scaled_add(int a, int b);\n"),
-        ("csrc/calc.c", "#include \"calc.h\"\nint scaled_add(int a, int b) { return (a + b) * CALC_FACTOR; }\n"),
+        (
+            "csrc/calc.c",
+            "#include \"calc.h\"\nint scaled_add(int a, int b) { return (a + b) * CALC_FACTOR; }\n",
+        ),
     ]);
     let out = tempfile::tempdir().unwrap();
     let run = build(tree.path(), out.path(), &[]).success();
