@@ -25,7 +25,7 @@ use crate::ui;
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(Box<ConfigError>),
     #[error(transparent)]
     Interpreter(#[from] InterpreterError),
     #[error(transparent)]
@@ -46,15 +46,15 @@ pub enum PipelineError {
     OutputDir { path: PathBuf, source: std::io::Error },
     #[error("cannot use the build directory {}: {source}", path.display())]
     BuildDir { path: PathBuf, source: std::io::Error },
-    /// An error that already points into `pyproject.toml`.
+    /// An error already shaped as a diagnostic (e.g. pointing into `pyproject.toml`).
     #[error("{}", .0.title)]
-    Located(Box<Diagnostic>),
+    Reported(Box<Diagnostic>),
 }
 
 impl ToDiagnostic for PipelineError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            PipelineError::Config(e) => e.to_diagnostic(),
+            PipelineError::Config(e) => e.as_ref().to_diagnostic(),
             PipelineError::Interpreter(e) => Diagnostic::error(e.to_string()),
             PipelineError::Discovery(e) => e.to_diagnostic(),
             PipelineError::Script(e) => e.to_diagnostic(),
@@ -73,9 +73,16 @@ impl ToDiagnostic for PipelineError {
             PipelineError::OutputDir { .. } => {
                 Diagnostic::error(self.to_string()).with_help("choose a directory you can write to")
             }
-            PipelineError::Located(d) => (**d).clone(),
+            PipelineError::Reported(d) => (**d).clone(),
             _ => Diagnostic::error(self.to_string()),
         }
+    }
+}
+
+impl From<ConfigError> for PipelineError {
+    fn from(e: ConfigError) -> Self {
+        // Boxed: config errors carry whole diagnostics and would bloat every Result.
+        PipelineError::Config(Box::new(e))
     }
 }
 
@@ -108,7 +115,7 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let specs = module_specs(&project, interp, from_scripts?)?;
 
     let inputs: Vec<ModuleInput> = specs.iter().map(ModuleInput::from).collect();
-    let naming = tags::decide(&interp, &inputs, project.requires_python(), project.abi3_policy());
+    let naming = tags::decide(interp, &inputs, project.requires_python(), project.abi3_policy());
     if !specs.is_empty() {
         ui::status("Tagging", &naming.reason);
     }
@@ -167,7 +174,7 @@ fn load(root: &Path) -> Result<Project, PipelineError> {
 /// Fail before any work if the artifact could not be written.
 fn check_writable(dir: &Path) -> Result<(), PipelineError> {
     let fail = |source| PipelineError::OutputDir { path: dir.to_path_buf(), source };
-    fs::create_dir_all(dir).map_err(|e| fail(e.into()))?;
+    fs::create_dir_all(dir).map_err(fail)?;
     tempfile::tempfile_in(dir).map_err(fail)?;
     Ok(())
 }
@@ -196,7 +203,7 @@ fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
                 project.tool.cffi_modules.iter().flatten().find(|s| s.get_ref().starts_with(entry.as_str()))
             });
             match spanned {
-                Some(s) => PipelineError::Located(Box::new(project.diagnostic_at(
+                Some(s) => PipelineError::Reported(Box::new(project.diagnostic_at(
                     s.span(),
                     e.to_string(),
                     "listed here",
@@ -402,7 +409,7 @@ fn build_dir(project: &Project, interp: &Interpreter) -> Result<PathBuf, Pipelin
         }
     }
     let (path, source) = last_error.expect("at least one candidate");
-    Err(PipelineError::BuildDir { path, source: source.into() })
+    Err(PipelineError::BuildDir { path, source })
 }
 
 fn stable_hash(path: &Path) -> String {

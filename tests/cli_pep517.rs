@@ -92,7 +92,7 @@ fn prepare_metadata_runs_no_script_and_build_wheel_honours_it() {
     let run = hook(tree.path(), &call).success();
     let name = run.stdout.trim().trim_matches('\'').to_string();
     assert!(name.starts_with("hooks-1.0.0-cp38-abi3-"), "{name}");
-    assert_eq!(listing(wheels.path()), [name.clone()]);
+    assert_eq!(listing(wheels.path()), std::slice::from_ref(&name));
     assert!(tree.path().join("script-ran").exists());
     assert!(run.stderr.contains(" -c "), "verbose shows compiler commands:\n{}", run.stderr);
 
