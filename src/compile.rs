@@ -575,7 +575,7 @@ fn show(command: &Command) -> String {
 }
 
 /// Run `f` over `items` on up to `jobs` threads; results in item order. After the first
-/// failure no new item starts, and the failure of the earliest item is returned.
+/// failure no new item starts; of the items that ran, the earliest failure is returned.
 fn parallel<T: Sync, R: Send, E: Send>(
     items: &[T],
     jobs: usize,
@@ -839,6 +839,35 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         job.options.sources.push("nope.c".into());
         let err = fx.build(fx.env(), &job).unwrap_err();
         assert_eq!(err.to_string(), "module `tmod`: source file `nope.c` does not exist");
+    }
+
+    #[test]
+    fn parallel_runs_items_at_the_same_time_and_reports_the_first_failure() {
+        // Each item waits until both have started: only concurrent execution passes.
+        let started = AtomicUsize::new(0);
+        let together = parallel(&[0, 1], 2, |_| {
+            started.fetch_add(1, Ordering::SeqCst);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while started.load(Ordering::SeqCst) < 2 && std::time::Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+            Ok::<_, ()>(started.load(Ordering::SeqCst) == 2)
+        })
+        .unwrap();
+        assert_eq!(together, [true, true]);
+
+        // One thread: the first failure stops the rest.
+        let ran = AtomicUsize::new(0);
+        let result = parallel(&[1, 2, 3, 4], 1, |&i| {
+            ran.fetch_add(1, Ordering::SeqCst);
+            if i % 2 == 0 {
+                Err(i)
+            } else {
+                Ok(i)
+            }
+        });
+        assert_eq!((result, ran.load(Ordering::SeqCst)), (Err(2), 2));
+        assert_eq!(parallel(&[1, 2, 3], 1, |&i| Ok::<_, ()>(i * 10)), Ok(vec![10, 20, 30]));
     }
 
     #[test]
