@@ -173,11 +173,9 @@ pub(crate) fn relative(root: &Path, path: &Path) -> Option<String> {
 /// Every packageable file of the project (see [`crate::config::Project::files`]).
 pub(super) fn walk(root: &Path, tool: &ToolConfig, file: &SourceFile) -> Result<Vec<String>, ConfigError> {
     let mut files: BTreeSet<String> = walk_tree(root, true)?.into_iter().collect();
-    let glob_error = |e: globset::Error| ConfigError::Toml {
-        file: file.clone(),
-        span: None,
-        message: format!("invalid glob: {e}"),
-        help: None,
+    // Globs were checked (with spans) when the table was read.
+    let glob_error = |e: globset::Error| {
+        ConfigError::invalid(file, "tool.cffi-forge.include", 0..0, format!("invalid glob: {e}"))
     };
     if !tool.include.is_empty() {
         let include = Globs::new(tool.include.iter().map(|g| g.get_ref().as_str())).map_err(glob_error)?;
