@@ -222,6 +222,16 @@ impl Project {
         let tool = tool::ToolConfig::from_raw(raw.tool.and_then(|t| t.cffi_forge), &file)?;
         let files = files::walk(root, &tool, &file)?;
         let python = files::python_layout(root, &tool, &files, &file)?;
+        for script in &tool.script_files {
+            if !root.join(script.get_ref()).is_file() {
+                return Err(ConfigError::invalid(
+                    &file,
+                    "tool.cffi-forge.script-files",
+                    script.span(),
+                    format!("no file `{}`", script.get_ref()),
+                ));
+            }
+        }
         let metadata = project_table::validate(
             project,
             &project_table::Context { root, file: &file, tool: &tool, python: &python, files: &files },
