@@ -174,6 +174,12 @@ fn bad_tool_values() {
     assert!(text.contains("expected \"native\" or \"cffi\""), "{text}");
     let text = error(&format!("{HEAD}[tool.cffi-forge]\npackages = [\"missing\"]\n"), &[], "5:13");
     assert!(text.contains("no directory `missing`"), "{text}");
+    let text = error(
+        &format!("{HEAD}[[tool.cffi-forge.module]]\nname = \"_m\"\ncdef = \"\"\nwhen = \"sys_platform = 'linux'\"\n"),
+        &[],
+        "7:8",
+    );
+    assert!(text.contains("invalid `tool.cffi-forge.module[0].when`"), "{text}");
     let text = error(&format!("{HEAD}[tool.cffi-forge]\nscript-files = [\"bin/tool\"]\n"), &[], "5:17");
     assert!(text.contains("no file `bin/tool`"), "{text}");
     let text = error(&format!("{HEAD}[tool.cffi-forge]\npython-source = \"../elsewhere\"\n"), &[], "5:17");
