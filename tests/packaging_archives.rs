@@ -327,6 +327,8 @@ fn flat_layout_with_top_level_module_and_license_files() {
         ("flat/__init__.py", ""),
         ("flat/_impl_build.py", ""),
         ("helper.py", "X = 1\n"),
+        ("cmod.py", "from ._cmod import lib\n"),
+        ("cmod/cmod.c", "int f(void) { return 0; }\n"),
         ("flat_build.py", "# build script, not shipped\n"),
         ("setup.py", "# not shipped\n"),
         ("conftest.py", ""),
@@ -338,12 +340,14 @@ fn flat_layout_with_top_level_module_and_license_files() {
     let project = Project::load(tree.path()).unwrap();
     assert_eq!(project.python.source, "");
     assert_eq!(project.python.packages, ["flat"]);
-    assert_eq!(project.python.modules, ["helper"]);
+    // `cmod.py` is a module even beside the non-package folder `cmod/` of C sources.
+    assert_eq!(project.python.modules, ["cmod", "helper"]);
     let names: Vec<String> =
         archive::list_wheel(&project, &WheelTag::pure(), &[]).unwrap().into_iter().map(|l| l.path).collect();
     assert_eq!(
         names,
         [
+            "cmod.py",
             "flat/__init__.py",
             "flat/_impl_build.py",
             "helper.py",
