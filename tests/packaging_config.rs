@@ -242,3 +242,21 @@ fn declarative_modules_honour_when_markers() {
         project.declarative_modules(Some(&interpreter)).unwrap().into_iter().map(|m| m.name).collect();
     assert_eq!(names, ["demo._always"]);
 }
+
+#[test]
+fn layout_detection() {
+    let project = |files: &[(&str, &str)]| {
+        let mut all = vec![("pyproject.toml", HEAD)];
+        all.extend_from_slice(files);
+        let dir = tree(&all);
+        Project::load(dir.path()).unwrap().python
+    };
+    // A src/ holding only C sources and a build script: the package is at the root.
+    let flat = project(&[("src/foo.c", ""), ("src/foo_build.py", ""), ("pkg/__init__.py", "")]);
+    assert_eq!((flat.source.as_str(), flat.packages.as_slice()), ("", &["pkg".to_string()][..]));
+    // A single module in src/ makes it a src layout.
+    let single = project(&[("src/solo.py", ""), ("pkg/__init__.py", "")]);
+    assert_eq!(single.source, "src");
+    assert_eq!(single.modules, ["solo"]);
+    assert!(single.packages.is_empty());
+}

@@ -260,11 +260,17 @@ pub(super) fn python_layout(
     file: &SourceFile,
 ) -> Result<PythonLayout, ConfigError> {
     let key = |k: &str| format!("tool.cffi-forge.{k}");
-    let has_packages_in = |dir: &str| {
-        files.iter().any(|f| {
-            f.strip_prefix(dir)
-                .and_then(|r| r.strip_suffix("/__init__.py"))
-                .is_some_and(|pkg| !pkg.contains('/') && is_identifier(pkg))
+    // `src/` is the source directory when it holds Python code: a package, or a
+    // top-level module that is not tooling (C-only `src/` folders are common in CFFI
+    // projects with the package at the root).
+    let has_code_in = |dir: &str| {
+        files.iter().filter_map(|f| f.strip_prefix(dir)).any(|rel| {
+            let package =
+                rel.strip_suffix("/__init__.py").is_some_and(|p| !p.contains('/') && is_identifier(p));
+            let module = rel
+                .strip_suffix(".py")
+                .is_some_and(|m| !m.contains('/') && is_identifier(m) && !is_tooling_module(m));
+            package || module
         })
     };
     let (source, flat) = match &tool.python_source {
@@ -280,7 +286,7 @@ pub(super) fn python_layout(
             }
             (dir, false)
         }
-        None if has_packages_in("src/") => ("src".to_string(), false),
+        None if has_code_in("src/") => ("src".to_string(), false),
         None => (String::new(), true),
     };
     let prefix = if source.is_empty() { String::new() } else { format!("{source}/") };
