@@ -16,7 +16,7 @@ description = "Metadata round trip"
 readme = { file = "README.rst", content-type = "text/x-rst; charset=UTF-8" }
 requires-python = ">=3.8,<4"
 license = { text = "Line one of the licence\nLine two of the licence" }
-authors = [{ name = "Zoë Ünicode", email = "zoe@example.org" }, { name = "Plain Name" }]
+authors = [{ name = "Dr. Zoë Ünicode", email = "zoe@example.org" }, { name = "Plain Name" }]
 maintainers = [{ email = "maint@example.org" }]
 keywords = ["cffi", "c"]
 classifiers = ["Programming Language :: Python :: 3", "Operating System :: POSIX"]
@@ -39,13 +39,14 @@ one = "rich_meta.plugins:One"
 const README: &str = "Rich\n====\n\nA *reST* readme with ünïcode.\n\nLast line.\n";
 
 const READ_BACK: &str = r#"
-import email.parser, json, sys, zipfile
+import email.parser, email.utils, json, sys, zipfile
 z = zipfile.ZipFile(sys.argv[1])
 name = [n for n in z.namelist() if n.endswith(".dist-info/METADATA")][0]
 text = z.read(name).decode("utf-8")
 msg = email.parser.Parser().parsestr(text)
 fields = {k: msg.get_all(k) for k in set(msg.keys())}
-print(json.dumps({"fields": fields, "body": msg.get_payload()}))
+authors = email.utils.getaddresses(msg.get_all("Author-email"))
+print(json.dumps({"fields": fields, "body": msg.get_payload(), "authors": authors}))
 "#;
 
 const VALIDATE: &str = r#"
@@ -87,7 +88,8 @@ fn python_email_parser_recovers_every_field() {
     assert_eq!(field("Requires-Python"), [">=3.8, <4"]);
     assert_eq!(field("Keywords"), ["cffi,c"]);
     assert_eq!(field("Author"), ["Plain Name"]);
-    assert_eq!(field("Author-email"), ["Zoë Ünicode <zoe@example.org>"]);
+    assert_eq!(field("Author-email"), ["\"Dr. Zoë Ünicode\" <zoe@example.org>"]);
+    assert_eq!(out["authors"], serde_json::json!([["Dr. Zoë Ünicode", "zoe@example.org"]]));
     assert_eq!(field("Maintainer-email"), ["maint@example.org"]);
     assert_eq!(field("Classifier"), ["Programming Language :: Python :: 3", "Operating System :: POSIX"]);
     assert_eq!(
