@@ -260,3 +260,21 @@ fn layout_detection() {
     assert_eq!(single.modules, ["solo"]);
     assert!(single.packages.is_empty());
 }
+
+#[test]
+#[cfg(unix)]
+fn root_is_absolute_even_when_given_relative() {
+    let dir = tree(&[("pyproject.toml", HEAD)]);
+    let parent = dir.path().parent().unwrap();
+    let name = dir.path().file_name().unwrap();
+    // Relative to the current directory, which tests must not change: go through `..`s.
+    let cwd = std::env::current_dir().unwrap();
+    let ups = cwd.components().count() - 1;
+    let relative: std::path::PathBuf = std::iter::repeat_n("..", ups)
+        .collect::<std::path::PathBuf>()
+        .join(parent.strip_prefix("/").unwrap())
+        .join(name);
+    let project = Project::load(&relative).unwrap();
+    assert!(project.root.is_absolute(), "{}", project.root.display());
+    assert!(project.root.join("pyproject.toml").is_file());
+}

@@ -40,7 +40,7 @@ use module_table::ModuleTableError;
 /// A loaded and validated project.
 #[derive(Clone, Debug)]
 pub struct Project {
-    /// The directory holding `pyproject.toml`.
+    /// The directory holding `pyproject.toml` (absolute).
     pub root: PathBuf,
     /// The text of `pyproject.toml`, for diagnostics pointing into it.
     pub pyproject: SourceFile,
@@ -207,6 +207,10 @@ impl Project {
     /// [`Project::load`] with the text of `pyproject.toml` given (files it names are
     /// still read relative to `root`).
     pub fn from_text(root: &Path, text: impl Into<String>) -> Result<Project, ConfigError> {
+        // Absolute, so later layers can change directories (build scripts run in the
+        // root) and still use the paths; lexical, so symlinked checkouts keep their names.
+        let root = &std::path::absolute(root)
+            .map_err(|source| ConfigError::Read { path: root.to_path_buf(), source })?;
         let text = text.into();
         let file = SourceFile::new("pyproject.toml", text.as_str());
         let raw: raw::PyProject = toml::from_str(&text).map_err(|e| toml_error(&file, &e))?;
