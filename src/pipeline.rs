@@ -121,14 +121,14 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     }
 
     let built = build_modules(target, specs, &naming)?;
+    let kind = if request.editable { "editable wheel" } else { "wheel" };
+    ui::status("Writing", format!("{kind} {}-{}.whl", project.metadata.file_name_stem(), naming.tag));
     let wheel = if request.editable {
         archive::write_editable_wheel(&project, &naming.tag, &built, &request.out_dir)?
     } else {
         archive::write_wheel(&project, &naming.tag, &built, &request.out_dir)?
     };
-    let name =
-        wheel.file_name().map_or_else(|| wheel.display().to_string(), |n| n.to_string_lossy().into_owned());
-    ui::status("Finished", format!("{name} in {:.2}s", started.elapsed().as_secs_f64()));
+    ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
     Ok(wheel)
 }
 
@@ -137,10 +137,9 @@ pub fn build_sdist(root: &Path, out_dir: &Path) -> Result<PathBuf, PipelineError
     let started = Instant::now();
     check_writable(out_dir)?;
     let project = load(root)?;
+    ui::status("Writing", format!("sdist {}", project.metadata.sdist_file_name()));
     let sdist = archive::write_sdist(&project, out_dir)?;
-    let name =
-        sdist.file_name().map_or_else(|| sdist.display().to_string(), |n| n.to_string_lossy().into_owned());
-    ui::status("Finished", format!("{name} in {:.2}s", started.elapsed().as_secs_f64()));
+    ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
     Ok(sdist)
 }
 
