@@ -442,6 +442,23 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
     }
 
     #[test]
+    fn scripts_sharing_a_process_each_start_in_the_project_root() {
+        let first = "# -*- coding: latin-1 -*-\nimport os\nfrom cffi import FFI\nos.chdir('/')\nname = 'é'\n\
+                     ffi = FFI()\nffi.set_source('_a', None)\n";
+        let second = "import os\nfrom cffi import FFI\nassert os.path.isfile('marker'), os.getcwd()\n\
+                      ffi = FFI()\nffi.set_source('_b', None)\n";
+        let dir = project(&[("marker", ""), ("second_build.py", second)]);
+        // A latin-1 source file, as its coding line says.
+        let mut bytes = first.as_bytes().to_vec();
+        let at = bytes.iter().position(|&b| b == 0xc3).unwrap();
+        bytes.splice(at..at + 2, [0xe9]);
+        std::fs::write(dir.path().join("first_build.py"), bytes).unwrap();
+        let scripts = [script("first_build.py", "ffi"), script("second_build.py", "ffi")];
+        let specs = run_build_scripts(&python(), dir.path(), &scripts, false).unwrap();
+        assert_eq!(specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["_a", "_b"]);
+    }
+
+    #[test]
     fn set_unicode_adds_macros_and_forces_cffis_emitter() {
         let text = "from cffi import FFI\nffi = FFI()\nffi.set_unicode(True)\nffi.cdef('int f(void);')\n\
                     ffi.set_source('_u', 'int f(void) { return 1; }')\n";
