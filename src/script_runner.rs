@@ -345,6 +345,7 @@ mod tests {
 
     /// The Python with cffi that the tests use; fails loudly if cffi is missing.
     fn python() -> PathBuf {
+        ui::set_verbosity(0); // status lines would bypass the test harness's capture
         let python =
             PathBuf::from(std::env::var_os("CFFI_FORGE_TEST_PYTHON").unwrap_or_else(|| "python3".into()));
         let ok = Command::new(&python).args(["-c", "import cffi"]).status().is_ok_and(|s| s.success());
