@@ -55,8 +55,10 @@ pub enum LimitedApi {
 pub struct CompileJob {
     /// Dotted module name, for messages.
     pub module: String,
-    /// The generated C or C++ file (its extension decides the language).
-    pub generated: PathBuf,
+    /// The generated C or C++ file (its extension decides the language), compiled
+    /// before `options.sources`. `None` for a module made of `options.sources` alone
+    /// (a plain, non-CFFI extension).
+    pub generated: Option<PathBuf>,
     /// `set_source` options with pkg-config already merged; relative paths are
     /// relative to the project root.
     pub options: BuildOptions,
@@ -166,7 +168,7 @@ impl Toolchain {
     pub fn build(&self, jobs: &[CompileJob]) -> Result<Vec<PathBuf>, CompileError> {
         let mut units = Vec::new();
         for (index, job) in jobs.iter().enumerate() {
-            let mut sources = vec![job.generated.clone()];
+            let mut sources: Vec<PathBuf> = job.generated.iter().cloned().collect();
             for source in &job.options.sources {
                 let path = self.root.join(source);
                 if !path.is_file() {
@@ -202,7 +204,7 @@ impl Toolchain {
     /// The compile command of one source file, without its output arguments.
     fn compile_command(&self, job: &CompileJob, unit: &Unit) -> Vec<OsString> {
         let msvc = self.is_msvc();
-        let mut args = base_command(&unit.tool);
+        let mut args = self.base_command(&unit.tool);
         // Like setuptools: CPPFLAGS for every file, CFLAGS for C++ too (cc only adds
         // CXXFLAGS there).
         args.extend(self.env_flags("CPPFLAGS").into_iter().map(OsString::from));
@@ -273,18 +275,21 @@ impl Toolchain {
         let tmp = format!("{key}.tmp{}-{}", std::process::id(), unique());
         let tmp_object = dir.join(format!("{tmp}.o"));
         let depfile = dir.join(format!("{tmp}.d"));
+        // Relative to the project (the compiler's working directory) when inside it, so
+        // the compiler's messages name files as the user knows them.
+        let source = self.display(&unit.source);
         let mut command = self.command(&args);
         if msvc {
-            command.arg("/c").arg(&unit.source).arg(concat_os("/Fo", &tmp_object));
+            command.arg("/c").arg(&source).arg(concat_os("/Fo", &self.display(&tmp_object)));
         } else {
             command
                 .arg("-c")
-                .arg(&unit.source)
+                .arg(&source)
                 .arg("-o")
-                .arg(&tmp_object)
+                .arg(self.display(&tmp_object))
                 .arg("-MD")
                 .arg("-MF")
-                .arg(&depfile);
+                .arg(self.display(&depfile));
         }
         let shown = show(&command);
         ui::verbose("Running", &shown);
@@ -294,7 +299,7 @@ impl Toolchain {
             let _ = std::fs::remove_file(&depfile);
             return Err(CompileError::Compile {
                 module: job.module.clone(),
-                file: self.display(&unit.source),
+                file: source,
                 command: shown,
                 output: output.text,
             });
@@ -345,7 +350,7 @@ impl Toolchain {
                 // A user's LDSHARED replaces the whole driver, as with setuptools.
                 Some(_) => args.extend(self.env_flags("LDSHARED").into_iter().map(OsString::from)),
                 None => {
-                    args.extend(base_command(&tool));
+                    args.extend(self.base_command(&tool));
                     if self.interp.is_macos() {
                         args.extend(["-bundle", "-undefined", "dynamic_lookup"].map(OsString::from));
                     } else {
@@ -414,6 +419,31 @@ impl Toolchain {
         Ok(output_path)
     }
 
+    /// Program and arguments of a `cc` tool, including a wrapper such as
+    /// `CC="ccache gcc"`. On macOS, `ARCHFLAGS` (`-arch arm64 -arch x86_64` for
+    /// universal2, as cibuildwheel sets it) replaces the tool's own `-arch`, as
+    /// setuptools does.
+    fn base_command(&self, tool: &Tool) -> Vec<OsString> {
+        let command = tool.to_command();
+        let mut args: Vec<OsString> =
+            std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect();
+        let archflags = self.env_flags("ARCHFLAGS");
+        if self.interp.is_macos() && !archflags.is_empty() {
+            let mut kept = Vec::with_capacity(args.len());
+            let mut iter = args.into_iter();
+            while let Some(arg) = iter.next() {
+                if arg == "-arch" {
+                    iter.next();
+                } else {
+                    kept.push(arg);
+                }
+            }
+            kept.extend(archflags.into_iter().map(OsString::from));
+            args = kept;
+        }
+        args
+    }
+
     fn command(&self, args: &[OsString]) -> Command {
         let mut command = Command::new(&args[0]);
         command.args(&args[1..]).current_dir(&self.root).env_clear().envs(&self.env);
@@ -470,7 +500,7 @@ fn make_tool(
         .opt_level(2)
         .debug(false)
         .pic(true)
-        .warnings(false)
+        // -Wall (unless CFLAGS says otherwise), as setuptools compiles; warnings show with -v.
         .extra_warnings(false)
         .out_dir(build_dir.join("cc"))
         .cpp(language == Language::Cxx);
@@ -516,12 +546,6 @@ fn language_of(path: &Path) -> Language {
     }
 }
 
-/// Program and arguments of a `cc` tool, including a wrapper such as `CC="ccache gcc"`.
-fn base_command(tool: &Tool) -> Vec<OsString> {
-    let command = tool.to_command();
-    std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
-}
-
 fn concat_os(prefix: &str, path: &Path) -> OsString {
     let mut s = OsString::from(prefix);
     s.push(path);
@@ -551,7 +575,7 @@ fn show(command: &Command) -> String {
 }
 
 /// Run `f` over `items` on up to `jobs` threads; results in item order. After the first
-/// failure no new item starts, and the failure of the earliest item is returned.
+/// failure no new item starts; of the items that ran, the earliest failure is returned.
 fn parallel<T: Sync, R: Send, E: Send>(
     items: &[T],
     jobs: usize,
@@ -711,7 +735,7 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         fn job(&self, generated: &str) -> CompileJob {
             CompileJob {
                 module: "tmod".into(),
-                generated: self.root().join(generated),
+                generated: Some(self.root().join(generated)),
                 options: BuildOptions {
                     sources: vec!["helper.c".into()],
                     include_dirs: vec!["include".into()],
@@ -815,6 +839,35 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         job.options.sources.push("nope.c".into());
         let err = fx.build(fx.env(), &job).unwrap_err();
         assert_eq!(err.to_string(), "module `tmod`: source file `nope.c` does not exist");
+    }
+
+    #[test]
+    fn parallel_runs_items_at_the_same_time_and_reports_the_first_failure() {
+        // Each item waits until both have started: only concurrent execution passes.
+        let started = AtomicUsize::new(0);
+        let together = parallel(&[0, 1], 2, |_| {
+            started.fetch_add(1, Ordering::SeqCst);
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            while started.load(Ordering::SeqCst) < 2 && std::time::Instant::now() < deadline {
+                std::thread::yield_now();
+            }
+            Ok::<_, ()>(started.load(Ordering::SeqCst) == 2)
+        })
+        .unwrap();
+        assert_eq!(together, [true, true]);
+
+        // One thread: the first failure stops the rest.
+        let ran = AtomicUsize::new(0);
+        let result = parallel(&[1, 2, 3, 4], 1, |&i| {
+            ran.fetch_add(1, Ordering::SeqCst);
+            if i % 2 == 0 {
+                Err(i)
+            } else {
+                Ok(i)
+            }
+        });
+        assert_eq!((result, ran.load(Ordering::SeqCst)), (Err(2), 2));
+        assert_eq!(parallel(&[1, 2, 3], 1, |&i| Ok::<_, ()>(i * 10)), Ok(vec![10, 20, 30]));
     }
 
     #[test]

@@ -108,6 +108,9 @@ impl Diagnostic {
 
     /// Render with colours when `styled` (decided by the caller from the terminal).
     pub fn render(&self, styled: bool) -> String {
+        if self.labels.is_empty() {
+            return self.render_without_snippet(styled);
+        }
         let level = match self.severity {
             Severity::Error => Level::ERROR,
             Severity::Warning => Level::WARNING,
@@ -137,6 +140,34 @@ impl Diagnostic {
         }
         let renderer = if styled { Renderer::styled() } else { Renderer::plain() };
         renderer.render(&groups)
+    }
+}
+
+impl Diagnostic {
+    /// annotate-snippets draws an empty gutter line between a bare title and its notes;
+    /// without a snippet the plain `error: ...` / `help: ...` lines read better.
+    fn render_without_snippet(&self, styled: bool) -> String {
+        use anstyle::{AnsiColor, Style};
+        let paint = |style: Style, word: &str| {
+            if styled {
+                format!("{style}{word}{style:#}")
+            } else {
+                word.to_string()
+            }
+        };
+        let (style, word) = match self.severity {
+            Severity::Error => (AnsiColor::Red.on_default().bold(), "error"),
+            Severity::Warning => (AnsiColor::Yellow.on_default().bold(), "warning"),
+        };
+        let mut out = format!("{}: {}", paint(style, word), self.title);
+        for note in &self.notes {
+            let (style, word, text) = match note {
+                Note::Help(text) => (AnsiColor::Cyan.on_default().bold(), "help", text),
+                Note::Note(text) => (AnsiColor::Green.on_default().bold(), "note", text),
+            };
+            out.push_str(&format!("\n{}: {}", paint(style, word), text));
+        }
+        out
     }
 }
 
@@ -172,6 +203,12 @@ mod tests {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
         assert_eq!(line_col("é\nx", 3), (2, 1));
+    }
+
+    #[test]
+    fn renders_notes_without_a_snippet_as_plain_lines() {
+        let d = Diagnostic::error("no pyproject.toml in /x").with_help("add one");
+        assert_eq!(d.render(false), "error: no pyproject.toml in /x\nhelp: add one");
     }
 
     #[test]

@@ -29,6 +29,8 @@ pub struct BuildScript {
     /// The module-level name holding the `FFI` (or a function returning one).
     pub variable: String,
     pub source: ScriptSource,
+    /// setup.py's `ext_package`: a prefix for the module names the script gives.
+    pub ext_package: Option<String>,
 }
 
 impl BuildScript {
@@ -46,8 +48,8 @@ pub enum DiscoveryError {
     NoSuchFile { file: String, hint: String, origin: &'static str },
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
-    #[error("setup.py:{line}: `cffi_modules` is not a literal list of strings, and setup.py is never run")]
-    SetupPyNotLiteral { line: usize },
+    #[error("setup.py:{line}: `{key}` is not a literal, and setup.py is never run")]
+    SetupPyNotLiteral { key: &'static str, line: usize },
 }
 
 impl DiscoveryError {
@@ -70,8 +72,8 @@ impl crate::diagnostic::ToDiagnostic for DiscoveryError {
         }
         if let DiscoveryError::SetupPyNotLiteral { .. } = self {
             d = d.with_help(
-                "list the build scripts in pyproject.toml instead: \
-                 [tool.cffi-forge] cffi-modules = [\"path/to/foo_build.py:ffibuilder\"]",
+                "say it in pyproject.toml instead: [tool.cffi-forge] cffi-modules = \
+                 [\"path/to/foo_build.py:ffibuilder\"] (and ext-package = \"pkg\")",
             );
         }
         d
@@ -102,7 +104,12 @@ pub fn parse_spec(
         };
         return Err(DiscoveryError::NoSuchFile { file: file.to_string(), hint, origin });
     }
-    Ok(BuildScript { path: file.replace('\\', "/"), variable: variable.to_string(), source })
+    Ok(BuildScript {
+        path: file.replace('\\', "/"),
+        variable: variable.to_string(),
+        source,
+        ext_package: None,
+    })
 }
 
 /// The build scripts of the project at `root`. `configured` is the value of
@@ -116,8 +123,16 @@ pub fn find_build_scripts(
     if let Some(specs) = configured {
         return specs.iter().map(|s| parse_spec(root, s, ScriptSource::Config, CONFIG_ORIGIN)).collect();
     }
-    if let Some(specs) = read_setup_py(root)? {
-        return specs.iter().map(|s| parse_spec(root, s, ScriptSource::SetupPy, SETUP_PY_ORIGIN)).collect();
+    if let Some(setup) = read_setup_py(root)? {
+        return setup
+            .cffi_modules
+            .iter()
+            .map(|s| {
+                let mut script = parse_spec(root, s, ScriptSource::SetupPy, SETUP_PY_ORIGIN)?;
+                script.ext_package = setup.ext_package.clone();
+                Ok(script)
+            })
+            .collect();
     }
     Ok(if discover { discover_scripts(root) } else { Vec::new() })
 }
@@ -168,7 +183,7 @@ pub fn discover_scripts(root: &Path) -> Vec<BuildScript> {
             let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
             let path =
                 rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            found.push(BuildScript { path, variable, source: ScriptSource::Discovered });
+            found.push(BuildScript { path, variable, source: ScriptSource::Discovered, ext_package: None });
         }
     }
     found
@@ -204,38 +219,57 @@ fn calls_ffi(expr: &str) -> bool {
 // ---------------------------------------------------------------------------------
 // `setup.py`: the literal `cffi_modules=[...]` list, read without running anything.
 
-/// The `cffi_modules` list of `root/setup.py` if there is one. `Ok(None)`: no setup.py or
-/// no `cffi_modules` in it. A `cffi_modules` that is not a literal list is an error:
+/// What cffi-forge takes from a `setup.py`: its literal `cffi_modules` list and the
+/// `ext_package` prefix of the module names its build scripts give.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SetupPy {
+    pub cffi_modules: Vec<String>,
+    pub ext_package: Option<String>,
+}
+
+/// `root/setup.py`'s `cffi_modules` (and `ext_package`) if it has them. `Ok(None)`: no
+/// setup.py or no `cffi_modules` in it. A value that is not a literal is an error:
 /// guessing would build something other than what setuptools built.
-pub fn read_setup_py(root: &Path) -> Result<Option<Vec<String>>, DiscoveryError> {
+pub fn read_setup_py(root: &Path) -> Result<Option<SetupPy>, DiscoveryError> {
     let path = root.join("setup.py");
     if !path.is_file() {
         return Ok(None);
     }
     let text = fs::read_to_string(&path).map_err(|source| DiscoveryError::Read { path, source })?;
-    setup_py_cffi_modules(&text)
+    parse_setup_py(&text)
 }
 
-fn setup_py_cffi_modules(text: &str) -> Result<Option<Vec<String>>, DiscoveryError> {
+fn parse_setup_py(text: &str) -> Result<Option<SetupPy>, DiscoveryError> {
     let tokens = tokenize(text);
+    let Some(cffi_modules) = setup_keyword(&tokens, "cffi_modules", literal_string_list)? else {
+        return Ok(None);
+    };
+    let ext_package = setup_keyword(&tokens, "ext_package", |t| match t.first() {
+        Some(Token { kind: Tok::Str(s), .. }) => Some(s.clone()),
+        _ => None,
+    })?;
+    Ok(Some(SetupPy { cffi_modules, ext_package }))
+}
+
+/// The literal value of `key=...` (a keyword argument) or `"key": ...` (a dict entry).
+fn setup_keyword<T>(
+    tokens: &[Token],
+    key: &'static str,
+    literal: impl Fn(&[Token]) -> Option<T>,
+) -> Result<Option<T>, DiscoveryError> {
     for (i, token) in tokens.iter().enumerate() {
+        let next = |c: char| matches!(tokens.get(i + 1), Some(Token { kind: Tok::Punct(p), .. }) if *p == c);
         let is_key = match &token.kind {
-            Tok::Name(n) => {
-                n == "cffi_modules" && matches!(tokens.get(i + 1), Some(Token { kind: Tok::Punct('='), .. }))
-            }
-            Tok::Str(s) => {
-                s == "cffi_modules" && matches!(tokens.get(i + 1), Some(Token { kind: Tok::Punct(':'), .. }))
-            }
+            Tok::Name(n) => n == key && next('='),
+            Tok::Str(s) => s == key && next(':'),
             _ => false,
         };
-        if !is_key {
-            continue;
+        if is_key {
+            return match literal(&tokens[i + 2..]) {
+                Some(value) => Ok(Some(value)),
+                None => Err(DiscoveryError::SetupPyNotLiteral { key, line: token.line }),
+            };
         }
-        let line = token.line;
-        return match literal_string_list(&tokens[i + 2..]) {
-            Some(list) => Ok(Some(list)),
-            None => Err(DiscoveryError::SetupPyNotLiteral { line }),
-        };
     }
     Ok(None)
 }
@@ -464,15 +498,20 @@ setup(
     ],
 )
 "#;
+        let setup = parse_setup_py(text).unwrap().unwrap();
+        assert_eq!(setup.cffi_modules, ["src/pkg/_a_build.py:ffi", "src/pkg/_b_build.py:ffibuilder"]);
+        assert_eq!(setup.ext_package, None);
+        let dict = "kw = {'cffi_modules': ('a.py:f',), 'ext_package': 'pkg'}\nsetup(**kw)";
+        let setup = parse_setup_py(dict).unwrap().unwrap();
         assert_eq!(
-            setup_py_cffi_modules(text).unwrap().unwrap(),
-            ["src/pkg/_a_build.py:ffi", "src/pkg/_b_build.py:ffibuilder"]
+            (setup.cffi_modules.as_slice(), setup.ext_package.as_deref()),
+            (&["a.py:f".to_string()][..], Some("pkg"))
         );
-        let dict = "kw = {'cffi_modules': ('a.py:f',)}\nsetup(**kw)";
-        assert_eq!(setup_py_cffi_modules(dict).unwrap().unwrap(), ["a.py:f"]);
-        assert_eq!(setup_py_cffi_modules("setup(name='x')").unwrap(), None);
+        assert_eq!(parse_setup_py("setup(name='x', ext_package='p')").unwrap(), None);
         let computed = "\nmods = ['a.py:f']\nsetup(cffi_modules=mods)\n";
-        let err = setup_py_cffi_modules(computed).unwrap_err();
-        assert_eq!(err.to_string().split(':').take(2).collect::<Vec<_>>(), ["setup.py", "3"]);
+        let err = parse_setup_py(computed).unwrap_err();
+        assert_eq!(err.to_string(), "setup.py:3: `cffi_modules` is not a literal, and setup.py is never run");
+        let err = parse_setup_py("setup(cffi_modules=['a.py:f'], ext_package=NAME)").unwrap_err();
+        assert!(err.to_string().contains("`ext_package`"), "{err}");
     }
 }

@@ -204,7 +204,7 @@ impl Metadata {
             let emails: Vec<String> = people
                 .iter()
                 .filter_map(|p| match (&p.name, &p.email) {
-                    (Some(name), Some(email)) => Some(format!("{name} <{email}>")),
+                    (Some(name), Some(email)) => Some(format!("{} <{email}>", display_name(name))),
                     (None, Some(email)) => Some(email.clone()),
                     _ => None,
                 })
@@ -279,6 +279,16 @@ impl Metadata {
     }
 }
 
+/// An RFC 5322 display name: quoted when it holds characters special in addresses
+/// (`J. Smith` → `"J. Smith"`), as Python's `email.headerregistry.Address` writes it.
+fn display_name(name: &str) -> String {
+    if name.contains(|c: char| "()<>[]:;@\\,.\"".contains(c)) {
+        format!("\"{}\"", name.replace('\\', "\\\\").replace('"', "\\\""))
+    } else {
+        name.to_string()
+    }
+}
+
 /// The `WHEEL` file (PEP 427). `tags` are the expanded tags (`cp38-abi3-linux_x86_64`);
 /// a pure wheel (`py3-none-any`) is purelib, any other is platlib.
 pub fn wheel_file(tags: &[String], purelib: bool) -> String {
@@ -313,6 +323,7 @@ mod tests {
                 Person { name: Some("Ann".into()), email: None },
                 Person { name: Some("Bob".into()), email: Some("bob@example.org".into()) },
                 Person { name: None, email: Some("team@example.org".into()) },
+                Person { name: Some("J. R. \"Bob\" Doe".into()), email: Some("jr@example.org".into()) },
             ],
             maintainers: vec![],
             keywords: vec!["ffi".into(), "c".into()],
@@ -362,7 +373,9 @@ mod tests {
         assert!(lines.contains(&"Name: My.Project"));
         assert!(lines.contains(&"Version: 1.0.0rc1"));
         assert!(lines.contains(&"Author: Ann"));
-        assert!(lines.contains(&"Author-email: Bob <bob@example.org>, team@example.org"));
+        assert!(lines.contains(
+            &r#"Author-email: Bob <bob@example.org>, team@example.org, "J. R. \"Bob\" Doe" <jr@example.org>"#
+        ));
         assert!(lines.contains(&"License-Expression: MIT"));
         assert!(lines.contains(&"License-File: LICENSE"));
         assert!(lines.contains(&"Project-URL: Homepage, https://example.org"));

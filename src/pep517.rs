@@ -57,7 +57,7 @@ fn file_name(path: &Path) -> String {
 /// metadata the frontend already saw (it may have resolved dependencies from it).
 fn check_same_metadata(wheel: &Path, metadata_dir: &Path) -> Result<(), PipelineError> {
     let inconsistent = |detail: String| {
-        PipelineError::Located(Box::new(Diagnostic::error(format!(
+        PipelineError::Reported(Box::new(Diagnostic::error(format!(
             "the wheel's METADATA differs from the one prepared earlier in {}: {detail}",
             metadata_dir.display()
         ))))

@@ -25,7 +25,7 @@ use crate::ui;
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error(transparent)]
-    Config(#[from] ConfigError),
+    Config(Box<ConfigError>),
     #[error(transparent)]
     Interpreter(#[from] InterpreterError),
     #[error(transparent)]
@@ -46,15 +46,15 @@ pub enum PipelineError {
     OutputDir { path: PathBuf, source: std::io::Error },
     #[error("cannot use the build directory {}: {source}", path.display())]
     BuildDir { path: PathBuf, source: std::io::Error },
-    /// An error that already points into `pyproject.toml`.
+    /// An error already shaped as a diagnostic (e.g. pointing into `pyproject.toml`).
     #[error("{}", .0.title)]
-    Located(Box<Diagnostic>),
+    Reported(Box<Diagnostic>),
 }
 
 impl ToDiagnostic for PipelineError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            PipelineError::Config(e) => e.to_diagnostic(),
+            PipelineError::Config(e) => e.as_ref().to_diagnostic(),
             PipelineError::Interpreter(e) => Diagnostic::error(e.to_string()),
             PipelineError::Discovery(e) => e.to_diagnostic(),
             PipelineError::Script(e) => e.to_diagnostic(),
@@ -73,9 +73,16 @@ impl ToDiagnostic for PipelineError {
             PipelineError::OutputDir { .. } => {
                 Diagnostic::error(self.to_string()).with_help("choose a directory you can write to")
             }
-            PipelineError::Located(d) => (**d).clone(),
+            PipelineError::Reported(d) => (**d).clone(),
             _ => Diagnostic::error(self.to_string()),
         }
+    }
+}
+
+impl From<ConfigError> for PipelineError {
+    fn from(e: ConfigError) -> Self {
+        // Boxed: config errors carry whole diagnostics and would bloat every Result.
+        PipelineError::Config(Box::new(e))
     }
 }
 
@@ -95,25 +102,33 @@ pub struct WheelRequest {
 pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let started = Instant::now();
     check_writable(&request.out_dir)?;
-    let project = Project::load(&request.root)?;
-    let interp = Interpreter::query(&request.python)?;
-    let specs = module_specs(&project, &interp)?;
+    let project = load(&request.root)?;
+    // Asking the interpreter for its facts and setting up the compiler overlap with the
+    // build scripts, which take the longest.
+    let (target, from_scripts) = std::thread::scope(|scope| {
+        let target = scope.spawn(|| Target::prepare(&project, &request.python));
+        let from_scripts = script_modules(&project, &request.python);
+        (target.join().expect("target preparation does not panic"), from_scripts)
+    });
+    let target = target?;
+    let interp = &target.interp;
+    let specs = module_specs(&project, interp, from_scripts?)?;
 
     let inputs: Vec<ModuleInput> = specs.iter().map(ModuleInput::from).collect();
-    let naming = tags::decide(&interp, &inputs, project.requires_python(), project.abi3_policy());
+    let naming = tags::decide(interp, &inputs, project.requires_python(), project.abi3_policy());
     if !specs.is_empty() {
         ui::status("Tagging", &naming.reason);
     }
 
-    let built = build_modules(&project, &interp, specs, &naming)?;
+    let built = build_modules(target, specs, &naming)?;
+    let kind = if request.editable { "editable wheel" } else { "wheel" };
+    ui::status("Writing", format!("{kind} {}-{}.whl", project.metadata.file_name_stem(), naming.tag));
     let wheel = if request.editable {
         archive::write_editable_wheel(&project, &naming.tag, &built, &request.out_dir)?
     } else {
         archive::write_wheel(&project, &naming.tag, &built, &request.out_dir)?
     };
-    let name =
-        wheel.file_name().map_or_else(|| wheel.display().to_string(), |n| n.to_string_lossy().into_owned());
-    ui::status("Finished", format!("{name} in {:.2}s", started.elapsed().as_secs_f64()));
+    ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
     Ok(wheel)
 }
 
@@ -121,11 +136,10 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
 pub fn build_sdist(root: &Path, out_dir: &Path) -> Result<PathBuf, PipelineError> {
     let started = Instant::now();
     check_writable(out_dir)?;
-    let project = Project::load(root)?;
+    let project = load(root)?;
+    ui::status("Writing", format!("sdist {}", project.metadata.sdist_file_name()));
     let sdist = archive::write_sdist(&project, out_dir)?;
-    let name =
-        sdist.file_name().map_or_else(|| sdist.display().to_string(), |n| n.to_string_lossy().into_owned());
-    ui::status("Finished", format!("{name} in {:.2}s", started.elapsed().as_secs_f64()));
+    ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
     Ok(sdist)
 }
 
@@ -133,14 +147,14 @@ pub fn build_sdist(root: &Path, out_dir: &Path) -> Result<PathBuf, PipelineError
 /// alone (no build script runs, nothing compiles). Returns its path.
 pub fn prepare_metadata(root: &Path, out_dir: &Path) -> Result<PathBuf, PipelineError> {
     check_writable(out_dir)?;
-    let project = Project::load(root)?;
+    let project = load(root)?;
     Ok(archive::write_metadata_dir(&project, None, out_dir)?)
 }
 
 /// `get_requires_for_build_wheel`: `cffi` when build scripts must run (they import it),
 /// except on PyPy, where cffi is built in. Decided without running anything.
 pub fn requires_for_build_wheel(root: &Path, python: &Path) -> Result<Vec<String>, PipelineError> {
-    let project = Project::load(root)?;
+    let project = load(root)?;
     let scripts = find_scripts(&project)?;
     if scripts.is_empty() {
         return Ok(Vec::new());
@@ -149,10 +163,17 @@ pub fn requires_for_build_wheel(root: &Path, python: &Path) -> Result<Vec<String
     Ok(if interp.is_pypy() { Vec::new() } else { vec!["cffi".to_string()] })
 }
 
+/// Load the project with an absolute root, so every path shown or passed on is
+/// unambiguous (`csrc/foo.c`, not `./csrc/foo.c`).
+fn load(root: &Path) -> Result<Project, PipelineError> {
+    let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
+    Ok(Project::load(&root)?)
+}
+
 /// Fail before any work if the artifact could not be written.
 fn check_writable(dir: &Path) -> Result<(), PipelineError> {
     let fail = |source| PipelineError::OutputDir { path: dir.to_path_buf(), source };
-    fs::create_dir_all(dir).map_err(|e| fail(e.into()))?;
+    fs::create_dir_all(dir).map_err(fail)?;
     tempfile::tempfile_in(dir).map_err(fail)?;
     Ok(())
 }
@@ -181,7 +202,7 @@ fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
                 project.tool.cffi_modules.iter().flatten().find(|s| s.get_ref().starts_with(entry.as_str()))
             });
             match spanned {
-                Some(s) => PipelineError::Located(Box::new(project.diagnostic_at(
+                Some(s) => PipelineError::Reported(Box::new(project.diagnostic_at(
                     s.span(),
                     e.to_string(),
                     "listed here",
@@ -191,9 +212,14 @@ fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
         })?;
     match scripts.first().map(|s| s.source) {
         Some(ScriptSource::SetupPy) => ui::warning(format!(
-            "using `cffi_modules` from setup.py (read, never run): {}; \
+            "using `cffi_modules` from setup.py (read, never run): {}{}; \
              move it to pyproject.toml as [tool.cffi-forge] cffi-modules",
-            scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", ")
+            scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", "),
+            scripts[0]
+                .ext_package
+                .as_ref()
+                .map(|p| format!(" with ext_package {p:?} (ext-package)"))
+                .unwrap_or_default(),
         )),
         Some(ScriptSource::Discovered) => {
             for script in &scripts {
@@ -226,21 +252,33 @@ fn script_generator(project: &Project) -> Generator {
     }
 }
 
-/// Every module of the project: declarative tables, then build scripts.
-fn module_specs(project: &Project, interp: &Interpreter) -> Result<Vec<ModuleSpec>, PipelineError> {
-    let mut specs = project.declarative_modules(Some(interp))?;
+/// The modules the project's build scripts declare, run with `python`.
+fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, PipelineError> {
     let scripts = find_scripts(project)?;
-    if !scripts.is_empty() {
-        let emit = script_generator(project) == Generator::Cffi;
-        let mut from_scripts =
-            script_runner::run_build_scripts(&interp.executable, &project.root, &scripts, emit)?;
-        if let Some(prefix) = &project.tool.ext_package {
-            for spec in &mut from_scripts {
-                spec.name = format!("{}.{}", prefix.get_ref(), spec.name);
-            }
-        }
-        specs.extend(from_scripts);
+    if scripts.is_empty() {
+        return Ok(Vec::new());
     }
+    let emit = script_generator(project) == Generator::Cffi;
+    let mut specs = script_runner::run_build_scripts(python, &project.root, &scripts, emit)?;
+    // setuptools' `ext_package`: pyproject's `ext-package`, else setup.py's.
+    let configured = project.tool.ext_package.as_ref().map(|p| p.get_ref().as_str());
+    for (spec, script) in specs.iter_mut().zip(&scripts) {
+        if let Some(prefix) = configured.or(script.ext_package.as_deref()) {
+            spec.name = format!("{prefix}.{}", spec.name);
+        }
+    }
+    Ok(specs)
+}
+
+/// Every module of the project: declarative tables (those whose `when` holds for the
+/// target), then the build scripts' modules.
+fn module_specs(
+    project: &Project,
+    interp: &Interpreter,
+    from_scripts: Vec<ModuleSpec>,
+) -> Result<Vec<ModuleSpec>, PipelineError> {
+    let mut specs = project.declarative_modules(Some(interp))?;
+    specs.extend(from_scripts);
     let mut seen: HashMap<&str, &ModuleOrigin> = HashMap::new();
     for spec in &specs {
         if let Some(first) = seen.insert(&spec.name, &spec.origin) {
@@ -264,17 +302,33 @@ fn describe(origin: &ModuleOrigin) -> String {
 // ---------------------------------------------------------------------------------
 // Module specs → generated source → compiled modules.
 
+/// What building for one interpreter needs: its facts, the build directory and the
+/// compiler. A missing compiler only matters once something must be compiled.
+struct Target {
+    interp: Interpreter,
+    build_dir: PathBuf,
+    toolchain: Result<Toolchain, CompileError>,
+}
+
+impl Target {
+    fn prepare(project: &Project, python: &Path) -> Result<Target, PipelineError> {
+        let interp = Interpreter::query(python)?;
+        let build_dir = build_dir(project, &interp)?;
+        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, compile::process_env());
+        Ok(Target { interp, build_dir, toolchain })
+    }
+}
+
 /// Generate and compile every module; returns the files for the wheel.
 fn build_modules(
-    project: &Project,
-    interp: &Interpreter,
+    target: Target,
     specs: Vec<ModuleSpec>,
     naming: &Naming,
 ) -> Result<Vec<BuiltFile>, PipelineError> {
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
-    let build_dir = build_dir(project, interp)?;
+    let Target { interp, build_dir, toolchain } = target;
     let pkg_config = PkgConfig::from_env();
     for (mut spec, file) in specs.into_iter().zip(&naming.modules) {
         let code = match spec.pregenerated.take() {
@@ -311,7 +365,7 @@ fn build_modules(
         ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
         jobs.push(CompileJob {
             module: spec.name.clone(),
-            generated,
+            generated: Some(generated),
             options,
             limited_api,
             file_name: file.file_name.clone(),
@@ -319,8 +373,7 @@ fn build_modules(
         job_paths.push(file.archive_path.clone());
     }
     if !jobs.is_empty() {
-        let toolchain = Toolchain::new(interp, &project.root, &build_dir, compile::process_env())?;
-        let modules = toolchain.build(&jobs)?;
+        let modules = toolchain?.build(&jobs)?;
         built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
     }
     Ok(built)
@@ -355,7 +408,7 @@ fn build_dir(project: &Project, interp: &Interpreter) -> Result<PathBuf, Pipelin
         }
     }
     let (path, source) = last_error.expect("at least one candidate");
-    Err(PipelineError::BuildDir { path, source: source.into() })
+    Err(PipelineError::BuildDir { path, source })
 }
 
 fn stable_hash(path: &Path) -> String {
@@ -375,4 +428,38 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let tmp = path.with_extension(format!("tmp{}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn project(tool: &str) -> Project {
+        let dir = tempfile::tempdir().unwrap();
+        let text = format!("[project]\nname = \"x\"\nversion = \"1\"\n{tool}");
+        Project::from_text(dir.path(), text).unwrap()
+    }
+
+    #[test]
+    fn build_scripts_use_cffis_emitter_unless_native_is_asked_for() {
+        assert_eq!(script_generator(&project("")), Generator::Cffi);
+        assert_eq!(script_generator(&project("[tool.cffi-forge]\ngenerator = \"cffi\"\n")), Generator::Cffi);
+        assert_eq!(
+            script_generator(&project("[tool.cffi-forge]\ngenerator = \"native\"\n")),
+            Generator::Native
+        );
+    }
+
+    #[test]
+    fn unchanged_generated_source_keeps_its_timestamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gen/m.c");
+        write_if_changed(&path, b"int x;").unwrap();
+        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_if_changed(&path, b"int x;").unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), before);
+        write_if_changed(&path, b"int y;").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"int y;");
+    }
 }

@@ -132,10 +132,13 @@ def run(script):
     if folder not in sys.path:
         sys.path.insert(0, folder)
     namespace = {"__name__": "__cffi__", "__file__": path}
+    # Each script starts in the project root, even if an earlier one changed directory.
+    os.chdir(root)
     started = time.time()
     try:
-        with open(path, encoding="utf-8") as f:
-            code = compile(f.read() + "\n", path, "exec")
+        # Bytes, so a PEP 263 coding line is honoured as Python would.
+        with open(path, "rb") as f:
+            code = compile(f.read() + b"\n", path, "exec")
         exec(code, namespace, namespace)
         ffi = namespace.get(script["variable"], namespace)
         if ffi is namespace:

@@ -345,6 +345,7 @@ mod tests {
 
     /// The Python with cffi that the tests use; fails loudly if cffi is missing.
     fn python() -> PathBuf {
+        ui::set_verbosity(0); // status lines would bypass the test harness's capture
         let python =
             PathBuf::from(std::env::var_os("CFFI_FORGE_TEST_PYTHON").unwrap_or_else(|| "python3".into()));
         let ok = Command::new(&python).args(["-c", "import cffi"]).status().is_ok_and(|s| s.success());
@@ -367,7 +368,12 @@ mod tests {
     }
 
     fn script(path: &str, variable: &str) -> BuildScript {
-        BuildScript { path: path.into(), variable: variable.into(), source: ScriptSource::Config }
+        BuildScript {
+            path: path.into(),
+            variable: variable.into(),
+            source: ScriptSource::Config,
+            ext_package: None,
+        }
     }
 
     const API_SCRIPT: &str = r#"
@@ -434,6 +440,23 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
 
         let specs = run_build_scripts(&python(), dir.path(), &scripts, false).unwrap();
         assert!(specs.iter().all(|s| s.pregenerated.is_none()));
+    }
+
+    #[test]
+    fn scripts_sharing_a_process_each_start_in_the_project_root() {
+        let first = "# -*- coding: latin-1 -*-\nimport os\nfrom cffi import FFI\nos.chdir('/')\nname = 'é'\n\
+                     ffi = FFI()\nffi.set_source('_a', None)\n";
+        let second = "import os\nfrom cffi import FFI\nassert os.path.isfile('marker'), os.getcwd()\n\
+                      ffi = FFI()\nffi.set_source('_b', None)\n";
+        let dir = project(&[("marker", ""), ("second_build.py", second)]);
+        // A latin-1 source file, as its coding line says.
+        let mut bytes = first.as_bytes().to_vec();
+        let at = bytes.iter().position(|&b| b == 0xc3).unwrap();
+        bytes.splice(at..at + 2, [0xe9]);
+        std::fs::write(dir.path().join("first_build.py"), bytes).unwrap();
+        let scripts = [script("first_build.py", "ffi"), script("second_build.py", "ffi")];
+        let specs = run_build_scripts(&python(), dir.path(), &scripts, false).unwrap();
+        assert_eq!(specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["_a", "_b"]);
     }
 
     #[test]

@@ -286,13 +286,34 @@ pub fn lower_bound(specifiers: &VersionSpecifiers) -> Option<(u32, u32)> {
 
 /// The platform part of the wheel tag: `sysconfig.get_platform()` of the target
 /// (which honours `_PYTHON_HOST_PLATFORM`) in wheel form: `linux_x86_64`,
-/// `macosx_11_0_arm64`, `win_amd64`.
+/// `macosx_11_0_arm64`, `win_amd64`. On macOS, `MACOSX_DEPLOYMENT_TARGET` in the
+/// environment (which the compiler also obeys) sets the version part.
 pub fn platform_tag(interpreter: &Interpreter) -> String {
-    let platform = match &interpreter.host_platform_env {
-        Some(env) if !env.is_empty() => env.as_str(),
-        _ => interpreter.platform.as_str(),
+    let target = std::env::var("MACOSX_DEPLOYMENT_TARGET").ok();
+    platform_tag_with(interpreter, target.as_deref().filter(|t| !t.trim().is_empty()))
+}
+
+fn platform_tag_with(interpreter: &Interpreter, deployment_target: Option<&str>) -> String {
+    let (platform, overridden) = match &interpreter.host_platform_env {
+        Some(env) if !env.is_empty() => (env.as_str(), true),
+        _ => (interpreter.platform.as_str(), false),
     };
-    let tag = platform.replace(['-', '.', ' '], "_");
+    let mut tag = platform.replace(['-', '.', ' '], "_");
+    if let (Some(target), false) = (deployment_target, overridden) {
+        // `macosx-10.9-universal2` → `macosx_<target>_universal2`; from macOS 11 on only
+        // the major version counts (`11.3` → `11_0`), as installers expect.
+        if let Some(arch) =
+            platform.strip_prefix("macosx-").and_then(|rest| rest.split_once('-')).map(|(_, a)| a)
+        {
+            let mut parts = target.trim().split('.');
+            let major: Option<u32> = parts.next().and_then(|m| m.parse().ok());
+            let minor: u32 = parts.next().and_then(|m| m.parse().ok()).unwrap_or(0);
+            if let Some(major) = major {
+                let minor = if major >= 11 { 0 } else { minor };
+                tag = format!("macosx_{major}_{minor}_{}", arch.replace(['-', '.'], "_"));
+            }
+        }
+    }
     // A 32-bit Python on a 64-bit Linux kernel reports the kernel's machine; name the
     // userland's instead, as `packaging.tags` does.
     if interpreter.pointer_bits == 32 {
@@ -410,12 +431,26 @@ mod tests {
 
         let mut interp = cpython(3, 11);
         interp.platform = "macosx-11.0-arm64".into();
-        assert_eq!(platform_tag(&interp), "macosx_11_0_arm64");
+        assert_eq!(platform_tag_with(&interp, None), "macosx_11_0_arm64");
         interp.host_platform_env = Some("macosx-10.9-universal2".into());
-        assert_eq!(platform_tag(&interp), "macosx_10_9_universal2");
+        assert_eq!(platform_tag_with(&interp, None), "macosx_10_9_universal2");
         let mut interp = cpython(3, 11);
         interp.pointer_bits = 32;
-        assert_eq!(platform_tag(&interp), "linux_i686");
+        assert_eq!(platform_tag_with(&interp, None), "linux_i686");
+    }
+
+    #[test]
+    fn macos_deployment_target() {
+        let mut interp = cpython(3, 12);
+        interp.platform = "macosx-10.9-universal2".into();
+        assert_eq!(platform_tag_with(&interp, None), "macosx_10_9_universal2");
+        assert_eq!(platform_tag_with(&interp, Some("10.13")), "macosx_10_13_universal2");
+        assert_eq!(platform_tag_with(&interp, Some("11.3")), "macosx_11_0_universal2");
+        assert_eq!(platform_tag_with(&interp, Some("14")), "macosx_14_0_universal2");
+        // Not macOS, or an explicit host platform: the target does not apply.
+        assert_eq!(platform_tag_with(&cpython(3, 12), Some("11.0")), "linux_x86_64");
+        interp.host_platform_env = Some("macosx-11.0-arm64".into());
+        assert_eq!(platform_tag_with(&interp, Some("12.0")), "macosx_11_0_arm64");
     }
 
     #[test]

@@ -327,6 +327,8 @@ fn flat_layout_with_top_level_module_and_license_files() {
         ("flat/__init__.py", ""),
         ("flat/_impl_build.py", ""),
         ("helper.py", "X = 1\n"),
+        ("cmod.py", "from ._cmod import lib\n"),
+        ("cmod/cmod.c", "int f(void) { return 0; }\n"),
         ("flat_build.py", "# build script, not shipped\n"),
         ("setup.py", "# not shipped\n"),
         ("conftest.py", ""),
@@ -338,12 +340,14 @@ fn flat_layout_with_top_level_module_and_license_files() {
     let project = Project::load(tree.path()).unwrap();
     assert_eq!(project.python.source, "");
     assert_eq!(project.python.packages, ["flat"]);
-    assert_eq!(project.python.modules, ["helper"]);
+    // `cmod.py` is a module even beside the non-package folder `cmod/` of C sources.
+    assert_eq!(project.python.modules, ["cmod", "helper"]);
     let names: Vec<String> =
         archive::list_wheel(&project, &WheelTag::pure(), &[]).unwrap().into_iter().map(|l| l.path).collect();
     assert_eq!(
         names,
         [
+            "cmod.py",
             "flat/__init__.py",
             "flat/_impl_build.py",
             "helper.py",
@@ -379,4 +383,28 @@ fn packages_override_and_include_globs() {
         .filter(|p| !p.contains(".dist-info/"))
         .collect();
     assert_eq!(names, ["a/__init__.py", "a/generated.txt"]);
+}
+
+#[test]
+fn long_paths_survive_in_sdists() {
+    // One path splittable into ustar's prefix and name fields, one with a component too
+    // long for either (needs a PAX record).
+    let deep = format!("pkg/{}/{}/data.txt", "d".repeat(90), "e".repeat(90));
+    let wide = format!("pkg/{}.txt", "w".repeat(120));
+    let tree = tree(&[
+        ("pyproject.toml", "[project]\nname = \"long\"\nversion = \"1\"\n"),
+        ("pkg/__init__.py", ""),
+        (&deep, "deep"),
+        (&wide, "wide"),
+    ]);
+    let project = Project::load(tree.path()).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let sdist = archive::write_sdist(&project, out.path()).unwrap();
+    let code = "import sys, tarfile\nfor m in tarfile.open(sys.argv[1]).getmembers(): print(m.name)";
+    let names = run_python(code, &[sdist.to_str().unwrap()]);
+    assert!(names.lines().any(|n| n == format!("long-1/{deep}")), "{names}");
+    assert!(names.lines().any(|n| n == format!("long-1/{wide}")), "{names}");
+    let unpacked = tempfile::tempdir().unwrap();
+    let root = unpack_sdist(&sdist, unpacked.path());
+    assert_eq!(std::fs::read_to_string(root.join(&wide)).unwrap(), "wide");
 }

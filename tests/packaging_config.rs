@@ -174,6 +174,14 @@ fn bad_tool_values() {
     assert!(text.contains("expected \"native\" or \"cffi\""), "{text}");
     let text = error(&format!("{HEAD}[tool.cffi-forge]\npackages = [\"missing\"]\n"), &[], "5:13");
     assert!(text.contains("no directory `missing`"), "{text}");
+    let text = error(
+        &format!("{HEAD}[[tool.cffi-forge.module]]\nname = \"_m\"\ncdef = \"\"\nwhen = \"sys_platform = 'linux'\"\n"),
+        &[],
+        "7:8",
+    );
+    assert!(text.contains("invalid `tool.cffi-forge.module[0].when`"), "{text}");
+    let text = error(&format!("{HEAD}[tool.cffi-forge]\nscript-files = [\"bin/tool\"]\n"), &[], "5:17");
+    assert!(text.contains("no file `bin/tool`"), "{text}");
     let text = error(&format!("{HEAD}[tool.cffi-forge]\npython-source = \"../elsewhere\"\n"), &[], "5:17");
     assert!(text.contains("relative path inside the project"), "{text}");
 }
@@ -233,4 +241,40 @@ fn declarative_modules_honour_when_markers() {
     let names: Vec<String> =
         project.declarative_modules(Some(&interpreter)).unwrap().into_iter().map(|m| m.name).collect();
     assert_eq!(names, ["demo._always"]);
+}
+
+#[test]
+fn layout_detection() {
+    let project = |files: &[(&str, &str)]| {
+        let mut all = vec![("pyproject.toml", HEAD)];
+        all.extend_from_slice(files);
+        let dir = tree(&all);
+        Project::load(dir.path()).unwrap().python
+    };
+    // A src/ holding only C sources and a build script: the package is at the root.
+    let flat = project(&[("src/foo.c", ""), ("src/foo_build.py", ""), ("pkg/__init__.py", "")]);
+    assert_eq!((flat.source.as_str(), flat.packages.as_slice()), ("", &["pkg".to_string()][..]));
+    // A single module in src/ makes it a src layout.
+    let single = project(&[("src/solo.py", ""), ("pkg/__init__.py", "")]);
+    assert_eq!(single.source, "src");
+    assert_eq!(single.modules, ["solo"]);
+    assert!(single.packages.is_empty());
+}
+
+#[test]
+#[cfg(unix)]
+fn root_is_absolute_even_when_given_relative() {
+    let dir = tree(&[("pyproject.toml", HEAD)]);
+    let parent = dir.path().parent().unwrap();
+    let name = dir.path().file_name().unwrap();
+    // Relative to the current directory, which tests must not change: go through `..`s.
+    let cwd = std::env::current_dir().unwrap();
+    let ups = cwd.components().count() - 1;
+    let relative: std::path::PathBuf = std::iter::repeat_n("..", ups)
+        .collect::<std::path::PathBuf>()
+        .join(parent.strip_prefix("/").unwrap())
+        .join(name);
+    let project = Project::load(&relative).unwrap();
+    assert!(project.root.is_absolute(), "{}", project.root.display());
+    assert!(project.root.join("pyproject.toml").is_file());
 }

@@ -48,6 +48,9 @@ fn sdist_entries(project: &Project, out_dir: Option<&Path>) -> Entries {
     if let Some(VersionSource::File { path, .. }) = &project.tool.version {
         add(path);
     }
+    for script in &project.tool.script_files {
+        add(script.get_ref());
+    }
     entries.add_bytes(format!("{stem}/PKG-INFO"), project.metadata.core_metadata(), MODE_FILE);
     entries
 }

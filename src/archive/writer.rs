@@ -198,8 +198,10 @@ mod tests {
     use std::cell::RefCell;
     use std::rc::Rc;
 
+    type Captured = Rc<RefCell<Vec<(String, Vec<u8>, u32)>>>;
+
     /// Records what it receives.
-    struct Capture(Rc<RefCell<Vec<(String, Vec<u8>, u32)>>>);
+    struct Capture(Captured);
 
     impl Sink for Capture {
         fn add(&mut self, path: &str, data: &[u8], mode: u32, _: Option<&Path>) -> Result<(), ArchiveError> {

@@ -173,11 +173,9 @@ pub(crate) fn relative(root: &Path, path: &Path) -> Option<String> {
 /// Every packageable file of the project (see [`crate::config::Project::files`]).
 pub(super) fn walk(root: &Path, tool: &ToolConfig, file: &SourceFile) -> Result<Vec<String>, ConfigError> {
     let mut files: BTreeSet<String> = walk_tree(root, true)?.into_iter().collect();
-    let glob_error = |e: globset::Error| ConfigError::Toml {
-        file: file.clone(),
-        span: None,
-        message: format!("invalid glob: {e}"),
-        help: None,
+    // Globs were checked (with spans) when the table was read.
+    let glob_error = |e: globset::Error| {
+        ConfigError::invalid(file, "tool.cffi-forge.include", 0..0, format!("invalid glob: {e}"))
     };
     if !tool.include.is_empty() {
         let include = Globs::new(tool.include.iter().map(|g| g.get_ref().as_str())).map_err(glob_error)?;
@@ -262,11 +260,17 @@ pub(super) fn python_layout(
     file: &SourceFile,
 ) -> Result<PythonLayout, ConfigError> {
     let key = |k: &str| format!("tool.cffi-forge.{k}");
-    let has_packages_in = |dir: &str| {
-        files.iter().any(|f| {
-            f.strip_prefix(dir)
-                .and_then(|r| r.strip_suffix("/__init__.py"))
-                .is_some_and(|pkg| !pkg.contains('/') && is_identifier(pkg))
+    // `src/` is the source directory when it holds Python code: a package, or a
+    // top-level module that is not tooling (C-only `src/` folders are common in CFFI
+    // projects with the package at the root).
+    let has_code_in = |dir: &str| {
+        files.iter().filter_map(|f| f.strip_prefix(dir)).any(|rel| {
+            let package =
+                rel.strip_suffix("/__init__.py").is_some_and(|p| !p.contains('/') && is_identifier(p));
+            let module = rel
+                .strip_suffix(".py")
+                .is_some_and(|m| !m.contains('/') && is_identifier(m) && !is_tooling_module(m));
+            package || module
         })
     };
     let (source, flat) = match &tool.python_source {
@@ -282,7 +286,7 @@ pub(super) fn python_layout(
             }
             (dir, false)
         }
-        None if has_packages_in("src/") => ("src".to_string(), false),
+        None if has_code_in("src/") => ("src".to_string(), false),
         None => (String::new(), true),
     };
     let prefix = if source.is_empty() { String::new() } else { format!("{source}/") };

@@ -40,7 +40,7 @@ use module_table::ModuleTableError;
 /// A loaded and validated project.
 #[derive(Clone, Debug)]
 pub struct Project {
-    /// The directory holding `pyproject.toml`.
+    /// The directory holding `pyproject.toml` (absolute).
     pub root: PathBuf,
     /// The text of `pyproject.toml`, for diagnostics pointing into it.
     pub pyproject: SourceFile,
@@ -61,14 +61,31 @@ pub enum ConfigError {
     Missing { dir: PathBuf },
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
-    /// Syntax errors and wrong types, as reported by the TOML parser.
-    #[error("{}: {message}", location(file, span.as_ref()))]
-    Toml { file: SourceFile, span: Option<Range<usize>>, message: String, help: Option<String> },
+    /// Syntax errors and wrong types, as reported by the TOML parser (`key` is `None`).
+    #[error("{}: {}", location(&.0.file, .0.span.as_ref()), .0.message)]
+    Toml(Box<Located>),
     /// A value that parses but is not acceptable.
-    #[error("{}: `{key}`: {message}", location(file, Some(span)))]
-    Invalid { key: String, file: SourceFile, span: Range<usize>, message: String, help: Option<String> },
+    #[error("{}: `{}`: {}", location(&.0.file, .0.span.as_ref()), .0.key.as_deref().unwrap_or_default(), .0.message)]
+    Invalid(Box<Located>),
     #[error(transparent)]
-    Module(#[from] ModuleTableError),
+    Module(Box<ModuleTableError>),
+}
+
+/// An error at a place in `pyproject.toml`.
+#[derive(Debug)]
+pub struct Located {
+    /// The dotted key, e.g. `project.version` (`None` for syntax errors).
+    pub key: Option<String>,
+    pub file: SourceFile,
+    pub span: Option<Range<usize>>,
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl From<ModuleTableError> for ConfigError {
+    fn from(e: ModuleTableError) -> Self {
+        ConfigError::Module(Box::new(e))
+    }
 }
 
 fn location(file: &SourceFile, span: Option<&Range<usize>>) -> String {
@@ -90,24 +107,17 @@ impl ToDiagnostic for ConfigError {
                 )
             }
             ConfigError::Read { .. } => Diagnostic::error(self.to_string()),
-            ConfigError::Toml { file, span, message, help } => {
-                let d = Diagnostic::error(format!("invalid {}", file.name));
-                let d = match span {
-                    Some(span) => d.with_label(file, span.clone(), message.clone()),
-                    None => d.with_note(message.clone()),
+            ConfigError::Toml(at) | ConfigError::Invalid(at) => {
+                let title = match &at.key {
+                    Some(key) => format!("invalid `{key}`"),
+                    None => format!("invalid {}", at.file.name),
                 };
-                match help {
-                    Some(help) => d.with_help(help.clone()),
-                    None => d,
-                }
-            }
-            ConfigError::Invalid { key, file, span, message, help } => {
-                let d = Diagnostic::error(format!("invalid `{key}`")).with_label(
-                    file,
-                    span.clone(),
-                    message.clone(),
-                );
-                match help {
+                let d = Diagnostic::error(title);
+                let d = match &at.span {
+                    Some(span) => d.with_label(&at.file, span.clone(), at.message.clone()),
+                    None => d.with_note(at.message.clone()),
+                };
+                match &at.help {
                     Some(help) => d.with_help(help.clone()),
                     None => d,
                 }
@@ -124,19 +134,19 @@ impl ConfigError {
         span: Range<usize>,
         message: impl Into<String>,
     ) -> Self {
-        ConfigError::Invalid {
-            key: key.into(),
+        ConfigError::Invalid(Box::new(Located {
+            key: Some(key.into()),
             file: file.clone(),
-            span,
+            span: Some(span),
             message: message.into(),
             help: None,
-        }
+        }))
     }
 
     /// Add a `help:` line (to `Invalid` and `Toml` errors).
     pub(crate) fn with_help(mut self, text: impl Into<String>) -> Self {
-        if let ConfigError::Invalid { help, .. } | ConfigError::Toml { help, .. } = &mut self {
-            *help = Some(text.into());
+        if let ConfigError::Invalid(at) | ConfigError::Toml(at) = &mut self {
+            at.help = Some(text.into());
         }
         self
     }
@@ -146,7 +156,7 @@ impl ConfigError {
 /// "did you mean" hint to unknown keys.
 pub(crate) fn toml_error(file: &SourceFile, error: &toml::de::Error) -> ConfigError {
     let (message, help) = explain_toml_message(error.message());
-    ConfigError::Toml { file: file.clone(), span: error.span(), message, help }
+    ConfigError::Toml(Box::new(Located { key: None, file: file.clone(), span: error.span(), message, help }))
 }
 
 /// serde says "unknown field `libary`, expected one of `a`, `b`"; we say "unknown key
@@ -197,6 +207,10 @@ impl Project {
     /// [`Project::load`] with the text of `pyproject.toml` given (files it names are
     /// still read relative to `root`).
     pub fn from_text(root: &Path, text: impl Into<String>) -> Result<Project, ConfigError> {
+        // Absolute, so later layers can change directories (build scripts run in the
+        // root) and still use the paths; lexical, so symlinked checkouts keep their names.
+        let root = &std::path::absolute(root)
+            .map_err(|source| ConfigError::Read { path: root.to_path_buf(), source })?;
         let text = text.into();
         let file = SourceFile::new("pyproject.toml", text.as_str());
         let raw: raw::PyProject = toml::from_str(&text).map_err(|e| toml_error(&file, &e))?;
@@ -212,6 +226,16 @@ impl Project {
         let tool = tool::ToolConfig::from_raw(raw.tool.and_then(|t| t.cffi_forge), &file)?;
         let files = files::walk(root, &tool, &file)?;
         let python = files::python_layout(root, &tool, &files, &file)?;
+        for script in &tool.script_files {
+            if !root.join(script.get_ref()).is_file() {
+                return Err(ConfigError::invalid(
+                    &file,
+                    "tool.cffi-forge.script-files",
+                    script.span(),
+                    format!("no file `{}`", script.get_ref()),
+                ));
+            }
+        }
         let metadata = project_table::validate(
             project,
             &project_table::Context { root, file: &file, tool: &tool, python: &python, files: &files },

@@ -113,7 +113,7 @@ pub struct SpecFile {
 #[derive(Debug, thiserror::Error)]
 pub enum ModuleTableError {
     #[error("{}: {message}", file.name)]
-    Toml { file: SourceFile, span: Option<std::ops::Range<usize>>, message: String },
+    Toml { file: SourceFile, span: Option<std::ops::Range<usize>>, message: String, help: Option<String> },
     #[error("{key}: {message}")]
     Invalid { key: String, file: SourceFile, span: std::ops::Range<usize>, message: String },
     #[error("{key}: cannot read `{}`: {source}", path.display())]
@@ -123,11 +123,15 @@ pub enum ModuleTableError {
 impl ToDiagnostic for ModuleTableError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            ModuleTableError::Toml { file, span, message } => {
+            ModuleTableError::Toml { file, span, message, help } => {
                 let d = Diagnostic::error(format!("invalid {}", file.name));
-                match span {
+                let d = match span {
                     Some(span) => d.with_label(file, span.clone(), message.clone()),
                     None => d.with_note(message.clone()),
+                };
+                match help {
+                    Some(help) => d.with_help(help.clone()),
+                    None => d,
                 }
             }
             ModuleTableError::Invalid { key, file, span, message } => {
@@ -311,6 +315,11 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
+fn toml_error(file: &SourceFile, error: &toml::de::Error) -> ModuleTableError {
+    let (message, help) = super::explain_toml_message(error.message());
+    ModuleTableError::Toml { file: file.clone(), span: error.span(), message, help }
+}
+
 /// Read a generator spec file and return the module called `module`.
 pub fn load_spec_file(path: &Path, module: &str) -> Result<ModuleSpec, ModuleTableError> {
     let text = fs_err::read_to_string(path).map_err(|source| ModuleTableError::Read {
@@ -319,18 +328,20 @@ pub fn load_spec_file(path: &Path, module: &str) -> Result<ModuleSpec, ModuleTab
         source,
     })?;
     let file = SourceFile::new(path.display().to_string(), text.as_str());
-    let spec: SpecFile = toml::from_str(&text).map_err(|e| ModuleTableError::Toml {
-        file: file.clone(),
-        span: e.span(),
-        message: e.message().to_string(),
-    })?;
+    let spec: SpecFile = toml::from_str(&text).map_err(|e| toml_error(&file, &e))?;
     let root = path.parent().unwrap_or(Path::new("."));
     for (index, table) in spec.module.iter().enumerate() {
         if table.name.get_ref() == module {
             return table.to_spec(index, &format!("module[{index}]"), &file, root);
         }
     }
-    Err(ModuleTableError::Toml { file, span: None, message: format!("no [[module]] named `{module}`") })
+    let names: Vec<String> = spec.module.iter().map(|t| format!("`{}`", t.name.get_ref())).collect();
+    Err(ModuleTableError::Toml {
+        file,
+        span: None,
+        message: format!("no [[module]] named `{module}`"),
+        help: (!names.is_empty()).then(|| format!("the spec defines {}", names.join(", "))),
+    })
 }
 
 #[cfg(test)]
@@ -339,11 +350,7 @@ mod tests {
 
     fn parse(text: &str) -> Result<ModuleSpec, ModuleTableError> {
         let file = SourceFile::new("spec.toml", text);
-        let spec: SpecFile = toml::from_str(text).map_err(|e| ModuleTableError::Toml {
-            file: file.clone(),
-            span: e.span(),
-            message: e.message().to_string(),
-        })?;
+        let spec: SpecFile = toml::from_str(text).map_err(|e| toml_error(&file, &e))?;
         spec.module[0].to_spec(0, "module[0]", &file, Path::new("."))
     }
 
@@ -370,8 +377,9 @@ mod tests {
     fn unknown_key_is_an_error_with_a_span() {
         let err = parse("[[module]]\nname = \"_m\"\ncdef = \"\"\nlibrary = []\n").unwrap_err();
         let text = err.to_diagnostic().render(false);
-        assert!(text.contains("unknown field `library`"), "{text}");
+        assert!(text.contains("unknown key `library`"), "{text}");
         assert!(text.contains("spec.toml:4:1"), "{text}");
+        assert!(text.contains("help: did you mean `libraries`?"), "{text}");
     }
 
     #[test]

@@ -3,7 +3,6 @@
 use std::ops::Range;
 use std::path::Path;
 
-use indexmap::IndexMap;
 use toml::Spanned;
 
 use super::files::{Globs, PythonLayout};
@@ -268,7 +267,7 @@ pub(super) fn validate(project: Spanned<RawProject>, cx: &Context) -> Result<Met
     })
 }
 
-fn strings(list: &Option<Spanned<Vec<Spanned<String>>>>) -> Vec<String> {
+fn strings(list: &Option<super::raw::StringList>) -> Vec<String> {
     list.iter().flat_map(|l| l.get_ref()).map(|s| s.get_ref().clone()).collect()
 }
 
@@ -484,7 +483,7 @@ fn dependency(key: &str, dep: &Spanned<String>, cx: &Context) -> Result<Dependen
 
 fn entry_table(
     key: &str,
-    table: Option<&IndexMap<Spanned<String>, Spanned<String>>>,
+    table: Option<&super::raw::StringTable>,
     cx: &Context,
 ) -> Result<Vec<(String, String)>, ConfigError> {
     let mut out = Vec::new();

@@ -21,6 +21,14 @@ pub(super) struct RawTools {
     pub cffi_forge: Option<Spanned<RawTool>>,
 }
 
+/// `[section]` tables of strings keyed by strings (`urls`, `scripts`), with spans.
+pub(super) type StringTable = IndexMap<Spanned<String>, Spanned<String>>;
+/// A list of strings, each with its span, and the list's own span.
+pub(super) type StringList = Spanned<Vec<Spanned<String>>>;
+
+/// `[project.optional-dependencies]`: extra → requirements.
+pub(super) type ExtrasTable = IndexMap<Spanned<String>, Vec<Spanned<String>>>;
+
 /// `[project]` (PEP 621). Polymorphic fields (`readme`, `license`) are read as TOML
 /// values and checked by hand, which gives better messages than untagged enums.
 #[derive(Debug, Deserialize)]
@@ -32,18 +40,18 @@ pub(super) struct RawProject {
     pub readme: Option<Spanned<toml::Value>>,
     pub requires_python: Option<Spanned<String>>,
     pub license: Option<Spanned<toml::Value>>,
-    pub license_files: Option<Spanned<Vec<Spanned<String>>>>,
+    pub license_files: Option<StringList>,
     pub authors: Option<Spanned<Vec<Spanned<RawPerson>>>>,
     pub maintainers: Option<Spanned<Vec<Spanned<RawPerson>>>>,
-    pub keywords: Option<Spanned<Vec<Spanned<String>>>>,
-    pub classifiers: Option<Spanned<Vec<Spanned<String>>>>,
-    pub urls: Option<Spanned<IndexMap<Spanned<String>, Spanned<String>>>>,
-    pub scripts: Option<Spanned<IndexMap<Spanned<String>, Spanned<String>>>>,
-    pub gui_scripts: Option<Spanned<IndexMap<Spanned<String>, Spanned<String>>>>,
-    pub entry_points: Option<Spanned<IndexMap<Spanned<String>, IndexMap<Spanned<String>, Spanned<String>>>>>,
-    pub dependencies: Option<Spanned<Vec<Spanned<String>>>>,
-    pub optional_dependencies: Option<Spanned<IndexMap<Spanned<String>, Vec<Spanned<String>>>>>,
-    pub dynamic: Option<Spanned<Vec<Spanned<String>>>>,
+    pub keywords: Option<StringList>,
+    pub classifiers: Option<StringList>,
+    pub urls: Option<Spanned<StringTable>>,
+    pub scripts: Option<Spanned<StringTable>>,
+    pub gui_scripts: Option<Spanned<StringTable>>,
+    pub entry_points: Option<Spanned<IndexMap<Spanned<String>, StringTable>>>,
+    pub dependencies: Option<StringList>,
+    pub optional_dependencies: Option<Spanned<ExtrasTable>>,
+    pub dynamic: Option<StringList>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -220,6 +220,19 @@ impl ToolConfig {
                 ));
             }
         }
+        for (index, module) in raw.module.iter().flatten().enumerate() {
+            if let Some(when) = &module.when {
+                if let Err(e) = when.get_ref().parse::<pep508_rs::MarkerTree>() {
+                    return Err(ConfigError::invalid(
+                        file,
+                        format!("tool.cffi-forge.module[{index}].when"),
+                        when.span(),
+                        format!("not a valid PEP 508 marker: {}", e.message),
+                    )
+                    .with_help("e.g. `when = \"sys_platform == 'linux'\"`"));
+                }
+            }
+        }
         for script in raw.script_files.iter().flatten() {
             check_relative_path(file, &key("script-files"), script)?;
         }

@@ -1,0 +1,136 @@
+//! Naming and tags checked against real interpreters: every tag we choose must be one
+//! the interpreter itself accepts (`packaging.tags.sys_tags()`, from pip's vendored
+//! copy), and every module file name must use a suffix it imports
+//! (`importlib.machinery.EXTENSION_SUFFIXES`).
+
+mod packaging_support;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use cffi_forge::interpreter::Interpreter;
+use cffi_forge::metadata::VersionSpecifiers;
+use cffi_forge::tags::{decide, Abi3Policy, ModuleInput};
+
+/// The interpreters to check: the test Python, every pyenv CPython 3.8+, Debian's pypy3.
+fn interpreters() -> Vec<PathBuf> {
+    let mut out = vec![packaging_support::python()];
+    let pyenv_root = Command::new("pyenv")
+        .arg("root")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match pyenv_root {
+        Some(root) if !root.is_empty() => {
+            for minor in 8..=13 {
+                let found = std::fs::read_dir(format!("{root}/versions"))
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .find(|e| e.file_name().to_string_lossy().starts_with(&format!("3.{minor}.")));
+                match found {
+                    Some(e) => out.push(e.path().join("bin/python")),
+                    None => eprintln!("NOTE: no pyenv CPython 3.{minor}; not checked"),
+                }
+            }
+        }
+        _ => eprintln!("NOTE: pyenv not found; checking only {}", out[0].display()),
+    }
+    match which::which("pypy3") {
+        Ok(pypy) => out.push(pypy),
+        Err(_) => eprintln!("NOTE: pypy3 not found; PyPy naming not checked against a real PyPy"),
+    }
+    out
+}
+
+/// (sys_tags, EXTENSION_SUFFIXES) as the interpreter reports them.
+fn interpreter_view(python: &PathBuf) -> (Vec<String>, Vec<String>) {
+    let code = "import json, importlib.machinery\nfrom pip._vendor.packaging import tags\nprint(json.dumps([[str(t) for t in tags.sys_tags()], importlib.machinery.EXTENSION_SUFFIXES]))";
+    let out = Command::new(python).args(["-c", code]).output().unwrap();
+    assert!(out.status.success(), "{}: {}", python.display(), String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+fn module(name: &str, compiled: bool, py_limited_api: Option<bool>) -> ModuleInput {
+    ModuleInput { name: name.into(), compiled, py_limited_api }
+}
+
+#[test]
+fn chosen_tags_and_suffixes_are_accepted_by_each_interpreter() {
+    let mut checked = 0;
+    for python in interpreters() {
+        let interp = Interpreter::query(&python).unwrap_or_else(|e| panic!("{}: {e}", python.display()));
+        let (sys_tags, suffixes) = interpreter_view(&python);
+        let floor: VersionSpecifiers = ">=3.8".parse().unwrap();
+        let cases = [
+            (vec![module("pkg._foo", true, None)], Some(&floor)),
+            (vec![module("pkg._foo", true, None), module("pkg._off", true, Some(false))], None),
+            (vec![module("pkg._abi", false, None)], None),
+        ];
+        for (modules, requires_python) in cases {
+            let naming = decide(&interp, &modules, requires_python, Abi3Policy::Auto);
+            for tag in naming.tag.expanded() {
+                assert!(
+                    sys_tags.contains(&tag),
+                    "{}: {tag} is not a tag it installs ({})",
+                    python.display(),
+                    naming.reason
+                );
+            }
+            for file in naming.modules.iter().filter(|f| !f.file_name.ends_with(".py")) {
+                assert!(
+                    suffixes
+                        .iter()
+                        .any(|s| file.file_name.ends_with(s.as_str()) && file.file_name.len() > s.len()),
+                    "{}: {} does not end in one of {suffixes:?}",
+                    python.display(),
+                    file.file_name
+                );
+            }
+            if interp.is_cpython()
+                && !interp.debug
+                && !interp.free_threaded
+                && modules.iter().all(|m| m.py_limited_api.is_none())
+                && modules[0].compiled
+            {
+                assert!(naming.abi3, "{}: {}", python.display(), naming.reason);
+                assert_eq!(naming.tag.to_string(), format!("cp38-abi3-{}", naming.tag.platform));
+            }
+        }
+        checked += 1;
+    }
+    assert!(checked >= 1);
+    eprintln!("checked naming against {checked} interpreters");
+}
+
+#[test]
+fn host_platform_override_is_honoured() {
+    let python = packaging_support::python();
+    let out = Command::new(&python)
+        .env("_PYTHON_HOST_PLATFORM", "linux-aarch64")
+        .args(["-c", "import sys; print(sys.platform)"])
+        .output()
+        .unwrap();
+    if String::from_utf8_lossy(&out.stdout).trim() != "linux" {
+        eprintln!(
+            "NOTE: _PYTHON_HOST_PLATFORM is only honoured by sysconfig on POSIX; checked by unit tests only"
+        );
+        return;
+    }
+    // Interpreter::query runs a child which inherits our environment; set it there.
+    let wrapper = tempfile::tempdir().unwrap();
+    let script = wrapper.path().join("python");
+    std::fs::write(
+        &script,
+        format!("#!/bin/sh\n_PYTHON_HOST_PLATFORM=linux-aarch64 exec {} \"$@\"\n", python.display()),
+    )
+    .unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let interp = Interpreter::query(&script).unwrap();
+    let naming = decide(&interp, &[module("_m", true, None)], None, Abi3Policy::Auto);
+    assert_eq!(naming.tag.platform, "linux_aarch64");
+}
