@@ -2,6 +2,7 @@
 it), `uv build`, `pip install` from a source tree, `pip install -e` (PEP 660); plus the abi3
 floor from requires-python and reproducible wheels."""
 
+import json
 import re
 import sys
 import tarfile
@@ -137,3 +138,23 @@ def test_rebuilding_elsewhere_gives_a_byte_identical_wheel(scratch, sample_build
     second = single(work / "out", "*.whl")
     assert first.name == second.name
     assert first.read_bytes() == second.read_bytes(), "two builds of the same sources differ"
+
+
+def test_metadata_is_prepared_without_running_build_scripts(scratch, venvs, forge_wheelhouse):
+    """pip resolves a source tree through prepare_metadata_for_build_wheel, which must not
+    run build scripts or compilers: a script that would fail does not matter there."""
+    work = scratch / "metadata-only"
+    project = copy_project(SAMPLES / "textkit", work / "textkit")
+    for script in ("_count_build.py", "_rle_build.py"):
+        path = project / "src" / "textkit" / script
+        path.write_text("raise SystemExit('build script executed during metadata preparation')\n"
+                        + path.read_text())
+    venv = venvs.get("3.11", name="metadata-only", with_pytest=False)
+    out = venv.pip("install", "--dry-run", "--no-deps", "--find-links", forge_wheelhouse,
+                   "--report", work / "report.json", project, cwd=work)
+    assert "executed during metadata preparation" not in out.text
+    report = json.loads((work / "report.json").read_text())
+    (item,) = report["install"]
+    assert item["metadata"]["name"] == "textkit"
+    assert item["metadata"]["version"] == "0.9.0"
+    assert any(r.startswith("cffi") for r in item["metadata"]["requires_dist"])
