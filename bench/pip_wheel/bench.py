@@ -13,6 +13,10 @@ sdist with only pyproject.toml patched for cffi-forge). Modes:
 Each (project, backend, mode) runs --reps times; the table shows medians and the ratio
 setuptools / cffi-forge (above 1 means cffi-forge is faster). Nothing is asserted.
 
+By default every build requirement of both backends is downloaded once into a local folder
+and pip gets `--no-index --find-links <folder>`, so index round trips to PyPI (jittery, and
+no part of either backend) stay out of the numbers; `--pypi` measures with the live index.
+
     python bench/pip_wheel/bench.py [--reps 3] [--python python3.12] [--only a,b] [--no-real]
 """
 
@@ -68,7 +72,7 @@ def wheelhouse_path(arg):
 
 
 class Bench:
-    def __init__(self, python, wheelhouse, work, reps):
+    def __init__(self, python, wheelhouse, work, reps, local_index):
         self.wheelhouse = wheelhouse
         self.work = work
         self.reps = reps
@@ -81,10 +85,19 @@ class Bench:
         forge = next(wheelhouse.glob("cffi_forge-*.whl"))
         run([self.py, "-m", "pip", "install", "-q", forge, *NO_ISOLATION_REQUIREMENTS])
         self.python_version = run([self.py, "--version"]).stdout.decode().strip()
+        self.index = ["--find-links", wheelhouse]
+        if local_index:
+            # Everything any isolated build below installs, fetched once.
+            local = work / "index"
+            shutil.rmtree(local, ignore_errors=True)
+            run([self.py, "-m", "pip", "download", "-q", "-d", local, "--only-binary", ":all:",
+                 "setuptools>=77", "setuptools>=80.9", "setuptools-scm[toml]>=6.2", "wheel",
+                 "cffi>=2.0.0", "pycparser>=2.06"])
+            shutil.copy2(forge, local / forge.name)
+            self.index = ["--no-index", "--find-links", local]
 
     def pip_wheel(self, tree, out, isolated):
-        cmd = [self.py, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out,
-               "--find-links", self.wheelhouse]
+        cmd = [self.py, "-m", "pip", "wheel", "-q", "--no-deps", "-w", out, *self.index]
         if not isolated:
             cmd.append("--no-build-isolation")
         start = time.perf_counter()
@@ -148,6 +161,8 @@ def main(argv=None):
     parser.add_argument("--only", default="", help="comma-separated project names")
     parser.add_argument("--no-real", action="store_true", help="only the sample projects")
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--pypi", action="store_true",
+                        help="isolated builds fetch build requirements from PyPI (default: a local folder)")
     parser.add_argument("--wheelhouse", default=os.environ.get("CFFI_FORGE_WHEELHOUSE")
                         or str(REPO / "target" / "wheelhouse"))
     parser.add_argument("--json", default=str(REPO / "target" / "bench" / "pip_wheel.json"))
@@ -166,9 +181,10 @@ def main(argv=None):
     work = real_projects.default_cache() / "bench"
     work.mkdir(parents=True, exist_ok=True)
     python = shutil.which(args.python) or args.python
-    bench = Bench(python, wheelhouse_path(args.wheelhouse), work, args.reps)
-    print("pip wheel benchmark: %s, %d cores, %s, %d repetitions (median)"
-          % (bench.python_version, os.cpu_count(), platform.machine(), args.reps), flush=True)
+    bench = Bench(python, wheelhouse_path(args.wheelhouse), work, args.reps, not args.pypi)
+    print("pip wheel benchmark: %s, %d cores, %s, %d repetitions (median), build requirements from %s"
+          % (bench.python_version, os.cpu_count(), platform.machine(), args.reps,
+             "PyPI" if args.pypi else "a local folder (--no-index)"), flush=True)
     header = "%-22s %-13s %12s %12s %8s" % ("project", "mode", "setuptools", "cffi-forge", "ratio")
     print(header + "\n" + "-" * len(header), flush=True)
 
@@ -195,6 +211,7 @@ def main(argv=None):
     out = Path(args.json)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"python": bench.python_version, "reps": args.reps,
+                               "index": "pypi" if args.pypi else "local",
                                "results": results}, indent=2))
     print("\nraw timings: %s" % out)
 

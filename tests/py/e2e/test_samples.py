@@ -3,7 +3,11 @@ the local wheelhouse), gives a correct wheel, installs into fresh venvs and pass
 tests: the abi3 wheel built with CPython 3.8 on every CPython 3.8-3.13, and a wheel built
 with PyPy on PyPy."""
 
+import json
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -105,10 +109,32 @@ def test_wheel_is_correct(sample, builder, sample_builds, venvs):
         compiled = [f for f in wheel.files if f.endswith((".so", ".pyd", ".dylib"))]
         assert not compiled, "an ABI-mode-only wheel holds compiled files: %s" % compiled
 
+    if wheel.abi_tag == "abi3":
+        check_abi3_audit(wheel, expect["modules"])
+
     scripts = wheel.entry_points().get("console_scripts", {})
     assert sorted(scripts) == sorted(expect.get("scripts", [])), scripts
     for name, target in project.get("scripts", {}).items():
         assert scripts[name] == target
+
+
+def check_abi3_audit(wheel, modules):
+    """abi3audit (what cibuildwheel runs on every abi3 wheel) finds only limited-API symbols
+    of the version the tag claims, in every compiled module."""
+    tool = Path(sys.executable).parent / "abi3audit"
+    assert tool.exists(), "abi3audit is not installed in the tools venv %s" % tool.parent
+    proc = subprocess.run([str(tool), "--strict", "--report", str(wheel.path)],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.returncode == 0, "abi3audit --strict failed:\n%s%s" % (
+        proc.stdout.decode(), proc.stderr.decode())
+    report = json.loads(proc.stdout)
+    (spec,) = report["specs"].values()
+    results = {entry["name"]: entry["result"] for entry in spec["wheel"]}
+    assert len(results) == len(modules), "abi3audit saw %s, expected %s" % (sorted(results), modules)
+    for name, result in results.items():
+        assert result["is_abi3"] and result["is_abi3_baseline_compatible"], (name, result)
+        assert not result["non_abi3_symbols"], (name, result["non_abi3_symbols"])
+        assert result["baseline"] == "3.%s" % wheel.python_tag[3:], (name, result)
 
 
 @pytest.mark.parametrize("python", interpreters.ALL)
