@@ -9,7 +9,6 @@ import json
 import os
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
@@ -27,8 +26,9 @@ def cache():
 
 @pytest.fixture(scope="session")
 def scratch(cache):
-    """A per-session scratch folder, emptied at the start of the session. The previous
-    session's folder is moved aside and deleted in the background while tests run."""
+    """A per-session scratch folder, emptied at the start of the session (so two sessions
+    must not share a cache: set CFFI_FORGE_TEST_CACHE). The previous session's folder is
+    moved aside and deleted in the background while tests run."""
     path = cache / "scratch"
     cleaner = None
     if path.exists():
@@ -54,12 +54,10 @@ class Interpreters:
 
     def __init__(self):
         self._found = {}
-        self._lock = threading.Lock()
 
     def path(self, version):
-        with self._lock:
-            if version not in self._found:
-                self._found[version] = interpreters.find(version)
+        if version not in self._found:
+            self._found[version] = interpreters.find(version)
         found = self._found[version]
         if found is None:
             pytest.fail(interpreters.missing_message(version), pytrace=False)
