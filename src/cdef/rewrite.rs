@@ -1,0 +1,202 @@
+//! cffi's source rewrites, applied to tokens instead of text.
+//!
+//! Before parsing, cffi's `_preprocess` turns `__stdcall` / `WINAPI` into
+//! `volatile volatile const` (moved before a preceding `(`), drops `__cdecl`, and
+//! replaces each `...` by a placeholder name chosen from its context: `[...]`, enum
+//! `...` / `X = ...`, `int...`, `float...`, and the general `__dotdotdot__` type name.
+//! Doing the same on tokens keeps every token's span in the user's text.
+
+use super::lexer::{Kw, Punct, Token, TokenKind};
+use crate::model::Primitive;
+
+/// Placeholder type name for a general `...` (typedef'd before parsing, as in cffi).
+pub const DOTDOTDOT: &str = "__dotdotdot__";
+/// Placeholder for `int...` (any run of integer keywords before `...`).
+pub const DOTDOTDOT_INT: &str = "__dotdotdotint__";
+/// Placeholder for `float...` / `double...`.
+pub const DOTDOTDOT_FLOAT: &str = "__dotdotdotfloat__";
+/// Placeholder identifier for `[...]`.
+pub const DOTDOTDOT_ARRAY: &str = "__dotdotdotarray__";
+/// Placeholder enumerator for `...` at the end of an enum or `X = ...`.
+pub const DOTDOTDOT_ENUM: &str = "__dotdotdot0__";
+
+/// Apply the calling-convention and `...` rewrites.
+pub fn rewrite(tokens: Vec<Token>, src: &str) -> Vec<Token> {
+    dotdotdot(calling_conventions(tokens, src), src)
+}
+
+fn is_stdcall(t: &Token, src: &str) -> bool {
+    t.kind == TokenKind::Ident && matches!(t.text(src), "__stdcall" | "WINAPI")
+}
+
+fn synthetic(kind: TokenKind, like: &Token, text: &'static str) -> Token {
+    Token { kind, span: like.span.clone(), synthetic: Some(text) }
+}
+
+fn stdcall_quals(like: &Token, out: &mut Vec<Token>) {
+    out.push(synthetic(TokenKind::Kw(Kw::Volatile), like, "volatile"));
+    out.push(synthetic(TokenKind::Kw(Kw::Volatile), like, "volatile"));
+    out.push(synthetic(TokenKind::Kw(Kw::Const), like, "const"));
+}
+
+fn calling_conventions(tokens: Vec<Token>, src: &str) -> Vec<Token> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        if t.is_punct(Punct::LParen) && tokens.get(i + 1).is_some_and(|n| is_stdcall(n, src)) {
+            // `(__stdcall *f)` → `volatile volatile const(*f)`: the marker must land on
+            // the return type.
+            stdcall_quals(&tokens[i + 1], &mut out);
+            out.push(t.clone());
+            i += 2;
+            continue;
+        }
+        if is_stdcall(t, src) {
+            stdcall_quals(t, &mut out);
+        } else if !(t.kind == TokenKind::Ident && t.text(src) == "__cdecl") {
+            out.push(t.clone());
+        }
+        i += 1;
+    }
+    out
+}
+
+fn is_int_keyword(t: &Token) -> bool {
+    matches!(t.kind, TokenKind::Kw(Kw::Int | Kw::Long | Kw::Short | Kw::Signed | Kw::Unsigned | Kw::Char))
+}
+
+fn dotdotdot(tokens: Vec<Token>, _src: &str) -> Vec<Token> {
+    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
+    for (i, t) in tokens.iter().enumerate() {
+        if !t.is_punct(Punct::Ellipsis) {
+            out.push(t.clone());
+            continue;
+        }
+        let prev = out.last();
+        let next = tokens.get(i + 1);
+        let ident = TokenKind::Ident;
+        if prev.is_some_and(|p| p.is_punct(Punct::LBracket))
+            && next.is_some_and(|n| n.is_punct(Punct::RBracket))
+        {
+            out.push(synthetic(ident, t, DOTDOTDOT_ARRAY));
+        } else if prev.is_some_and(|p| p.is_punct(Punct::Eq))
+            && next.is_some_and(|n| n.is_punct(Punct::Comma) || n.is_punct(Punct::RBrace))
+        {
+            // `X = ...,` → `X, __dotdotdot0__,`: X keeps a counted value, the enum
+            // becomes partial.
+            let eq = out.pop().expect("checked above");
+            out.push(synthetic(TokenKind::Punct(Punct::Comma), &eq, ","));
+            out.push(synthetic(ident, t, DOTDOTDOT_ENUM));
+        } else if next.is_some_and(|n| n.is_punct(Punct::RBrace)) {
+            out.push(synthetic(ident, t, DOTDOTDOT_ENUM));
+        } else if prev.is_some_and(is_int_keyword) {
+            let mut start = t.span.start;
+            while out.last().is_some_and(is_int_keyword) {
+                start = out.pop().expect("checked").span.start;
+            }
+            out.push(Token { kind: ident, span: start..t.span.end, synthetic: Some(DOTDOTDOT_INT) });
+        } else if prev.is_some_and(|p| p.is_kw(Kw::Float) || p.is_kw(Kw::Double)) {
+            let start = out.pop().expect("checked").span.start;
+            out.push(Token { kind: ident, span: start..t.span.end, synthetic: Some(DOTDOTDOT_FLOAT) });
+        } else {
+            out.push(synthetic(ident, t, DOTDOTDOT));
+        }
+    }
+    out
+}
+
+/// Names cffi's `COMMON_TYPES` knows on every platform: `FILE`, `bool`, and the
+/// primitive names ending in `_t`.
+pub fn is_common_type_name(name: &str) -> bool {
+    matches!(name, "FILE" | "bool") || (name.ends_with("_t") && Primitive::from_name(name).is_some())
+}
+
+/// cffi's `_common_type_names`: the common type names the cdef seems to use (and does
+/// not typedef itself). They are declared as typedef names before parsing, so that
+/// `size_t x;` parses; a cdef that defines `size_t` itself gets no such help.
+pub fn common_type_names(tokens: &[Token], src: &str) -> Vec<String> {
+    use std::collections::HashSet;
+    let mut looking_for: HashSet<String> =
+        [";", ",", "(", ")", "typedef"].iter().map(|s| s.to_string()).collect();
+    let mut used: Vec<String> = Vec::new();
+    let mut is_typedef = false;
+    let mut paren = 0i32;
+    let mut previous = String::new();
+    let mut discarded: HashSet<String> = HashSet::new();
+    for t in tokens {
+        let word: String = match t.kind {
+            TokenKind::Punct(p) => p.as_str().chars().last().unwrap_or(' ').to_string(),
+            _ => t.text(src).to_string(),
+        };
+        let tracked =
+            looking_for.contains(&word) || (is_common_type_name(&word) && !discarded.contains(&word));
+        if tracked {
+            match word.as_str() {
+                ";" => {
+                    if is_typedef {
+                        used.retain(|w| *w != previous);
+                        looking_for.remove(&previous);
+                        discarded.insert(previous.clone());
+                        is_typedef = false;
+                    }
+                }
+                "typedef" => {
+                    is_typedef = true;
+                    paren = 0;
+                }
+                "(" => paren += 1,
+                ")" => paren -= 1,
+                "," => {
+                    if is_typedef && paren == 0 {
+                        used.retain(|w| *w != previous);
+                        looking_for.remove(&previous);
+                        discarded.insert(previous.clone());
+                    }
+                }
+                _ => {
+                    if !used.contains(&word) {
+                        used.push(word.clone());
+                    }
+                }
+            }
+        }
+        previous = word;
+    }
+    used.sort();
+    used
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::lexer::lex;
+    use super::*;
+
+    fn words(src: &str) -> Vec<String> {
+        rewrite(lex(src).unwrap().tokens, src).iter().map(|t| t.text(src).to_string()).collect()
+    }
+
+    #[test]
+    fn dotdotdot_placeholders_depend_on_context() {
+        assert_eq!(words("int a[...];"), ["int", "a", "[", DOTDOTDOT_ARRAY, "]", ";"]);
+        assert_eq!(words("enum e { A = ..., B, ... };")[3..8], ["A", ",", DOTDOTDOT_ENUM, ",", "B"]);
+        assert_eq!(words("typedef unsigned long... t;"), ["typedef", DOTDOTDOT_INT, "t", ";"]);
+        assert_eq!(words("typedef long double... t;"), ["typedef", "long", DOTDOTDOT_FLOAT, "t", ";"]);
+        assert_eq!(words("int f(int, ...);")[5], DOTDOTDOT);
+        assert_eq!(words("struct s { ...; };")[3], DOTDOTDOT);
+    }
+
+    #[test]
+    fn stdcall_becomes_qualifiers_before_the_paren() {
+        assert_eq!(words("int (__stdcall *f)(int);")[..5], ["int", "volatile", "volatile", "const", "("]);
+        assert_eq!(words("int WINAPI f(void);")[..4], ["int", "volatile", "volatile", "const"]);
+        assert_eq!(words("int __cdecl f(void);")[..3], ["int", "f", "("]);
+    }
+
+    #[test]
+    fn common_types_are_those_used_not_defined() {
+        let src = "size_t f(FILE *); typedef int int8_t; int8_t g(void);";
+        let toks = rewrite(lex(src).unwrap().tokens, src);
+        assert_eq!(common_type_names(&toks, src), ["FILE", "size_t"]);
+    }
+}
