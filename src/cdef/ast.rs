@@ -29,16 +29,6 @@ pub enum Item {
     StaticAssert { span: Span },
     /// `#pragma` / `_Pragma(...)`: ignored with a warning.
     Pragma { span: Span },
-    /// Start (`plus_c` for `"Python+C"`) or end of an `extern "Python"` region
-    /// (cffi's `void __cffi_extern_python_start;` markers).
-    ExternPython { marker: ExternPythonMarker, span: Span },
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ExternPythonMarker {
-    Start,
-    StartPlusC,
-    Stop,
 }
 
 /// One declarator with its specifiers (pycparser's `Decl` / `Typedef`).
@@ -76,12 +66,10 @@ pub enum TypeNode {
     Ptr {
         quals: Vec<Qual>,
         to: Box<TypeNode>,
-        span: Span,
     },
     Array {
         dim: Option<Expr>,
         item: Box<TypeNode>,
-        span: Span,
     },
     Func {
         params: Option<Vec<Param>>,
@@ -94,16 +82,6 @@ pub enum TypeNode {
 }
 
 impl TypeNode {
-    pub fn span(&self) -> Span {
-        match self {
-            TypeNode::TypeDecl { span, .. }
-            | TypeNode::Ptr { span, .. }
-            | TypeNode::Array { span, .. }
-            | TypeNode::Func { span, .. } => span.clone(),
-            TypeNode::Bare(spec) => spec.span(),
-        }
-    }
-
     /// The qualifiers of this node, if it has any (`TypeDecl` and `Ptr`).
     pub fn quals(&self) -> Option<&[Qual]> {
         match self {
@@ -136,7 +114,7 @@ impl Spec {
 #[derive(Clone, Debug)]
 pub enum Param {
     /// A parameter with a type (named or abstract).
-    Typed { ty: TypeNode, name: Option<String>, span: Span },
+    Typed { ty: TypeNode },
     /// An old-style untyped parameter name `f(a, b)`.
     Ident { name: String, span: Span },
 }
@@ -184,15 +162,7 @@ pub struct Enumerator {
 #[derive(Clone, Debug)]
 pub enum Init {
     Expr(Expr),
-    List(Span),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ConstKind {
-    Int,
-    Float,
-    Char,
-    String,
+    List,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -222,7 +192,6 @@ pub enum UnOp {
 #[derive(Clone, Debug)]
 pub enum Expr {
     Const {
-        kind: ConstKind,
         text: String,
         span: Span,
     },

@@ -6,13 +6,14 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::ast::{
-    self, Decl, ExternPythonMarker, Init, Item, Param, Qual, SueBody, SueId, SueKind, TypeNode, Unit,
-};
+use super::ast::{self, Decl, Init, Item, Param, Qual, SueBody, SueId, SueKind, TypeNode, Unit};
 use super::constant::{self, ConstError};
 use super::error::{CdefError, CffiClass};
 use super::lexer::Define;
-use super::rewrite::{DOTDOTDOT, DOTDOTDOT_ARRAY, DOTDOTDOT_FLOAT, DOTDOTDOT_INT};
+use super::rewrite::{
+    DOTDOTDOT, DOTDOTDOT_ARRAY, DOTDOTDOT_FLOAT, DOTDOTDOT_INT, EXTERN_PYTHON_PLUS_C_START,
+    EXTERN_PYTHON_START, EXTERN_PYTHON_STOP,
+};
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{
     ArrayLength, DeclKey, DeclKind, DeclValue, Declaration, EnumId, EnumType, Ffi, Field, FunctionType,
@@ -66,7 +67,9 @@ struct Pass<'b, 'a> {
     cx: &'b CdefContext<'a>,
     unit: &'b Unit,
     node_types: HashMap<SueId, TypeRef>,
-    extern_python: Option<DeclKind>,
+    /// cffi's `_inside_extern_python`: the name of the last marker declaration
+    /// (`__cffi_extern_python_start`, `..._plus_c_start`, `..._stop`).
+    extern_python: String,
     partial_length: bool,
     /// cffi attaches the current top-level declaration to CDefErrors: its line.
     current_line: Option<usize>,
@@ -109,7 +112,7 @@ impl Builder {
             cx,
             unit,
             node_types: HashMap::new(),
-            extern_python: None,
+            extern_python: EXTERN_PYTHON_STOP.to_string(),
             partial_length: false,
             current_line: None,
         };
@@ -180,7 +183,9 @@ impl Builder {
     fn same_object(a: &DeclValue, b: &DeclValue) -> bool {
         match (a, b) {
             (DeclValue::Type(x), DeclValue::Type(y)) => Arc::ptr_eq(x, y),
-            // Only reachable for `#define X ...` seen twice: a new string each time.
+            // CPython keeps one object per small integer, so only those compare `is`.
+            (DeclValue::Integer(x), DeclValue::Integer(y)) => x == y && (-5..=256).contains(x),
+            // `#define X ...` seen twice: a new string each time.
             _ => false,
         }
     }
@@ -255,6 +260,17 @@ impl Pass<'_, '_> {
         quals: Quals,
         at: &ast::Span,
     ) -> BResult<()> {
+        if name.split(' ').any(|w| w == DOTDOTDOT) {
+            // cffi trips an internal assertion here (`struct ... x;`).
+            return Err(self
+                .error(
+                    CffiClass::CDefError,
+                    format!("bad usage of \"...\" in the name of {kind} {name}"),
+                    at,
+                    "`...` used as a name",
+                )
+                .with_help("`...` cannot name a struct, union or enum"));
+        }
         let key = DeclKey::new(kind, name);
         if let Some(prev) = self.b.ffi.declarations.get(&key) {
             if Builder::same_object(&prev.value, &value) && prev.quals == quals {
@@ -392,14 +408,6 @@ impl Pass<'_, '_> {
                 );
                 Ok(())
             }
-            Item::ExternPython { marker, .. } => {
-                self.extern_python = match marker {
-                    ExternPythonMarker::Start => Some(DeclKind::ExternPython),
-                    ExternPythonMarker::StartPlusC => Some(DeclKind::ExternPythonPlusC),
-                    ExternPythonMarker::Stop => None,
-                };
-                Ok(())
-            }
         }
     }
 
@@ -534,15 +542,11 @@ impl Pass<'_, '_> {
             }
         }
         if matches!(*tp, Type::Void) && name.starts_with("__cffi_extern_python_") {
-            // cffi's own markers, written by hand.
-            self.extern_python = match name {
-                "__cffi_extern_python_start" => Some(DeclKind::ExternPython),
-                "__cffi_extern_python_plus_c_start" => Some(DeclKind::ExternPythonPlusC),
-                _ => None,
-            };
+            // The markers `extern "Python"` was rewritten into.
+            self.extern_python = name.to_string();
             return Ok(());
         }
-        if self.extern_python.is_some() {
+        if self.extern_python != EXTERN_PYTHON_STOP {
             return Err(self
                 .error(
                     CffiClass::CDefError,
@@ -573,7 +577,11 @@ impl Pass<'_, '_> {
     fn declare_function(&mut self, tp: TypeRef, quals: Quals, d: &Decl) -> BResult<()> {
         let tp = self.type_pointer(tp, quals, None);
         self.check_depth(&tp, &d.span)?;
-        let kind = self.extern_python.unwrap_or(DeclKind::Function);
+        let kind = match self.extern_python.as_str() {
+            EXTERN_PYTHON_START => DeclKind::ExternPython,
+            EXTERN_PYTHON_PLUS_C_START => DeclKind::ExternPythonPlusC,
+            _ => DeclKind::Function,
+        };
         let name = d.name.as_deref().unwrap_or_default();
         self.declare(kind, name, DeclValue::Type(tp), Quals::NONE, &d.span)
     }
@@ -1056,9 +1064,10 @@ impl Pass<'_, '_> {
                     continue;
                 }
             }
+            // cffi stores -1 for "not a bitfield", so a width of -1 is no bitfield.
             let bitsize = match &d.bitsize {
                 None => None,
-                Some(e) => Some(self.int_value(e)?),
+                Some(e) => Some(self.int_value(e)?).filter(|&w| w != -1),
             };
             self.partial_length = false;
             let (ftype, fquals) = self.type_and_quals(&d.ty, None, true, None)?;

@@ -25,7 +25,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{DeclKind, Ffi};
 use crate::spec::{CdefOptions, CdefSource};
 
-use lexer::{Kw, Punct, Token, TokenKind};
+use lexer::{Token, TokenKind};
 
 /// Largest cdef text we accept (bytes). Real cdefs are well under a megabyte.
 pub const MAX_INPUT: usize = 32 * 1024 * 1024;
@@ -89,8 +89,10 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
         }
         err
     })?;
-    let tokens = rewrite::rewrite(lexed.tokens, src);
-    check_extern_python(&tokens, src, file, offset)?;
+    let tokens = rewrite::rewrite(lexed.tokens, src).map_err(|e| {
+        let class = if e.not_implemented { CffiClass::NotImplementedError } else { CffiClass::CDefError };
+        CdefError::new(class, e.message).at(file, at(e.span.clone()), "here").with_help(e.help)
+    })?;
     warn_string_literals(&tokens, src, file, offset, &mut builder.ffi.warnings);
 
     let mut typedefs: Vec<String> = builder
@@ -141,84 +143,8 @@ fn syntax_error(src: &str, span: std::ops::Range<usize>, detail: &str) -> CdefEr
     )
 }
 
-/// cffi finds the end of `extern "Python"` regions textually before parsing; its
-/// errors for malformed regions come first.
-fn check_extern_python(
-    tokens: &[Token],
-    src: &str,
-    file: &SourceFile,
-    offset: usize,
-) -> Result<(), CdefError> {
-    let mut i = 0;
-    while i + 2 < tokens.len() + 1 {
-        let Some(t) = tokens.get(i) else { break };
-        let is_marker = t.is_kw(Kw::Extern)
-            && tokens
-                .get(i + 1)
-                .is_some_and(|s| s.kind == TokenKind::Str && extern_python_string(s.text(src)))
-            && tokens.get(i + 2).is_some();
-        if !is_marker {
-            i += 1;
-            continue;
-        }
-        let head = t.span.start..tokens[i + 1].span.end;
-        let at = offset + head.start..offset + head.end;
-        if tokens[i + 2].is_punct(Punct::LBrace) {
-            let close = tokens[i + 3..].iter().position(|t| t.is_punct(Punct::RBrace)).map(|p| p + i + 3);
-            let Some(close) = close else {
-                return Err(CdefError::new(CffiClass::CDefError, "'extern \"Python\" {': no '}' found")
-                    .at(file, at, "block never closed")
-                    .with_help("close the block with `}`"));
-            };
-            if let Some(inner) = tokens[i + 3..close].iter().find(|t| t.is_punct(Punct::LBrace)) {
-                return Err(CdefError::new(
-                    CffiClass::NotImplementedError,
-                    "cannot use { } inside a block 'extern \"Python\" { ... }'",
-                )
-                .at(file, offset + inner.span.start..offset + inner.span.end, "braces inside the block")
-                .with_help("declare structs and enums outside the `extern \"Python\"` block"));
-            }
-            i = close + 1;
-        } else {
-            let Some(semi) = tokens[i + 2..].iter().position(|t| t.is_punct(Punct::Semi)) else {
-                return Err(CdefError::new(CffiClass::CDefError, "'extern \"Python\": no ';' found")
-                    .at(file, at, "declaration never ends")
-                    .with_help("end the declaration with `;`"));
-            };
-            if let Some(inner) = tokens[i + 2..i + 2 + semi].iter().find(|t| t.is_punct(Punct::LBrace)) {
-                return Err(CdefError::new(
-                    CffiClass::NotImplementedError,
-                    "cannot use { } after 'extern \"Python\"'",
-                )
-                .at(file, offset + inner.span.start..offset + inner.span.end, "braces here")
-                .with_help("`extern \"Python\"` may only declare functions"));
-            }
-            i = i + 2 + semi + 1;
-        }
-    }
-    Ok(())
-}
-
-/// The string of `extern "..."` that cffi's `_r_extern_python` accepts: `Python`,
-/// `Python+C` or `C+Python`, with spaces allowed around `+`.
-pub(crate) fn extern_python_string(quoted: &str) -> bool {
-    let Some(inner) = quoted.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else { return false };
-    if inner == "Python" {
-        return true;
-    }
-    let plus = |a: &str, b: &str| {
-        inner
-            .strip_prefix(a)
-            .map(|r| r.trim_start())
-            .and_then(|r| r.strip_prefix('+'))
-            .map(|r| r.trim_start())
-            .is_some_and(|r| r == b)
-    };
-    plus("Python", "C") || plus("C", "Python")
-}
-
-/// cffi's `_warn_for_string_literal`: strings left in the cdef (other than in
-/// `extern "Python"`) are ignored but may confuse its pre-parsing.
+/// cffi's `_warn_for_string_literal`: strings left in the cdef (after the
+/// `extern "Python"` rewrite) are ignored but may confuse its pre-parsing.
 fn warn_string_literals(
     tokens: &[Token],
     src: &str,
@@ -226,11 +152,10 @@ fn warn_string_literals(
     offset: usize,
     warnings: &mut Vec<Diagnostic>,
 ) {
-    for (i, t) in tokens.iter().enumerate() {
+    for t in tokens {
         let is_string = matches!(t.kind, TokenKind::Str | TokenKind::WStr)
             || (t.kind == TokenKind::Char && t.text(src).contains('"'));
-        let after_extern = i > 0 && tokens[i - 1].is_kw(Kw::Extern) && extern_python_string(t.text(src));
-        if is_string && !after_extern {
+        if is_string {
             warnings.push(
                 Diagnostic::warning(
                     "String literal found in cdef() or type source. String literals are ignored here, but you \

@@ -55,8 +55,8 @@ struct Declarator {
 
 #[derive(Clone, Debug)]
 enum Deriv {
-    Ptr(Vec<Qual>, Span),
-    Array(Option<Expr>, Span),
+    Ptr(Vec<Qual>),
+    Array(Option<Expr>),
     Func(Option<Vec<Param>>, Span),
 }
 
@@ -104,10 +104,6 @@ impl<'a> Parser<'a> {
 
     fn is_punct(&self, k: usize, p: Punct) -> bool {
         self.peek_at(k).is_some_and(|t| t.is_punct(p))
-    }
-
-    fn is_kw(&self, k: usize, kw: Kw) -> bool {
-        self.peek_at(k).is_some_and(|t| t.is_kw(kw))
     }
 
     fn advance(&mut self) -> PResult<&'a Token> {
@@ -355,9 +351,6 @@ impl<'a> Parser<'a> {
                 self.unit.items.push(Item::StaticAssert { span });
                 return Ok(());
             }
-            TokenKind::Kw(Kw::Extern) if self.extern_python_kind().is_some() => {
-                return self.extern_python();
-            }
             _ => {}
         }
         if !self.starts_declaration() {
@@ -376,7 +369,7 @@ impl<'a> Parser<'a> {
                 });
             }
             let start = d.span.start;
-            let end = self.skip_compound()?;
+            let end = self.compound_statement()?;
             self.unit.items.push(Item::FuncDef { span: start..end });
             return Ok(());
         }
@@ -400,7 +393,7 @@ impl<'a> Parser<'a> {
                 return Err(self.error_here("expected the body of a function definition"));
             }
             let start = spec.start.unwrap_or(first.span.start);
-            let end = self.skip_compound()?;
+            let end = self.compound_statement()?;
             self.unit.items.push(Item::FuncDef { span: start..end });
             return Ok(());
         }
@@ -419,62 +412,156 @@ impl<'a> Parser<'a> {
         self.unit.items.extend(decls.into_iter().map(Item::Decl));
     }
 
-    /// `extern "Python"`, `extern "Python+C"` or `extern "C+Python"` (spaces allowed
-    /// around `+`), as cffi's `_r_extern_python` matches it.
-    fn extern_python_kind(&self) -> Option<ExternPythonMarker> {
-        let t = self.peek_at(1)?;
-        if t.kind != TokenKind::Str || self.peek_at(2).is_none() {
-            return None;
+    /// A function body, `{ ... }`: parsed (so syntax errors are found where
+    /// pycparser finds them), then dropped, since cdef() refuses it anyway.
+    fn compound_statement(&mut self) -> PResult<usize> {
+        self.enter()?;
+        self.lbrace()?;
+        while !self.is_punct(0, Punct::RBrace) {
+            if self.peek().is_none() {
+                return Err(self.error_at_end("expected `}` before the end of input"));
+            }
+            if self.starts_declaration() {
+                let (spec, saw_type) = self.declaration_specifiers(true)?;
+                self.decl_body_with_spec(spec, saw_type)?;
+                self.expect(Punct::Semi)?;
+            } else {
+                self.statement()?;
+            }
         }
-        let text = self.text(t);
-        if !super::extern_python_string(text) {
-            return None;
-        }
-        Some(if text.contains('C') { ExternPythonMarker::StartPlusC } else { ExternPythonMarker::Start })
+        let end = self.rbrace()?.span.end;
+        self.leave();
+        Ok(end)
     }
 
-    fn extern_python(&mut self) -> PResult<()> {
-        let marker = self.extern_python_kind().expect("checked by caller");
-        let start = self.toks[self.pos].span.start;
-        self.pos += 2;
-        let head = start..self.toks[self.pos - 1].span.end;
-        self.unit.items.push(Item::ExternPython { marker, span: head.clone() });
-        if self.is_punct(0, Punct::LBrace) {
-            self.pos += 1;
-            while !self.is_punct(0, Punct::RBrace) {
-                if self.peek().is_none() {
-                    return Err(self.error_at_end("missing `}` closing the `extern \"Python\"` block"));
+    fn starts_statement(&self) -> bool {
+        let Some(t) = self.peek() else { return false };
+        let keyword = matches!(
+            t.kind,
+            TokenKind::Kw(
+                Kw::If
+                    | Kw::Switch
+                    | Kw::While
+                    | Kw::Do
+                    | Kw::For
+                    | Kw::Goto
+                    | Kw::Break
+                    | Kw::Continue
+                    | Kw::Return
+                    | Kw::Case
+                    | Kw::Default
+                    | Kw::Pragma
+                    | Kw::StaticAssert
+            )
+        );
+        keyword
+            || t.kind == TokenKind::Pragma
+            || t.is_punct(Punct::LBrace)
+            || t.is_punct(Punct::Semi)
+            || self.starts_expression()
+    }
+
+    fn statement(&mut self) -> PResult<()> {
+        self.enter()?;
+        let t = self.peek().ok_or_else(|| self.error_at_end("expected a statement"))?;
+        match t.kind {
+            TokenKind::Kw(Kw::Case | Kw::Default) => {
+                self.pos += 1;
+                if t.is_kw(Kw::Case) {
+                    self.conditional_expression()?;
                 }
-                self.external_declaration()?;
+                self.expect(Punct::Colon)?;
+                if self.starts_statement() {
+                    self.statement()?;
+                }
             }
-            let close = self.advance()?.span.clone();
-            self.unit.items.push(Item::ExternPython { marker: ExternPythonMarker::Stop, span: close });
-        } else {
-            self.external_declaration()?;
-            let end = self.toks[self.pos - 1].span.clone();
-            self.unit.items.push(Item::ExternPython { marker: ExternPythonMarker::Stop, span: end });
+            TokenKind::Ident if self.is_id(t) && self.is_punct(1, Punct::Colon) => {
+                self.pos += 2;
+                if self.starts_statement() {
+                    self.statement()?;
+                }
+            }
+            TokenKind::Punct(Punct::LBrace) => {
+                self.compound_statement()?;
+            }
+            TokenKind::Kw(Kw::If | Kw::Switch | Kw::While) => {
+                self.pos += 1;
+                self.expect(Punct::LParen)?;
+                self.expression()?;
+                self.expect(Punct::RParen)?;
+                self.statement()?;
+                if t.is_kw(Kw::If) && self.peek().is_some_and(|e| e.is_kw(Kw::Else)) {
+                    self.pos += 1;
+                    self.statement()?;
+                }
+            }
+            TokenKind::Kw(Kw::Do) => {
+                self.pos += 1;
+                self.statement()?;
+                if !self.peek().is_some_and(|w| w.is_kw(Kw::While)) {
+                    return Err(self.error_here("expected `while`"));
+                }
+                self.pos += 1;
+                self.expect(Punct::LParen)?;
+                self.expression()?;
+                self.expect(Punct::RParen)?;
+                self.expect(Punct::Semi)?;
+            }
+            TokenKind::Kw(Kw::For) => {
+                self.pos += 1;
+                self.expect(Punct::LParen)?;
+                if self.starts_declaration() {
+                    let (spec, saw_type) = self.declaration_specifiers(true)?;
+                    self.decl_body_with_spec(spec, saw_type)?;
+                } else if self.starts_expression() {
+                    self.expression()?;
+                }
+                self.expect(Punct::Semi)?;
+                if self.starts_expression() {
+                    self.expression()?;
+                }
+                self.expect(Punct::Semi)?;
+                if self.starts_expression() {
+                    self.expression()?;
+                }
+                self.expect(Punct::RParen)?;
+                self.statement()?;
+            }
+            TokenKind::Kw(Kw::Goto) => {
+                self.pos += 1;
+                match self.peek() {
+                    Some(n) if self.is_id(n) => self.pos += 1,
+                    _ => return Err(self.error_here("expected a label")),
+                }
+                self.expect(Punct::Semi)?;
+            }
+            TokenKind::Kw(Kw::Break | Kw::Continue) => {
+                self.pos += 1;
+                self.expect(Punct::Semi)?;
+            }
+            TokenKind::Kw(Kw::Return) => {
+                self.pos += 1;
+                if self.accept(Punct::Semi).is_none() {
+                    self.expression()?;
+                    self.expect(Punct::Semi)?;
+                }
+            }
+            TokenKind::Pragma => self.pos += 1,
+            TokenKind::Kw(Kw::Pragma) => {
+                self.pragma_operator()?;
+            }
+            TokenKind::Kw(Kw::StaticAssert) => {
+                self.static_assert()?;
+            }
+            _ => {
+                if self.starts_expression() {
+                    self.expression()?;
+                }
+                self.expect(Punct::Semi)?;
+            }
         }
+        self.leave();
         Ok(())
-    }
-
-    /// Skip a `{ ... }` function body (cffi refuses it anyway), keeping scopes balanced.
-    fn skip_compound(&mut self) -> PResult<usize> {
-        let open = self.lbrace()?.span.clone();
-        let mut depth = 1usize;
-        while depth > 0 {
-            let Some(t) = self.peek() else {
-                return Err(self.error_at("unclosed `{`", open));
-            };
-            self.pos += 1;
-            if t.is_punct(Punct::LBrace) {
-                depth += 1;
-                self.push_scope();
-            } else if t.is_punct(Punct::RBrace) {
-                depth -= 1;
-                self.pop_scope();
-            }
-        }
-        Ok(self.toks[self.pos - 1].span.end)
     }
 
     fn static_assert(&mut self) -> PResult<Span> {
@@ -761,7 +848,8 @@ impl<'a> Parser<'a> {
                     return Ok(vec![Decl {
                         name: None,
                         span: span.clone(),
-                        is_typedef: spec.storage.iter().any(|s| s == "typedef"),
+                        // pycparser makes this a plain declaration, even with `typedef`.
+                        is_typedef: false,
                         storage: spec.storage.clone(),
                         ty: TypeNode::Bare(Spec::Sue(*id, span.clone())),
                         init: None,
@@ -916,7 +1004,7 @@ impl<'a> Parser<'a> {
     fn pointer(&mut self) -> Vec<Deriv> {
         // Stars left to right; the last star is the outermost constructor.
         let mut stars = Vec::new();
-        while let Some(t) = self.accept(Punct::Star) {
+        while self.accept(Punct::Star).is_some() {
             let mut quals = Vec::new();
             while let Some(q) = self.peek().and_then(|t| match t.kind {
                 TokenKind::Kw(Kw::Const) => Some(Qual::Const),
@@ -928,7 +1016,7 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 quals.push(q);
             }
-            stars.push(Deriv::Ptr(quals, t.span.clone()));
+            stars.push(Deriv::Ptr(quals));
         }
         stars.reverse();
         stars
@@ -980,7 +1068,7 @@ impl<'a> Parser<'a> {
     }
 
     fn array_suffix(&mut self) -> PResult<Deriv> {
-        let open = self.expect(Punct::LBracket)?.span.clone();
+        self.expect(Punct::LBracket)?;
         let mut saw_static = self.peek().is_some_and(|t| t.is_kw(Kw::Static));
         if saw_static {
             self.pos += 1;
@@ -1002,8 +1090,8 @@ impl<'a> Parser<'a> {
         } else {
             None
         };
-        let close = self.expect(Punct::RBracket)?.span.clone();
-        Ok(Deriv::Array(dim, open.start..close.end))
+        self.expect(Punct::RBracket)?;
+        Ok(Deriv::Array(dim))
     }
 
     fn function_suffix(&mut self) -> PResult<Deriv> {
@@ -1057,8 +1145,7 @@ impl<'a> Parser<'a> {
         let span = start..self.toks[self.pos - 1].span.end;
         let is_function = matches!(d.derivs.first(), Some(Deriv::Func(..)));
         let base = self.base_type(&spec, is_function, &span)?;
-        let name = d.name.map(|(n, _)| n);
-        Ok(Param::Typed { ty: apply_derivs(base, d.derivs), name, span })
+        Ok(Param::Typed { ty: apply_derivs(base, d.derivs) })
     }
 
     /// Optional abstract declarator (`*`, `(*)(int)`, `[3]`, ...).
@@ -1103,7 +1190,8 @@ impl<'a> Parser<'a> {
 
     fn initializer(&mut self) -> PResult<Init> {
         if self.is_punct(0, Punct::LBrace) {
-            return Ok(Init::List(self.initializer_list()?));
+            self.initializer_list()?;
+            return Ok(Init::List);
         }
         Ok(Init::Expr(self.assignment_expression()?))
     }
@@ -1164,7 +1252,7 @@ impl<'a> Parser<'a> {
         if self.is_punct(0, Punct::LParen) && self.is_punct(1, Punct::LBrace) {
             // GNU statement expression `({ ... })`.
             let start = self.advance()?.span.start;
-            self.skip_compound()?;
+            self.compound_statement()?;
             let end = self.expect(Punct::RParen)?.span.end;
             return Ok(Expr::Other { span: start..end });
         }
@@ -1380,16 +1468,11 @@ impl<'a> Parser<'a> {
             }
             TokenKind::Int | TokenKind::Float | TokenKind::Char => {
                 self.pos += 1;
-                let kind = match t.kind {
-                    TokenKind::Int => ConstKind::Int,
-                    TokenKind::Float => ConstKind::Float,
-                    _ => ConstKind::Char,
-                };
-                Ok(Expr::Const { kind, text: self.text(t).to_string(), span: t.span.clone() })
+                Ok(Expr::Const { text: self.text(t).to_string(), span: t.span.clone() })
             }
             TokenKind::Str => {
                 let span = self.string_literal()?;
-                Ok(Expr::Const { kind: ConstKind::String, text: self.src[span.clone()].to_string(), span })
+                Ok(Expr::Const { text: self.src[span.clone()].to_string(), span })
             }
             TokenKind::WStr => {
                 let start = t.span.start;
@@ -1397,7 +1480,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                 }
                 let span = start..self.toks[self.pos - 1].span.end;
-                Ok(Expr::Const { kind: ConstKind::String, text: self.src[span.clone()].to_string(), span })
+                Ok(Expr::Const { text: self.src[span.clone()].to_string(), span })
             }
             TokenKind::Punct(Punct::LParen) => {
                 self.pos += 1;
@@ -1449,8 +1532,8 @@ fn apply_derivs(base: TypeNode, derivs: Vec<Deriv>) -> TypeNode {
     let mut node = base;
     for d in derivs.into_iter().rev() {
         node = match d {
-            Deriv::Ptr(quals, span) => TypeNode::Ptr { quals, to: Box::new(node), span },
-            Deriv::Array(dim, span) => TypeNode::Array { dim, item: Box::new(node), span },
+            Deriv::Ptr(quals) => TypeNode::Ptr { quals, to: Box::new(node) },
+            Deriv::Array(dim) => TypeNode::Array { dim, item: Box::new(node) },
             Deriv::Func(params, span) => TypeNode::Func { params, result: Box::new(node), span },
         };
     }

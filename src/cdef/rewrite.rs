@@ -20,9 +20,115 @@ pub const DOTDOTDOT_ARRAY: &str = "__dotdotdotarray__";
 /// Placeholder enumerator for `...` at the end of an enum or `X = ...`.
 pub const DOTDOTDOT_ENUM: &str = "__dotdotdot0__";
 
-/// Apply the calling-convention and `...` rewrites.
-pub fn rewrite(tokens: Vec<Token>, src: &str) -> Vec<Token> {
-    dotdotdot(calling_conventions(tokens, src), src)
+/// Marker declarations `extern "Python"` regions become (cffi's names).
+pub const EXTERN_PYTHON_START: &str = "__cffi_extern_python_start";
+pub const EXTERN_PYTHON_PLUS_C_START: &str = "__cffi_extern_python_plus_c_start";
+pub const EXTERN_PYTHON_STOP: &str = "__cffi_extern_python_stop";
+
+/// A malformed `extern "Python"` region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RewriteError {
+    pub not_implemented: bool,
+    pub message: &'static str,
+    pub span: std::ops::Range<usize>,
+    pub help: &'static str,
+}
+
+/// Apply cffi's rewrites, in cffi's order: calling conventions, `extern "Python"`,
+/// then `...`.
+pub fn rewrite(tokens: Vec<Token>, src: &str) -> Result<Vec<Token>, RewriteError> {
+    let tokens = extern_python(calling_conventions(tokens, src), src)?;
+    Ok(dotdotdot(tokens, src))
+}
+
+/// The string of `extern "..."` that cffi's `_r_extern_python` accepts: `Python`,
+/// `Python+C` or `C+Python`, with spaces allowed around `+`.
+pub fn is_extern_python_string(quoted: &str) -> bool {
+    let Some(inner) = quoted.strip_prefix('"').and_then(|s| s.strip_suffix('"')) else { return false };
+    if inner == "Python" {
+        return true;
+    }
+    let plus = |a: &str, b: &str| {
+        inner
+            .strip_prefix(a)
+            .map(|r| r.trim_start())
+            .and_then(|r| r.strip_prefix('+'))
+            .map(|r| r.trim_start())
+            .is_some_and(|r| r == b)
+    };
+    plus("Python", "C") || plus("C", "Python")
+}
+
+fn marker(like: std::ops::Range<usize>, name: &'static str, out: &mut Vec<Token>) {
+    let mk = |kind, text| Token { kind, span: like.clone(), synthetic: Some(text) };
+    out.push(mk(TokenKind::Kw(Kw::Void), "void"));
+    out.push(mk(TokenKind::Ident, name));
+    out.push(mk(TokenKind::Punct(Punct::Semi), ";"));
+}
+
+/// cffi's `_preprocess_extern_python`: `extern "Python" int f(int);` and
+/// `extern "Python" { ... }` become the declarations between
+/// `void __cffi_extern_python_start;` and `void __cffi_extern_python_stop;`.
+fn extern_python(tokens: Vec<Token>, src: &str) -> Result<Vec<Token>, RewriteError> {
+    let mut out = Vec::with_capacity(tokens.len());
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = &tokens[i];
+        let is_region = t.is_kw(Kw::Extern)
+            && tokens
+                .get(i + 1)
+                .is_some_and(|s| s.kind == TokenKind::Str && is_extern_python_string(s.text(src)))
+            && tokens.get(i + 2).is_some();
+        if !is_region {
+            out.push(t.clone());
+            i += 1;
+            continue;
+        }
+        let head = t.span.start..tokens[i + 1].span.end;
+        let start = if tokens[i + 1].text(src).contains('C') {
+            EXTERN_PYTHON_PLUS_C_START
+        } else {
+            EXTERN_PYTHON_START
+        };
+        marker(head.clone(), start, &mut out);
+        if tokens[i + 2].is_punct(Punct::LBrace) {
+            let Some(close) =
+                tokens[i + 3..].iter().position(|t| t.is_punct(Punct::RBrace)).map(|p| p + i + 3)
+            else {
+                return Err(RewriteError {
+                    not_implemented: false,
+                    message: "'extern \"Python\" {': no '}' found",
+                    span: head,
+                    help: "close the block with `}`",
+                });
+            };
+            if let Some(inner) = tokens[i + 3..close].iter().find(|t| t.is_punct(Punct::LBrace)) {
+                return Err(RewriteError {
+                    not_implemented: true,
+                    message: "cannot use { } inside a block 'extern \"Python\" { ... }'",
+                    span: inner.span.clone(),
+                    help: "declare structs and enums outside the `extern \"Python\"` block",
+                });
+            }
+            out.extend_from_slice(&tokens[i + 3..close]);
+            marker(tokens[close].span.clone(), EXTERN_PYTHON_STOP, &mut out);
+            i = close + 1;
+        } else {
+            let Some(semi) = tokens[i + 2..].iter().position(|t| t.is_punct(Punct::Semi)).map(|p| p + i + 2)
+            else {
+                return Err(RewriteError {
+                    not_implemented: false,
+                    message: "'extern \"Python\": no ';' found",
+                    span: head,
+                    help: "end the declaration with `;`",
+                });
+            };
+            out.extend_from_slice(&tokens[i + 2..=semi]);
+            marker(tokens[semi].span.clone(), EXTERN_PYTHON_STOP, &mut out);
+            i = semi + 1;
+        }
+    }
+    Ok(out)
 }
 
 fn is_stdcall(t: &Token, src: &str) -> bool {
@@ -173,7 +279,7 @@ mod tests {
     use super::*;
 
     fn words(src: &str) -> Vec<String> {
-        rewrite(lex(src).unwrap().tokens, src).iter().map(|t| t.text(src).to_string()).collect()
+        rewrite(lex(src).unwrap().tokens, src).unwrap().iter().map(|t| t.text(src).to_string()).collect()
     }
 
     #[test]
@@ -196,7 +302,7 @@ mod tests {
     #[test]
     fn common_types_are_those_used_not_defined() {
         let src = "size_t f(FILE *); typedef int int8_t; int8_t g(void);";
-        let toks = rewrite(lex(src).unwrap().tokens, src);
+        let toks = rewrite(lex(src).unwrap().tokens, src).unwrap();
         assert_eq!(common_type_names(&toks, src), ["FILE", "size_t"]);
     }
 }

@@ -23,6 +23,9 @@ pub enum Expect {
     SameClass,
     /// A deliberate extension: cffi refuses, we accept.
     OursAccepts,
+    /// Same model, but cffi spells a type with a struct's name at the time the type
+    /// was built while we use its final name (a later typedef renamed it).
+    StaleCName,
     /// Both refuse, with a different exception class (cffi crashes with an internal
     /// `AttributeError` / `AssertionError` where we give a proper error).
     BothRefuse,
@@ -95,6 +98,7 @@ pub fn parse_corpus(text: &str, file: &str) -> Vec<Case> {
                     "class-only" => expect = Expect::SameClass,
                     "extension" => expect = Expect::OursAccepts,
                     "both-refuse" => expect = Expect::BothRefuse,
+                    "stale-c-name" => expect = Expect::StaleCName,
                     "crlf" => crlf.push(cases.len()),
                     other => panic!("{file}:{}: unknown flag {other}", i + 1),
                 }
