@@ -252,6 +252,19 @@ impl Pass<'_, '_> {
     // ------------------------------------------------------------ declarations table
 
     /// cffi's `_declare`.
+    // test_ok identical_redeclarations
+    // typedef int foo_t;
+    // typedef int foo_t;
+    // struct s;
+    // struct s { int a; };
+    // extern int x;
+    // extern int x;
+    // test_err redeclared_function
+    // int f(int);
+    // int f(long);
+    // test_err redeclared_typedef_pointer
+    // typedef int *int_p;
+    // typedef int *int_p;
     fn declare(
         &mut self,
         kind: DeclKind,
@@ -305,6 +318,9 @@ impl Pass<'_, '_> {
     }
 
     /// cffi's `_add_constants`.
+    // test_err conflicting_constants
+    // #define X 1
+    // enum e { X = 2 };
     fn add_constant(&mut self, name: &str, value: i128, at: &ast::Span) -> BResult<()> {
         if let Some(&prev) = self.b.ffi.int_constants.get(name) {
             if prev == value {
@@ -411,6 +427,12 @@ impl Pass<'_, '_> {
         }
     }
 
+    // test_ok typedefs
+    // typedef int int_t;
+    // typedef const char *str_t;
+    // typedef int arr_t[...];
+    // typedef struct { int x; } point_t;
+    // typedef int (*cb_t)(void *);
     fn typedef(&mut self, d: &Decl) -> BResult<()> {
         let Some(name) = d.name.as_deref() else {
             return Err(self.error(
@@ -496,6 +518,15 @@ impl Pass<'_, '_> {
     }
 
     /// cffi's `_parse_decl`.
+    // test_ok variables_and_constants
+    // extern int variable;
+    // static const int CONSTANT;
+    // extern const char *const NAME;
+    // static const int KNOWN = 3;
+    // test_ok bare_global_warns
+    // int bare;
+    // test_err void_variable_in_extern_python
+    // extern "Python" { void v; }
     fn decl(&mut self, d: &Decl) -> BResult<()> {
         if let TypeNode::Func { .. } = &d.ty {
             let (tp, quals) = self.type_and_quals(&d.ty, d.name.as_deref(), false, None)?;
@@ -708,6 +739,13 @@ impl Pass<'_, '_> {
     }
 
     /// cffi's `resolve_common_type`: primitives, `FILE`, `bool`, `float _Complex`.
+    // test_ok standard_types
+    // extern size_t a; extern ssize_t b; extern int64_t c; extern uintptr_t d; extern wchar_t e;
+    // extern char16_t f; extern bool g; extern double _Complex h; extern FILE *i; extern long double j;
+    // test_err unsupported_type_order
+    // extern int long x;
+    // test_err unsupported_int128
+    // extern __int128 x;
     fn resolve_common_type(&mut self, ident: &str, at: &ast::Span) -> BResult<(TypeRef, Quals)> {
         let canonical = match ident {
             "bool" => "_Bool",
@@ -741,6 +779,14 @@ impl Pass<'_, '_> {
     }
 
     /// cffi's `_parse_function_type`.
+    // test_ok function_types
+    // int variadic(const char *, ...);
+    // void no_args(void);
+    // int takes_array(int a[3]);
+    // int takes_function(int cb(int));
+    // int (*returns_pointer(void))(int);
+    // test_err ellipsis_only
+    // int f(...);
     fn function_type(&mut self, node: &TypeNode, funcname: Option<&str>) -> BResult<TypeRef> {
         let TypeNode::Func { params, result, span } = node else { unreachable!("called on functions") };
         let what = funcname.unwrap_or("in expression");
@@ -913,6 +959,19 @@ impl Pass<'_, '_> {
     // ------------------------------------------------------------ struct / union / enum
 
     /// cffi's `_get_struct_union_enum_type`.
+    // test_ok struct_naming
+    // typedef struct foo foo_t;
+    // struct foo { int a; };
+    // typedef struct { int b; } anon_t;
+    // typedef struct { int c; } *anon_p;
+    // test_err struct_defined_twice
+    // struct s { int a; };
+    // struct s { int a; };
+    // test_err enum_values_after_first_mention
+    // enum e;
+    // enum e { A };
+    // test_err partial_struct_with_bitfields
+    // struct s { int a : 1; ...; };
     fn sue_type(
         &mut self,
         kind: SueKind,
@@ -1101,6 +1160,8 @@ impl Pass<'_, '_> {
     }
 
     /// cffi's `_make_partial`.
+    // test_err partial_anonymous_struct
+    // struct { int a; ...; } x;
     fn make_partial(&mut self, sid: StructId, nested: bool, at: &ast::Span) -> BResult<()> {
         let s = self.b.ffi.struct_(sid);
         if !s.has_c_name() && !nested {
@@ -1119,6 +1180,8 @@ impl Pass<'_, '_> {
     }
 
     /// cffi's `_build_enum_type`.
+    // test_err enum_named_dotdotdot class-only
+    // enum ... { A };
     fn enum_type(&mut self, explicit: String, id: SueId) -> BResult<TypeRef> {
         let node = &self.unit.sues[id.0];
         let span = self.span(&node.span);

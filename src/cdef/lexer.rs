@@ -385,6 +385,13 @@ impl<'a> Lexer<'a> {
     }
 
     /// `/* ... */`; returns whether it spanned a newline.
+    // test_ok comments
+    // /* a block comment */ int f(void); // a line comment
+    // int g(void); /* spanning
+    //                 lines */
+    // test_err unterminated_comment class-only
+    // /* never closed
+    // int f(void);
     fn block_comment(&mut self) -> Result<bool, LexError> {
         let start = self.pos;
         match self.src[start + 2..].find("*/") {
@@ -422,6 +429,17 @@ impl<'a> Lexer<'a> {
         s.starts_with(word) && !s[word.len()..].bytes().next().is_some_and(is_ident_char_unicode)
     }
 
+    // test_ok directives
+    // #define A 1
+    // #pragma once
+    // #line 12 "header.h"
+    // int f(void);
+    // test_err include class-only
+    // #include <stdio.h>
+    // test_err conditional_compilation class-only
+    // #ifdef FOO
+    // int f(void);
+    // #endif
     fn directive(&mut self) -> Result<(), LexError> {
         let hash = self.pos;
         let mut p = hash + 1;
@@ -509,6 +527,20 @@ impl<'a> Lexer<'a> {
 
     /// cffi's `_r_define`: `#define NAME value` at the start of a line. Returns
     /// `None` when the line is not a define (then it is an unsupported directive).
+    // test_ok defines
+    // #define A 42
+    // #define B -0x10UL
+    // #define C 010
+    // #define D ...
+    // #define E \
+    //     7
+    //   #  define F 1 /* a comment */
+    // test_err define_expression
+    // #define A (1 + 2)
+    // test_err define_name
+    // #define A B
+    // test_err define_python_cannot_read
+    // #define A 0b101
     fn define(&mut self, hash: usize) -> Result<Option<()>, LexError> {
         let b = self.bytes;
         let mut p = hash + 1;
@@ -591,6 +623,11 @@ impl<'a> Lexer<'a> {
         Ok(Some(()))
     }
 
+    // test_err stray_backslash class-only
+    // int x \
+    //     ;
+    // test_err stray_character class-only
+    // int x @;
     fn token(&mut self) -> Result<(), LexError> {
         let start = self.pos;
         let b = self.bytes[start];
@@ -666,6 +703,8 @@ impl<'a> Lexer<'a> {
         }
     }
 
+    // test_err bad_octal class-only
+    // extern int a[09];
     fn number(&mut self, start: usize) -> Result<(), LexError> {
         let b = self.bytes;
         // Hexadecimal (float or int).

@@ -329,6 +329,20 @@ impl<'a> Parser<'a> {
 
     // ---------------------------------------------------------------- top level
 
+    // test_ok top_level_declarations
+    // int f(int);
+    // extern int x;
+    // typedef int foo_t;
+    // struct s { int a; };
+    // ;
+    // test_err function_definition
+    // int f(void) { return 0; }
+    // test_err static_assert
+    // _Static_assert(1, "never in a cdef");
+    // test_err declaration_without_type class-only
+    // foo_t f(void);
+    // test_err old_style_parameters
+    // int f(a, b);
     fn external_declaration(&mut self) -> PResult<()> {
         let Some(t) = self.peek() else { return Ok(()) };
         match t.kind {
@@ -414,6 +428,8 @@ impl<'a> Parser<'a> {
 
     /// A function body, `{ ... }`: parsed (so syntax errors are found where
     /// pycparser finds them), then dropped, since cdef() refuses it anyway.
+    // test_err function_body_syntax_error class-only
+    // int f(void) { int int x; }
     fn compound_statement(&mut self) -> PResult<usize> {
         self.enter()?;
         self.lbrace()?;
@@ -602,6 +618,15 @@ impl<'a> Parser<'a> {
     }
 
     /// Declaration specifiers (`storage = true`) or a specifier-qualifier list.
+    // test_ok specifiers_in_any_order
+    // long unsigned int a(void);
+    // const static unsigned short b;
+    // extern _Atomic int c;
+    // inline int d(int);
+    // test_err two_kinds_of_type class-only
+    // int struct s x;
+    // test_err qualifier_without_type class-only
+    // const x;
     fn specifiers(&mut self, storage: bool, allow_no_type: bool) -> PResult<(DeclSpec, bool)> {
         let mut spec = DeclSpec::default();
         let mut saw_type = false;
@@ -697,6 +722,14 @@ impl<'a> Parser<'a> {
 
     // ---------------------------------------------------------------- struct / union / enum
 
+    // test_ok struct_union_enum_specifiers
+    // struct s;
+    // struct s { int a; };
+    // union u { int i; float f; };
+    // enum e { A, B = 5, C };
+    // struct { int x; } anonymous_variable;
+    // test_err struct_without_name_or_body class-only
+    // struct;
     fn sue_specifier(&mut self) -> PResult<(SueId, Span)> {
         let kw = self.advance()?;
         let kind = match kw.kind {
@@ -737,6 +770,21 @@ impl<'a> Parser<'a> {
         Ok((id, span))
     }
 
+    // test_ok struct_members
+    // struct s {
+    //     int a, *b, c[3];
+    //     unsigned flags : 3, : 0;
+    //     union { int i; float f; };
+    //     struct { int x, y; } point;
+    // };
+    // struct partial { int a; ...; };
+    // test_err struct_member_without_name
+    // struct s { int; };
+    // test_err struct_pragma both-refuse
+    // struct s {
+    // #pragma pack(1)
+    //     int a;
+    // };
     fn struct_declaration_list(&mut self) -> PResult<Vec<Field>> {
         let mut fields = Vec::new();
         while !self.is_punct(0, Punct::RBrace) {
@@ -806,6 +854,11 @@ impl<'a> Parser<'a> {
         Ok((d, bits))
     }
 
+    // test_ok enumerators
+    // enum e { A, B = 2, C = B * 2, D = 'x', E = -1, F = 1 << 4, };
+    // enum partial { X, Y = ..., ... };
+    // test_err enum_without_enumerators class-only
+    // enum e { };
     fn enumerator_list(&mut self) -> PResult<Vec<Enumerator>> {
         let mut list = vec![self.enumerator()?];
         while self.accept(Punct::Comma).is_some() {
@@ -817,6 +870,9 @@ impl<'a> Parser<'a> {
         Ok(list)
     }
 
+    // test_err enumerator_is_a_type_name class-only
+    // typedef int T;
+    // enum e { T };
     fn enumerator(&mut self) -> PResult<Enumerator> {
         let t = match self.peek() {
             Some(t) if self.is_id(t) => self.advance()?,
@@ -831,6 +887,11 @@ impl<'a> Parser<'a> {
 
     // ---------------------------------------------------------------- declarations
 
+    // test_ok declarations_with_declarators
+    // extern int a, *b, c[2], (*d)(void);
+    // typedef struct { int x; } point_t, *point_p;
+    // test_err declaration_without_name class-only
+    // int;
     fn decl_body_with_spec(&mut self, spec: DeclSpec, saw_type: bool) -> PResult<Vec<Decl>> {
         let mut list = None;
         if saw_type {
@@ -884,6 +945,9 @@ impl<'a> Parser<'a> {
 
     /// Attach the base type to each declarator (pycparser's `_build_declarations`) and
     /// register declared names for the lexer hack when `file_scope_names`.
+    // test_err typedef_name_reused_as_variable class-only
+    // typedef int foo;
+    // extern int foo;
     fn build_declarations(
         &mut self,
         spec: &DeclSpec,
@@ -1022,6 +1086,12 @@ impl<'a> Parser<'a> {
         stars
     }
 
+    // test_ok declarators
+    // char (*(*x(void))[3])(void);
+    // int (*fp)(int, char);
+    // extern int (((y)));
+    // test_err unbalanced_declarator class-only
+    // int (*fp(int);
     fn declarator(&mut self, kind: DeclaratorKind, allow_paren: bool) -> PResult<Declarator> {
         self.enter()?;
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
@@ -1067,6 +1137,15 @@ impl<'a> Parser<'a> {
         }
     }
 
+    // test_ok array_sizes
+    // #define N 4
+    // extern int a[N], b[N * 2 + 1], c[0x10], d[010], e[], f[...], g[2][3];
+    // void h(int x[static 3], int y[const]);
+    // test_err array_size_not_constant
+    // extern int n;
+    // extern int a[n];
+    // test_err array_size_float
+    // extern int a[1.5];
     fn array_suffix(&mut self) -> PResult<Deriv> {
         self.expect(Punct::LBracket)?;
         let mut saw_static = self.peek().is_some_and(|t| t.is_kw(Kw::Static));
@@ -1094,6 +1173,13 @@ impl<'a> Parser<'a> {
         Ok(Deriv::Array(dim))
     }
 
+    // test_ok function_parameters
+    // int f(void);
+    // int g();
+    // int h(int, char *, ...);
+    // int k(int (*)(int), int [3], int cb(int));
+    // test_err only_ellipsis
+    // int f(...);
     fn function_suffix(&mut self) -> PResult<Deriv> {
         let open = self.expect(Punct::LParen)?.span.clone();
         self.enter()?;
@@ -1131,6 +1217,11 @@ impl<'a> Parser<'a> {
         Ok(list)
     }
 
+    // test_ok parameter_forms
+    // typedef int T;
+    // void f(register int x, const y, int (T), int T, unsigned long (*)[3]);
+    // test_err parameter_of_unknown_type class-only
+    // void f(foo_t x);
     fn parameter(&mut self) -> PResult<Param> {
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
         let (mut spec, _) = self.declaration_specifiers(true)?;
@@ -1149,6 +1240,8 @@ impl<'a> Parser<'a> {
     }
 
     /// Optional abstract declarator (`*`, `(*)(int)`, `[3]`, ...).
+    // test_ok abstract_declarators
+    // void f(int *, char **, int (*)[3], int (*)(void), int (*[2])(int));
     fn abstract_declarator_opt(&mut self) -> PResult<Declarator> {
         self.enter()?;
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
@@ -1188,6 +1281,15 @@ impl<'a> Parser<'a> {
 
     // ---------------------------------------------------------------- initializers
 
+    // test_ok initializers
+    // static const int A = 42;
+    // static const int B = -0x10;
+    // static const double C = 1.5;
+    // static const int D[2] = { 1, 2 };
+    // struct p { int x; };
+    // static const struct p E = { .x = 1 };
+    // test_err initializer_python_cannot_read
+    // static const int X = 1e5;
     fn initializer(&mut self) -> PResult<Init> {
         if self.is_punct(0, Punct::LBrace) {
             self.initializer_list()?;
@@ -1320,6 +1422,12 @@ impl<'a> Parser<'a> {
     }
 
     /// Precedence climbing, left-associative, like pycparser's.
+    // test_ok constant_expressions
+    // enum e { A = 1 + 2 * 3, B = (A << 2) | 1, C = 7 / 2, D = -7 % 3, E = 0x0F & 6 ^ 3 };
+    // test_err constant_expression_unsupported_operator
+    // enum e { A = 1 == 1 };
+    // test_err constant_expression_division_by_zero
+    // enum e { A = 1 / 0 };
     fn binary_expression(&mut self, min_prec: u8) -> PResult<Expr> {
         self.enter()?;
         let mut lhs = self.cast_expression()?;
@@ -1457,6 +1565,10 @@ impl<'a> Parser<'a> {
         }
     }
 
+    // test_err expression_sizeof
+    // extern int a[sizeof(int)];
+    // test_err expression_unknown_name
+    // enum e { A = UNKNOWN };
     fn primary_expression(&mut self) -> PResult<Expr> {
         let Some(t) = self.peek() else {
             return Err(self.error_at_end("expected an expression before the end of input"));

@@ -69,6 +69,21 @@ fn marker(like: std::ops::Range<usize>, name: &'static str, out: &mut Vec<Token>
 /// cffi's `_preprocess_extern_python`: `extern "Python" int f(int);` and
 /// `extern "Python" { ... }` become the declarations between
 /// `void __cffi_extern_python_start;` and `void __cffi_extern_python_stop;`.
+// test_ok extern_python
+// extern "Python" int callback(int);
+// extern "Python" {
+//     int cb1(int);
+//     void cb2(char *);
+// }
+// extern "Python+C" int visible_from_c(int);
+// test_err extern_python_variable
+// extern "Python" int x;
+// test_err extern_python_nested_braces
+// extern "Python" { struct s { int a; }; }
+// test_err extern_python_unclosed
+// extern "Python" { int f(int);
+// test_err extern_c class-only
+// extern "C" int f(void);
 fn extern_python(tokens: Vec<Token>, src: &str) -> Result<Vec<Token>, RewriteError> {
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
@@ -145,6 +160,12 @@ fn stdcall_quals(like: &Token, out: &mut Vec<Token>) {
     out.push(synthetic(TokenKind::Kw(Kw::Const), like, "const"));
 }
 
+// test_ok calling_conventions
+// int __stdcall f(int);
+// int WINAPI g(int);
+// int __cdecl h(int);
+// int (__stdcall *fp)(int);
+// typedef void (WINAPI *cb_t)(void);
 fn calling_conventions(tokens: Vec<Token>, src: &str) -> Vec<Token> {
     let mut out = Vec::with_capacity(tokens.len());
     let mut i = 0;
@@ -172,6 +193,21 @@ fn is_int_keyword(t: &Token) -> bool {
     matches!(t.kind, TokenKind::Kw(Kw::Int | Kw::Long | Kw::Short | Kw::Signed | Kw::Unsigned | Kw::Char))
 }
 
+// test_ok dotdotdot_forms
+// typedef ... opaque_t;
+// typedef ... *handle_t;
+// typedef int... integer_t;
+// typedef float... real_t;
+// struct s { int a; ...; };
+// enum e { A, B = ..., ... };
+// extern int arr[...];
+// int printf(const char *, ...);
+// test_err dotdotdot_as_type
+// ... x;
+// test_err dotdotdot_typedef_array
+// typedef ... foo_t[3];
+// test_err dotdotdot_array_in_parameter
+// void f(int a[...]);
 fn dotdotdot(tokens: Vec<Token>, _src: &str) -> Vec<Token> {
     let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
     for (i, t) in tokens.iter().enumerate() {

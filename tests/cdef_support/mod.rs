@@ -169,7 +169,14 @@ pub fn inline_cases() -> Vec<Case> {
             };
             let mut words = rest.split_whitespace();
             let name = words.next().expect("name").to_string();
-            let class_only = words.any(|w| w == "class-only");
+            let flags: Vec<&str> = words.collect();
+            let expect = if flags.contains(&"class-only") {
+                Expect::SameClass
+            } else if flags.contains(&"both-refuse") {
+                Expect::BothRefuse
+            } else {
+                Expect::Agree
+            };
             let start = i + 1;
             let mut body = Vec::new();
             i += 1;
@@ -184,25 +191,18 @@ pub fn inline_cases() -> Vec<Case> {
                 }
                 i += 1;
             }
-            cases.push(InlineCase::new(name, format!("{rel}:{start}"), body.join("\n"), ok, class_only).0);
+            cases.push(inline_case(name, format!("{rel}:{start}"), body.join("\n"), ok, expect));
         }
     }
     cases
 }
 
-/// An inline case plus whether it is expected to be accepted.
-pub struct InlineCase(pub Case, pub bool);
-
-impl InlineCase {
-    fn new(name: String, origin: String, text: String, ok: bool, class_only: bool) -> Self {
-        let expect = if class_only { Expect::SameClass } else { Expect::Agree };
-        let case = Case {
-            name: format!("{}:{name}", if ok { "ok" } else { "err" }),
-            origin,
-            cdefs: vec![Cdef { text, options: CdefOptions::default() }],
-            expect,
-        };
-        InlineCase(case, ok)
+fn inline_case(name: String, origin: String, text: String, ok: bool, expect: Expect) -> Case {
+    Case {
+        name: format!("{}:{name}", if ok { "ok" } else { "err" }),
+        origin,
+        cdefs: vec![Cdef { text, options: CdefOptions::default() }],
+        expect,
     }
 }
 
