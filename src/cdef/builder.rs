@@ -238,7 +238,8 @@ impl Pass<'_, '_> {
                     at,
                     "divides by zero",
                 )
-                .with_summary("division by zero in a constant expression"),
+                .with_summary("division by zero in a constant expression")
+                .with_help("cdef() evaluates constant expressions as Python does, and cannot divide by zero"),
             ConstError::Overflow => {
                 CdefError::new(CffiClass::ValueError, "integer constant does not fit in 128 bits".to_string())
                     .at(self.cx.file, self.cx.offset + at.start..self.cx.offset + at.end, "too large")
@@ -906,7 +907,8 @@ impl Pass<'_, '_> {
                         span,
                         "length unknown here",
                     )
-                    .with_summary("unsupported `[...]` here"))
+                    .with_summary("unsupported `[...]` here")
+                    .with_help("`[...]` may only be the length of an array, not part of an expression"))
             }
             Expr::Binary { op, left, right, span } if *op != BinOp::Other => {
                 let l = self.int_value(left)?;

@@ -672,12 +672,16 @@ impl<'a> Lexer<'a> {
             }
         }
         let c = self.src[start..].chars().next().unwrap_or('?');
-        let mut e = self.err(format!("illegal character {c:?}"), start..start + c.len_utf8());
-        if c == '\\' {
-            e.help = Some("a backslash continues a line only inside a `#define`");
-        } else if c == '\r' {
-            e.help = Some("use `\\n` (or `\\r\\n`) line ends");
-        }
+        let shown: String = if c.is_ascii_graphic() { c.to_string() } else { c.escape_default().to_string() };
+        let mut e = self.err(format!("illegal character `{shown}`"), start..start + c.len_utf8());
+        e.help = Some(match c {
+            '\\' => "a backslash continues a line only inside a `#define`",
+            '\r' => "use `\\n` (or `\\r\\n`) line ends",
+            c if !c.is_ascii() => {
+                "cdef() takes ASCII C declarations; non-ASCII text may appear only in comments"
+            }
+            _ => "this character cannot appear in C declarations",
+        });
         Err(e)
     }
 
@@ -814,7 +818,9 @@ impl<'a> Lexer<'a> {
                 Some(b'\\') => {
                     let esc = self.src[self.pos + 1..].chars().next().unwrap_or(' ');
                     if !(esc.is_ascii_alphanumeric() || "._~!=&^-\\?'\"".contains(esc)) {
-                        return Err(self.err("invalid escape in character constant", self.pos..self.pos + 1));
+                        let mut e = self.err("invalid escape in character constant", self.pos..self.pos + 1);
+                        e.help = Some("use a C escape such as `\\n`, `\\0` or `\\x41`");
+                        return Err(e);
                     }
                     self.pos += 1 + esc.len_utf8();
                     if esc.is_ascii_digit() {
@@ -839,7 +845,7 @@ impl<'a> Lexer<'a> {
                 return Err(LexError {
                     message: format!("invalid character constant {}", &self.src[start..self.pos]),
                     span: start..self.pos,
-                    help: None,
+                    help: Some("a character constant holds one character (or up to four for an int)"),
                 })
             }
         }
@@ -855,7 +861,7 @@ impl<'a> Lexer<'a> {
                     return Err(LexError {
                         message: "unterminated string literal".into(),
                         span: start..self.pos,
-                        help: None,
+                        help: Some("close the string with `\"` on the same line"),
                     })
                 }
                 Some(b'"') => {

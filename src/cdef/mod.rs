@@ -161,7 +161,8 @@ fn warn_string_literals(
                     "String literal found in cdef() or type source. String literals are ignored here, but you \
                      should remove them anyway because some character sequences confuse pre-parsing.",
                 )
-                .with_label(file, offset + t.span.start..offset + t.span.end, "string literal"),
+                .with_label(file, offset + t.span.start..offset + t.span.end, "string literal")
+                .with_help("cdef() needs no string values; declare the constant without its initializer"),
             );
             return;
         }

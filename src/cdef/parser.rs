@@ -164,6 +164,27 @@ impl<'a> Parser<'a> {
         SyntaxError { message: message.into(), span: end..end, help: None, before: None }
     }
 
+    /// An identifier where a type belongs, followed by what looks like a declarator:
+    /// most likely a type nobody declared.
+    fn looks_like_unknown_type(&self, k: usize) -> bool {
+        self.peek_at(k).is_some_and(|t| self.is_id(t))
+            && self.peek_at(k + 1).is_some_and(|n| n.kind == TokenKind::Ident || n.is_punct(Punct::Star))
+    }
+
+    fn unknown_type_error(&self, k: usize) -> SyntaxError {
+        let t = self.peek_at(k).expect("checked by looks_like_unknown_type");
+        let name = self.text(t);
+        SyntaxError {
+            message: format!("unknown type name `{name}`"),
+            span: t.span.clone(),
+            help: Some(format!(
+                "declare `{name}` before using it: `typedef ... {name};` (opaque), \
+                 `typedef struct {name} {name};`, or `typedef int... {name};` (an integer type)"
+            )),
+            before: Some(name.to_string()),
+        }
+    }
+
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -215,10 +236,13 @@ impl<'a> Parser<'a> {
     fn add_typedef_name(&mut self, name: &str, span: &Span) -> PResult<()> {
         let scope = self.scopes.last_mut().expect("file scope");
         if scope.get(name) == Some(&false) {
-            return Err(self.error_at(
+            let mut e = self.error_at(
                 format!("typedef `{name}` was previously declared as a non-typedef in this scope"),
                 span.clone(),
-            ));
+            );
+            e.help =
+                Some(format!("`{name}` already names a variable or function; pick another typedef name"));
+            return Err(e);
         }
         scope.insert(name.to_string(), true);
         Ok(())
@@ -227,10 +251,12 @@ impl<'a> Parser<'a> {
     fn add_identifier(&mut self, name: &str, span: &Span) -> PResult<()> {
         let scope = self.scopes.last_mut().expect("file scope");
         if scope.get(name) == Some(&true) {
-            return Err(self.error_at(
+            let mut e = self.error_at(
                 format!("`{name}` was previously declared as a typedef name in this scope"),
                 span.clone(),
-            ));
+            );
+            e.help = Some(format!("`{name}` already names a type; pick another name for this declaration"));
+            return Err(e);
         }
         scope.insert(name.to_string(), false);
         Ok(())
@@ -368,6 +394,9 @@ impl<'a> Parser<'a> {
             _ => {}
         }
         if !self.starts_declaration() {
+            if self.looks_like_unknown_type(0) {
+                return Err(self.unknown_type_error(0));
+            }
             // pycparser tries an old-style function definition `foo() { ... }` here.
             let d = self.declarator(DeclaratorKind::Id, true)?;
             if !self.is_punct(0, Punct::LBrace) {
@@ -429,7 +458,7 @@ impl<'a> Parser<'a> {
     /// A function body, `{ ... }`: parsed (so syntax errors are found where
     /// pycparser finds them), then dropped, since cdef() refuses it anyway.
     // test_err function_body_syntax_error class-only
-    // int f(void) { int int x; }
+    // int f(void) { return (1; }
     fn compound_statement(&mut self) -> PResult<usize> {
         self.enter()?;
         self.lbrace()?;
@@ -695,6 +724,9 @@ impl<'a> Parser<'a> {
             saw_any = true;
         }
         if !saw_any {
+            if self.looks_like_unknown_type(0) {
+                return Err(self.unknown_type_error(0));
+            }
             return Err(if storage {
                 self.error_here("expected a declaration")
             } else {
@@ -703,6 +735,9 @@ impl<'a> Parser<'a> {
         }
         let type_ok = saw_type || allow_no_type || (!storage && saw_alignment);
         if !type_ok {
+            if self.looks_like_unknown_type(0) {
+                return Err(self.unknown_type_error(0));
+            }
             return Err(self.error_here("missing type in declaration"));
         }
         Ok((spec, saw_type))
@@ -993,7 +1028,9 @@ impl<'a> Parser<'a> {
                 TypeSpecPart::Name(n, s) => names.push((n.clone(), s.clone())),
                 TypeSpecPart::Sue(id, s) => {
                     if spec.types.len() > 1 {
-                        return Err(self.error_at("more than one type given in a declaration", s.clone()));
+                        let mut e = self.error_at("more than one type given in a declaration", s.clone());
+                        e.help = Some("give each declaration a single type".into());
+                        return Err(e);
                     }
                     sue = Some(Spec::Sue(*id, s.clone()));
                 }
@@ -1003,7 +1040,9 @@ impl<'a> Parser<'a> {
             Some(s) => s,
             None if names.is_empty() => {
                 if !is_function {
-                    return Err(self.error_at("missing type in declaration", at.clone()));
+                    let mut e = self.error_at("missing type in declaration", at.clone());
+                    e.help = Some("add a type, e.g. `const int x;`".into());
+                    return Err(e);
                 }
                 Spec::Names(vec![("int".to_string(), at.clone())])
             }
@@ -1198,6 +1237,9 @@ impl<'a> Parser<'a> {
     fn identifier_list(&mut self) -> PResult<Vec<Param>> {
         let mut list = Vec::new();
         loop {
+            if self.looks_like_unknown_type(0) {
+                return Err(self.unknown_type_error(0));
+            }
             let t = match self.peek() {
                 Some(t) if self.is_id(t) => self.advance()?,
                 _ => return Err(self.error_here("expected a parameter")),
