@@ -40,7 +40,9 @@ pub struct CdefContext<'a> {
 pub struct Builder {
     pub ffi: Ffi,
     anonymous_counter: u32,
-    primitives: HashMap<Primitive, TypeRef>,
+    /// One shared object per primitive, as cffi's type cache has (identity matters
+    /// for redeclarations).
+    primitives: Vec<Option<TypeRef>>,
     void: TypeRef,
     file_struct: Option<TypeRef>,
     struct_refs: Vec<TypeRef>,
@@ -52,7 +54,7 @@ impl Default for Builder {
         Builder {
             ffi: Ffi::default(),
             anonymous_counter: 0,
-            primitives: HashMap::new(),
+            primitives: vec![None; Primitive::ALL.len()],
             void: Type::void(),
             file_struct: None,
             struct_refs: Vec::new(),
@@ -65,14 +67,15 @@ impl Default for Builder {
 struct Pass<'b, 'a> {
     b: &'b mut Builder,
     cx: &'b CdefContext<'a>,
-    unit: &'b Unit,
+    unit: &'b Unit<'a>,
     node_types: HashMap<SueId, TypeRef>,
     /// cffi's `_inside_extern_python`: the name of the last marker declaration
     /// (`__cffi_extern_python_start`, `..._plus_c_start`, `..._stop`).
     extern_python: String,
     partial_length: bool,
-    /// cffi attaches the current top-level declaration to CDefErrors: its line.
-    current_line: Option<usize>,
+    /// cffi attaches the current top-level declaration to CDefErrors (its line is
+    /// computed from this offset only when an error needs it).
+    current_item: Option<usize>,
 }
 
 type BResult<T> = Result<T, CdefError>;
@@ -100,12 +103,19 @@ fn depth_exceeds(ty: &Type, limit: usize) -> bool {
     if limit == 0 {
         return true;
     }
-    ty.components().into_iter().any(|c| depth_exceeds(c, limit - 1))
+    match ty {
+        Type::RawFunction(f) | Type::FunctionPtr(f) => {
+            depth_exceeds(&f.result, limit - 1) || f.args.iter().any(|a| depth_exceeds(a, limit - 1))
+        }
+        Type::Pointer { to, .. } | Type::NamedPointer { to, .. } => depth_exceeds(to, limit - 1),
+        Type::Array { item, .. } => depth_exceeds(item, limit - 1),
+        _ => false,
+    }
 }
 
 impl Builder {
     /// Enter one cdef's declarations (cffi's `Parser._internal_parse`).
-    pub fn add_cdef(&mut self, cx: &CdefContext<'_>, unit: &Unit) -> BResult<()> {
+    pub fn add_cdef(&mut self, cx: &CdefContext<'_>, unit: &Unit<'_>) -> BResult<()> {
         self.ffi.sources.push(crate::model::SourceRef { file: cx.file.clone(), offset: cx.offset });
         let mut pass = Pass {
             b: self,
@@ -114,7 +124,7 @@ impl Builder {
             node_types: HashMap::new(),
             extern_python: EXTERN_PYTHON_STOP.to_string(),
             partial_length: false,
-            current_line: None,
+            current_item: None,
         };
         pass.process_macros()?;
         for item in &unit.items {
@@ -144,7 +154,7 @@ impl Builder {
     }
 
     fn primitive(&mut self, p: Primitive) -> TypeRef {
-        self.primitives.entry(p).or_insert_with(|| Type::primitive(p)).clone()
+        self.primitives[p as usize].get_or_insert_with(|| Type::primitive(p)).clone()
     }
 
     fn struct_ref(&self, id: StructId) -> TypeRef {
@@ -209,8 +219,10 @@ impl Pass<'_, '_> {
     }
 
     fn error(&self, class: CffiClass, message: String, at: &ast::Span, label: &str) -> CdefError {
-        let message = match (class, self.current_line) {
-            (CffiClass::CDefError, Some(line)) => format!("<cdef source string>:{line}: {message}"),
+        let message = match (class, self.current_item) {
+            (CffiClass::CDefError, Some(at)) => {
+                format!("<cdef source string>:{}: {message}", self.cffi_line(at))
+            }
             _ => message,
         };
         let span = self.cx.offset + at.start..self.cx.offset + at.end;
@@ -385,7 +397,7 @@ impl Pass<'_, '_> {
     fn item(&mut self, item: &Item) -> BResult<()> {
         match item {
             Item::Decl(d) => {
-                self.current_line = Some(self.cffi_line(d.span.start));
+                self.current_item = Some(d.span.start);
                 if d.is_typedef {
                     self.typedef(d)
                 } else {
@@ -394,7 +406,7 @@ impl Pass<'_, '_> {
             }
             Item::FuncDef { span } | Item::StaticAssert { span } => {
                 let what = if matches!(item, Item::FuncDef { .. }) { "FuncDef" } else { "StaticAssert" };
-                self.current_line = Some(self.cffi_line(span.start));
+                self.current_item = Some(span.start);
                 let summary = if what == "FuncDef" {
                     "function bodies are not allowed in cdef()"
                 } else {
@@ -448,7 +460,7 @@ impl Pass<'_, '_> {
                 TypeNode::TypeDecl { spec: ast::Spec::Names(names), .. } => names
                     .last()
                     .filter(|n| n.0.starts_with("__dotdotdot"))
-                    .map(|_| names.iter().map(|n| n.0.as_str()).collect::<Vec<_>>().join(" ")),
+                    .map(|_| names.iter().map(|n| n.0).collect::<Vec<_>>().join(" ")),
                 _ => None,
             }
         };
@@ -559,7 +571,7 @@ impl Pass<'_, '_> {
         if tp.is_integer_type() {
             let literal = match &d.init {
                 Some(Init::Expr(ast::Expr::Const { text, span, .. })) if constant::is_int_literal(text) => {
-                    Some((text.clone(), span.clone()))
+                    Some((text.to_string(), span.clone()))
                 }
                 Some(Init::Expr(ast::Expr::Unary { op: ast::UnOp::Minus, expr, .. })) => match &**expr {
                     ast::Expr::Const { text, span, .. } if constant::is_int_literal(text) => {
@@ -661,9 +673,7 @@ impl Pass<'_, '_> {
         // A typedef name refers to the declared type itself.
         if let TypeNode::TypeDecl { quals, spec: ast::Spec::Names(names), .. } = node {
             if let [(single, _)] = names.as_slice() {
-                if let Some(decl) =
-                    self.b.ffi.declarations.get(&DeclKey::new(DeclKind::Typedef, single.as_str()))
-                {
+                if let Some(decl) = self.b.ffi.declaration(DeclKind::Typedef, single) {
                     let tp = decl.ty().expect("typedefs have types").clone();
                     return Ok((tp, decl.quals | quals_of(quals)));
                 }
@@ -694,7 +704,7 @@ impl Pass<'_, '_> {
                 let q = quals_of(quals);
                 match spec {
                     ast::Spec::Names(names) => {
-                        let ident = normalize_type_names(names.iter().map(|n| n.0.as_str()).collect());
+                        let ident = normalize_type_names(names.iter().map(|n| n.0).collect());
                         if ident == "void" {
                             return Ok((self.b.void.clone(), q));
                         }
@@ -857,7 +867,7 @@ impl Pass<'_, '_> {
     /// cffi's `_parse_constant`.
     fn constant(&mut self, e: &ast::Expr, partial_length_ok: bool) -> BResult<ArrayLength> {
         if let ast::Expr::Id { name, span } = e {
-            if name == DOTDOTDOT_ARRAY {
+            if *name == DOTDOTDOT_ARRAY {
                 if partial_length_ok {
                     self.partial_length = true;
                     return Ok(ArrayLength::DotDotDot);
@@ -893,10 +903,10 @@ impl Pass<'_, '_> {
                 let v = self.int_value(expr)?;
                 v.checked_neg().ok_or_else(|| self.const_error(ConstError::Overflow, span))
             }
-            Expr::Id { name, .. } if self.b.ffi.int_constants.contains_key(name) => {
-                Ok(self.b.ffi.int_constants[name])
+            Expr::Id { name, .. } if self.b.ffi.int_constants.contains_key(*name) => {
+                Ok(self.b.ffi.int_constants[*name])
             }
-            Expr::Id { name, span } if name == DOTDOTDOT_ARRAY => {
+            Expr::Id { name, span } if *name == DOTDOTDOT_ARRAY => {
                 let line = self.cffi_line(span.start);
                 Err(self
                     .error(
@@ -1005,10 +1015,9 @@ impl Pass<'_, '_> {
                 let existing = self
                     .b
                     .ffi
-                    .declarations
-                    .get(&DeclKey::new(kind, name.as_str()))
+                    .declaration(kind, name)
                     .map(|d| d.ty().expect("struct declarations have types").clone());
-                (name.clone(), existing)
+                (name.to_string(), existing)
             }
         };
         let span = self.span(&node.span);
@@ -1040,7 +1049,7 @@ impl Pass<'_, '_> {
                         SueKind::Union => DeclKind::Union,
                         SueKind::Enum => DeclKind::Enum,
                     };
-                    let name = name.clone();
+                    let name = *name;
                     self.declare(dk, &name, DeclValue::Type(tp.clone()), Quals::NONE, &node.span)?;
                 }
                 tp
@@ -1120,7 +1129,7 @@ impl Pass<'_, '_> {
                 }
             };
             if let TypeNode::Bare(ast::Spec::Names(names)) = &d.ty {
-                if names.iter().map(|n| n.0.as_str()).collect::<String>() == DOTDOTDOT {
+                if names.iter().map(|n| n.0).collect::<String>() == DOTDOTDOT {
                     self.make_partial(sid, nested, &d.span)?;
                     continue;
                 }
@@ -1141,7 +1150,12 @@ impl Pass<'_, '_> {
                     self.make_partial(sid, nested, &d.span)?;
                 }
             }
-            out.push(Field { name: d.name.clone().unwrap_or_default(), ty: ftype, bitsize, quals: fquals });
+            out.push(Field {
+                name: d.name.unwrap_or_default().to_string(),
+                ty: ftype,
+                bitsize,
+                quals: fquals,
+            });
         }
         let has_bitfields = out.iter().any(|f| f.bitsize.is_some());
         let s = self.b.ffi.struct_mut(sid);
@@ -1198,7 +1212,7 @@ impl Pass<'_, '_> {
                 if let Some(v) = &en.value {
                     next = self.int_value(v)?;
                 }
-                e.enumerators.push(en.name.clone());
+                e.enumerators.push(en.name.to_string());
                 e.values.push(next);
                 self.add_constant(&en.name, next, &en.span)?;
                 next = next.checked_add(1).ok_or_else(|| self.const_error(ConstError::Overflow, &en.span))?;
@@ -1219,33 +1233,39 @@ fn is_enum_placeholder(name: &str) -> bool {
 /// cffi's spelling of a list of type keywords: `long unsigned int` → `unsigned long`,
 /// `signed` dropped, `int` dropped after `short`/`long`; `signed char` kept.
 fn normalize_type_names(names: Vec<&str>) -> String {
+    if let [single] = names.as_slice() {
+        if !matches!(*single, "short" | "long" | "signed" | "unsigned") {
+            return single.to_string();
+        }
+    }
     if names == ["signed", "char"] {
         return "signed char".into();
     }
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    // Counts of the leading `unsigned`, `short`, `long` (`signed` is dropped).
+    let mut counts = [0usize; 3];
+    let mut saw_short_or_long = false;
     let mut rest = names.as_slice();
     while let Some((first, tail)) = rest.split_first() {
-        if matches!(*first, "short" | "long" | "signed" | "unsigned") {
-            *counts.entry(first).or_default() += 1;
-            rest = tail;
-        } else {
-            break;
+        match *first {
+            "unsigned" => counts[0] += 1,
+            "short" => counts[1] += 1,
+            "long" => counts[2] += 1,
+            "signed" => {}
+            _ => break,
         }
+        saw_short_or_long |= matches!(*first, "short" | "long");
+        rest = tail;
     }
     let mut out: Vec<&str> = Vec::new();
-    for prefix in ["unsigned", "short", "long"] {
-        for _ in 0..counts.get(prefix).copied().unwrap_or(0) {
-            out.push(prefix);
-        }
+    for (word, n) in ["unsigned", "short", "long"].into_iter().zip(counts) {
+        out.extend(std::iter::repeat_n(word, n));
     }
-    let mut rest: Vec<&str> = rest.to_vec();
-    if rest.is_empty() {
-        rest.push("int");
+    match rest {
+        [] if saw_short_or_long => {}
+        [] => out.push("int"),
+        ["int"] if saw_short_or_long => {}
+        _ => out.extend_from_slice(rest),
     }
-    if rest == ["int"] && (counts.contains_key("short") || counts.contains_key("long")) {
-        rest.clear();
-    }
-    out.extend(rest);
     out.join(" ")
 }
 

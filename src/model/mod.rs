@@ -115,6 +115,19 @@ impl DeclKey {
     }
 }
 
+/// A borrowed [`DeclKey`] for lookups without allocating (hashes like `DeclKey`).
+#[derive(Hash)]
+struct DeclKeyRef<'a> {
+    kind: DeclKind,
+    name: &'a str,
+}
+
+impl indexmap::Equivalent<DeclKey> for DeclKeyRef<'_> {
+    fn equivalent(&self, key: &DeclKey) -> bool {
+        self.kind == key.kind && self.name == key.name
+    }
+}
+
 impl fmt::Display for DeclKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.kind, self.name)
@@ -211,7 +224,7 @@ impl Ffi {
 
     /// Look up `"<kind> <name>"`.
     pub fn declaration(&self, kind: DeclKind, name: &str) -> Option<&Declaration> {
-        self.declarations.get(&DeclKey::new(kind, name))
+        self.declarations.get(&DeclKeyRef { kind, name })
     }
 
     /// The declarations in the order cffi's recompiler visits them: sorted by the key
