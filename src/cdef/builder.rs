@@ -14,6 +14,7 @@ use super::rewrite::{
     DOTDOTDOT, DOTDOTDOT_ARRAY, DOTDOTDOT_FLOAT, DOTDOTDOT_INT, EXTERN_PYTHON_PLUS_C_START,
     EXTERN_PYTHON_START, EXTERN_PYTHON_STOP,
 };
+use super::wintypes;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{
     ArrayLength, DeclKey, DeclKind, DeclValue, Declaration, EnumId, EnumType, Ffi, Field, FunctionType,
@@ -47,6 +48,11 @@ pub struct Builder {
     file_struct: Option<TypeRef>,
     struct_refs: Vec<TypeRef>,
     enum_refs: Vec<TypeRef>,
+    /// `Some(win64)` when cffi's Windows type names apply (on a Windows host, as in
+    /// cffi).
+    pub windows: Option<bool>,
+    /// Resolved Windows type names (cffi caches them too; identity matters).
+    windows_types: HashMap<String, (TypeRef, Quals)>,
 }
 
 impl Default for Builder {
@@ -59,6 +65,8 @@ impl Default for Builder {
             file_struct: None,
             struct_refs: Vec::new(),
             enum_refs: Vec::new(),
+            windows: cfg!(windows).then_some(cfg!(target_pointer_width = "64")),
+            windows_types: HashMap::new(),
         }
     }
 }
@@ -770,6 +778,11 @@ impl Pass<'_, '_> {
         if let Some(p) = Primitive::from_name(canonical) {
             return Ok((self.b.primitive(p), Quals::NONE));
         }
+        if let Some(win64) = self.b.windows {
+            if let Some(found) = self.windows_type(ident, win64, at)? {
+                return Ok(found);
+            }
+        }
         Err(self
             .error(
                 CffiClass::FFIError,
@@ -787,6 +800,64 @@ impl Pass<'_, '_> {
                 "use one of C's primitive types (`unsigned long long`, `int32_t`, `size_t`, ...), or declare \
                  the type first (`typedef ... foo_t;`, `typedef int... foo_t;`)",
             ))
+    }
+
+    /// cffi's Windows common types: a table entry resolved through its C definition,
+    /// `UNICODE_STRING`, or the names that need `ffi.set_unicode()`.
+    fn windows_type(
+        &mut self,
+        ident: &str,
+        win64: bool,
+        at: &ast::Span,
+    ) -> BResult<Option<(TypeRef, Quals)>> {
+        if let Some(found) = self.b.windows_types.get(ident) {
+            return Ok(Some(found.clone()));
+        }
+        if wintypes::NEEDS_SET_UNICODE.contains(&ident) {
+            return Err(self
+                .error(
+                    CffiClass::FFIError,
+                    format!(
+                        "The Windows type {} is only available after you call ffi.set_unicode()",
+                        constant::py_repr(ident)
+                    ),
+                    at,
+                    "depends on the UNICODE setting",
+                )
+                .with_help("use the explicit `...A` or `...W` type (e.g. `LPCWSTR` instead of `LPCTSTR`)"));
+        }
+        let found = if ident == wintypes::UNICODE_STRING {
+            let ushort = self.b.primitive(Primitive::UnsignedShort);
+            let wchar_p = Type::pointer(self.b.primitive(Primitive::WcharT), Quals::NONE);
+            let mut s = StructOrUnion::new(StructKind::Struct, "_UNICODE_STRING".into(), None);
+            s.fields = Some(vec![
+                Field::new("Length", ushort.clone()),
+                Field::new("MaximumLength", ushort),
+                Field::new("Buffer", wchar_p),
+            ]);
+            let id = self.b.new_struct(s);
+            (self.b.struct_ref(id), Quals::NONE)
+        } else if let Some(def) = wintypes::definition(ident, win64) {
+            let typedefs: Vec<String> = self
+                .b
+                .ffi
+                .declarations
+                .keys()
+                .filter(|k| k.kind == DeclKind::Typedef)
+                .map(|k| k.name.clone())
+                .collect();
+            let parsed = super::with_type_text(def, typedefs, true, |node| {
+                self.type_and_quals(node, None, false, None)
+            });
+            match parsed {
+                Some(result) => result?,
+                None => return Ok(None),
+            }
+        } else {
+            return Ok(None);
+        };
+        self.b.windows_types.insert(ident.to_string(), found.clone());
+        Ok(Some(found))
     }
 
     /// cffi's `_parse_function_type`.

@@ -248,16 +248,18 @@ fn dotdotdot(tokens: Vec<Token>, _src: &str) -> Vec<Token> {
     out
 }
 
-/// Names cffi's `COMMON_TYPES` knows on every platform: `FILE`, `bool`, and the
-/// primitive names ending in `_t`.
-pub fn is_common_type_name(name: &str) -> bool {
-    matches!(name, "FILE" | "bool") || (name.ends_with("_t") && Primitive::from_name(name).is_some())
+/// Names cffi's `COMMON_TYPES` knows: `FILE`, `bool`, the primitive names ending in
+/// `_t`, and on Windows its table of Windows type names.
+pub fn is_common_type_name(name: &str, windows: bool) -> bool {
+    matches!(name, "FILE" | "bool")
+        || (name.ends_with("_t") && Primitive::from_name(name).is_some())
+        || (windows && super::wintypes::is_windows_type_name(name))
 }
 
 /// cffi's `_common_type_names`: the common type names the cdef seems to use (and does
 /// not typedef itself). They are declared as typedef names before parsing, so that
 /// `size_t x;` parses; a cdef that defines `size_t` itself gets no such help.
-pub fn common_type_names(tokens: &[Token], src: &str) -> Vec<String> {
+pub fn common_type_names(tokens: &[Token], src: &str, windows: bool) -> Vec<String> {
     // cffi scans words; only `;`, `,`, `(`, `)`, `typedef` and the common type names
     // matter, and a word may stop being looked for (the name a typedef defines).
     #[derive(Clone, Copy, PartialEq)]
@@ -277,7 +279,7 @@ pub fn common_type_names(tokens: &[Token], src: &str) -> Vec<String> {
             TokenKind::Punct(Punct::LParen) => Word::Open,
             TokenKind::Punct(Punct::RParen) => Word::Close,
             TokenKind::Kw(Kw::Typedef) => Word::Typedef,
-            TokenKind::Ident if is_common_type_name(t.text(src)) => Word::Common(t.text(src)),
+            TokenKind::Ident if is_common_type_name(t.text(src), windows) => Word::Common(t.text(src)),
             _ => Word::Other,
         }
     };
@@ -353,6 +355,6 @@ mod tests {
     fn common_types_are_those_used_not_defined() {
         let src = "size_t f(FILE *); typedef int int8_t; int8_t g(void);";
         let toks = rewrite(lex(src).unwrap().tokens, src).unwrap();
-        assert_eq!(common_type_names(&toks, src), ["FILE", "size_t"]);
+        assert_eq!(common_type_names(&toks, src, false), ["FILE", "size_t"]);
     }
 }
