@@ -50,3 +50,12 @@ fn windows_type_names_resolve_on_windows_only() {
     let d = f.declaration(DeclKind::Function, "f").unwrap();
     assert_eq!(f.c_name(d.ty().unwrap()), "int(*)(void)");
 }
+
+#[test]
+fn struct_containing_itself_does_not_loop() {
+    // Found by fuzzing. cffi's parser accepts it (and fails later, at layout time).
+    let f = ffi("struct flags { unsigned a:1; struct flags { unsigned b:1; }; unsigned c:3; };");
+    let id = f.struct_ids().next().unwrap();
+    let fields = f.enumfields(id, true);
+    assert_eq!(fields.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["a", "", "c"]);
+}
