@@ -455,7 +455,7 @@ impl Pass<'_, '_> {
     // typedef struct { int x; } point_t;
     // typedef int (*cb_t)(void *);
     fn typedef(&mut self, d: &Decl) -> BResult<()> {
-        let Some(name) = d.name.as_deref() else {
+        let Some(name) = d.name else {
             return Err(self.error(
                 CffiClass::CDefError,
                 "typedef does not declare any name".into(),
@@ -550,7 +550,7 @@ impl Pass<'_, '_> {
     // extern "Python" { void v; }
     fn decl(&mut self, d: &Decl) -> BResult<()> {
         if let TypeNode::Func { .. } = &d.ty {
-            let (tp, quals) = self.type_and_quals(&d.ty, d.name.as_deref(), false, None)?;
+            let (tp, quals) = self.type_and_quals(&d.ty, d.name, false, None)?;
             return self.declare_function(tp, quals, d);
         }
         match &d.ty {
@@ -570,7 +570,7 @@ impl Pass<'_, '_> {
             }
             _ => {}
         }
-        let Some(name) = d.name.as_deref() else { return Ok(()) };
+        let Some(name) = d.name else { return Ok(()) };
         let (tp, quals) = self.type_and_quals(&d.ty, None, true, None)?;
         self.check_depth(&tp, &d.span)?;
         if tp.is_raw_function() {
@@ -634,7 +634,7 @@ impl Pass<'_, '_> {
             EXTERN_PYTHON_PLUS_C_START => DeclKind::ExternPythonPlusC,
             _ => DeclKind::Function,
         };
-        let name = d.name.as_deref().unwrap_or_default();
+        let name = d.name.unwrap_or_default();
         self.declare(kind, name, DeclValue::Type(tp), Quals::NONE, &d.span)
     }
 
@@ -1121,7 +1121,7 @@ impl Pass<'_, '_> {
                         SueKind::Enum => DeclKind::Enum,
                     };
                     let name = *name;
-                    self.declare(dk, &name, DeclValue::Type(tp.clone()), Quals::NONE, &node.span)?;
+                    self.declare(dk, name, DeclValue::Type(tp.clone()), Quals::NONE, &node.span)?;
                 }
                 tp
             }
@@ -1174,7 +1174,7 @@ impl Pass<'_, '_> {
         let SueBody::Fields(fields) = &node.body else { return Ok(tp) };
         let sid = tp.struct_id().expect("struct or union");
         if self.b.ffi.struct_(sid).fields.is_some() {
-            let name = node.name.clone().unwrap_or_else(|| "None".into());
+            let name = node.name.unwrap_or("None");
             return Err(self
                 .error(
                     CffiClass::CDefError,
@@ -1276,7 +1276,7 @@ impl Pass<'_, '_> {
         if let SueBody::Enumerators(list) = &node.body {
             let mut next: i128 = 0;
             for en in list {
-                if is_enum_placeholder(&en.name) {
+                if is_enum_placeholder(en.name) {
                     e.partial = true;
                     continue;
                 }
@@ -1285,7 +1285,7 @@ impl Pass<'_, '_> {
                 }
                 e.enumerators.push(en.name.to_string());
                 e.values.push(next);
-                self.add_constant(&en.name, next, &en.span)?;
+                self.add_constant(en.name, next, &en.span)?;
                 next = next.checked_add(1).ok_or_else(|| self.const_error(ConstError::Overflow, &en.span))?;
             }
         }

@@ -665,8 +665,7 @@ impl<'a> Parser<'a> {
         let mut saw_type = false;
         let mut saw_any = false;
         let mut saw_alignment = false;
-        loop {
-            let Some(t) = self.peek() else { break };
+        while let Some(t) = self.peek() {
             if spec.start.is_none() {
                 spec.start = Some(t.span.start);
             }
@@ -1215,7 +1214,7 @@ impl<'a> Parser<'a> {
             Some(self.assignment_expression()?)
         } else if self.is_punct(0, Punct::Star) && self.is_punct(1, Punct::RBracket) {
             let t = self.advance()?;
-            Some(Expr::Id { name: "*".into(), span: t.span.clone() })
+            Some(Expr::Id { name: "*", span: t.span.clone() })
         } else if self.starts_expression() {
             Some(self.assignment_expression()?)
         } else {
@@ -1281,7 +1280,7 @@ impl<'a> Parser<'a> {
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
         let (mut spec, _) = self.declaration_specifiers(true)?;
         if spec.types.is_empty() {
-            spec.types.push(TypeSpecPart::Name("int".into(), start..start));
+            spec.types.push(TypeSpecPart::Name("int", start..start));
         }
         let d = if self.starts_declarator(false) {
             self.any_declarator(true, true)?
