@@ -105,7 +105,9 @@ impl Converter {
             model::Type::RawFunction(f) => CType::RawFunction(self.sig(f)),
             model::Type::FunctionPtr(f) => CType::FunctionPtr(self.sig(f)),
             model::Type::Pointer { to, quals } => CType::Pointer { to: self.ty(to), quals: quals.bits() },
-            model::Type::NamedPointer { to, name } => CType::NamedPointer { to: self.ty(to), name: name.clone() },
+            model::Type::NamedPointer { to, name } => {
+                CType::NamedPointer { to: self.ty(to), name: name.clone() }
+            }
             model::Type::Array { item, length } => CType::Array {
                 item: self.ty(item),
                 len: match length {

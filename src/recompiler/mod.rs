@@ -10,7 +10,7 @@
 //! declarations, in [`crate::emit_c`].
 
 pub mod ctype;
-// pub mod from_model; (enabled once the model lands)
+pub mod from_model;
 pub mod tables;
 
 use indexmap::IndexMap;
