@@ -145,7 +145,12 @@ impl Emitter<'_> {
             w!(self, "  int n = ({name}) <= 0;");
             w!(self, "  *o = (unsigned long long)(({name}) | 0);  /* check that {name} is an integer */");
             if let Some(v) = check_value {
-                let v = if v > 0 { format!("{v}U") } else { v.to_string() };
+                // (the most negative long long has no literal of its own)
+                let v = match v {
+                    v if v > 0 => format!("{v}U"),
+                    v if v == i64::MIN as i128 => "(-9223372036854775807LL - 1)".to_string(),
+                    v => v.to_string(),
+                };
                 w!(self, "  if (!_cffi_check_int(*o, n, {v}))\n    n |= 2;");
             }
             w!(self, "  return n;\n}}\n");
