@@ -84,10 +84,6 @@ impl CdefError {
         self
     }
 
-    pub(crate) fn has_location(&self) -> bool {
-        self.location.is_some()
-    }
-
     /// The cffi exception class name (`"CDefError"`, `"FFIError"`, ...).
     pub fn cffi_class(&self) -> &'static str {
         self.class.as_str()

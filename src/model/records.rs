@@ -27,7 +27,8 @@ pub struct Field {
     /// bitfield).
     pub name: String,
     pub ty: TypeRef,
-    /// Bitfield width; `None` for ordinary fields (cffi stores `-1`).
+    /// Bitfield width; `None` for ordinary fields (cffi stores `-1`, so a declared
+    /// width of `-1` is an ordinary field too, as in cffi).
     pub bitsize: Option<i128>,
     /// Qualifiers of the field (`const int x;`).
     pub quals: Quals,
