@@ -11,6 +11,7 @@ OUT.json: {"<case>/<side>": facts}
 
 import concurrent.futures
 import importlib
+import importlib.machinery
 import importlib.util
 import json
 import os
@@ -144,7 +145,7 @@ def compile_api(m, tmp):
     """Build an extension module for this interpreter from a generated C file."""
     include = sysconfig.get_paths()["include"]
     if hasattr(sys, "pypy_version_info"):
-        suffix = sysconfig.get_config_var("EXT_SUFFIX")
+        suffix = importlib.machinery.EXTENSION_SUFFIXES[0]
     else:
         suffix = ".abi3.so"
     outdir = os.path.join(tmp, "%s-%s" % (m["case"], m["side"]))
