@@ -80,7 +80,7 @@ impl Emitter<'_> {
 
         let decls = self.r.decls.clone();
         for d in &decls {
-            self.decl(d).map_err(|e| Refusal { message: format!("{}: {}", d.key(), e.message), ..e })?;
+            self.decl(d).map_err(|e| e.in_decl(&d.key()))?;
         }
 
         self.tables();

@@ -23,11 +23,13 @@ use tables::*;
 pub struct Refusal {
     pub class: &'static str,
     pub message: String,
+    /// Key of the declaration being processed (`"function foo"`), to point at it.
+    pub decl: Option<String>,
 }
 
 impl Refusal {
     pub fn new(class: &'static str, message: impl Into<String>) -> Self {
-        Refusal { class, message: message.into() }
+        Refusal { class, message: message.into(), decl: None }
     }
     pub fn verification(message: impl Into<String>) -> Self {
         Self::new("VerificationError", message)
@@ -39,8 +41,9 @@ impl Refusal {
         Self::new("TypeError", message)
     }
     /// cffi's `attach_exception_info`: prefix the declaration being processed.
-    fn in_decl(mut self, key: &str) -> Self {
+    pub fn in_decl(mut self, key: &str) -> Self {
         self.message = format!("{key}: {}", self.message);
+        self.decl = Some(key.to_string());
         self
     }
 }
