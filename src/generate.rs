@@ -79,6 +79,10 @@ pub fn generate(spec: &ModuleSpec) -> Result<Generated, GenerateError> {
     let mut clock = PhaseClock::from_env();
     let model = cdef::parse(&spec.cdefs)?;
     clock.lap("parse");
+    // What cffi would `warnings.warn()` while parsing (e.g. a global without `extern`).
+    for warning in &model.warnings {
+        crate::ui::block(warning.render(crate::ui::stderr_is_styled()));
+    }
     let ffi = from_model::convert(&model);
     clock.lap("convert");
     let refused = |r| GenerateError::refused(&spec.name, &model, r);

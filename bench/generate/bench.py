@@ -97,7 +97,7 @@ def bench_gcc(binary, tmp, corpus_limit):
 
     modules = []
     cdef, source = bigcdef.build(0.2)
-    modules.append(("big_0.2", cdef, source))
+    modules.append(("big_0_2", cdef, source))
     for case in load_cases():
         if "api" in case["modes"] and not case.get("refused") and not case.get("packed") \
                 and not case.get("pack"):

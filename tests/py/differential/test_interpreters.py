@@ -1,6 +1,7 @@
 """A representative subset of the corpus on the other supported interpreters and
-runtime cffi versions: CPython 3.8 with cffi 1.15.1, CPython 3.13 with the newest cffi,
-and PyPy 3 with its built-in cffi. Venvs live under ~/.cache/cffi-forge-tests/gen-emit.
+runtime cffi versions: CPython 3.8 with cffi 1.15.1, CPython 3.9, 3.10, 3.12 and 3.13
+with the newest cffi, and PyPy 3 with its built-in cffi (API-mode modules are built as
+abi3 on CPython). Venvs live under ~/.cache/cffi-forge-tests/gen-emit.
 A missing interpreter fails the test (it is never skipped silently)."""
 
 import shutil
@@ -32,6 +33,9 @@ def pypy():
 
 INTERPRETERS = {
     "cpython3.8-cffi1.15.1": (cpython("3.8", "cffi==1.15.1"), "1.15.1"),
+    "cpython3.9-cffi-newest": (cpython("3.9", "cffi"), None),
+    "cpython3.10-cffi-newest": (cpython("3.10", "cffi"), None),
+    "cpython3.12-cffi-newest": (cpython("3.12", "cffi"), None),
     "cpython3.13-cffi-newest": (cpython("3.13", "cffi"), None),
     "pypy3": (pypy, None),
 }
