@@ -14,15 +14,15 @@ pub struct SueId(pub usize);
 
 /// A parsed cdef.
 #[derive(Clone, Debug, Default)]
-pub struct Unit {
-    pub items: Vec<Item>,
-    pub sues: Vec<SueNode>,
+pub struct Unit<'a> {
+    pub items: Vec<Item<'a>>,
+    pub sues: Vec<SueNode<'a>>,
 }
 
 #[derive(Clone, Debug)]
-pub enum Item {
+pub enum Item<'a> {
     /// A declaration or typedef.
-    Decl(Decl),
+    Decl(Decl<'a>),
     /// A function body: valid C, not valid in cdef().
     FuncDef { span: Span },
     /// `_Static_assert(...)`: valid C, not valid in cdef().
@@ -33,16 +33,16 @@ pub enum Item {
 
 /// One declarator with its specifiers (pycparser's `Decl` / `Typedef`).
 #[derive(Clone, Debug)]
-pub struct Decl {
-    pub name: Option<String>,
+pub struct Decl<'a> {
+    pub name: Option<&'a str>,
     /// Where the declaration is reported (the declarator name, else the type).
     pub span: Span,
     pub is_typedef: bool,
     /// Storage classes written (`extern`, `static`, ...), `typedef` excluded.
-    pub storage: Vec<String>,
-    pub ty: TypeNode,
-    pub init: Option<Init>,
-    pub bitsize: Option<Expr>,
+    pub storage: Vec<&'a str>,
+    pub ty: TypeNode<'a>,
+    pub init: Option<Init<'a>>,
+    pub bitsize: Option<Expr<'a>>,
 }
 
 /// A type qualifier as written. `__stdcall` becomes `volatile volatile const`, as
@@ -56,32 +56,32 @@ pub enum Qual {
 }
 
 #[derive(Clone, Debug)]
-pub enum TypeNode {
+pub enum TypeNode<'a> {
     /// The base of a declarator chain: qualifiers and type specifiers.
     TypeDecl {
         quals: Vec<Qual>,
-        spec: Spec,
+        spec: Spec<'a>,
         span: Span,
     },
     Ptr {
         quals: Vec<Qual>,
-        to: Box<TypeNode>,
+        to: Box<TypeNode<'a>>,
     },
     Array {
-        dim: Option<Expr>,
-        item: Box<TypeNode>,
+        dim: Option<Expr<'a>>,
+        item: Box<TypeNode<'a>>,
     },
     Func {
-        params: Option<Vec<Param>>,
-        result: Box<TypeNode>,
+        params: Option<Vec<Param<'a>>>,
+        result: Box<TypeNode<'a>>,
         span: Span,
     },
     /// A specifier with no declarator at all: `struct foo { ... };`, `...;` and
     /// `int;` inside a struct.
-    Bare(Spec),
+    Bare(Spec<'a>),
 }
 
-impl TypeNode {
+impl TypeNode<'_> {
     /// The qualifiers of this node, if it has any (`TypeDecl` and `Ptr`).
     pub fn quals(&self) -> Option<&[Qual]> {
         match self {
@@ -92,13 +92,13 @@ impl TypeNode {
 }
 
 #[derive(Clone, Debug)]
-pub enum Spec {
+pub enum Spec<'a> {
     /// Keyword and typedef names (pycparser's `IdentifierType`), as written.
-    Names(Vec<(String, Span)>),
+    Names(Vec<(&'a str, Span)>),
     Sue(SueId, Span),
 }
 
-impl Spec {
+impl Spec<'_> {
     pub fn span(&self) -> Span {
         match self {
             Spec::Names(names) => {
@@ -112,11 +112,11 @@ impl Spec {
 }
 
 #[derive(Clone, Debug)]
-pub enum Param {
+pub enum Param<'a> {
     /// A parameter with a type (named or abstract).
-    Typed { ty: TypeNode },
+    Typed { ty: TypeNode<'a> },
     /// An old-style untyped parameter name `f(a, b)`.
-    Ident { name: String, span: Span },
+    Ident { name: &'a str, span: Span },
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,41 +127,41 @@ pub enum SueKind {
 }
 
 #[derive(Clone, Debug)]
-pub struct SueNode {
+pub struct SueNode<'a> {
     pub kind: SueKind,
-    pub name: Option<String>,
+    pub name: Option<&'a str>,
     /// The tag (or the brace of an anonymous one); pycparser's coord.
     pub span: Span,
-    pub body: SueBody,
+    pub body: SueBody<'a>,
 }
 
 #[derive(Clone, Debug)]
-pub enum SueBody {
+pub enum SueBody<'a> {
     /// `struct foo` / `enum foo`: a reference, no body.
     None,
     /// Struct or union members (may be empty: `struct foo { }`).
-    Fields(Vec<Field>),
-    Enumerators(Vec<Enumerator>),
+    Fields(Vec<Field<'a>>),
+    Enumerators(Vec<Enumerator<'a>>),
 }
 
 #[derive(Clone, Debug)]
-pub enum Field {
-    Decl(Decl),
+pub enum Field<'a> {
+    Decl(Decl<'a>),
     /// `#pragma` inside a struct body.
     Pragma(Span),
 }
 
 #[derive(Clone, Debug)]
-pub struct Enumerator {
-    pub name: String,
-    pub value: Option<Expr>,
+pub struct Enumerator<'a> {
+    pub name: &'a str,
+    pub value: Option<Expr<'a>>,
     pub span: Span,
 }
 
 /// An initializer (only an integer constant, possibly negated, means something to cffi).
 #[derive(Clone, Debug)]
-pub enum Init {
-    Expr(Expr),
+pub enum Init<'a> {
+    Expr(Expr<'a>),
     List,
 }
 
@@ -190,24 +190,24 @@ pub enum UnOp {
 }
 
 #[derive(Clone, Debug)]
-pub enum Expr {
+pub enum Expr<'a> {
     Const {
-        text: String,
+        text: &'a str,
         span: Span,
     },
     Id {
-        name: String,
+        name: &'a str,
         span: Span,
     },
     Unary {
         op: UnOp,
-        expr: Box<Expr>,
+        expr: Box<Expr<'a>>,
         span: Span,
     },
     Binary {
         op: BinOp,
-        left: Box<Expr>,
-        right: Box<Expr>,
+        left: Box<Expr<'a>>,
+        right: Box<Expr<'a>>,
         span: Span,
     },
     /// Anything else C allows in an expression (casts, calls, `?:`, `sizeof(T)`).
@@ -216,7 +216,7 @@ pub enum Expr {
     },
 }
 
-impl Expr {
+impl Expr<'_> {
     pub fn span(&self) -> Span {
         match self {
             Expr::Const { span, .. }

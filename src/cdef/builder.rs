@@ -14,6 +14,7 @@ use super::rewrite::{
     DOTDOTDOT, DOTDOTDOT_ARRAY, DOTDOTDOT_FLOAT, DOTDOTDOT_INT, EXTERN_PYTHON_PLUS_C_START,
     EXTERN_PYTHON_START, EXTERN_PYTHON_STOP,
 };
+use super::wintypes;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{
     ArrayLength, DeclKey, DeclKind, DeclValue, Declaration, EnumId, EnumType, Ffi, Field, FunctionType,
@@ -40,11 +41,18 @@ pub struct CdefContext<'a> {
 pub struct Builder {
     pub ffi: Ffi,
     anonymous_counter: u32,
-    primitives: HashMap<Primitive, TypeRef>,
+    /// One shared object per primitive, as cffi's type cache has (identity matters
+    /// for redeclarations).
+    primitives: Vec<Option<TypeRef>>,
     void: TypeRef,
     file_struct: Option<TypeRef>,
     struct_refs: Vec<TypeRef>,
     enum_refs: Vec<TypeRef>,
+    /// `Some(win64)` when cffi's Windows type names apply (on a Windows host, as in
+    /// cffi).
+    pub windows: Option<bool>,
+    /// Resolved Windows type names (cffi caches them too; identity matters).
+    windows_types: HashMap<String, (TypeRef, Quals)>,
 }
 
 impl Default for Builder {
@@ -52,11 +60,13 @@ impl Default for Builder {
         Builder {
             ffi: Ffi::default(),
             anonymous_counter: 0,
-            primitives: HashMap::new(),
+            primitives: vec![None; Primitive::ALL.len()],
             void: Type::void(),
             file_struct: None,
             struct_refs: Vec::new(),
             enum_refs: Vec::new(),
+            windows: cfg!(windows).then_some(cfg!(target_pointer_width = "64")),
+            windows_types: HashMap::new(),
         }
     }
 }
@@ -65,14 +75,15 @@ impl Default for Builder {
 struct Pass<'b, 'a> {
     b: &'b mut Builder,
     cx: &'b CdefContext<'a>,
-    unit: &'b Unit,
+    unit: &'b Unit<'a>,
     node_types: HashMap<SueId, TypeRef>,
     /// cffi's `_inside_extern_python`: the name of the last marker declaration
     /// (`__cffi_extern_python_start`, `..._plus_c_start`, `..._stop`).
     extern_python: String,
     partial_length: bool,
-    /// cffi attaches the current top-level declaration to CDefErrors: its line.
-    current_line: Option<usize>,
+    /// cffi attaches the current top-level declaration to CDefErrors (its line is
+    /// computed from this offset only when an error needs it).
+    current_item: Option<usize>,
 }
 
 type BResult<T> = Result<T, CdefError>;
@@ -100,12 +111,19 @@ fn depth_exceeds(ty: &Type, limit: usize) -> bool {
     if limit == 0 {
         return true;
     }
-    ty.components().into_iter().any(|c| depth_exceeds(c, limit - 1))
+    match ty {
+        Type::RawFunction(f) | Type::FunctionPtr(f) => {
+            depth_exceeds(&f.result, limit - 1) || f.args.iter().any(|a| depth_exceeds(a, limit - 1))
+        }
+        Type::Pointer { to, .. } | Type::NamedPointer { to, .. } => depth_exceeds(to, limit - 1),
+        Type::Array { item, .. } => depth_exceeds(item, limit - 1),
+        _ => false,
+    }
 }
 
 impl Builder {
     /// Enter one cdef's declarations (cffi's `Parser._internal_parse`).
-    pub fn add_cdef(&mut self, cx: &CdefContext<'_>, unit: &Unit) -> BResult<()> {
+    pub fn add_cdef(&mut self, cx: &CdefContext<'_>, unit: &Unit<'_>) -> BResult<()> {
         self.ffi.sources.push(crate::model::SourceRef { file: cx.file.clone(), offset: cx.offset });
         let mut pass = Pass {
             b: self,
@@ -114,7 +132,7 @@ impl Builder {
             node_types: HashMap::new(),
             extern_python: EXTERN_PYTHON_STOP.to_string(),
             partial_length: false,
-            current_line: None,
+            current_item: None,
         };
         pass.process_macros()?;
         for item in &unit.items {
@@ -144,7 +162,7 @@ impl Builder {
     }
 
     fn primitive(&mut self, p: Primitive) -> TypeRef {
-        self.primitives.entry(p).or_insert_with(|| Type::primitive(p)).clone()
+        self.primitives[p as usize].get_or_insert_with(|| Type::primitive(p)).clone()
     }
 
     fn struct_ref(&self, id: StructId) -> TypeRef {
@@ -209,8 +227,10 @@ impl Pass<'_, '_> {
     }
 
     fn error(&self, class: CffiClass, message: String, at: &ast::Span, label: &str) -> CdefError {
-        let message = match (class, self.current_line) {
-            (CffiClass::CDefError, Some(line)) => format!("<cdef source string>:{line}: {message}"),
+        let message = match (class, self.current_item) {
+            (CffiClass::CDefError, Some(at)) => {
+                format!("<cdef source string>:{}: {message}", self.cffi_line(at))
+            }
             _ => message,
         };
         let span = self.cx.offset + at.start..self.cx.offset + at.end;
@@ -385,7 +405,7 @@ impl Pass<'_, '_> {
     fn item(&mut self, item: &Item) -> BResult<()> {
         match item {
             Item::Decl(d) => {
-                self.current_line = Some(self.cffi_line(d.span.start));
+                self.current_item = Some(d.span.start);
                 if d.is_typedef {
                     self.typedef(d)
                 } else {
@@ -394,7 +414,7 @@ impl Pass<'_, '_> {
             }
             Item::FuncDef { span } | Item::StaticAssert { span } => {
                 let what = if matches!(item, Item::FuncDef { .. }) { "FuncDef" } else { "StaticAssert" };
-                self.current_line = Some(self.cffi_line(span.start));
+                self.current_item = Some(span.start);
                 let summary = if what == "FuncDef" {
                     "function bodies are not allowed in cdef()"
                 } else {
@@ -435,7 +455,7 @@ impl Pass<'_, '_> {
     // typedef struct { int x; } point_t;
     // typedef int (*cb_t)(void *);
     fn typedef(&mut self, d: &Decl) -> BResult<()> {
-        let Some(name) = d.name.as_deref() else {
+        let Some(name) = d.name else {
             return Err(self.error(
                 CffiClass::CDefError,
                 "typedef does not declare any name".into(),
@@ -448,7 +468,7 @@ impl Pass<'_, '_> {
                 TypeNode::TypeDecl { spec: ast::Spec::Names(names), .. } => names
                     .last()
                     .filter(|n| n.0.starts_with("__dotdotdot"))
-                    .map(|_| names.iter().map(|n| n.0.as_str()).collect::<Vec<_>>().join(" ")),
+                    .map(|_| names.iter().map(|n| n.0).collect::<Vec<_>>().join(" ")),
                 _ => None,
             }
         };
@@ -530,7 +550,7 @@ impl Pass<'_, '_> {
     // extern "Python" { void v; }
     fn decl(&mut self, d: &Decl) -> BResult<()> {
         if let TypeNode::Func { .. } = &d.ty {
-            let (tp, quals) = self.type_and_quals(&d.ty, d.name.as_deref(), false, None)?;
+            let (tp, quals) = self.type_and_quals(&d.ty, d.name, false, None)?;
             return self.declare_function(tp, quals, d);
         }
         match &d.ty {
@@ -550,7 +570,7 @@ impl Pass<'_, '_> {
             }
             _ => {}
         }
-        let Some(name) = d.name.as_deref() else { return Ok(()) };
+        let Some(name) = d.name else { return Ok(()) };
         let (tp, quals) = self.type_and_quals(&d.ty, None, true, None)?;
         self.check_depth(&tp, &d.span)?;
         if tp.is_raw_function() {
@@ -559,7 +579,7 @@ impl Pass<'_, '_> {
         if tp.is_integer_type() {
             let literal = match &d.init {
                 Some(Init::Expr(ast::Expr::Const { text, span, .. })) if constant::is_int_literal(text) => {
-                    Some((text.clone(), span.clone()))
+                    Some((text.to_string(), span.clone()))
                 }
                 Some(Init::Expr(ast::Expr::Unary { op: ast::UnOp::Minus, expr, .. })) => match &**expr {
                     ast::Expr::Const { text, span, .. } if constant::is_int_literal(text) => {
@@ -614,7 +634,7 @@ impl Pass<'_, '_> {
             EXTERN_PYTHON_PLUS_C_START => DeclKind::ExternPythonPlusC,
             _ => DeclKind::Function,
         };
-        let name = d.name.as_deref().unwrap_or_default();
+        let name = d.name.unwrap_or_default();
         self.declare(kind, name, DeclValue::Type(tp), Quals::NONE, &d.span)
     }
 
@@ -661,9 +681,7 @@ impl Pass<'_, '_> {
         // A typedef name refers to the declared type itself.
         if let TypeNode::TypeDecl { quals, spec: ast::Spec::Names(names), .. } = node {
             if let [(single, _)] = names.as_slice() {
-                if let Some(decl) =
-                    self.b.ffi.declarations.get(&DeclKey::new(DeclKind::Typedef, single.as_str()))
-                {
+                if let Some(decl) = self.b.ffi.declaration(DeclKind::Typedef, single) {
                     let tp = decl.ty().expect("typedefs have types").clone();
                     return Ok((tp, decl.quals | quals_of(quals)));
                 }
@@ -694,7 +712,7 @@ impl Pass<'_, '_> {
                 let q = quals_of(quals);
                 match spec {
                     ast::Spec::Names(names) => {
-                        let ident = normalize_type_names(names.iter().map(|n| n.0.as_str()).collect());
+                        let ident = normalize_type_names(names.iter().map(|n| n.0).collect());
                         if ident == "void" {
                             return Ok((self.b.void.clone(), q));
                         }
@@ -760,6 +778,11 @@ impl Pass<'_, '_> {
         if let Some(p) = Primitive::from_name(canonical) {
             return Ok((self.b.primitive(p), Quals::NONE));
         }
+        if let Some(win64) = self.b.windows {
+            if let Some(found) = self.windows_type(ident, win64, at)? {
+                return Ok(found);
+            }
+        }
         Err(self
             .error(
                 CffiClass::FFIError,
@@ -777,6 +800,64 @@ impl Pass<'_, '_> {
                 "use one of C's primitive types (`unsigned long long`, `int32_t`, `size_t`, ...), or declare \
                  the type first (`typedef ... foo_t;`, `typedef int... foo_t;`)",
             ))
+    }
+
+    /// cffi's Windows common types: a table entry resolved through its C definition,
+    /// `UNICODE_STRING`, or the names that need `ffi.set_unicode()`.
+    fn windows_type(
+        &mut self,
+        ident: &str,
+        win64: bool,
+        at: &ast::Span,
+    ) -> BResult<Option<(TypeRef, Quals)>> {
+        if let Some(found) = self.b.windows_types.get(ident) {
+            return Ok(Some(found.clone()));
+        }
+        if wintypes::NEEDS_SET_UNICODE.contains(&ident) {
+            return Err(self
+                .error(
+                    CffiClass::FFIError,
+                    format!(
+                        "The Windows type {} is only available after you call ffi.set_unicode()",
+                        constant::py_repr(ident)
+                    ),
+                    at,
+                    "depends on the UNICODE setting",
+                )
+                .with_help("use the explicit `...A` or `...W` type (e.g. `LPCWSTR` instead of `LPCTSTR`)"));
+        }
+        let found = if ident == wintypes::UNICODE_STRING {
+            let ushort = self.b.primitive(Primitive::UnsignedShort);
+            let wchar_p = Type::pointer(self.b.primitive(Primitive::WcharT), Quals::NONE);
+            let mut s = StructOrUnion::new(StructKind::Struct, "_UNICODE_STRING".into(), None);
+            s.fields = Some(vec![
+                Field::new("Length", ushort.clone()),
+                Field::new("MaximumLength", ushort),
+                Field::new("Buffer", wchar_p),
+            ]);
+            let id = self.b.new_struct(s);
+            (self.b.struct_ref(id), Quals::NONE)
+        } else if let Some(def) = wintypes::definition(ident, win64) {
+            let typedefs: Vec<String> = self
+                .b
+                .ffi
+                .declarations
+                .keys()
+                .filter(|k| k.kind == DeclKind::Typedef)
+                .map(|k| k.name.clone())
+                .collect();
+            let parsed = super::with_type_text(def, typedefs, true, |node| {
+                self.type_and_quals(node, None, false, None)
+            });
+            match parsed {
+                Some(result) => result?,
+                None => return Ok(None),
+            }
+        } else {
+            return Ok(None);
+        };
+        self.b.windows_types.insert(ident.to_string(), found.clone());
+        Ok(Some(found))
     }
 
     /// cffi's `_parse_function_type`.
@@ -857,7 +938,7 @@ impl Pass<'_, '_> {
     /// cffi's `_parse_constant`.
     fn constant(&mut self, e: &ast::Expr, partial_length_ok: bool) -> BResult<ArrayLength> {
         if let ast::Expr::Id { name, span } = e {
-            if name == DOTDOTDOT_ARRAY {
+            if *name == DOTDOTDOT_ARRAY {
                 if partial_length_ok {
                     self.partial_length = true;
                     return Ok(ArrayLength::DotDotDot);
@@ -893,10 +974,10 @@ impl Pass<'_, '_> {
                 let v = self.int_value(expr)?;
                 v.checked_neg().ok_or_else(|| self.const_error(ConstError::Overflow, span))
             }
-            Expr::Id { name, .. } if self.b.ffi.int_constants.contains_key(name) => {
-                Ok(self.b.ffi.int_constants[name])
+            Expr::Id { name, .. } if self.b.ffi.int_constants.contains_key(*name) => {
+                Ok(self.b.ffi.int_constants[*name])
             }
-            Expr::Id { name, span } if name == DOTDOTDOT_ARRAY => {
+            Expr::Id { name, span } if *name == DOTDOTDOT_ARRAY => {
                 let line = self.cffi_line(span.start);
                 Err(self
                     .error(
@@ -1005,10 +1086,9 @@ impl Pass<'_, '_> {
                 let existing = self
                     .b
                     .ffi
-                    .declarations
-                    .get(&DeclKey::new(kind, name.as_str()))
+                    .declaration(kind, name)
                     .map(|d| d.ty().expect("struct declarations have types").clone());
-                (name.clone(), existing)
+                (name.to_string(), existing)
             }
         };
         let span = self.span(&node.span);
@@ -1040,8 +1120,8 @@ impl Pass<'_, '_> {
                         SueKind::Union => DeclKind::Union,
                         SueKind::Enum => DeclKind::Enum,
                     };
-                    let name = name.clone();
-                    self.declare(dk, &name, DeclValue::Type(tp.clone()), Quals::NONE, &node.span)?;
+                    let name = *name;
+                    self.declare(dk, name, DeclValue::Type(tp.clone()), Quals::NONE, &node.span)?;
                 }
                 tp
             }
@@ -1094,7 +1174,7 @@ impl Pass<'_, '_> {
         let SueBody::Fields(fields) = &node.body else { return Ok(tp) };
         let sid = tp.struct_id().expect("struct or union");
         if self.b.ffi.struct_(sid).fields.is_some() {
-            let name = node.name.clone().unwrap_or_else(|| "None".into());
+            let name = node.name.unwrap_or("None");
             return Err(self
                 .error(
                     CffiClass::CDefError,
@@ -1120,7 +1200,7 @@ impl Pass<'_, '_> {
                 }
             };
             if let TypeNode::Bare(ast::Spec::Names(names)) = &d.ty {
-                if names.iter().map(|n| n.0.as_str()).collect::<String>() == DOTDOTDOT {
+                if names.iter().map(|n| n.0).collect::<String>() == DOTDOTDOT {
                     self.make_partial(sid, nested, &d.span)?;
                     continue;
                 }
@@ -1141,7 +1221,12 @@ impl Pass<'_, '_> {
                     self.make_partial(sid, nested, &d.span)?;
                 }
             }
-            out.push(Field { name: d.name.clone().unwrap_or_default(), ty: ftype, bitsize, quals: fquals });
+            out.push(Field {
+                name: d.name.unwrap_or_default().to_string(),
+                ty: ftype,
+                bitsize,
+                quals: fquals,
+            });
         }
         let has_bitfields = out.iter().any(|f| f.bitsize.is_some());
         let s = self.b.ffi.struct_mut(sid);
@@ -1191,16 +1276,16 @@ impl Pass<'_, '_> {
         if let SueBody::Enumerators(list) = &node.body {
             let mut next: i128 = 0;
             for en in list {
-                if is_enum_placeholder(&en.name) {
+                if is_enum_placeholder(en.name) {
                     e.partial = true;
                     continue;
                 }
                 if let Some(v) = &en.value {
                     next = self.int_value(v)?;
                 }
-                e.enumerators.push(en.name.clone());
+                e.enumerators.push(en.name.to_string());
                 e.values.push(next);
-                self.add_constant(&en.name, next, &en.span)?;
+                self.add_constant(en.name, next, &en.span)?;
                 next = next.checked_add(1).ok_or_else(|| self.const_error(ConstError::Overflow, &en.span))?;
             }
         }
@@ -1219,33 +1304,39 @@ fn is_enum_placeholder(name: &str) -> bool {
 /// cffi's spelling of a list of type keywords: `long unsigned int` → `unsigned long`,
 /// `signed` dropped, `int` dropped after `short`/`long`; `signed char` kept.
 fn normalize_type_names(names: Vec<&str>) -> String {
+    if let [single] = names.as_slice() {
+        if !matches!(*single, "short" | "long" | "signed" | "unsigned") {
+            return single.to_string();
+        }
+    }
     if names == ["signed", "char"] {
         return "signed char".into();
     }
-    let mut counts: HashMap<&str, usize> = HashMap::new();
+    // Counts of the leading `unsigned`, `short`, `long` (`signed` is dropped).
+    let mut counts = [0usize; 3];
+    let mut saw_short_or_long = false;
     let mut rest = names.as_slice();
     while let Some((first, tail)) = rest.split_first() {
-        if matches!(*first, "short" | "long" | "signed" | "unsigned") {
-            *counts.entry(first).or_default() += 1;
-            rest = tail;
-        } else {
-            break;
+        match *first {
+            "unsigned" => counts[0] += 1,
+            "short" => counts[1] += 1,
+            "long" => counts[2] += 1,
+            "signed" => {}
+            _ => break,
         }
+        saw_short_or_long |= matches!(*first, "short" | "long");
+        rest = tail;
     }
     let mut out: Vec<&str> = Vec::new();
-    for prefix in ["unsigned", "short", "long"] {
-        for _ in 0..counts.get(prefix).copied().unwrap_or(0) {
-            out.push(prefix);
-        }
+    for (word, n) in ["unsigned", "short", "long"].into_iter().zip(counts) {
+        out.extend(std::iter::repeat_n(word, n));
     }
-    let mut rest: Vec<&str> = rest.to_vec();
-    if rest.is_empty() {
-        rest.push("int");
+    match rest {
+        [] if saw_short_or_long => {}
+        [] => out.push("int"),
+        ["int"] if saw_short_or_long => {}
+        _ => out.extend_from_slice(rest),
     }
-    if rest == ["int"] && (counts.contains_key("short") || counts.contains_key("long")) {
-        rest.clear();
-    }
-    out.extend(rest);
     out.join(" ")
 }
 

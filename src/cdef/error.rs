@@ -35,10 +35,14 @@ impl CffiClass {
     }
 }
 
-/// A cdef that cffi would refuse (or that exceeds our limits).
+/// A cdef that cffi would refuse (or that exceeds our limits). Boxed: errors are
+/// rare, results are everywhere.
 #[derive(Clone, Debug, thiserror::Error)]
-#[error("{}", self.title())]
-pub struct CdefError {
+#[error("{}", self.0.title())]
+pub struct CdefError(Box<Inner>);
+
+#[derive(Clone, Debug)]
+struct Inner {
     class: CffiClass,
     /// The text of cffi's exception (`str(e)`).
     message: String,
@@ -52,7 +56,7 @@ pub struct CdefError {
 
 impl CdefError {
     pub(crate) fn new(class: CffiClass, message: impl Into<String>) -> Self {
-        CdefError {
+        CdefError(Box::new(Inner {
             class,
             message: message.into(),
             summary: None,
@@ -60,47 +64,47 @@ impl CdefError {
             label: String::new(),
             help: None,
             notes: Vec::new(),
-        }
+        }))
     }
 
     pub(crate) fn at(mut self, file: &SourceFile, span: Range<usize>, label: impl Into<String>) -> Self {
-        self.location = Some((file.clone(), span));
-        self.label = label.into();
+        self.0.location = Some((file.clone(), span));
+        self.0.label = label.into();
         self
     }
 
     pub(crate) fn with_summary(mut self, summary: impl Into<String>) -> Self {
-        self.summary = Some(summary.into());
+        self.0.summary = Some(summary.into());
         self
     }
 
     pub(crate) fn with_help(mut self, help: impl Into<String>) -> Self {
-        self.help = Some(help.into());
+        self.0.help = Some(help.into());
         self
     }
 
     pub(crate) fn with_note(mut self, note: impl Into<String>) -> Self {
-        self.notes.push(note.into());
+        self.0.notes.push(note.into());
         self
     }
 
     /// The cffi exception class name (`"CDefError"`, `"FFIError"`, ...).
     pub fn cffi_class(&self) -> &'static str {
-        self.class.as_str()
+        self.0.class.as_str()
     }
 
     pub fn class(&self) -> CffiClass {
-        self.class
+        self.0.class
     }
 
     /// The message cffi's exception would carry (`str(e)`).
     pub fn cffi_message(&self) -> String {
-        self.message.clone()
+        self.0.message.clone()
     }
 
     /// `file:line:col` of the error, if it points into the input.
     pub fn location(&self) -> Option<String> {
-        self.location.as_ref().map(|(file, span)| {
+        self.0.location.as_ref().map(|(file, span)| {
             let (line, col) = file.line_col(span.start);
             format!("{}:{}:{}", file.name, line, col)
         })
@@ -108,9 +112,11 @@ impl CdefError {
 
     /// Byte range in the file the error points at.
     pub fn span(&self) -> Option<Range<usize>> {
-        self.location.as_ref().map(|(_, s)| s.clone())
+        self.0.location.as_ref().map(|(_, s)| s.clone())
     }
+}
 
+impl Inner {
     fn title(&self) -> String {
         match &self.summary {
             Some(s) => s.clone(),
@@ -121,14 +127,15 @@ impl CdefError {
 
 impl ToDiagnostic for CdefError {
     fn to_diagnostic(&self) -> Diagnostic {
-        let mut d = Diagnostic::error(self.title());
-        if let Some((file, span)) = &self.location {
-            d = d.with_label(file, span.clone(), self.label.clone());
+        let e = &self.0;
+        let mut d = Diagnostic::error(e.title());
+        if let Some((file, span)) = &e.location {
+            d = d.with_label(file, span.clone(), e.label.clone());
         }
-        for note in &self.notes {
+        for note in &e.notes {
             d = d.with_note(note.clone());
         }
-        if let Some(help) = &self.help {
+        if let Some(help) = &e.help {
             d = d.with_help(help.clone());
         }
         d

@@ -61,54 +61,54 @@ pub enum Kw {
 
 impl Kw {
     pub fn from_ident(s: &str) -> Option<Kw> {
-        Some(match s {
-            "auto" => Kw::Auto,
-            "break" => Kw::Break,
-            "case" => Kw::Case,
-            "char" => Kw::Char,
-            "const" => Kw::Const,
-            "continue" => Kw::Continue,
-            "default" => Kw::Default,
-            "do" => Kw::Do,
-            "double" => Kw::Double,
-            "else" => Kw::Else,
-            "enum" => Kw::Enum,
-            "extern" => Kw::Extern,
-            "float" => Kw::Float,
-            "for" => Kw::For,
-            "goto" => Kw::Goto,
-            "if" => Kw::If,
-            "inline" => Kw::Inline,
-            "int" => Kw::Int,
-            "long" => Kw::Long,
-            "register" => Kw::Register,
-            "offsetof" => Kw::Offsetof,
+        Some(match s.as_bytes() {
+            b"auto" => Kw::Auto,
+            b"break" => Kw::Break,
+            b"case" => Kw::Case,
+            b"char" => Kw::Char,
+            b"const" => Kw::Const,
+            b"continue" => Kw::Continue,
+            b"default" => Kw::Default,
+            b"do" => Kw::Do,
+            b"double" => Kw::Double,
+            b"else" => Kw::Else,
+            b"enum" => Kw::Enum,
+            b"extern" => Kw::Extern,
+            b"float" => Kw::Float,
+            b"for" => Kw::For,
+            b"goto" => Kw::Goto,
+            b"if" => Kw::If,
+            b"inline" => Kw::Inline,
+            b"int" => Kw::Int,
+            b"long" => Kw::Long,
+            b"register" => Kw::Register,
+            b"offsetof" => Kw::Offsetof,
             // `__restrict` / `__restrict__` are what system headers use; pycparser does
             // not know them, we accept them as `restrict`.
-            "restrict" | "__restrict" | "__restrict__" => Kw::Restrict,
-            "return" => Kw::Return,
-            "short" => Kw::Short,
-            "signed" => Kw::Signed,
-            "sizeof" => Kw::Sizeof,
-            "static" => Kw::Static,
-            "struct" => Kw::Struct,
-            "switch" => Kw::Switch,
-            "typedef" => Kw::Typedef,
-            "union" => Kw::Union,
-            "unsigned" => Kw::Unsigned,
-            "void" => Kw::Void,
-            "volatile" => Kw::Volatile,
-            "while" => Kw::While,
-            "__int128" => Kw::Int128,
-            "_Bool" => Kw::Bool,
-            "_Complex" => Kw::Complex,
-            "_Noreturn" => Kw::Noreturn,
-            "_Thread_local" => Kw::ThreadLocal,
-            "_Static_assert" => Kw::StaticAssert,
-            "_Atomic" => Kw::Atomic,
-            "_Alignof" => Kw::Alignof,
-            "_Alignas" => Kw::Alignas,
-            "_Pragma" => Kw::Pragma,
+            b"restrict" | b"__restrict" | b"__restrict__" => Kw::Restrict,
+            b"return" => Kw::Return,
+            b"short" => Kw::Short,
+            b"signed" => Kw::Signed,
+            b"sizeof" => Kw::Sizeof,
+            b"static" => Kw::Static,
+            b"struct" => Kw::Struct,
+            b"switch" => Kw::Switch,
+            b"typedef" => Kw::Typedef,
+            b"union" => Kw::Union,
+            b"unsigned" => Kw::Unsigned,
+            b"void" => Kw::Void,
+            b"volatile" => Kw::Volatile,
+            b"while" => Kw::While,
+            b"__int128" => Kw::Int128,
+            b"_Bool" => Kw::Bool,
+            b"_Complex" => Kw::Complex,
+            b"_Noreturn" => Kw::Noreturn,
+            b"_Thread_local" => Kw::ThreadLocal,
+            b"_Static_assert" => Kw::StaticAssert,
+            b"_Atomic" => Kw::Atomic,
+            b"_Alignof" => Kw::Alignof,
+            b"_Alignas" => Kw::Alignas,
+            b"_Pragma" => Kw::Pragma,
             _ => return None,
         })
     }
@@ -245,6 +245,62 @@ const PUNCTS: &[(&str, Punct)] = &[
     (":", Punct::Colon),
 ];
 
+/// The longest punctuator at the start of `b`, with its length.
+fn punct_at(b: &[u8]) -> Option<(usize, Punct)> {
+    use Punct::*;
+    let at = |i: usize| b.get(i).copied().unwrap_or(0);
+    let (c1, c2) = (at(1), at(2));
+    Some(match b.first()? {
+        b'.' if c1 == b'.' && c2 == b'.' => (3, Ellipsis),
+        b'.' => (1, Period),
+        b'<' if c1 == b'<' && c2 == b'=' => (3, LShiftEq),
+        b'<' if c1 == b'<' => (2, LShift),
+        b'<' if c1 == b'=' => (2, Le),
+        b'<' => (1, Lt),
+        b'>' if c1 == b'>' && c2 == b'=' => (3, RShiftEq),
+        b'>' if c1 == b'>' => (2, RShift),
+        b'>' if c1 == b'=' => (2, Ge),
+        b'>' => (1, Gt),
+        b'+' if c1 == b'+' => (2, PlusPlus),
+        b'+' if c1 == b'=' => (2, PlusEq),
+        b'+' => (1, Plus),
+        b'-' if c1 == b'-' => (2, MinusMinus),
+        b'-' if c1 == b'>' => (2, Arrow),
+        b'-' if c1 == b'=' => (2, MinusEq),
+        b'-' => (1, Minus),
+        b'&' if c1 == b'&' => (2, AndAnd),
+        b'&' if c1 == b'=' => (2, AmpEq),
+        b'&' => (1, Amp),
+        b'|' if c1 == b'|' => (2, OrOr),
+        b'|' if c1 == b'=' => (2, PipeEq),
+        b'|' => (1, Pipe),
+        b'=' if c1 == b'=' => (2, EqEq),
+        b'=' => (1, Eq),
+        b'!' if c1 == b'=' => (2, Ne),
+        b'!' => (1, Bang),
+        b'*' if c1 == b'=' => (2, StarEq),
+        b'*' => (1, Star),
+        b'/' if c1 == b'=' => (2, SlashEq),
+        b'/' => (1, Slash),
+        b'%' if c1 == b'=' => (2, PercentEq),
+        b'%' => (1, Percent),
+        b'^' if c1 == b'=' => (2, CaretEq),
+        b'^' => (1, Caret),
+        b'~' => (1, Tilde),
+        b'?' => (1, Question),
+        b'(' => (1, LParen),
+        b')' => (1, RParen),
+        b'[' => (1, LBracket),
+        b']' => (1, RBracket),
+        b'{' => (1, LBrace),
+        b'}' => (1, RBrace),
+        b',' => (1, Comma),
+        b';' => (1, Semi),
+        b':' => (1, Colon),
+        _ => return None,
+    })
+}
+
 impl Punct {
     pub fn as_str(self) -> &'static str {
         PUNCTS.iter().find(|(_, p)| *p == self).map(|(s, _)| *s).unwrap_or("?")
@@ -281,7 +337,7 @@ pub struct Token {
 }
 
 impl Token {
-    pub fn text<'a>(&'a self, src: &'a str) -> &'a str {
+    pub fn text<'s>(&self, src: &'s str) -> &'s str {
         self.synthetic.unwrap_or(&src[self.span.clone()])
     }
 
@@ -334,7 +390,8 @@ struct Lexer<'a> {
 }
 
 pub fn lex(src: &str) -> Result<Lexed, LexError> {
-    let mut lx = Lexer { src, bytes: src.as_bytes(), pos: 0, at_line_start: true, out: Lexed::default() };
+    let out = Lexed { tokens: Vec::with_capacity(src.len() / 4), defines: Vec::new() };
+    let mut lx = Lexer { src, bytes: src.as_bytes(), pos: 0, at_line_start: true, out };
     lx.run()?;
     Ok(lx.out)
 }
@@ -633,7 +690,7 @@ impl<'a> Lexer<'a> {
         let b = self.bytes[start];
         // Wide character and string literals: `L'a'`, `u8"x"`, ...
         for prefix in ["u8", "L", "u", "U"] {
-            if self.src[start..].starts_with(prefix) {
+            if matches!(b, b'u' | b'L' | b'U') && self.src[start..].starts_with(prefix) {
                 let q = self.bytes.get(start + prefix.len()).copied();
                 if q == Some(b'\'') {
                     self.pos += prefix.len();
@@ -664,12 +721,10 @@ impl<'a> Lexer<'a> {
         if b == b'"' {
             return self.string_lit(start);
         }
-        for (text, p) in PUNCTS {
-            if self.src[start..].starts_with(text) {
-                self.pos += text.len();
-                self.push(TokenKind::Punct(*p), start);
-                return Ok(());
-            }
+        if let Some((len, p)) = punct_at(&self.bytes[start..]) {
+            self.pos += len;
+            self.push(TokenKind::Punct(p), start);
+            return Ok(());
         }
         let c = self.src[start..].chars().next().unwrap_or('?');
         let shown: String = if c.is_ascii_graphic() { c.to_string() } else { c.escape_default().to_string() };

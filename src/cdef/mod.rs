@@ -18,6 +18,7 @@ mod error;
 mod lexer;
 mod parser;
 mod rewrite;
+mod wintypes;
 
 pub use error::{CdefError, CffiClass};
 
@@ -30,13 +31,27 @@ use lexer::{Token, TokenKind};
 /// Largest cdef text we accept (bytes). Real cdefs are well under a megabyte.
 pub const MAX_INPUT: usize = 32 * 1024 * 1024;
 
+/// Stack for the parsing thread: the nesting limits keep recursion bounded, this
+/// makes sure the bound fits whatever thread the caller runs on.
+const PARSER_STACK: usize = 64 * 1024 * 1024;
+
 /// Parse all `cdef()` calls of one FFI, in order, into its model.
 pub fn parse(cdefs: &[CdefSource]) -> Result<Ffi, CdefError> {
-    let mut builder = builder::Builder::default();
-    for (index, cdef) in cdefs.iter().enumerate() {
-        parse_one(&mut builder, index as u32, cdef)?;
-    }
-    Ok(builder.finish())
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("cdef-parser".into())
+            .stack_size(PARSER_STACK)
+            .spawn_scoped(scope, || {
+                let mut builder = builder::Builder::default();
+                for (index, cdef) in cdefs.iter().enumerate() {
+                    parse_one(&mut builder, index as u32, cdef)?;
+                }
+                Ok(builder.finish())
+            })
+            .expect("cannot start the parser thread")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    })
 }
 
 /// Parse a single cdef text on its own (tests, tools).
@@ -102,7 +117,7 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
         .filter(|k| k.kind == DeclKind::Typedef)
         .map(|k| k.name.clone())
         .collect();
-    typedefs.extend(rewrite::common_type_names(&tokens, src));
+    typedefs.extend(rewrite::common_type_names(&tokens, src, builder.windows.is_some()));
     typedefs.extend([rewrite::DOTDOTDOT, rewrite::DOTDOTDOT_INT, rewrite::DOTDOTDOT_FLOAT].map(String::from));
 
     let unit = parser::Parser::new(src, &tokens, typedefs).parse_unit().map_err(|e| {
@@ -128,6 +143,31 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
         override_: cdef.options.override_,
     };
     builder.add_cdef(&cx, &unit)
+}
+
+/// cffi's `parse_type_and_quals`: the syntax tree of a type given as text (the
+/// definitions of cffi's Windows type names), parsed as the sole parameter of a
+/// dummy function with the typedef names known so far.
+pub(crate) fn with_type_text<R>(
+    text: &str,
+    typedefs: Vec<String>,
+    windows: bool,
+    f: impl FnOnce(&ast::TypeNode<'_>) -> R,
+) -> Option<R> {
+    let src = format!("void __dummy(\n{text}\n);");
+    let tokens = rewrite::rewrite(lexer::lex(&src).ok()?.tokens, &src).ok()?;
+    let mut names = typedefs;
+    names.extend(rewrite::common_type_names(&tokens, &src, windows));
+    let unit = parser::Parser::new(&src, &tokens, names).parse_unit().ok()?;
+    match unit.items.first()? {
+        ast::Item::Decl(ast::Decl { ty: ast::TypeNode::Func { params: Some(params), .. }, .. }) => {
+            match params.first()? {
+                ast::Param::Typed { ty } => Some(f(ty)),
+                ast::Param::Ident { .. } => None,
+            }
+        }
+        _ => None,
+    }
 }
 
 /// cffi's message for a pycparser error: `cannot parse "<line>"` and the position.

@@ -14,8 +14,12 @@ use std::collections::HashMap;
 use super::ast::*;
 use super::lexer::{Kw, Punct, Token, TokenKind};
 
-/// Deepest nesting of declarators, expressions, structs and braces we accept.
+/// Deepest nesting of declarators, expressions, structs and braces we accept, and
+/// the most pointer/array/function levels one declarator may add.
 pub const MAX_DEPTH: usize = 200;
+
+/// Longest chain of binary operators in one expression (`A | B | C ...`).
+pub const MAX_CHAIN: usize = 1000;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -30,34 +34,34 @@ type PResult<T> = Result<T, SyntaxError>;
 
 /// What a specifier list collected (pycparser's `_DeclSpec`).
 #[derive(Clone, Debug, Default)]
-struct DeclSpec {
+struct DeclSpec<'a> {
     quals: Vec<Qual>,
-    storage: Vec<String>,
+    storage: Vec<&'a str>,
     /// Type specifiers: names (keywords, typedef names) or one struct/union/enum.
-    types: Vec<TypeSpecPart>,
+    types: Vec<TypeSpecPart<'a>>,
     start: Option<usize>,
 }
 
 #[derive(Clone, Debug)]
-enum TypeSpecPart {
-    Name(String, Span),
+enum TypeSpecPart<'a> {
+    Name(&'a str, Span),
     Sue(SueId, Span),
 }
 
 /// A declarator before the base type is known: the name and the type constructors
 /// from the name outwards (`*p[3]` → array of pointers).
 #[derive(Clone, Debug)]
-struct Declarator {
-    name: Option<(String, Span)>,
-    derivs: Vec<Deriv>,
+struct Declarator<'a> {
+    name: Option<(&'a str, Span)>,
+    derivs: Vec<Deriv<'a>>,
     span: Span,
 }
 
 #[derive(Clone, Debug)]
-enum Deriv {
+enum Deriv<'a> {
     Ptr(Vec<Qual>),
-    Array(Option<Expr>),
-    Func(Option<Vec<Param>>, Span),
+    Array(Option<Expr<'a>>),
+    Func(Option<Vec<Param<'a>>>, Span),
 }
 
 pub struct Parser<'a> {
@@ -66,7 +70,7 @@ pub struct Parser<'a> {
     pos: usize,
     /// Scopes of the lexer hack: `true` = typedef name, `false` = ordinary identifier.
     scopes: Vec<HashMap<String, bool>>,
-    unit: Unit,
+    unit: Unit<'a>,
     depth: usize,
 }
 
@@ -78,7 +82,7 @@ impl<'a> Parser<'a> {
         Parser { src, toks, pos: 0, scopes: vec![file_scope], unit: Unit::default(), depth: 0 }
     }
 
-    pub fn parse_unit(mut self) -> PResult<Unit> {
+    pub fn parse_unit(mut self) -> PResult<Unit<'a>> {
         while self.pos < self.toks.len() {
             self.external_declaration()?;
         }
@@ -451,7 +455,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn push_decls(&mut self, decls: Vec<Decl>) {
+    fn push_decls(&mut self, decls: Vec<Decl<'a>>) {
         self.unit.items.extend(decls.into_iter().map(Item::Decl));
     }
 
@@ -642,7 +646,7 @@ impl<'a> Parser<'a> {
 
     // ---------------------------------------------------------------- specifiers
 
-    fn declaration_specifiers(&mut self, allow_no_type: bool) -> PResult<(DeclSpec, bool)> {
+    fn declaration_specifiers(&mut self, allow_no_type: bool) -> PResult<(DeclSpec<'a>, bool)> {
         self.specifiers(true, allow_no_type)
     }
 
@@ -656,13 +660,12 @@ impl<'a> Parser<'a> {
     // int struct s x;
     // test_err qualifier_without_type class-only
     // const x;
-    fn specifiers(&mut self, storage: bool, allow_no_type: bool) -> PResult<(DeclSpec, bool)> {
+    fn specifiers(&mut self, storage: bool, allow_no_type: bool) -> PResult<(DeclSpec<'a>, bool)> {
         let mut spec = DeclSpec::default();
         let mut saw_type = false;
         let mut saw_any = false;
         let mut saw_alignment = false;
-        loop {
-            let Some(t) = self.peek() else { break };
+        while let Some(t) = self.peek() {
             if spec.start.is_none() {
                 spec.start = Some(t.span.start);
             }
@@ -698,12 +701,12 @@ impl<'a> Parser<'a> {
                 TokenKind::Kw(k) if storage && (k.is_storage_class() || k.is_function_spec()) => {
                     self.pos += 1;
                     if k.is_storage_class() {
-                        spec.storage.push(self.text(t).to_string());
+                        spec.storage.push(self.text(t));
                     }
                 }
                 TokenKind::Kw(k) if k.is_simple_type_spec() => {
                     self.pos += 1;
-                    spec.types.push(TypeSpecPart::Name(self.text(t).to_string(), t.span.clone()));
+                    spec.types.push(TypeSpecPart::Name(self.text(t), t.span.clone()));
                     saw_type = true;
                 }
                 TokenKind::Ident if self.is_typeid(t) => {
@@ -711,7 +714,7 @@ impl<'a> Parser<'a> {
                         break;
                     }
                     self.pos += 1;
-                    spec.types.push(TypeSpecPart::Name(self.text(t).to_string(), t.span.clone()));
+                    spec.types.push(TypeSpecPart::Name(self.text(t), t.span.clone()));
                     saw_type = true;
                 }
                 TokenKind::Kw(Kw::Struct | Kw::Union | Kw::Enum) => {
@@ -777,7 +780,7 @@ impl<'a> Parser<'a> {
         let mut span = kw.span.clone();
         if let Some(t) = self.peek().filter(|t| t.kind == TokenKind::Ident) {
             self.pos += 1;
-            name = Some(self.text(t).to_string());
+            name = Some(self.text(t));
             if kind != SueKind::Enum {
                 span = t.span.clone();
             }
@@ -820,7 +823,7 @@ impl<'a> Parser<'a> {
     // #pragma pack(1)
     //     int a;
     // };
-    fn struct_declaration_list(&mut self) -> PResult<Vec<Field>> {
+    fn struct_declaration_list(&mut self) -> PResult<Vec<Field<'a>>> {
         let mut fields = Vec::new();
         while !self.is_punct(0, Punct::RBrace) {
             let Some(t) = self.peek() else {
@@ -855,7 +858,7 @@ impl<'a> Parser<'a> {
             if spec.types.len() == 1 {
                 // No declarator: `struct { ... };` (anonymous member), `...;`, `int;`.
                 let node = match &spec.types[0] {
-                    TypeSpecPart::Name(n, s) => Spec::Names(vec![(n.clone(), s.clone())]),
+                    TypeSpecPart::Name(n, s) => Spec::Names(vec![(*n, s.clone())]),
                     TypeSpecPart::Sue(id, s) => Spec::Sue(*id, s.clone()),
                 };
                 let span = node.span();
@@ -877,7 +880,7 @@ impl<'a> Parser<'a> {
         Ok(fields)
     }
 
-    fn struct_declarator(&mut self) -> PResult<(Declarator, Option<Expr>)> {
+    fn struct_declarator(&mut self) -> PResult<(Declarator<'a>, Option<Expr<'a>>)> {
         if let Some(colon) = self.accept(Punct::Colon) {
             let bits = self.conditional_expression()?;
             let d = Declarator { name: None, derivs: vec![], span: colon.span.clone() };
@@ -894,7 +897,7 @@ impl<'a> Parser<'a> {
     // enum partial { X, Y = ..., ... };
     // test_err enum_without_enumerators class-only
     // enum e { };
-    fn enumerator_list(&mut self) -> PResult<Vec<Enumerator>> {
+    fn enumerator_list(&mut self) -> PResult<Vec<Enumerator<'a>>> {
         let mut list = vec![self.enumerator()?];
         while self.accept(Punct::Comma).is_some() {
             if self.is_punct(0, Punct::RBrace) {
@@ -908,15 +911,15 @@ impl<'a> Parser<'a> {
     // test_err enumerator_is_a_type_name class-only
     // typedef int T;
     // enum e { T };
-    fn enumerator(&mut self) -> PResult<Enumerator> {
+    fn enumerator(&mut self) -> PResult<Enumerator<'a>> {
         let t = match self.peek() {
             Some(t) if self.is_id(t) => self.advance()?,
             _ => return Err(self.error_here("expected an enumerator name")),
         };
-        let name = self.text(t).to_string();
+        let name = self.text(t);
         let value =
             if self.accept(Punct::Eq).is_some() { Some(self.conditional_expression()?) } else { None };
-        self.add_identifier(&name, &t.span)?;
+        self.add_identifier(name, &t.span)?;
         Ok(Enumerator { name, value, span: t.span.clone() })
     }
 
@@ -927,7 +930,7 @@ impl<'a> Parser<'a> {
     // typedef struct { int x; } point_t, *point_p;
     // test_err declaration_without_name class-only
     // int;
-    fn decl_body_with_spec(&mut self, spec: DeclSpec, saw_type: bool) -> PResult<Vec<Decl>> {
+    fn decl_body_with_spec(&mut self, spec: DeclSpec<'a>, saw_type: bool) -> PResult<Vec<Decl<'a>>> {
         let mut list = None;
         if saw_type {
             if self.starts_declarator(false) {
@@ -960,7 +963,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn init_declarator_list(&mut self, id_only: bool) -> PResult<Vec<(Declarator, Option<Init>)>> {
+    fn init_declarator_list(&mut self, id_only: bool) -> PResult<Vec<(Declarator<'a>, Option<Init<'a>>)>> {
         let mut list = vec![self.init_declarator(id_only)?];
         while self.accept(Punct::Comma).is_some() {
             list.push(self.init_declarator(id_only)?);
@@ -968,7 +971,7 @@ impl<'a> Parser<'a> {
         Ok(list)
     }
 
-    fn init_declarator(&mut self, id_only: bool) -> PResult<(Declarator, Option<Init>)> {
+    fn init_declarator(&mut self, id_only: bool) -> PResult<(Declarator<'a>, Option<Init<'a>>)> {
         let d = if id_only {
             self.declarator(DeclaratorKind::Id, true)?
         } else {
@@ -985,11 +988,11 @@ impl<'a> Parser<'a> {
     // extern int foo;
     fn build_declarations(
         &mut self,
-        spec: &DeclSpec,
-        list: Vec<(Declarator, Option<Init>)>,
+        spec: &DeclSpec<'a>,
+        list: Vec<(Declarator<'a>, Option<Init<'a>>)>,
         file_scope_names: bool,
-    ) -> PResult<Vec<Decl>> {
-        let is_typedef = spec.storage.iter().any(|s| s == "typedef");
+    ) -> PResult<Vec<Decl<'a>>> {
+        let is_typedef = spec.storage.contains(&"typedef");
         let mut out = Vec::new();
         for (d, init) in list {
             let decl = self.make_decl(spec, d, init, None, is_typedef)?;
@@ -1009,9 +1012,9 @@ impl<'a> Parser<'a> {
 
     fn build_field_decls(
         &mut self,
-        spec: &DeclSpec,
-        list: Vec<(Declarator, Option<Expr>)>,
-    ) -> PResult<Vec<Decl>> {
+        spec: &DeclSpec<'a>,
+        list: Vec<(Declarator<'a>, Option<Expr<'a>>)>,
+    ) -> PResult<Vec<Decl<'a>>> {
         let mut out = Vec::new();
         for (d, bits) in list {
             out.push(self.make_decl(spec, d, None, bits, false)?);
@@ -1020,12 +1023,12 @@ impl<'a> Parser<'a> {
     }
 
     /// pycparser's `_fix_decl_name_type`: the base `TypeDecl` gets the specifiers.
-    fn base_type(&self, spec: &DeclSpec, is_function: bool, at: &Span) -> PResult<TypeNode> {
+    fn base_type(&self, spec: &DeclSpec<'a>, is_function: bool, at: &Span) -> PResult<TypeNode<'a>> {
         let mut names = Vec::new();
         let mut sue = None;
         for part in &spec.types {
             match part {
-                TypeSpecPart::Name(n, s) => names.push((n.clone(), s.clone())),
+                TypeSpecPart::Name(n, s) => names.push((*n, s.clone())),
                 TypeSpecPart::Sue(id, s) => {
                     if spec.types.len() > 1 {
                         let mut e = self.error_at("more than one type given in a declaration", s.clone());
@@ -1044,7 +1047,7 @@ impl<'a> Parser<'a> {
                     e.help = Some("add a type, e.g. `const int x;`".into());
                     return Err(e);
                 }
-                Spec::Names(vec![("int".to_string(), at.clone())])
+                Spec::Names(vec![("int", at.clone())])
             }
             None => Spec::Names(names),
         };
@@ -1054,12 +1057,12 @@ impl<'a> Parser<'a> {
 
     fn make_decl(
         &mut self,
-        spec: &DeclSpec,
-        d: Declarator,
-        init: Option<Init>,
-        bitsize: Option<Expr>,
+        spec: &DeclSpec<'a>,
+        d: Declarator<'a>,
+        init: Option<Init<'a>>,
+        bitsize: Option<Expr<'a>>,
         is_typedef: bool,
-    ) -> PResult<Decl> {
+    ) -> PResult<Decl<'a>> {
         let is_function = matches!(d.derivs.first(), Some(Deriv::Func(..)));
         let base = self.base_type(spec, is_function, &d.span)?;
         let ty = apply_derivs(base, d.derivs);
@@ -1071,7 +1074,7 @@ impl<'a> Parser<'a> {
             name,
             span,
             is_typedef,
-            storage: spec.storage.iter().filter(|s| *s != "typedef").cloned().collect(),
+            storage: spec.storage.iter().filter(|s| **s != "typedef").copied().collect(),
             ty,
             init,
             bitsize,
@@ -1085,7 +1088,7 @@ impl<'a> Parser<'a> {
         &mut self,
         allow_abstract: bool,
         typeid_paren_as_abstract: bool,
-    ) -> PResult<Declarator> {
+    ) -> PResult<Declarator<'a>> {
         let (name_kind, saw_paren) = self.peek_declarator_name();
         let abstract_ = match name_kind {
             None => true,
@@ -1104,7 +1107,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn pointer(&mut self) -> Vec<Deriv> {
+    fn pointer(&mut self) -> Vec<Deriv<'a>> {
         // Stars left to right; the last star is the outermost constructor.
         let mut stars = Vec::new();
         while self.accept(Punct::Star).is_some() {
@@ -1131,7 +1134,7 @@ impl<'a> Parser<'a> {
     // extern int (((y)));
     // test_err unbalanced_declarator class-only
     // int (*fp(int);
-    fn declarator(&mut self, kind: DeclaratorKind, allow_paren: bool) -> PResult<Declarator> {
+    fn declarator(&mut self, kind: DeclaratorKind, allow_paren: bool) -> PResult<Declarator<'a>> {
         self.enter()?;
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
         let stars = self.pointer();
@@ -1151,20 +1154,29 @@ impl<'a> Parser<'a> {
                 return Err(self.error_here("expected a name"));
             }
             let t = self.advance()?;
-            Declarator {
-                name: Some((self.text(t).to_string(), t.span.clone())),
-                derivs: vec![],
-                span: t.span.clone(),
-            }
+            Declarator { name: Some((self.text(t), t.span.clone())), derivs: vec![], span: t.span.clone() }
         };
         self.suffixes(&mut d.derivs)?;
         d.derivs.extend(stars);
         d.span = start..self.toks[self.pos - 1].span.end;
+        self.check_derivs(&d)?;
         self.leave();
         Ok(d)
     }
 
-    fn suffixes(&mut self, derivs: &mut Vec<Deriv>) -> PResult<()> {
+    fn check_derivs(&self, d: &Declarator<'a>) -> PResult<()> {
+        if d.derivs.len() > MAX_DEPTH {
+            return Err(SyntaxError {
+                message: format!("declarator with more than {MAX_DEPTH} pointer, array or function levels"),
+                span: d.span.clone(),
+                help: Some("simplify the declaration; cffi-forge limits nesting to keep parsing safe".into()),
+                before: None,
+            });
+        }
+        Ok(())
+    }
+
+    fn suffixes(&mut self, derivs: &mut Vec<Deriv<'a>>) -> PResult<()> {
         loop {
             if self.is_punct(0, Punct::LBracket) {
                 derivs.push(self.array_suffix()?);
@@ -1185,7 +1197,7 @@ impl<'a> Parser<'a> {
     // extern int a[n];
     // test_err array_size_float
     // extern int a[1.5];
-    fn array_suffix(&mut self) -> PResult<Deriv> {
+    fn array_suffix(&mut self) -> PResult<Deriv<'a>> {
         self.expect(Punct::LBracket)?;
         let mut saw_static = self.peek().is_some_and(|t| t.is_kw(Kw::Static));
         if saw_static {
@@ -1202,7 +1214,7 @@ impl<'a> Parser<'a> {
             Some(self.assignment_expression()?)
         } else if self.is_punct(0, Punct::Star) && self.is_punct(1, Punct::RBracket) {
             let t = self.advance()?;
-            Some(Expr::Id { name: "*".into(), span: t.span.clone() })
+            Some(Expr::Id { name: "*", span: t.span.clone() })
         } else if self.starts_expression() {
             Some(self.assignment_expression()?)
         } else {
@@ -1219,7 +1231,7 @@ impl<'a> Parser<'a> {
     // int k(int (*)(int), int [3], int cb(int));
     // test_err only_ellipsis
     // int f(...);
-    fn function_suffix(&mut self) -> PResult<Deriv> {
+    fn function_suffix(&mut self) -> PResult<Deriv<'a>> {
         let open = self.expect(Punct::LParen)?.span.clone();
         self.enter()?;
         let params = if self.is_punct(0, Punct::RParen) {
@@ -1234,7 +1246,7 @@ impl<'a> Parser<'a> {
         Ok(Deriv::Func(params, open.start..close.end))
     }
 
-    fn identifier_list(&mut self) -> PResult<Vec<Param>> {
+    fn identifier_list(&mut self) -> PResult<Vec<Param<'a>>> {
         let mut list = Vec::new();
         loop {
             if self.looks_like_unknown_type(0) {
@@ -1244,14 +1256,14 @@ impl<'a> Parser<'a> {
                 Some(t) if self.is_id(t) => self.advance()?,
                 _ => return Err(self.error_here("expected a parameter")),
             };
-            list.push(Param::Ident { name: self.text(t).to_string(), span: t.span.clone() });
+            list.push(Param::Ident { name: self.text(t), span: t.span.clone() });
             if self.accept(Punct::Comma).is_none() {
                 return Ok(list);
             }
         }
     }
 
-    fn parameter_list(&mut self) -> PResult<Vec<Param>> {
+    fn parameter_list(&mut self) -> PResult<Vec<Param<'a>>> {
         let mut list = vec![self.parameter()?];
         while self.accept(Punct::Comma).is_some() {
             list.push(self.parameter()?);
@@ -1264,11 +1276,11 @@ impl<'a> Parser<'a> {
     // void f(register int x, const y, int (T), int T, unsigned long (*)[3]);
     // test_err parameter_of_unknown_type class-only
     // void f(foo_t x);
-    fn parameter(&mut self) -> PResult<Param> {
+    fn parameter(&mut self) -> PResult<Param<'a>> {
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
         let (mut spec, _) = self.declaration_specifiers(true)?;
         if spec.types.is_empty() {
-            spec.types.push(TypeSpecPart::Name("int".into(), start..start));
+            spec.types.push(TypeSpecPart::Name("int", start..start));
         }
         let d = if self.starts_declarator(false) {
             self.any_declarator(true, true)?
@@ -1284,7 +1296,7 @@ impl<'a> Parser<'a> {
     /// Optional abstract declarator (`*`, `(*)(int)`, `[3]`, ...).
     // test_ok abstract_declarators
     // void f(int *, char **, int (*)[3], int (*)(void), int (*[2])(int));
-    fn abstract_declarator_opt(&mut self) -> PResult<Declarator> {
+    fn abstract_declarator_opt(&mut self) -> PResult<Declarator<'a>> {
         self.enter()?;
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
         let stars = self.pointer();
@@ -1312,7 +1324,9 @@ impl<'a> Parser<'a> {
         derivs.extend(stars);
         let end = if self.pos > 0 { self.toks[self.pos - 1].span.end } else { start };
         self.leave();
-        Ok(Declarator { name: None, derivs, span: start..end.max(start) })
+        let d = Declarator { name: None, derivs, span: start..end.max(start) };
+        self.check_derivs(&d)?;
+        Ok(d)
     }
 
     fn type_name(&mut self) -> PResult<()> {
@@ -1332,7 +1346,7 @@ impl<'a> Parser<'a> {
     // static const struct p E = { .x = 1 };
     // test_err initializer_python_cannot_read
     // static const int X = 1e5;
-    fn initializer(&mut self) -> PResult<Init> {
+    fn initializer(&mut self) -> PResult<Init<'a>> {
         if self.is_punct(0, Punct::LBrace) {
             self.initializer_list()?;
             return Ok(Init::List);
@@ -1373,7 +1387,7 @@ impl<'a> Parser<'a> {
 
     // ---------------------------------------------------------------- expressions
 
-    fn expression(&mut self) -> PResult<Expr> {
+    fn expression(&mut self) -> PResult<Expr<'a>> {
         let first = self.assignment_expression()?;
         if !self.is_punct(0, Punct::Comma) {
             return Ok(first);
@@ -1385,14 +1399,14 @@ impl<'a> Parser<'a> {
         Ok(Expr::Other { span: first.span().start..end })
     }
 
-    fn assignment_expression(&mut self) -> PResult<Expr> {
+    fn assignment_expression(&mut self) -> PResult<Expr<'a>> {
         self.enter()?;
         let result = self.assignment_expression_inner();
         self.leave();
         result
     }
 
-    fn assignment_expression_inner(&mut self) -> PResult<Expr> {
+    fn assignment_expression_inner(&mut self) -> PResult<Expr<'a>> {
         if self.is_punct(0, Punct::LParen) && self.is_punct(1, Punct::LBrace) {
             // GNU statement expression `({ ... })`.
             let start = self.advance()?.span.start;
@@ -1427,7 +1441,7 @@ impl<'a> Parser<'a> {
         Ok(e)
     }
 
-    fn conditional_expression(&mut self) -> PResult<Expr> {
+    fn conditional_expression(&mut self) -> PResult<Expr<'a>> {
         self.enter()?;
         let cond = self.binary_expression(0)?;
         let result = if self.accept(Punct::Question).is_some() {
@@ -1470,12 +1484,24 @@ impl<'a> Parser<'a> {
     // enum e { A = 1 == 1 };
     // test_err constant_expression_division_by_zero
     // enum e { A = 1 / 0 };
-    fn binary_expression(&mut self, min_prec: u8) -> PResult<Expr> {
+    fn binary_expression(&mut self, min_prec: u8) -> PResult<Expr<'a>> {
         self.enter()?;
         let mut lhs = self.cast_expression()?;
+        let mut chain = 0;
         while let Some((op, prec)) = self.binary_op() {
             if prec < min_prec {
                 break;
+            }
+            chain += 1;
+            if chain > MAX_CHAIN {
+                return Err(SyntaxError {
+                    message: format!("expression with more than {MAX_CHAIN} operators"),
+                    span: lhs.span(),
+                    help: Some(
+                        "split the expression; cffi-forge limits its length to keep evaluation safe".into(),
+                    ),
+                    before: None,
+                });
             }
             self.pos += 1;
             let rhs = self.binary_expression(prec + 1)?;
@@ -1505,7 +1531,7 @@ impl<'a> Parser<'a> {
         Ok(Some(mark))
     }
 
-    fn cast_expression(&mut self) -> PResult<Expr> {
+    fn cast_expression(&mut self) -> PResult<Expr<'a>> {
         self.enter()?;
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
         let result = match self.try_paren_type_name()? {
@@ -1523,7 +1549,7 @@ impl<'a> Parser<'a> {
         result
     }
 
-    fn unary_expression(&mut self) -> PResult<Expr> {
+    fn unary_expression(&mut self) -> PResult<Expr<'a>> {
         self.enter()?;
         let t = self.peek().ok_or_else(|| self.error_at_end("expected an expression"))?;
         let start = t.span.start;
@@ -1567,7 +1593,7 @@ impl<'a> Parser<'a> {
         result
     }
 
-    fn postfix_expression(&mut self) -> PResult<Expr> {
+    fn postfix_expression(&mut self) -> PResult<Expr<'a>> {
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
         if let Some(mark) = self.try_paren_type_name()? {
             if self.is_punct(0, Punct::LBrace) {
@@ -1611,22 +1637,22 @@ impl<'a> Parser<'a> {
     // extern int a[sizeof(int)];
     // test_err expression_unknown_name
     // enum e { A = UNKNOWN };
-    fn primary_expression(&mut self) -> PResult<Expr> {
+    fn primary_expression(&mut self) -> PResult<Expr<'a>> {
         let Some(t) = self.peek() else {
             return Err(self.error_at_end("expected an expression before the end of input"));
         };
         match t.kind {
             TokenKind::Ident if self.is_id(t) => {
                 self.pos += 1;
-                Ok(Expr::Id { name: self.text(t).to_string(), span: t.span.clone() })
+                Ok(Expr::Id { name: self.text(t), span: t.span.clone() })
             }
             TokenKind::Int | TokenKind::Float | TokenKind::Char => {
                 self.pos += 1;
-                Ok(Expr::Const { text: self.text(t).to_string(), span: t.span.clone() })
+                Ok(Expr::Const { text: self.text(t), span: t.span.clone() })
             }
             TokenKind::Str => {
                 let span = self.string_literal()?;
-                Ok(Expr::Const { text: self.src[span.clone()].to_string(), span })
+                Ok(Expr::Const { text: &self.src[span.clone()], span })
             }
             TokenKind::WStr => {
                 let start = t.span.start;
@@ -1634,7 +1660,7 @@ impl<'a> Parser<'a> {
                     self.pos += 1;
                 }
                 let span = start..self.toks[self.pos - 1].span.end;
-                Ok(Expr::Const { text: self.src[span.clone()].to_string(), span })
+                Ok(Expr::Const { text: &self.src[span.clone()], span })
             }
             TokenKind::Punct(Punct::LParen) => {
                 self.pos += 1;
@@ -1682,7 +1708,7 @@ enum DeclaratorKind {
 }
 
 /// Wrap `base` in the constructors of a declarator, innermost first.
-fn apply_derivs(base: TypeNode, derivs: Vec<Deriv>) -> TypeNode {
+fn apply_derivs<'a>(base: TypeNode<'a>, derivs: Vec<Deriv<'a>>) -> TypeNode<'a> {
     let mut node = base;
     for d in derivs.into_iter().rev() {
         node = match d {

@@ -248,63 +248,79 @@ fn dotdotdot(tokens: Vec<Token>, _src: &str) -> Vec<Token> {
     out
 }
 
-/// Names cffi's `COMMON_TYPES` knows on every platform: `FILE`, `bool`, and the
-/// primitive names ending in `_t`.
-pub fn is_common_type_name(name: &str) -> bool {
-    matches!(name, "FILE" | "bool") || (name.ends_with("_t") && Primitive::from_name(name).is_some())
+/// Names cffi's `COMMON_TYPES` knows: `FILE`, `bool`, the primitive names ending in
+/// `_t`, and on Windows its table of Windows type names.
+pub fn is_common_type_name(name: &str, windows: bool) -> bool {
+    matches!(name, "FILE" | "bool")
+        || (name.ends_with("_t") && Primitive::from_name(name).is_some())
+        || (windows && super::wintypes::is_windows_type_name(name))
 }
 
 /// cffi's `_common_type_names`: the common type names the cdef seems to use (and does
 /// not typedef itself). They are declared as typedef names before parsing, so that
 /// `size_t x;` parses; a cdef that defines `size_t` itself gets no such help.
-pub fn common_type_names(tokens: &[Token], src: &str) -> Vec<String> {
-    use std::collections::HashSet;
-    let mut looking_for: HashSet<String> =
-        [";", ",", "(", ")", "typedef"].iter().map(|s| s.to_string()).collect();
-    let mut used: Vec<String> = Vec::new();
+pub fn common_type_names(tokens: &[Token], src: &str, windows: bool) -> Vec<String> {
+    // cffi scans words; only `;`, `,`, `(`, `)`, `typedef` and the common type names
+    // matter, and a word may stop being looked for (the name a typedef defines).
+    #[derive(Clone, Copy, PartialEq)]
+    enum Word<'a> {
+        Semi,
+        Comma,
+        Open,
+        Close,
+        Typedef,
+        Common(&'a str),
+        Other,
+    }
+    let classify = |t: &Token| -> Word<'_> {
+        match t.kind {
+            TokenKind::Punct(Punct::Semi) => Word::Semi,
+            TokenKind::Punct(Punct::Comma) => Word::Comma,
+            TokenKind::Punct(Punct::LParen) => Word::Open,
+            TokenKind::Punct(Punct::RParen) => Word::Close,
+            TokenKind::Kw(Kw::Typedef) => Word::Typedef,
+            TokenKind::Ident if is_common_type_name(t.text(src), windows) => Word::Common(t.text(src)),
+            _ => Word::Other,
+        }
+    };
+    let mut dropped: Vec<Word<'_>> = Vec::new();
+    let mut used: Vec<&str> = Vec::new();
     let mut is_typedef = false;
     let mut paren = 0i32;
-    let mut previous = String::new();
-    let mut discarded: HashSet<String> = HashSet::new();
+    let mut previous = Word::Other;
     for t in tokens {
-        let word: String = match t.kind {
-            TokenKind::Punct(p) => p.as_str().chars().last().unwrap_or(' ').to_string(),
-            _ => t.text(src).to_string(),
-        };
-        let tracked =
-            looking_for.contains(&word) || (is_common_type_name(&word) && !discarded.contains(&word));
-        if tracked {
-            match word.as_str() {
-                ";" => {
-                    if is_typedef {
-                        used.retain(|w| *w != previous);
-                        looking_for.remove(&previous);
-                        discarded.insert(previous.clone());
-                        is_typedef = false;
-                    }
+        let word = classify(t);
+        if word != Word::Other && !dropped.contains(&word) {
+            let mut end_of_name = false;
+            match word {
+                Word::Semi => {
+                    end_of_name = is_typedef;
+                    is_typedef = false;
                 }
-                "typedef" => {
+                Word::Comma => end_of_name = is_typedef && paren == 0,
+                Word::Typedef => {
                     is_typedef = true;
                     paren = 0;
                 }
-                "(" => paren += 1,
-                ")" => paren -= 1,
-                "," => {
-                    if is_typedef && paren == 0 {
-                        used.retain(|w| *w != previous);
-                        looking_for.remove(&previous);
-                        discarded.insert(previous.clone());
+                Word::Open => paren += 1,
+                Word::Close => paren -= 1,
+                Word::Common(name) => {
+                    if !used.contains(&name) {
+                        used.push(name);
                     }
                 }
-                _ => {
-                    if !used.contains(&word) {
-                        used.push(word.clone());
-                    }
+                Word::Other => {}
+            }
+            if end_of_name && previous != Word::Other {
+                if let Word::Common(name) = previous {
+                    used.retain(|w| *w != name);
                 }
+                dropped.push(previous);
             }
         }
         previous = word;
     }
+    let mut used: Vec<String> = used.into_iter().map(str::to_string).collect();
     used.sort();
     used
 }
@@ -339,6 +355,6 @@ mod tests {
     fn common_types_are_those_used_not_defined() {
         let src = "size_t f(FILE *); typedef int int8_t; int8_t g(void);";
         let toks = rewrite(lex(src).unwrap().tokens, src).unwrap();
-        assert_eq!(common_type_names(&toks, src), ["FILE", "size_t"]);
+        assert_eq!(common_type_names(&toks, src, false), ["FILE", "size_t"]);
     }
 }

@@ -115,6 +115,19 @@ impl DeclKey {
     }
 }
 
+/// A borrowed [`DeclKey`] for lookups without allocating (hashes like `DeclKey`).
+#[derive(Hash)]
+struct DeclKeyRef<'a> {
+    kind: DeclKind,
+    name: &'a str,
+}
+
+impl indexmap::Equivalent<DeclKey> for DeclKeyRef<'_> {
+    fn equivalent(&self, key: &DeclKey) -> bool {
+        self.kind == key.kind && self.name == key.name
+    }
+}
+
 impl fmt::Display for DeclKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.kind, self.name)
@@ -211,7 +224,7 @@ impl Ffi {
 
     /// Look up `"<kind> <name>"`.
     pub fn declaration(&self, kind: DeclKind, name: &str) -> Option<&Declaration> {
-        self.declarations.get(&DeclKey::new(kind, name))
+        self.declarations.get(&DeclKeyRef { kind, name })
     }
 
     /// The declarations in the order cffi's recompiler visits them: sorted by the key
@@ -226,16 +239,24 @@ impl Ffi {
     /// with nested anonymous structs/unions flattened into their members when
     /// `expand` is set (what the C emitter wants; the Python emitter does not). An
     /// opaque struct has no fields.
+    ///
+    /// A struct that contains itself as an anonymous member (accepted by cffi's parser,
+    /// refused later when its layout is computed) is not expanded into itself.
     pub fn enumfields(&self, id: StructId, expand: bool) -> Vec<Field> {
         let mut out = Vec::new();
-        self.collect_fields(id, expand, &mut out);
+        let mut open = vec![id];
+        self.collect_fields(id, expand, &mut open, &mut out);
         out
     }
 
-    fn collect_fields(&self, id: StructId, expand: bool, out: &mut Vec<Field>) {
+    fn collect_fields(&self, id: StructId, expand: bool, open: &mut Vec<StructId>, out: &mut Vec<Field>) {
         for field in self.struct_(id).fields.iter().flatten() {
             match field.ty.struct_id() {
-                Some(inner) if expand && field.name.is_empty() => self.collect_fields(inner, true, out),
+                Some(inner) if expand && field.name.is_empty() && !open.contains(&inner) => {
+                    open.push(inner);
+                    self.collect_fields(inner, true, open, out);
+                    open.pop();
+                }
                 _ => out.push(field.clone()),
             }
         }
