@@ -56,8 +56,10 @@ impl Emitter<'_> {
         self.r.types.c_decl(ty, replace_with, context, quals).map_err(verr)
     }
 
-    fn tindex(&self, ty: TypeId) -> usize {
-        self.r.type_index[&ty]
+    /// A type's index in the type table. cffi fails with a bare `KeyError` when a
+    /// type it needs was never collected (a function returning an array).
+    fn tindex(&self, ty: TypeId) -> Result<usize> {
+        self.r.type_index.get(&ty).copied().ok_or_else(|| Refusal::bare("KeyError", self.r.types.repr(ty)))
     }
 
     fn file(&mut self, preamble: &str, options: &COptions) -> Result<()> {
@@ -195,7 +197,7 @@ impl Emitter<'_> {
         }
         w!(self, "_CFFI_UNUSED_FN\nstatic void _cffi_checkfld_{approx}({cname} *p)\n{{");
         w!(self, "  /* only to generate compile-time warnings or errors */\n  (void)p;");
-        for f in self.r.enum_fields(rec) {
+        for f in self.r.enum_fields(rec)? {
             let mut fname = f.name.clone();
             let mut fty = f.ty;
             if self.r.types.is_integer(fty) || f.bitsize >= 0 {
@@ -371,7 +373,7 @@ impl Emitter<'_> {
                 }
             }
             CType::Pointer { .. } | CType::NamedPointer { .. } => {
-                let idx = self.tindex(tp);
+                let idx = self.tindex(tp)?;
                 let cname = self.c(tp, "", "a C file")?;
                 w!(self, "  datasize = _cffi_prepare_pointer_call_argument(\n      _cffi_type({idx}), {from}, (char **)&{to});");
                 w!(self, "  if (datasize != 0) {{");
@@ -381,15 +383,19 @@ impl Emitter<'_> {
                 return Ok(());
             }
             CType::Record(_) | CType::Enum(_) | CType::Primitive(_) => {
-                let idx = self.tindex(tp);
+                let idx = self.tindex(tp)?;
                 w!(self, "  if (_cffi_to_c((char *)&{to}, _cffi_type({idx}), {from}) < 0)\n    {err};");
                 return Ok(());
             }
             CType::FunctionPtr(_) => {
                 let cname = self.c(tp, "", "a C file")?;
-                (format!("({cname})_cffi_to_c_pointer"), format!(", _cffi_type({})", self.tindex(tp)), "NULL")
+                (
+                    format!("({cname})_cffi_to_c_pointer"),
+                    format!(", _cffi_type({})", self.tindex(tp)?),
+                    "NULL",
+                )
             }
-            _ => return Err(Refusal::not_implemented(self.r.types.repr(tp))),
+            _ => return Err(Refusal::bare("NotImplementedError", self.r.types.repr(tp))),
         };
         let cname = self.c(tp, "", "a C file")?;
         w!(self, "  {to} = {converter}({from}{extra});");
@@ -412,15 +418,15 @@ impl Emitter<'_> {
                     }
                     format!("_cffi_from_c_{cname}({var})")
                 } else {
-                    format!("_cffi_from_c_deref((char *)&{var}, _cffi_type({}))", self.tindex(tp))
+                    format!("_cffi_from_c_deref((char *)&{var}, _cffi_type({}))", self.tindex(tp)?)
                 }
             }
             CType::Pointer { .. } | CType::NamedPointer { .. } | CType::FunctionPtr(_) => {
-                format!("_cffi_from_c_pointer((char *){var}, _cffi_type({}))", self.tindex(tp))
+                format!("_cffi_from_c_pointer((char *){var}, _cffi_type({}))", self.tindex(tp)?)
             }
             CType::Array { item, .. } => {
                 let p = self.r.types.pointer(*item);
-                format!("_cffi_from_c_pointer((char *){var}, _cffi_type({}))", self.tindex(p))
+                format!("_cffi_from_c_pointer((char *){var}, _cffi_type({}))", self.tindex(p)?)
             }
             CType::Record(r) => {
                 if self.r.types.records[*r].fields.is_none() {
@@ -429,10 +435,10 @@ impl Emitter<'_> {
                         self.r.types.c_name_plain(tp)
                     )));
                 }
-                format!("_cffi_from_c_struct((char *)&{var}, _cffi_type({}))", self.tindex(tp))
+                format!("_cffi_from_c_struct((char *)&{var}, _cffi_type({}))", self.tindex(tp)?)
             }
-            CType::Enum(_) => format!("_cffi_from_c_deref((char *)&{var}, _cffi_type({}))", self.tindex(tp)),
-            _ => return Err(Refusal::not_implemented(self.r.types.repr(tp))),
+            CType::Enum(_) => format!("_cffi_from_c_deref((char *)&{var}, _cffi_type({}))", self.tindex(tp)?),
+            _ => return Err(Refusal::bare("NotImplementedError", self.r.types.repr(tp))),
         })
     }
 

@@ -20,7 +20,7 @@ pub enum ArrayLen {
     Open,
     /// `[...]`: filled in by the C compiler (globals and struct fields only).
     Dots,
-    Known(u64),
+    Known(i128),
     /// A C expression computed by the compiler, e.g. `_cffi_array_len(x)`.
     Expr(String),
 }

@@ -111,7 +111,7 @@ impl Converter {
             model::Type::Array { item, length } => CType::Array {
                 item: self.ty(item),
                 len: match length {
-                    model::ArrayLength::Known(n) => ArrayLen::Known(*n as u64),
+                    model::ArrayLength::Known(n) => ArrayLen::Known(*n),
                     model::ArrayLength::Unspecified => ArrayLen::Open,
                     model::ArrayLength::DotDotDot => ArrayLen::Dots,
                     model::ArrayLength::CExpr(e) => ArrayLen::Expr(e.clone()),

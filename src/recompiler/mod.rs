@@ -25,11 +25,18 @@ pub struct Refusal {
     pub message: String,
     /// Key of the declaration being processed (`"function foo"`), to point at it.
     pub decl: Option<String>,
+    /// cffi raised it with a non-string argument (a type object), so its message
+    /// does not get the declaration prefix.
+    bare: bool,
 }
 
 impl Refusal {
     pub fn new(class: &'static str, message: impl Into<String>) -> Self {
-        Refusal { class, message: message.into(), decl: None }
+        Refusal { class, message: message.into(), decl: None, bare: false }
+    }
+    /// An exception cffi raises with an object (not a string) as its argument.
+    pub fn bare(class: &'static str, message: impl Into<String>) -> Self {
+        Refusal { bare: true, ..Self::new(class, message) }
     }
     pub fn verification(message: impl Into<String>) -> Self {
         Self::new("VerificationError", message)
@@ -42,7 +49,9 @@ impl Refusal {
     }
     /// cffi's `attach_exception_info`: prefix the declaration being processed.
     pub fn in_decl(mut self, key: &str) -> Self {
-        self.message = format!("{key}: {}", self.message);
+        if !self.bare {
+            self.message = format!("{key}: {}", self.message);
+        }
         self.decl = Some(key.to_string());
         self
     }
@@ -185,21 +194,38 @@ impl Recompiler {
 
     /// cffi's `_enum_fields`: C expands anonymous members to check their fields;
     /// Python keeps them as one unnamed field.
-    pub fn enum_fields(&self, rec: RecordId) -> Vec<Field> {
+    pub fn enum_fields(&self, rec: RecordId) -> Result<Vec<Field>> {
         let expand = !self.target_is_python;
         let mut out = Vec::new();
-        self.push_fields(rec, expand, &mut out);
-        out
+        self.push_fields(rec, expand, &mut vec![rec], &mut out)?;
+        Ok(out)
     }
 
-    fn push_fields(&self, rec: RecordId, expand: bool, out: &mut Vec<Field>) {
-        let Some(fields) = &self.types.records[rec].fields else { return };
+    /// `open`: the records being expanded. cffi's parser accepts a struct redefined
+    /// inside its own body; expanding it never ends, and cffi fails with Python's
+    /// recursion error, as we do.
+    fn push_fields(
+        &self,
+        rec: RecordId,
+        expand: bool,
+        open: &mut Vec<RecordId>,
+        out: &mut Vec<Field>,
+    ) -> Result<()> {
+        let Some(fields) = &self.types.records[rec].fields else { return Ok(()) };
         for f in fields {
             match self.types.get(f.ty) {
-                CType::Record(inner) if f.name.is_empty() && expand => self.push_fields(*inner, true, out),
+                CType::Record(inner) if f.name.is_empty() && expand => {
+                    if open.contains(inner) {
+                        return Err(recursion_error());
+                    }
+                    open.push(*inner);
+                    self.push_fields(*inner, true, open, out)?;
+                    open.pop();
+                }
                 _ => out.push(f.clone()),
             }
         }
+        Ok(())
     }
 
     /// cffi's `_field_type`: `[...]` array lengths become compiler expressions.
@@ -253,7 +279,7 @@ impl Recompiler {
             }
             CType::Record(rec) => {
                 if self.types.records[rec].fields.is_some() {
-                    for f in self.enum_fields(rec) {
+                    for f in self.enum_fields(rec)? {
                         let ft = self.field_type(rec, &f.name, f.ty)?;
                         self.collect(seen, ft)?;
                     }
@@ -277,15 +303,29 @@ impl Recompiler {
     }
 
     fn collect_struct(&mut self, seen: &mut IndexMap<TypeId, ()>, ty: TypeId) -> Result<()> {
+        self.collect_struct_in(seen, ty, &mut Vec::new())
+    }
+
+    fn collect_struct_in(
+        &mut self,
+        seen: &mut IndexMap<TypeId, ()>,
+        ty: TypeId,
+        open: &mut Vec<RecordId>,
+    ) -> Result<()> {
         self.collect(seen, ty)?;
         if self.target_is_python {
             // ABI mode lists nested anonymous structs as types of their own.
             if let CType::Record(rec) = *self.types.get(ty) {
+                if open.contains(&rec) {
+                    return Err(recursion_error());
+                }
+                open.push(rec);
                 let anon: Vec<RecordId> = self.types.records[rec].anonymous_members(&self.types).collect();
                 for inner in anon {
                     let t = self.record_type(inner);
-                    self.collect_struct(seen, t)?;
+                    self.collect_struct_in(seen, t, open)?;
                 }
+                open.pop();
             }
         }
         Ok(())
@@ -344,9 +384,10 @@ impl Recompiler {
         for d in &decls {
             self.collect_decl_types(&mut seen, d).map_err(|e| e.in_decl(&d.key()))?;
         }
-        // cffi sorts by the C spelling (stable: ties keep discovery order).
+        // cffi sorts by `str(tp)`, i.e. `repr(tp)`: `<c name>` (the closing `>` matters:
+        // `<int const *>` sorts before `<int>`). Stable: ties keep discovery order.
         let mut all: Vec<TypeId> = seen.keys().copied().collect();
-        all.sort_by_cached_key(|&t| self.types.c_name_plain(t));
+        all.sort_by_cached_key(|&t| self.types.repr(t));
 
         let mut slots: Vec<Slot> = Vec::new();
         let mut index: IndexMap<TypeId, usize> = IndexMap::new();
@@ -676,7 +717,7 @@ impl Recompiler {
         }
         let mut c_fields = Vec::new();
         let entry = if reason.is_none() {
-            for f in self.enum_fields(rec) {
+            for f in self.enum_fields(rec)? {
                 let fty = self.field_type(rec, &f.name, f.ty)?;
                 self.check_not_opaque(fty, &format!("field '{}.{}'", record.name, f.name))?;
                 let bitfield = f.bitsize >= 0;
@@ -847,6 +888,11 @@ impl Recompiler {
             ),
         ))
     }
+}
+
+/// What cffi ends with when a struct contains itself as an anonymous member.
+fn recursion_error() -> Refusal {
+    Refusal::new("RecursionError", "maximum recursion depth exceeded while calling a Python object")
 }
 
 /// Size and signedness of a primitive integer type on the generating machine.

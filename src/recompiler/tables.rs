@@ -96,15 +96,8 @@ impl Op {
     /// The four big-endian bytes of the ABI-mode encoding.
     pub fn python_word(&self) -> Result<u32, Refusal> {
         match (&self.op, &self.arg) {
-            (None, OpArg::Int(n)) => {
-                if *n >= 1 << 31 {
-                    return Err(Refusal::new(
-                        "OverflowError",
-                        format!("cannot emit {n:?}: limited to 2**31-1"),
-                    ));
-                }
-                Ok(*n as u32)
-            }
+            // A raw value (array length) is written as a C expression; only plain
+            // non-negative numbers can go to Python, as cffi's `str.isdigit()` test.
             (None, OpArg::Expr(e)) if !e.is_empty() && e.bytes().all(|b| b.is_ascii_digit()) => {
                 match e.parse::<u64>() {
                     Ok(n) if n < 1 << 31 => Ok(n as u32),
@@ -117,6 +110,7 @@ impl Op {
             (_, OpArg::Expr(e)) => {
                 Err(Refusal::verification(format!("cannot emit to Python: {}", py_repr(e))))
             }
+            (None, OpArg::Int(n)) => Ok(*n as u32),
             (Some(op), OpArg::Int(n)) => Ok(((*n << 8) | *op as i64) as u32),
         }
     }
