@@ -6,8 +6,9 @@
 //! layout checks: cffi's "decl" pass), the other tables, the type context and the
 //! module init functions for CPython and PyPy.
 
-use std::collections::HashSet;
 use std::fmt::Write as _;
+
+use rustc_hash::FxHashSet;
 
 use crate::recompiler::ctype::{ArrayLen, CType, TypeId};
 use crate::recompiler::tables::{EnumBase, VERSION_CHAR16CHAR32};
@@ -24,8 +25,14 @@ pub struct COptions {
 
 /// The whole C file for a module whose tables `r` holds.
 pub fn emit(r: &mut Recompiler, preamble: &str, options: &COptions) -> Result<String> {
-    let mut e =
-        Emitter { r, out: String::with_capacity(64 * 1024), seen_constants: HashSet::new(), num_externpy: 0 };
+    // Roughly 1 KB of C per declaration: one allocation instead of many regrowths.
+    let capacity = PRELUDE.len() + preamble.len() + 2048 * r.decls.len() + 64 * r.type_ops.len();
+    let mut e = Emitter {
+        r,
+        out: String::with_capacity(capacity),
+        seen_constants: FxHashSet::default(),
+        num_externpy: 0,
+    };
     e.file(preamble, options)?;
     Ok(e.out)
 }
@@ -33,13 +40,20 @@ pub fn emit(r: &mut Recompiler, preamble: &str, options: &COptions) -> Result<St
 struct Emitter<'a> {
     r: &'a mut Recompiler,
     out: String,
-    seen_constants: HashSet<(&'static str, String)>,
+    seen_constants: FxHashSet<(&'static str, String)>,
     num_externpy: usize,
 }
 
 macro_rules! w {
     ($e:expr, $($arg:tt)*) => {{
         let _ = writeln!($e.out, $($arg)*);
+    }};
+}
+
+/// Appends string pieces to the output (cheaper than `write!` on hot paths).
+macro_rules! put {
+    ($e:expr; $($piece:expr),+ $(,)?) => {{
+        $( $e.out.push_str($piece); )+
     }};
 }
 
@@ -73,17 +87,19 @@ impl Emitter<'_> {
 
         w!(self, "static void *_cffi_types[] = {{");
         for (i, op) in self.r.type_ops.iter().enumerate() {
-            let _ = writeln!(self.out, "/* {i:2} */ {},", op.c_expr());
+            let _ = write!(self.out, "/* {i:2} */ ");
+            op.write_c(&mut self.out);
+            self.out.push_str(",\n");
         }
         if self.r.type_ops.is_empty() {
             w!(self, "  0");
         }
         w!(self, "}};\n");
 
-        let decls = self.r.decls.clone();
-        for d in &decls {
-            self.decl(d).map_err(|e| e.in_decl(&d.key()))?;
-        }
+        let decls = std::mem::take(&mut self.r.decls);
+        let result = decls.iter().try_for_each(|d| self.decl(d).map_err(|e| e.in_decl(&d.key())));
+        self.r.decls = decls;
+        result?;
 
         self.tables();
         self.init_functions();
@@ -230,119 +246,115 @@ impl Emitter<'_> {
             return self.constant(false, name, Some(ty), "const", None);
         }
         let nargs = sig.args.len();
+        let abi = sig.abi.as_ref().map(|a| format!("{a} ")).unwrap_or_default();
+        let arg_context = format!("argument of {name}");
+        let result_context = format!("result of {name}");
+        let void = matches!(self.r.types.get(sig.result), CType::Void);
+        let xs: Vec<String> = (0..nargs).map(|i| format!("x{i}")).collect();
+        // `T xN`: the parameters of the direct-call function and the wrapper's locals.
+        let mut arg_decls = Vec::with_capacity(nargs);
+        for (x, &a) in xs.iter().zip(&sig.args) {
+            arg_decls.push(self.c(a, x, &arg_context)?);
+        }
+        let call_args = xs.join(", ");
+        let params = if nargs == 0 { "void".to_string() } else { arg_decls.join(", ") };
+
+        // The direct-call version, for `ffi.addressof(lib, name)` and PyPy.
+        let head = self.c(sig.result, &format!("{abi}_cffi_d_{name}({params})"), "a C file")?;
+        let ret = if void { "" } else { "return " };
+        put!(self; "static ", &head, "\n{\n  ", ret, name, "(", &call_args, ");\n}\n");
+
+        // The CPython wrapper: METH_NOARGS, METH_O or METH_VARARGS.
         let argname = match nargs {
             0 => "noarg",
             1 => "arg0",
             _ => "args",
         };
-        let abi = sig.abi.as_ref().map(|a| format!("{a} ")).unwrap_or_default();
-        let arg_context = format!("argument of {name}");
-        let void = matches!(self.r.types.get(sig.result), CType::Void);
-
-        // The direct-call version, for `ffi.addressof(lib, name)` and PyPy.
-        let mut params = Vec::new();
-        for (i, &a) in sig.args.iter().enumerate() {
-            params.push(self.c(a, &format!(" x{i}"), &arg_context)?);
-        }
-        let params = if params.is_empty() { "void".to_string() } else { params.join(", ") };
-        let call_args: Vec<String> = (0..nargs).map(|i| format!("x{i}")).collect();
-        let call_args = call_args.join(", ");
-        let head = self.c(sig.result, &format!("{abi}_cffi_d_{name}({params})"), "a C file")?;
-        w!(self, "static {head}\n{{\n  {}{name}({call_args});\n}}", if void { "" } else { "return " });
-
-        // The CPython wrapper.
-        w!(self, "#ifndef PYPY_VERSION\nstatic PyObject *\n_cffi_f_{name}(PyObject *self, PyObject *{argname})\n{{");
-        for (i, &a) in sig.args.iter().enumerate() {
-            let decl = self.c(a, &format!(" x{i}"), &arg_context)?;
-            w!(self, "  {decl};");
+        put!(self; "#ifndef PYPY_VERSION\nstatic PyObject *\n_cffi_f_", name, "(PyObject *self, PyObject *", argname, ")\n{\n");
+        for decl in &arg_decls {
+            put!(self; "  ", decl, ";\n");
         }
         let has_pointer_arg = sig.args.iter().any(|&a| self.is_pointer(a));
         if has_pointer_arg {
-            w!(self, "  Py_ssize_t datasize;\n  struct _cffi_freeme_s *large_args_free = NULL;");
+            self.out.push_str("  Py_ssize_t datasize;\n  struct _cffi_freeme_s *large_args_free = NULL;\n");
         }
-        let result_context = format!("result of {name}");
-        if !void {
-            let decl = self.c(sig.result, " result", &result_context)?;
-            w!(self, "  {decl};\n  PyObject *pyresult;");
+        let result_decl = if void { None } else { Some(self.c(sig.result, "result", &result_context)?) };
+        if let Some(decl) = &result_decl {
+            put!(self; "  ", decl, ";\n  PyObject *pyresult;\n");
         }
+        let args: Vec<String> = (0..nargs).map(|i| format!("arg{i}")).collect();
         if nargs > 1 {
-            for i in 0..nargs {
-                w!(self, "  PyObject *arg{i};");
+            for a in &args {
+                put!(self; "  PyObject *", a, ";\n");
             }
-            let refs: Vec<String> = (0..nargs).map(|i| format!("&arg{i}")).collect();
-            w!(
-                self,
-                "\n  if (!PyArg_UnpackTuple(args, \"{name}\", {nargs}, {nargs}, {}))\n    return NULL;",
-                refs.join(", ")
-            );
+            let refs = args.iter().map(|a| format!("&{a}")).collect::<Vec<_>>().join(", ");
+            let n = nargs.to_string();
+            put!(self; "\n  if (!PyArg_UnpackTuple(args, \"", name, "\", ", &n, ", ", &n, ", ", &refs, "))\n    return NULL;\n");
         }
-        w!(self, "");
-        for (i, &a) in sig.args.iter().enumerate() {
-            self.convert_arg_to_c(a, &format!("arg{i}"), &format!("x{i}"), "return NULL")?;
-            w!(self, "");
+        self.out.push('\n');
+        for ((a, x), &t) in args.iter().zip(&xs).zip(&sig.args) {
+            self.convert_arg_to_c(t, a, x, "return NULL")?;
+            self.out.push('\n');
         }
-        w!(self, "  Py_BEGIN_ALLOW_THREADS\n  _cffi_restore_errno();");
-        w!(self, "  {{ {}{name}({call_args}); }}", if void { "" } else { "result = " });
-        w!(self, "  _cffi_save_errno();\n  Py_END_ALLOW_THREADS\n");
-        w!(self, "  (void)self; /* unused */");
+        let assign = if void { "" } else { "result = " };
+        put!(self; "  Py_BEGIN_ALLOW_THREADS\n  _cffi_restore_errno();\n  { ", assign, name, "(", &call_args, "); }\n");
+        self.out.push_str("  _cffi_save_errno();\n  Py_END_ALLOW_THREADS\n\n  (void)self; /* unused */\n");
         if nargs == 0 {
-            w!(self, "  (void)noarg; /* unused */");
+            self.out.push_str("  (void)noarg; /* unused */\n");
         }
-        let free = "  if (large_args_free != NULL) _cffi_free_array_arguments(large_args_free);";
+        let free = "  if (large_args_free != NULL) _cffi_free_array_arguments(large_args_free);\n";
         if !void {
             let conv = self.convert_expr_from_c(sig.result, "result", "result type")?;
-            w!(self, "  pyresult = {conv};");
+            put!(self; "  pyresult = ", &conv, ";\n");
             if has_pointer_arg {
-                w!(self, "{free}");
+                self.out.push_str(free);
             }
-            w!(self, "  return pyresult;");
+            self.out.push_str("  return pyresult;\n");
         } else {
             if has_pointer_arg {
-                w!(self, "{free}");
+                self.out.push_str(free);
             }
-            w!(self, "  Py_INCREF(Py_None);\n  return Py_None;");
+            self.out.push_str("  Py_INCREF(Py_None);\n  return Py_None;\n");
         }
-        w!(self, "}}\n#else");
+        self.out.push_str("}\n#else\n");
 
         // PyPy calls `_cffi_f_*` directly; structs and complex numbers travel by
         // pointer (a struct result through a first pointer argument).
         let indirect =
             |r: &Recompiler, t: TypeId| matches!(r.types.get(t), CType::Record(_)) || r.types.is_complex(t);
-        let mut differs = false;
-        let mut params = Vec::new();
-        let mut call = Vec::new();
-        for (i, &a) in sig.args.iter().enumerate() {
-            let star = if indirect(self.r, a) { "*" } else { "" };
-            differs |= !star.is_empty();
-            params.push(self.c(a, &format!(" {star}x{i}"), &arg_context)?);
-            call.push(format!("{star}x{i}"));
-        }
-        let mut result_ty = sig.result;
-        let mut result_decl = (!void).then(|| self.c(sig.result, " result", &result_context)).transpose()?;
-        let mut result_code = if void { "" } else { "result = " };
-        if indirect(self.r, sig.result) {
-            params.insert(0, self.c(sig.result, " *result", &result_context)?);
-            result_ty = self.r.types.void();
-            result_decl = None;
-            result_code = "*result = ";
-            differs = true;
-        }
-        if differs {
+        let result_indirect = indirect(self.r, sig.result);
+        if sig.args.iter().any(|&a| indirect(self.r, a)) || result_indirect {
+            let mut params = Vec::with_capacity(nargs + 1);
+            let mut call = Vec::with_capacity(nargs);
+            if result_indirect {
+                params.push(self.c(sig.result, "*result", &result_context)?);
+            }
+            for (i, &a) in sig.args.iter().enumerate() {
+                if indirect(self.r, a) {
+                    params.push(self.c(a, &format!("*x{i}"), &arg_context)?);
+                    call.push(format!("*x{i}"));
+                } else {
+                    params.push(arg_decls[i].clone());
+                    call.push(xs[i].clone());
+                }
+            }
             let params = if params.is_empty() { "void".to_string() } else { params.join(", ") };
-            let head = self.c(result_ty, &format!("{abi}_cffi_f_{name}({params})"), "a C file")?;
-            w!(self, "static {head}\n{{");
-            if let Some(decl) = &result_decl {
-                w!(self, "  {decl};");
+            let call = call.join(", ");
+            if result_indirect {
+                let void_ty = self.r.types.void();
+                let head = self.c(void_ty, &format!("{abi}_cffi_f_{name}({params})"), "a C file")?;
+                put!(self; "static ", &head, "\n{\n  { *result = ", name, "(", &call, "); }\n}\n");
+            } else if let Some(decl) = &result_decl {
+                let head = self.c(sig.result, &format!("{abi}_cffi_f_{name}({params})"), "a C file")?;
+                put!(self; "static ", &head, "\n{\n  ", decl, ";\n  { result = ", name, "(", &call, "); }\n  return result;\n}\n");
+            } else {
+                let head = self.c(sig.result, &format!("{abi}_cffi_f_{name}({params})"), "a C file")?;
+                put!(self; "static ", &head, "\n{\n  { ", name, "(", &call, "); }\n}\n");
             }
-            w!(self, "  {{ {result_code}{name}({}); }}", call.join(", "));
-            if result_decl.is_some() {
-                w!(self, "  return result;");
-            }
-            w!(self, "}}");
         } else {
-            w!(self, "#  define _cffi_f_{name} _cffi_d_{name}");
+            put!(self; "#  define _cffi_f_", name, " _cffi_d_", name, "\n");
         }
-        w!(self, "#endif\n");
+        self.out.push_str("#endif\n\n");
         Ok(())
     }
 
@@ -351,55 +363,44 @@ impl Emitter<'_> {
     }
 
     fn convert_arg_to_c(&mut self, tp: TypeId, from: &str, to: &str, err: &str) -> Result<()> {
-        let ctype = self.r.types.get(tp).clone();
-        let (converter, extra, errvalue) = match &ctype {
-            CType::Primitive(_) | CType::UnknownInt(_) | CType::UnknownFloat(_)
+        // (argument types were spelled already: their names have no `$` here)
+        let cname = self.r.types.plain(tp).to_string();
+        match self.r.types.get(tp) {
+            CType::Primitive(name) | CType::UnknownInt(name) | CType::UnknownFloat(name)
                 if !self.r.types.is_complex(tp) =>
             {
-                let name = match &ctype {
-                    CType::Primitive(n) | CType::UnknownInt(n) | CType::UnknownFloat(n) => n.clone(),
-                    _ => unreachable!(),
-                };
+                let unknown_float = matches!(self.r.types.get(tp), CType::UnknownFloat(_));
                 if self.r.types.is_integer(tp) && name != "_Bool" {
-                    ("_cffi_to_c_int".to_string(), format!(", {name}"), "-1")
-                } else if matches!(ctype, CType::UnknownFloat(_)) {
-                    (format!("({})_cffi_to_c_double", self.c(tp, "", "a C file")?), String::new(), "-1")
+                    put!(self; "  ", to, " = _cffi_to_c_int(", from, ", ", name.as_str(), ");\n");
+                } else if unknown_float {
+                    put!(self; "  ", to, " = (", &cname, ")_cffi_to_c_double(", from, ");\n");
                 } else {
-                    let cname = self.c(tp, "", "a C file")?;
+                    let converter = name.replace(' ', "_");
                     if cname == "char16_t" || cname == "char32_t" {
                         self.r.needs_version(VERSION_CHAR16CHAR32);
                     }
-                    (format!("({cname})_cffi_to_c_{}", name.replace(' ', "_")), String::new(), "-1")
+                    put!(self; "  ", to, " = (", &cname, ")_cffi_to_c_", &converter, "(", from, ");\n");
                 }
+                put!(self; "  if (", to, " == (", &cname, ")-1 && PyErr_Occurred())\n    ", err, ";\n");
             }
             CType::Pointer { .. } | CType::NamedPointer { .. } => {
-                let idx = self.tindex(tp)?;
-                let cname = self.c(tp, "", "a C file")?;
-                w!(self, "  datasize = _cffi_prepare_pointer_call_argument(\n      _cffi_type({idx}), {from}, (char **)&{to});");
-                w!(self, "  if (datasize != 0) {{");
-                w!(self, "    {to} = ((size_t)datasize) <= 640 ? ({cname})alloca((size_t)datasize) : NULL;");
-                w!(self, "    if (_cffi_convert_array_argument(_cffi_type({idx}), {from}, (char **)&{to},");
-                w!(self, "            datasize, &large_args_free) < 0)\n      {err};\n  }}");
-                return Ok(());
+                let idx = self.tindex(tp)?.to_string();
+                put!(self; "  datasize = _cffi_prepare_pointer_call_argument(\n      _cffi_type(", &idx, "), ", from, ", (char **)&", to, ");\n");
+                put!(self; "  if (datasize != 0) {\n    ", to, " = ((size_t)datasize) <= 640 ? (", &cname, ")alloca((size_t)datasize) : NULL;\n");
+                put!(self; "    if (_cffi_convert_array_argument(_cffi_type(", &idx, "), ", from, ", (char **)&", to, ",\n");
+                put!(self; "            datasize, &large_args_free) < 0)\n      ", err, ";\n  }\n");
             }
             CType::Record(_) | CType::Enum(_) | CType::Primitive(_) => {
-                let idx = self.tindex(tp)?;
-                w!(self, "  if (_cffi_to_c((char *)&{to}, _cffi_type({idx}), {from}) < 0)\n    {err};");
-                return Ok(());
+                let idx = self.tindex(tp)?.to_string();
+                put!(self; "  if (_cffi_to_c((char *)&", to, ", _cffi_type(", &idx, "), ", from, ") < 0)\n    ", err, ";\n");
             }
             CType::FunctionPtr(_) => {
-                let cname = self.c(tp, "", "a C file")?;
-                (
-                    format!("({cname})_cffi_to_c_pointer"),
-                    format!(", _cffi_type({})", self.tindex(tp)?),
-                    "NULL",
-                )
+                let idx = self.tindex(tp)?.to_string();
+                put!(self; "  ", to, " = (", &cname, ")_cffi_to_c_pointer(", from, ", _cffi_type(", &idx, "));\n");
+                put!(self; "  if (", to, " == (", &cname, ")NULL && PyErr_Occurred())\n    ", err, ";\n");
             }
             _ => return Err(Refusal::bare("NotImplementedError", self.r.types.repr(tp))),
-        };
-        let cname = self.c(tp, "", "a C file")?;
-        w!(self, "  {to} = {converter}({from}{extra});");
-        w!(self, "  if ({to} == ({cname}){errvalue} && PyErr_Occurred())\n    {err};");
+        }
         Ok(())
     }
 

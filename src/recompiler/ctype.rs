@@ -5,6 +5,7 @@
 //! generated C and in error messages.
 
 use indexmap::IndexSet;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 /// Index of a type in [`Types`].
 pub type TypeId = usize;
@@ -138,8 +139,15 @@ pub struct NoCName(pub String);
 
 #[derive(Default, Debug)]
 pub struct Types {
-    set: IndexSet<CType>,
+    set: IndexSet<CType, FxBuildHasher>,
+    /// cffi's `c_name_with_marker` of each type (`&` where a declarator goes).
     markers: Vec<String>,
+    /// The same without the marker (cffi's `_get_c_name()`).
+    plain: Vec<String>,
+    /// Function pointer type → its raw function type.
+    raw_of: FxHashMap<TypeId, TypeId>,
+    /// Record → its type (records are looked up often, by identity).
+    record_ty: FxHashMap<RecordId, TypeId>,
     pub records: Vec<Record>,
     pub enums: Vec<EnumDecl>,
 }
@@ -160,12 +168,15 @@ fn qualify(quals: u8, replace_with: &str) -> String {
 
 impl Types {
     pub fn intern(&mut self, ty: CType) -> TypeId {
-        if let Some(id) = self.set.get_index_of(&ty) {
-            return id;
+        let (id, new) = self.set.insert_full(ty);
+        if new {
+            let marker = self.compute_marker(&self.set[id]);
+            if let CType::Record(r) = self.set[id] {
+                self.record_ty.insert(r, id);
+            }
+            self.plain.push(marker.replacen('&', "", 1));
+            self.markers.push(marker);
         }
-        let marker = self.compute_marker(&ty);
-        let (id, _) = self.set.insert_full(ty);
-        self.markers.push(marker);
         id
     }
 
@@ -188,19 +199,31 @@ impl Types {
             CType::Void => "void&".into(),
             CType::Primitive(n) | CType::UnknownInt(n) | CType::UnknownFloat(n) => format!("{n}&"),
             CType::RawFunction(sig) | CType::FunctionPtr(sig) => {
-                let mut reprargs: Vec<String> = sig.args.iter().map(|&a| self.c_name_plain(a)).collect();
-                if sig.ellipsis {
-                    reprargs.push("...".into());
-                }
-                if reprargs.is_empty() {
-                    reprargs.push("void".into());
-                }
-                let pattern = if matches!(ty, CType::RawFunction(_)) { "(&)" } else { "(*&)" };
-                let mut replace = format!("{}({})", pattern, reprargs.join(", "));
+                // result's marker with `&` replaced by `(&)(args)` / `(*&)(args)`,
+                // the abi (if any) right after the opening parenthesis.
+                let (before, after) = self.markers[sig.result].split_once('&').unwrap_or_default();
+                let mut m = String::with_capacity(before.len() + after.len() + 16 * sig.args.len() + 8);
+                m.push_str(before);
+                m.push('(');
                 if let Some(abi) = &sig.abi {
-                    replace = format!("({abi} {}", &replace[1..]);
+                    m.push_str(abi);
+                    m.push(' ');
                 }
-                self.markers[sig.result].replacen('&', &replace, 1)
+                m.push_str(if matches!(ty, CType::RawFunction(_)) { "&)(" } else { "*&)(" });
+                for (i, &a) in sig.args.iter().enumerate() {
+                    if i > 0 {
+                        m.push_str(", ");
+                    }
+                    m.push_str(&self.plain[a]);
+                }
+                if sig.ellipsis {
+                    m.push_str(if sig.args.is_empty() { "..." } else { ", ..." });
+                } else if sig.args.is_empty() {
+                    m.push_str("void");
+                }
+                m.push(')');
+                m.push_str(after);
+                m
             }
             CType::Pointer { to, quals } => {
                 let extra = if self.is_array(*to) { "(*&)" } else { " *&" };
@@ -227,7 +250,12 @@ impl Types {
 
     /// cffi's `_get_c_name()` / `str(tp)`: the type's spelling with no declarator.
     pub fn c_name_plain(&self, id: TypeId) -> String {
-        self.markers[id].replacen('&', "", 1)
+        self.plain[id].clone()
+    }
+
+    /// [`Types::c_name_plain`] without copying.
+    pub fn plain(&self, id: TypeId) -> &str {
+        &self.plain[id]
     }
 
     /// cffi's `repr(tp)`.
@@ -244,25 +272,34 @@ impl Types {
         context: &str,
         quals: u8,
     ) -> Result<String, NoCName> {
-        let result = &self.markers[id];
-        let mut rw = replace_with.trim().to_string();
-        if !rw.is_empty() {
-            if rw.starts_with('*') && result.contains("&[") {
-                rw = format!("({rw})");
-            } else if !rw.starts_with('[') && !rw.starts_with('(') {
-                rw = format!(" {rw}");
-            }
-        }
-        let rw = qualify(quals, &rw);
-        let out = result.replacen('&', &rw, 1);
-        if out.contains('$') {
+        if self.plain[id].contains('$') {
             return Err(NoCName(format!(
                 "cannot generate '{}' in {}: unknown type name",
-                self.c_name_plain(id),
-                context
+                self.plain[id], context
             )));
         }
-        Ok(out)
+        let marker = &self.markers[id];
+        let rw = replace_with.trim();
+        let (before, after) = marker.split_once('&').unwrap_or((marker, ""));
+        let mut decl = String::with_capacity(marker.len() + rw.len() + 4);
+        decl.push_str(before);
+        let parenthesize = rw.starts_with('*') && after.starts_with('[');
+        if quals != 0 {
+            // cffi's qualify(): the qualifiers go first, then the declarator.
+            let inner = if parenthesize { format!("({rw})") } else { rw.to_string() };
+            decl.push_str(&qualify(quals, &inner));
+        } else if parenthesize {
+            decl.push('(');
+            decl.push_str(rw);
+            decl.push(')');
+        } else {
+            if !rw.is_empty() && !rw.starts_with('[') && !rw.starts_with('(') {
+                decl.push(' ');
+            }
+            decl.push_str(rw);
+        }
+        decl.push_str(after);
+        Ok(decl)
     }
 
     pub fn is_array(&self, id: TypeId) -> bool {
@@ -294,6 +331,14 @@ impl Types {
         }
     }
 
+    /// The type of a struct or union.
+    pub fn record_type(&mut self, rec: RecordId) -> TypeId {
+        match self.record_ty.get(&rec) {
+            Some(&t) => t,
+            None => self.intern(CType::Record(rec)),
+        }
+    }
+
     pub fn pointer(&mut self, to: TypeId) -> TypeId {
         self.intern(CType::Pointer { to, quals: 0 })
     }
@@ -303,8 +348,15 @@ impl Types {
     }
 
     pub fn as_raw_function(&mut self, id: TypeId) -> TypeId {
+        if let Some(&raw) = self.raw_of.get(&id) {
+            return raw;
+        }
         match self.get(id).clone() {
-            CType::FunctionPtr(sig) => self.intern(CType::RawFunction(sig)),
+            CType::FunctionPtr(sig) => {
+                let raw = self.intern(CType::RawFunction(sig));
+                self.raw_of.insert(id, raw);
+                raw
+            }
             _ => id,
         }
     }

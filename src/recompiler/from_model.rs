@@ -3,7 +3,7 @@
 //! expression, raw function types, pointers to array items), so it keeps an arena of
 //! its own where equal types share one id.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use crate::model;
 
@@ -38,7 +38,7 @@ pub fn convert(m: &model::Ffi) -> Ffi {
             base: None,
         });
     }
-    let mut conv = Converter { types, memo: HashMap::new() };
+    let mut conv = Converter { types, memo: FxHashMap::default() };
     for (i, e) in m.enums.iter().enumerate() {
         if let Some(base) = &e.base_int_type {
             let b = conv.ty(base);
@@ -88,7 +88,7 @@ pub fn convert(m: &model::Ffi) -> Ffi {
 struct Converter {
     types: Types,
     /// Model types are shared (`Arc`); convert each allocation once.
-    memo: HashMap<*const model::Type, TypeId>,
+    memo: FxHashMap<*const model::Type, TypeId>,
 }
 
 impl Converter {

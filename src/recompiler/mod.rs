@@ -14,6 +14,10 @@ pub mod from_model;
 pub mod tables;
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
+
+/// An insertion-ordered map with a fast hash (keys are small ids).
+pub type FxIndexMap<K, V> = IndexMap<K, V, FxBuildHasher>;
 
 use ctype::{ArrayLen, CType, EnumId, Field, RecordId, RecordKind, TypeId, Types};
 use tables::*;
@@ -143,10 +147,10 @@ pub struct Recompiler {
     pub target_is_python: bool,
     pub module_name: String,
     /// Type → index in the type table (cffi's `_typesdict`).
-    pub type_index: IndexMap<TypeId, usize>,
+    pub type_index: FxIndexMap<TypeId, usize>,
     pub type_ops: Vec<Op>,
-    struct_index: IndexMap<RecordId, usize>,
-    enum_index: IndexMap<EnumId, usize>,
+    struct_index: FxIndexMap<RecordId, usize>,
+    enum_index: FxIndexMap<EnumId, usize>,
     pub globals: Vec<GlobalEntry>,
     pub fields: Vec<FieldEntry>,
     pub struct_unions: Vec<StructUnionEntry>,
@@ -169,10 +173,10 @@ impl Recompiler {
             decls: ffi.decls,
             target_is_python,
             module_name: module_name.to_string(),
-            type_index: IndexMap::new(),
+            type_index: FxIndexMap::default(),
             type_ops: Vec::new(),
-            struct_index: IndexMap::new(),
-            enum_index: IndexMap::new(),
+            struct_index: FxIndexMap::default(),
+            enum_index: FxIndexMap::default(),
             globals: Vec::new(),
             fields: Vec::new(),
             struct_unions: Vec::new(),
@@ -260,14 +264,14 @@ impl Recompiler {
     }
 
     pub fn record_type(&mut self, rec: RecordId) -> TypeId {
-        self.types.intern(CType::Record(rec))
+        self.types.record_type(rec)
     }
 
     fn typedef_type(&mut self, ty: TypeId, name: &str) -> TypeId {
         self.global_type(ty, &format!("(*({name} *)0)"))
     }
 
-    fn collect(&mut self, seen: &mut IndexMap<TypeId, ()>, ty: TypeId) -> Result<()> {
+    fn collect(&mut self, seen: &mut FxIndexMap<TypeId, ()>, ty: TypeId) -> Result<()> {
         if seen.contains_key(&ty) {
             return Ok(());
         }
@@ -302,13 +306,13 @@ impl Recompiler {
         Ok(())
     }
 
-    fn collect_struct(&mut self, seen: &mut IndexMap<TypeId, ()>, ty: TypeId) -> Result<()> {
+    fn collect_struct(&mut self, seen: &mut FxIndexMap<TypeId, ()>, ty: TypeId) -> Result<()> {
         self.collect_struct_in(seen, ty, &mut Vec::new())
     }
 
     fn collect_struct_in(
         &mut self,
-        seen: &mut IndexMap<TypeId, ()>,
+        seen: &mut FxIndexMap<TypeId, ()>,
         ty: TypeId,
         open: &mut Vec<RecordId>,
     ) -> Result<()> {
@@ -331,7 +335,7 @@ impl Recompiler {
         Ok(())
     }
 
-    fn collect_decl_types(&mut self, seen: &mut IndexMap<TypeId, ()>, d: &Decl) -> Result<()> {
+    fn collect_decl_types(&mut self, seen: &mut FxIndexMap<TypeId, ()>, d: &Decl) -> Result<()> {
         let python = self.target_is_python;
         match d.kind {
             DeclKind::Typedef => {
@@ -379,18 +383,20 @@ impl Recompiler {
     }
 
     fn collect_type_table(&mut self) -> Result<()> {
-        let mut seen = IndexMap::new();
-        let decls = self.decls.clone();
-        for d in &decls {
-            self.collect_decl_types(&mut seen, d).map_err(|e| e.in_decl(&d.key()))?;
-        }
+        let mut seen = FxIndexMap::default();
+        let decls = std::mem::take(&mut self.decls);
+        let result = decls
+            .iter()
+            .try_for_each(|d| self.collect_decl_types(&mut seen, d).map_err(|e| e.in_decl(&d.key())));
+        self.decls = decls;
+        result?;
         // cffi sorts by `str(tp)`, i.e. `repr(tp)`: `<c name>` (the closing `>` matters:
         // `<int const *>` sorts before `<int>`). Stable: ties keep discovery order.
         let mut all: Vec<TypeId> = seen.keys().copied().collect();
         all.sort_by_cached_key(|&t| self.types.repr(t));
 
         let mut slots: Vec<Slot> = Vec::new();
-        let mut index: IndexMap<TypeId, usize> = IndexMap::new();
+        let mut index: FxIndexMap<TypeId, usize> = FxIndexMap::default();
         // Function signatures first, each followed by its arguments.
         for &t in &all {
             if let CType::RawFunction(sig) = self.types.get(t).clone() {
@@ -518,10 +524,10 @@ impl Recompiler {
     // ---------------------------------------------------------------- context
 
     fn collect_step_tables(&mut self) -> Result<()> {
-        let decls = self.decls.clone();
-        for d in &decls {
-            self.decl_ctx(d).map_err(|e| e.in_decl(&d.key()))?;
-        }
+        let decls = std::mem::take(&mut self.decls);
+        let result = decls.iter().try_for_each(|d| self.decl_ctx(d).map_err(|e| e.in_decl(&d.key())));
+        self.decls = decls;
+        result?;
         self.add_missing_struct_unions()?;
         self.globals.sort_by(|a, b| a.name.cmp(&b.name));
         self.struct_unions.sort_by(|a, b| a.name.cmp(&b.name));
@@ -723,7 +729,10 @@ impl Recompiler {
                 let bitfield = f.bitsize >= 0;
                 let op = if bitfield { OP_BITFIELD } else { OP_NOOP };
                 let open_array = matches!(self.types.get(fty), CType::Array { len: ArrayLen::Open, .. });
-                let size = if bitfield {
+                // (the C expressions of size and offset mean nothing to ABI mode)
+                let size = if self.target_is_python {
+                    String::new()
+                } else if bitfield {
                     format!("{} /* bits */", f.bitsize)
                 } else if cname.is_none() || open_array {
                     "(size_t)-1".to_string()
@@ -737,7 +746,9 @@ impl Recompiler {
                     };
                     format!("sizeof((({ptr})0)->{})", f.name)
                 };
-                let offset = if cname.is_none() || bitfield {
+                let offset = if self.target_is_python {
+                    String::new()
+                } else if cname.is_none() || bitfield {
                     "(size_t)-1".to_string()
                 } else if let Some(n) = named_ptr {
                     format!("(size_t)(((char *)&(({n})4096)->{}) - (char *)4096)", f.name)
@@ -800,7 +811,7 @@ impl Recompiler {
             if self.seen_records[rec] {
                 continue;
             }
-            let ty = self.types.intern(CType::Record(rec));
+            let ty = self.types.record_type(rec);
             let record = &self.types.records[rec];
             if record.partial {
                 return Err(Refusal::not_implemented(format!(

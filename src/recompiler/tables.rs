@@ -83,14 +83,28 @@ impl Op {
     }
 
     pub fn c_expr(&self) -> String {
-        let arg = match &self.arg {
-            OpArg::Int(n) => n.to_string(),
-            OpArg::Expr(e) => e.clone(),
-        };
+        let mut out = String::with_capacity(40);
+        self.write_c(&mut out);
+        out
+    }
+
+    /// Appends the C initialiser of this word.
+    pub fn write_c(&self, out: &mut String) {
         match self.op {
-            None => format!("(_cffi_opcode_t)({arg})"),
-            Some(op) => format!("_CFFI_OP(_CFFI_OP_{}, {arg})", op_name(op)),
+            None => out.push_str("(_cffi_opcode_t)("),
+            Some(op) => {
+                out.push_str("_CFFI_OP(_CFFI_OP_");
+                out.push_str(op_name(op));
+                out.push_str(", ");
+            }
         }
+        match &self.arg {
+            OpArg::Int(n) => {
+                let _ = write!(out, "{n}");
+            }
+            OpArg::Expr(e) => out.push_str(e),
+        }
+        out.push(')');
     }
 
     /// The four big-endian bytes of the ABI-mode encoding.
@@ -155,8 +169,11 @@ pub fn py_repr(s: &str) -> String {
 
 /// Appends `\xHH\xHH\xHH\xHH` (big endian) to a Python bytes literal body.
 pub fn push_four_bytes(out: &mut String, num: u32) {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     for b in num.to_be_bytes() {
-        let _ = write!(out, "\\x{b:02X}");
+        out.push_str("\\x");
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 15) as usize] as char);
     }
 }
 
