@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 use rustc_hash::FxHashSet;
 
 use crate::recompiler::ctype::{ArrayLen, CType, TypeId};
-use crate::recompiler::tables::{EnumBase, VERSION_CHAR16CHAR32};
+use crate::recompiler::tables::{EnumBase, GlobalKind, VERSION_CHAR16CHAR32};
 use crate::recompiler::{Decl, DeclKind, DeclValue, Recompiler, Refusal, Result};
 
 const PRELUDE: &str = include_str!("prelude.h");
@@ -510,14 +510,24 @@ impl Emitter<'_> {
         if !r.globals.is_empty() {
             out.push_str("static const struct _cffi_global_s _cffi_globals[] = {\n");
             for g in &r.globals {
-                let _ = writeln!(
-                    out,
-                    "  {{ \"{}\", (void *){}, {}, (void *){} }},",
-                    g.name,
-                    g.address,
-                    g.type_op.c_expr(),
-                    g.size
-                );
+                let n = g.name.as_str();
+                out.push_str("  { \"");
+                out.push_str(n);
+                out.push_str("\", (void *)");
+                let (prefix, size_prefix, size) = match g.kind {
+                    GlobalKind::Function => ("_cffi_f_", "_cffi_d_", n),
+                    GlobalKind::Constant => ("_cffi_const_", "", "0"),
+                    GlobalKind::Variable => ("_cffi_var_", "", "0"),
+                    GlobalKind::ExternPython => ("&_cffi_externpy__", "", n),
+                };
+                out.push_str(prefix);
+                out.push_str(n);
+                out.push_str(", ");
+                g.type_op.write_c(&mut out);
+                out.push_str(", (void *)");
+                out.push_str(size_prefix);
+                out.push_str(size);
+                out.push_str(" },\n");
             }
             out.push_str("};\n\n");
         }

@@ -272,7 +272,8 @@ impl Types {
         context: &str,
         quals: u8,
     ) -> Result<String, NoCName> {
-        if self.plain[id].contains('$') {
+        // (cffi checks the whole declaration: a `$` in the declarator counts too)
+        if self.plain[id].contains('$') || replace_with.contains('$') {
             return Err(NoCName(format!(
                 "cannot generate '{}' in {}: unknown type name",
                 self.plain[id], context

@@ -166,7 +166,9 @@ type Slot = Option<Op>;
 impl Recompiler {
     /// Run cffi's collect passes: the type table, then the other tables.
     pub fn new(mut ffi: Ffi, module_name: &str, target_is_python: bool) -> Result<Self> {
-        ffi.decls.sort_by_cached_key(|d| d.key());
+        // cffi walks `sorted("kind name")`; comparing (kind, name) gives the same order
+        // because a kind that is a prefix of another is followed by a space.
+        ffi.decls.sort_by(|a, b| (a.kind.tag(), &a.name).cmp(&(b.kind.tag(), &b.name)));
         let nrecords = ffi.types.records.len();
         let mut r = Recompiler {
             types: ffi.types,
@@ -393,7 +395,7 @@ impl Recompiler {
         // cffi sorts by `str(tp)`, i.e. `repr(tp)`: `<c name>` (the closing `>` matters:
         // `<int const *>` sorts before `<int>`). Stable: ties keep discovery order.
         let mut all: Vec<TypeId> = seen.keys().copied().collect();
-        all.sort_by_cached_key(|&t| self.types.repr(t));
+        all.sort_by(|&a, &b| repr_order(self.types.plain(a), self.types.plain(b)));
 
         let mut slots: Vec<Slot> = Vec::new();
         let mut index: FxIndexMap<TypeId, usize> = FxIndexMap::default();
@@ -576,9 +578,8 @@ impl Recompiler {
                 };
                 self.globals.push(GlobalEntry {
                     name: d.name.clone(),
-                    address: format!("_cffi_f_{}", d.name),
+                    kind: GlobalKind::Function,
                     type_op: Op::new(kind, self.type_index[&raw] as i64),
-                    size: format!("_cffi_d_{}", d.name),
                     check_value: Some(0),
                 });
             }
@@ -610,9 +611,8 @@ impl Recompiler {
                 }
                 self.globals.push(GlobalEntry {
                     name: d.name.clone(),
-                    address: format!("_cffi_const_{}", d.name),
+                    kind: GlobalKind::Constant,
                     type_op: Op::new(OP_CONSTANT_INT, -1),
-                    size: "0".into(),
                     check_value: value,
                 });
             }
@@ -621,9 +621,8 @@ impl Recompiler {
                 let op = if python { OP_GLOBAL_VAR } else { OP_GLOBAL_VAR_F };
                 self.globals.push(GlobalEntry {
                     name: d.name.clone(),
-                    address: format!("_cffi_var_{}", d.name),
+                    kind: GlobalKind::Variable,
                     type_op: Op::new(op, self.type_index[&t] as i64),
-                    size: "0".into(),
                     check_value: Some(0),
                 });
             }
@@ -636,9 +635,8 @@ impl Recompiler {
                 }
                 self.globals.push(GlobalEntry {
                     name: d.name.clone(),
-                    address: format!("&_cffi_externpy__{}", d.name),
+                    kind: GlobalKind::ExternPython,
                     type_op: Op::new(OP_EXTERN_PYTHON, self.type_index[&d.ty()] as i64),
-                    size: d.name.clone(),
                     check_value: Some(0),
                 });
             }
@@ -662,9 +660,8 @@ impl Recompiler {
         };
         self.globals.push(GlobalEntry {
             name: name.to_string(),
-            address: format!("_cffi_const_{name}"),
+            kind: GlobalKind::Constant,
             type_op,
-            size: "0".into(),
             check_value: Some(0),
         });
         Ok(())
@@ -849,9 +846,8 @@ impl Recompiler {
         for (name, value) in decl.enumerators.iter().zip(&decl.values) {
             self.globals.push(GlobalEntry {
                 name: name.clone(),
-                address: format!("_cffi_const_{name}"),
+                kind: GlobalKind::Constant,
                 type_op: Op::new(OP_ENUM, -1),
-                size: "0".into(),
                 check_value: Some(*value),
             });
         }
@@ -898,6 +894,19 @@ impl Recompiler {
                 self.types.c_name_plain(ty)
             ),
         ))
+    }
+}
+
+/// The order of `"<a>"` and `"<b>"` without building them: where one name is a
+/// prefix of the other, the shorter one continues with `>`.
+fn repr_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let common = a.len().min(b.len());
+    match a.as_bytes()[..common].cmp(&b.as_bytes()[..common]) {
+        std::cmp::Ordering::Equal => {
+            let next = |s: &str| s.as_bytes().get(common).copied().unwrap_or(b'>');
+            next(a).cmp(&next(b))
+        }
+        other => other,
     }
 }
 

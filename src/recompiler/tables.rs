@@ -177,15 +177,25 @@ pub fn push_four_bytes(out: &mut String, num: u32) {
     }
 }
 
+/// What a global's C address is (the C emitter names it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GlobalKind {
+    /// `_cffi_f_<name>`, with the direct-call `_cffi_d_<name>` beside it.
+    Function,
+    /// `_cffi_const_<name>`: a function computing the value.
+    Constant,
+    /// `_cffi_var_<name>`: a function returning the address.
+    Variable,
+    /// `&_cffi_externpy__<name>`, with the C function `<name>` beside it.
+    ExternPython,
+}
+
 /// `_cffi_globals` entry.
 #[derive(Clone, Debug)]
 pub struct GlobalEntry {
     pub name: String,
-    /// C expression of the address (function, getter, constant function, ...).
-    pub address: String,
+    pub kind: GlobalKind,
     pub type_op: Op,
-    /// C expression stored in `size_or_direct_fn`.
-    pub size: String,
     /// Expected value of an integer constant (ABI mode: the value itself).
     pub check_value: Option<i128>,
 }
