@@ -33,7 +33,7 @@ pub const MAX_INPUT: usize = 32 * 1024 * 1024;
 
 /// Stack for the parsing thread: the nesting limits keep recursion bounded, this
 /// makes sure the bound fits whatever thread the caller runs on.
-const PARSER_STACK: usize = 64 * 1024 * 1024;
+const PARSER_STACK: usize = 16 * 1024 * 1024;
 
 /// Parse all `cdef()` calls of one FFI, in order, into its model.
 pub fn parse(cdefs: &[CdefSource]) -> Result<Ffi, CdefError> {

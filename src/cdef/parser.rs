@@ -440,6 +440,17 @@ impl<'a> Parser<'a> {
                 return Err(self.error_here("expected the body of a function definition"));
             }
             let start = spec.start.unwrap_or(first.span.start);
+            // pycparser checks the declaration part before the body.
+            let mut spec = spec;
+            if spec.storage.contains(&"typedef") {
+                let mut e = self.error_at("a function definition cannot be a typedef", first.span.clone());
+                e.help = Some("cdef() takes declarations only; drop the body".into());
+                return Err(e);
+            }
+            if spec.types.is_empty() {
+                spec.types.push(TypeSpecPart::Name("int", first.span.clone()));
+            }
+            self.build_declarations(&spec, vec![(first, None)], true)?;
             let end = self.compound_statement()?;
             self.unit.items.push(Item::FuncDef { span: start..end });
             return Ok(());
