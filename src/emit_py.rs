@@ -47,16 +47,18 @@ fn tuple(items: &[String]) -> String {
 
 /// The `.py` module text.
 pub fn emit(r: &Recompiler) -> Result<String, Refusal> {
-    let mut out = String::new();
+    // 16 characters per 32-bit word, plus names.
+    let words = r.type_ops.len() + 2 * (r.globals.len() + r.fields.len() + r.struct_unions.len());
+    let mut out = String::with_capacity(16 * words + 32 * (r.globals.len() + r.fields.len()) + 256);
     out.push_str("# auto-generated file\nimport _cffi_backend\n\n");
     let _ = writeln!(out, "ffi = _cffi_backend.FFI('{}',", r.module_name);
     let _ = writeln!(out, "    _version = 0x{:x},", r.version);
 
-    let mut types = String::new();
+    out.push_str("    _types = b'");
     for op in &r.type_ops {
-        push_four_bytes(&mut types, op.python_word()?);
+        push_four_bytes(&mut out, op.python_word()?);
     }
-    let _ = writeln!(out, "    _types = b'{types}',");
+    out.push_str("',\n");
 
     if !r.globals.is_empty() {
         let mut items = Vec::new();

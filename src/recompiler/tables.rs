@@ -170,11 +170,11 @@ pub fn py_repr(s: &str) -> String {
 /// Appends `\xHH\xHH\xHH\xHH` (big endian) to a Python bytes literal body.
 pub fn push_four_bytes(out: &mut String, num: u32) {
     const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    for b in num.to_be_bytes() {
-        out.push_str("\\x");
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 15) as usize] as char);
+    let mut buf = [0u8; 16];
+    for (i, b) in num.to_be_bytes().into_iter().enumerate() {
+        buf[4 * i..4 * i + 4].copy_from_slice(&[b'\\', b'x', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
     }
+    out.push_str(std::str::from_utf8(&buf).expect("ASCII"));
 }
 
 /// What a global's C address is (the C emitter names it).
