@@ -2,6 +2,8 @@
 //! archive. Every command (`cffi-forge build`, the PEP 517 hooks) is a path through
 //! these steps; nothing here knows about the command line.
 
+pub mod inspect;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -269,7 +271,9 @@ fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, P
         return Ok(Vec::new());
     }
     let emit = script_generator(project) == Generator::Cffi;
-    let mut specs = script_runner::run_build_scripts(python, &project.root, &scripts, emit)?;
+    let source_dir = project.python.root(&project.root);
+    let import_dirs: Vec<PathBuf> = (source_dir != project.root).then_some(source_dir).into_iter().collect();
+    let mut specs = script_runner::run_build_scripts(python, &project.root, &import_dirs, &scripts, emit)?;
     // setuptools' `ext_package`: pyproject's `ext-package`, else setup.py's.
     let configured = project.tool.ext_package.as_ref().map(|p| p.get_ref().as_str());
     for (spec, script) in specs.iter_mut().zip(&scripts) {
