@@ -295,6 +295,8 @@ fn flat_layout_ships_a_top_level_module_beside_a_c_folder_but_not_tooling() {
             ("test_chksum.py", ""),
             ("tests/__init__.py", ""),
             ("tests/test_x.py", ""),
+            ("_private.py", ""),
+            ("_vendored/__init__.py", ""),
         ],
     );
     let project = project.unwrap();
@@ -304,6 +306,13 @@ fn flat_layout_ships_a_top_level_module_beside_a_c_folder_but_not_tooling() {
     let shipped: Vec<String> =
         project.python.wheel_files(&project.files).into_iter().map(|(a, _)| a).collect();
     assert_eq!(shipped, ["chksum.py", "pkg/__init__.py"]);
+
+    // A build script named in `cffi-modules` is tooling whatever its name.
+    let (_dir, project) = load(
+        &format!("{HEAD}[tool.cffi-forge]\ncffi-modules = [\"ffibuild.py:ffi\"]\n"),
+        &[("ffibuild.py", ""), ("other.py", "")],
+    );
+    assert_eq!(project.unwrap().python.modules, ["other"]);
 
     // `py-modules` names them explicitly (and turns discovery off).
     let (_dir, project) = load(

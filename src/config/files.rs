@@ -331,6 +331,13 @@ pub(super) fn python_layout(
     let prefix = if source.is_empty() { String::new() } else { format!("{source}/") };
     let in_source = |f: &str| f.strip_prefix(prefix.as_str()).map(str::to_string);
 
+    // Build scripts named in `cffi-modules` are tooling, whatever their name.
+    let build_scripts: Vec<&str> = tool
+        .cffi_modules
+        .iter()
+        .flatten()
+        .filter_map(|entry| entry.get_ref().split_once(':').map(|(path, _)| path.trim_start_matches("./")))
+        .collect();
     let explicit = tool.packages.is_some() || !tool.py_modules.is_empty();
     let mut packages = Vec::new();
     let mut modules = Vec::new();
@@ -367,13 +374,15 @@ pub(super) fn python_layout(
             if let Some(pkg) =
                 rel.strip_suffix("/__init__.py").filter(|p| !p.contains('/') && is_identifier(p))
             {
-                if !(flat && FLAT_EXCLUDE.contains(&pkg)) {
+                // Like setuptools' flat layout: private (`_x`) names are not discovered.
+                if !(flat && (FLAT_EXCLUDE.contains(&pkg) || pkg.starts_with('_'))) {
                     found_packages.insert(pkg.to_string());
                 }
             } else if let Some(stem) =
                 rel.strip_suffix(".py").filter(|s| !s.contains('/') && is_identifier(s))
             {
-                if !is_tooling_module(stem) {
+                let private = flat && stem.starts_with('_');
+                if !is_tooling_module(stem) && !private && !build_scripts.contains(&f.as_str()) {
                     found_modules.insert(stem.to_string());
                 }
             }
