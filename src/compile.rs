@@ -234,6 +234,7 @@ impl Toolchain {
             (0..libraries.len()).map(|i| (i, objects_of(Owner::Library(i)))).collect();
         let archives = parallel(&archives, self.jobs, |(i, objects)| self.archive(&libraries[*i], objects))?;
 
+        let built_names: Vec<&str> = libraries.iter().map(|l| l.name.as_str()).collect();
         let links: Vec<(usize, Vec<PathBuf>)> =
             (0..jobs.len()).map(|i| (i, objects_of(Owner::Module(i)))).collect();
         parallel(&links, self.jobs, |(i, objects)| {
@@ -249,13 +250,7 @@ impl Toolchain {
                 || has_cxx(Owner::Module(*i))
                 || linked.iter().any(|&l| has_cxx(Owner::Library(l)));
             let static_libs: Vec<&Path> = linked.iter().map(|&l| archives[l].as_path()).collect();
-            self.link(
-                job,
-                objects,
-                &static_libs,
-                &libraries.iter().map(|l| l.name.as_str()).collect::<Vec<_>>(),
-                cxx,
-            )
+            self.link(job, objects, &static_libs, &built_names, cxx)
         })
     }
 
@@ -947,6 +942,41 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         let log = fs::read_to_string(&fx.log).unwrap();
         assert!(log.contains("-DPy_LIMITED_API=0x03080000"), "{log}");
         assert!(log.contains("-DEXTRA=1"), "{log}");
+    }
+
+    #[test]
+    fn a_static_library_compiles_once_and_links_into_every_module_naming_it() {
+        let fx = Fixture::new("tmod.c");
+        // `helper` moves from the module's sources into a library both modules link.
+        let library = LibraryJob {
+            name: "helpers".into(),
+            options: BuildOptions { sources: vec!["helper.c".into()], ..Default::default() },
+        };
+        let mut first = fx.job("tmod.c");
+        first.options.sources.clear();
+        first.options.libraries = vec!["helpers".into(), "m".into()];
+        let text = fs::read_to_string(fx.root().join("tmod.c")).unwrap().replace("tmod", "tmod2");
+        fs::write(fx.root().join("tmod2.c"), text).unwrap();
+        let mut second = first.clone();
+        second.module = "tmod2".into();
+        second.generated = Some(fx.root().join("tmod2.c"));
+        second.file_name = "tmod2.abi3.so".into();
+
+        let toolchain = Toolchain::new(&fx.interp, fx.root(), &fx.root().join("build"), fx.env()).unwrap();
+        let built = toolchain.build(&[first.clone(), second], std::slice::from_ref(&library)).unwrap();
+        assert_eq!(fx.call(&built[0]), "42");
+        let log = fs::read_to_string(&fx.log).unwrap();
+        let helper_compiles: Vec<&str> = log.lines().filter(|l| l.contains("-c helper.c")).collect();
+        assert_eq!(helper_compiles.len(), 1, "{log}");
+        // No Python headers or macros for the library; `-lhelpers` never reaches the linker.
+        assert!(!helper_compiles[0].contains("Py_LIMITED_API") && !helper_compiles[0].contains("python"));
+        assert!(!log.contains("-lhelpers") && log.contains("-lm"), "{log}");
+        assert_eq!(log.lines().filter(|l| l.contains("libhelpers.a")).count(), 2, "linked into both: {log}");
+
+        let mut broken = library.clone();
+        broken.options.sources.push("gone.c".into());
+        let err = toolchain.build(&[first], &[broken]).unwrap_err();
+        assert_eq!(err.to_string(), "library `helpers`: source file `gone.c` does not exist");
     }
 
     #[test]
