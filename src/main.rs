@@ -2,6 +2,10 @@
 //! shim uses the hidden `pep517` commands; the cffi test harness uses `generate-c` and
 //! `generate-py`. stdout carries only results; everything for humans goes to stderr.
 
+// Generation allocates many small strings; mimalloc makes it about a third faster.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
