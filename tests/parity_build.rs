@@ -374,3 +374,62 @@ fn dynamic_version_is_recorded_in_the_sdist_and_a_build_from_it_uses_it() {
     let wheel = only_wheel(out.path());
     assert!(wheel.file_name().unwrap().to_string_lossy().starts_with("dyn-3.1.4-"), "{}", wheel.display());
 }
+
+/// Copy a parity sample into a fresh directory.
+fn sample(name: &str) -> tempfile::TempDir {
+    fn copy(from: &std::path::Path, to: &std::path::Path) {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            let target = to.join(entry.file_name());
+            if entry.file_type().unwrap().is_dir() {
+                copy(&entry.path(), &target);
+            } else {
+                std::fs::copy(entry.path(), target).unwrap();
+            }
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let source =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sample-projects/parity-samples").join(name);
+    copy(&source, dir.path());
+    dir
+}
+
+#[test]
+fn declarative_modules_with_cdef_file_lists_module_options_and_when() {
+    let tree = sample("declgeom");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &["-v"]).success();
+    assert!(!run.stderr.contains("build script"), "no Python runs at build time: {}", run.stderr);
+    let wheel = only_wheel(out.path());
+    assert!(wheel.file_name().unwrap().to_string_lossy().starts_with("declgeom-0.7.0-cp38-abi3-"));
+    let names = zip_names(&wheel);
+    assert!(names.contains(&"declgeom/_geom.abi3.so".to_string()), "{names:?}");
+    assert_eq!(names.contains(&"declgeom/_libm.py".to_string()), cfg!(target_os = "linux"), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("_win")), "{names:?}");
+    let geom = run
+        .stderr
+        .lines()
+        .find(|l| l.contains("Running") && l.contains(" -c ") && l.contains("_geom.c"))
+        .unwrap();
+    assert!(geom.contains("-DGEOM_UNIT=10"), "module-options reach a declarative module: {geom}");
+
+    let venv = Venv::new();
+    venv.install(&wheel);
+    let got = venv.run("import declgeom; print(declgeom.dist((0, 0), (3, 4)), declgeom.bounds([(1, 5), (-2, 3)]), declgeom.lib.geom_unit())");
+    assert_eq!(got, "5.0 ((-2.0, 3.0), (1.0, 5.0)) 10");
+
+    // A cdef file that breaks is reported in its own file and line.
+    write_files(
+        tree.path(),
+        &[(
+            "cdefs/api.h",
+            "double geom_dist(point_t a, point_t b);\nbox_t geom_bounds(const point_t *points, int n\n",
+        )],
+    );
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &[]).failure();
+    assert!(run.stderr.contains("cdefs/api.h:"), "{}", run.stderr);
+    assert!(listing(out.path()).is_empty());
+}
