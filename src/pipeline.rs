@@ -34,8 +34,9 @@ pub enum PipelineError {
     Discovery(#[from] DiscoveryError),
     #[error(transparent)]
     Script(#[from] ScriptError),
+    /// Boxed: generator errors carry the cdef's text for their snippets.
     #[error("module `{module}`: {source}")]
-    Generate { module: String, source: GenerateError },
+    Generate { module: String, source: Box<GenerateError> },
     #[error("module `{module}`: {source}")]
     PkgConfig { module: String, source: PkgConfigError },
     #[error(transparent)]
@@ -474,7 +475,12 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
                 ui::verbose("Generating", format!("{} (native generator)", spec.name));
                 match generate::generate(&spec) {
                     Ok(Generated::C { code } | Generated::Python { code }) => code,
-                    Err(source) => return Err(PipelineError::Generate { module: spec.name.clone(), source }),
+                    Err(source) => {
+                        return Err(PipelineError::Generate {
+                            module: spec.name.clone(),
+                            source: Box::new(source),
+                        })
+                    }
                 }
             }
         };
