@@ -345,8 +345,18 @@ fn resolve(
         }
     }
 
+    let mut skipped = tables.skipped;
     for options in &tables.module_options {
         let Some(module) = modules.iter_mut().find(|m| m.spec.name == options.module) else {
+            // The options of a module that a `when` marker leaves out go with it.
+            let module_table = skipped
+                .iter()
+                .find(|s| s.name == options.module && s.key.starts_with("tool.cffi-forge.module["));
+            if let Some(module_table) = module_table {
+                let when = module_table.when.clone();
+                skipped.push(SkippedTable { key: options.key.clone(), name: options.module.clone(), when });
+                continue;
+            }
             return Err(unknown_module(project, options, &modules, &tables.extensions));
         };
         options.apply(&mut module.spec.options);
@@ -378,14 +388,7 @@ fn resolve(
         )
         .collect();
     let naming = tags::decide(&interp, &inputs, project.requires_python(), project.abi3_policy());
-    Ok(Resolved {
-        interp,
-        modules,
-        extensions: tables.extensions,
-        libraries,
-        skipped: tables.skipped,
-        naming,
-    })
+    Ok(Resolved { interp, modules, extensions: tables.extensions, libraries, skipped, naming })
 }
 
 /// A `module-options` table naming no module of the build.

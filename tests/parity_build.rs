@@ -420,6 +420,32 @@ fn declarative_modules_with_cdef_file_lists_module_options_and_when() {
     let got = venv.run("import declgeom; print(declgeom.dist((0, 0), (3, 4)), declgeom.bounds([(1, 5), (-2, 3)]), declgeom.lib.geom_unit())");
     assert_eq!(got, "5.0 ((-2.0, 3.0), (1.0, 5.0)) 10");
 
+    // inspect: the Windows module and its options are skipped together.
+    let run: Run =
+        cffi_forge(&["inspect", "--json", "-i"]).arg(python()).arg(tree.path()).output().unwrap().into();
+    let report: serde_json::Value = serde_json::from_str(&run.success().stdout).unwrap();
+    let skipped: Vec<(&str, &str)> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["table"].as_str().unwrap(), s["when"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        skipped,
+        [
+            ("tool.cffi-forge.module[2]", "sys_platform == 'win32'"),
+            ("tool.cffi-forge.module-options.\"declgeom._win\"", "sys_platform == 'win32'")
+        ]
+    );
+    assert_eq!(
+        report["modules"][0]["origin"],
+        serde_json::json!({"kind": "declarative", "table": "tool.cffi-forge.module[0]"})
+    );
+    assert_eq!(
+        report["modules"][0]["module_options"][0],
+        "tool.cffi-forge.module-options.\"declgeom._geom\""
+    );
+
     // A cdef file that breaks is reported in its own file and line.
     write_files(
         tree.path(),
