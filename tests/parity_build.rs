@@ -138,6 +138,16 @@ fn module_options_static_library_and_limited_api_extension_share_one_abi3_wheel(
         "{}",
         again.stderr
     );
+
+    // An editable install finds the extension and the CFFI module too.
+    let out3 = tempfile::tempdir().unwrap();
+    build(tree.path(), out3.path(), &["--editable"]).success();
+    let editable = Venv::new();
+    editable.install(&only_wheel(out3.path()));
+    let got = editable.run(
+        "import vecmath._speedups as s; from vecmath import lib; print(s.add(1, 1), lib.core_add(2, 2))",
+    );
+    assert_eq!(got, "2 4");
 }
 
 #[test]
