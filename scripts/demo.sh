@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Builds cffi-forge and uses it end to end on a bundled sample project:
+#
+#     scripts/demo.sh
+#
+# 1. builds the cffi-forge wheel from this checkout (`pip wheel .`, i.e. maturin), unless
+#    CFFI_FORGE_WHEELHOUSE already holds one;
+# 2. creates a fresh venv;
+# 3. builds sample-projects/fasthash with `pip wheel` (an isolated PEP 517 build whose
+#    backend is the cffi-forge wheel from step 1);
+# 4. installs the wheel and calls a function from it.
+#
+# Scratch files go to ${CFFI_FORGE_TEST_CACHE:-${XDG_CACHE_HOME:-~/.cache}/cffi-forge-tests}/demo.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CACHE=${CFFI_FORGE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cffi-forge-tests}
+DEMO=$CACHE/demo
+PYTHON=${PYTHON:-python3}
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+rm -rf "$DEMO"
+mkdir -p "$DEMO"
+"$PYTHON" -m venv "$DEMO/venv"
+VPY=$DEMO/venv/bin/python
+"$VPY" -m pip install -q --disable-pip-version-check -U pip
+
+WHEELHOUSE=${CFFI_FORGE_WHEELHOUSE:-}
+if [ -n "$WHEELHOUSE" ] && ls "$WHEELHOUSE"/cffi_forge-*.whl >/dev/null 2>&1; then
+    say "using the cffi-forge wheel in $WHEELHOUSE"
+else
+    say "building the cffi-forge wheel (pip wheel . → maturin, release profile)"
+    WHEELHOUSE=$ROOT/target/wheelhouse
+    rm -f "$WHEELHOUSE"/cffi_forge-*.whl
+    "$VPY" -m pip wheel --disable-pip-version-check --no-deps -w "$WHEELHOUSE" "$ROOT"
+fi
+ls "$WHEELHOUSE"/cffi_forge-*.whl
+
+say "building sample-projects/fasthash with pip wheel (isolated build, backend cffi_forge)"
+cp -r "$ROOT/sample-projects/fasthash" "$DEMO/fasthash"
+unset CFFI_FORGE_BIN  # the backend must use the binary from the wheel
+"$VPY" -m pip wheel --disable-pip-version-check --no-deps --find-links "$WHEELHOUSE" \
+    -w "$DEMO/wheels" "$DEMO/fasthash"
+
+say "installing $(cd "$DEMO/wheels" && ls fasthash-*.whl)"
+"$VPY" -m pip install -q --disable-pip-version-check "$DEMO"/wheels/fasthash-*.whl
+
+say "calling it"
+cd "$DEMO"
+"$VPY" - <<'PY'
+import fasthash
+from fasthash import _native
+
+print("module:", _native.__file__)
+for data in (b"hello", b"cffi-forge"):
+    print("fasthash.fnv1a_32(%r) = %#010x" % (data, fasthash.fnv1a_32(data)))
+print("fasthash.murmur3_32(b'hello', seed=42) = %#010x" % fasthash.murmur3_32(b"hello", 42))
+PY

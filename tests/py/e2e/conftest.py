@@ -1,0 +1,154 @@
+"""Session fixtures of the end-to-end tests: interpreters, fresh venvs, built sample wheels.
+
+Expensive things are done once per session and shared: each interpreter gets one fresh
+venv (created at first use, in the test cache, never in the repository), and each sample
+is built once per building interpreter, then installed everywhere it should work.
+"""
+
+import json
+import os
+import shutil
+import threading
+from pathlib import Path
+
+import pytest
+
+from . import interpreters
+from .support import SAMPLES, Venv, cache_dir, clean_env, copy_project, run, wheelhouse
+
+
+@pytest.fixture(scope="session")
+def cache():
+    path = cache_dir()
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="session")
+def scratch(cache):
+    """A per-session scratch folder, emptied at the start of the session."""
+    path = cache / "scratch"
+    if path.exists():
+        shutil.rmtree(path)
+    path.mkdir()
+    return path
+
+
+@pytest.fixture(scope="session")
+def forge_wheelhouse():
+    return wheelhouse()
+
+
+class Interpreters:
+    """Finds each interpreter once; a missing one fails the tests that need it."""
+
+    def __init__(self):
+        self._found = {}
+        self._lock = threading.Lock()
+
+    def path(self, version):
+        with self._lock:
+            if version not in self._found:
+                self._found[version] = interpreters.find(version)
+        found = self._found[version]
+        if found is None:
+            pytest.fail(interpreters.missing_message(version), pytrace=False)
+        return found
+
+
+@pytest.fixture(scope="session")
+def pythons():
+    return Interpreters()
+
+
+class Venvs:
+    """Fresh venvs, created once per session on first use: by default one per interpreter
+    with pytest installed; tests that must not share one ask for their own `name`."""
+
+    def __init__(self, root, pythons):
+        self.root = root
+        self.pythons = pythons
+        self._venvs = {}
+        self._errors = {}
+        self._facts = {}
+
+    def get(self, version, name=None, with_pytest=True) -> Venv:
+        key = name or "py" + version
+        if key in self._errors:
+            pytest.fail("venv %s could not be set up:\n%s" % (key, self._errors[key]))
+        if key not in self._venvs:
+            interpreter = self.pythons.path(version)
+            try:
+                venv = Venv.create(interpreter, self.root / key)
+                if with_pytest:
+                    venv.pip("install", "pytest")
+            except AssertionError as e:
+                self._errors[key] = str(e)
+                raise
+            self._venvs[key] = venv
+        return self._venvs[key]
+
+    def facts(self, version) -> dict:
+        """What the interpreter says about itself, to compute the tags we expect."""
+        if version not in self._facts:
+            out = run([self.get(version).python, "-c", FACTS])
+            self._facts[version] = json.loads(out.text)
+        return self._facts[version]
+
+
+FACTS = """
+import json, sys, sysconfig
+print(json.dumps({
+    "implementation": sys.implementation.name,
+    "version": list(sys.version_info[:2]),
+    "platform": sysconfig.get_platform().replace("-", "_").replace(".", "_"),
+    "ext_suffix": sysconfig.get_config_var("EXT_SUFFIX"),
+    "pypy_version": list(sys.pypy_version_info[:2]) if hasattr(sys, "pypy_version_info") else None,
+}))
+"""
+
+
+@pytest.fixture(scope="session")
+def venvs(scratch, pythons):
+    return Venvs(scratch / "venvs", pythons)
+
+
+class SampleBuilds:
+    """`pip wheel` (isolated build) of each sample, once per building interpreter."""
+
+    def __init__(self, root, venvs, forge_wheelhouse):
+        self.root = root
+        self.venvs = venvs
+        self.wheelhouse = forge_wheelhouse
+        self._results = {}
+
+    def wheel(self, sample, builder) -> Path:
+        key = (sample, builder)
+        if key not in self._results:
+            try:
+                self._results[key] = (self._build(sample, builder), None)
+            except AssertionError as e:
+                self._results[key] = (None, str(e))
+                raise
+        wheel, error = self._results[key]
+        if error is not None:
+            pytest.fail("building %s with %s failed earlier:\n%s" % (sample, builder, error))
+        return wheel
+
+    def _build(self, sample, builder):
+        venv = self.venvs.get(builder)
+        work = self.root / builder / sample
+        project = copy_project(SAMPLES / sample, work / "src")
+        out = work / "wheels"
+        out.mkdir()
+        venv.pip(
+            "wheel", "--no-deps", "--find-links", self.wheelhouse, "-w", out, project, cwd=work
+        )
+        wheels = list(out.glob("*.whl"))
+        assert len(wheels) == 1, "expected one wheel, got %s" % wheels
+        return wheels[0]
+
+
+@pytest.fixture(scope="session")
+def sample_builds(scratch, venvs, forge_wheelhouse):
+    return SampleBuilds(scratch / "builds", venvs, forge_wheelhouse)

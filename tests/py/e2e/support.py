@@ -1,0 +1,181 @@
+"""Shared machinery of the end-to-end tests: paths, commands, interpreters, venvs.
+
+Everything here runs real tools (pip, uv, build, the interpreters) in subprocesses and
+turns a failure into an AssertionError that shows the command and the tail of its output.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    import tomli as tomllib
+
+REPO = Path(__file__).resolve().parents[3]
+SAMPLES = REPO / "sample-projects"
+
+
+def cache_dir() -> Path:
+    """Venvs, downloads and scratch builds live here, never in the repository."""
+    explicit = os.environ.get("CFFI_FORGE_TEST_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "cffi-forge-tests"
+
+
+def wheelhouse() -> Path:
+    """The folder holding the locally built cffi-forge wheel (set by tests/run.sh)."""
+    path = Path(os.environ.get("CFFI_FORGE_WHEELHOUSE") or REPO / "target" / "wheelhouse")
+    wheels = sorted(path.glob("cffi_forge-*.whl"))
+    assert wheels, (
+        "no cffi_forge-*.whl in %s: run tests/run.sh, or build one with "
+        "`maturin build --release -o %s` and set CFFI_FORGE_WHEELHOUSE" % (path, path)
+    )
+    assert len(wheels) == 1, "more than one cffi-forge wheel in %s: %s" % (path, wheels)
+    return path
+
+
+def clean_env(**extra) -> dict:
+    """The environment for frontends: the installed cffi-forge wheel must do the work.
+
+    `CFFI_FORGE_BIN` would make the shim use the development binary instead of the one
+    in the wheel, so it is removed; pip's user configuration is ignored for
+    reproducibility.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CFFI_FORGE_", "PIP_"))}
+    for name in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "UV_PYTHON"):
+        env.pop(name, None)
+    env.update(
+        PIP_CONFIG_FILE=os.devnull,
+        PIP_DISABLE_PIP_VERSION_CHECK="1",
+        PIP_NO_INPUT="1",
+        PYTHONDONTWRITEBYTECODE="1",
+    )
+    env.update({k: str(v) for k, v in extra.items()})
+    return env
+
+
+class CommandFailed(AssertionError):
+    pass
+
+
+def run(cmd, cwd=None, env=None, timeout=1200, check=True, input=None):
+    """Run a command, capturing output; on failure raise with the command and output."""
+    cmd = [str(c) for c in cmd]
+    start = time.monotonic()
+    try:
+        proc = subprocess.run(
+            cmd,
+            cwd=str(cwd) if cwd else None,
+            env=env if env is not None else clean_env(),
+            input=input,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            timeout=timeout,
+        )
+    except subprocess.TimeoutExpired as e:
+        raise CommandFailed(
+            "timed out after %ss: %s\n%s" % (timeout, " ".join(cmd), _tail(e.output or b""))
+        )
+    proc.elapsed = time.monotonic() - start
+    proc.text = proc.stdout.decode("utf-8", "replace")
+    if check and proc.returncode != 0:
+        raise CommandFailed(
+            "exit status %d (cwd %s): %s\n%s"
+            % (proc.returncode, cwd or os.getcwd(), " ".join(cmd), _tail(proc.stdout))
+        )
+    return proc
+
+
+def _tail(output: bytes, limit: int = 6000) -> str:
+    text = output.decode("utf-8", "replace")
+    return text if len(text) <= limit else "[...]\n" + text[-limit:]
+
+
+def load_samples() -> dict:
+    with open(SAMPLES / "samples.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+def sample_dirs() -> list:
+    return sorted(p.parent.name for p in SAMPLES.glob("*/pyproject.toml"))
+
+
+def copy_project(src: Path, dest: Path) -> Path:
+    """A pristine copy, so builds never write into the repository."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(
+        src,
+        dest,
+        ignore=shutil.ignore_patterns(
+            "build", "dist", "*.egg-info", "__pycache__", ".pytest_cache", "*.so", "*.pyd"
+        ),
+    )
+    return dest
+
+
+class Venv:
+    """A virtual environment created by one interpreter."""
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.bin = self.path / ("Scripts" if os.name == "nt" else "bin")
+        self.python = self.bin / ("python.exe" if os.name == "nt" else "python")
+
+    @classmethod
+    def create(cls, interpreter: Path, path: Path) -> "Venv":
+        if path.exists():
+            shutil.rmtree(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        run([interpreter, "-m", "venv", path], timeout=300)
+        return cls(path)
+
+    def pip(self, *args, **kwargs):
+        return run([self.python, "-m", "pip", *args], **kwargs)
+
+    def script(self, name: str) -> Path:
+        return self.bin / (name + (".exe" if os.name == "nt" else ""))
+
+    def site_packages(self) -> Path:
+        out = run([self.python, "-c", "import sysconfig; print(sysconfig.get_paths()['platlib'])"])
+        return Path(out.text.strip())
+
+
+def run_sample_tests(venv: Venv, sample: str, workdir: Path, project: Path = None):
+    """Run a sample's own pytest suite against what is installed in `venv`.
+
+    The tests are copied out of the project so that neither the project's sources nor any
+    pytest configuration up the tree can stand in for the installed package.
+    """
+    project = project or SAMPLES / sample
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    shutil.copytree(project / "tests", workdir / "tests")
+    (workdir / "pytest.ini").write_text("[pytest]\n")
+    return run(
+        [venv.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
+        cwd=workdir,
+        timeout=600,
+    )
+
+
+def check_imports_from_venv(venv: Venv, modules, cwd: Path):
+    """Each module imports, from inside the venv (not from a source tree)."""
+    code = (
+        "import importlib, sys\n"
+        "for name in sys.argv[1:]:\n"
+        "    print(importlib.import_module(name).__file__)\n"
+    )
+    out = run([venv.python, "-c", code, *modules], cwd=cwd)
+    root = os.path.realpath(str(venv.path))
+    for module, path in zip(modules, out.text.split()):
+        assert os.path.realpath(path).startswith(root + os.sep), (
+            "%s was imported from %s, not from the venv %s" % (module, path, venv.path)
+        )

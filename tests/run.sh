@@ -1,0 +1,214 @@
+#!/usr/bin/env bash
+# Runs the whole cffi-forge test suite from a clean checkout:
+#
+#     tests/run.sh [extra pytest arguments, e.g. -k fasthash]
+#
+# 1. installs the system packages the tests need, if missing (pkg-config, zlib1g-dev,
+#    g++, pypy3, pypy3-dev; with sudo when not root) and Rust if there is no cargo;
+# 2. creates a tools venv (maturin, pytest, build, uv, cffi, setuptools, ...) in the cache;
+# 3. finds CPython 3.8-3.13 and PyPy (installing missing CPythons with `uv python install`);
+# 4. builds the release binary and the cffi-forge wheel once, with maturin, into
+#    target/wheelhouse;
+# 5. runs `cargo test`;
+# 6. runs `pytest tests/py`: end-to-end tests of every sample project on every interpreter,
+#    the frontends (pip, build, uv), the three real projects, and the other Python tests.
+#
+# Exported for the tests: CFFI_FORGE_BIN, CFFI_FORGE_TEST_PYTHON, CFFI_FORGE_WHEELHOUSE,
+# CFFI_FORGE_TEST_CACHE. Venvs, downloads and scratch builds live in the cache
+# (CFFI_FORGE_TEST_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/cffi-forge-tests), never in
+# the repository. Exit status is non-zero if any step fails; a summary comes last.
+
+set -uo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+CACHE=${CFFI_FORGE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cffi-forge-tests}
+TOOLS=$CACHE/tools
+TOOLS_PY=$TOOLS/bin/python
+WHEELHOUSE=$ROOT/target/wheelhouse
+LOGS=$ROOT/target/test-logs
+mkdir -p "$CACHE" "$LOGS"
+
+SUITE_START=$(date +%s)
+NAMES=()
+RESULTS=()
+TIMES=()
+NOTES=()
+FAILED=0
+
+# run_step NAME FUNCTION: runs it, records status, time and the NOTE it sets.
+run_step() {
+    local name=$1 fn=$2 start rc
+    shift 2
+    NOTE=""
+    printf '\n\033[1m==> %s\033[0m\n' "$name"
+    start=$(date +%s)
+    "$fn" "$@"
+    rc=$?
+    NAMES+=("$name")
+    TIMES+=($(($(date +%s) - start)))
+    NOTES+=("$NOTE")
+    if [ $rc -eq 0 ]; then
+        RESULTS+=("ok")
+    else
+        RESULTS+=("FAILED")
+        FAILED=1
+    fi
+    return $rc
+}
+
+not_run() {
+    NAMES+=("$1")
+    RESULTS+=("NOT RUN")
+    TIMES+=(0)
+    NOTES+=("$2")
+    FAILED=1
+}
+
+as_root() {
+    if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
+}
+
+system_packages() {
+    local wanted=(pkg-config zlib1g-dev gcc g++ pypy3 pypy3-dev) missing=() p
+    if ! command -v dpkg >/dev/null; then
+        for p in pkg-config gcc g++ pypy3; do
+            command -v "$p" >/dev/null || missing+=("$p")
+        done
+        if [ ${#missing[@]} -gt 0 ]; then
+            echo "not a Debian-like system and missing: ${missing[*]}; install them" >&2
+            NOTE="missing: ${missing[*]}"
+            return 1
+        fi
+        NOTE="no dpkg; tools found on PATH"
+        return 0
+    fi
+    for p in "${wanted[@]}"; do
+        dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+    done
+    if [ ${#missing[@]} -eq 0 ]; then
+        NOTE="all present"
+        return 0
+    fi
+    echo "installing: ${missing[*]}"
+    as_root apt-get update -qq &&
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    local rc=$?
+    NOTE="installed ${missing[*]}"
+    return $rc
+}
+
+rust_toolchain() {
+    if ! command -v cargo >/dev/null && [ -f "$HOME/.cargo/env" ]; then
+        # shellcheck disable=SC1091
+        . "$HOME/.cargo/env"
+    fi
+    if ! command -v cargo >/dev/null; then
+        echo "no cargo: installing Rust with rustup (toolchain from rust-toolchain.toml)"
+        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs |
+            sh -s -- -y --profile minimal --default-toolchain none || return 1
+        # shellcheck disable=SC1091
+        . "$HOME/.cargo/env"
+    fi
+    cargo --version || return 1
+    NOTE=$(cargo --version)
+}
+
+tools_venv() {
+    local py=${CFFI_FORGE_TOOLS_PYTHON:-python3}
+    if [ ! -x "$TOOLS_PY" ] || ! "$TOOLS_PY" -c 'import sys' 2>/dev/null; then
+        rm -rf "$TOOLS"
+        "$py" -m venv "$TOOLS" || return 1
+    fi
+    "$TOOLS_PY" -m pip install -q --disable-pip-version-check -U pip &&
+        "$TOOLS_PY" -m pip install -q --disable-pip-version-check -r tests/py/requirements-tools.txt || return 1
+    NOTE="$("$TOOLS_PY" --version 2>&1) at $TOOLS"
+}
+
+find_interpreters() {
+    "$TOOLS_PY" tests/py/e2e/interpreters.py --install | tee "$LOGS/interpreters.txt"
+    local rc=${PIPESTATUS[0]} missing
+    missing=$(grep -c MISSING "$LOGS/interpreters.txt")
+    NOTE="$((7 - missing))/7 found"
+    [ "$missing" -gt 0 ] && NOTE="$NOTE; $missing MISSING (their tests fail)"
+    return "$rc"
+}
+
+build_tool() {
+    rm -rf "$WHEELHOUSE"
+    mkdir -p "$WHEELHOUSE"
+    "$TOOLS/bin/maturin" build --release --out "$WHEELHOUSE" || return 1
+    if [ ! -x target/release/cffi-forge ]; then
+        cargo build --release --bin cffi-forge || return 1
+    fi
+    NOTE=$(cd "$WHEELHOUSE" && ls cffi_forge-*.whl)
+}
+
+cargo_tests() {
+    cargo test --no-fail-fast 2>&1 | tee "$LOGS/cargo-test.txt"
+    local rc=${PIPESTATUS[0]}
+    NOTE=$(awk '/^test result:/ { p += $4; f += $6; i += $8 }
+                END { printf "%d passed, %d failed, %d ignored", p, f, i }' "$LOGS/cargo-test.txt")
+    return "$rc"
+}
+
+python_tests() {
+    "$TOOLS_PY" -m pytest tests/py -p no:cacheprovider -ra --durations=15 \
+        --junitxml="$LOGS/pytest.xml" "$@"
+    local rc=$?
+    NOTE=$("$TOOLS_PY" - "$LOGS/pytest.xml" <<'EOF'
+import sys
+import xml.etree.ElementTree as ET
+try:
+    root = ET.parse(sys.argv[1]).getroot()
+except (OSError, ET.ParseError):
+    print("no report")
+    raise SystemExit
+suites = [root] if root.tag == "testsuite" else list(root)
+n = {k: sum(int(s.get(k, 0)) for s in suites) for k in ("tests", "failures", "errors", "skipped")}
+passed = n["tests"] - n["failures"] - n["errors"] - n["skipped"]
+print("%d passed, %d failed, %d errors, %d skipped" % (passed, n["failures"], n["errors"], n["skipped"]))
+EOF
+)
+    [ $# -gt 0 ] && NOTE="$NOTE (filtered: $*)"
+    return $rc
+}
+
+main() {
+    run_step "system packages" system_packages
+    run_step "rust toolchain" rust_toolchain
+    RUST_OK=$?
+    if run_step "tools venv" tools_venv; then
+        export CFFI_FORGE_TEST_PYTHON=$TOOLS_PY
+        export CFFI_FORGE_TEST_CACHE=$CACHE
+        export CFFI_FORGE_WHEELHOUSE=$WHEELHOUSE
+        export CFFI_FORGE_BIN=$ROOT/target/release/cffi-forge
+        run_step "interpreters" find_interpreters
+        if [ $RUST_OK -eq 0 ] && run_step "build (maturin, release)" build_tool; then
+            run_step "cargo test" cargo_tests
+            run_step "pytest tests/py" python_tests "$@"
+        else
+            not_run "cargo test" "the build failed"
+            not_run "pytest tests/py" "the build failed"
+        fi
+    else
+        not_run "interpreters" "no tools venv"
+        not_run "build (maturin, release)" "no tools venv"
+        not_run "cargo test" "no tools venv"
+        not_run "pytest tests/py" "no tools venv"
+    fi
+
+    TOTAL=$(($(date +%s) - SUITE_START))
+    printf '\n\033[1m%s\033[0m\n' "cffi-forge test summary"
+    for i in "${!NAMES[@]}"; do
+        printf '  %-26s %-8s %5ss  %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}" "${NOTES[$i]}"
+    done
+    printf '  %-26s %-8s %5ss  (%dm%02ds)\n' "total" "$([ $FAILED -eq 0 ] && echo ok || echo FAILED)" \
+        "$TOTAL" $((TOTAL / 60)) $((TOTAL % 60))
+    echo "  logs: $LOGS"
+    return $FAILED
+}
+
+# The whole script is parsed before it runs, so editing it mid-run is harmless.
+main "$@"
+exit $?
