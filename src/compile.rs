@@ -1,4 +1,5 @@
-//! Compiling and linking API-mode modules.
+//! Compiling and linking API-mode modules, plain extension modules and the static
+//! libraries they link.
 //!
 //! The `cc` crate finds the compiler and its base flags for the target (it honours
 //! `CC`, `CXX`, `CFLAGS`, `CXXFLAGS`, cross prefixes and MSVC discovery); cffi-forge
@@ -7,6 +8,10 @@
 //! failure shows the compiler's own output. The shared-library link step is ours too
 //! (`cc` does not link), shaped like setuptools' `LDSHARED`: `-shared` on Linux,
 //! `-bundle -undefined dynamic_lookup` on macOS, `link.exe /DLL` on Windows.
+//!
+//! One build is one graph: the object files of every module and every static library
+//! compile together, then each library is archived once, then every module links (with
+//! the archives of the libraries it names in `libraries`).
 //!
 //! The target is the interpreter's platform, never the platform cffi-forge was built for.
 
@@ -46,7 +51,7 @@ pub enum LimitedApi {
     /// A version-specific CPython module: `_CFFI_NO_LIMITED_API` keeps cffi's C from
     /// defining `Py_LIMITED_API` itself (what cffi's setuptools integration does).
     Off,
-    /// PyPy: nothing to decide, cffi's C handles it.
+    /// PyPy, or a plain extension that is not abi3: no macro either way.
     Untouched,
 }
 
@@ -65,6 +70,18 @@ pub struct CompileJob {
     pub limited_api: LimitedApi,
     /// The file name of the module, e.g. `_foo.abi3.so`.
     pub file_name: String,
+    /// Link with the C++ driver even if no source is C++ (`language = "c++"`).
+    pub cxx_link: bool,
+}
+
+/// A static library to compile once and archive (`lib<name>.a`, `<name>.lib` with
+/// MSVC); linked into every [`CompileJob`] whose `options.libraries` names it, in place
+/// of `-l<name>`.
+#[derive(Clone, Debug)]
+pub struct LibraryJob {
+    pub name: String,
+    /// `sources`, `include_dirs`, `define_macros`, `undef_macros`, `extra_compile_args`.
+    pub options: BuildOptions,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -73,12 +90,15 @@ pub enum CompileError {
     NoCompiler { what: &'static str, program: String, from_env: Option<&'static str>, detail: String },
     #[error("cannot set up the {what} compiler for {target}: {detail}")]
     Toolchain { what: &'static str, target: String, detail: String },
-    #[error("module `{module}`: source file `{}` does not exist", path.display())]
-    MissingSource { module: String, path: PathBuf },
-    #[error("failed to compile `{}` of module `{module}`", file.display())]
-    Compile { module: String, file: PathBuf, command: String, output: String },
+    /// `owner` is `module `pkg._foo`` or `library `bar``.
+    #[error("{owner}: source file `{}` does not exist", path.display())]
+    MissingSource { owner: String, path: PathBuf },
+    #[error("failed to compile `{}` of {owner}", file.display())]
+    Compile { owner: String, file: PathBuf, command: String, output: String },
     #[error("failed to link module `{module}`")]
     Link { module: String, command: String, output: String },
+    #[error("failed to archive library `{library}`")]
+    Archive { library: String, command: String, output: String },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -92,7 +112,9 @@ impl ToDiagnostic for CompileError {
                  `yum install gcc`; macOS: `xcode-select --install`; Windows: Visual Studio Build \
                  Tools), or point CC (and CXX for C++) at one",
             ),
-            CompileError::Compile { output, command, .. } | CompileError::Link { output, command, .. } => {
+            CompileError::Compile { output, command, .. }
+            | CompileError::Link { output, command, .. }
+            | CompileError::Archive { output, command, .. } => {
                 let output = output.trim_end();
                 let d = if output.is_empty() { d } else { d.with_note(output.to_string()) };
                 d.with_note(format!("command: {command}"))
@@ -111,6 +133,8 @@ pub struct Toolchain {
     env: Env,
     target: String,
     c: Tool,
+    /// The static-library archiver (`ar`, or `lib.exe` with MSVC) and its arguments.
+    archiver: Vec<OsString>,
     /// Set up on first use: most projects have no C++.
     cxx: Mutex<Option<Tool>>,
     jobs: usize,
@@ -128,6 +152,12 @@ impl Toolchain {
             .filter(|&j| j > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let c = make_tool(interp, &env, &target, build_dir, Language::C)?;
+        let archiver = configure(interp, &env, &target, build_dir, Language::C)
+            .try_get_archiver()
+            .map(|command| {
+                std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
+            })
+            .unwrap_or_else(|_| vec![OsString::from(if c.is_like_msvc() { "lib.exe" } else { "ar" })]);
         Ok(Toolchain {
             interp: interp.clone(),
             root: root.to_path_buf(),
@@ -135,6 +165,7 @@ impl Toolchain {
             env,
             target,
             c,
+            archiver,
             cxx: Mutex::new(None),
             jobs,
         })
@@ -163,17 +194,21 @@ impl Toolchain {
         self.c.is_like_msvc()
     }
 
-    /// Compile and link every job; returns the built module files, in job order. Built
-    /// files live in the build directory's cache: copy them, don't move them.
-    pub fn build(&self, jobs: &[CompileJob]) -> Result<Vec<PathBuf>, CompileError> {
+    /// Compile every library and module, archive the libraries, link the modules;
+    /// returns the built module files, in job order. Built files live in the build
+    /// directory's cache: copy them, don't move them.
+    pub fn build(&self, jobs: &[CompileJob], libraries: &[LibraryJob]) -> Result<Vec<PathBuf>, CompileError> {
         let mut units = Vec::new();
-        for (index, job) in jobs.iter().enumerate() {
-            let mut sources: Vec<PathBuf> = job.generated.iter().cloned().collect();
-            for source in &job.options.sources {
+        let owners = libraries.iter().enumerate().map(|(i, l)| (Owner::Library(i), &l.options, None)).chain(
+            jobs.iter().enumerate().map(|(i, j)| (Owner::Module(i), &j.options, j.generated.as_ref())),
+        );
+        for (owner, options, generated) in owners {
+            let mut sources: Vec<PathBuf> = generated.into_iter().cloned().collect();
+            for source in &options.sources {
                 let path = self.root.join(source);
                 if !path.is_file() {
                     return Err(CompileError::MissingSource {
-                        module: job.module.clone(),
+                        owner: owner.describe(jobs, libraries),
                         path: source.into(),
                     });
                 }
@@ -185,24 +220,48 @@ impl Toolchain {
                     Language::C => self.c.clone(),
                     Language::Cxx => self.cxx()?,
                 };
-                units.push(Unit { job: index, source, language, tool });
+                units.push(Unit { owner, source, language, tool });
             }
         }
         fs::create_dir_all(self.build_dir.join("objects"))?;
-        let objects = parallel(&units, self.jobs, |unit| self.compile(&jobs[unit.job], unit))?;
-        let links: Vec<(usize, Vec<PathBuf>)> = (0..jobs.len())
-            .map(|i| {
-                (i, units.iter().zip(&objects).filter(|(u, _)| u.job == i).map(|(_, o)| o.clone()).collect())
-            })
-            .collect();
+        let objects = parallel(&units, self.jobs, |unit| self.compile(jobs, libraries, unit))?;
+        let objects_of = |owner: Owner| -> Vec<PathBuf> {
+            units.iter().zip(&objects).filter(|(u, _)| u.owner == owner).map(|(_, o)| o.clone()).collect()
+        };
+        let has_cxx = |owner: Owner| units.iter().any(|u| u.owner == owner && u.language == Language::Cxx);
+
+        let archives: Vec<(usize, Vec<PathBuf>)> =
+            (0..libraries.len()).map(|i| (i, objects_of(Owner::Library(i)))).collect();
+        let archives = parallel(&archives, self.jobs, |(i, objects)| self.archive(&libraries[*i], objects))?;
+
+        let built_names: Vec<&str> = libraries.iter().map(|l| l.name.as_str()).collect();
+        let links: Vec<(usize, Vec<PathBuf>)> =
+            (0..jobs.len()).map(|i| (i, objects_of(Owner::Module(i)))).collect();
         parallel(&links, self.jobs, |(i, objects)| {
-            let cxx = units.iter().any(|u| u.job == *i && u.language == Language::Cxx);
-            self.link(&jobs[*i], objects, cxx)
+            let job = &jobs[*i];
+            // The libraries this module names, as archives, in the order it names them.
+            let linked: Vec<usize> = job
+                .options
+                .libraries
+                .iter()
+                .filter_map(|name| libraries.iter().position(|l| &l.name == name))
+                .collect();
+            let cxx = job.cxx_link
+                || has_cxx(Owner::Module(*i))
+                || linked.iter().any(|&l| has_cxx(Owner::Library(l)));
+            let static_libs: Vec<&Path> = linked.iter().map(|&l| archives[l].as_path()).collect();
+            self.link(job, objects, &static_libs, &built_names, cxx)
         })
     }
 
     /// The compile command of one source file, without its output arguments.
-    fn compile_command(&self, job: &CompileJob, unit: &Unit) -> Vec<OsString> {
+    /// `limited_api` is `None` for a static library: no Python headers, no Python macros.
+    fn compile_command(
+        &self,
+        options: &BuildOptions,
+        limited_api: Option<LimitedApi>,
+        unit: &Unit,
+    ) -> Vec<OsString> {
         let msvc = self.is_msvc();
         let mut args = self.base_command(&unit.tool);
         // Like setuptools: CPPFLAGS for every file, CFLAGS for C++ too (cc only adds
@@ -221,24 +280,25 @@ impl Toolchain {
                 None => format!("{flag}{name}").into(),
             }
         };
-        match job.limited_api {
-            LimitedApi::Abi3 { major, minor } => {
+        match limited_api {
+            Some(LimitedApi::Abi3 { major, minor }) => {
                 args.push(define("Py_LIMITED_API", Some(&format!("0x{major:02X}{minor:02X}0000"))))
             }
-            LimitedApi::Off => args.push(define("_CFFI_NO_LIMITED_API", None)),
-            LimitedApi::Untouched => {}
+            Some(LimitedApi::Off) => args.push(define("_CFFI_NO_LIMITED_API", None)),
+            Some(LimitedApi::Untouched) | None => {}
         }
-        for d in &job.options.define_macros {
+        for d in &options.define_macros {
             args.push(define(&d.name, d.value.as_deref()));
         }
-        for name in &job.options.undef_macros {
+        for name in &options.undef_macros {
             args.push(format!("{}{name}", if msvc { "/U" } else { "-U" }).into());
         }
-        let python_includes = [&self.interp.include, &self.interp.platinclude];
-        let mut includes: Vec<PathBuf> = job.options.include_dirs.iter().map(|d| self.root.join(d)).collect();
-        for dir in python_includes.into_iter().flatten() {
-            if !includes.contains(dir) {
-                includes.push(dir.clone());
+        let mut includes: Vec<PathBuf> = options.include_dirs.iter().map(|d| self.root.join(d)).collect();
+        if limited_api.is_some() {
+            for dir in [&self.interp.include, &self.interp.platinclude].into_iter().flatten() {
+                if !includes.contains(dir) {
+                    includes.push(dir.clone());
+                }
             }
         }
         for dir in includes {
@@ -246,13 +306,22 @@ impl Toolchain {
             flag.push(dir);
             args.push(flag);
         }
-        args.extend(job.options.extra_compile_args.iter().map(OsString::from));
+        args.extend(options.extra_compile_args.iter().map(OsString::from));
         args
     }
 
-    fn compile(&self, job: &CompileJob, unit: &Unit) -> Result<PathBuf, CompileError> {
+    fn compile(
+        &self,
+        jobs: &[CompileJob],
+        libraries: &[LibraryJob],
+        unit: &Unit,
+    ) -> Result<PathBuf, CompileError> {
         let msvc = self.is_msvc();
-        let args = self.compile_command(job, unit);
+        let args = match unit.owner {
+            Owner::Module(i) => self.compile_command(&jobs[i].options, Some(jobs[i].limited_api), unit),
+            Owner::Library(i) => self.compile_command(&libraries[i].options, None, unit),
+        };
+        let owner = unit.owner.describe(jobs, libraries);
         let mut key = Key::new("compile");
         key.file_identity(&resolve_program(&args[0]));
         for arg in &args {
@@ -268,7 +337,7 @@ impl Toolchain {
         let record = dir.join(format!("{key}.deps"));
         // MSVC writes no dependency file: its objects are always rebuilt.
         if !msvc && object.is_file() && cache::deps_unchanged(&record) {
-            ui::verbose("Fresh", format!("{} ({})", self.display(&unit.source).display(), job.module));
+            ui::verbose("Fresh", format!("{} ({owner})", self.display(&unit.source).display()));
             return Ok(object);
         }
         // Unique temporary names: two identical units may compile at the same time.
@@ -297,12 +366,7 @@ impl Toolchain {
         if !output.status.success() {
             let _ = std::fs::remove_file(&tmp_object);
             let _ = std::fs::remove_file(&depfile);
-            return Err(CompileError::Compile {
-                module: job.module.clone(),
-                file: source,
-                command: shown,
-                output: output.text,
-            });
+            return Err(CompileError::Compile { owner, file: source, command: shown, output: output.text });
         }
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
@@ -316,11 +380,23 @@ impl Toolchain {
         Ok(object)
     }
 
-    fn link(&self, job: &CompileJob, objects: &[PathBuf], cxx: bool) -> Result<PathBuf, CompileError> {
+    /// `static_libs`: the archives of the project's libraries this module names;
+    /// `built_libraries`: every library name the project builds (never passed as `-l`).
+    fn link(
+        &self,
+        job: &CompileJob,
+        objects: &[PathBuf],
+        static_libs: &[&Path],
+        built_libraries: &[&str],
+        cxx: bool,
+    ) -> Result<PathBuf, CompileError> {
         let opts = &job.options;
         let mut args: Vec<OsString> = Vec::new();
         let mut inputs: Vec<PathBuf> = objects.to_vec();
         inputs.extend(opts.extra_objects.iter().map(|o| self.root.join(o)));
+        // After the objects that use them, before the system libraries they may use.
+        inputs.extend(static_libs.iter().map(|l| l.to_path_buf()));
+        let system_libraries = opts.libraries.iter().filter(|l| !built_libraries.contains(&l.as_str()));
         if self.is_msvc() {
             let linker = cc::windows_registry::find_tool(&self.target, "link.exe").ok_or_else(|| {
                 CompileError::NoCompiler {
@@ -338,7 +414,7 @@ impl Toolchain {
             for dir in &opts.library_dirs {
                 args.push(concat_os("/LIBPATH:", &self.root.join(dir)));
             }
-            args.extend(opts.libraries.iter().map(|l| OsString::from(format!("{l}.lib"))));
+            args.extend(system_libraries.map(|l| OsString::from(format!("{l}.lib"))));
             args.push(
                 format!("/EXPORT:PyInit_{}", job.module.rsplit('.').next().unwrap_or(&job.module)).into(),
             );
@@ -365,7 +441,7 @@ impl Toolchain {
             for dir in &opts.runtime_library_dirs {
                 args.push(format!("-Wl,-rpath,{dir}").into());
             }
-            args.extend(opts.libraries.iter().map(|l| OsString::from(format!("-l{l}"))));
+            args.extend(system_libraries.map(|l| OsString::from(format!("-l{l}"))));
             args.extend(opts.extra_link_args.iter().map(OsString::from));
             args.extend(self.env_flags("LDFLAGS").into_iter().map(OsString::from));
         }
@@ -414,6 +490,50 @@ impl Toolchain {
         }
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
+        }
+        fs::rename(&tmp, &output_path)?;
+        Ok(output_path)
+    }
+
+    /// `lib<name>.a` from a library's objects, cached by their content.
+    fn archive(&self, library: &LibraryJob, objects: &[PathBuf]) -> Result<PathBuf, CompileError> {
+        let msvc = self.is_msvc();
+        let file_name = if msvc { format!("{}.lib", library.name) } else { format!("lib{}.a", library.name) };
+        let mut key = Key::new("archive");
+        key.file_identity(&resolve_program(&self.archiver[0]));
+        for arg in &self.archiver {
+            key.text(arg);
+        }
+        for object in objects {
+            key.file_content(object);
+        }
+        key.text(&file_name);
+        let out_dir = self.build_dir.join("libraries").join(key.finish());
+        let output_path = out_dir.join(&file_name);
+        if output_path.is_file() {
+            ui::verbose("Fresh", format!("library {} (archived)", library.name));
+            return Ok(output_path);
+        }
+        fs::create_dir_all(&out_dir)?;
+        let tmp = out_dir.join(format!(".tmp{}-{}-{file_name}", std::process::id(), unique()));
+        let mut command = self.command(&self.archiver);
+        if msvc {
+            command.arg("/nologo").arg(concat_os("/OUT:", &tmp));
+        } else {
+            // c: create, r: insert, s: write the symbol index (what `ranlib` does).
+            command.arg("crs").arg(&tmp);
+        }
+        command.args(objects);
+        let shown = show(&command);
+        ui::verbose("Running", &shown);
+        let output = self.run(command, Language::C)?;
+        if !output.status.success() {
+            let _ = std::fs::remove_file(&tmp);
+            return Err(CompileError::Archive {
+                library: library.name.clone(),
+                command: shown,
+                output: output.text,
+            });
         }
         fs::rename(&tmp, &output_path)?;
         Ok(output_path)
@@ -488,6 +608,23 @@ fn make_tool(
     language: Language,
 ) -> Result<Tool, CompileError> {
     let what = language_name(&language);
+    let build = configure(interp, env, target, build_dir, language);
+    let tool = build.try_get_compiler().map_err(|e| CompileError::Toolchain {
+        what,
+        target: target.to_string(),
+        detail: e.to_string(),
+    })?;
+    Ok(tool)
+}
+
+/// The `cc` configuration for the target: compilers and archiver come from it.
+fn configure(
+    interp: &Interpreter,
+    env: &Env,
+    target: &str,
+    build_dir: &Path,
+    language: Language,
+) -> cc::Build {
     let mut build = cc::Build::new();
     build
         .set_envs_snapshot(env.iter())
@@ -510,16 +647,28 @@ fn make_tool(
             build.env("MACOSX_DEPLOYMENT_TARGET", version);
         }
     }
-    let tool = build.try_get_compiler().map_err(|e| CompileError::Toolchain {
-        what,
-        target: target.to_string(),
-        detail: e.to_string(),
-    })?;
-    Ok(tool)
+    build
+}
+
+/// What a source file belongs to: the index of a module job or of a library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    Module(usize),
+    Library(usize),
+}
+
+impl Owner {
+    /// `module `pkg._foo`` / `library `bar``, for messages.
+    fn describe(self, jobs: &[CompileJob], libraries: &[LibraryJob]) -> String {
+        match self {
+            Owner::Module(i) => format!("module `{}`", jobs[i].module),
+            Owner::Library(i) => format!("library `{}`", libraries[i].name),
+        }
+    }
 }
 
 struct Unit {
-    job: usize,
+    owner: Owner,
     source: PathBuf,
     language: Language,
     tool: Tool,
@@ -744,12 +893,13 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
                 },
                 limited_api: LimitedApi::Abi3 { major: 3, minor: 8 },
                 file_name: "tmod.abi3.so".into(),
+                cxx_link: false,
             }
         }
 
         fn build(&self, env: Env, job: &CompileJob) -> Result<PathBuf, CompileError> {
             let toolchain = Toolchain::new(&self.interp, self.root(), &self.root().join("build"), env)?;
-            Ok(toolchain.build(std::slice::from_ref(job))?.remove(0))
+            Ok(toolchain.build(std::slice::from_ref(job), &[])?.remove(0))
         }
 
         fn compiles(&self) -> usize {
@@ -792,6 +942,41 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         let log = fs::read_to_string(&fx.log).unwrap();
         assert!(log.contains("-DPy_LIMITED_API=0x03080000"), "{log}");
         assert!(log.contains("-DEXTRA=1"), "{log}");
+    }
+
+    #[test]
+    fn a_static_library_compiles_once_and_links_into_every_module_naming_it() {
+        let fx = Fixture::new("tmod.c");
+        // `helper` moves from the module's sources into a library both modules link.
+        let library = LibraryJob {
+            name: "helpers".into(),
+            options: BuildOptions { sources: vec!["helper.c".into()], ..Default::default() },
+        };
+        let mut first = fx.job("tmod.c");
+        first.options.sources.clear();
+        first.options.libraries = vec!["helpers".into(), "m".into()];
+        let text = fs::read_to_string(fx.root().join("tmod.c")).unwrap().replace("tmod", "tmod2");
+        fs::write(fx.root().join("tmod2.c"), text).unwrap();
+        let mut second = first.clone();
+        second.module = "tmod2".into();
+        second.generated = Some(fx.root().join("tmod2.c"));
+        second.file_name = "tmod2.abi3.so".into();
+
+        let toolchain = Toolchain::new(&fx.interp, fx.root(), &fx.root().join("build"), fx.env()).unwrap();
+        let built = toolchain.build(&[first.clone(), second], std::slice::from_ref(&library)).unwrap();
+        assert_eq!(fx.call(&built[0]), "42");
+        let log = fs::read_to_string(&fx.log).unwrap();
+        let helper_compiles: Vec<&str> = log.lines().filter(|l| l.contains("-c helper.c")).collect();
+        assert_eq!(helper_compiles.len(), 1, "{log}");
+        // No Python headers or macros for the library; `-lhelpers` never reaches the linker.
+        assert!(!helper_compiles[0].contains("Py_LIMITED_API") && !helper_compiles[0].contains("python"));
+        assert!(!log.contains("-lhelpers") && log.contains("-lm"), "{log}");
+        assert_eq!(log.lines().filter(|l| l.contains("libhelpers.a")).count(), 2, "linked into both: {log}");
+
+        let mut broken = library.clone();
+        broken.options.sources.push("gone.c".into());
+        let err = toolchain.build(&[first], &[broken]).unwrap_err();
+        assert_eq!(err.to_string(), "library `helpers`: source file `gone.c` does not exist");
     }
 
     #[test]

@@ -1,7 +1,15 @@
 //! Module spec → generated source. The single entry point the build pipeline and the
-//! `generate-c` / `generate-py` commands use.
+//! `generate-c` / `generate-py` commands use: parse the cdefs, build cffi's tables,
+//! emit C (API mode) or Python (ABI mode).
 
-use crate::diagnostic::{Diagnostic, ToDiagnostic};
+use crate::cdef::{self, CdefError};
+use std::ops::Range;
+
+use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
+use crate::emit_c::{self, COptions};
+use crate::emit_py;
+use crate::model;
+use crate::recompiler::{from_model, Recompiler, Refusal};
 use crate::spec::ModuleSpec;
 
 /// Generated source of one module.
@@ -15,15 +23,29 @@ pub enum Generated {
 
 #[derive(Debug, thiserror::Error)]
 pub enum GenerateError {
-    /// Something cffi would refuse, with cffi's exception class and message.
+    /// The cdef does not parse (or declares something cffi rejects while parsing).
+    #[error(transparent)]
+    Cdef(#[from] CdefError),
+    /// Something cffi's recompiler would refuse, with cffi's exception class and message.
     #[error("{class}: {message}")]
-    Refused { class: &'static str, message: String },
+    Refused { module: String, class: &'static str, message: String, at: Option<(SourceFile, Range<usize>)> },
 }
 
 impl GenerateError {
+    fn refused(module: &str, model: &model::Ffi, r: Refusal) -> Self {
+        // Point at the declaration cffi names in its message, when there is one.
+        let at = r.decl.as_deref().and_then(|key| {
+            let decl = model.declarations.values().find(|d| d.key.to_string() == key)?;
+            let (file, range) = model.span_location(decl.span)?;
+            Some((file.clone(), range))
+        });
+        GenerateError::Refused { module: module.to_string(), class: r.class, message: r.message, at }
+    }
+
     /// The cffi exception class this corresponds to (`CDefError`, `VerificationError`, ...).
     pub fn cffi_class(&self) -> &'static str {
         match self {
+            GenerateError::Cdef(e) => e.cffi_class(),
             GenerateError::Refused { class, .. } => class,
         }
     }
@@ -31,6 +53,7 @@ impl GenerateError {
     /// The message cffi would give.
     pub fn cffi_message(&self) -> String {
         match self {
+            GenerateError::Cdef(e) => e.cffi_message(),
             GenerateError::Refused { message, .. } => message.clone(),
         }
     }
@@ -38,15 +61,126 @@ impl GenerateError {
 
 impl ToDiagnostic for GenerateError {
     fn to_diagnostic(&self) -> Diagnostic {
-        Diagnostic::error(self.to_string())
+        match self {
+            GenerateError::Cdef(e) => e.to_diagnostic(),
+            GenerateError::Refused { module, class, message, at } => {
+                let mut d = Diagnostic::error(format!("cannot generate module `{module}`: {message}"));
+                if let Some((file, range)) = at {
+                    d = d.with_label(file, range.clone(), "declared here");
+                }
+                d.with_note(format!("cffi would raise {class} here"))
+            }
+        }
     }
 }
 
 /// Generate the module's source with the native generator (API mode: C; ABI mode: Python).
 pub fn generate(spec: &ModuleSpec) -> Result<Generated, GenerateError> {
-    let _ = spec;
-    Err(GenerateError::Refused {
-        class: "NotImplementedError",
-        message: "native generator not built yet".into(),
-    })
+    let mut clock = PhaseClock::from_env();
+    let model = cdef::parse(&spec.cdefs)?;
+    clock.lap("parse");
+    // What cffi would `warnings.warn()` while parsing (e.g. a global without `extern`).
+    for warning in &model.warnings {
+        crate::ui::block(warning.render(crate::ui::stderr_is_styled()));
+    }
+    let ffi = from_model::convert(&model);
+    clock.lap("convert");
+    let refused = |r| GenerateError::refused(&spec.name, &model, r);
+    let generated = match &spec.source {
+        Some(source) => {
+            let mut rec = Recompiler::new(ffi, &spec.name, false).map_err(refused)?;
+            clock.lap("tables");
+            let options = COptions { no_limited_api: spec.options.py_limited_api == Some(false) };
+            let code = emit_c::emit(&mut rec, &source.text, &options).map_err(refused)?;
+            Generated::C { code }
+        }
+        None => {
+            let rec = Recompiler::new(ffi, &spec.name, true).map_err(refused)?;
+            clock.lap("tables");
+            let code = emit_py::emit(&rec).map_err(refused)?;
+            Generated::Python { code }
+        }
+    };
+    clock.lap("emit");
+    Ok(generated)
+}
+
+/// `CFFI_FORGE_GENERATE_TIMINGS=1` prints how long each phase took (for benchmarks).
+struct PhaseClock(Option<std::time::Instant>);
+
+impl PhaseClock {
+    fn from_env() -> Self {
+        PhaseClock(std::env::var_os("CFFI_FORGE_GENERATE_TIMINGS").map(|_| std::time::Instant::now()))
+    }
+
+    fn lap(&mut self, phase: &str) {
+        if let Some(start) = self.0 {
+            eprintln!("generate: {phase}: {:.2} ms", start.elapsed().as_secs_f64() * 1e3);
+            self.0 = Some(std::time::Instant::now());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{CSource, CdefSource, ModuleOrigin};
+
+    fn spec(cdef: &str, source: Option<&str>) -> ModuleSpec {
+        ModuleSpec {
+            name: "pkg._m".into(),
+            origin: ModuleOrigin::Declarative { index: 0 },
+            cdefs: vec![CdefSource::standalone("m.cdef", cdef)],
+            source: source.map(|s| CSource { text: s.into(), extension: ".c".into() }),
+            options: Default::default(),
+            pregenerated: None,
+        }
+    }
+
+    // The messages are cffi's own (test_dlopen.py, test_recompiler.py).
+    #[test]
+    fn abi_mode_refuses_dotdotdot_macros_and_points_at_them() {
+        let err = generate(&spec("int f(int);\n#define FOOBAR ...\n", None)).unwrap_err();
+        assert_eq!(err.cffi_class(), "VerificationError");
+        assert_eq!(
+            err.cffi_message(),
+            "macro FOOBAR: cannot use the syntax '...' in '#define FOOBAR ...' when using the ABI mode"
+        );
+        assert_eq!(err.to_diagnostic().location().as_deref(), Some("m.cdef:2:1"));
+    }
+
+    #[test]
+    fn api_mode_refuses_opaque_struct_results() {
+        let err = generate(&spec("struct a; struct a foo(void);", Some(""))).unwrap_err();
+        assert_eq!(err.cffi_class(), "TypeError");
+        assert_eq!(err.cffi_message(), "function foo: 'struct a' is used as result type, but is opaque");
+    }
+
+    #[test]
+    fn api_mode_refuses_pack_above_one() {
+        let mut s = spec("struct p { char a; int b; };", Some(""));
+        s.cdefs[0].options.pack = Some(2);
+        let err = generate(&s).unwrap_err();
+        assert_eq!(err.cffi_class(), "NotImplementedError");
+        assert!(
+            err.cffi_message().starts_with("struct p: <struct p> is declared with 'pack=2'"),
+            "{}",
+            err.cffi_message()
+        );
+    }
+
+    #[test]
+    fn abi_output_names_the_module_and_version() {
+        let Generated::Python { code } = generate(&spec("int f(int);", None)).unwrap() else { panic!() };
+        assert!(code.contains("ffi = _cffi_backend.FFI('pkg._m',\n    _version = 0x2601,"), "{code}");
+        let Generated::C { code } =
+            generate(&spec("int f(int);", Some("int f(int x) { return x; }"))).unwrap()
+        else {
+            panic!()
+        };
+        assert!(
+            code.contains("PyInit__m(void)") && code.contains("_cffi_init(\"pkg._m\", 0x2601,"),
+            "{code}"
+        );
+    }
 }

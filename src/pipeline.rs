@@ -2,6 +2,8 @@
 //! archive. Every command (`cffi-forge build`, the PEP 517 hooks) is a path through
 //! these steps; nothing here knows about the command line.
 
+pub mod inspect;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -9,15 +11,15 @@ use std::time::Instant;
 use fs_err as fs;
 
 use crate::archive::{self, ArchiveError, BuiltFile};
-use crate::compile::{self, CompileError, CompileJob, LimitedApi, Toolchain};
-use crate::config::{ConfigError, Generator, Project};
+use crate::compile::{self, CompileError, CompileJob, LibraryJob, LimitedApi, Toolchain};
+use crate::config::{ConfigError, Extension, Generator, ModuleOptions, Project, SkippedTable, StaticLibrary};
 use crate::diagnostic::{Diagnostic, ToDiagnostic};
 use crate::discovery::{self, BuildScript, DiscoveryError, ScriptSource};
 use crate::generate::{self, GenerateError, Generated};
 use crate::interpreter::{Interpreter, InterpreterError};
 use crate::pkgconfig::{PkgConfig, PkgConfigError};
 use crate::script_runner::{self, ScriptError};
-use crate::spec::{ModuleOrigin, ModuleSpec};
+use crate::spec::{BuildOptions, ModuleOrigin, ModuleSpec};
 use crate::tags::{self, ModuleInput, Naming};
 use crate::ui;
 
@@ -32,8 +34,9 @@ pub enum PipelineError {
     Discovery(#[from] DiscoveryError),
     #[error(transparent)]
     Script(#[from] ScriptError),
+    /// Boxed: generator errors carry the cdef's text for their snippets.
     #[error("module `{module}`: {source}")]
-    Generate { module: String, source: GenerateError },
+    Generate { module: String, source: Box<GenerateError> },
     #[error("module `{module}`: {source}")]
     PkgConfig { module: String, source: PkgConfigError },
     #[error(transparent)]
@@ -111,16 +114,13 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
         (target.join().expect("target preparation does not panic"), from_scripts)
     });
     let target = target?;
-    let interp = &target.interp;
-    let specs = module_specs(&project, interp, from_scripts?)?;
-
-    let inputs: Vec<ModuleInput> = specs.iter().map(ModuleInput::from).collect();
-    let naming = tags::decide(interp, &inputs, project.requires_python(), project.abi3_policy());
-    if !specs.is_empty() {
+    let resolved = resolve(&project, target.interp.clone(), from_scripts?)?;
+    let naming = resolved.naming.clone();
+    if !naming.modules.is_empty() {
         ui::status("Tagging", &naming.reason);
     }
 
-    let built = build_modules(target, specs, &naming)?;
+    let built = build_modules(target, resolved)?;
     let kind = if request.editable { "editable wheel" } else { "wheel" };
     ui::status("Writing", format!("{kind} {}-{}.whl", project.metadata.file_name_stem(), naming.tag));
     let wheel = if request.editable {
@@ -130,6 +130,19 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     };
     ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
     Ok(wheel)
+}
+
+/// The resolved configuration of the project for the interpreter `python`: runs the
+/// build scripts and evaluates `when` markers, compiles nothing (`cffi-forge inspect`).
+pub fn resolve_project(root: &Path, python: &Path) -> Result<(Project, Resolved), PipelineError> {
+    let project = load(root)?;
+    let (interp, from_scripts) = std::thread::scope(|scope| {
+        let interp = scope.spawn(|| Interpreter::query(python));
+        let from_scripts = script_modules(&project, python);
+        (interp.join().expect("the interpreter query does not panic"), from_scripts)
+    });
+    let resolved = resolve(&project, interp?, from_scripts?)?;
+    Ok((project, resolved))
 }
 
 /// Write the source distribution; returns its path inside `out_dir`.
@@ -259,7 +272,9 @@ fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, P
         return Ok(Vec::new());
     }
     let emit = script_generator(project) == Generator::Cffi;
-    let mut specs = script_runner::run_build_scripts(python, &project.root, &scripts, emit)?;
+    let source_dir = project.python.root(&project.root);
+    let import_dirs: Vec<PathBuf> = (source_dir != project.root).then_some(source_dir).into_iter().collect();
+    let mut specs = script_runner::run_build_scripts(python, &project.root, &import_dirs, &scripts, emit)?;
     // setuptools' `ext_package`: pyproject's `ext-package`, else setup.py's.
     let configured = project.tool.ext_package.as_ref().map(|p| p.get_ref().as_str());
     for (spec, script) in specs.iter_mut().zip(&scripts) {
@@ -270,26 +285,142 @@ fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, P
     Ok(specs)
 }
 
-/// Every module of the project: declarative tables (those whose `when` holds for the
-/// target), then the build scripts' modules.
-fn module_specs(
+/// Everything a build for one interpreter makes, decided before anything compiles:
+/// what `cffi-forge inspect` shows and [`build_wheel`] builds.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub interp: Interpreter,
+    /// CFFI modules: declarative tables, then the build scripts' modules, with their
+    /// `module-options` merged in.
+    pub modules: Vec<ResolvedModule>,
+    /// Plain extension modules.
+    pub extensions: Vec<Extension>,
+    /// Static libraries, with the modules that link them.
+    pub libraries: Vec<ResolvedLibrary>,
+    /// Tables whose `when` marker is false for this interpreter.
+    pub skipped: Vec<SkippedTable>,
+    /// File names and the wheel tag; `naming.modules` lists `modules`, then `extensions`.
+    pub naming: Naming,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResolvedModule {
+    pub spec: ModuleSpec,
+    /// The keys of the `module-options` tables merged into it.
+    pub module_options: Vec<String>,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResolvedLibrary {
+    pub library: StaticLibrary,
+    /// The modules and extensions that name it in `libraries` (it is built only if any).
+    pub linked_into: Vec<String>,
+}
+
+/// Every module of the project for `interp`: the tables that apply to it, then the
+/// build scripts' modules; `module-options` merged; names checked; tags decided.
+fn resolve(
     project: &Project,
-    interp: &Interpreter,
+    interp: Interpreter,
     from_scripts: Vec<ModuleSpec>,
-) -> Result<Vec<ModuleSpec>, PipelineError> {
-    let mut specs = project.declarative_modules(Some(interp))?;
-    specs.extend(from_scripts);
-    let mut seen: HashMap<&str, &ModuleOrigin> = HashMap::new();
-    for spec in &specs {
-        if let Some(first) = seen.insert(&spec.name, &spec.origin) {
-            return Err(PipelineError::DuplicateModule {
-                name: spec.name.clone(),
-                first: describe(first),
-                second: describe(&spec.origin),
-            });
+) -> Result<Resolved, PipelineError> {
+    let tables = project.build_tables(Some(&interp))?;
+    let mut modules: Vec<ResolvedModule> = tables
+        .modules
+        .into_iter()
+        .chain(from_scripts)
+        .map(|spec| ResolvedModule { spec, module_options: Vec::new() })
+        .collect();
+
+    let mut seen: HashMap<&str, String> = HashMap::new();
+    let named = modules.iter().map(|m| (m.spec.name.as_str(), describe(&m.spec.origin))).chain(
+        tables
+            .extensions
+            .iter()
+            .map(|e| (e.name.as_str(), format!("[[tool.cffi-forge.extension]] #{}", e.index + 1))),
+    );
+    for (name, origin) in named {
+        if let Some(first) = seen.insert(name, origin.clone()) {
+            return Err(PipelineError::DuplicateModule { name: name.to_string(), first, second: origin });
         }
     }
-    Ok(specs)
+
+    let mut skipped = tables.skipped;
+    for options in &tables.module_options {
+        let Some(module) = modules.iter_mut().find(|m| m.spec.name == options.module) else {
+            // The options of a module that a `when` marker leaves out go with it.
+            let module_table = skipped
+                .iter()
+                .find(|s| s.name == options.module && s.key.starts_with("tool.cffi-forge.module["));
+            if let Some(module_table) = module_table {
+                let when = module_table.when.clone();
+                skipped.push(SkippedTable { key: options.key.clone(), name: options.module.clone(), when });
+                continue;
+            }
+            return Err(unknown_module(project, options, &modules, &tables.extensions));
+        };
+        options.apply(&mut module.spec.options);
+        module.module_options.push(options.key.clone());
+    }
+
+    let libraries: Vec<ResolvedLibrary> = tables
+        .libraries
+        .into_iter()
+        .map(|library| {
+            let users = modules
+                .iter()
+                .map(|m| (&m.spec.name, &m.spec.options.libraries))
+                .chain(tables.extensions.iter().map(|e| (&e.name, &e.options.libraries)));
+            let linked_into =
+                users.filter(|(_, libs)| libs.contains(&library.name)).map(|(n, _)| n.clone()).collect();
+            ResolvedLibrary { library, linked_into }
+        })
+        .collect();
+
+    let inputs: Vec<ModuleInput> = modules
+        .iter()
+        .map(|m| ModuleInput::from(&m.spec))
+        .chain(
+            tables
+                .extensions
+                .iter()
+                .map(|e| ModuleInput::extension(e.name.clone(), e.options.py_limited_api == Some(true))),
+        )
+        .collect();
+    let naming = tags::decide(&interp, &inputs, project.requires_python(), project.abi3_policy());
+    Ok(Resolved { interp, modules, extensions: tables.extensions, libraries, skipped, naming })
+}
+
+/// A `module-options` table naming no module of the build.
+fn unknown_module(
+    project: &Project,
+    options: &ModuleOptions,
+    modules: &[ResolvedModule],
+    extensions: &[Extension],
+) -> PipelineError {
+    let label = if extensions.iter().any(|e| e.name == options.module) {
+        "this is a [[tool.cffi-forge.extension]]: give the keys in its own table".to_string()
+    } else {
+        "no module of this build has this name".to_string()
+    };
+    let names: Vec<&str> = modules.iter().map(|m| m.spec.name.as_str()).collect();
+    let closest = names
+        .iter()
+        .map(|n| (strsim::jaro_winkler(n, &options.module), *n))
+        .filter(|(score, _)| *score > 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0));
+    let help = match closest {
+        Some((_, name)) => format!("did you mean `{name}`?"),
+        None if names.is_empty() => "the build has no CFFI modules".to_string(),
+        None => format!(
+            "the modules are {} (names after `ext-package`; a table with a false `when` builds nothing)",
+            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+        ),
+    };
+    let diagnostic = project
+        .diagnostic_at(options.span.clone(), format!("`{}` names no module", options.key), label)
+        .with_help(help);
+    PipelineError::Reported(Box::new(diagnostic))
 }
 
 fn describe(origin: &ModuleOrigin) -> String {
@@ -319,25 +450,40 @@ impl Target {
     }
 }
 
-/// Generate and compile every module; returns the files for the wheel.
-fn build_modules(
-    target: Target,
-    specs: Vec<ModuleSpec>,
-    naming: &Naming,
-) -> Result<Vec<BuiltFile>, PipelineError> {
+/// Generate and compile every module, extension and library; returns the files for
+/// the wheel.
+fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, PipelineError> {
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
     let Target { interp, build_dir, toolchain } = target;
+    let Resolved { modules, extensions, libraries, naming, .. } = resolved;
     let pkg_config = PkgConfig::from_env();
-    for (mut spec, file) in specs.into_iter().zip(&naming.modules) {
+    let with_pkg_config = |name: &str, mut options: BuildOptions| -> Result<BuildOptions, PipelineError> {
+        if !options.pkg_config.is_empty() {
+            let flags = pkg_config
+                .flags(&options.pkg_config)
+                .map_err(|source| PipelineError::PkgConfig { module: name.to_string(), source })?;
+            ui::verbose("pkg-config", format!("{}: {flags:?}", options.pkg_config.join(", ")));
+            flags.merge_into(&mut options);
+        }
+        Ok(options)
+    };
+    let (module_files, extension_files) = naming.modules.split_at(modules.len());
+    for (module, file) in modules.into_iter().zip(module_files) {
+        let mut spec = module.spec;
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
             None => {
                 ui::verbose("Generating", format!("{} (native generator)", spec.name));
                 match generate::generate(&spec) {
                     Ok(Generated::C { code } | Generated::Python { code }) => code,
-                    Err(source) => return Err(PipelineError::Generate { module: spec.name.clone(), source }),
+                    Err(source) => {
+                        return Err(PipelineError::Generate {
+                            module: spec.name.clone(),
+                            source: Box::new(source),
+                        })
+                    }
                 }
             }
         };
@@ -349,14 +495,7 @@ fn build_modules(
         let generated = build_dir.join("gen").join(format!("{}{}", spec.name, source.extension));
         write_if_changed(&generated, code.as_bytes())
             .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
-        let mut options = spec.options.clone();
-        if !options.pkg_config.is_empty() {
-            let flags = pkg_config
-                .flags(&options.pkg_config)
-                .map_err(|source| PipelineError::PkgConfig { module: spec.name.clone(), source })?;
-            ui::verbose("pkg-config", format!("{}: {flags:?}", options.pkg_config.join(", ")));
-            flags.merge_into(&mut options);
-        }
+        let options = with_pkg_config(&spec.name, spec.options.clone())?;
         let limited_api = match naming.abi3_floor {
             Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
             _ if interp.is_pypy() => LimitedApi::Untouched,
@@ -369,11 +508,41 @@ fn build_modules(
             options,
             limited_api,
             file_name: file.file_name.clone(),
+            cxx_link: false,
         });
         job_paths.push(file.archive_path.clone());
     }
+    for (extension, file) in extensions.into_iter().zip(extension_files) {
+        let limited_api = match naming.abi3_floor {
+            Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
+            _ => LimitedApi::Untouched,
+        };
+        ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
+        jobs.push(CompileJob {
+            options: with_pkg_config(&extension.name, extension.options)?,
+            module: extension.name,
+            generated: None,
+            limited_api,
+            file_name: file.file_name.clone(),
+            cxx_link: extension.cxx,
+        });
+        job_paths.push(file.archive_path.clone());
+    }
+    let mut library_jobs = Vec::new();
+    for ResolvedLibrary { library, linked_into } in libraries {
+        if linked_into.is_empty() {
+            ui::warning(format!(
+                "library `{}` ([[tool.cffi-forge.library]] #{}) is not built: no module names it in `libraries`",
+                library.name,
+                library.index + 1
+            ));
+            continue;
+        }
+        ui::status("Compiling", format!("library {} (static, for {})", library.name, linked_into.join(", ")));
+        library_jobs.push(LibraryJob { name: library.name, options: library.options });
+    }
     if !jobs.is_empty() {
-        let modules = toolchain?.build(&jobs)?;
+        let modules = toolchain?.build(&jobs, &library_jobs)?;
         built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
     }
     Ok(built)

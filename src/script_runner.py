@@ -28,6 +28,10 @@ root = request["root"]
 if sys.path and sys.path[0] in ("", os.getcwd()):
     del sys.path[0]
 sys.path.append(root)
+# The Python source directory (`src/`), so build scripts can import helpers kept there.
+for extra in request.get("import_dirs", []):
+    if extra not in sys.path:
+        sys.path.append(extra)
 results = []
 
 

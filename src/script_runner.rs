@@ -52,7 +52,18 @@ impl ToDiagnostic for ScriptError {
     fn to_diagnostic(&self) -> Diagnostic {
         let d = Diagnostic::error(self.to_string());
         match self {
-            ScriptError::Raised { traceback, .. } => d.with_note(traceback.trim_end().to_string()),
+            ScriptError::Raised { traceback, message, .. } => {
+                let d = d.with_note(traceback.trim_end().to_string());
+                match missing_module(message) {
+                    Some(module) => d.with_help(format!(
+                        "build scripts run in the build environment, which holds cffi and what \
+                         [build-system] requires lists: if `{module}` comes from PyPI (setuptools, \
+                         pkgconfig, ...), add it there; a module of the project must be in the \
+                         script's folder, the project root or the Python source directory"
+                    )),
+                    None => d,
+                }
+            }
             ScriptError::Refused { path, .. } => d.with_note(format!("in build script `{path}`")),
             ScriptError::NoCffi { .. } => d.with_help(
                 "install cffi into that environment (`pip install cffi`); build frontends do this \
@@ -66,11 +77,20 @@ impl ToDiagnostic for ScriptError {
     }
 }
 
+/// The top-level module a `ModuleNotFoundError: No module named 'a.b'` is about.
+fn missing_module(message: &str) -> Option<&str> {
+    let name = message.strip_prefix("ModuleNotFoundError: No module named '")?.strip_suffix('\'')?;
+    name.split('.').next()
+}
+
 /// Run `scripts` (paths relative to `root`) with `python` and return their modules in
 /// the order of `scripts`. `emit`: also generate every module with cffi's emitter.
+/// Each script can import modules from its own folder, then from the usual `sys.path`
+/// (the build environment), then from `root` and the `import_dirs`.
 pub fn run_build_scripts(
     python: &Path,
     root: &Path,
+    import_dirs: &[PathBuf],
     scripts: &[BuildScript],
     emit: bool,
 ) -> Result<Vec<ModuleSpec>, ScriptError> {
@@ -89,7 +109,7 @@ pub fn run_build_scripts(
             for script in &group {
                 ui::status("Running", format!("{} (build script)", script.path));
             }
-            let child = spawn(python, root, &group, emit)?;
+            let child = spawn(python, root, import_dirs, &group, emit)?;
             Ok((group, child))
         })
         .collect::<Result<_, ScriptError>>()?;
@@ -140,9 +160,16 @@ pub fn run_build_scripts(
     Ok(specs)
 }
 
-fn spawn(python: &Path, root: &Path, group: &[&BuildScript], emit: bool) -> Result<Child, ScriptError> {
+fn spawn(
+    python: &Path,
+    root: &Path,
+    import_dirs: &[PathBuf],
+    group: &[&BuildScript],
+    emit: bool,
+) -> Result<Child, ScriptError> {
     let request = serde_json::json!({
         "root": root,
+        "import_dirs": import_dirs,
         "emit": emit,
         "scripts": group.iter().map(|s| serde_json::json!({"path": s.path, "variable": s.variable})).collect::<Vec<_>>(),
     });
@@ -399,9 +426,14 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
             ("src/pkg/_foo_build.py", API_SCRIPT),
             ("src/pkg/_helper.py", "X = 1\n"),
         ]);
-        let specs =
-            run_build_scripts(&python(), dir.path(), &[script("src/pkg/_foo_build.py", "ffibuilder")], true)
-                .unwrap();
+        let specs = run_build_scripts(
+            &python(),
+            dir.path(),
+            &[],
+            &[script("src/pkg/_foo_build.py", "ffibuilder")],
+            true,
+        )
+        .unwrap();
         let spec = &specs[0];
         assert_eq!(spec.name, "pkg._foo");
         assert_eq!(spec.cdefs.len(), 2);
@@ -431,14 +463,14 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
                    ffi.set_source_pkgconfig('_pc', ['surely-not-installed >= 9'], '')\n";
         let dir = project(&[("abi_build.py", abi), ("tools/pc_build.py", pkg)]);
         let scripts = [script("abi_build.py", "make"), script("tools/pc_build.py", "ffi")];
-        let specs = run_build_scripts(&python(), dir.path(), &scripts, true).unwrap();
+        let specs = run_build_scripts(&python(), dir.path(), &[], &scripts, true).unwrap();
         assert_eq!(specs[0].name, "_abi");
         assert!(!specs[0].is_api_mode());
         assert!(specs[0].pregenerated.as_ref().unwrap().code.contains("_cffi_backend"));
         // pkg-config is left to cffi-forge: the script does not fail on a missing package.
         assert_eq!(specs[1].options.pkg_config, ["surely-not-installed >= 9"]);
 
-        let specs = run_build_scripts(&python(), dir.path(), &scripts, false).unwrap();
+        let specs = run_build_scripts(&python(), dir.path(), &[], &scripts, false).unwrap();
         assert!(specs.iter().all(|s| s.pregenerated.is_none()));
     }
 
@@ -455,8 +487,31 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
         bytes.splice(at..at + 2, [0xe9]);
         std::fs::write(dir.path().join("first_build.py"), bytes).unwrap();
         let scripts = [script("first_build.py", "ffi"), script("second_build.py", "ffi")];
-        let specs = run_build_scripts(&python(), dir.path(), &scripts, false).unwrap();
+        let specs = run_build_scripts(&python(), dir.path(), &[], &scripts, false).unwrap();
         assert_eq!(specs.iter().map(|s| s.name.as_str()).collect::<Vec<_>>(), ["_a", "_b"]);
+    }
+
+    #[test]
+    fn scripts_import_from_the_root_and_import_dirs_and_missing_modules_get_a_hint() {
+        let script_text = "from cffi import FFI\nimport root_helper, src_helper\nffi = FFI()\n\
+                           ffi.set_source(root_helper.NAME + src_helper.SUFFIX, None)\n";
+        let dir = project(&[
+            ("tools/x_build.py", script_text),
+            ("root_helper.py", "NAME = '_from_root'\n"),
+            ("src/src_helper.py", "SUFFIX = '_and_src'\n"),
+            ("tools/y_build.py", "import surely_not_installed.sub\n"),
+        ]);
+        let src = dir.path().join("src");
+        let specs =
+            run_build_scripts(&python(), dir.path(), &[src], &[script("tools/x_build.py", "ffi")], false)
+                .unwrap();
+        assert_eq!(specs[0].name, "_from_root_and_src");
+
+        let err = run_build_scripts(&python(), dir.path(), &[], &[script("tools/y_build.py", "ffi")], false)
+            .unwrap_err();
+        let text = err.to_diagnostic().render(false);
+        assert!(text.contains("if `surely_not_installed` comes from PyPI"), "{text}");
+        assert!(text.contains("[build-system] requires"), "{text}");
     }
 
     #[test]
@@ -464,7 +519,8 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
         let text = "from cffi import FFI\nffi = FFI()\nffi.set_unicode(True)\nffi.cdef('int f(void);')\n\
                     ffi.set_source('_u', 'int f(void) { return 1; }')\n";
         let dir = project(&[("u_build.py", text)]);
-        let specs = run_build_scripts(&python(), dir.path(), &[script("u_build.py", "ffi")], false).unwrap();
+        let specs =
+            run_build_scripts(&python(), dir.path(), &[], &[script("u_build.py", "ffi")], false).unwrap();
         let names: Vec<_> = specs[0].options.define_macros.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["UNICODE", "_UNICODE"]);
         assert!(specs[0].pregenerated.is_some());
@@ -477,21 +533,23 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
         let dir = project(&[("a_build.py", raising), ("b/b_build.py", silent)]);
         let py = python();
 
-        let err = run_build_scripts(&py, dir.path(), &[script("a_build.py", "ffi")], false).unwrap_err();
+        let err = run_build_scripts(&py, dir.path(), &[], &[script("a_build.py", "ffi")], false).unwrap_err();
         let ScriptError::Raised { path, message, traceback } = &err else { panic!("{err:?}") };
         assert_eq!((path.as_str(), message.as_str()), ("a_build.py", "RuntimeError: no header here"));
         assert!(traceback.contains("a_build.py\", line 4"), "{traceback}");
         assert!(!traceback.contains("<string>"), "helper frames are hidden: {traceback}");
 
-        let err = run_build_scripts(&py, dir.path(), &[script("b/b_build.py", "ffi")], false).unwrap_err();
+        let err =
+            run_build_scripts(&py, dir.path(), &[], &[script("b/b_build.py", "ffi")], false).unwrap_err();
         assert_eq!(err.to_string(), "'b/b_build.py:ffi': the set_source() method was not called");
 
-        let err = run_build_scripts(&py, dir.path(), &[script("b/b_build.py", "nope")], false).unwrap_err();
+        let err =
+            run_build_scripts(&py, dir.path(), &[], &[script("b/b_build.py", "nope")], false).unwrap_err();
         assert_eq!(err.to_string(), "'b/b_build.py:nope': object 'nope' not found in module");
 
         // The first failure in the user's order wins, across processes.
         let both = [script("b/b_build.py", "ffi"), script("a_build.py", "ffi")];
-        let err = run_build_scripts(&py, dir.path(), &both, false).unwrap_err();
+        let err = run_build_scripts(&py, dir.path(), &[], &both, false).unwrap_err();
         assert!(matches!(err, ScriptError::Refused { .. }), "{err:?}");
     }
 }

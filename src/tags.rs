@@ -73,15 +73,38 @@ pub struct ModuleInput {
     pub compiled: bool,
     /// The module's `py_limited_api` (`None` = default: abi3 where possible).
     pub py_limited_api: Option<bool>,
+    pub kind: ModuleKind,
+}
+
+/// What kind of module, for the reason line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModuleKind {
+    /// A CFFI module (build script or declarative table).
+    Cffi,
+    /// A plain C/C++ extension (`[[tool.cffi-forge.extension]]`).
+    Extension,
+}
+
+impl ModuleInput {
+    /// A CFFI module: `compiled` in API mode.
+    pub fn cffi(name: impl Into<String>, compiled: bool, py_limited_api: Option<bool>) -> Self {
+        Self { name: name.into(), compiled, py_limited_api, kind: ModuleKind::Cffi }
+    }
+
+    /// A plain extension, always compiled; limited API only when its table says so.
+    pub fn extension(name: impl Into<String>, py_limited_api: bool) -> Self {
+        Self {
+            name: name.into(),
+            compiled: true,
+            py_limited_api: Some(py_limited_api),
+            kind: ModuleKind::Extension,
+        }
+    }
 }
 
 impl From<&ModuleSpec> for ModuleInput {
     fn from(spec: &ModuleSpec) -> Self {
-        Self {
-            name: spec.name.clone(),
-            compiled: spec.is_api_mode(),
-            py_limited_api: spec.options.py_limited_api,
-        }
+        Self::cffi(spec.name.clone(), spec.is_api_mode(), spec.options.py_limited_api)
     }
 }
 
@@ -212,16 +235,39 @@ pub fn decide(
             modules: module_files,
         };
     }
-    let opted_out: Vec<&str> =
-        compiled.iter().filter(|m| m.py_limited_api == Some(false)).map(|m| m.name.as_str()).collect();
-    if !opted_out.is_empty() {
-        let which = opted_out.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ");
-        let noun = if opted_out.len() == 1 { "module" } else { "modules" };
+    // The modules that decide against abi3, named in the reason line.
+    let opted_out = |kind: ModuleKind| -> Vec<String> {
+        compiled
+            .iter()
+            .filter(|m| m.kind == kind && m.py_limited_api == Some(false))
+            .map(|m| format!("`{}`", m.name))
+            .collect()
+    };
+    let (modules_out, extensions_out) = (opted_out(ModuleKind::Cffi), opted_out(ModuleKind::Extension));
+    if !modules_out.is_empty() || !extensions_out.is_empty() {
+        let plural = |n: usize, one: &'static str, many: &'static str| if n == 1 { one } else { many };
+        let mut why = Vec::new();
+        if !modules_out.is_empty() {
+            why.push(format!(
+                "py_limited_api=False in {} {}",
+                plural(modules_out.len(), "module", "modules"),
+                modules_out.join(", ")
+            ));
+        }
+        if !extensions_out.is_empty() {
+            why.push(format!(
+                "{} {} {} not built for the limited API (`py-limited-api = true` in {} table opts in)",
+                plural(extensions_out.len(), "extension", "extensions"),
+                extensions_out.join(", "),
+                plural(extensions_out.len(), "is", "are"),
+                plural(extensions_out.len(), "its", "their"),
+            ));
+        }
         return Naming {
             tag: version_specific(),
             abi3: false,
             abi3_floor: None,
-            reason: format!("not abi3: py_limited_api=False in {noun} {which}"),
+            reason: format!("not abi3: {}", why.join("; ")),
             modules: module_files,
         };
     }
@@ -332,10 +378,10 @@ mod tests {
     use crate::interpreter::tests::{cpython, pypy};
 
     fn api(name: &str) -> ModuleInput {
-        ModuleInput { name: name.into(), compiled: true, py_limited_api: None }
+        ModuleInput::cffi(name, true, None)
     }
     fn abi(name: &str) -> ModuleInput {
-        ModuleInput { name: name.into(), compiled: false, py_limited_api: None }
+        ModuleInput::cffi(name, false, None)
     }
 
     #[test]
@@ -376,6 +422,51 @@ mod tests {
         assert_eq!(n.modules[0].file_name, "_on.abi3.so");
         assert_eq!(n.modules[1].file_name, "_off.cpython-311-x86_64-linux-gnu.so");
         assert_eq!(n.reason, "not abi3: py_limited_api=False in module `pkg._off`");
+    }
+
+    #[test]
+    fn a_plain_extension_decides_unless_it_opts_in() {
+        let interp = cpython(3, 11);
+        let rp: VersionSpecifiers = ">=3.9".parse().unwrap();
+        let n = decide(
+            &interp,
+            &[api("pkg._ffi"), ModuleInput::extension("pkg._speedups", false)],
+            Some(&rp),
+            Abi3Policy::Auto,
+        );
+        assert_eq!(n.tag.to_string(), "cp311-cp311-linux_x86_64");
+        assert_eq!(
+            n.reason,
+            "not abi3: extension `pkg._speedups` is not built for the limited API \
+             (`py-limited-api = true` in its table opts in)"
+        );
+        // The CFFI module keeps its abi3 file name; the extension gets the full suffix.
+        assert_eq!(n.modules[0].file_name, "_ffi.abi3.so");
+        assert_eq!(n.modules[1].file_name, "_speedups.cpython-311-x86_64-linux-gnu.so");
+
+        let n = decide(
+            &interp,
+            &[api("pkg._ffi"), ModuleInput::extension("pkg._speedups", true)],
+            Some(&rp),
+            Abi3Policy::Auto,
+        );
+        assert_eq!(n.tag.to_string(), "cp39-abi3-linux_x86_64");
+        assert!(n.modules[1].limited_api);
+        assert_eq!(n.modules[1].archive_path, "pkg/_speedups.abi3.so");
+
+        let mut off = api("pkg._off");
+        off.py_limited_api = Some(false);
+        let n = decide(
+            &interp,
+            &[off, ModuleInput::extension("a", false), ModuleInput::extension("b", false)],
+            None,
+            Abi3Policy::Auto,
+        );
+        assert_eq!(
+            n.reason,
+            "not abi3: py_limited_api=False in module `pkg._off`; extensions `a`, `b` are not built \
+             for the limited API (`py-limited-api = true` in their table opts in)"
+        );
     }
 
     #[test]

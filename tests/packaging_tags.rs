@@ -52,7 +52,7 @@ fn interpreter_view(python: &PathBuf) -> (Vec<String>, Vec<String>) {
 }
 
 fn module(name: &str, compiled: bool, py_limited_api: Option<bool>) -> ModuleInput {
-    ModuleInput { name: name.into(), compiled, py_limited_api }
+    ModuleInput::cffi(name, compiled, py_limited_api)
 }
 
 #[test]

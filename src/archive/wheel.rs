@@ -69,10 +69,31 @@ fn wheel_entries(project: &Project, tag: &WheelTag, built: &[BuiltFile]) -> Resu
     for script in &project.tool.script_files {
         let rel = script.get_ref();
         let name = rel.rsplit('/').next().unwrap_or(rel);
-        entries.add_file(format!("{data}/scripts/{name}"), project.root.join(rel), MODE_EXECUTABLE);
+        let path = project.root.join(rel);
+        let bytes =
+            fs_err::read(&path).map_err(|source| ArchiveError::Read { path: path.clone(), source })?;
+        entries.add_bytes(format!("{data}/scripts/{name}"), python_shebang(bytes), MODE_EXECUTABLE);
     }
     add_dist_info(project, Some(tag), &mut entries);
     Ok(entries)
+}
+
+/// A script whose first line runs Python gets `#!python` instead (keeping its
+/// arguments), which installers replace with the target environment's interpreter: what
+/// setuptools' `build_scripts` does. Other scripts are shipped as they are.
+fn python_shebang(bytes: Vec<u8>) -> Vec<u8> {
+    let end = bytes.iter().position(|&b| b == b'\n').unwrap_or(bytes.len());
+    let Ok(line) = std::str::from_utf8(&bytes[..end]) else { return bytes };
+    let line = line.strip_suffix('\r').unwrap_or(line);
+    let Some(command) = line.strip_prefix("#!") else { return bytes };
+    let Some(at) = command.rfind("python") else { return bytes };
+    let after = command[at + "python".len()..].trim_start_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if !(after.is_empty() || after.starts_with([' ', '\t'])) {
+        return bytes;
+    }
+    let mut out = format!("#!python{after}").into_bytes();
+    out.extend_from_slice(&bytes[line.len()..]);
+    out
 }
 
 fn wheel_path(project: &Project, tag: &WheelTag, out_dir: &Path) -> PathBuf {
@@ -209,6 +230,17 @@ pub fn write_metadata_dir(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn python_shebangs_are_rewritten_for_installers() {
+        let rewrite = |s: &str| String::from_utf8(python_shebang(s.as_bytes().to_vec())).unwrap();
+        assert_eq!(rewrite("#!/usr/bin/env python3\nprint(1)\n"), "#!python\nprint(1)\n");
+        assert_eq!(rewrite("#!/usr/bin/python3.11 -u\r\nx\n"), "#!python -u\r\nx\n");
+        assert_eq!(rewrite("#!/bin/sh\necho hi\n"), "#!/bin/sh\necho hi\n");
+        assert_eq!(rewrite("#!/usr/bin/pythonista\n"), "#!/usr/bin/pythonista\n");
+        assert_eq!(rewrite("print(1)\n"), "print(1)\n");
+        assert_eq!(rewrite("#!/usr/bin/python"), "#!python");
+    }
 
     #[test]
     fn module_names_from_archive_paths() {

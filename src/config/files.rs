@@ -127,7 +127,7 @@ fn is_skipped_dir(entry: &DirEntry) -> bool {
         || (entry.depth() == 1 && ROOT_OUTPUT_DIRS.contains(&name.as_ref()))
 }
 
-fn walk_tree(root: &Path, standard_ignores: bool) -> Result<Vec<String>, ConfigError> {
+pub(super) fn walk_tree(root: &Path, standard_ignores: bool) -> Result<Vec<String>, ConfigError> {
     let mut builder = WalkBuilder::new(root);
     builder
         .standard_filters(false)
@@ -199,6 +199,25 @@ pub struct PythonLayout {
     pub packages: Vec<String>,
     /// Shipped top-level single-file modules (`foo` for `foo.py`).
     pub modules: Vec<String>,
+    /// Which files inside packages the wheel ships besides the Python code.
+    pub package_data: PackageData,
+}
+
+/// `package-data`, `package-data-include` and `package-data-exclude`: globs on paths
+/// inside the wheel (`pkg/data/*.json`, or `*.c` for a name at any depth).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PackageData {
+    /// Every non-Python file inside packages ships (the default).
+    pub all: bool,
+    /// Non-Python files that ship even when `all` is false.
+    pub include: Vec<String>,
+    /// Files inside packages (data or code) that never ship in the wheel.
+    pub exclude: Vec<String>,
+}
+
+/// Files that are code rather than data: always shipped with their package.
+fn is_python_file(path: &str) -> bool {
+    path.ends_with(".py") || path.ends_with(".pyi") || path.rsplit('/').next() == Some("py.typed")
 }
 
 impl PythonLayout {
@@ -230,9 +249,29 @@ impl PythonLayout {
 
     /// Every (archive path, path relative to the project root) the wheel ships from the
     /// tree, sorted by archive path.
+    /// Package data follows [`PythonLayout::package_data`].
     pub fn wheel_files(&self, files: &[String]) -> Vec<(String, String)> {
-        let mut out: Vec<(String, String)> =
-            files.iter().filter_map(|f| self.archive_path(f).map(|a| (a, f.clone()))).collect();
+        // Patterns were checked when pyproject.toml was read.
+        let globs = |patterns: &[String]| {
+            (!patterns.is_empty()).then(|| Globs::new(patterns.iter().map(String::as_str)).ok()).flatten()
+        };
+        let (include, exclude) = (globs(&self.package_data.include), globs(&self.package_data.exclude));
+        let ships = |archive_path: &str| {
+            let top_level_module = !archive_path.contains('/');
+            if top_level_module {
+                return true;
+            }
+            if exclude.as_ref().is_some_and(|g| g.matches(archive_path)) {
+                return false;
+            }
+            self.package_data.all
+                || is_python_file(archive_path)
+                || include.as_ref().is_some_and(|g| g.matches(archive_path))
+        };
+        let mut out: Vec<(String, String)> = files
+            .iter()
+            .filter_map(|f| self.archive_path(f).filter(|a| ships(a)).map(|a| (a, f.clone())))
+            .collect();
         out.sort();
         out
     }
@@ -292,6 +331,13 @@ pub(super) fn python_layout(
     let prefix = if source.is_empty() { String::new() } else { format!("{source}/") };
     let in_source = |f: &str| f.strip_prefix(prefix.as_str()).map(str::to_string);
 
+    // Build scripts named in `cffi-modules` are tooling, whatever their name.
+    let build_scripts: Vec<&str> = tool
+        .cffi_modules
+        .iter()
+        .flatten()
+        .filter_map(|entry| entry.get_ref().split_once(':').map(|(path, _)| path.trim_start_matches("./")))
+        .collect();
     let explicit = tool.packages.is_some() || !tool.py_modules.is_empty();
     let mut packages = Vec::new();
     let mut modules = Vec::new();
@@ -328,13 +374,15 @@ pub(super) fn python_layout(
             if let Some(pkg) =
                 rel.strip_suffix("/__init__.py").filter(|p| !p.contains('/') && is_identifier(p))
             {
-                if !(flat && FLAT_EXCLUDE.contains(&pkg)) {
+                // Like setuptools' flat layout: private (`_x`) names are not discovered.
+                if !(flat && (FLAT_EXCLUDE.contains(&pkg) || pkg.starts_with('_'))) {
                     found_packages.insert(pkg.to_string());
                 }
             } else if let Some(stem) =
                 rel.strip_suffix(".py").filter(|s| !s.contains('/') && is_identifier(s))
             {
-                if !is_tooling_module(stem) {
+                let private = flat && stem.starts_with('_');
+                if !is_tooling_module(stem) && !private && !build_scripts.contains(&f.as_str()) {
                     found_modules.insert(stem.to_string());
                 }
             }
@@ -342,7 +390,12 @@ pub(super) fn python_layout(
         packages.extend(found_packages);
         modules.extend(found_modules);
     }
-    Ok(PythonLayout { source, packages, modules })
+    let package_data = PackageData {
+        all: tool.package_data,
+        include: tool.package_data_include.iter().map(|g| g.get_ref().clone()).collect(),
+        exclude: tool.package_data_exclude.iter().map(|g| g.get_ref().clone()).collect(),
+    };
+    Ok(PythonLayout { source, packages, modules, package_data })
 }
 
 #[cfg(test)]
@@ -354,6 +407,7 @@ mod tests {
             source: source.into(),
             packages: packages.iter().map(|s| s.to_string()).collect(),
             modules: modules.iter().map(|s| s.to_string()).collect(),
+            package_data: PackageData { all: true, ..Default::default() },
         }
     }
 
@@ -401,6 +455,47 @@ mod tests {
         let l = layout("", &["a.b"], &[]);
         assert_eq!(l.archive_path("a/b/c.py").as_deref(), Some("a/b/c.py"));
         assert_eq!(l.archive_path("a/__init__.py"), None);
+    }
+
+    #[test]
+    fn package_data_rules() {
+        let files: Vec<String> = [
+            "src/pkg/__init__.py",
+            "src/pkg/_impl.c",
+            "src/pkg/py.typed",
+            "src/pkg/api.pyi",
+            "src/pkg/data/table.json",
+            "src/pkg/data/notes.txt",
+            "src/pkg/tests/test_x.py",
+            "src/single.py",
+        ]
+        .map(String::from)
+        .to_vec();
+        let shipped = |data: PackageData| {
+            let mut l = layout("src", &["pkg"], &["single"]);
+            l.package_data = data;
+            l.wheel_files(&files).into_iter().map(|(a, _)| a).collect::<Vec<_>>()
+        };
+        let all = shipped(PackageData { all: true, ..Default::default() });
+        assert_eq!(all.len(), 8);
+        let code_only = shipped(PackageData::default());
+        assert_eq!(
+            code_only,
+            ["pkg/__init__.py", "pkg/api.pyi", "pkg/py.typed", "pkg/tests/test_x.py", "single.py"]
+        );
+        let some = shipped(PackageData {
+            all: false,
+            include: vec!["pkg/data/*.json".into()],
+            exclude: vec!["tests".into()],
+        });
+        assert_eq!(
+            some,
+            ["pkg/__init__.py", "pkg/api.pyi", "pkg/data/table.json", "pkg/py.typed", "single.py"]
+        );
+        let no_c = shipped(PackageData { all: true, include: vec![], exclude: vec!["*.c".into()] });
+        assert!(
+            !no_c.contains(&"pkg/_impl.c".to_string()) && no_c.contains(&"pkg/data/notes.txt".to_string())
+        );
     }
 
     #[test]

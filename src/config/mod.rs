@@ -16,10 +16,12 @@
 //! - [`Project::files`]: every file of the project that may be packaged (the walk that
 //!   sdists and wheels select from; see [`files`]).
 
+mod build_keys;
 pub mod files;
 pub mod module_table;
 mod project_table;
 mod raw;
+pub mod targets;
 mod tool;
 mod version_source;
 
@@ -29,6 +31,7 @@ use std::path::{Path, PathBuf};
 pub use toml::Spanned;
 
 pub use self::files::PythonLayout;
+pub use self::targets::{Extension, ModuleOptions, SkippedTable, StaticLibrary};
 pub use self::tool::{Generator, ToolConfig, VersionSource};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::interpreter::Interpreter;
@@ -48,10 +51,51 @@ pub struct Project {
     pub tool: ToolConfig,
     /// Where the importable Python code lives and which packages and modules it has.
     pub python: PythonLayout,
+    /// Where `metadata.version` came from.
+    pub version_origin: VersionOrigin,
     /// Every packageable file, relative to `root`, `/`-separated, sorted: the tree minus
     /// `.git`, virtual environments, build outputs, `__pycache__`, compiled leftovers,
     /// hidden and `.gitignore`d files, adjusted by `include` / `exclude`.
     pub files: Vec<String>,
+}
+
+/// Where the project's version came from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum VersionOrigin {
+    /// `[project] version`.
+    Static,
+    /// `dynamic`, read from a module attribute (`pkg.__version__`).
+    Attr(String),
+    /// `dynamic`, read from a file.
+    File(String),
+    /// `dynamic`, taken from `PKG-INFO`: the project is an unpacked sdist.
+    PkgInfo,
+}
+
+impl std::fmt::Display for VersionOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            VersionOrigin::Static => write!(f, "[project] version"),
+            VersionOrigin::Attr(attr) => write!(f, "`{attr}` (dynamic)"),
+            VersionOrigin::File(path) => write!(f, "file `{path}` (dynamic)"),
+            VersionOrigin::PkgInfo => write!(f, "PKG-INFO of the unpacked sdist (dynamic)"),
+        }
+    }
+}
+
+/// The tables of [`Project::build_tables`] that apply to one target.
+#[derive(Clone, Debug, Default)]
+pub struct BuildTables {
+    /// `[[tool.cffi-forge.module]]`, as module specs.
+    pub modules: Vec<ModuleSpec>,
+    /// `[tool.cffi-forge.module-options."..."]`, to merge into the named modules.
+    pub module_options: Vec<ModuleOptions>,
+    /// `[[tool.cffi-forge.library]]`.
+    pub libraries: Vec<StaticLibrary>,
+    /// `[[tool.cffi-forge.extension]]`.
+    pub extensions: Vec<Extension>,
+    /// Tables whose `when` marker is false for the target.
+    pub skipped: Vec<SkippedTable>,
 }
 
 /// A problem with `pyproject.toml` or a file it names.
@@ -236,16 +280,34 @@ impl Project {
                 ));
             }
         }
+        let static_version = project.get_ref().version.is_some();
         let metadata = project_table::validate(
             project,
             &project_table::Context { root, file: &file, tool: &tool, python: &python, files: &files },
         )?;
-        Ok(Project { root: root.to_path_buf(), pyproject: file, metadata, tool, python, files })
+        let version_origin =
+            version_source::origin(static_version, tool.version.as_ref(), root, &metadata.name);
+        Ok(Project {
+            root: root.to_path_buf(),
+            pyproject: file,
+            metadata,
+            version_origin,
+            tool,
+            python,
+            files,
+        })
     }
 
     /// The `[tool.cffi-forge.module]` tables as module specs, skipping those whose
     /// `when` marker is false for `target` (all are kept when `target` is `None`).
     pub fn declarative_modules(&self, target: Option<&Interpreter>) -> Result<Vec<ModuleSpec>, ConfigError> {
+        Ok(self.build_tables(target)?.modules)
+    }
+
+    /// Every table that builds something, for `target`: declarative modules,
+    /// `module-options`, libraries and extensions whose `when` holds (all of them when
+    /// `target` is `None`), with `sources` globs expanded and files they name read.
+    pub fn build_tables(&self, target: Option<&Interpreter>) -> Result<BuildTables, ConfigError> {
         let environment = match target {
             Some(t) => Some(t.marker_environment().map_err(|m| ConfigError::Read {
                 path: t.executable.clone(),
@@ -253,26 +315,65 @@ impl Project {
             })?),
             None => None,
         };
-        let mut specs = Vec::new();
+        let file = &self.pyproject;
+        let sources = build_keys::SourceExpander::new(&self.root);
+        let mut out = BuildTables::default();
+        // Whether a table applies; a skipped one is remembered for `inspect`.
+        let mut keep = |key: &str, name: &str, when: Option<&Spanned<String>>| -> Result<bool, ConfigError> {
+            let applies = build_keys::applies(when, environment.as_ref())
+                .map_err(|(span, m)| ConfigError::invalid(file, format!("{key}.when"), span, m))?;
+            if !applies {
+                out.skipped.push(SkippedTable {
+                    key: key.to_string(),
+                    name: name.to_string(),
+                    when: when.map(|w| w.get_ref().clone()).unwrap_or_default(),
+                });
+            }
+            Ok(applies)
+        };
+        let mut modules = Vec::new();
         for (index, table) in self.tool.modules.iter().enumerate() {
             let key = format!("tool.cffi-forge.module[{index}]");
-            if let (Some(when), Some(env)) = (&table.when, &environment) {
-                let marker: pep508_rs::MarkerTree =
-                    when.get_ref().parse().map_err(|e: pep508_rs::Pep508Error| {
-                        ConfigError::invalid(
-                            &self.pyproject,
-                            format!("{key}.when"),
-                            when.span(),
-                            e.message.to_string(),
-                        )
-                    })?;
-                if !marker.evaluate(env, &[]) {
-                    continue;
-                }
+            if keep(&key, table.name.get_ref(), table.when.as_ref())? {
+                modules.push(table.to_spec(index, &key, file, &self.root)?);
             }
-            specs.push(table.to_spec(index, &key, &self.pyproject, &self.root)?);
         }
-        Ok(specs)
+        let mut module_options = Vec::new();
+        for (name, table) in &self.tool.module_options {
+            let key = format!("tool.cffi-forge.module-options.\"{}\"", name.get_ref());
+            if keep(&key, name.get_ref(), table.when.as_ref())? {
+                module_options.push(table.resolve(name, &key, file, &sources)?);
+            }
+        }
+        let mut libraries: Vec<StaticLibrary> = Vec::new();
+        for (index, table) in self.tool.libraries.iter().enumerate() {
+            let key = format!("tool.cffi-forge.library[{index}]");
+            if !keep(&key, table.name.get_ref(), table.when.as_ref())? {
+                continue;
+            }
+            if let Some(first) = libraries.iter().find(|l| &l.name == table.name.get_ref()) {
+                return Err(ConfigError::invalid(
+                    file,
+                    format!("{key}.name"),
+                    table.name.span(),
+                    format!("library `{}` is also defined by library[{}]", first.name, first.index),
+                )
+                .with_help("give each library its own name, or `when` markers that never hold together"));
+            }
+            libraries.push(table.resolve(index, &key, file, &sources)?);
+        }
+        let mut extensions = Vec::new();
+        for (index, table) in self.tool.extensions.iter().enumerate() {
+            let key = format!("tool.cffi-forge.extension[{index}]");
+            if keep(&key, table.name.get_ref(), table.when.as_ref())? {
+                extensions.push(table.resolve(index, &key, file, &sources)?);
+            }
+        }
+        out.modules = modules;
+        out.module_options = module_options;
+        out.libraries = libraries;
+        out.extensions = extensions;
+        Ok(out)
     }
 
     /// `requires-python`, if given.

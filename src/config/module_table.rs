@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
+use super::build_keys;
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::spec::{BuildOptions, CSource, CdefOptions, CdefSource, Define, ModuleOrigin, ModuleSpec};
 
@@ -74,8 +75,9 @@ pub struct ModuleTable {
     pub source: Option<Spanned<String>>,
     pub source_file: Option<Spanned<String>>,
     pub source_extension: Option<String>,
+    /// Paths or globs (`csrc/*.c`) relative to the project root (the spec file's folder).
     #[serde(default)]
-    pub sources: Vec<String>,
+    pub sources: Vec<Spanned<String>>,
     #[serde(default)]
     pub include_dirs: Vec<String>,
     #[serde(default)]
@@ -274,17 +276,13 @@ impl ModuleTable {
         let extension = self.source_extension.clone().unwrap_or_else(|| ".c".to_string());
         let source = source_text.map(|text| CSource { text, extension });
 
-        let mut define_macros = Vec::new();
-        for (i, entry) in self.define_macros.iter().enumerate() {
-            define_macros.push(
-                entry
-                    .get_ref()
-                    .to_define()
-                    .map_err(|m| invalid(&format!("define-macros[{i}]"), entry.span(), m))?,
-            );
-        }
+        let define_macros = build_keys::defines(&self.define_macros)
+            .map_err(|(span, m)| invalid("define-macros", span, m))?;
+        let sources = build_keys::SourceExpander::new(root)
+            .expand(&self.sources)
+            .map_err(|(span, m)| invalid("sources", span, m))?;
         let options = BuildOptions {
-            sources: self.sources.clone(),
+            sources,
             include_dirs: self.include_dirs.clone(),
             define_macros,
             undef_macros: self.undef_macros.clone(),

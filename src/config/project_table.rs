@@ -97,7 +97,11 @@ pub(super) fn validate(project: Spanned<RawProject>, cx: &Context) -> Result<Met
     let (version_text, version_span, version_key) = match (&p.version, dynamic_version, &cx.tool.version) {
         (Some(v), _, _) => (v.get_ref().clone(), v.span(), "project.version"),
         (None, true, Some(source)) => {
-            let text = version_source::read(source, cx.root, cx.python, file)?;
+            // An unpacked sdist carries the version resolved when it was made.
+            let text = match version_source::from_pkg_info(cx.root, name.get_ref()) {
+                Some(recorded) => recorded,
+                None => version_source::read(source, cx.root, cx.python, file)?,
+            };
             let span = match source {
                 super::VersionSource::Attr { span, .. } | super::VersionSource::File { span, .. } => {
                     span.clone()

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::module_table::ModuleTable;
+use super::targets::{ExtensionTable, LibraryTable, ModuleOptionsTable};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -78,6 +79,12 @@ pub(super) struct RawTool {
     pub version: Option<Spanned<RawVersionSource>>,
     pub ext_package: Option<Spanned<String>>,
     pub script_files: Option<Vec<Spanned<String>>>,
+    pub package_data: Option<bool>,
+    pub package_data_include: Option<Vec<Spanned<String>>>,
+    pub package_data_exclude: Option<Vec<Spanned<String>>>,
+    pub module_options: Option<IndexMap<Spanned<String>, ModuleOptionsTable>>,
+    pub library: Option<Vec<LibraryTable>>,
+    pub extension: Option<Vec<ExtensionTable>>,
 }
 
 /// `version = { attr = "pkg.__version__" }` or `{ file = "VERSION" }`.

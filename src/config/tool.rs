@@ -4,8 +4,10 @@ use std::ops::Range;
 
 use toml::Spanned;
 
+use super::build_keys;
 use super::module_table::ModuleTable;
 use super::raw::RawTool;
+use super::targets::{ExtensionTable, LibraryTable, ModuleOptionsTable};
 use super::ConfigError;
 use crate::diagnostic::SourceFile;
 use crate::tags::Abi3Policy;
@@ -62,6 +64,21 @@ pub struct ToolConfig {
     pub ext_package: Option<Spanned<String>>,
     /// `script-files = ["bin/tool"]`: files shipped in the wheel's `.data/scripts/`.
     pub script_files: Vec<Spanned<String>>,
+    /// `package-data = false`: ship only the Python files of packages (default `true`:
+    /// every file inside them).
+    pub package_data: bool,
+    /// `package-data-include = [...]`: globs (on paths inside the wheel) of non-Python
+    /// files shipped even with `package-data = false`.
+    pub package_data_include: Vec<Spanned<String>>,
+    /// `package-data-exclude = [...]`: globs of files inside packages kept out of the
+    /// wheel (they stay in the sdist).
+    pub package_data_exclude: Vec<Spanned<String>>,
+    /// `[tool.cffi-forge.module-options."pkg._mod"]` tables, in file order.
+    pub module_options: Vec<(Spanned<String>, ModuleOptionsTable)>,
+    /// `[[tool.cffi-forge.library]]` tables.
+    pub libraries: Vec<LibraryTable>,
+    /// `[[tool.cffi-forge.extension]]` tables.
+    pub extensions: Vec<ExtensionTable>,
 }
 
 fn is_dotted_identifier(s: &str) -> bool {
@@ -99,7 +116,7 @@ pub(super) fn check_relative_path(
 impl ToolConfig {
     pub(super) fn from_raw(raw: Option<Spanned<RawTool>>, file: &SourceFile) -> Result<Self, ConfigError> {
         let Some(raw) = raw else {
-            return Ok(ToolConfig { add_cffi_dependency: true, ..Default::default() });
+            return Ok(ToolConfig { add_cffi_dependency: true, package_data: true, ..Default::default() });
         };
         let raw = raw.into_inner();
         let key = |k: &str| format!("tool.cffi-forge.{k}");
@@ -143,7 +160,12 @@ impl ToolConfig {
                 ));
             }
         }
-        for (name, globs) in [("include", &raw.include), ("exclude", &raw.exclude)] {
+        for (name, globs) in [
+            ("include", &raw.include),
+            ("exclude", &raw.exclude),
+            ("package-data-include", &raw.package_data_include),
+            ("package-data-exclude", &raw.package_data_exclude),
+        ] {
             for glob in globs.iter().flatten() {
                 if let Err(e) = super::files::compile_glob(glob.get_ref()) {
                     return Err(ConfigError::invalid(
@@ -220,16 +242,97 @@ impl ToolConfig {
                 ));
             }
         }
-        for (index, module) in raw.module.iter().flatten().enumerate() {
-            if let Some(when) = &module.when {
-                if let Err(e) = when.get_ref().parse::<pep508_rs::MarkerTree>() {
+        // `when` markers of every table, checked now so a typo fails on every platform.
+        let markers = raw
+            .module
+            .iter()
+            .flatten()
+            .enumerate()
+            .map(|(i, t)| (format!("module[{i}]"), t.when.as_ref()))
+            .chain(
+                raw.module_options
+                    .iter()
+                    .flatten()
+                    .map(|(name, t)| (format!("module-options.\"{}\"", name.get_ref()), t.when.as_ref())),
+            )
+            .chain(
+                raw.library
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(i, t)| (format!("library[{i}]"), t.when.as_ref())),
+            )
+            .chain(
+                raw.extension
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .map(|(i, t)| (format!("extension[{i}]"), t.when.as_ref())),
+            );
+        for (table, when) in markers {
+            if let Some(when) = when {
+                build_keys::parse_marker(when).map_err(|(span, message)| {
+                    ConfigError::invalid(file, key(&format!("{table}.when")), span, message)
+                        .with_help("e.g. `when = \"sys_platform == 'linux'\"`")
+                })?;
+            }
+        }
+        for (name, _) in raw.module_options.iter().flatten() {
+            if !is_dotted_identifier(name.get_ref()) {
+                return Err(ConfigError::invalid(
+                    file,
+                    key("module-options"),
+                    name.span(),
+                    "expected a dotted module name like `pkg._foo`",
+                ));
+            }
+        }
+        for (index, library) in raw.library.iter().flatten().enumerate() {
+            let name = library.name.get_ref();
+            let ok = name.chars().next().is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || "_-.+".contains(c));
+            if !ok {
+                return Err(ConfigError::invalid(
+                    file,
+                    key(&format!("library[{index}].name")),
+                    library.name.span(),
+                    "expected a library name like `foo` (built as `libfoo.a`)",
+                ));
+            }
+            if library.sources.get_ref().is_empty() {
+                return Err(ConfigError::invalid(
+                    file,
+                    key(&format!("library[{index}].sources")),
+                    library.sources.span(),
+                    "a library needs at least one source file",
+                ));
+            }
+        }
+        for (index, extension) in raw.extension.iter().flatten().enumerate() {
+            if !is_dotted_identifier(extension.name.get_ref()) {
+                return Err(ConfigError::invalid(
+                    file,
+                    key(&format!("extension[{index}].name")),
+                    extension.name.span(),
+                    "expected a dotted module name like `pkg._speedups`",
+                ));
+            }
+            if extension.sources.get_ref().is_empty() {
+                return Err(ConfigError::invalid(
+                    file,
+                    key(&format!("extension[{index}].sources")),
+                    extension.sources.span(),
+                    "an extension needs at least one source file",
+                ));
+            }
+            if let Some(language) = &extension.language {
+                if !matches!(language.get_ref().as_str(), "c" | "c++") {
                     return Err(ConfigError::invalid(
                         file,
-                        format!("tool.cffi-forge.module[{index}].when"),
-                        when.span(),
-                        format!("not a valid PEP 508 marker: {}", e.message),
-                    )
-                    .with_help("e.g. `when = \"sys_platform == 'linux'\"`"));
+                        key(&format!("extension[{index}].language")),
+                        language.span(),
+                        "expected \"c\" or \"c++\"",
+                    ));
                 }
             }
         }
@@ -250,6 +353,12 @@ impl ToolConfig {
             version,
             ext_package: raw.ext_package,
             script_files: raw.script_files.unwrap_or_default(),
+            package_data: raw.package_data.unwrap_or(true),
+            package_data_include: raw.package_data_include.unwrap_or_default(),
+            package_data_exclude: raw.package_data_exclude.unwrap_or_default(),
+            module_options: raw.module_options.unwrap_or_default().into_iter().collect(),
+            libraries: raw.library.unwrap_or_default(),
+            extensions: raw.extension.unwrap_or_default(),
         })
     }
 }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::files::PythonLayout;
-use super::{ConfigError, VersionSource};
+use super::{ConfigError, VersionOrigin, VersionSource};
 use crate::diagnostic::SourceFile;
 
 /// The version text named by `source` (not yet validated as PEP 440).
@@ -71,6 +71,40 @@ pub(super) fn read(
     }
 }
 
+/// The `Version` of `root/PKG-INFO` when the project is an unpacked sdist of the same
+/// project (its `Name` matches): the version resolved when the sdist was made.
+pub(super) fn from_pkg_info(root: &Path, name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(root.join("PKG-INFO")).ok()?;
+    let mut found_name = None;
+    let mut version = None;
+    // Only the header block: the description after the blank line may say anything.
+    for line in text.lines().take_while(|l| !l.trim().is_empty()) {
+        if let Some(v) = line.strip_prefix("Name:") {
+            found_name = Some(v.trim().to_string());
+        } else if let Some(v) = line.strip_prefix("Version:") {
+            version = Some(v.trim().to_string());
+        }
+    }
+    let same = crate::metadata::normalize_name(&found_name?) == crate::metadata::normalize_name(name);
+    version.filter(|v| same && !v.is_empty())
+}
+
+/// Where the version came from, for `cffi-forge inspect`.
+pub(super) fn origin(
+    static_version: bool,
+    source: Option<&VersionSource>,
+    root: &Path,
+    name: &str,
+) -> VersionOrigin {
+    match source {
+        _ if static_version => VersionOrigin::Static,
+        Some(_) if from_pkg_info(root, name).is_some() => VersionOrigin::PkgInfo,
+        Some(VersionSource::Attr { attr, .. }) => VersionOrigin::Attr(attr.clone()),
+        Some(VersionSource::File { path, .. }) => VersionOrigin::File(path.clone()),
+        None => VersionOrigin::Static,
+    }
+}
+
 fn io_reason(e: &std::io::Error) -> String {
     match e.kind() {
         std::io::ErrorKind::NotFound => "no such file".to_string(),
@@ -125,6 +159,16 @@ mod tests {
             find_string_assignment("VERSION='0.1'\nVERSION = '0.2'\n", "VERSION").as_deref(),
             Some("0.2")
         );
+    }
+
+    #[test]
+    fn pkg_info_version_of_the_same_project_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let pkg_info = "Metadata-Version: 2.4\nName: My.Pkg\nVersion: 1.2.3\n\nVersion: 9\n";
+        std::fs::write(dir.path().join("PKG-INFO"), pkg_info).unwrap();
+        assert_eq!(from_pkg_info(dir.path(), "my-pkg").as_deref(), Some("1.2.3"));
+        assert_eq!(from_pkg_info(dir.path(), "other"), None);
+        assert_eq!(from_pkg_info(&dir.path().join("nope"), "my-pkg"), None);
     }
 
     #[test]

@@ -1,2 +1,249 @@
 //! The API-mode C emitter: a self-contained C (or C++) file that, compiled against
 //! Python's headers, is the extension module talking to `_cffi_backend`.
+//!
+//! Layout of the file: our prelude (`prelude.h`), the user's source verbatim, the type
+//! table, one block of C per declaration (wrappers, getters, constant functions,
+//! layout checks: cffi's "decl" pass), the other tables, the type context and the
+//! module init functions for CPython and PyPy.
+
+mod functions;
+mod tables;
+
+use std::fmt::Write as _;
+
+use rustc_hash::FxHashSet;
+
+use crate::recompiler::ctype::{ArrayLen, CType, TypeId};
+use crate::recompiler::{Decl, DeclKind, DeclValue, Recompiler, Refusal, Result};
+
+const PRELUDE: &str = include_str!("prelude.h");
+
+/// Options of the emitted file that do not come from the cdef.
+#[derive(Clone, Debug, Default)]
+pub struct COptions {
+    /// Never define `Py_LIMITED_API` (`py-limited-api = false`).
+    pub no_limited_api: bool,
+}
+
+/// The whole C file for a module whose tables `r` holds.
+pub fn emit(r: &mut Recompiler, preamble: &str, options: &COptions) -> Result<String> {
+    // Roughly 1 KB of C per declaration: one allocation instead of many regrowths.
+    let capacity = PRELUDE.len() + preamble.len() + 2048 * r.decls.len() + 64 * r.type_ops.len();
+    let mut e = Emitter {
+        r,
+        out: String::with_capacity(capacity),
+        seen_constants: FxHashSet::default(),
+        num_externpy: 0,
+    };
+    e.file(preamble, options)?;
+    Ok(e.out)
+}
+
+struct Emitter<'a> {
+    r: &'a mut Recompiler,
+    out: String,
+    seen_constants: FxHashSet<(&'static str, String)>,
+    num_externpy: usize,
+}
+
+/// `writeln!` into the output.
+macro_rules! w {
+    ($e:expr, $($arg:tt)*) => {{
+        let _ = writeln!($e.out, $($arg)*);
+    }};
+}
+pub(crate) use w;
+
+/// Appends string pieces to the output (cheaper than `write!` on hot paths).
+macro_rules! put {
+    ($e:expr; $($piece:expr),+ $(,)?) => {{
+        $( $e.out.push_str($piece); )+
+    }};
+}
+pub(crate) use put;
+
+fn verr(e: crate::recompiler::ctype::NoCName) -> Refusal {
+    Refusal::verification(e.0)
+}
+
+impl Emitter<'_> {
+    fn c(&self, ty: TypeId, replace_with: &str, context: &str) -> Result<String> {
+        self.r.types.c_decl(ty, replace_with, context, 0).map_err(verr)
+    }
+
+    fn cq(&self, ty: TypeId, replace_with: &str, context: &str, quals: u8) -> Result<String> {
+        self.r.types.c_decl(ty, replace_with, context, quals).map_err(verr)
+    }
+
+    /// A type's index in the type table. cffi fails with a bare `KeyError` when a
+    /// type it needs was never collected (a function returning an array).
+    fn tindex(&self, ty: TypeId) -> Result<usize> {
+        self.r.type_index.get(&ty).copied().ok_or_else(|| Refusal::bare("KeyError", self.r.types.repr(ty)))
+    }
+
+    fn file(&mut self, preamble: &str, options: &COptions) -> Result<()> {
+        if options.no_limited_api {
+            self.out.push_str("#define _CFFI_NO_LIMITED_API\n");
+        }
+        self.out.push_str(PRELUDE);
+        w!(self, "\n/************************************************************/\n");
+        w!(self, "{preamble}");
+        w!(self, "\n/************************************************************/\n");
+
+        w!(self, "static void *_cffi_types[] = {{");
+        for (i, op) in self.r.type_ops.iter().enumerate() {
+            let _ = write!(self.out, "/* {i:2} */ ");
+            op.write_c(&mut self.out);
+            self.out.push_str(",\n");
+        }
+        if self.r.type_ops.is_empty() {
+            w!(self, "  0");
+        }
+        w!(self, "}};\n");
+
+        let decls = std::mem::take(&mut self.r.decls);
+        let result = decls.iter().try_for_each(|d| self.decl(d).map_err(|e| e.in_decl(&d.key())));
+        self.r.decls = decls;
+        result?;
+
+        self.tables();
+        self.init_functions();
+        Ok(())
+    }
+
+    fn decl(&mut self, d: &Decl) -> Result<()> {
+        match d.kind {
+            DeclKind::Typedef => Ok(()),
+            DeclKind::Function => self.function(d),
+            DeclKind::Struct | DeclKind::Union => {
+                let (cname, approx) = self.r.struct_names(ty_of(d))?;
+                self.struct_check(ty_of(d), &cname, &approx)
+            }
+            DeclKind::Anonymous => {
+                let ty = ty_of(d);
+                match self.r.types.get(ty).clone() {
+                    CType::Enum(e) => self.enum_constants(e),
+                    _ => self.struct_check(ty, &d.name, &format!("typedef_{}", d.name)),
+                }
+            }
+            DeclKind::Constant => {
+                let ty = ty_of(d);
+                let is_int = self.r.types.is_integer(ty);
+                self.constant(is_int, &d.name, Some(ty), "const", None)
+            }
+            DeclKind::Enum => {
+                let CType::Enum(e) = *self.r.types.get(ty_of(d)) else { unreachable!() };
+                self.enum_constants(e)
+            }
+            DeclKind::Macro => {
+                let DeclValue::Macro(v) = d.value else { unreachable!() };
+                self.constant(true, &d.name, None, "const", v)
+            }
+            DeclKind::Variable => self.variable(d),
+            DeclKind::ExternPython => self.extern_python(d, "static "),
+            DeclKind::ExternPythonPlusC => self.extern_python(d, ""),
+            DeclKind::DllexportPython => self.extern_python(d, "CFFI_DLLEXPORT "),
+        }
+    }
+
+    // ------------------------------------------------------------ constants
+
+    /// A function the runtime calls to read a constant: integers come back as
+    /// `unsigned long long` plus a "not positive" flag (and a mismatch flag when the
+    /// cdef gave the value); other constants are copied to the buffer.
+    fn constant(
+        &mut self,
+        is_int: bool,
+        name: &str,
+        ty: Option<TypeId>,
+        category: &'static str,
+        check_value: Option<i128>,
+    ) -> Result<()> {
+        if !self.seen_constants.insert((category, name.to_string())) {
+            return Err(Refusal::verification(format!("duplicate declaration of {category} '{name}'")));
+        }
+        let func = format!("_cffi_{category}_{name}");
+        if is_int {
+            w!(self, "static int {func}(unsigned long long *o)\n{{");
+            w!(self, "  int n = ({name}) <= 0;");
+            w!(self, "  *o = (unsigned long long)(({name}) | 0);  /* check that {name} is an integer */");
+            if let Some(v) = check_value {
+                // (the most negative long long has no literal of its own)
+                let v = match v {
+                    v if v > 0 => format!("{v}U"),
+                    v if v == i64::MIN as i128 => "(-9223372036854775807LL - 1)".to_string(),
+                    v => v.to_string(),
+                };
+                w!(self, "  if (!_cffi_check_int(*o, n, {v}))\n    n |= 2;");
+            }
+            w!(self, "  return n;\n}}\n");
+        } else {
+            let ty = ty.expect("non-integer constant has a type");
+            let ptr = self.c(ty, "*", "a C file")?;
+            w!(self, "static void {func}(char *o)\n{{\n  *({ptr})o = {name};\n}}\n");
+        }
+        Ok(())
+    }
+
+    fn enum_constants(&mut self, e: usize) -> Result<()> {
+        let names = self.r.types.enums[e].enumerators.clone();
+        for n in names {
+            self.constant(true, &n, None, "const", None)?;
+        }
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ globals
+
+    fn variable(&mut self, d: &Decl) -> Result<()> {
+        let mut ty = self.r.global_type(ty_of(d), &d.name);
+        let mut amp = "&";
+        if let CType::Array { item, len: ArrayLen::Open } = self.r.types.get(ty) {
+            ty = *item;
+            amp = "";
+        }
+        let decl = self.cq(ty, &format!("*_cffi_var_{}(void)", d.name), "a C file", d.quals)?;
+        w!(self, "static {decl}\n{{\n  return {amp}({});\n}}\n", d.name);
+        Ok(())
+    }
+
+    // ------------------------------------------------------------ structs
+
+    /// Compile-time checks of a declared struct's fields (never called; warnings or
+    /// errors are the point) and the helper giving its alignment.
+    fn struct_check(&mut self, ty: TypeId, cname: &str, approx: &str) -> Result<()> {
+        let CType::Record(rec) = *self.r.types.get(ty) else { unreachable!() };
+        if self.r.types.records[rec].fields.is_none() {
+            return Ok(());
+        }
+        w!(self, "_CFFI_UNUSED_FN\nstatic void _cffi_checkfld_{approx}({cname} *p)\n{{");
+        w!(self, "  /* only to generate compile-time warnings or errors */\n  (void)p;");
+        for f in self.r.enum_fields(rec)? {
+            let mut fname = f.name.clone();
+            let mut fty = f.ty;
+            if self.r.types.is_integer(fty) || f.bitsize >= 0 {
+                if !fname.is_empty() {
+                    w!(self, "  (void)((p->{fname}) | 0);  /* check that '{cname}.{fname}' is an integer */");
+                }
+                continue;
+            }
+            while let CType::Array { item, len: ArrayLen::Open | ArrayLen::Dots } = self.r.types.get(fty) {
+                fty = *item;
+                fname.push_str("[0]");
+            }
+            match self.r.types.c_decl(fty, "*tmp", &format!("field '{fname}'"), f.quals) {
+                Ok(decl) => w!(self, "  {{ {decl} = &p->{fname}; (void)tmp; }}"),
+                Err(e) => w!(self, "  /* {} */", e.0),
+            }
+        }
+        w!(self, "}}\nstruct _cffi_align_{approx} {{ char x; {cname} y; }};\n");
+        Ok(())
+    }
+}
+
+fn ty_of(d: &Decl) -> TypeId {
+    match d.value {
+        DeclValue::Type(t) => t,
+        DeclValue::Macro(_) => unreachable!("a macro has no type"),
+    }
+}

@@ -1,0 +1,2 @@
+typedef struct { double x, y; } point_t;
+typedef struct { point_t lo, hi; } box_t;

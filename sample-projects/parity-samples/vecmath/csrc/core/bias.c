@@ -1,0 +1,3 @@
+#include "core.h"
+
+int core_bias(void) { return CORE_BIAS; }

@@ -1,0 +1,1 @@
+#error "built on Windows only (see `when` in pyproject.toml)"

@@ -1,0 +1,373 @@
+//! `cffi-forge inspect`: the resolved configuration of a project for one interpreter,
+//! as a [`Report`] (JSON with `--json`, else text): each module with where it comes from,
+//! the extensions and static libraries, the tables a `when` marker left out, the wheel's
+//! tag and why. Build scripts run (they declare the modules); nothing compiles.
+
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+use super::{Resolved, ResolvedLibrary, ResolvedModule};
+use crate::config::{Extension, Project};
+use crate::spec::{BuildOptions, ModuleOrigin};
+use crate::tags::ModuleFile;
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Report {
+    pub project: ProjectReport,
+    pub interpreter: InterpreterReport,
+    pub python: PythonReport,
+    pub modules: Vec<ModuleReport>,
+    pub extensions: Vec<ExtensionReport>,
+    pub libraries: Vec<LibraryReport>,
+    /// Tables whose `when` marker is false for this interpreter.
+    pub skipped: Vec<SkippedReport>,
+    /// `script-files`, as shipped in the wheel's `.data/scripts/`.
+    pub script_files: Vec<String>,
+    pub wheel: WheelReport,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ProjectReport {
+    pub name: String,
+    pub version: String,
+    /// Where the version came from, e.g. "[project] version".
+    pub version_from: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct InterpreterReport {
+    pub executable: String,
+    pub implementation: String,
+    /// "3.11".
+    pub version: String,
+    pub platform: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct PythonReport {
+    /// The directory of the importable code ("" for the project root).
+    pub source: String,
+    pub packages: Vec<String>,
+    pub modules: Vec<String>,
+    /// Whether every non-Python file inside packages ships.
+    pub package_data: bool,
+    pub package_data_include: Vec<String>,
+    pub package_data_exclude: Vec<String>,
+}
+
+/// Where a CFFI module comes from.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum OriginReport {
+    /// A build script: `path:variable`.
+    Script { script: String },
+    /// A `[[tool.cffi-forge.module]]` table, e.g. `tool.cffi-forge.module[0]`.
+    Declarative { table: String },
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ModuleReport {
+    pub name: String,
+    /// "api" (compiled) or "abi" (a generated `.py`).
+    pub mode: &'static str,
+    pub origin: OriginReport,
+    /// The `module-options` tables merged into it.
+    pub module_options: Vec<String>,
+    /// Path inside the wheel.
+    pub file: String,
+    pub limited_api: bool,
+    pub options: OptionsReport,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ExtensionReport {
+    pub name: String,
+    /// e.g. `tool.cffi-forge.extension[0]`.
+    pub table: String,
+    pub file: String,
+    pub limited_api: bool,
+    pub language: &'static str,
+    pub options: OptionsReport,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct LibraryReport {
+    pub name: String,
+    pub table: String,
+    /// Modules and extensions linking it; empty means it is not built.
+    pub linked_into: Vec<String>,
+    pub options: OptionsReport,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct SkippedReport {
+    pub table: String,
+    pub name: String,
+    pub when: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct WheelReport {
+    pub file_name: String,
+    pub tag: String,
+    pub abi3: bool,
+    /// Why the wheel is or is not abi3 (the build's `Tagging` line).
+    pub reason: String,
+}
+
+/// The build keys that are set (empty lists left out).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct OptionsReport {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub include_dirs: Vec<String>,
+    /// `NAME` or `NAME=VALUE`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub define_macros: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub undef_macros: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub libraries: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub library_dirs: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub runtime_library_dirs: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_objects: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_compile_args: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub extra_link_args: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub depends: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub pkg_config: Vec<String>,
+}
+
+impl From<&BuildOptions> for OptionsReport {
+    fn from(o: &BuildOptions) -> Self {
+        OptionsReport {
+            sources: o.sources.clone(),
+            include_dirs: o.include_dirs.clone(),
+            define_macros: o
+                .define_macros
+                .iter()
+                .map(|d| match &d.value {
+                    Some(v) => format!("{}={v}", d.name),
+                    None => d.name.clone(),
+                })
+                .collect(),
+            undef_macros: o.undef_macros.clone(),
+            libraries: o.libraries.clone(),
+            library_dirs: o.library_dirs.clone(),
+            runtime_library_dirs: o.runtime_library_dirs.clone(),
+            extra_objects: o.extra_objects.clone(),
+            extra_compile_args: o.extra_compile_args.clone(),
+            extra_link_args: o.extra_link_args.clone(),
+            depends: o.depends.clone(),
+            pkg_config: o.pkg_config.clone(),
+        }
+    }
+}
+
+impl OptionsReport {
+    /// `(key, values)` of the keys that are set, in the order setuptools lists them.
+    fn entries(&self) -> Vec<(&'static str, &[String])> {
+        [
+            ("sources", &self.sources),
+            ("include-dirs", &self.include_dirs),
+            ("define-macros", &self.define_macros),
+            ("undef-macros", &self.undef_macros),
+            ("libraries", &self.libraries),
+            ("library-dirs", &self.library_dirs),
+            ("runtime-library-dirs", &self.runtime_library_dirs),
+            ("extra-objects", &self.extra_objects),
+            ("extra-compile-args", &self.extra_compile_args),
+            ("extra-link-args", &self.extra_link_args),
+            ("depends", &self.depends),
+            ("pkg-config", &self.pkg_config),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k, v.as_slice()))
+        .collect()
+    }
+}
+
+impl Report {
+    pub fn new(project: &Project, resolved: &Resolved) -> Report {
+        let interp = &resolved.interp;
+        let files = &resolved.naming.modules;
+        let (module_files, extension_files) = files.split_at(resolved.modules.len());
+        Report {
+            project: ProjectReport {
+                name: project.metadata.name.clone(),
+                version: project.metadata.version.to_string(),
+                version_from: project.version_origin.to_string(),
+            },
+            interpreter: InterpreterReport {
+                executable: interp.executable.display().to_string(),
+                implementation: interp.implementation.clone(),
+                version: format!("{}.{}", interp.version.0, interp.version.1),
+                platform: interp.platform.clone(),
+            },
+            python: PythonReport {
+                source: project.python.source.clone(),
+                packages: project.python.packages.clone(),
+                modules: project.python.modules.clone(),
+                package_data: project.python.package_data.all,
+                package_data_include: project.python.package_data.include.clone(),
+                package_data_exclude: project.python.package_data.exclude.clone(),
+            },
+            modules: resolved.modules.iter().zip(module_files).map(|(m, f)| module_report(m, f)).collect(),
+            extensions: resolved
+                .extensions
+                .iter()
+                .zip(extension_files)
+                .map(|(e, f)| extension_report(e, f))
+                .collect(),
+            libraries: resolved.libraries.iter().map(library_report).collect(),
+            skipped: resolved
+                .skipped
+                .iter()
+                .map(|s| SkippedReport { table: s.key.clone(), name: s.name.clone(), when: s.when.clone() })
+                .collect(),
+            script_files: project.tool.script_files.iter().map(|s| s.get_ref().clone()).collect(),
+            wheel: WheelReport {
+                file_name: format!("{}-{}.whl", project.metadata.file_name_stem(), resolved.naming.tag),
+                tag: resolved.naming.tag.to_string(),
+                abi3: resolved.naming.abi3,
+                reason: resolved.naming.reason.clone(),
+            },
+        }
+    }
+
+    /// The report for people.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let p = &self.project;
+        let i = &self.interpreter;
+        let _ = writeln!(out, "{} {} (version from {})", p.name, p.version, p.version_from);
+        let _ = writeln!(out, "for {} {} at {} ({})", i.implementation, i.version, i.executable, i.platform);
+
+        let py = &self.python;
+        let source =
+            if py.source.is_empty() { "the project root".to_string() } else { format!("{}/", py.source) };
+        let _ = writeln!(out, "\nPython code in {source}");
+        field(&mut out, "packages", &py.packages);
+        field(&mut out, "modules", &py.modules);
+        let data = if py.package_data { "every file inside packages" } else { "Python files only" };
+        let _ = writeln!(out, "  {:<14}{data}", "package data");
+        field(&mut out, "  include", &py.package_data_include);
+        field(&mut out, "  exclude", &py.package_data_exclude);
+        field(&mut out, "script files", &self.script_files);
+
+        if !self.modules.is_empty() {
+            let _ = writeln!(out, "\nCFFI modules");
+            for m in &self.modules {
+                let _ = writeln!(out, "  {} → {}", m.name, m.file);
+                let mut from = match &m.origin {
+                    OriginReport::Script { script } => format!("build script {script}"),
+                    OriginReport::Declarative { table } => table.clone(),
+                };
+                for options in &m.module_options {
+                    from.push_str(&format!(" + {options}"));
+                }
+                let _ = writeln!(out, "    {:<22}{from}", "from");
+                let mode = match (m.mode, m.limited_api) {
+                    ("abi", _) => "ABI mode (a generated .py, used with ffi.dlopen)",
+                    (_, true) => "API mode, limited API",
+                    (_, false) => "API mode, full C API",
+                };
+                let _ = writeln!(out, "    {:<22}{mode}", "mode");
+                options(&mut out, &m.options);
+            }
+        }
+        if !self.extensions.is_empty() {
+            let _ = writeln!(out, "\nExtensions (not CFFI)");
+            for e in &self.extensions {
+                let _ = writeln!(out, "  {} → {}", e.name, e.file);
+                let _ = writeln!(out, "    {:<22}{}", "from", e.table);
+                let api = if e.limited_api { "limited API" } else { "full C API" };
+                let _ = writeln!(out, "    {:<22}{}, {api}", "language", e.language);
+                options(&mut out, &e.options);
+            }
+        }
+        if !self.libraries.is_empty() {
+            let _ = writeln!(out, "\nStatic libraries");
+            for l in &self.libraries {
+                let users = if l.linked_into.is_empty() {
+                    "not linked into any module: not built".to_string()
+                } else {
+                    format!("linked into {}", l.linked_into.join(", "))
+                };
+                let _ = writeln!(out, "  {} ({users})", l.name);
+                let _ = writeln!(out, "    {:<22}{}", "from", l.table);
+                options(&mut out, &l.options);
+            }
+        }
+        if !self.skipped.is_empty() {
+            let _ = writeln!(out, "\nSkipped (`when` is false here)");
+            for s in &self.skipped {
+                let _ = writeln!(out, "  {} ({}): when = {:?}", s.table, s.name, s.when);
+            }
+        }
+        let _ = writeln!(out, "\nWheel {}", self.wheel.file_name);
+        let _ = writeln!(out, "  {}", self.wheel.reason);
+        out
+    }
+}
+
+fn field(out: &mut String, name: &str, values: &[String]) {
+    if !values.is_empty() {
+        let _ = writeln!(out, "  {name:<14}{}", values.join(", "));
+    }
+}
+
+fn options(out: &mut String, options: &OptionsReport) {
+    for (key, values) in options.entries() {
+        let _ = writeln!(out, "    {key:<22}{}", values.join(" "));
+    }
+}
+
+fn module_report(m: &ResolvedModule, file: &ModuleFile) -> ModuleReport {
+    let origin = match &m.spec.origin {
+        ModuleOrigin::Script { path, variable } => {
+            OriginReport::Script { script: format!("{}:{variable}", path.display()) }
+        }
+        ModuleOrigin::Declarative { index } => {
+            OriginReport::Declarative { table: format!("tool.cffi-forge.module[{index}]") }
+        }
+    };
+    ModuleReport {
+        name: m.spec.name.clone(),
+        mode: if m.spec.is_api_mode() { "api" } else { "abi" },
+        origin,
+        module_options: m.module_options.clone(),
+        file: file.archive_path.clone(),
+        limited_api: file.limited_api,
+        options: (&m.spec.options).into(),
+    }
+}
+
+fn extension_report(e: &Extension, file: &ModuleFile) -> ExtensionReport {
+    ExtensionReport {
+        name: e.name.clone(),
+        table: format!("tool.cffi-forge.extension[{}]", e.index),
+        file: file.archive_path.clone(),
+        limited_api: file.limited_api,
+        language: if e.cxx { "c++" } else { "c" },
+        options: (&e.options).into(),
+    }
+}
+
+fn library_report(l: &ResolvedLibrary) -> LibraryReport {
+    LibraryReport {
+        name: l.library.name.clone(),
+        table: format!("tool.cffi-forge.library[{}]", l.library.index),
+        linked_into: l.linked_into.clone(),
+        options: (&l.library.options).into(),
+    }
+}
