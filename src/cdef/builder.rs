@@ -3,7 +3,7 @@
 //! `_declarations` (same keys, same identity rules for redefinitions, same naming of
 //! anonymous structs, same errors).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use super::ast::{self, Decl, Init, Item, Param, Qual, SueBody, SueId, SueKind, TypeNode, Unit};
@@ -52,7 +52,7 @@ pub struct Builder {
     /// cffi).
     pub windows: Option<bool>,
     /// Resolved Windows type names (cffi caches them too; identity matters).
-    windows_types: HashMap<String, (TypeRef, Quals)>,
+    windows_types: FxHashMap<String, (TypeRef, Quals)>,
 }
 
 impl Default for Builder {
@@ -66,7 +66,7 @@ impl Default for Builder {
             struct_refs: Vec::new(),
             enum_refs: Vec::new(),
             windows: cfg!(windows).then_some(cfg!(target_pointer_width = "64")),
-            windows_types: HashMap::new(),
+            windows_types: FxHashMap::default(),
         }
     }
 }
@@ -76,7 +76,7 @@ struct Pass<'b, 'a> {
     b: &'b mut Builder,
     cx: &'b CdefContext<'a>,
     unit: &'b Unit<'a>,
-    node_types: HashMap<SueId, TypeRef>,
+    node_types: FxHashMap<SueId, TypeRef>,
     /// cffi's `_inside_extern_python`: the name of the last marker declaration
     /// (`__cffi_extern_python_start`, `..._plus_c_start`, `..._stop`).
     extern_python: String,
@@ -129,7 +129,7 @@ impl Builder {
             b: self,
             cx,
             unit,
-            node_types: HashMap::new(),
+            node_types: FxHashMap::default(),
             extern_python: EXTERN_PYTHON_STOP.to_string(),
             partial_length: false,
             current_item: None,
@@ -371,7 +371,7 @@ impl Pass<'_, '_> {
     fn process_macros(&mut self) -> BResult<()> {
         // A dict in cffi: first position, last value.
         let mut order: Vec<&str> = Vec::new();
-        let mut last: HashMap<&str, &Define> = HashMap::new();
+        let mut last: FxHashMap<&str, &Define> = FxHashMap::default();
         for d in self.cx.defines {
             if last.insert(d.name.as_str(), d).is_none() {
                 order.push(&d.name);
@@ -846,7 +846,7 @@ impl Pass<'_, '_> {
                 .filter(|k| k.kind == DeclKind::Typedef)
                 .map(|k| k.name.clone())
                 .collect();
-            let parsed = super::with_type_text(def, typedefs, true, |node| {
+            let parsed = super::with_type_text(def, &typedefs, true, |node| {
                 self.type_and_quals(node, None, false, None)
             });
             match parsed {

@@ -110,15 +110,11 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
     })?;
     warn_string_literals(&tokens, src, file, offset, &mut builder.ffi.warnings);
 
-    let mut typedefs: Vec<String> = builder
-        .ffi
-        .declarations
-        .keys()
-        .filter(|k| k.kind == DeclKind::Typedef)
-        .map(|k| k.name.clone())
-        .collect();
-    typedefs.extend(rewrite::common_type_names(&tokens, src, builder.windows.is_some()));
-    typedefs.extend([rewrite::DOTDOTDOT, rewrite::DOTDOTDOT_INT, rewrite::DOTDOTDOT_FLOAT].map(String::from));
+    let earlier = builder.ffi.declarations.keys().filter(|k| k.kind == DeclKind::Typedef);
+    let typedefs = earlier
+        .map(|k| k.name.as_str())
+        .chain(rewrite::common_type_names(&tokens, src, builder.windows.is_some()))
+        .chain([rewrite::DOTDOTDOT, rewrite::DOTDOTDOT_INT, rewrite::DOTDOTDOT_FLOAT]);
 
     let unit = parser::Parser::new(src, &tokens, typedefs).parse_unit().map_err(|e| {
         let mut err =
@@ -150,14 +146,13 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
 /// dummy function with the typedef names known so far.
 pub(crate) fn with_type_text<R>(
     text: &str,
-    typedefs: Vec<String>,
+    typedefs: &[String],
     windows: bool,
     f: impl FnOnce(&ast::TypeNode<'_>) -> R,
 ) -> Option<R> {
     let src = format!("void __dummy(\n{text}\n);");
     let tokens = rewrite::rewrite(lexer::lex(&src).ok()?.tokens, &src).ok()?;
-    let mut names = typedefs;
-    names.extend(rewrite::common_type_names(&tokens, &src, windows));
+    let names = typedefs.iter().map(String::as_str).chain(rewrite::common_type_names(&tokens, &src, windows));
     let unit = parser::Parser::new(&src, &tokens, names).parse_unit().ok()?;
     match unit.items.first()? {
         ast::Item::Decl(ast::Decl { ty: ast::TypeNode::Func { params: Some(params), .. }, .. }) => {

@@ -9,7 +9,7 @@
 //! Nesting is bounded ([`MAX_DEPTH`]) so hostile input gets an error, not a stack
 //! overflow.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 use super::ast::*;
 use super::lexer::{Kw, Punct, Token, TokenKind};
@@ -64,20 +64,22 @@ enum Deriv<'a> {
     Func(Option<Vec<Param<'a>>>, Span),
 }
 
-pub struct Parser<'a> {
+/// `'n` borrows the names known before parsing (earlier typedefs); names declared
+/// in the text borrow from it for `'a`, which outlives `'n`.
+pub struct Parser<'a, 'n> {
     src: &'a str,
     toks: &'a [Token],
     pos: usize,
     /// Scopes of the lexer hack: `true` = typedef name, `false` = ordinary identifier.
-    scopes: Vec<HashMap<String, bool>>,
+    scopes: Vec<FxHashMap<&'n str, bool>>,
     unit: Unit<'a>,
     depth: usize,
 }
 
-impl<'a> Parser<'a> {
+impl<'a: 'n, 'n> Parser<'a, 'n> {
     /// `typedefs`: names to treat as type names from the start (earlier typedefs,
     /// common types, the `...` placeholders).
-    pub fn new(src: &'a str, toks: &'a [Token], typedefs: impl IntoIterator<Item = String>) -> Self {
+    pub fn new(src: &'a str, toks: &'a [Token], typedefs: impl IntoIterator<Item = &'n str>) -> Self {
         let file_scope = typedefs.into_iter().map(|n| (n, true)).collect();
         Parser { src, toks, pos: 0, scopes: vec![file_scope], unit: Unit::default(), depth: 0 }
     }
@@ -228,7 +230,7 @@ impl<'a> Parser<'a> {
     }
 
     fn push_scope(&mut self) {
-        self.scopes.push(HashMap::new());
+        self.scopes.push(FxHashMap::default());
     }
 
     fn pop_scope(&mut self) {
@@ -237,7 +239,7 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn add_typedef_name(&mut self, name: &str, span: &Span) -> PResult<()> {
+    fn add_typedef_name(&mut self, name: &'a str, span: &Span) -> PResult<()> {
         let scope = self.scopes.last_mut().expect("file scope");
         if scope.get(name) == Some(&false) {
             let mut e = self.error_at(
@@ -248,11 +250,11 @@ impl<'a> Parser<'a> {
                 Some(format!("`{name}` already names a variable or function; pick another typedef name"));
             return Err(e);
         }
-        scope.insert(name.to_string(), true);
+        scope.insert(name, true);
         Ok(())
     }
 
-    fn add_identifier(&mut self, name: &str, span: &Span) -> PResult<()> {
+    fn add_identifier(&mut self, name: &'a str, span: &Span) -> PResult<()> {
         let scope = self.scopes.last_mut().expect("file scope");
         if scope.get(name) == Some(&true) {
             let mut e = self.error_at(
@@ -262,7 +264,7 @@ impl<'a> Parser<'a> {
             e.help = Some(format!("`{name}` already names a type; pick another name for this declaration"));
             return Err(e);
         }
-        scope.insert(name.to_string(), false);
+        scope.insert(name, false);
         Ok(())
     }
 

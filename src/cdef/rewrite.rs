@@ -259,7 +259,7 @@ pub fn is_common_type_name(name: &str, windows: bool) -> bool {
 /// cffi's `_common_type_names`: the common type names the cdef seems to use (and does
 /// not typedef itself). They are declared as typedef names before parsing, so that
 /// `size_t x;` parses; a cdef that defines `size_t` itself gets no such help.
-pub fn common_type_names(tokens: &[Token], src: &str, windows: bool) -> Vec<String> {
+pub fn common_type_names<'s>(tokens: &[Token], src: &'s str, windows: bool) -> Vec<&'s str> {
     // cffi scans words; only `;`, `,`, `(`, `)`, `typedef` and the common type names
     // matter, and a word may stop being looked for (the name a typedef defines).
     #[derive(Clone, Copy, PartialEq)]
@@ -320,8 +320,7 @@ pub fn common_type_names(tokens: &[Token], src: &str, windows: bool) -> Vec<Stri
         }
         previous = word;
     }
-    let mut used: Vec<String> = used.into_iter().map(str::to_string).collect();
-    used.sort();
+    used.sort_unstable();
     used
 }
 
