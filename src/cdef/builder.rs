@@ -4,7 +4,10 @@
 //! anonymous structs, same errors).
 
 use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::sync::Arc;
+
+use smallvec::SmallVec;
 
 use super::ast::{self, Decl, Init, Item, Param, Qual, SueBody, SueId, SueKind, TypeNode, Unit};
 use super::constant::{self, ConstError};
@@ -123,7 +126,7 @@ fn depth_exceeds(ty: &Type, limit: usize) -> bool {
 
 impl Builder {
     /// Enter one cdef's declarations (cffi's `Parser._internal_parse`).
-    pub fn add_cdef(&mut self, cx: &CdefContext<'_>, unit: &Unit<'_>) -> BResult<()> {
+    pub fn add_cdef<'a>(&mut self, cx: &CdefContext<'a>, unit: &Unit<'a>) -> BResult<()> {
         self.ffi.sources.push(crate::model::SourceRef { file: cx.file.clone(), offset: cx.offset });
         let mut pass = Pass {
             b: self,
@@ -712,7 +715,8 @@ impl Pass<'_, '_> {
                 let q = quals_of(quals);
                 match spec {
                     ast::Spec::Names(names) => {
-                        let ident = normalize_type_names(names.iter().map(|n| n.0).collect());
+                        let words: SmallVec<[&str; 4]> = names.iter().map(|n| n.0).collect();
+                        let ident = normalize_type_names(&words);
                         if ident == "void" {
                             return Ok((self.b.void.clone(), q));
                         }
@@ -1303,19 +1307,19 @@ fn is_enum_placeholder(name: &str) -> bool {
 
 /// cffi's spelling of a list of type keywords: `long unsigned int` → `unsigned long`,
 /// `signed` dropped, `int` dropped after `short`/`long`; `signed char` kept.
-fn normalize_type_names(names: Vec<&str>) -> String {
-    if let [single] = names.as_slice() {
+fn normalize_type_names<'n>(names: &[&'n str]) -> Cow<'n, str> {
+    if let [single] = names {
         if !matches!(*single, "short" | "long" | "signed" | "unsigned") {
-            return single.to_string();
+            return Cow::Borrowed(single);
         }
     }
     if names == ["signed", "char"] {
-        return "signed char".into();
+        return Cow::Borrowed("signed char");
     }
     // Counts of the leading `unsigned`, `short`, `long` (`signed` is dropped).
     let mut counts = [0usize; 3];
     let mut saw_short_or_long = false;
-    let mut rest = names.as_slice();
+    let mut rest = names;
     while let Some((first, tail)) = rest.split_first() {
         match *first {
             "unsigned" => counts[0] += 1,
@@ -1337,7 +1341,7 @@ fn normalize_type_names(names: Vec<&str>) -> String {
         ["int"] if saw_short_or_long => {}
         _ => out.extend_from_slice(rest),
     }
-    out.join(" ")
+    Cow::Owned(out.join(" "))
 }
 
 #[cfg(test)]
@@ -1346,18 +1350,18 @@ mod tests {
 
     #[test]
     fn type_keywords_are_normalized_like_cffi() {
-        assert_eq!(normalize_type_names(vec!["long", "unsigned", "int"]), "unsigned long");
-        assert_eq!(normalize_type_names(vec!["unsigned"]), "unsigned int");
-        assert_eq!(normalize_type_names(vec!["signed"]), "int");
-        assert_eq!(normalize_type_names(vec!["signed", "char"]), "signed char");
-        assert_eq!(normalize_type_names(vec!["short", "signed"]), "short");
-        assert_eq!(normalize_type_names(vec!["long", "long", "int"]), "long long");
+        assert_eq!(normalize_type_names(&["long", "unsigned", "int"]), "unsigned long");
+        assert_eq!(normalize_type_names(&["unsigned"]), "unsigned int");
+        assert_eq!(normalize_type_names(&["signed"]), "int");
+        assert_eq!(normalize_type_names(&["signed", "char"]), "signed char");
+        assert_eq!(normalize_type_names(&["short", "signed"]), "short");
+        assert_eq!(normalize_type_names(&["long", "long", "int"]), "long long");
         assert_eq!(
-            normalize_type_names(vec!["int", "long"]),
+            normalize_type_names(&["int", "long"]),
             "int long",
             "cffi does not reorder after the base"
         );
-        assert_eq!(normalize_type_names(vec!["long", "double"]), "long double");
+        assert_eq!(normalize_type_names(&["long", "double"]), "long double");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! overflow.
 
 use rustc_hash::FxHashMap;
+use smallvec::{smallvec, SmallVec};
 
 use super::ast::*;
 use super::lexer::{Kw, Punct, Token, TokenKind};
@@ -35,10 +36,10 @@ type PResult<T> = Result<T, SyntaxError>;
 /// What a specifier list collected (pycparser's `_DeclSpec`).
 #[derive(Clone, Debug, Default)]
 struct DeclSpec<'a> {
-    quals: Vec<Qual>,
-    storage: Vec<&'a str>,
+    quals: QualList,
+    storage: SmallVec<[&'a str; 2]>,
     /// Type specifiers: names (keywords, typedef names) or one struct/union/enum.
-    types: Vec<TypeSpecPart<'a>>,
+    types: SmallVec<[TypeSpecPart<'a>; 2]>,
     start: Option<usize>,
 }
 
@@ -53,13 +54,19 @@ enum TypeSpecPart<'a> {
 #[derive(Clone, Debug)]
 struct Declarator<'a> {
     name: Option<(&'a str, Span)>,
-    derivs: Vec<Deriv<'a>>,
+    derivs: Derivs<'a>,
     span: Span,
 }
 
+/// The declarators of one declaration (usually one) and what they declare.
+type DeclaratorList<'a> = Vec<(Declarator<'a>, Option<Init<'a>>)>;
+type DeclList<'a> = Vec<Decl<'a>>;
+
+type Derivs<'a> = Vec<Deriv<'a>>;
+
 #[derive(Clone, Debug)]
 enum Deriv<'a> {
-    Ptr(Vec<Qual>),
+    Ptr(QualList),
     Array(Option<Expr<'a>>),
     Func(Option<Vec<Param<'a>>>, Span),
 }
@@ -458,7 +465,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             return Ok(());
         }
         let init = if self.accept(Punct::Eq).is_some() { Some(self.initializer()?) } else { None };
-        let mut list = vec![(first, init)];
+        let mut list: DeclaratorList<'a> = vec![(first, init)];
         while self.accept(Punct::Comma).is_some() {
             list.push(self.init_declarator(false)?);
         }
@@ -468,7 +475,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         Ok(())
     }
 
-    fn push_decls(&mut self, decls: Vec<Decl<'a>>) {
+    fn push_decls(&mut self, decls: DeclList<'a>) {
         self.unit.items.extend(decls.into_iter().map(Item::Decl));
     }
 
@@ -871,7 +878,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             if spec.types.len() == 1 {
                 // No declarator: `struct { ... };` (anonymous member), `...;`, `int;`.
                 let node = match &spec.types[0] {
-                    TypeSpecPart::Name(n, s) => Spec::Names(vec![(*n, s.clone())]),
+                    TypeSpecPart::Name(n, s) => Spec::Names(smallvec![(*n, s.clone())]),
                     TypeSpecPart::Sue(id, s) => Spec::Sue(*id, s.clone()),
                 };
                 let span = node.span();
@@ -880,7 +887,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                     name: None,
                     span,
                     is_typedef: false,
-                    storage: vec![],
+                    storage: SmallVec::new(),
                     ty: TypeNode::Bare(node),
                     init: None,
                     bitsize: None,
@@ -896,7 +903,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
     fn struct_declarator(&mut self) -> PResult<(Declarator<'a>, Option<Expr<'a>>)> {
         if let Some(colon) = self.accept(Punct::Colon) {
             let bits = self.conditional_expression()?;
-            let d = Declarator { name: None, derivs: vec![], span: colon.span.clone() };
+            let d = Declarator { name: None, derivs: Derivs::new(), span: colon.span.clone() };
             return Ok((d, Some(bits)));
         }
         let d = self.any_declarator(false, false)?;
@@ -943,7 +950,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
     // typedef struct { int x; } point_t, *point_p;
     // test_err declaration_without_name class-only
     // int;
-    fn decl_body_with_spec(&mut self, spec: DeclSpec<'a>, saw_type: bool) -> PResult<Vec<Decl<'a>>> {
+    fn decl_body_with_spec(&mut self, spec: DeclSpec<'a>, saw_type: bool) -> PResult<DeclList<'a>> {
         let mut list = None;
         if saw_type {
             if self.starts_declarator(false) {
@@ -962,7 +969,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                         span: span.clone(),
                         // pycparser makes this a plain declaration, even with `typedef`.
                         is_typedef: false,
-                        storage: spec.storage.clone(),
+                        storage: spec.storage.iter().copied().collect(),
                         ty: TypeNode::Bare(Spec::Sue(*id, span.clone())),
                         init: None,
                         bitsize: None,
@@ -976,8 +983,8 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         }
     }
 
-    fn init_declarator_list(&mut self, id_only: bool) -> PResult<Vec<(Declarator<'a>, Option<Init<'a>>)>> {
-        let mut list = vec![self.init_declarator(id_only)?];
+    fn init_declarator_list(&mut self, id_only: bool) -> PResult<DeclaratorList<'a>> {
+        let mut list: DeclaratorList<'a> = vec![self.init_declarator(id_only)?];
         while self.accept(Punct::Comma).is_some() {
             list.push(self.init_declarator(id_only)?);
         }
@@ -1002,11 +1009,11 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
     fn build_declarations(
         &mut self,
         spec: &DeclSpec<'a>,
-        list: Vec<(Declarator<'a>, Option<Init<'a>>)>,
+        list: DeclaratorList<'a>,
         file_scope_names: bool,
-    ) -> PResult<Vec<Decl<'a>>> {
+    ) -> PResult<DeclList<'a>> {
         let is_typedef = spec.storage.contains(&"typedef");
-        let mut out = Vec::new();
+        let mut out = DeclList::new();
         for (d, init) in list {
             let decl = self.make_decl(spec, d, init, None, is_typedef)?;
             if file_scope_names {
@@ -1027,8 +1034,8 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         &mut self,
         spec: &DeclSpec<'a>,
         list: Vec<(Declarator<'a>, Option<Expr<'a>>)>,
-    ) -> PResult<Vec<Decl<'a>>> {
-        let mut out = Vec::new();
+    ) -> PResult<DeclList<'a>> {
+        let mut out = DeclList::new();
         for (d, bits) in list {
             out.push(self.make_decl(spec, d, None, bits, false)?);
         }
@@ -1037,7 +1044,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
 
     /// pycparser's `_fix_decl_name_type`: the base `TypeDecl` gets the specifiers.
     fn base_type(&self, spec: &DeclSpec<'a>, is_function: bool, at: &Span) -> PResult<TypeNode<'a>> {
-        let mut names = Vec::new();
+        let mut names = NameList::new();
         let mut sue = None;
         for part in &spec.types {
             match part {
@@ -1060,7 +1067,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                     e.help = Some("add a type, e.g. `const int x;`".into());
                     return Err(e);
                 }
-                Spec::Names(vec![("int", at.clone())])
+                Spec::Names(smallvec![("int", at.clone())])
             }
             None => Spec::Names(names),
         };
@@ -1120,11 +1127,11 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         }
     }
 
-    fn pointer(&mut self) -> Vec<Deriv<'a>> {
+    fn pointer(&mut self) -> Derivs<'a> {
         // Stars left to right; the last star is the outermost constructor.
-        let mut stars = Vec::new();
+        let mut stars = Derivs::new();
         while self.accept(Punct::Star).is_some() {
-            let mut quals = Vec::new();
+            let mut quals = QualList::new();
             while let Some(q) = self.peek().and_then(|t| match t.kind {
                 TokenKind::Kw(Kw::Const) => Some(Qual::Const),
                 TokenKind::Kw(Kw::Volatile) => Some(Qual::Volatile),
@@ -1167,7 +1174,11 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                 return Err(self.error_here("expected a name"));
             }
             let t = self.advance()?;
-            Declarator { name: Some((self.text(t), t.span.clone())), derivs: vec![], span: t.span.clone() }
+            Declarator {
+                name: Some((self.text(t), t.span.clone())),
+                derivs: Derivs::new(),
+                span: t.span.clone(),
+            }
         };
         self.suffixes(&mut d.derivs)?;
         d.derivs.extend(stars);
@@ -1189,7 +1200,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         Ok(())
     }
 
-    fn suffixes(&mut self, derivs: &mut Vec<Deriv<'a>>) -> PResult<()> {
+    fn suffixes(&mut self, derivs: &mut Derivs<'a>) -> PResult<()> {
         loop {
             if self.is_punct(0, Punct::LBracket) {
                 derivs.push(self.array_suffix()?);
@@ -1313,7 +1324,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         self.enter()?;
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
         let stars = self.pointer();
-        let mut derivs = Vec::new();
+        let mut derivs = Derivs::new();
         if self.is_punct(0, Punct::LParen) || self.is_punct(0, Punct::LBracket) {
             if self.is_punct(0, Punct::LParen) {
                 let followed_by_params = self.peek_at(1).is_some_and(|t| self.starts_declaration_tok(t))
@@ -1721,7 +1732,7 @@ enum DeclaratorKind {
 }
 
 /// Wrap `base` in the constructors of a declarator, innermost first.
-fn apply_derivs<'a>(base: TypeNode<'a>, derivs: Vec<Deriv<'a>>) -> TypeNode<'a> {
+fn apply_derivs<'a>(base: TypeNode<'a>, derivs: Derivs<'a>) -> TypeNode<'a> {
     let mut node = base;
     for d in derivs.into_iter().rev() {
         node = match d {
