@@ -54,10 +54,10 @@ macro_rules! w {
 }
 pub(crate) use w;
 
-/// Appends string pieces to the output (cheaper than `write!` on hot paths).
+/// Appends string pieces to a `String` (cheaper than `write!` on hot paths).
 macro_rules! put {
-    ($e:expr; $($piece:expr),+ $(,)?) => {{
-        $( $e.out.push_str($piece); )+
+    ($out:expr; $($piece:expr),+ $(,)?) => {{
+        $( $out.push_str($piece); )+
     }};
 }
 pub(crate) use put;
@@ -73,6 +73,30 @@ impl Emitter<'_> {
 
     fn cq(&self, ty: TypeId, replace_with: &str, context: &str, quals: u8) -> Result<String> {
         self.r.types.c_decl(ty, replace_with, context, quals).map_err(verr)
+    }
+
+    /// [`Emitter::c`] appended to `buf`; `context` is only built for the error.
+    fn c_into(
+        &self,
+        buf: &mut String,
+        ty: TypeId,
+        replace_with: &str,
+        context: impl FnOnce() -> String,
+    ) -> Result<()> {
+        if self.r.types.write_decl(buf, ty, replace_with, 0) {
+            Ok(())
+        } else {
+            Err(verr(self.r.types.no_c_name(ty, &context())))
+        }
+    }
+
+    /// [`Emitter::c`] appended to the output.
+    fn put_c(&mut self, ty: TypeId, replace_with: &str, context: impl FnOnce() -> String) -> Result<()> {
+        if self.r.types.write_decl(&mut self.out, ty, replace_with, 0) {
+            Ok(())
+        } else {
+            Err(verr(self.r.types.no_c_name(ty, &context())))
+        }
     }
 
     /// A type's index in the type table. cffi fails with a bare `KeyError` when a
@@ -239,6 +263,11 @@ impl Emitter<'_> {
         w!(self, "}}\nstruct _cffi_align_{approx} {{ char x; {cname} y; }};\n");
         Ok(())
     }
+}
+
+/// Appends an integer in decimal.
+fn push_int(out: &mut String, n: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 fn ty_of(d: &Decl) -> TypeId {
