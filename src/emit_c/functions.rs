@@ -16,12 +16,12 @@ impl Emitter<'_> {
 
     pub(super) fn function(&mut self, d: &Decl) -> Result<()> {
         let ty = ty_of(d);
-        let sig = self.r.func_sig(ty).clone();
         let name = d.name.as_str();
-        if sig.ellipsis {
+        if self.r.func_sig(ty).ellipsis {
             // Variadic: exposed as a constant function pointer of the exact type.
             return self.constant(false, name, Some(ty), "const", None);
         }
+        let sig = self.r.func_sig(ty).clone();
         let nargs = sig.args.len();
         let abi = sig.abi.as_deref();
         let arg_context = || format!("argument of {name}");
@@ -29,7 +29,7 @@ impl Emitter<'_> {
         let void = matches!(self.r.types.get(sig.result), CType::Void);
         // `T xN`: the parameters of the direct-call function and the wrapper's locals,
         // written one after the other into `decls` (`ends[i]` closes the i-th).
-        let mut decls = String::with_capacity(24 * nargs);
+        let mut decls = String::with_capacity(48 * nargs);
         let mut ends: SmallVec<[usize; 8]> = SmallVec::new();
         let mut call_args = String::with_capacity(4 * nargs);
         let mut x = String::new();
@@ -95,11 +95,15 @@ impl Emitter<'_> {
             self.out.push_str("))\n    return NULL;\n");
         }
         self.out.push('\n');
+        let mut from = String::new();
         for (i, &t) in sig.args.iter().enumerate() {
-            let (mut from, mut to) = (String::from("arg"), String::from("x"));
+            from.clear();
+            from.push_str("arg");
             push_int(&mut from, i);
-            push_int(&mut to, i);
-            self.convert_arg_to_c(t, &from, &to, "return NULL")?;
+            x.clear();
+            x.push('x');
+            push_int(&mut x, i);
+            self.convert_arg_to_c(t, &from, &x, "return NULL")?;
             self.out.push('\n');
         }
         let assign = if void { "" } else { "result = " };
