@@ -176,9 +176,12 @@ impl Types {
             if let CType::Record(r) = self.set[id] {
                 self.record_ty.insert(r, id);
             }
-            self.plain.push(marker.replacen('&', "", 1));
             let amp = marker.find('&').unwrap_or(marker.len());
+            let mut plain = String::with_capacity(marker.len());
+            plain.push_str(&marker[..amp]);
+            plain.push_str(marker.get(amp + 1..).unwrap_or(""));
             self.amp.push((!marker.contains('$')).then_some(amp as u32));
+            self.plain.push(plain);
             self.markers.push(marker);
         }
         id
