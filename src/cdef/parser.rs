@@ -9,6 +9,8 @@
 //! Nesting is bounded ([`MAX_DEPTH`]) so hostile input gets an error, not a stack
 //! overflow.
 
+use std::cell::Cell;
+
 use rustc_hash::FxHashMap;
 use smallvec::{smallvec, SmallVec};
 
@@ -31,7 +33,8 @@ pub struct SyntaxError {
     pub before: Option<String>,
 }
 
-type PResult<T> = Result<T, SyntaxError>;
+/// Errors are rare: boxed, they keep every `PResult` small.
+type PResult<T> = Result<T, Box<SyntaxError>>;
 
 /// What a specifier list collected (pycparser's `_DeclSpec`).
 #[derive(Clone, Debug, Default)]
@@ -79,6 +82,9 @@ pub struct Parser<'a, 'n> {
     pos: usize,
     /// Scopes of the lexer hack: `true` = typedef name, `false` = ordinary identifier.
     scopes: Vec<FxHashMap<&'n str, bool>>,
+    /// The last token the lexer hack classified and the answer, until the scopes
+    /// change (the grammar asks about the same identifier several times).
+    classified: Cell<Option<(*const Token, bool)>>,
     unit: Unit<'a>,
     depth: usize,
 }
@@ -88,7 +94,15 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
     /// common types, the `...` placeholders).
     pub fn new(src: &'a str, toks: &'a [Token], typedefs: impl IntoIterator<Item = &'n str>) -> Self {
         let file_scope = typedefs.into_iter().map(|n| (n, true)).collect();
-        Parser { src, toks, pos: 0, scopes: vec![file_scope], unit: Unit::default(), depth: 0 }
+        Parser {
+            src,
+            toks,
+            pos: 0,
+            scopes: vec![file_scope],
+            classified: Cell::new(None),
+            unit: Unit::default(),
+            depth: 0,
+        }
     }
 
     pub fn parse_unit(mut self) -> PResult<Unit<'a>> {
@@ -153,28 +167,28 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         self.toks.last().map_or(0, |t| t.span.end)
     }
 
-    fn error_here(&self, message: impl Into<String>) -> SyntaxError {
+    fn error_here(&self, message: impl Into<String>) -> Box<SyntaxError> {
         match self.peek() {
             Some(t) => {
                 let shown = self.text(t);
-                SyntaxError {
+                Box::new(SyntaxError {
                     message: format!("{}, found `{}`", message.into(), shown),
                     span: t.span.clone(),
                     help: None,
                     before: Some(shown.to_string()),
-                }
+                })
             }
             None => self.error_at_end(message),
         }
     }
 
-    fn error_at(&self, message: impl Into<String>, span: Span) -> SyntaxError {
-        SyntaxError { message: message.into(), span, help: None, before: None }
+    fn error_at(&self, message: impl Into<String>, span: Span) -> Box<SyntaxError> {
+        Box::new(SyntaxError { message: message.into(), span, help: None, before: None })
     }
 
-    fn error_at_end(&self, message: impl Into<String>) -> SyntaxError {
+    fn error_at_end(&self, message: impl Into<String>) -> Box<SyntaxError> {
         let end = self.end_offset();
-        SyntaxError { message: message.into(), span: end..end, help: None, before: None }
+        Box::new(SyntaxError { message: message.into(), span: end..end, help: None, before: None })
     }
 
     /// An identifier where a type belongs, followed by what looks like a declarator:
@@ -184,10 +198,10 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             && self.peek_at(k + 1).is_some_and(|n| n.kind == TokenKind::Ident || n.is_punct(Punct::Star))
     }
 
-    fn unknown_type_error(&self, k: usize) -> SyntaxError {
+    fn unknown_type_error(&self, k: usize) -> Box<SyntaxError> {
         let t = self.peek_at(k).expect("checked by looks_like_unknown_type");
         let name = self.text(t);
-        SyntaxError {
+        Box::new(SyntaxError {
             message: format!("unknown type name `{name}`"),
             span: t.span.clone(),
             help: Some(format!(
@@ -195,19 +209,19 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                  `typedef struct {name} {name};`, or `typedef int... {name};` (an integer type)"
             )),
             before: Some(name.to_string()),
-        }
+        })
     }
 
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let span = self.peek().map_or(self.end_offset()..self.end_offset(), |t| t.span.clone());
-            return Err(SyntaxError {
+            return Err(Box::new(SyntaxError {
                 message: format!("nesting deeper than {MAX_DEPTH} levels"),
                 span,
                 help: Some("simplify the declaration; cffi-forge limits nesting to keep parsing safe".into()),
                 before: None,
-            });
+            }));
         }
         Ok(())
     }
@@ -227,26 +241,42 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         false
     }
 
+    /// Whether an identifier token names a type here.
+    fn names_type(&self, t: &Token) -> bool {
+        let key = t as *const Token;
+        match self.classified.get() {
+            Some((k, is_type)) if k == key => is_type,
+            _ => {
+                let is_type = self.is_type_name(self.text(t));
+                self.classified.set(Some((key, is_type)));
+                is_type
+            }
+        }
+    }
+
     /// pycparser's TYPEID: an identifier that names a type here.
     fn is_typeid(&self, t: &Token) -> bool {
-        t.kind == TokenKind::Ident && self.is_type_name(self.text(t))
+        t.kind == TokenKind::Ident && self.names_type(t)
     }
 
     fn is_id(&self, t: &Token) -> bool {
-        t.kind == TokenKind::Ident && !self.is_type_name(self.text(t))
+        t.kind == TokenKind::Ident && !self.names_type(t)
     }
 
     fn push_scope(&mut self) {
+        self.classified.set(None);
         self.scopes.push(FxHashMap::default());
     }
 
     fn pop_scope(&mut self) {
+        self.classified.set(None);
         if self.scopes.len() > 1 {
             self.scopes.pop();
         }
     }
 
     fn add_typedef_name(&mut self, name: &'a str, span: &Span) -> PResult<()> {
+        self.classified.set(None);
         let scope = self.scopes.last_mut().expect("file scope");
         if scope.get(name) == Some(&false) {
             let mut e = self.error_at(
@@ -262,6 +292,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
     }
 
     fn add_identifier(&mut self, name: &'a str, span: &Span) -> PResult<()> {
+        self.classified.set(None);
         let scope = self.scopes.last_mut().expect("file scope");
         if scope.get(name) == Some(&true) {
             let mut e = self.error_at(
@@ -413,7 +444,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             // pycparser tries an old-style function definition `foo() { ... }` here.
             let d = self.declarator(DeclaratorKind::Id, true)?;
             if !self.is_punct(0, Punct::LBrace) {
-                return Err(SyntaxError {
+                return Err(Box::new(SyntaxError {
                     message: "expected a declaration".into(),
                     span: d.span.clone(),
                     help: Some(
@@ -422,7 +453,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                             .into(),
                     ),
                     before: None,
-                });
+                }));
             }
             let start = d.span.start;
             let end = self.compound_statement()?;
@@ -1190,12 +1221,12 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
 
     fn check_derivs(&self, d: &Declarator<'a>) -> PResult<()> {
         if d.derivs.len() > MAX_DEPTH {
-            return Err(SyntaxError {
+            return Err(Box::new(SyntaxError {
                 message: format!("declarator with more than {MAX_DEPTH} pointer, array or function levels"),
                 span: d.span.clone(),
                 help: Some("simplify the declaration; cffi-forge limits nesting to keep parsing safe".into()),
                 before: None,
-            });
+            }));
         }
         Ok(())
     }
@@ -1518,14 +1549,14 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             }
             chain += 1;
             if chain > MAX_CHAIN {
-                return Err(SyntaxError {
+                return Err(Box::new(SyntaxError {
                     message: format!("expression with more than {MAX_CHAIN} operators"),
                     span: lhs.span(),
                     help: Some(
                         "split the expression; cffi-forge limits its length to keep evaluation safe".into(),
                     ),
                     before: None,
-                });
+                }));
             }
             self.pos += 1;
             let rhs = self.binary_expression(prec + 1)?;
@@ -1550,6 +1581,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         if self.accept(Punct::RParen).is_none() {
             self.pos = mark;
             self.scopes.truncate(scopes);
+            self.classified.set(None);
             return Ok(None);
         }
         Ok(Some(mark))
