@@ -31,26 +31,20 @@ use lexer::{Token, TokenKind};
 /// Largest cdef text we accept (bytes). Real cdefs are well under a megabyte.
 pub const MAX_INPUT: usize = 32 * 1024 * 1024;
 
-/// Stack for the parsing thread: the nesting limits keep recursion bounded, this
-/// makes sure the bound fits whatever thread the caller runs on.
+/// Stack the parser runs on: the nesting limits keep recursion bounded, this makes
+/// sure the bound fits whatever thread the caller runs on.
 const PARSER_STACK: usize = 16 * 1024 * 1024;
 
 /// Parse all `cdef()` calls of one FFI, in order, into its model.
 pub fn parse(cdefs: &[CdefSource]) -> Result<Ffi, CdefError> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("cdef-parser".into())
-            .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, || {
-                let mut builder = builder::Builder::default();
-                for (index, cdef) in cdefs.iter().enumerate() {
-                    parse_one(&mut builder, index as u32, cdef)?;
-                }
-                Ok(builder.finish())
-            })
-            .expect("cannot start the parser thread")
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    // A stack of its own rather than a thread of its own: the allocations stay in the
+    // caller's heap, where the later phases reuse the memory the parser frees.
+    stacker::grow(PARSER_STACK, || {
+        let mut builder = builder::Builder::default();
+        for (index, cdef) in cdefs.iter().enumerate() {
+            parse_one(&mut builder, index as u32, cdef)?;
+        }
+        Ok(builder.finish())
     })
 }
 
