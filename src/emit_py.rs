@@ -24,6 +24,10 @@ fn prim_of(size: u32, signed: bool) -> Result<u32, Refusal> {
 
 /// Appends text to a bytes literal body, escaping what a Python literal needs.
 fn push_bytes_text(out: &mut String, s: &str) {
+    if s.bytes().all(|b| matches!(b, 0x20..=0x7e) && b != b'\\' && b != b'\'') {
+        out.push_str(s);
+        return;
+    }
     for b in s.bytes() {
         match b {
             b'\\' => out.push_str("\\\\"),
@@ -36,13 +40,25 @@ fn push_bytes_text(out: &mut String, s: &str) {
     }
 }
 
-/// A tuple literal of already-rendered items (a 1-tuple keeps its comma).
-fn tuple(items: &[String]) -> String {
-    if items.len() == 1 {
-        format!("({},)", items[0])
-    } else {
-        format!("({})", items.join(","))
+/// Writes `    name = (item,item,...),` with each item rendered by `item` (a
+/// 1-tuple keeps its comma, as Python's `repr` does).
+fn tuple<T>(
+    out: &mut String,
+    name: &str,
+    items: &[T],
+    mut item: impl FnMut(&mut String, &T) -> Result<(), Refusal>,
+) -> Result<(), Refusal> {
+    out.push_str("    ");
+    out.push_str(name);
+    out.push_str(" = (");
+    for (i, x) in items.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        item(out, x)?;
     }
+    out.push_str(if items.len() == 1 { ",),\n" } else { "),\n" });
+    Ok(())
 }
 
 /// The `.py` module text.
@@ -61,80 +77,70 @@ pub fn emit(r: &Recompiler) -> Result<String, Refusal> {
     out.push_str("',\n");
 
     if !r.globals.is_empty() {
-        let mut items = Vec::new();
-        for g in &r.globals {
-            let mut s = String::from("b'");
-            push_four_bytes(&mut s, g.type_op.python_word()?);
-            push_bytes_text(&mut s, &g.name);
-            let _ = write!(s, "',{}", g.check_value.unwrap_or(0));
-            items.push(s);
-        }
-        let _ = writeln!(out, "    _globals = {},", tuple(&items));
+        tuple(&mut out, "_globals", &r.globals, |out, g| {
+            out.push_str("b'");
+            push_four_bytes(out, g.type_op.python_word()?);
+            push_bytes_text(out, &g.name);
+            out.push_str("',");
+            out.push_str(itoa::Buffer::new().format(g.check_value.unwrap_or(0)));
+            Ok(())
+        })?;
     }
 
     if !r.struct_unions.is_empty() {
-        let mut items = Vec::new();
-        for su in &r.struct_unions {
-            let mut parts = Vec::new();
-            let mut head = String::from("b'");
-            push_four_bytes(&mut head, su.type_index as u32);
-            push_four_bytes(&mut head, su.flags);
-            push_bytes_text(&mut head, &su.name);
-            head.push('\'');
-            parts.push(head);
-            if su.first_field_index >= 0 {
-                let first = su.first_field_index as usize;
-                for f in &r.fields[first..first + su.num_fields] {
-                    let mut s = String::from("b'");
-                    push_four_bytes(&mut s, f.type_op.python_word()?);
-                    match f.type_op.op {
-                        Some(OP_NOOP) => {}
-                        Some(OP_BITFIELD) => push_four_bytes(&mut s, f.bitsize as u32),
-                        _ => return Err(Refusal::not_implemented("field opcode")),
-                    }
-                    push_bytes_text(&mut s, &f.name);
-                    s.push('\'');
-                    parts.push(s);
+        tuple(&mut out, "_struct_unions", &r.struct_unions, |out, su| {
+            out.push_str("(b'");
+            push_four_bytes(out, su.type_index as u32);
+            push_four_bytes(out, su.flags);
+            push_bytes_text(out, &su.name);
+            out.push('\'');
+            let fields = match su.first_field_index {
+                first if first >= 0 => &r.fields[first as usize..first as usize + su.num_fields],
+                _ => &[],
+            };
+            for f in fields {
+                out.push_str(",b'");
+                push_four_bytes(out, f.type_op.python_word()?);
+                match f.type_op.op {
+                    Some(OP_NOOP) => {}
+                    Some(OP_BITFIELD) => push_four_bytes(out, f.bitsize as u32),
+                    _ => return Err(Refusal::not_implemented("field opcode")),
                 }
+                push_bytes_text(out, &f.name);
+                out.push('\'');
             }
-            let rendered =
-                if parts.len() == 1 { format!("({},)", parts[0]) } else { format!("({})", parts.join(",")) };
-            items.push(rendered);
-        }
-        let _ = writeln!(out, "    _struct_unions = {},", tuple(&items));
+            out.push_str(if fields.is_empty() { ",)" } else { ")" });
+            Ok(())
+        })?;
     }
 
     if !r.enums.is_empty() {
-        let mut items = Vec::new();
-        for e in &r.enums {
+        tuple(&mut out, "_enums", &r.enums, |out, e| {
             let EnumBase::Known { size, signed } = e.base else {
                 return Err(Refusal::verification(format!(
                     "enum {}: size only known to the C compiler",
                     e.name
                 )));
             };
-            let mut s = String::from("b'");
-            push_four_bytes(&mut s, e.type_index as u32);
-            push_four_bytes(&mut s, prim_of(size, signed)?);
-            push_bytes_text(&mut s, &e.name);
-            s.push_str("\\x00");
-            push_bytes_text(&mut s, &e.enumerators);
-            s.push('\'');
-            items.push(s);
-        }
-        let _ = writeln!(out, "    _enums = {},", tuple(&items));
+            out.push_str("b'");
+            push_four_bytes(out, e.type_index as u32);
+            push_four_bytes(out, prim_of(size, signed)?);
+            push_bytes_text(out, &e.name);
+            out.push_str("\\x00");
+            push_bytes_text(out, &e.enumerators);
+            out.push('\'');
+            Ok(())
+        })?;
     }
 
     if !r.typenames.is_empty() {
-        let mut items = Vec::new();
-        for t in &r.typenames {
-            let mut s = String::from("b'");
-            push_four_bytes(&mut s, t.type_index as u32);
-            push_bytes_text(&mut s, &t.name);
-            s.push('\'');
-            items.push(s);
-        }
-        let _ = writeln!(out, "    _typenames = {},", tuple(&items));
+        tuple(&mut out, "_typenames", &r.typenames, |out, t| {
+            out.push_str("b'");
+            push_four_bytes(out, t.type_index as u32);
+            push_bytes_text(out, &t.name);
+            out.push('\'');
+            Ok(())
+        })?;
     }
     out.push_str(")\n");
     Ok(out)

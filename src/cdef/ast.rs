@@ -4,7 +4,15 @@
 
 use std::ops::Range;
 
+use smallvec::SmallVec;
+
 pub type Span = Range<usize>;
+
+/// Qualifiers as written, in order (rarely more than a few).
+pub type QualList = SmallVec<[Qual; 4]>;
+
+/// The names of a type specifier (`unsigned long int`: mostly one).
+pub type NameList<'a> = SmallVec<[(&'a str, Span); 1]>;
 
 /// Index of a struct/union/enum specifier in [`Unit::sues`]. Several declarators of
 /// one declaration share the node (`typedef struct { } a, *b;`), which matters for
@@ -39,7 +47,7 @@ pub struct Decl<'a> {
     pub span: Span,
     pub is_typedef: bool,
     /// Storage classes written (`extern`, `static`, ...), `typedef` excluded.
-    pub storage: Vec<&'a str>,
+    pub storage: SmallVec<[&'a str; 1]>,
     pub ty: TypeNode<'a>,
     pub init: Option<Init<'a>>,
     pub bitsize: Option<Expr<'a>>,
@@ -59,12 +67,12 @@ pub enum Qual {
 pub enum TypeNode<'a> {
     /// The base of a declarator chain: qualifiers and type specifiers.
     TypeDecl {
-        quals: Vec<Qual>,
+        quals: QualList,
         spec: Spec<'a>,
         span: Span,
     },
     Ptr {
-        quals: Vec<Qual>,
+        quals: QualList,
         to: Box<TypeNode<'a>>,
     },
     Array {
@@ -94,7 +102,7 @@ impl TypeNode<'_> {
 #[derive(Clone, Debug)]
 pub enum Spec<'a> {
     /// Keyword and typedef names (pycparser's `IdentifierType`), as written.
-    Names(Vec<(&'a str, Span)>),
+    Names(NameList<'a>),
     Sue(SueId, Span),
 }
 

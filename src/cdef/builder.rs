@@ -3,8 +3,11 @@
 //! `_declarations` (same keys, same identity rules for redefinitions, same naming of
 //! anonymous structs, same errors).
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
+use std::borrow::Cow;
 use std::sync::Arc;
+
+use smallvec::SmallVec;
 
 use super::ast::{self, Decl, Init, Item, Param, Qual, SueBody, SueId, SueKind, TypeNode, Unit};
 use super::constant::{self, ConstError};
@@ -52,7 +55,7 @@ pub struct Builder {
     /// cffi).
     pub windows: Option<bool>,
     /// Resolved Windows type names (cffi caches them too; identity matters).
-    windows_types: HashMap<String, (TypeRef, Quals)>,
+    windows_types: FxHashMap<String, (TypeRef, Quals)>,
 }
 
 impl Default for Builder {
@@ -66,7 +69,7 @@ impl Default for Builder {
             struct_refs: Vec::new(),
             enum_refs: Vec::new(),
             windows: cfg!(windows).then_some(cfg!(target_pointer_width = "64")),
-            windows_types: HashMap::new(),
+            windows_types: FxHashMap::default(),
         }
     }
 }
@@ -76,7 +79,7 @@ struct Pass<'b, 'a> {
     b: &'b mut Builder,
     cx: &'b CdefContext<'a>,
     unit: &'b Unit<'a>,
-    node_types: HashMap<SueId, TypeRef>,
+    node_types: FxHashMap<SueId, TypeRef>,
     /// cffi's `_inside_extern_python`: the name of the last marker declaration
     /// (`__cffi_extern_python_start`, `..._plus_c_start`, `..._stop`).
     extern_python: String,
@@ -123,13 +126,13 @@ fn depth_exceeds(ty: &Type, limit: usize) -> bool {
 
 impl Builder {
     /// Enter one cdef's declarations (cffi's `Parser._internal_parse`).
-    pub fn add_cdef(&mut self, cx: &CdefContext<'_>, unit: &Unit<'_>) -> BResult<()> {
+    pub fn add_cdef<'a>(&mut self, cx: &CdefContext<'a>, unit: &Unit<'a>) -> BResult<()> {
         self.ffi.sources.push(crate::model::SourceRef { file: cx.file.clone(), offset: cx.offset });
         let mut pass = Pass {
             b: self,
             cx,
             unit,
-            node_types: HashMap::new(),
+            node_types: FxHashMap::default(),
             extern_python: EXTERN_PYTHON_STOP.to_string(),
             partial_length: false,
             current_item: None,
@@ -371,7 +374,7 @@ impl Pass<'_, '_> {
     fn process_macros(&mut self) -> BResult<()> {
         // A dict in cffi: first position, last value.
         let mut order: Vec<&str> = Vec::new();
-        let mut last: HashMap<&str, &Define> = HashMap::new();
+        let mut last: FxHashMap<&str, &Define> = FxHashMap::default();
         for d in self.cx.defines {
             if last.insert(d.name.as_str(), d).is_none() {
                 order.push(&d.name);
@@ -712,7 +715,8 @@ impl Pass<'_, '_> {
                 let q = quals_of(quals);
                 match spec {
                     ast::Spec::Names(names) => {
-                        let ident = normalize_type_names(names.iter().map(|n| n.0).collect());
+                        let words: SmallVec<[&str; 4]> = names.iter().map(|n| n.0).collect();
+                        let ident = normalize_type_names(&words);
                         if ident == "void" {
                             return Ok((self.b.void.clone(), q));
                         }
@@ -846,7 +850,7 @@ impl Pass<'_, '_> {
                 .filter(|k| k.kind == DeclKind::Typedef)
                 .map(|k| k.name.clone())
                 .collect();
-            let parsed = super::with_type_text(def, typedefs, true, |node| {
+            let parsed = super::with_type_text(def, &typedefs, true, |node| {
                 self.type_and_quals(node, None, false, None)
             });
             match parsed {
@@ -1303,19 +1307,19 @@ fn is_enum_placeholder(name: &str) -> bool {
 
 /// cffi's spelling of a list of type keywords: `long unsigned int` → `unsigned long`,
 /// `signed` dropped, `int` dropped after `short`/`long`; `signed char` kept.
-fn normalize_type_names(names: Vec<&str>) -> String {
-    if let [single] = names.as_slice() {
+fn normalize_type_names<'n>(names: &[&'n str]) -> Cow<'n, str> {
+    if let [single] = names {
         if !matches!(*single, "short" | "long" | "signed" | "unsigned") {
-            return single.to_string();
+            return Cow::Borrowed(single);
         }
     }
     if names == ["signed", "char"] {
-        return "signed char".into();
+        return Cow::Borrowed("signed char");
     }
     // Counts of the leading `unsigned`, `short`, `long` (`signed` is dropped).
     let mut counts = [0usize; 3];
     let mut saw_short_or_long = false;
-    let mut rest = names.as_slice();
+    let mut rest = names;
     while let Some((first, tail)) = rest.split_first() {
         match *first {
             "unsigned" => counts[0] += 1,
@@ -1337,7 +1341,7 @@ fn normalize_type_names(names: Vec<&str>) -> String {
         ["int"] if saw_short_or_long => {}
         _ => out.extend_from_slice(rest),
     }
-    out.join(" ")
+    Cow::Owned(out.join(" "))
 }
 
 #[cfg(test)]
@@ -1346,18 +1350,18 @@ mod tests {
 
     #[test]
     fn type_keywords_are_normalized_like_cffi() {
-        assert_eq!(normalize_type_names(vec!["long", "unsigned", "int"]), "unsigned long");
-        assert_eq!(normalize_type_names(vec!["unsigned"]), "unsigned int");
-        assert_eq!(normalize_type_names(vec!["signed"]), "int");
-        assert_eq!(normalize_type_names(vec!["signed", "char"]), "signed char");
-        assert_eq!(normalize_type_names(vec!["short", "signed"]), "short");
-        assert_eq!(normalize_type_names(vec!["long", "long", "int"]), "long long");
+        assert_eq!(normalize_type_names(&["long", "unsigned", "int"]), "unsigned long");
+        assert_eq!(normalize_type_names(&["unsigned"]), "unsigned int");
+        assert_eq!(normalize_type_names(&["signed"]), "int");
+        assert_eq!(normalize_type_names(&["signed", "char"]), "signed char");
+        assert_eq!(normalize_type_names(&["short", "signed"]), "short");
+        assert_eq!(normalize_type_names(&["long", "long", "int"]), "long long");
         assert_eq!(
-            normalize_type_names(vec!["int", "long"]),
+            normalize_type_names(&["int", "long"]),
             "int long",
             "cffi does not reorder after the base"
         );
-        assert_eq!(normalize_type_names(vec!["long", "double"]), "long double");
+        assert_eq!(normalize_type_names(&["long", "double"]), "long double");
     }
 
     #[test]

@@ -396,12 +396,25 @@ pub fn lex(src: &str) -> Result<Lexed, LexError> {
     Ok(lx.out)
 }
 
+/// Bytes that may continue an identifier (`[A-Za-z0-9_$]`), as a table: the
+/// lexer asks for every byte of every name.
+const IDENT_CHAR: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric() || c == b'_' || c == b'$';
+        b += 1;
+    }
+    t
+};
+
 fn is_ident_start(b: u8) -> bool {
-    b.is_ascii_alphabetic() || b == b'_' || b == b'$'
+    IDENT_CHAR[b as usize] && !b.is_ascii_digit()
 }
 
 fn is_ident_char(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b == b'_' || b == b'$'
+    IDENT_CHAR[b as usize]
 }
 
 impl<'a> Lexer<'a> {
@@ -689,8 +702,9 @@ impl<'a> Lexer<'a> {
         let start = self.pos;
         let b = self.bytes[start];
         // Wide character and string literals: `L'a'`, `u8"x"`, ...
+        let maybe_prefix = matches!(b, b'u' | b'L' | b'U');
         for prefix in ["u8", "L", "u", "U"] {
-            if matches!(b, b'u' | b'L' | b'U') && self.src[start..].starts_with(prefix) {
+            if maybe_prefix && self.src[start..].starts_with(prefix) {
                 let q = self.bytes.get(start + prefix.len()).copied();
                 if q == Some(b'\'') {
                     self.pos += prefix.len();
@@ -705,10 +719,16 @@ impl<'a> Lexer<'a> {
             }
         }
         if is_ident_start(b) {
-            while self.pos < self.bytes.len() && is_ident_char(self.bytes[self.pos]) {
-                self.pos += 1;
-            }
-            let kind = Kw::from_ident(&self.src[start..self.pos]).map_or(TokenKind::Ident, TokenKind::Kw);
+            let len = self.bytes[start..]
+                .iter()
+                .position(|&c| !is_ident_char(c))
+                .unwrap_or(self.bytes.len() - start);
+            self.pos = start + len;
+            let word = &self.src[start..self.pos];
+            // (every keyword starts with a lowercase letter or `_`, and is at most 14 bytes)
+            let kw =
+                if len <= 14 && (b.is_ascii_lowercase() || b == b'_') { Kw::from_ident(word) } else { None };
+            let kind = kw.map_or(TokenKind::Ident, TokenKind::Kw);
             self.push(kind, start);
             return Ok(());
         }

@@ -31,26 +31,20 @@ use lexer::{Token, TokenKind};
 /// Largest cdef text we accept (bytes). Real cdefs are well under a megabyte.
 pub const MAX_INPUT: usize = 32 * 1024 * 1024;
 
-/// Stack for the parsing thread: the nesting limits keep recursion bounded, this
-/// makes sure the bound fits whatever thread the caller runs on.
+/// Stack the parser runs on: the nesting limits keep recursion bounded, this makes
+/// sure the bound fits whatever thread the caller runs on.
 const PARSER_STACK: usize = 16 * 1024 * 1024;
 
 /// Parse all `cdef()` calls of one FFI, in order, into its model.
 pub fn parse(cdefs: &[CdefSource]) -> Result<Ffi, CdefError> {
-    std::thread::scope(|scope| {
-        std::thread::Builder::new()
-            .name("cdef-parser".into())
-            .stack_size(PARSER_STACK)
-            .spawn_scoped(scope, || {
-                let mut builder = builder::Builder::default();
-                for (index, cdef) in cdefs.iter().enumerate() {
-                    parse_one(&mut builder, index as u32, cdef)?;
-                }
-                Ok(builder.finish())
-            })
-            .expect("cannot start the parser thread")
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    // A stack of its own rather than a thread of its own: the allocations stay in the
+    // caller's heap, where the later phases reuse the memory the parser frees.
+    stacker::grow(PARSER_STACK, || {
+        let mut builder = builder::Builder::default();
+        for (index, cdef) in cdefs.iter().enumerate() {
+            parse_one(&mut builder, index as u32, cdef)?;
+        }
+        Ok(builder.finish())
     })
 }
 
@@ -110,15 +104,11 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
     })?;
     warn_string_literals(&tokens, src, file, offset, &mut builder.ffi.warnings);
 
-    let mut typedefs: Vec<String> = builder
-        .ffi
-        .declarations
-        .keys()
-        .filter(|k| k.kind == DeclKind::Typedef)
-        .map(|k| k.name.clone())
-        .collect();
-    typedefs.extend(rewrite::common_type_names(&tokens, src, builder.windows.is_some()));
-    typedefs.extend([rewrite::DOTDOTDOT, rewrite::DOTDOTDOT_INT, rewrite::DOTDOTDOT_FLOAT].map(String::from));
+    let earlier = builder.ffi.declarations.keys().filter(|k| k.kind == DeclKind::Typedef);
+    let typedefs = earlier
+        .map(|k| k.name.as_str())
+        .chain(rewrite::common_type_names(&tokens, src, builder.windows.is_some()))
+        .chain([rewrite::DOTDOTDOT, rewrite::DOTDOTDOT_INT, rewrite::DOTDOTDOT_FLOAT]);
 
     let unit = parser::Parser::new(src, &tokens, typedefs).parse_unit().map_err(|e| {
         let mut err =
@@ -150,14 +140,13 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
 /// dummy function with the typedef names known so far.
 pub(crate) fn with_type_text<R>(
     text: &str,
-    typedefs: Vec<String>,
+    typedefs: &[String],
     windows: bool,
     f: impl FnOnce(&ast::TypeNode<'_>) -> R,
 ) -> Option<R> {
     let src = format!("void __dummy(\n{text}\n);");
     let tokens = rewrite::rewrite(lexer::lex(&src).ok()?.tokens, &src).ok()?;
-    let mut names = typedefs;
-    names.extend(rewrite::common_type_names(&tokens, &src, windows));
+    let names = typedefs.iter().map(String::as_str).chain(rewrite::common_type_names(&tokens, &src, windows));
     let unit = parser::Parser::new(&src, &tokens, names).parse_unit().ok()?;
     match unit.items.first()? {
         ast::Item::Decl(ast::Decl { ty: ast::TypeNode::Func { params: Some(params), .. }, .. }) => {

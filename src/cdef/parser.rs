@@ -9,7 +9,10 @@
 //! Nesting is bounded ([`MAX_DEPTH`]) so hostile input gets an error, not a stack
 //! overflow.
 
-use std::collections::HashMap;
+use std::cell::Cell;
+
+use rustc_hash::FxHashMap;
+use smallvec::{smallvec, SmallVec};
 
 use super::ast::*;
 use super::lexer::{Kw, Punct, Token, TokenKind};
@@ -30,15 +33,16 @@ pub struct SyntaxError {
     pub before: Option<String>,
 }
 
-type PResult<T> = Result<T, SyntaxError>;
+/// Errors are rare: boxed, they keep every `PResult` small.
+type PResult<T> = Result<T, Box<SyntaxError>>;
 
 /// What a specifier list collected (pycparser's `_DeclSpec`).
 #[derive(Clone, Debug, Default)]
 struct DeclSpec<'a> {
-    quals: Vec<Qual>,
-    storage: Vec<&'a str>,
+    quals: QualList,
+    storage: SmallVec<[&'a str; 2]>,
     /// Type specifiers: names (keywords, typedef names) or one struct/union/enum.
-    types: Vec<TypeSpecPart<'a>>,
+    types: SmallVec<[TypeSpecPart<'a>; 2]>,
     start: Option<usize>,
 }
 
@@ -53,33 +57,52 @@ enum TypeSpecPart<'a> {
 #[derive(Clone, Debug)]
 struct Declarator<'a> {
     name: Option<(&'a str, Span)>,
-    derivs: Vec<Deriv<'a>>,
+    derivs: Derivs<'a>,
     span: Span,
 }
 
+/// The declarators of one declaration (usually one) and what they declare.
+type DeclaratorList<'a> = Vec<(Declarator<'a>, Option<Init<'a>>)>;
+type DeclList<'a> = Vec<Decl<'a>>;
+
+type Derivs<'a> = Vec<Deriv<'a>>;
+
 #[derive(Clone, Debug)]
 enum Deriv<'a> {
-    Ptr(Vec<Qual>),
+    Ptr(QualList),
     Array(Option<Expr<'a>>),
     Func(Option<Vec<Param<'a>>>, Span),
 }
 
-pub struct Parser<'a> {
+/// `'n` borrows the names known before parsing (earlier typedefs); names declared
+/// in the text borrow from it for `'a`, which outlives `'n`.
+pub struct Parser<'a, 'n> {
     src: &'a str,
     toks: &'a [Token],
     pos: usize,
     /// Scopes of the lexer hack: `true` = typedef name, `false` = ordinary identifier.
-    scopes: Vec<HashMap<String, bool>>,
+    scopes: Vec<FxHashMap<&'n str, bool>>,
+    /// The last token the lexer hack classified and the answer, until the scopes
+    /// change (the grammar asks about the same identifier several times).
+    classified: Cell<Option<(*const Token, bool)>>,
     unit: Unit<'a>,
     depth: usize,
 }
 
-impl<'a> Parser<'a> {
+impl<'a: 'n, 'n> Parser<'a, 'n> {
     /// `typedefs`: names to treat as type names from the start (earlier typedefs,
     /// common types, the `...` placeholders).
-    pub fn new(src: &'a str, toks: &'a [Token], typedefs: impl IntoIterator<Item = String>) -> Self {
+    pub fn new(src: &'a str, toks: &'a [Token], typedefs: impl IntoIterator<Item = &'n str>) -> Self {
         let file_scope = typedefs.into_iter().map(|n| (n, true)).collect();
-        Parser { src, toks, pos: 0, scopes: vec![file_scope], unit: Unit::default(), depth: 0 }
+        Parser {
+            src,
+            toks,
+            pos: 0,
+            scopes: vec![file_scope],
+            classified: Cell::new(None),
+            unit: Unit::default(),
+            depth: 0,
+        }
     }
 
     pub fn parse_unit(mut self) -> PResult<Unit<'a>> {
@@ -144,28 +167,28 @@ impl<'a> Parser<'a> {
         self.toks.last().map_or(0, |t| t.span.end)
     }
 
-    fn error_here(&self, message: impl Into<String>) -> SyntaxError {
+    fn error_here(&self, message: impl Into<String>) -> Box<SyntaxError> {
         match self.peek() {
             Some(t) => {
                 let shown = self.text(t);
-                SyntaxError {
+                Box::new(SyntaxError {
                     message: format!("{}, found `{}`", message.into(), shown),
                     span: t.span.clone(),
                     help: None,
                     before: Some(shown.to_string()),
-                }
+                })
             }
             None => self.error_at_end(message),
         }
     }
 
-    fn error_at(&self, message: impl Into<String>, span: Span) -> SyntaxError {
-        SyntaxError { message: message.into(), span, help: None, before: None }
+    fn error_at(&self, message: impl Into<String>, span: Span) -> Box<SyntaxError> {
+        Box::new(SyntaxError { message: message.into(), span, help: None, before: None })
     }
 
-    fn error_at_end(&self, message: impl Into<String>) -> SyntaxError {
+    fn error_at_end(&self, message: impl Into<String>) -> Box<SyntaxError> {
         let end = self.end_offset();
-        SyntaxError { message: message.into(), span: end..end, help: None, before: None }
+        Box::new(SyntaxError { message: message.into(), span: end..end, help: None, before: None })
     }
 
     /// An identifier where a type belongs, followed by what looks like a declarator:
@@ -175,10 +198,10 @@ impl<'a> Parser<'a> {
             && self.peek_at(k + 1).is_some_and(|n| n.kind == TokenKind::Ident || n.is_punct(Punct::Star))
     }
 
-    fn unknown_type_error(&self, k: usize) -> SyntaxError {
+    fn unknown_type_error(&self, k: usize) -> Box<SyntaxError> {
         let t = self.peek_at(k).expect("checked by looks_like_unknown_type");
         let name = self.text(t);
-        SyntaxError {
+        Box::new(SyntaxError {
             message: format!("unknown type name `{name}`"),
             span: t.span.clone(),
             help: Some(format!(
@@ -186,19 +209,19 @@ impl<'a> Parser<'a> {
                  `typedef struct {name} {name};`, or `typedef int... {name};` (an integer type)"
             )),
             before: Some(name.to_string()),
-        }
+        })
     }
 
     fn enter(&mut self) -> PResult<()> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
             let span = self.peek().map_or(self.end_offset()..self.end_offset(), |t| t.span.clone());
-            return Err(SyntaxError {
+            return Err(Box::new(SyntaxError {
                 message: format!("nesting deeper than {MAX_DEPTH} levels"),
                 span,
                 help: Some("simplify the declaration; cffi-forge limits nesting to keep parsing safe".into()),
                 before: None,
-            });
+            }));
         }
         Ok(())
     }
@@ -218,26 +241,42 @@ impl<'a> Parser<'a> {
         false
     }
 
+    /// Whether an identifier token names a type here.
+    fn names_type(&self, t: &Token) -> bool {
+        let key = t as *const Token;
+        match self.classified.get() {
+            Some((k, is_type)) if k == key => is_type,
+            _ => {
+                let is_type = self.is_type_name(self.text(t));
+                self.classified.set(Some((key, is_type)));
+                is_type
+            }
+        }
+    }
+
     /// pycparser's TYPEID: an identifier that names a type here.
     fn is_typeid(&self, t: &Token) -> bool {
-        t.kind == TokenKind::Ident && self.is_type_name(self.text(t))
+        t.kind == TokenKind::Ident && self.names_type(t)
     }
 
     fn is_id(&self, t: &Token) -> bool {
-        t.kind == TokenKind::Ident && !self.is_type_name(self.text(t))
+        t.kind == TokenKind::Ident && !self.names_type(t)
     }
 
     fn push_scope(&mut self) {
-        self.scopes.push(HashMap::new());
+        self.classified.set(None);
+        self.scopes.push(FxHashMap::default());
     }
 
     fn pop_scope(&mut self) {
+        self.classified.set(None);
         if self.scopes.len() > 1 {
             self.scopes.pop();
         }
     }
 
-    fn add_typedef_name(&mut self, name: &str, span: &Span) -> PResult<()> {
+    fn add_typedef_name(&mut self, name: &'a str, span: &Span) -> PResult<()> {
+        self.classified.set(None);
         let scope = self.scopes.last_mut().expect("file scope");
         if scope.get(name) == Some(&false) {
             let mut e = self.error_at(
@@ -248,11 +287,12 @@ impl<'a> Parser<'a> {
                 Some(format!("`{name}` already names a variable or function; pick another typedef name"));
             return Err(e);
         }
-        scope.insert(name.to_string(), true);
+        scope.insert(name, true);
         Ok(())
     }
 
-    fn add_identifier(&mut self, name: &str, span: &Span) -> PResult<()> {
+    fn add_identifier(&mut self, name: &'a str, span: &Span) -> PResult<()> {
+        self.classified.set(None);
         let scope = self.scopes.last_mut().expect("file scope");
         if scope.get(name) == Some(&true) {
             let mut e = self.error_at(
@@ -262,7 +302,7 @@ impl<'a> Parser<'a> {
             e.help = Some(format!("`{name}` already names a type; pick another name for this declaration"));
             return Err(e);
         }
-        scope.insert(name.to_string(), false);
+        scope.insert(name, false);
         Ok(())
     }
 
@@ -404,7 +444,7 @@ impl<'a> Parser<'a> {
             // pycparser tries an old-style function definition `foo() { ... }` here.
             let d = self.declarator(DeclaratorKind::Id, true)?;
             if !self.is_punct(0, Punct::LBrace) {
-                return Err(SyntaxError {
+                return Err(Box::new(SyntaxError {
                     message: "expected a declaration".into(),
                     span: d.span.clone(),
                     help: Some(
@@ -413,7 +453,7 @@ impl<'a> Parser<'a> {
                             .into(),
                     ),
                     before: None,
-                });
+                }));
             }
             let start = d.span.start;
             let end = self.compound_statement()?;
@@ -456,7 +496,7 @@ impl<'a> Parser<'a> {
             return Ok(());
         }
         let init = if self.accept(Punct::Eq).is_some() { Some(self.initializer()?) } else { None };
-        let mut list = vec![(first, init)];
+        let mut list: DeclaratorList<'a> = vec![(first, init)];
         while self.accept(Punct::Comma).is_some() {
             list.push(self.init_declarator(false)?);
         }
@@ -466,7 +506,7 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 
-    fn push_decls(&mut self, decls: Vec<Decl<'a>>) {
+    fn push_decls(&mut self, decls: DeclList<'a>) {
         self.unit.items.extend(decls.into_iter().map(Item::Decl));
     }
 
@@ -869,7 +909,7 @@ impl<'a> Parser<'a> {
             if spec.types.len() == 1 {
                 // No declarator: `struct { ... };` (anonymous member), `...;`, `int;`.
                 let node = match &spec.types[0] {
-                    TypeSpecPart::Name(n, s) => Spec::Names(vec![(*n, s.clone())]),
+                    TypeSpecPart::Name(n, s) => Spec::Names(smallvec![(*n, s.clone())]),
                     TypeSpecPart::Sue(id, s) => Spec::Sue(*id, s.clone()),
                 };
                 let span = node.span();
@@ -878,7 +918,7 @@ impl<'a> Parser<'a> {
                     name: None,
                     span,
                     is_typedef: false,
-                    storage: vec![],
+                    storage: SmallVec::new(),
                     ty: TypeNode::Bare(node),
                     init: None,
                     bitsize: None,
@@ -894,7 +934,7 @@ impl<'a> Parser<'a> {
     fn struct_declarator(&mut self) -> PResult<(Declarator<'a>, Option<Expr<'a>>)> {
         if let Some(colon) = self.accept(Punct::Colon) {
             let bits = self.conditional_expression()?;
-            let d = Declarator { name: None, derivs: vec![], span: colon.span.clone() };
+            let d = Declarator { name: None, derivs: Derivs::new(), span: colon.span.clone() };
             return Ok((d, Some(bits)));
         }
         let d = self.any_declarator(false, false)?;
@@ -941,7 +981,7 @@ impl<'a> Parser<'a> {
     // typedef struct { int x; } point_t, *point_p;
     // test_err declaration_without_name class-only
     // int;
-    fn decl_body_with_spec(&mut self, spec: DeclSpec<'a>, saw_type: bool) -> PResult<Vec<Decl<'a>>> {
+    fn decl_body_with_spec(&mut self, spec: DeclSpec<'a>, saw_type: bool) -> PResult<DeclList<'a>> {
         let mut list = None;
         if saw_type {
             if self.starts_declarator(false) {
@@ -960,7 +1000,7 @@ impl<'a> Parser<'a> {
                         span: span.clone(),
                         // pycparser makes this a plain declaration, even with `typedef`.
                         is_typedef: false,
-                        storage: spec.storage.clone(),
+                        storage: spec.storage.iter().copied().collect(),
                         ty: TypeNode::Bare(Spec::Sue(*id, span.clone())),
                         init: None,
                         bitsize: None,
@@ -974,8 +1014,8 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn init_declarator_list(&mut self, id_only: bool) -> PResult<Vec<(Declarator<'a>, Option<Init<'a>>)>> {
-        let mut list = vec![self.init_declarator(id_only)?];
+    fn init_declarator_list(&mut self, id_only: bool) -> PResult<DeclaratorList<'a>> {
+        let mut list: DeclaratorList<'a> = vec![self.init_declarator(id_only)?];
         while self.accept(Punct::Comma).is_some() {
             list.push(self.init_declarator(id_only)?);
         }
@@ -1000,11 +1040,11 @@ impl<'a> Parser<'a> {
     fn build_declarations(
         &mut self,
         spec: &DeclSpec<'a>,
-        list: Vec<(Declarator<'a>, Option<Init<'a>>)>,
+        list: DeclaratorList<'a>,
         file_scope_names: bool,
-    ) -> PResult<Vec<Decl<'a>>> {
+    ) -> PResult<DeclList<'a>> {
         let is_typedef = spec.storage.contains(&"typedef");
-        let mut out = Vec::new();
+        let mut out = DeclList::new();
         for (d, init) in list {
             let decl = self.make_decl(spec, d, init, None, is_typedef)?;
             if file_scope_names {
@@ -1025,8 +1065,8 @@ impl<'a> Parser<'a> {
         &mut self,
         spec: &DeclSpec<'a>,
         list: Vec<(Declarator<'a>, Option<Expr<'a>>)>,
-    ) -> PResult<Vec<Decl<'a>>> {
-        let mut out = Vec::new();
+    ) -> PResult<DeclList<'a>> {
+        let mut out = DeclList::new();
         for (d, bits) in list {
             out.push(self.make_decl(spec, d, None, bits, false)?);
         }
@@ -1035,7 +1075,7 @@ impl<'a> Parser<'a> {
 
     /// pycparser's `_fix_decl_name_type`: the base `TypeDecl` gets the specifiers.
     fn base_type(&self, spec: &DeclSpec<'a>, is_function: bool, at: &Span) -> PResult<TypeNode<'a>> {
-        let mut names = Vec::new();
+        let mut names = NameList::new();
         let mut sue = None;
         for part in &spec.types {
             match part {
@@ -1058,7 +1098,7 @@ impl<'a> Parser<'a> {
                     e.help = Some("add a type, e.g. `const int x;`".into());
                     return Err(e);
                 }
-                Spec::Names(vec![("int", at.clone())])
+                Spec::Names(smallvec![("int", at.clone())])
             }
             None => Spec::Names(names),
         };
@@ -1118,11 +1158,11 @@ impl<'a> Parser<'a> {
         }
     }
 
-    fn pointer(&mut self) -> Vec<Deriv<'a>> {
+    fn pointer(&mut self) -> Derivs<'a> {
         // Stars left to right; the last star is the outermost constructor.
-        let mut stars = Vec::new();
+        let mut stars = Derivs::new();
         while self.accept(Punct::Star).is_some() {
-            let mut quals = Vec::new();
+            let mut quals = QualList::new();
             while let Some(q) = self.peek().and_then(|t| match t.kind {
                 TokenKind::Kw(Kw::Const) => Some(Qual::Const),
                 TokenKind::Kw(Kw::Volatile) => Some(Qual::Volatile),
@@ -1165,7 +1205,11 @@ impl<'a> Parser<'a> {
                 return Err(self.error_here("expected a name"));
             }
             let t = self.advance()?;
-            Declarator { name: Some((self.text(t), t.span.clone())), derivs: vec![], span: t.span.clone() }
+            Declarator {
+                name: Some((self.text(t), t.span.clone())),
+                derivs: Derivs::new(),
+                span: t.span.clone(),
+            }
         };
         self.suffixes(&mut d.derivs)?;
         d.derivs.extend(stars);
@@ -1177,17 +1221,17 @@ impl<'a> Parser<'a> {
 
     fn check_derivs(&self, d: &Declarator<'a>) -> PResult<()> {
         if d.derivs.len() > MAX_DEPTH {
-            return Err(SyntaxError {
+            return Err(Box::new(SyntaxError {
                 message: format!("declarator with more than {MAX_DEPTH} pointer, array or function levels"),
                 span: d.span.clone(),
                 help: Some("simplify the declaration; cffi-forge limits nesting to keep parsing safe".into()),
                 before: None,
-            });
+            }));
         }
         Ok(())
     }
 
-    fn suffixes(&mut self, derivs: &mut Vec<Deriv<'a>>) -> PResult<()> {
+    fn suffixes(&mut self, derivs: &mut Derivs<'a>) -> PResult<()> {
         loop {
             if self.is_punct(0, Punct::LBracket) {
                 derivs.push(self.array_suffix()?);
@@ -1311,7 +1355,7 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let start = self.peek().map_or(self.end_offset(), |t| t.span.start);
         let stars = self.pointer();
-        let mut derivs = Vec::new();
+        let mut derivs = Derivs::new();
         if self.is_punct(0, Punct::LParen) || self.is_punct(0, Punct::LBracket) {
             if self.is_punct(0, Punct::LParen) {
                 let followed_by_params = self.peek_at(1).is_some_and(|t| self.starts_declaration_tok(t))
@@ -1505,14 +1549,14 @@ impl<'a> Parser<'a> {
             }
             chain += 1;
             if chain > MAX_CHAIN {
-                return Err(SyntaxError {
+                return Err(Box::new(SyntaxError {
                     message: format!("expression with more than {MAX_CHAIN} operators"),
                     span: lhs.span(),
                     help: Some(
                         "split the expression; cffi-forge limits its length to keep evaluation safe".into(),
                     ),
                     before: None,
-                });
+                }));
             }
             self.pos += 1;
             let rhs = self.binary_expression(prec + 1)?;
@@ -1537,6 +1581,7 @@ impl<'a> Parser<'a> {
         if self.accept(Punct::RParen).is_none() {
             self.pos = mark;
             self.scopes.truncate(scopes);
+            self.classified.set(None);
             return Ok(None);
         }
         Ok(Some(mark))
@@ -1719,7 +1764,7 @@ enum DeclaratorKind {
 }
 
 /// Wrap `base` in the constructors of a declarator, innermost first.
-fn apply_derivs<'a>(base: TypeNode<'a>, derivs: Vec<Deriv<'a>>) -> TypeNode<'a> {
+fn apply_derivs<'a>(base: TypeNode<'a>, derivs: Derivs<'a>) -> TypeNode<'a> {
     let mut node = base;
     for d in derivs.into_iter().rev() {
         node = match d {

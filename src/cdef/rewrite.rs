@@ -36,9 +36,16 @@ pub struct RewriteError {
 
 /// Apply cffi's rewrites, in cffi's order: calling conventions, `extern "Python"`,
 /// then `...`.
-pub fn rewrite(tokens: Vec<Token>, src: &str) -> Result<Vec<Token>, RewriteError> {
-    let tokens = extern_python(calling_conventions(tokens, src), src)?;
-    Ok(dotdotdot(tokens, src))
+pub fn rewrite(mut tokens: Vec<Token>, src: &str) -> Result<Vec<Token>, RewriteError> {
+    // Most cdefs need only some of the rewrites: skip the copies the others would make.
+    if tokens.iter().any(|t| is_stdcall(t, src) || is_cdecl(t, src)) {
+        tokens = calling_conventions(tokens, src);
+    }
+    if tokens.windows(2).any(|w| w[0].is_kw(Kw::Extern) && w[1].kind == TokenKind::Str) {
+        tokens = extern_python(tokens, src)?;
+    }
+    dotdotdot(&mut tokens);
+    Ok(tokens)
 }
 
 /// The string of `extern "..."` that cffi's `_r_extern_python` accepts: `Python`,
@@ -150,6 +157,10 @@ fn is_stdcall(t: &Token, src: &str) -> bool {
     t.kind == TokenKind::Ident && matches!(t.text(src), "__stdcall" | "WINAPI")
 }
 
+fn is_cdecl(t: &Token, src: &str) -> bool {
+    t.kind == TokenKind::Ident && t.text(src) == "__cdecl"
+}
+
 fn synthetic(kind: TokenKind, like: &Token, text: &'static str) -> Token {
     Token { kind, span: like.span.clone(), synthetic: Some(text) }
 }
@@ -181,7 +192,7 @@ fn calling_conventions(tokens: Vec<Token>, src: &str) -> Vec<Token> {
         }
         if is_stdcall(t, src) {
             stdcall_quals(t, &mut out);
-        } else if !(t.kind == TokenKind::Ident && t.text(src) == "__cdecl") {
+        } else if !is_cdecl(t, src) {
             out.push(t.clone());
         }
         i += 1;
@@ -208,44 +219,53 @@ fn is_int_keyword(t: &Token) -> bool {
 // typedef ... foo_t[3];
 // test_err dotdotdot_array_in_parameter
 // void f(int a[...]);
-fn dotdotdot(tokens: Vec<Token>, _src: &str) -> Vec<Token> {
-    let mut out: Vec<Token> = Vec::with_capacity(tokens.len());
-    for (i, t) in tokens.iter().enumerate() {
+fn dotdotdot(tokens: &mut Vec<Token>) {
+    if !tokens.iter().any(|t| t.is_punct(Punct::Ellipsis)) {
+        return;
+    }
+    // In place: `out` is `tokens[..w]`, and no rewrite makes more tokens than it reads
+    // (`w <= i`), so the tokens still to read are never overwritten.
+    let mut w = 0;
+    for i in 0..tokens.len() {
+        let t = tokens[i].clone();
         if !t.is_punct(Punct::Ellipsis) {
-            out.push(t.clone());
+            tokens[w] = t;
+            w += 1;
             continue;
         }
-        let prev = out.last();
+        let prev = w.checked_sub(1).map(|p| &tokens[p]);
         let next = tokens.get(i + 1);
         let ident = TokenKind::Ident;
-        if prev.is_some_and(|p| p.is_punct(Punct::LBracket))
+        let replacement = if prev.is_some_and(|p| p.is_punct(Punct::LBracket))
             && next.is_some_and(|n| n.is_punct(Punct::RBracket))
         {
-            out.push(synthetic(ident, t, DOTDOTDOT_ARRAY));
+            synthetic(ident, &t, DOTDOTDOT_ARRAY)
         } else if prev.is_some_and(|p| p.is_punct(Punct::Eq))
             && next.is_some_and(|n| n.is_punct(Punct::Comma) || n.is_punct(Punct::RBrace))
         {
             // `X = ...,` → `X, __dotdotdot0__,`: X keeps a counted value, the enum
             // becomes partial.
-            let eq = out.pop().expect("checked above");
-            out.push(synthetic(TokenKind::Punct(Punct::Comma), &eq, ","));
-            out.push(synthetic(ident, t, DOTDOTDOT_ENUM));
+            tokens[w - 1] = synthetic(TokenKind::Punct(Punct::Comma), &tokens[w - 1], ",");
+            synthetic(ident, &t, DOTDOTDOT_ENUM)
         } else if next.is_some_and(|n| n.is_punct(Punct::RBrace)) {
-            out.push(synthetic(ident, t, DOTDOTDOT_ENUM));
+            synthetic(ident, &t, DOTDOTDOT_ENUM)
         } else if prev.is_some_and(is_int_keyword) {
             let mut start = t.span.start;
-            while out.last().is_some_and(is_int_keyword) {
-                start = out.pop().expect("checked").span.start;
+            while w > 0 && is_int_keyword(&tokens[w - 1]) {
+                w -= 1;
+                start = tokens[w].span.start;
             }
-            out.push(Token { kind: ident, span: start..t.span.end, synthetic: Some(DOTDOTDOT_INT) });
+            Token { kind: ident, span: start..t.span.end, synthetic: Some(DOTDOTDOT_INT) }
         } else if prev.is_some_and(|p| p.is_kw(Kw::Float) || p.is_kw(Kw::Double)) {
-            let start = out.pop().expect("checked").span.start;
-            out.push(Token { kind: ident, span: start..t.span.end, synthetic: Some(DOTDOTDOT_FLOAT) });
+            w -= 1;
+            Token { kind: ident, span: tokens[w].span.start..t.span.end, synthetic: Some(DOTDOTDOT_FLOAT) }
         } else {
-            out.push(synthetic(ident, t, DOTDOTDOT));
-        }
+            synthetic(ident, &t, DOTDOTDOT)
+        };
+        tokens[w] = replacement;
+        w += 1;
     }
-    out
+    tokens.truncate(w);
 }
 
 /// Names cffi's `COMMON_TYPES` knows: `FILE`, `bool`, the primitive names ending in
@@ -259,7 +279,7 @@ pub fn is_common_type_name(name: &str, windows: bool) -> bool {
 /// cffi's `_common_type_names`: the common type names the cdef seems to use (and does
 /// not typedef itself). They are declared as typedef names before parsing, so that
 /// `size_t x;` parses; a cdef that defines `size_t` itself gets no such help.
-pub fn common_type_names(tokens: &[Token], src: &str, windows: bool) -> Vec<String> {
+pub fn common_type_names<'s>(tokens: &[Token], src: &'s str, windows: bool) -> Vec<&'s str> {
     // cffi scans words; only `;`, `,`, `(`, `)`, `typedef` and the common type names
     // matter, and a word may stop being looked for (the name a typedef defines).
     #[derive(Clone, Copy, PartialEq)]
@@ -315,13 +335,15 @@ pub fn common_type_names(tokens: &[Token], src: &str, windows: bool) -> Vec<Stri
                 if let Word::Common(name) = previous {
                     used.retain(|w| *w != name);
                 }
-                dropped.push(previous);
+                // (a set in cffi: each word once, or the scan above turns quadratic)
+                if !dropped.contains(&previous) {
+                    dropped.push(previous);
+                }
             }
         }
         previous = word;
     }
-    let mut used: Vec<String> = used.into_iter().map(str::to_string).collect();
-    used.sort();
+    used.sort_unstable();
     used
 }
 

@@ -4,7 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::{put, ty_of, w, Emitter};
+use smallvec::SmallVec;
+
+use super::{push_int, put, ty_of, w, Emitter};
 use crate::recompiler::ctype::{CType, TypeId};
 use crate::recompiler::tables::VERSION_CHAR16CHAR32;
 use crate::recompiler::{Decl, Recompiler, Refusal, Result};
@@ -14,30 +16,49 @@ impl Emitter<'_> {
 
     pub(super) fn function(&mut self, d: &Decl) -> Result<()> {
         let ty = ty_of(d);
-        let sig = self.r.func_sig(ty).clone();
         let name = d.name.as_str();
-        if sig.ellipsis {
+        if self.r.func_sig(ty).ellipsis {
             // Variadic: exposed as a constant function pointer of the exact type.
             return self.constant(false, name, Some(ty), "const", None);
         }
+        let sig = self.r.func_sig(ty).clone();
         let nargs = sig.args.len();
-        let abi = sig.abi.as_ref().map(|a| format!("{a} ")).unwrap_or_default();
-        let arg_context = format!("argument of {name}");
-        let result_context = format!("result of {name}");
+        let abi = sig.abi.as_deref();
+        let arg_context = || format!("argument of {name}");
+        let result_context = || format!("result of {name}");
         let void = matches!(self.r.types.get(sig.result), CType::Void);
-        let xs: Vec<String> = (0..nargs).map(|i| format!("x{i}")).collect();
-        // `T xN`: the parameters of the direct-call function and the wrapper's locals.
-        let mut arg_decls = Vec::with_capacity(nargs);
-        for (x, &a) in xs.iter().zip(&sig.args) {
-            arg_decls.push(self.c(a, x, &arg_context)?);
+        // `T xN`: the parameters of the direct-call function and the wrapper's locals,
+        // written one after the other into `decls` (`ends[i]` closes the i-th).
+        let mut decls = String::with_capacity(48 * nargs);
+        let mut ends: SmallVec<[usize; 8]> = SmallVec::new();
+        let mut call_args = String::with_capacity(4 * nargs);
+        let mut x = String::new();
+        for (i, &a) in sig.args.iter().enumerate() {
+            x.clear();
+            x.push('x');
+            push_int(&mut x, i);
+            self.c_into(&mut decls, a, &x, arg_context)?;
+            ends.push(decls.len());
+            if i > 0 {
+                call_args.push_str(", ");
+            }
+            call_args.push_str(&x);
         }
-        let call_args = xs.join(", ");
-        let params = if nargs == 0 { "void".to_string() } else { arg_decls.join(", ") };
+        let arg_decl = |i: usize| &decls[if i == 0 { 0 } else { ends[i - 1] }..ends[i]];
 
         // The direct-call version, for `ffi.addressof(lib, name)` and PyPy.
-        let head = self.c(sig.result, &format!("{abi}_cffi_d_{name}({params})"), "a C file")?;
+        let mut head = String::with_capacity(decls.len() + name.len() + 32);
+        if let Some(abi) = abi {
+            head.push_str(abi);
+            head.push(' ');
+        }
+        put!(head; "_cffi_d_", name, "(");
+        push_params(&mut head, (0..nargs).map(arg_decl));
+        head.push(')');
+        self.out.push_str("static ");
+        self.put_c(sig.result, &head, || "a C file".into())?;
         let ret = if void { "" } else { "return " };
-        put!(self; "static ", &head, "\n{\n  ", ret, name, "(", &call_args, ");\n}\n");
+        put!(self.out; "\n{\n  ", ret, name, "(", &call_args, ");\n}\n");
 
         // The CPython wrapper: METH_NOARGS, METH_O or METH_VARARGS.
         let argname = match nargs {
@@ -45,42 +66,57 @@ impl Emitter<'_> {
             1 => "arg0",
             _ => "args",
         };
-        put!(self; "#ifndef PYPY_VERSION\nstatic PyObject *\n_cffi_f_", name, "(PyObject *self, PyObject *", argname, ")\n{\n");
-        for decl in &arg_decls {
-            put!(self; "  ", decl, ";\n");
+        put!(self.out; "#ifndef PYPY_VERSION\nstatic PyObject *\n_cffi_f_", name, "(PyObject *self, PyObject *", argname, ")\n{\n");
+        for i in 0..nargs {
+            put!(self.out; "  ", arg_decl(i), ";\n");
         }
         let has_pointer_arg = sig.args.iter().any(|&a| self.is_pointer(a));
         if has_pointer_arg {
             self.out.push_str("  Py_ssize_t datasize;\n  struct _cffi_freeme_s *large_args_free = NULL;\n");
         }
-        let result_decl = if void { None } else { Some(self.c(sig.result, "result", &result_context)?) };
+        let result_decl = if void { None } else { Some(self.c(sig.result, "result", &result_context())?) };
         if let Some(decl) = &result_decl {
-            put!(self; "  ", decl, ";\n  PyObject *pyresult;\n");
+            put!(self.out; "  ", decl, ";\n  PyObject *pyresult;\n");
         }
-        let args: Vec<String> = (0..nargs).map(|i| format!("arg{i}")).collect();
         if nargs > 1 {
-            for a in &args {
-                put!(self; "  PyObject *", a, ";\n");
+            for i in 0..nargs {
+                self.out.push_str("  PyObject *arg");
+                push_int(&mut self.out, i);
+                self.out.push_str(";\n");
             }
-            let refs = args.iter().map(|a| format!("&{a}")).collect::<Vec<_>>().join(", ");
-            let n = nargs.to_string();
-            put!(self; "\n  if (!PyArg_UnpackTuple(args, \"", name, "\", ", &n, ", ", &n, ", ", &refs, "))\n    return NULL;\n");
+            put!(self.out; "\n  if (!PyArg_UnpackTuple(args, \"", name, "\", ");
+            push_int(&mut self.out, nargs);
+            self.out.push_str(", ");
+            push_int(&mut self.out, nargs);
+            for i in 0..nargs {
+                self.out.push_str(", &arg");
+                push_int(&mut self.out, i);
+            }
+            self.out.push_str("))\n    return NULL;\n");
         }
         self.out.push('\n');
-        for ((a, x), &t) in args.iter().zip(&xs).zip(&sig.args) {
-            self.convert_arg_to_c(t, a, x, "return NULL")?;
+        let mut from = String::new();
+        for (i, &t) in sig.args.iter().enumerate() {
+            from.clear();
+            from.push_str("arg");
+            push_int(&mut from, i);
+            x.clear();
+            x.push('x');
+            push_int(&mut x, i);
+            self.convert_arg_to_c(t, &from, &x, "return NULL")?;
             self.out.push('\n');
         }
         let assign = if void { "" } else { "result = " };
-        put!(self; "  Py_BEGIN_ALLOW_THREADS\n  _cffi_restore_errno();\n  { ", assign, name, "(", &call_args, "); }\n");
+        put!(self.out; "  Py_BEGIN_ALLOW_THREADS\n  _cffi_restore_errno();\n  { ", assign, name, "(", &call_args, "); }\n");
         self.out.push_str("  _cffi_save_errno();\n  Py_END_ALLOW_THREADS\n\n  (void)self; /* unused */\n");
         if nargs == 0 {
             self.out.push_str("  (void)noarg; /* unused */\n");
         }
         let free = "  if (large_args_free != NULL) _cffi_free_array_arguments(large_args_free);\n";
         if !void {
-            let conv = self.convert_expr_from_c(sig.result, "result", "result type")?;
-            put!(self; "  pyresult = ", &conv, ";\n");
+            self.out.push_str("  pyresult = ");
+            self.convert_expr_from_c(sig.result, "result", "result type")?;
+            self.out.push_str(";\n");
             if has_pointer_arg {
                 self.out.push_str(free);
             }
@@ -102,32 +138,33 @@ impl Emitter<'_> {
             let mut params = Vec::with_capacity(nargs + 1);
             let mut call = Vec::with_capacity(nargs);
             if result_indirect {
-                params.push(self.c(sig.result, "*result", &result_context)?);
+                params.push(self.c(sig.result, "*result", &result_context())?);
             }
             for (i, &a) in sig.args.iter().enumerate() {
                 if indirect(self.r, a) {
-                    params.push(self.c(a, &format!("*x{i}"), &arg_context)?);
+                    params.push(self.c(a, &format!("*x{i}"), &arg_context())?);
                     call.push(format!("*x{i}"));
                 } else {
-                    params.push(arg_decls[i].clone());
-                    call.push(xs[i].clone());
+                    params.push(arg_decl(i).to_string());
+                    call.push(format!("x{i}"));
                 }
             }
             let params = if params.is_empty() { "void".to_string() } else { params.join(", ") };
             let call = call.join(", ");
+            let abi = abi.map(|a| format!("{a} ")).unwrap_or_default();
             if result_indirect {
                 let void_ty = self.r.types.void();
                 let head = self.c(void_ty, &format!("{abi}_cffi_f_{name}({params})"), "a C file")?;
-                put!(self; "static ", &head, "\n{\n  { *result = ", name, "(", &call, "); }\n}\n");
+                put!(self.out; "static ", &head, "\n{\n  { *result = ", name, "(", &call, "); }\n}\n");
             } else if let Some(decl) = &result_decl {
                 let head = self.c(sig.result, &format!("{abi}_cffi_f_{name}({params})"), "a C file")?;
-                put!(self; "static ", &head, "\n{\n  ", decl, ";\n  { result = ", name, "(", &call, "); }\n  return result;\n}\n");
+                put!(self.out; "static ", &head, "\n{\n  ", decl, ";\n  { result = ", name, "(", &call, "); }\n  return result;\n}\n");
             } else {
                 let head = self.c(sig.result, &format!("{abi}_cffi_f_{name}({params})"), "a C file")?;
-                put!(self; "static ", &head, "\n{\n  { ", name, "(", &call, "); }\n}\n");
+                put!(self.out; "static ", &head, "\n{\n  { ", name, "(", &call, "); }\n}\n");
             }
         } else {
-            put!(self; "#  define _cffi_f_", name, " _cffi_d_", name, "\n");
+            put!(self.out; "#  define _cffi_f_", name, " _cffi_d_", name, "\n");
         }
         self.out.push_str("#endif\n\n");
         Ok(())
@@ -139,83 +176,108 @@ impl Emitter<'_> {
 
     fn convert_arg_to_c(&mut self, tp: TypeId, from: &str, to: &str, err: &str) -> Result<()> {
         // (argument types were spelled already: their names have no `$` here)
-        let cname = self.r.types.plain(tp).to_string();
-        match self.r.types.get(tp) {
+        let types = &self.r.types;
+        let cname = types.plain(tp);
+        let out = &mut self.out;
+        match types.get(tp) {
             CType::Primitive(name) | CType::UnknownInt(name) | CType::UnknownFloat(name)
-                if !self.r.types.is_complex(tp) =>
+                if !types.is_complex(tp) =>
             {
-                let unknown_float = matches!(self.r.types.get(tp), CType::UnknownFloat(_));
-                if self.r.types.is_integer(tp) && name != "_Bool" {
-                    put!(self; "  ", to, " = _cffi_to_c_int(", from, ", ", name.as_str(), ");\n");
+                let unknown_float = matches!(types.get(tp), CType::UnknownFloat(_));
+                if types.is_integer(tp) && name != "_Bool" {
+                    put!(out; "  ", to, " = _cffi_to_c_int(", from, ", ", name.as_str(), ");\n");
                 } else if unknown_float {
-                    put!(self; "  ", to, " = (", &cname, ")_cffi_to_c_double(", from, ");\n");
+                    put!(out; "  ", to, " = (", cname, ")_cffi_to_c_double(", from, ");\n");
                 } else {
-                    let converter = name.replace(' ', "_");
-                    if cname == "char16_t" || cname == "char32_t" {
-                        self.r.needs_version(VERSION_CHAR16CHAR32);
-                    }
-                    put!(self; "  ", to, " = (", &cname, ")_cffi_to_c_", &converter, "(", from, ");\n");
+                    put!(out; "  ", to, " = (", cname, ")_cffi_to_c_");
+                    push_underscored(out, name);
+                    put!(out; "(", from, ");\n");
                 }
-                put!(self; "  if (", to, " == (", &cname, ")-1 && PyErr_Occurred())\n    ", err, ";\n");
+                put!(out; "  if (", to, " == (", cname, ")-1 && PyErr_Occurred())\n    ", err, ";\n");
+                if cname == "char16_t" || cname == "char32_t" {
+                    self.r.needs_version(VERSION_CHAR16CHAR32);
+                }
             }
             CType::Pointer { .. } | CType::NamedPointer { .. } => {
-                let idx = self.tindex(tp)?.to_string();
-                put!(self; "  datasize = _cffi_prepare_pointer_call_argument(\n      _cffi_type(", &idx, "), ", from, ", (char **)&", to, ");\n");
-                put!(self; "  if (datasize != 0) {\n    ", to, " = ((size_t)datasize) <= 640 ? (", &cname, ")alloca((size_t)datasize) : NULL;\n");
-                put!(self; "    if (_cffi_convert_array_argument(_cffi_type(", &idx, "), ", from, ", (char **)&", to, ",\n");
-                put!(self; "            datasize, &large_args_free) < 0)\n      ", err, ";\n  }\n");
+                let idx = self.tindex(tp)?;
+                let out = &mut self.out;
+                put!(out; "  datasize = _cffi_prepare_pointer_call_argument(\n      _cffi_type(");
+                push_int(out, idx);
+                put!(out; "), ", from, ", (char **)&", to, ");\n");
+                put!(out; "  if (datasize != 0) {\n    ", to, " = ((size_t)datasize) <= 640 ? (", cname, ")alloca((size_t)datasize) : NULL;\n");
+                put!(out; "    if (_cffi_convert_array_argument(_cffi_type(");
+                push_int(out, idx);
+                put!(out; "), ", from, ", (char **)&", to, ",\n");
+                put!(out; "            datasize, &large_args_free) < 0)\n      ", err, ";\n  }\n");
             }
             CType::Record(_) | CType::Enum(_) | CType::Primitive(_) => {
-                let idx = self.tindex(tp)?.to_string();
-                put!(self; "  if (_cffi_to_c((char *)&", to, ", _cffi_type(", &idx, "), ", from, ") < 0)\n    ", err, ";\n");
+                let idx = self.tindex(tp)?;
+                let out = &mut self.out;
+                put!(out; "  if (_cffi_to_c((char *)&", to, ", _cffi_type(");
+                push_int(out, idx);
+                put!(out; "), ", from, ") < 0)\n    ", err, ";\n");
             }
             CType::FunctionPtr(_) => {
-                let idx = self.tindex(tp)?.to_string();
-                put!(self; "  ", to, " = (", &cname, ")_cffi_to_c_pointer(", from, ", _cffi_type(", &idx, "));\n");
-                put!(self; "  if (", to, " == (", &cname, ")NULL && PyErr_Occurred())\n    ", err, ";\n");
+                let idx = self.tindex(tp)?;
+                let out = &mut self.out;
+                put!(out; "  ", to, " = (", cname, ")_cffi_to_c_pointer(", from, ", _cffi_type(");
+                push_int(out, idx);
+                put!(out; "));\n");
+                put!(out; "  if (", to, " == (", cname, ")NULL && PyErr_Occurred())\n    ", err, ";\n");
             }
             _ => return Err(Refusal::bare("NotImplementedError", self.r.types.repr(tp))),
         }
         Ok(())
     }
 
-    fn convert_expr_from_c(&mut self, tp: TypeId, var: &str, context: &str) -> Result<String> {
-        let ctype = self.r.types.get(tp).clone();
-        Ok(match &ctype {
+    /// Appends the C expression converting `var` (of type `tp`) to a Python object.
+    fn convert_expr_from_c(&mut self, tp: TypeId, var: &str, context: &str) -> Result<()> {
+        let types = &self.r.types;
+        let (call, index_of) = match types.get(tp) {
             CType::Primitive(name) | CType::UnknownInt(name) | CType::UnknownFloat(name) => {
-                if self.r.types.is_integer(tp) && name != "_Bool" {
-                    format!("_cffi_from_c_int({var}, {name})")
-                } else if matches!(ctype, CType::UnknownFloat(_)) {
-                    format!("_cffi_from_c_double({var})")
-                } else if name != "long double" && !self.r.types.is_complex(tp) {
-                    let cname = name.replace(' ', "_");
-                    if cname == "char16_t" || cname == "char32_t" {
+                if types.is_integer(tp) && name != "_Bool" {
+                    put!(self.out; "_cffi_from_c_int(", var, ", ", name.as_str(), ")");
+                    return Ok(());
+                } else if matches!(types.get(tp), CType::UnknownFloat(_)) {
+                    put!(self.out; "_cffi_from_c_double(", var, ")");
+                    return Ok(());
+                } else if name != "long double" && !types.is_complex(tp) {
+                    let char16_or_32 = name == "char16_t" || name == "char32_t";
+                    self.out.push_str("_cffi_from_c_");
+                    push_underscored(&mut self.out, name);
+                    put!(self.out; "(", var, ")");
+                    if char16_or_32 {
                         self.r.needs_version(VERSION_CHAR16CHAR32);
                     }
-                    format!("_cffi_from_c_{cname}({var})")
+                    return Ok(());
                 } else {
-                    format!("_cffi_from_c_deref((char *)&{var}, _cffi_type({}))", self.tindex(tp)?)
+                    ("_cffi_from_c_deref((char *)&", tp)
                 }
             }
             CType::Pointer { .. } | CType::NamedPointer { .. } | CType::FunctionPtr(_) => {
-                format!("_cffi_from_c_pointer((char *){var}, _cffi_type({}))", self.tindex(tp)?)
+                ("_cffi_from_c_pointer((char *)", tp)
             }
             CType::Array { item, .. } => {
-                let p = self.r.types.pointer(*item);
-                format!("_cffi_from_c_pointer((char *){var}, _cffi_type({}))", self.tindex(p)?)
+                let item = *item;
+                ("_cffi_from_c_pointer((char *)", self.r.types.pointer(item))
             }
             CType::Record(r) => {
-                if self.r.types.records[*r].fields.is_none() {
+                if types.records[*r].fields.is_none() {
                     return Err(Refusal::type_error(format!(
                         "'{}' is used as {context}, but is opaque",
-                        self.r.types.c_name_plain(tp)
+                        types.c_name_plain(tp)
                     )));
                 }
-                format!("_cffi_from_c_struct((char *)&{var}, _cffi_type({}))", self.tindex(tp)?)
+                ("_cffi_from_c_struct((char *)&", tp)
             }
-            CType::Enum(_) => format!("_cffi_from_c_deref((char *)&{var}, _cffi_type({}))", self.tindex(tp)?),
-            _ => return Err(Refusal::bare("NotImplementedError", self.r.types.repr(tp))),
-        })
+            CType::Enum(_) => ("_cffi_from_c_deref((char *)&", tp),
+            _ => return Err(Refusal::bare("NotImplementedError", types.repr(tp))),
+        };
+        let idx = self.tindex(index_of)?;
+        put!(self.out; call, var, ", _cffi_type(");
+        push_int(&mut self.out, idx);
+        self.out.push_str("))");
+        Ok(())
     }
 
     // ------------------------------------------------------------ extern "Python"
@@ -275,5 +337,29 @@ impl Emitter<'_> {
         w!(self, "}}\n");
         self.num_externpy += 1;
         Ok(())
+    }
+}
+
+/// A C parameter list: the declarations separated by commas, or `void`.
+fn push_params<'s>(out: &mut String, decls: impl ExactSizeIterator<Item = &'s str>) {
+    if decls.len() == 0 {
+        out.push_str("void");
+    }
+    for (i, decl) in decls.enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push_str(decl);
+    }
+}
+
+/// Appends a primitive's name with its spaces as underscores (`unsigned_int`), as
+/// the runtime's converter names are spelled.
+fn push_underscored(out: &mut String, name: &str) {
+    for (i, word) in name.split(' ').enumerate() {
+        if i > 0 {
+            out.push('_');
+        }
+        out.push_str(word);
     }
 }

@@ -54,10 +54,10 @@ macro_rules! w {
 }
 pub(crate) use w;
 
-/// Appends string pieces to the output (cheaper than `write!` on hot paths).
+/// Appends string pieces to a `String` (cheaper than `write!` on hot paths).
 macro_rules! put {
-    ($e:expr; $($piece:expr),+ $(,)?) => {{
-        $( $e.out.push_str($piece); )+
+    ($out:expr; $($piece:expr),+ $(,)?) => {{
+        $( $out.push_str($piece); )+
     }};
 }
 pub(crate) use put;
@@ -73,6 +73,30 @@ impl Emitter<'_> {
 
     fn cq(&self, ty: TypeId, replace_with: &str, context: &str, quals: u8) -> Result<String> {
         self.r.types.c_decl(ty, replace_with, context, quals).map_err(verr)
+    }
+
+    /// [`Emitter::c`] appended to `buf`; `context` is only built for the error.
+    fn c_into(
+        &self,
+        buf: &mut String,
+        ty: TypeId,
+        replace_with: &str,
+        context: impl FnOnce() -> String,
+    ) -> Result<()> {
+        if self.r.types.write_decl(buf, ty, replace_with, 0) {
+            Ok(())
+        } else {
+            Err(verr(self.r.types.no_c_name(ty, &context())))
+        }
+    }
+
+    /// [`Emitter::c`] appended to the output.
+    fn put_c(&mut self, ty: TypeId, replace_with: &str, context: impl FnOnce() -> String) -> Result<()> {
+        if self.r.types.write_decl(&mut self.out, ty, replace_with, 0) {
+            Ok(())
+        } else {
+            Err(verr(self.r.types.no_c_name(ty, &context())))
+        }
     }
 
     /// A type's index in the type table. cffi fails with a bare `KeyError` when a
@@ -92,7 +116,9 @@ impl Emitter<'_> {
 
         w!(self, "static void *_cffi_types[] = {{");
         for (i, op) in self.r.type_ops.iter().enumerate() {
-            let _ = write!(self.out, "/* {i:2} */ ");
+            self.out.push_str(if i < 10 { "/*  " } else { "/* " });
+            push_int(&mut self.out, i);
+            self.out.push_str(" */ ");
             op.write_c(&mut self.out);
             self.out.push_str(",\n");
         }
@@ -162,25 +188,30 @@ impl Emitter<'_> {
         if !self.seen_constants.insert((category, name.to_string())) {
             return Err(Refusal::verification(format!("duplicate declaration of {category} '{name}'")));
         }
-        let func = format!("_cffi_{category}_{name}");
+        let out = &mut self.out;
         if is_int {
-            w!(self, "static int {func}(unsigned long long *o)\n{{");
-            w!(self, "  int n = ({name}) <= 0;");
-            w!(self, "  *o = (unsigned long long)(({name}) | 0);  /* check that {name} is an integer */");
+            put!(out; "static int _cffi_", category, "_", name, "(unsigned long long *o)\n{\n");
+            put!(out; "  int n = (", name, ") <= 0;\n");
+            put!(out; "  *o = (unsigned long long)((", name, ") | 0);  /* check that ", name, " is an integer */\n");
             if let Some(v) = check_value {
+                out.push_str("  if (!_cffi_check_int(*o, n, ");
                 // (the most negative long long has no literal of its own)
-                let v = match v {
-                    v if v > 0 => format!("{v}U"),
-                    v if v == i64::MIN as i128 => "(-9223372036854775807LL - 1)".to_string(),
-                    v => v.to_string(),
-                };
-                w!(self, "  if (!_cffi_check_int(*o, n, {v}))\n    n |= 2;");
+                match v {
+                    v if v > 0 => {
+                        push_int(out, v);
+                        out.push('U');
+                    }
+                    v if v == i64::MIN as i128 => out.push_str("(-9223372036854775807LL - 1)"),
+                    v => push_int(out, v),
+                }
+                out.push_str("))\n    n |= 2;\n");
             }
-            w!(self, "  return n;\n}}\n");
+            out.push_str("  return n;\n}\n\n");
         } else {
             let ty = ty.expect("non-integer constant has a type");
-            let ptr = self.c(ty, "*", "a C file")?;
-            w!(self, "static void {func}(char *o)\n{{\n  *({ptr})o = {name};\n}}\n");
+            put!(self.out; "static void _cffi_", category, "_", name, "(char *o)\n{\n  *(");
+            self.put_c(ty, "*", || "a C file".into())?;
+            put!(self.out; ")o = ", name, ";\n}\n\n");
         }
         Ok(())
     }
@@ -239,6 +270,11 @@ impl Emitter<'_> {
         w!(self, "}}\nstruct _cffi_align_{approx} {{ char x; {cname} y; }};\n");
         Ok(())
     }
+}
+
+/// Appends an integer in decimal.
+fn push_int(out: &mut String, n: impl itoa::Integer) {
+    out.push_str(itoa::Buffer::new().format(n));
 }
 
 fn ty_of(d: &Decl) -> TypeId {

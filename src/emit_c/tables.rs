@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use super::{w, Emitter};
+use super::{push_int, put, w, Emitter};
 use crate::recompiler::tables::{EnumBase, GlobalKind};
 
 impl Emitter<'_> {
@@ -11,7 +11,14 @@ impl Emitter<'_> {
 
     pub(super) fn tables(&mut self) {
         let r = &*self.r;
-        let mut out = String::new();
+        let mut out = String::with_capacity(
+            128 * (r.globals.len()
+                + r.fields.len()
+                + r.struct_unions.len()
+                + r.enums.len()
+                + r.typenames.len())
+                + 1024,
+        );
         if !r.globals.is_empty() {
             out.push_str("static const struct _cffi_global_s _cffi_globals[] = {\n");
             for g in &r.globals {
@@ -39,32 +46,26 @@ impl Emitter<'_> {
         if !r.fields.is_empty() {
             out.push_str("static const struct _cffi_field_s _cffi_fields[] = {\n");
             for f in &r.fields {
-                let _ = writeln!(
-                    out,
-                    "  {{ \"{}\", {},\n    {},\n    {} }},",
-                    f.name,
-                    f.offset,
-                    f.size,
-                    f.type_op.c_expr()
-                );
+                put!(out; "  { \"", &f.name, "\", ", &f.offset, ",\n    ", &f.size, ",\n    ");
+                f.type_op.write_c(&mut out);
+                out.push_str(" },\n");
             }
             out.push_str("};\n\n");
         }
         if !r.struct_unions.is_empty() {
             out.push_str("static const struct _cffi_struct_union_s _cffi_struct_unions[] = {\n");
             for s in &r.struct_unions {
-                let comment = s.comment.map(|c| format!("/* {c} */ ")).unwrap_or_default();
-                let _ = writeln!(
-                    out,
-                    "  {{ \"{}\", {}, {},\n    {}, {}, {}, {} {comment}}},",
-                    s.name,
-                    s.type_index,
-                    s.flags_c(),
-                    s.size,
-                    s.alignment,
-                    s.first_field_index,
-                    s.num_fields
-                );
+                put!(out; "  { \"", &s.name, "\", ");
+                push_int(&mut out, s.type_index);
+                put!(out; ", ", &s.flags_c(), ",\n    ", &s.size, ", ", &s.alignment, ", ");
+                push_int(&mut out, s.first_field_index);
+                out.push_str(", ");
+                push_int(&mut out, s.num_fields);
+                out.push(' ');
+                if let Some(c) = s.comment {
+                    put!(out; "/* ", c, " */ ");
+                }
+                out.push_str("},\n");
             }
             out.push_str("};\n\n");
         }
@@ -86,7 +87,9 @@ impl Emitter<'_> {
         if !r.typenames.is_empty() {
             out.push_str("static const struct _cffi_typename_s _cffi_typenames[] = {\n");
             for t in &r.typenames {
-                let _ = writeln!(out, "  {{ \"{}\", {} }},", t.name, t.type_index);
+                put!(out; "  { \"", &t.name, "\", ");
+                push_int(&mut out, t.type_index);
+                out.push_str(" },\n");
             }
             out.push_str("};\n\n");
         }

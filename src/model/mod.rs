@@ -20,6 +20,7 @@ use std::fmt;
 use std::ops::Range;
 
 use indexmap::IndexMap;
+use rustc_hash::FxBuildHasher;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 
@@ -184,10 +185,10 @@ pub struct Ffi {
     /// Enum arena ([`EnumId`] indexes it).
     pub enums: Vec<EnumType>,
     /// cffi's `_declarations`, in insertion order.
-    pub declarations: IndexMap<DeclKey, Declaration>,
+    pub declarations: IndexMap<DeclKey, Declaration, FxBuildHasher>,
     /// cffi's `_int_constants`: every integer constant known at parse time (macros,
     /// integer `static const`, enumerators), in insertion order.
-    pub int_constants: IndexMap<String, i128>,
+    pub int_constants: IndexMap<String, i128, FxBuildHasher>,
     /// cffi's `_uses_new_feature`: the first `typedef int... x` / `typedef float... x`
     /// seen (`"'typedef int... x'"`); ABI mode refuses these.
     pub uses_new_feature: Option<String>,

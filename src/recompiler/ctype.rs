@@ -144,6 +144,8 @@ pub struct Types {
     markers: Vec<String>,
     /// The same without the marker (cffi's `_get_c_name()`).
     plain: Vec<String>,
+    /// Where the `&` is in each marker, or `None` when the type has no C name (a `$`).
+    amp: Vec<Option<u32>>,
     /// Function pointer type → its raw function type.
     raw_of: FxHashMap<TypeId, TypeId>,
     /// Record → its type (records are looked up often, by identity).
@@ -174,7 +176,12 @@ impl Types {
             if let CType::Record(r) = self.set[id] {
                 self.record_ty.insert(r, id);
             }
-            self.plain.push(marker.replacen('&', "", 1));
+            let amp = marker.find('&').unwrap_or(marker.len());
+            let mut plain = String::with_capacity(marker.len());
+            plain.push_str(&marker[..amp]);
+            plain.push_str(marker.get(amp + 1..).unwrap_or(""));
+            self.amp.push((!marker.contains('$')).then_some(amp as u32));
+            self.plain.push(plain);
             self.markers.push(marker);
         }
         id
@@ -272,35 +279,49 @@ impl Types {
         context: &str,
         quals: u8,
     ) -> Result<String, NoCName> {
+        let mut decl = String::with_capacity(self.markers[id].len() + replace_with.len() + 4);
+        if self.write_decl(&mut decl, id, replace_with, quals) {
+            Ok(decl)
+        } else {
+            Err(self.no_c_name(id, context))
+        }
+    }
+
+    /// [`Types::c_decl`] appended to `out`; `false` (and nothing written) when the
+    /// type has no C name (see [`Types::no_c_name`]).
+    pub fn write_decl(&self, out: &mut String, id: TypeId, replace_with: &str, quals: u8) -> bool {
         // (cffi checks the whole declaration: a `$` in the declarator counts too)
-        if self.plain[id].contains('$') || replace_with.contains('$') {
-            return Err(NoCName(format!(
-                "cannot generate '{}' in {}: unknown type name",
-                self.plain[id], context
-            )));
+        let Some(amp) = self.amp[id] else { return false };
+        if replace_with.contains('$') {
+            return false;
         }
         let marker = &self.markers[id];
         let rw = replace_with.trim();
-        let (before, after) = marker.split_once('&').unwrap_or((marker, ""));
-        let mut decl = String::with_capacity(marker.len() + rw.len() + 4);
-        decl.push_str(before);
+        let (before, after) = marker.split_at(amp as usize);
+        let after = after.get(1..).unwrap_or("");
+        out.push_str(before);
         let parenthesize = rw.starts_with('*') && after.starts_with('[');
         if quals != 0 {
             // cffi's qualify(): the qualifiers go first, then the declarator.
             let inner = if parenthesize { format!("({rw})") } else { rw.to_string() };
-            decl.push_str(&qualify(quals, &inner));
+            out.push_str(&qualify(quals, &inner));
         } else if parenthesize {
-            decl.push('(');
-            decl.push_str(rw);
-            decl.push(')');
+            out.push('(');
+            out.push_str(rw);
+            out.push(')');
         } else {
             if !rw.is_empty() && !rw.starts_with('[') && !rw.starts_with('(') {
-                decl.push(' ');
+                out.push(' ');
             }
-            decl.push_str(rw);
+            out.push_str(rw);
         }
-        decl.push_str(after);
-        Ok(decl)
+        out.push_str(after);
+        true
+    }
+
+    /// The error of [`Types::c_decl`] for a declaration made in `context`.
+    pub fn no_c_name(&self, id: TypeId, context: &str) -> NoCName {
+        NoCName(format!("cannot generate '{}' in {}: unknown type name", self.plain[id], context))
     }
 
     pub fn is_array(&self, id: TypeId) -> bool {

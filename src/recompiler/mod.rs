@@ -15,6 +15,7 @@ pub mod tables;
 
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
+use smallvec::SmallVec;
 
 /// An insertion-ordered map with a fast hash (keys are small ids).
 pub type FxIndexMap<K, V> = IndexMap<K, V, FxBuildHasher>;
@@ -236,7 +237,8 @@ impl Recompiler {
 
     /// cffi's `_field_type`: `[...]` array lengths become compiler expressions.
     pub fn field_type(&mut self, rec: RecordId, field_name: &str, ty: TypeId) -> Result<TypeId> {
-        if let CType::Array { item, len } = self.types.get(ty).clone() {
+        if let CType::Array { item, len } = self.types.get(ty) {
+            let (item, len) = (*item, len.clone());
             let len = if len == ArrayLen::Dots {
                 let rec_ty = self.record_type(rec);
                 let ptr =
@@ -253,7 +255,8 @@ impl Recompiler {
 
     /// cffi's `_global_type`: the same for globals (and typedefs).
     pub fn global_type(&mut self, ty: TypeId, global_name: &str) -> TypeId {
-        if let CType::Array { item, len } = self.types.get(ty).clone() {
+        if let CType::Array { item, len } = self.types.get(ty) {
+            let (item, len) = (*item, len.clone());
             let len = if len == ArrayLen::Dots {
                 ArrayLen::Expr(format!("_cffi_array_len({global_name})"))
             } else {
@@ -270,6 +273,9 @@ impl Recompiler {
     }
 
     fn typedef_type(&mut self, ty: TypeId, name: &str) -> TypeId {
+        if !self.types.is_array(ty) {
+            return ty;
+        }
         self.global_type(ty, &format!("(*({name} *)0)"))
     }
 
@@ -278,12 +284,12 @@ impl Recompiler {
             return Ok(());
         }
         seen.insert(ty, ());
-        match self.types.get(ty).clone() {
+        match self.types.get(ty) {
             CType::FunctionPtr(_) => {
                 let raw = self.types.as_raw_function(ty);
                 self.collect(seen, raw)?;
             }
-            CType::Record(rec) => {
+            &CType::Record(rec) => {
                 if self.types.records[rec].fields.is_some() {
                     for f in self.enum_fields(rec)? {
                         let ft = self.field_type(rec, &f.name, f.ty)?;
@@ -292,13 +298,15 @@ impl Recompiler {
                 }
             }
             CType::RawFunction(sig) => {
-                for a in sig.args {
+                let args: SmallVec<[TypeId; 8]> = sig.args.iter().copied().collect();
+                let result = sig.result;
+                for a in args {
                     self.collect(seen, a)?;
                 }
-                self.collect(seen, sig.result)?;
+                self.collect(seen, result)?;
             }
-            CType::Pointer { to, .. } | CType::NamedPointer { to, .. } => self.collect(seen, to)?,
-            CType::Array { item, .. } => self.collect(seen, item)?,
+            &CType::Pointer { to, .. } | &CType::NamedPointer { to, .. } => self.collect(seen, to)?,
+            &CType::Array { item, .. } => self.collect(seen, item)?,
             CType::Void
             | CType::Primitive(_)
             | CType::UnknownInt(_)
@@ -401,10 +409,10 @@ impl Recompiler {
         let mut index: FxIndexMap<TypeId, usize> = FxIndexMap::default();
         // Function signatures first, each followed by its arguments.
         for &t in &all {
-            if let CType::RawFunction(sig) = self.types.get(t).clone() {
+            if let CType::RawFunction(sig) = self.types.get(t) {
                 index.insert(t, slots.len());
                 slots.push(None);
-                for a in sig.args {
+                for &a in &sig.args {
                     index.entry(a).or_insert(slots.len());
                     slots.push(None);
                 }
@@ -448,9 +456,13 @@ impl Recompiler {
     }
 
     fn emit_type_op(&mut self, slots: &mut [Slot], t: TypeId, i: usize) -> Result<()> {
-        let op = match self.types.get(t).clone() {
+        let raw = match self.types.get(t) {
+            CType::FunctionPtr(_) => self.types.as_raw_function(t),
+            _ => t,
+        };
+        let op = match self.types.get(t) {
             CType::Void => Op::new(OP_PRIMITIVE, PRIM_VOID),
-            CType::Primitive(name) => Op::new(OP_PRIMITIVE, ctype::prim_index(&name).expect("known primitive") as i64),
+            CType::Primitive(name) => Op::new(OP_PRIMITIVE, ctype::prim_index(name).expect("known primitive") as i64),
             CType::UnknownInt(name) => Op {
                 op: Some(OP_PRIMITIVE),
                 arg: OpArg::Expr(format!(
@@ -486,13 +498,10 @@ impl Recompiler {
                 slots[idx] = Some(Op::new(OP_FUNCTION_END, flags));
                 Op::new(OP_FUNCTION, self.type_index[&sig.result] as i64)
             }
-            CType::Pointer { to, .. } | CType::NamedPointer { to, .. } => Op::new(OP_POINTER, self.type_index[&to] as i64),
-            CType::FunctionPtr(_) => {
-                let raw = self.types.as_raw_function(t);
-                Op::new(OP_POINTER, self.type_index[&raw] as i64)
-            }
+            CType::Pointer { to, .. } | CType::NamedPointer { to, .. } => Op::new(OP_POINTER, self.type_index[to] as i64),
+            CType::FunctionPtr(_) => Op::new(OP_POINTER, self.type_index[&raw] as i64),
             CType::Array { item, len } => {
-                let item_index = self.type_index[&item] as i64;
+                let item_index = self.type_index[item] as i64;
                 match len {
                     ArrayLen::Open => Op::new(OP_OPEN_ARRAY, item_index),
                     ArrayLen::Dots => {
@@ -506,13 +515,13 @@ impl Recompiler {
                         Op::new(OP_ARRAY, item_index)
                     }
                     ArrayLen::Expr(e) => {
-                        slots[i + 1] = Some(Op { op: None, arg: OpArg::Expr(e) });
+                        slots[i + 1] = Some(Op { op: None, arg: OpArg::Expr(e.clone()) });
                         Op::new(OP_ARRAY, item_index)
                     }
                 }
             }
-            CType::Record(r) => Op::new(OP_STRUCT_UNION, self.struct_index[&r] as i64),
-            CType::Enum(e) => Op::new(OP_ENUM, self.enum_index[&e] as i64),
+            CType::Record(r) => Op::new(OP_STRUCT_UNION, self.struct_index[r] as i64),
+            CType::Enum(e) => Op::new(OP_ENUM, self.enum_index[e] as i64),
         };
         slots[i] = Some(op);
         Ok(())
@@ -562,15 +571,15 @@ impl Recompiler {
             }
             DeclKind::Function => {
                 let ty = d.ty();
-                let sig = self.func_sig(ty).clone();
-                if sig.ellipsis && !python {
+                let (ellipsis, nargs) = (self.func_sig(ty).ellipsis, self.func_sig(ty).args.len());
+                if ellipsis && !python {
                     return self.constant_ctx(ty, &d.name);
                 }
                 let raw = self.types.as_raw_function(ty);
                 let kind = if python {
                     OP_DLOPEN_FUNC
                 } else {
-                    match sig.args.len() {
+                    match nargs {
                         0 => OP_CPYTHON_BLTN_N,
                         1 => OP_CPYTHON_BLTN_O,
                         _ => OP_CPYTHON_BLTN_V,
@@ -667,14 +676,15 @@ impl Recompiler {
         Ok(())
     }
 
-    fn check_not_opaque(&self, mut ty: TypeId, location: &str) -> Result<()> {
+    fn check_not_opaque(&self, mut ty: TypeId, location: impl FnOnce() -> String) -> Result<()> {
         while let CType::Array { item, .. } = self.types.get(ty) {
             ty = *item;
         }
         if let Some(rec) = self.types.record(ty) {
             if rec.fields.is_none() {
                 return Err(Refusal::type_error(format!(
-                    "{location} is of an opaque type (not declared in cdef())"
+                    "{} is of an opaque type (not declared in cdef())",
+                    location()
                 )));
             }
         }
@@ -692,7 +702,8 @@ impl Recompiler {
     ) -> Result<()> {
         let ty = self.record_type(rec);
         let type_index = self.type_index[&ty];
-        let record = self.types.records[rec].clone();
+        let record = &self.types.records[rec];
+        let record_name = record.name.clone();
         let mut flags = 0;
         let mut reason: Option<&'static str> = None;
         if record.kind == RecordKind::Union {
@@ -722,7 +733,7 @@ impl Recompiler {
         let entry = if reason.is_none() {
             for f in self.enum_fields(rec)? {
                 let fty = self.field_type(rec, &f.name, f.ty)?;
-                self.check_not_opaque(fty, &format!("field '{}.{}'", record.name, f.name))?;
+                self.check_not_opaque(fty, || format!("field '{}.{}'", record_name, f.name))?;
                 let bitfield = f.bitsize >= 0;
                 let op = if bitfield { OP_BITFIELD } else { OP_NOOP };
                 let open_array = matches!(self.types.get(fty), CType::Array { len: ArrayLen::Open, .. });
@@ -775,7 +786,7 @@ impl Recompiler {
                 ),
             };
             StructUnionEntry {
-                name: record.name.clone(),
+                name: record_name,
                 type_index,
                 flags,
                 size,
@@ -786,7 +797,7 @@ impl Recompiler {
             }
         } else {
             StructUnionEntry {
-                name: record.name.clone(),
+                name: record_name,
                 type_index,
                 flags,
                 size: "(size_t)-1".into(),

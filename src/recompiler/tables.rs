@@ -99,9 +99,7 @@ impl Op {
             }
         }
         match &self.arg {
-            OpArg::Int(n) => {
-                let _ = write!(out, "{n}");
-            }
+            OpArg::Int(n) => out.push_str(itoa::Buffer::new().format(*n)),
             OpArg::Expr(e) => out.push_str(e),
         }
         out.push(')');
