@@ -247,31 +247,13 @@ fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
     Ok(scripts)
 }
 
-/// Which generator writes build-script modules. The native generator becomes the
-/// default when it lands (issue 4); until then an explicit `generator = "native"` opts
-/// in and everything else uses cffi's emitter.
-fn script_generator(project: &Project) -> Generator {
-    let explicit = project
-        .pyproject
-        .text
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|t| t.get("tool")?.get("cffi-forge")?.get("generator").cloned())
-        .is_some();
-    if explicit {
-        project.tool.generator
-    } else {
-        Generator::Cffi
-    }
-}
-
 /// The modules the project's build scripts declare, run with `python`.
 fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, PipelineError> {
     let scripts = find_scripts(project)?;
     if scripts.is_empty() {
         return Ok(Vec::new());
     }
-    let emit = script_generator(project) == Generator::Cffi;
+    let emit = project.tool.generator == Generator::Cffi;
     let source_dir = project.python.root(&project.root);
     let import_dirs: Vec<PathBuf> = (source_dir != project.root).then_some(source_dir).into_iter().collect();
     let mut specs = script_runner::run_build_scripts(python, &project.root, &import_dirs, &scripts, emit)?;
@@ -610,13 +592,10 @@ mod tests {
     }
 
     #[test]
-    fn build_scripts_use_cffis_emitter_unless_native_is_asked_for() {
-        assert_eq!(script_generator(&project("")), Generator::Cffi);
-        assert_eq!(script_generator(&project("[tool.cffi-forge]\ngenerator = \"cffi\"\n")), Generator::Cffi);
-        assert_eq!(
-            script_generator(&project("[tool.cffi-forge]\ngenerator = \"native\"\n")),
-            Generator::Native
-        );
+    fn build_scripts_use_the_native_generator_unless_cffi_is_asked_for() {
+        assert_eq!(project("").tool.generator, Generator::Native);
+        assert_eq!(project("[tool.cffi-forge]\ngenerator = \"cffi\"\n").tool.generator, Generator::Cffi);
+        assert_eq!(project("[tool.cffi-forge]\ngenerator = \"native\"\n").tool.generator, Generator::Native);
     }
 
     #[test]
