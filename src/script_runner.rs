@@ -547,6 +547,27 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
     }
 
     #[test]
+    fn with_the_native_generator_cffi_parses_a_cdef_only_when_something_reads_it() {
+        // pycparser never sees the cdef unless the script asks cffi about it: a broken
+        // cdef is left to cffi-forge's parser (and its diagnostics).
+        let broken = "from cffi import FFI\nffi = FFI()\nffi.cdef('int f(;')\nffi.set_source('_b', None)\n";
+        let asks = "from cffi import FFI\nffi = FFI()\nffi.cdef('struct s { int a; char b; };')\n\
+                    ffi.cdef('typedef struct s s_t;')\nassert ffi.sizeof('s_t') == 8\n\
+                    ffi.set_source('_a', None)\n";
+        let dir = project(&[("broken_build.py", broken), ("asks_build.py", asks)]);
+        let py = python();
+        let broken = [script("broken_build.py", "ffi")];
+        let specs = run_build_scripts(&py, dir.path(), &[], &broken, false).unwrap();
+        assert_eq!(specs[0].cdefs[0].text, "int f(;");
+        let err = run_build_scripts(&py, dir.path(), &[], &broken, true).unwrap_err();
+        assert!(matches!(err, ScriptError::Raised { .. }), "cffi's emitter parses eagerly: {err:?}");
+
+        let specs =
+            run_build_scripts(&py, dir.path(), &[], &[script("asks_build.py", "ffi")], false).unwrap();
+        assert_eq!(specs[0].cdefs.len(), 2);
+    }
+
+    #[test]
     fn failures_name_the_script_and_carry_cffis_message() {
         let raising = "from cffi import FFI\nffi = FFI()\n\nraise RuntimeError('no header here')\n";
         let silent = "from cffi import FFI\nffi = FFI()\nffi.cdef('int f(void);')\n";
