@@ -19,7 +19,7 @@ use crate::generate::{self, GenerateError, Generated};
 use crate::interpreter::{Interpreter, InterpreterError};
 use crate::pkgconfig::{PkgConfig, PkgConfigError};
 use crate::script_runner::{self, ScriptError};
-use crate::spec::{BuildOptions, ModuleOrigin, ModuleSpec};
+use crate::spec::{ModuleOrigin, ModuleSpec};
 use crate::tags::{self, ModuleInput, Naming};
 use crate::ui;
 
@@ -114,7 +114,10 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
         (target.join().expect("target preparation does not panic"), from_scripts)
     });
     let target = target?;
-    let resolved = resolve(&project, target.interp.clone(), from_scripts?)?;
+    let mut resolved = resolve(&project, target.interp.clone(), from_scripts?)?;
+    // Missing system libraries are configuration errors: reported before any decision
+    // about the wheel is announced.
+    apply_pkg_config(&mut resolved)?;
     let naming = resolved.naming.clone();
     if !naming.modules.is_empty() {
         ui::status("Tagging", &naming.reason);
@@ -247,31 +250,13 @@ fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
     Ok(scripts)
 }
 
-/// Which generator writes build-script modules. The native generator becomes the
-/// default when it lands (issue 4); until then an explicit `generator = "native"` opts
-/// in and everything else uses cffi's emitter.
-fn script_generator(project: &Project) -> Generator {
-    let explicit = project
-        .pyproject
-        .text
-        .parse::<toml::Table>()
-        .ok()
-        .and_then(|t| t.get("tool")?.get("cffi-forge")?.get("generator").cloned())
-        .is_some();
-    if explicit {
-        project.tool.generator
-    } else {
-        Generator::Cffi
-    }
-}
-
 /// The modules the project's build scripts declare, run with `python`.
 fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, PipelineError> {
     let scripts = find_scripts(project)?;
     if scripts.is_empty() {
         return Ok(Vec::new());
     }
-    let emit = script_generator(project) == Generator::Cffi;
+    let emit = project.tool.generator == Generator::Cffi;
     let source_dir = project.python.root(&project.root);
     let import_dirs: Vec<PathBuf> = (source_dir != project.root).then_some(source_dir).into_iter().collect();
     let mut specs = script_runner::run_build_scripts(python, &project.root, &import_dirs, &scripts, emit)?;
@@ -450,6 +435,28 @@ impl Target {
     }
 }
 
+/// Run pkg-config for every module and extension that names packages, appending the
+/// flags to its options (after the user's own, as cffi does).
+fn apply_pkg_config(resolved: &mut Resolved) -> Result<(), PipelineError> {
+    let pkg_config = PkgConfig::from_env();
+    let targets = resolved
+        .modules
+        .iter_mut()
+        .map(|m| (&m.spec.name, &mut m.spec.options))
+        .chain(resolved.extensions.iter_mut().map(|e| (&e.name, &mut e.options)));
+    for (name, options) in targets {
+        if options.pkg_config.is_empty() {
+            continue;
+        }
+        let flags = pkg_config
+            .flags(&options.pkg_config)
+            .map_err(|source| PipelineError::PkgConfig { module: name.clone(), source })?;
+        ui::verbose("pkg-config", format!("{}: {flags:?}", options.pkg_config.join(", ")));
+        flags.merge_into(options);
+    }
+    Ok(())
+}
+
 /// Generate and compile every module, extension and library; returns the files for
 /// the wheel.
 fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, PipelineError> {
@@ -458,17 +465,6 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
     let mut job_paths = Vec::new();
     let Target { interp, build_dir, toolchain } = target;
     let Resolved { modules, extensions, libraries, naming, .. } = resolved;
-    let pkg_config = PkgConfig::from_env();
-    let with_pkg_config = |name: &str, mut options: BuildOptions| -> Result<BuildOptions, PipelineError> {
-        if !options.pkg_config.is_empty() {
-            let flags = pkg_config
-                .flags(&options.pkg_config)
-                .map_err(|source| PipelineError::PkgConfig { module: name.to_string(), source })?;
-            ui::verbose("pkg-config", format!("{}: {flags:?}", options.pkg_config.join(", ")));
-            flags.merge_into(&mut options);
-        }
-        Ok(options)
-    };
     let (module_files, extension_files) = naming.modules.split_at(modules.len());
     for (module, file) in modules.into_iter().zip(module_files) {
         let mut spec = module.spec;
@@ -495,7 +491,7 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
         let generated = build_dir.join("gen").join(format!("{}{}", spec.name, source.extension));
         write_if_changed(&generated, code.as_bytes())
             .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
-        let options = with_pkg_config(&spec.name, spec.options.clone())?;
+        let options = spec.options.clone();
         let limited_api = match naming.abi3_floor {
             Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
             _ if interp.is_pypy() => LimitedApi::Untouched,
@@ -519,7 +515,7 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
         };
         ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
         jobs.push(CompileJob {
-            options: with_pkg_config(&extension.name, extension.options)?,
+            options: extension.options,
             module: extension.name,
             generated: None,
             limited_api,
@@ -610,13 +606,10 @@ mod tests {
     }
 
     #[test]
-    fn build_scripts_use_cffis_emitter_unless_native_is_asked_for() {
-        assert_eq!(script_generator(&project("")), Generator::Cffi);
-        assert_eq!(script_generator(&project("[tool.cffi-forge]\ngenerator = \"cffi\"\n")), Generator::Cffi);
-        assert_eq!(
-            script_generator(&project("[tool.cffi-forge]\ngenerator = \"native\"\n")),
-            Generator::Native
-        );
+    fn build_scripts_use_the_native_generator_unless_cffi_is_asked_for() {
+        assert_eq!(project("").tool.generator, Generator::Native);
+        assert_eq!(project("[tool.cffi-forge]\ngenerator = \"cffi\"\n").tool.generator, Generator::Cffi);
+        assert_eq!(project("[tool.cffi-forge]\ngenerator = \"native\"\n").tool.generator, Generator::Native);
     }
 
     #[test]

@@ -83,6 +83,8 @@ pub enum PkgConfigError {
         /// Folders pkg-config searched for `.pc` files.
         search_path: Vec<String>,
     },
+    #[error("pkg-config found {package} {found}, but {requirement:?} is required")]
+    VersionMismatch { requirement: String, package: String, found: String, search_path: Vec<String> },
     #[error("pkg-config {flag} {requirement:?} printed text that is not UTF-8")]
     NotUtf8 { requirement: String, flag: &'static str },
     #[error("pkg-config {flag} {requirement:?} printed flags cffi-forge cannot split: {output}")]
@@ -112,15 +114,42 @@ impl ToDiagnostic for PkgConfigError {
                 } else {
                     format!("searched: {}", search_path.join(", "))
                 };
+                let (debian, redhat) = system_packages(package);
                 d.with_note(message.trim().to_string()).with_note(searched).with_help(format!(
-                    "install the development package that provides `{package}.pc` (on Debian/Ubuntu \
-                     usually `lib{}-dev`; find it with `apt-file search {package}.pc`), or add the folder \
+                    "install the development package that provides `{package}.pc` (Debian/Ubuntu: \
+                     {debian}; find it with `apt-file search {package}.pc`), or add the folder \
                      holding `{package}.pc` to PKG_CONFIG_PATH; under cibuildwheel install it in \
-                     `before-all` (e.g. `before-all = \"yum install -y {package}-devel\"`)",
-                    package.trim_start_matches("lib")
+                     `before-all` (e.g. `before-all = \"yum install -y {redhat}\"`)"
+                ))
+            }
+            PkgConfigError::VersionMismatch { package, search_path, .. } => {
+                d.with_note(format!("searched: {}", search_path.join(", "))).with_help(format!(
+                    "install a newer version of the package providing `{package}.pc` (or put the folder \
+                     of a newer `{package}.pc` first in PKG_CONFIG_PATH), or relax the requirement"
                 ))
             }
             PkgConfigError::NotUtf8 { .. } | PkgConfigError::Unsplittable { .. } => d,
+        }
+    }
+}
+
+/// The likely Debian and Red Hat development packages holding `package.pc`, for hints:
+/// a few well-known names, else the usual `libfoo-dev` / `foo-devel` patterns.
+fn system_packages(package: &str) -> (String, String) {
+    let known = match package {
+        "zlib" => Some(("zlib1g-dev", "zlib-devel")),
+        "libffi" => Some(("libffi-dev", "libffi-devel")),
+        "openssl" | "libssl" | "libcrypto" => Some(("libssl-dev", "openssl-devel")),
+        "sqlite3" => Some(("libsqlite3-dev", "sqlite-devel")),
+        "libxml-2.0" => Some(("libxml2-dev", "libxml2-devel")),
+        "libargon2" => Some(("libargon2-dev", "libargon2-devel")),
+        _ => None,
+    };
+    match known {
+        Some((debian, redhat)) => (format!("`{debian}`"), redhat.to_string()),
+        None => {
+            let stem = package.trim_start_matches("lib");
+            (format!("usually `lib{stem}-dev`"), format!("{package}-devel"))
         }
     }
 }
@@ -202,6 +231,18 @@ impl PkgConfig {
                 }
             })?;
         if !output.status.success() {
+            let package = PkgConfigError::package(requirement);
+            if package != requirement.trim() {
+                // A version requirement: say so when the package is there but too old.
+                if let Some(found) = self.version_of(package) {
+                    return Err(PkgConfigError::VersionMismatch {
+                        requirement: requirement.into(),
+                        package: package.into(),
+                        found,
+                        search_path: self.search_path(),
+                    });
+                }
+            }
             return Err(PkgConfigError::NotFound {
                 requirement: requirement.into(),
                 message: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -216,6 +257,13 @@ impl PkgConfig {
             flag,
             output: text.trim().into(),
         })
+    }
+
+    /// The version of an installed package (`--modversion`), if pkg-config knows it.
+    fn version_of(&self, package: &str) -> Option<String> {
+        let output = self.command().args(["--modversion", package]).output().ok()?;
+        let version = String::from_utf8(output.stdout).ok()?;
+        (output.status.success() && !version.trim().is_empty()).then(|| version.trim().to_string())
     }
 
     /// The folders pkg-config searches: `PKG_CONFIG_PATH`, then `PKG_CONFIG_LIBDIR` or
@@ -289,9 +337,20 @@ mod tests {
         let dir = fixture();
         let pc = pkg_config(&dir);
         assert!(pc.flags_of("forgetest >= 2.5").is_ok());
+        assert!(pc.flags_of("forgetest = 2.5.1").is_ok());
+        assert!(pc.flags_of("forgetest < 2.5").is_err());
         let err = pc.flags_of("forgetest >= 3.0").unwrap_err();
-        let PkgConfigError::NotFound { message, .. } = &err else { panic!("{err:?}") };
-        assert!(message.contains("2.5.1"), "pkg-config's message names the version found: {message}");
+        let PkgConfigError::VersionMismatch { package, found, .. } = &err else { panic!("{err:?}") };
+        assert_eq!((package.as_str(), found.as_str()), ("forgetest", "2.5.1"));
+        let text = err.to_diagnostic().render(false);
+        assert!(
+            text.contains("pkg-config found forgetest 2.5.1, but \"forgetest >= 3.0\" is required"),
+            "{text}"
+        );
+        assert!(
+            text.contains(&*dir.path().to_string_lossy()) && text.contains("relax the requirement"),
+            "{text}"
+        );
     }
 
     #[test]
@@ -316,6 +375,13 @@ mod tests {
         assert!(text.contains("pkg-config cannot find \"libnosuchthing >= 1\""), "{text}");
         assert!(text.contains(&*dir.path().to_string_lossy()), "{text}");
         assert!(text.contains("libnosuchthing-dev") && text.contains("before-all"), "{text}");
+        let zlib = PkgConfigError::NotFound {
+            requirement: "zlib >= 1.2".into(),
+            message: String::new(),
+            search_path: Vec::new(),
+        };
+        let text = zlib.to_diagnostic().render(false);
+        assert!(text.contains("`zlib1g-dev`") && text.contains("yum install -y zlib-devel"), "{text}");
     }
 
     #[test]

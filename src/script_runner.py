@@ -61,10 +61,42 @@ def note(ffi, key, value):
 
 def wrap_cdef(original):
     def cdef(self, csource, override=False, packed=False, pack=None):
-        original(self, csource, override=override, packed=packed, pack=pack)
-        note(self, "cdefs", {"text": csource, "override": bool(override), "packed": bool(packed), "pack": pack})
+        if not isinstance(csource, str):
+            raise TypeError("cdef() argument must be a string")
+        options = {"override": bool(override), "packed": bool(packed), "pack": pack}
+        if LAZY:
+            # Parsed by pycparser only if something else needs cffi's view of it.
+            self.__dict__.setdefault("_forge_unparsed", []).append((csource, options))
+        else:
+            original(self, csource, override=override, packed=packed, pack=pack)
+        note(self, "cdefs", dict(options, text=csource))
 
     return cdef
+
+
+# With the native generator, cffi-forge parses every cdef itself: letting pycparser parse
+# it too would only cost time. cdef() then records the text, and cffi's parser catches up
+# (in order) the first time anything reads it: ffi.include(), ffi.sizeof(), cffi's
+# emitter for a module that needs it, ...
+LAZY = not request["emit"]
+
+
+def parser_get(self):
+    unparsed = self.__dict__.get("_forge_unparsed")
+    if unparsed:
+        self.__dict__["_forge_unparsed"] = []
+        for csource, options in unparsed:
+            ORIGINAL_CDEF(self, csource, **options)
+    return self.__dict__["_forge_parser"]
+
+
+def parser_set(self, value):
+    self.__dict__["_forge_parser"] = value
+
+
+ORIGINAL_CDEF = FFI.cdef
+if LAZY:
+    FFI._parser = property(parser_get, parser_set)
 
 
 def wrap_feature(name):

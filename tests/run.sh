@@ -11,7 +11,10 @@
 #    target/wheelhouse;
 # 5. runs `cargo test`;
 # 6. runs `pytest tests/py`: end-to-end tests of every sample project on every interpreter,
-#    the frontends (pip, build, uv), the three real projects, and the other Python tests.
+#    the frontends (pip, build, uv), the three real projects, and the other Python tests;
+# 7. runs cffi's own recompiler tests with cffi-forge generating the C and the Python
+#    (`../shared/peer/run-cffi-suite.sh` next to the repository, or $CFFI_FORGE_CFFI_SUITE);
+#    when that harness is absent the summary says NOT RUN, loudly.
 #
 # Exported for the tests: CFFI_FORGE_BIN, CFFI_FORGE_TEST_PYTHON, CFFI_FORGE_WHEELHOUSE,
 # CFFI_FORGE_TEST_CACHE. Venvs, downloads and scratch builds live in the cache
@@ -179,6 +182,39 @@ EOF
     return $rc
 }
 
+# cffi's test files the harness runs, and the counts they gave when this was written
+# (test_recompiler, test_re_python, test_dlopen; `ffi.include()` tests harness-skipped).
+CFFI_SUITE_FILES="testing/cffi1/test_recompiler.py testing/cffi1/test_re_python.py testing/cffi1/test_dlopen.py"
+CFFI_SUITE=${CFFI_FORGE_CFFI_SUITE:-$ROOT/../shared/peer/run-cffi-suite.sh}
+
+cffi_suite() {
+    local log=$LOGS/cffi-suite.txt rc
+    # Its own venv and cffi sdist live in our cache, so a fresh cache is a clean run.
+    # shellcheck disable=SC2086
+    CFFI_SUITE_CACHE=$CACHE/cffi-suite CFFI_SUITE_RESULTS=$LOGS/cffi-suite \
+        EXTGEN=$ROOT/target/release/cffi-forge EXTGEN_PY=1 \
+        "$CFFI_SUITE" $CFFI_SUITE_FILES 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    # Per-file lines, then `cffi-suite: N passed, N failed, N skipped (...)` last.
+    NOTE=$(grep -E '^cffi-suite: [0-9]+ passed' "$log" | tail -1 | sed 's/^cffi-suite: //')
+    [ -n "$NOTE" ] || NOTE="no result line (see $log)"
+    if ! grep -qE '^cffi-suite: [0-9]+ passed, 0 failed' "$log"; then
+        return 1
+    fi
+    return "$rc"
+}
+
+# A step that cannot run here: shown as NOT RUN, with the reason, in the summary and at
+# the end, without failing the suite (a clean checkout may lack the harness).
+SKIPPED=()
+not_available() {
+    NAMES+=("$1")
+    RESULTS+=("NOT RUN")
+    TIMES+=(0)
+    NOTES+=("$2")
+    SKIPPED+=("$1: $2")
+}
+
 main() {
     run_step "system packages" system_packages
     run_step "rust toolchain" rust_toolchain
@@ -192,25 +228,35 @@ main() {
         if [ $RUST_OK -eq 0 ] && run_step "build (maturin, release)" build_tool; then
             run_step "cargo test" cargo_tests
             run_step "pytest tests/py" python_tests "$@"
+            if [ -x "$CFFI_SUITE" ]; then
+                run_step "cffi's recompiler tests" cffi_suite
+            else
+                not_available "cffi's recompiler tests" "NOT RUN: no harness at $CFFI_SUITE"
+            fi
         else
             not_run "cargo test" "the build failed"
             not_run "pytest tests/py" "the build failed"
+            not_run "cffi's recompiler tests" "the build failed"
         fi
     else
         not_run "interpreters" "no tools venv"
         not_run "build (maturin, release)" "no tools venv"
         not_run "cargo test" "no tools venv"
         not_run "pytest tests/py" "no tools venv"
+        not_run "cffi's recompiler tests" "no tools venv"
     fi
 
     TOTAL=$(($(date +%s) - SUITE_START))
     printf '\n\033[1m%s\033[0m\n' "cffi-forge test summary"
     for i in "${!NAMES[@]}"; do
-        printf '  %-26s %-8s %5ss  %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}" "${NOTES[$i]}"
+        printf '  %-28s %-8s %5ss  %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}" "${NOTES[$i]}"
     done
-    printf '  %-26s %-8s %5ss  (%dm%02ds)\n' "total" "$([ $FAILED -eq 0 ] && echo ok || echo FAILED)" \
+    printf '  %-28s %-8s %5ss  (%dm%02ds)\n' "total" "$([ $FAILED -eq 0 ] && echo ok || echo FAILED)" \
         "$TOTAL" $((TOTAL / 60)) $((TOTAL % 60))
     echo "  logs: $LOGS"
+    for skipped in "${SKIPPED[@]}"; do
+        printf '\033[1;33m  !! %s\033[0m\n' "$skipped"
+    done
     return $FAILED
 }
 

@@ -8,7 +8,7 @@ is never executed). The wheel is built with an isolated `pip wheel` offered the 
 cffi-forge wheel, installed into a fresh venv, and the project's own test suite runs
 against the installed package.
 
-    python tests/real_projects/real_projects.py [--python 3.12] [NAME ...]
+    python tests/real_projects/real_projects.py [--python 3.12] [--variant all] [NAME ...]
 
 The same functions serve the end-to-end tests (tests/py/e2e/test_real_projects.py) and the
 benchmark (bench/pip_wheel), which also builds the unpatched sdists with setuptools.
@@ -34,7 +34,7 @@ REPO = HERE.parents[1]
 
 class Project:
     def __init__(self, name, version, tool, build_requires=(), test_requires=("pytest",),
-                 test_paths=("tests",), notes=""):
+                 test_paths=("tests",), notes="", declarative=None):
         self.name = name
         self.version = version
         self.tool = tool  # the [tool.cffi-forge] table to add
@@ -42,6 +42,9 @@ class Project:
         self.test_requires = list(test_requires)
         self.test_paths = list(test_paths)
         self.notes = notes
+        # TOML replacing the build script with declarative modules (no cffi at build time),
+        # or None when the project is only built through its build script.
+        self.declarative = declarative
 
     @property
     def requirement(self):
@@ -88,6 +91,18 @@ PROJECTS = {
             notes="setup.py: ext_package='xattr', platforms=[...], cffi_modules; "
             "packages=['xattr'] comes from [tool.setuptools]; a console script; the build "
             "script reads lib_build.c/.h next to __file__.",
+            # What xattr/lib_build.py does (cdef from lib_build.h, source from lib_build.c,
+            # set_source("_lib") under ext_package "xattr"), said in TOML.
+            declarative="""\
+[tool.cffi-forge]
+# setup.py's cffi_modules names the build script these tables replace.
+cffi-modules = []
+
+[[tool.cffi-forge.module]]
+name = "xattr._lib"
+cdef-file = "xattr/lib_build.h"
+source-file = "xattr/lib_build.c"
+""",
         ),
     ]
 }
@@ -114,9 +129,10 @@ class Failed(AssertionError):
     pass
 
 
-def run(cmd, cwd=None, timeout=1800):
+def run(cmd, cwd=None, timeout=1800, **extra_env):
     cmd = [str(c) for c in cmd]
-    proc = subprocess.run(cmd, cwd=str(cwd) if cwd else None, env=_env(), timeout=timeout,
+    env = dict(_env(), **{k: str(v) for k, v in extra_env.items()})
+    proc = subprocess.run(cmd, cwd=str(cwd) if cwd else None, env=env, timeout=timeout,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     text = proc.stdout.decode("utf-8", "replace")
     if proc.returncode:
@@ -159,9 +175,20 @@ def _toml_value(value):
     raise TypeError(value)
 
 
-def patch_pyproject(text, project):
+# How the patched project is built: through its build script with cffi-forge's generator
+# (the default) or with cffi's emitter, or from declarative modules (no build script).
+VARIANTS = ("native", "cffi", "declarative")
+
+
+def variants(project):
+    return [v for v in VARIANTS if v != "declarative" or project.declarative]
+
+
+def patch_pyproject(text, project, variant="native"):
     """The project's pyproject.toml, switched to cffi-forge. Text edits keep the rest as is."""
-    requires = ["cffi-forge"] + project.build_requires
+    assert variant in variants(project), (project.name, variant)
+    declarative = variant == "declarative"
+    requires = ["cffi-forge"] + ([] if declarative else project.build_requires)
     lines, section, out = text.splitlines(), None, []
     for line in lines:
         header = re.match(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?", line)
@@ -184,9 +211,13 @@ def patch_pyproject(text, project):
         text = re.sub(r"(?m)^dynamic\s*=\s*\[[^\]]*\]\s*$",
                       "version = %s" % _toml_value(project.version)
                       + ("\ndynamic = %s" % _toml_value(rest) if rest else ""), text, count=1)
-    if project.tool:
-        text += "\n[tool.cffi-forge]\n" + "".join(
-            "%s = %s\n" % (k, _toml_value(v)) for k, v in project.tool.items())
+    if declarative:
+        text += "\n" + project.declarative
+    else:
+        tool = dict(project.tool, **({"generator": "cffi"} if variant == "cffi" else {}))
+        if tool:
+            text += "\n[tool.cffi-forge]\n" + "".join(
+                "%s = %s\n" % (k, _toml_value(v)) for k, v in tool.items())
 
     patched = tomllib.loads(text)  # must still be valid TOML
     assert patched["project"]["version"] == project.version
@@ -194,15 +225,17 @@ def patch_pyproject(text, project):
     return text
 
 
-def prepare(project, dest, patched=True, cache=None):
-    """A fresh copy of the sdist's tree at `dest`, patched for cffi-forge unless told not to."""
+def prepare(project, dest, patched=True, cache=None, variant="native"):
+    """A fresh copy of the sdist's tree at `dest`, patched for cffi-forge (as `variant`)
+    unless told not to."""
     source = fetch(project, cache)
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(source, dest)
     if patched:
         path = dest / "pyproject.toml"
-        path.write_text(patch_pyproject(path.read_text(encoding="utf-8"), project), encoding="utf-8")
+        text = patch_pyproject(path.read_text(encoding="utf-8"), project, variant)
+        path.write_text(text, encoding="utf-8")
     return dest
 
 
@@ -210,25 +243,29 @@ def venv_python(venv):
     return Path(venv) / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def build_and_test(project, python, wheelhouse, work, cache=None, log=print, patched=True):
-    """Patch, `pip wheel` with cffi-forge (isolated), install into a fresh venv, run the
-    project's tests. Returns (wheel path, test output); raises Failed with the output on
-    failure. With patched=False the untouched sdist is built by its own backend
-    (setuptools): the reference the cffi-forge build is measured against."""
+def build_and_test(project, python, wheelhouse, work, cache=None, log=print, patched=True,
+                   variant="native"):
+    """Patch (as `variant`), `pip wheel` with cffi-forge (isolated), install into a fresh
+    venv, run the project's tests. Returns (wheel path, test output, build output); raises
+    Failed with the output on failure. With patched=False the untouched sdist is built by
+    its own backend (setuptools): the reference the cffi-forge build is measured against.
+    The declarative variant is built with the wheelhouse as the only index: its build
+    environment can hold nothing but cffi-forge."""
     work = Path(work)
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    tree = prepare(project, work / "src", patched=patched, cache=cache)
-    backend = "cffi-forge" if patched else "its own backend"
+    tree = prepare(project, work / "src", patched=patched, cache=cache, variant=variant)
+    backend = "cffi-forge, %s" % variant if patched else "its own backend"
     log("%s: creating a venv with %s" % (project.name, python))
     venv = work / "venv"
     run([python, "-m", "venv", venv])
     py = venv_python(venv)
     log("%s: pip wheel (%s, isolated build)" % (project.name, backend))
     out = work / "wheels"
-    run([py, "-m", "pip", "wheel", "--no-deps", "--find-links", wheelhouse, "-w", out, tree],
-        cwd=work)
+    no_index = ["--no-index"] if patched and variant == "declarative" else []
+    build = run([py, "-m", "pip", "wheel", "-v", "--no-deps", *no_index, "--find-links", wheelhouse,
+                 "-w", out, tree], cwd=work, CFFI_FORGE_VERBOSE=1)
     (wheel,) = out.glob("*.whl")
     log("%s: built %s; installing" % (project.name, wheel.name))
     run([py, "-m", "pip", "install", wheel, *project.test_requires])
@@ -245,7 +282,7 @@ def build_and_test(project, python, wheelhouse, work, cache=None, log=print, pat
     output = run([py, "-m", "pytest", "-p", "no:cacheprovider", *project.test_paths], cwd=tests)
     summary = [l for l in output.splitlines() if re.match(r"^=+ .*(passed|failed|error)", l)]
     log("%s: %s" % (project.name, summary[-1].strip("= ") if summary else "tests ran"))
-    return wheel, output
+    return wheel, output, build
 
 
 def main(argv=None):
@@ -257,18 +294,36 @@ def main(argv=None):
     parser.add_argument("--work", default=None, help="scratch folder (default: in the test cache)")
     parser.add_argument("--setuptools", action="store_true",
                         help="build the unpatched sdists with setuptools instead (reference)")
+    parser.add_argument("--variant", choices=VARIANTS + ("all",), default="native",
+                        help="native: the build script, cffi-forge's generator (default); cffi: "
+                        "the build script with generator = \"cffi\"; declarative: the modules "
+                        "as [[tool.cffi-forge.module]] tables (projects converted so far); "
+                        "all: every variant of each project")
     args = parser.parse_args(argv)
     python = shutil.which(args.python) or args.python
     work = Path(args.work) if args.work else default_cache() / "real-projects" / "work"
-    failed = []
+    runs = []
     for name in args.names:
+        project = PROJECTS[name]
+        if args.setuptools:
+            runs.append((project, "setuptools"))
+        elif args.variant == "all":
+            runs += [(project, v) for v in variants(project)]
+        elif args.variant in variants(project):
+            runs.append((project, args.variant))
+        else:
+            print("%s: no %s variant, skipped" % (name, args.variant), file=sys.stderr)
+    failed = []
+    for project, variant in runs:
+        label = "%s (%s)" % (project.name, variant)
         try:
-            build_and_test(PROJECTS[name], python, args.wheelhouse, work / name,
-                           patched=not args.setuptools)
+            build_and_test(project, python, args.wheelhouse, work / project.name / variant,
+                           patched=variant != "setuptools",
+                           variant="native" if variant == "setuptools" else variant)
         except Failed as e:
-            failed.append(name)
-            print("%s: FAILED\n%s" % (name, e), file=sys.stderr)
-    print("real projects: %d passed, %d failed %s" % (len(args.names) - len(failed), len(failed),
+            failed.append(label)
+            print("%s: FAILED\n%s" % (label, e), file=sys.stderr)
+    print("real projects: %d passed, %d failed %s" % (len(runs) - len(failed), len(failed),
                                                       failed or ""))
     return 1 if failed else 0
 

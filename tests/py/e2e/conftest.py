@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from . import interpreters
-from .support import SAMPLES, Venv, cache_dir, copy_project, load_samples, run, wheelhouse
+from .support import SAMPLES, Venv, cache_dir, clean_env, copy_project, load_samples, run, wheelhouse
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +122,8 @@ def venvs(scratch, pythons):
 
 
 class SampleBuilds:
-    """`pip wheel` (isolated build) of each sample, once per building interpreter."""
+    """`pip wheel` (isolated build) of each sample, once per building interpreter and
+    generator (`None`: the project as it is; `"cffi"`: with `generator = "cffi"`)."""
 
     def __init__(self, root, venvs, forge_wheelhouse):
         self.root = root
@@ -130,35 +131,57 @@ class SampleBuilds:
         self.wheelhouse = forge_wheelhouse
         self._results = {}
 
-    def wheel(self, sample, builder) -> Path:
-        key = (sample, builder)
+    def wheel(self, sample, builder, generator=None) -> Path:
+        return self._get(sample, builder, generator)[0]
+
+    def log(self, sample, builder, generator=None) -> str:
+        """pip's verbose output of the build, with cffi-forge's verbose status lines."""
+        return self._get(sample, builder, generator)[1]
+
+    def _get(self, sample, builder, generator):
+        key = (sample, builder, generator)
         if key not in self._results:
             try:
-                self._results[key] = (self._build(sample, builder), None)
+                self._results[key] = (self._build(sample, builder, generator), None)
             except AssertionError as e:
                 self._results[key] = (None, str(e))
                 raise
-        wheel, error = self._results[key]
+        result, error = self._results[key]
         if error is not None:
             pytest.fail("building %s with %s failed earlier:\n%s" % (sample, builder, error))
-        return wheel
+        return result
 
-    def _build(self, sample, builder):
+    def _build(self, sample, builder, generator):
         venv = self.venvs.get(builder)
-        work = self.root / builder / sample
+        work = self.root / builder / (sample + ("-" + generator if generator else ""))
         project = copy_project(SAMPLES / sample, work / "src")
+        if generator:
+            set_generator(project / "pyproject.toml", generator)
         out = work / "wheels"
         out.mkdir()
         # A sample that needs nothing but cffi-forge to build (declarative modules) is built
         # with the wheelhouse as its only index, which proves it.
         no_index = ["--no-index"] if load_samples()[sample].get("no-index") else []
-        venv.pip(
-            "wheel", "--no-deps", *no_index, "--find-links", self.wheelhouse, "-w", out, project,
-            cwd=work,
+        proc = venv.pip(
+            "wheel", "-v", "--no-deps", *no_index, "--find-links", self.wheelhouse, "-w", out, project,
+            cwd=work, env=clean_env(CFFI_FORGE_VERBOSE=1),
         )
         wheels = list(out.glob("*.whl"))
         assert len(wheels) == 1, "expected one wheel, got %s" % wheels
-        return wheels[0]
+        return wheels[0], proc.text
+
+
+def set_generator(pyproject: Path, generator: str):
+    """Add `generator = ...` to the project's `[tool.cffi-forge]` table (made if absent)."""
+    lines = pyproject.read_text(encoding="utf-8").splitlines()
+    setting = 'generator = "%s"' % generator
+    for i, line in enumerate(lines):
+        if line.strip() == "[tool.cffi-forge]":
+            lines.insert(i + 1, setting)
+            break
+    else:
+        lines += ["", "[tool.cffi-forge]", setting]
+    pyproject.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
