@@ -3,6 +3,7 @@
 #
 #     scripts/demo.sh
 #
+# 0. installs Rust with rustup when there is no cargo (building cffi-forge needs it);
 # 1. builds the cffi-forge wheel from this checkout (`pip wheel .`, i.e. maturin), unless
 #    CFFI_FORGE_WHEELHOUSE already holds one;
 # 2. creates a fresh venv;
@@ -18,6 +19,18 @@ CACHE=${CFFI_FORGE_TEST_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/cffi-forge-tests}
 DEMO=$CACHE/demo
 PYTHON=${PYTHON:-python3}
 say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+if ! command -v cargo >/dev/null && [ -f "$HOME/.cargo/env" ]; then
+    # shellcheck disable=SC1091
+    . "$HOME/.cargo/env"
+fi
+if ! command -v cargo >/dev/null && [ -z "${CFFI_FORGE_WHEELHOUSE:-}" ]; then
+    say "no cargo: installing Rust with rustup (toolchain from rust-toolchain.toml)"
+    curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs |
+        sh -s -- -y --profile minimal --default-toolchain none
+    # shellcheck disable=SC1091
+    . "$HOME/.cargo/env"
+fi
 
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
@@ -55,4 +68,16 @@ print("module:", _native.__file__)
 for data in (b"hello", b"cffi-forge"):
     print("fasthash.fnv1a_32(%r) = %#010x" % (data, fasthash.fnv1a_32(data)))
 print("fasthash.murmur3_32(b'hello', seed=42) = %#010x" % fasthash.murmur3_32(b"hello", 42))
+
+
+def fnv1a_32(data):  # the same hash in pure Python, to check the compiled one
+    h = 0x811C9DC5
+    for byte in data:
+        h = ((h ^ byte) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
+for data in (b"", b"hello", bytes(range(256))):
+    assert fasthash.fnv1a_32(data) == fnv1a_32(data), data
+print("ok: the compiled fnv1a_32 agrees with a pure-Python one")
 PY
