@@ -19,6 +19,11 @@ use super::ConfigError;
 use crate::diagnostic::SourceFile;
 use crate::spec::BuildOptions;
 
+// The build keys (`include-dirs`, `libraries`, ...) are spelled out in each table (and in
+// `ModuleTable`) instead of shared through `#[serde(flatten)]`: serde cannot combine
+// `flatten` with `deny_unknown_fields`, which our "did you mean" errors rely on, and
+// flattened fields lose the spans `toml::Spanned` carries.
+
 /// `[tool.cffi-forge.module-options."pkg._mod"]`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
