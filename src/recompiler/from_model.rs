@@ -60,7 +60,7 @@ pub fn convert(m: &model::Ffi) -> Ffi {
             conv.types.records[i].fields = Some(fields);
         }
     }
-    let mut decls = Vec::new();
+    let mut decls = Vec::with_capacity(m.declarations.len());
     for d in m.declarations.values() {
         let kind = match d.key.kind {
             model::DeclKind::Anonymous => DeclKind::Anonymous,

@@ -412,7 +412,8 @@ impl Recompiler {
         all.clear();
         all.extend(keyed.into_iter().map(|(_, t)| t));
 
-        let mut slots: Vec<Slot> = Vec::new();
+        // One slot per type, plus the arguments and end marker of each function type.
+        let mut slots: Vec<Slot> = Vec::with_capacity(2 * all.len());
         let mut index: FxIndexMap<TypeId, usize> = FxIndexMap::default();
         // Function signatures first, each followed by its arguments.
         for &t in &all {
@@ -543,6 +544,8 @@ impl Recompiler {
 
     fn collect_step_tables(&mut self) -> Result<()> {
         let decls = std::mem::take(&mut self.decls);
+        // Most declarations are globals (functions, variables, constants): one allocation.
+        self.globals.reserve(decls.len());
         let result = decls.iter().try_for_each(|d| self.decl_ctx(d).map_err(|e| e.in_decl(&d.key())));
         self.decls = decls;
         result?;
