@@ -123,6 +123,8 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
         err
     })?;
 
+    // About one declaration per item: the declaration map grows once, not ten times.
+    builder.ffi.declarations.reserve(unit.items.len());
     let cx = builder::CdefContext {
         index,
         src,

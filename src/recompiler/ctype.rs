@@ -169,6 +169,17 @@ fn qualify(quals: u8, replace_with: &str) -> String {
 }
 
 impl Types {
+    /// An empty arena with room for about `n` types (the big tables grow once).
+    pub fn with_capacity(n: usize) -> Self {
+        Types {
+            set: IndexSet::with_capacity_and_hasher(n, FxBuildHasher),
+            markers: Vec::with_capacity(n),
+            plain: Vec::with_capacity(n),
+            amp: Vec::with_capacity(n),
+            ..Types::default()
+        }
+    }
+
     pub fn intern(&mut self, ty: CType) -> TypeId {
         let (id, new) = self.set.insert_full(ty);
         if new {

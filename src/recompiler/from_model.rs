@@ -11,7 +11,8 @@ use super::ctype::{ArrayLen, CType, EnumDecl, Field, FuncSig, Record, RecordKind
 use super::{Decl, DeclKind, DeclValue, Ffi};
 
 pub fn convert(m: &model::Ffi) -> Ffi {
-    let mut types = Types::default();
+    // Each declaration brings a few types (its own, its arguments', pointers).
+    let mut types = Types::with_capacity(2 * m.declarations.len() + 4 * m.structs.len() + 64);
     for s in &m.structs {
         types.records.push(Record {
             kind: match s.kind {
@@ -59,7 +60,7 @@ pub fn convert(m: &model::Ffi) -> Ffi {
             conv.types.records[i].fields = Some(fields);
         }
     }
-    let mut decls = Vec::new();
+    let mut decls = Vec::with_capacity(m.declarations.len());
     for d in m.declarations.values() {
         let kind = match d.key.kind {
             model::DeclKind::Anonymous => DeclKind::Anonymous,

@@ -403,9 +403,17 @@ impl Recompiler {
         // cffi sorts by `str(tp)`, i.e. `repr(tp)`: `<c name>` (the closing `>` matters:
         // `<int const *>` sorts before `<int>`). Stable: ties keep discovery order.
         let mut all: Vec<TypeId> = seen.keys().copied().collect();
-        all.sort_by(|&a, &b| repr_order(self.types.plain(a), self.types.plain(b)));
+        // Unstable sort with the discovery position as the tie-break: the same order
+        // as a stable sort, and faster.
+        let mut keyed: Vec<(usize, TypeId)> = all.iter().copied().enumerate().collect();
+        keyed.sort_unstable_by(|&(i, a), &(j, b)| {
+            repr_order(self.types.plain(a), self.types.plain(b)).then(i.cmp(&j))
+        });
+        all.clear();
+        all.extend(keyed.into_iter().map(|(_, t)| t));
 
-        let mut slots: Vec<Slot> = Vec::new();
+        // One slot per type, plus the arguments and end marker of each function type.
+        let mut slots: Vec<Slot> = Vec::with_capacity(2 * all.len());
         let mut index: FxIndexMap<TypeId, usize> = FxIndexMap::default();
         // Function signatures first, each followed by its arguments.
         for &t in &all {
@@ -536,6 +544,8 @@ impl Recompiler {
 
     fn collect_step_tables(&mut self) -> Result<()> {
         let decls = std::mem::take(&mut self.decls);
+        // Most declarations are globals (functions, variables, constants): one allocation.
+        self.globals.reserve(decls.len());
         let result = decls.iter().try_for_each(|d| self.decl_ctx(d).map_err(|e| e.in_decl(&d.key())));
         self.decls = decls;
         result?;
@@ -731,6 +741,10 @@ impl Recompiler {
         }
         let mut c_fields = Vec::new();
         let entry = if reason.is_none() {
+            // The struct's C spellings the field expressions need (`T *` for sizes, `T`
+            // for offsets): computed at the first field that needs them, not per field.
+            let mut ptr_decl: Option<String> = named_ptr.map(str::to_string);
+            let mut plain_decl: Option<String> = None;
             for f in self.enum_fields(rec)? {
                 let fty = self.field_type(rec, &f.name, f.ty)?;
                 self.check_not_opaque(fty, || format!("field '{}.{}'", record_name, f.name))?;
@@ -745,25 +759,30 @@ impl Recompiler {
                 } else if cname.is_none() || open_array {
                     "(size_t)-1".to_string()
                 } else {
-                    let ptr = match named_ptr {
-                        Some(n) => n.to_string(),
-                        None => self
-                            .types
-                            .c_decl(ty, "*", "a C file", 0)
-                            .map_err(|e| Refusal::verification(e.0))?,
-                    };
-                    format!("sizeof((({ptr})0)->{})", f.name)
+                    if ptr_decl.is_none() {
+                        ptr_decl = Some(
+                            self.types
+                                .c_decl(ty, "*", "a C file", 0)
+                                .map_err(|e| Refusal::verification(e.0))?,
+                        );
+                    }
+                    concat(&["sizeof(((", ptr_decl.as_deref().unwrap_or_default(), ")0)->", &f.name, ")"])
                 };
                 let offset = if self.target_is_python {
                     String::new()
                 } else if cname.is_none() || bitfield {
                     "(size_t)-1".to_string()
                 } else if let Some(n) = named_ptr {
-                    format!("(size_t)(((char *)&(({n})4096)->{}) - (char *)4096)", f.name)
+                    concat(&["(size_t)(((char *)&((", n, ")4096)->", &f.name, ") - (char *)4096)"])
                 } else {
-                    let c =
-                        self.types.c_decl(ty, "", "a C file", 0).map_err(|e| Refusal::verification(e.0))?;
-                    format!("offsetof({c}, {})", f.name)
+                    if plain_decl.is_none() {
+                        plain_decl = Some(
+                            self.types
+                                .c_decl(ty, "", "a C file", 0)
+                                .map_err(|e| Refusal::verification(e.0))?,
+                        );
+                    }
+                    concat(&["offsetof(", plain_decl.as_deref().unwrap_or_default(), ", ", &f.name, ")"])
                 };
                 c_fields.push(FieldEntry {
                     name: f.name.clone(),
@@ -919,6 +938,15 @@ fn repr_order(a: &str, b: &str) -> std::cmp::Ordering {
         }
         other => other,
     }
+}
+
+/// The pieces joined, in one allocation (cheaper than `format!` on hot paths).
+fn concat(pieces: &[&str]) -> String {
+    let mut s = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for p in pieces {
+        s.push_str(p);
+    }
+    s
 }
 
 /// What cffi ends with when a struct contains itself as an anonymous member.
