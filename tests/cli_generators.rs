@@ -151,3 +151,39 @@ fn missing_pkg_config_package_names_it_the_path_and_a_hint() {
         assert!(run.stderr.contains(expected), "missing {expected:?} in\n{}", run.stderr);
     }
 }
+
+#[test]
+fn generate_c_leaves_an_up_to_date_output_untouched_and_rewrites_a_stale_one() {
+    // As cffi's make_c_source: same bytes, same file (its timestamp stays for make-style
+    // tools); different bytes, replaced.
+    let dir = project(&[("spec.toml", "[[module]]\nname = \"_m\"\ncdef = \"int f(int);\"\nsource = \"\"\n")]);
+    let spec = dir.path().join("spec.toml");
+    let out = dir.path().join("_m.c");
+    let generate = || {
+        let run: Run = cffi_forge(&[
+            "generate-c",
+            spec.to_str().unwrap(),
+            "--module",
+            "_m",
+            "-o",
+            out.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap()
+        .into();
+        run.success();
+    };
+    generate();
+    let first = std::fs::read(&out).unwrap();
+    let old = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_000_000_000);
+    std::fs::File::options().write(true).open(&out).unwrap().set_modified(old).unwrap();
+    generate();
+    assert_eq!(std::fs::metadata(&out).unwrap().modified().unwrap(), old, "an up-to-date file was rewritten");
+    assert_eq!(std::fs::read(&out).unwrap(), first);
+
+    std::fs::write(&spec, "[[module]]\nname = \"_m\"\ncdef = \"int g(int);\"\nsource = \"\"\n").unwrap();
+    generate();
+    assert_ne!(std::fs::metadata(&out).unwrap().modified().unwrap(), old);
+    let text = String::from_utf8(std::fs::read(&out).unwrap()).unwrap();
+    assert!(text.contains("\"g\"") && !text.contains("\"f\""), "stale output kept");
+}
