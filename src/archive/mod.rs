@@ -9,7 +9,7 @@
 //! # use cffi_forge::{archive::{self, BuiltFile}, config::Project, tags::WheelTag};
 //! # fn demo(project: &Project, tag: &WheelTag) -> Result<(), archive::ArchiveError> {
 //! // build_wheel: the tree's Python code + what the build produced + .dist-info.
-//! let built = [BuiltFile::path("pkg/_foo.abi3.so", "/tmp/build/_foo.abi3.so")];
+//! let built = [BuiltFile::path("pkg/_foo.abi3.so", "build/_foo.abi3.so")];
 //! let wheel = archive::write_wheel(project, tag, &built, Path::new("dist"))?;
 //! // build_sdist
 //! let sdist = archive::write_sdist(project, Path::new("dist"))?;
