@@ -20,6 +20,7 @@ mod parser;
 mod rewrite;
 mod wintypes;
 
+pub use constant::py_repr;
 pub use error::{CdefError, CffiClass};
 
 use crate::diagnostic::{Diagnostic, SourceFile};

@@ -1,7 +1,7 @@
 //! Entries of the tables `_cffi_backend` reads, and their two serialisations: C
 //! initialisers (API mode) and the byte strings of an ABI-mode `.py` module.
 
-use std::fmt::Write as _;
+pub use crate::cdef::py_repr;
 
 use super::Refusal;
 
@@ -138,31 +138,6 @@ impl Op {
             None => format!("(None {arg})"),
         }
     }
-}
-
-/// Python's `repr()` of a str (enough for the C snippets that appear in messages).
-pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
-    let mut out = String::new();
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                let _ = write!(out, "\\x{:02x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// Appends `\xHH\xHH\xHH\xHH` (big endian) to a Python bytes literal body.
