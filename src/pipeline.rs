@@ -267,6 +267,23 @@ fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, P
             spec.name = format!("{prefix}.{}", spec.name);
         }
     }
+    // Checked before anything is generated or compiled.
+    for spec in &specs {
+        let problem = crate::spec::module_name_problem(&spec.name)
+            .map(|why| {
+                format!("set_source names the module {:?}, which cannot be imported: {why}", spec.name)
+            })
+            .or_else(|| {
+                crate::config::paths::build_option_problem(&project.root, &spec.options)
+                    .map(|(key, why)| format!("set_source({key}=...): {why}"))
+            });
+        if let Some(message) = problem {
+            return Err(PipelineError::Reported(Box::new(Diagnostic::error(format!(
+                "{}: {message}",
+                describe(&spec.origin)
+            )))));
+        }
+    }
     Ok(specs)
 }
 

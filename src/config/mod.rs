@@ -19,6 +19,7 @@
 mod build_keys;
 pub mod files;
 pub mod module_table;
+pub mod paths;
 mod project_table;
 mod raw;
 pub mod targets;
@@ -279,6 +280,7 @@ impl Project {
         let files = files::walk(root, &tool, &file)?;
         let python = files::python_layout(root, &tool, &files, &file)?;
         for script in &tool.script_files {
+            paths::check_project_file(root, &file, "tool.cffi-forge.script-files", script)?;
             if !root.join(script.get_ref()).is_file() {
                 return Err(ConfigError::invalid(
                     &file,
