@@ -264,3 +264,73 @@ fn os_exit_in_a_build_script_says_the_script_ended_python() {
     );
     insta::assert_snapshot!(stderr);
 }
+
+/// An executable script standing in for an interpreter.
+fn fake_interpreter(dir: &Path, name: &str, body: &str) -> PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}")).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+const SIMPLE_SCRIPT: &str = "from cffi import FFI\nffi = FFI()\nffi.cdef('int one(void);')\n\
+                             ffi.set_source('_one', 'int one(void) { return 1; }')\n";
+
+#[test]
+fn python_2_is_named_as_too_old_with_what_is_supported() {
+    // Answers as Python 2.7 does: no -I option; the version through `-c`.
+    let bin = tempfile::tempdir().unwrap();
+    let python2 = fake_interpreter(
+        bin.path(),
+        "python2.7",
+        "if [ \"$1\" = -I ]; then echo 'Unknown option: -I' >&2; exit 2; fi\n\
+         case \"$2\" in *python_implementation*) printf '2 7 CPython'; exit 0;; esac\nexit 1\n",
+    );
+    let stderr = failure_snapshot(
+        &[("pyproject.toml", &pyproject("old", "")), ("one_build.py", SIMPLE_SCRIPT)],
+        &python2,
+    );
+    insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn a_python_older_than_3_8_is_too_old() {
+    // Python 3.7 runs the facts query; the version it reports is refused.
+    let Some(python37) = ["3.7", "3.6"].iter().find_map(|v| pyenv_python(v)) else {
+        // No such interpreter here (tests/run.sh installs 3.8+ only): the fake Python 2
+        // above covers the probe; this covers the facts path from a real old interpreter.
+        eprintln!("NOT RUN: a_python_older_than_3_8_is_too_old (no CPython 3.6/3.7 in ~/.pyenv)");
+        return;
+    };
+    let stderr = failure_snapshot(
+        &[("pyproject.toml", &pyproject("old", "")), ("one_build.py", SIMPLE_SCRIPT)],
+        &python37,
+    );
+    assert!(stderr.contains("`<python>` is CPython 3."), "{stderr}");
+    assert!(stderr.contains(", which is too old"), "{stderr}");
+    assert!(stderr.contains("cffi-forge builds for CPython 3.8 and newer"), "{stderr}");
+    assert!(!stderr.contains("cannot import"), "the interpreter's age is the news: {stderr}");
+}
+
+fn pyenv_python(version: &str) -> Option<PathBuf> {
+    let versions = PathBuf::from(std::env::var_os("HOME")?).join(".pyenv/versions");
+    let mut found: Vec<PathBuf> = std::fs::read_dir(versions)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(&format!("{version}."))))
+        .map(|p| p.join("bin/python"))
+        .filter(|p| p.is_file())
+        .collect();
+    found.sort();
+    found.pop()
+}
+
+#[test]
+fn a_program_that_is_not_python_is_named_as_such() {
+    let stderr = failure_snapshot(
+        &[("pyproject.toml", &pyproject("notpy", "")), ("one_build.py", SIMPLE_SCRIPT)],
+        Path::new("/bin/false"),
+    );
+    insta::assert_snapshot!(stderr);
+}
