@@ -592,7 +592,7 @@ impl Toolchain {
 
     fn run(&self, mut command: Command, language: Language) -> Result<RunOutput, CompileError> {
         let program = command.get_program().to_string_lossy().into_owned();
-        match command.output() {
+        match crate::process::output(&mut command) {
             Ok(output) => {
                 let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
                 text.push_str(&String::from_utf8_lossy(&output.stdout));

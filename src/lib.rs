@@ -35,5 +35,6 @@ pub mod metadata;
 pub mod pep517;
 pub mod pipeline;
 pub mod pkgconfig;
+pub mod process;
 pub mod script_runner;
 pub mod tags;

@@ -154,6 +154,9 @@ struct GenerateArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = cffi_forge::process::stop_children_on_signals() {
+        ui::warning(format!("cannot handle SIGINT/SIGTERM, so children may outlive an interrupted run: {e}"));
+    }
     ui::set_verbosity(if cli.quiet {
         0
     } else if cli.verbose {

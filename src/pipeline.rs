@@ -58,7 +58,7 @@ impl ToDiagnostic for PipelineError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
             PipelineError::Config(e) => e.as_ref().to_diagnostic(),
-            PipelineError::Interpreter(e) => Diagnostic::error(e.to_string()),
+            PipelineError::Interpreter(e) => e.to_diagnostic(),
             PipelineError::Discovery(e) => e.to_diagnostic(),
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
