@@ -36,4 +36,5 @@ pub mod pep517;
 pub mod pipeline;
 pub mod pkgconfig;
 pub mod script_runner;
+pub mod setup_py;
 pub mod tags;
