@@ -32,6 +32,7 @@ pub mod config;
 pub mod discovery;
 pub mod interpreter;
 pub mod metadata;
+pub mod migrate;
 pub mod pep517;
 pub mod pipeline;
 pub mod pkgconfig;
