@@ -229,8 +229,8 @@ mod tests {
                 ("keywords", 8),
                 ("packages", 11),
                 ("install_requires", 12),
-                ("extras_require", 19),
-                ("entry_points", 21),
+                ("extras_require", 20),
+                ("entry_points", 22),
             ]
         );
         let value = |k: &str| args.iter().find(|a| a.key == k).unwrap().value.clone().unwrap();
