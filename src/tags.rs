@@ -215,9 +215,7 @@ pub fn decide(
     } else if interpreter.debug {
         Some("this is a debug build of CPython (the limited API is off under Py_DEBUG)".to_string())
     } else if interpreter.free_threaded && (major, minor) < StableAbi::Abi3t.first_version() {
-        Some(format!(
-            "free-threaded CPython {major}.{minor} has no stable ABI (abi3t starts with 3.15)"
-        ))
+        Some(format!("free-threaded CPython {major}.{minor} has no stable ABI (abi3t starts with 3.15)"))
     } else if policy == Abi3Policy::Disabled {
         Some("`py-limited-api = false` in [tool.cffi-forge]".to_string())
     } else {
@@ -275,7 +273,14 @@ pub fn decide(
             .unwrap_or_else(|| format!("pypy{major}{minor}_pp73"));
         let tag = WheelTag::new(format!("pp{major}{minor}"), abi, platform);
         let reason = format!("not abi3: {}", target_blocker.unwrap_or_default());
-        return Naming { tag, abi3: false, abi3_floor: None, stable_abi: None, reason, modules: module_files };
+        return Naming {
+            tag,
+            abi3: false,
+            abi3_floor: None,
+            stable_abi: None,
+            reason,
+            modules: module_files,
+        };
     }
 
     let version_specific = || {
@@ -394,11 +399,13 @@ fn limited_api_suffix(interpreter: &Interpreter, stable_abi: StableAbi, floor: (
     if interpreter.is_windows() || interpreter.ext_suffix.ends_with(".pyd") {
         return ".pyd".to_string();
     }
-    let offered = |wanted: &dyn Fn(&str) -> bool| interpreter.extension_suffixes.iter().find(|s| wanted(s)).cloned();
+    let offered =
+        |wanted: &dyn Fn(&str) -> bool| interpreter.extension_suffixes.iter().find(|s| wanted(s)).cloned();
     match stable_abi {
         StableAbi::Abi3t => offered(&|s| s.starts_with(".abi3t.")).unwrap_or_else(|| ".abi3t.so".to_string()),
         StableAbi::Abi3 => {
-            let platform_specific = (floor >= (3, 15)).then(|| offered(&|s| s.starts_with(".abi3-"))).flatten();
+            let platform_specific =
+                (floor >= (3, 15)).then(|| offered(&|s| s.starts_with(".abi3-"))).flatten();
             platform_specific
                 .or_else(|| offered(&|s| s.starts_with(".abi3.")))
                 .unwrap_or_else(|| ".abi3.so".to_string())
@@ -681,7 +688,11 @@ mod tests {
         assert_eq!(n.limited_api(&n.modules[0]), Some(LimitedApi::Abi3t { major: 3, minor: 16 }));
         // Without requires-python the building 3.15 is the floor, and no note is needed.
         let n = decide(&free_threaded(15), &[api("_foo")], None, Abi3Policy::Auto);
-        assert!(n.reason.ends_with("floor 3.15 from no requires-python lower bound, so the building Python 3.15"), "{}", n.reason);
+        assert!(
+            n.reason.ends_with("floor 3.15 from no requires-python lower bound, so the building Python 3.15"),
+            "{}",
+            n.reason
+        );
     }
 
     #[test]

@@ -111,7 +111,9 @@ impl Globs {
 fn is_build_leftover(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let extension_module = (lower.ends_with(".so") || lower.ends_with(".dylib"))
-        && [".abi3.", ".abi3-", ".abi3t.", ".abi3t-", ".cpython-", ".pypy"].iter().any(|tag| lower.contains(tag));
+        && [".abi3.", ".abi3-", ".abi3t.", ".abi3t-", ".cpython-", ".pypy"]
+            .iter()
+            .any(|tag| lower.contains(tag));
     extension_module || [".pyc", ".pyo", ".pyd", ".o", ".obj", ".whl"].iter().any(|ext| lower.ends_with(ext))
 }
 
