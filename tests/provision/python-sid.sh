@@ -109,11 +109,13 @@ if [ ! -f "$stamp" ]; then
         exe="$root/tree/usr/bin/python$version"
         patchelf --set-interpreter "$libdir/ld-linux-x86-64.so.2" \
             --force-rpath --set-rpath "$libdir" "$exe"
+        # ensurepip (so `-m venv`) takes pip from the compiled-in WHEEL_PKG_DIR,
+        # /usr/share/python-wheels: the host's, with an older pip or none. Use sid's own.
+        sed -i "s|'WHEEL_PKG_DIR': '/usr/share/python-wheels/'|'WHEEL_PKG_DIR': '$root/tree/usr/share/python-wheels/'|" \
+            "$root"/tree/usr/lib/python$version/_sysconfigdata_*.py
         # The interpreter finds its stdlib from its own location; a venv's `home` points here.
         venv="$root/venv-$version"
-        "$exe" -m venv --without-pip "$venv"
-        pip_wheel="$(ls "$root"/tree/usr/share/python-wheels/pip-*.whl | head -1)"
-        "$venv/bin/python" "$pip_wheel/pip" install -q --disable-pip-version-check "$pip_wheel"
+        "$exe" -m venv "$venv"
         "$venv/bin/python" -m pip install -q --disable-pip-version-check --only-binary cffi "$cffi_req"
     done
     touch "$stamp"
