@@ -492,10 +492,10 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
         write_if_changed(&generated, code.as_bytes())
             .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
         let options = spec.options.clone();
-        let limited_api = match naming.abi3_floor {
-            Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
-            _ if interp.is_pypy() => LimitedApi::Untouched,
-            _ => LimitedApi::Off,
+        let limited_api = match naming.limited_api(file) {
+            Some(limited) => limited,
+            None if interp.is_pypy() => LimitedApi::Untouched,
+            None => LimitedApi::Off,
         };
         ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
         jobs.push(CompileJob {
@@ -509,10 +509,7 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
         job_paths.push(file.archive_path.clone());
     }
     for (extension, file) in extensions.into_iter().zip(extension_files) {
-        let limited_api = match naming.abi3_floor {
-            Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
-            _ => LimitedApi::Untouched,
-        };
+        let limited_api = naming.limited_api(file).unwrap_or(LimitedApi::Untouched);
         ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
         jobs.push(CompileJob {
             options: extension.options,

@@ -111,7 +111,9 @@ impl Globs {
 fn is_build_leftover(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let extension_module = (lower.ends_with(".so") || lower.ends_with(".dylib"))
-        && (lower.contains(".abi3.") || lower.contains(".cpython-") || lower.contains(".pypy"));
+        && [".abi3.", ".abi3-", ".abi3t.", ".abi3t-", ".cpython-", ".pypy"]
+            .iter()
+            .any(|tag| lower.contains(tag));
     extension_module || [".pyc", ".pyo", ".pyd", ".o", ".obj", ".whl"].iter().any(|ext| lower.ends_with(ext))
 }
 
@@ -430,6 +432,9 @@ mod tests {
     fn build_leftovers() {
         for name in [
             "_foo.abi3.so",
+            "_foo.abi3-x86_64-linux-gnu.so",
+            "_foo.abi3t.so",
+            "_foo.abi3t-x86_64-linux-gnu.so",
             "_foo.cpython-311-x86_64-linux-gnu.so",
             "_f.pypy39-pp73-x86_64-linux-gnu.so",
             "x.pyc",
