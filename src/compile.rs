@@ -16,6 +16,7 @@
 //! The target is the interpreter's platform, never the platform cffi-forge was built for.
 
 mod cache;
+pub mod private_dir;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};

@@ -1,0 +1,139 @@
+//! The build directory and object cache under attack and under load: a poisoned fallback
+//! directory, corrupt entries, concurrent builds of one tree, shadowing headers, and the
+//! leftovers of killed runs. Every test checks what the built module does, not only that
+//! the build succeeded.
+
+mod cli_support;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use cli_support::*;
+
+/// A build script whose module returns `$PROBE_VALUE` (42 when unset): what a build's
+/// inputs were can be read back from the wheel by calling it.
+const PROBE_BUILD: &str = r#"
+import os
+from cffi import FFI
+ffibuilder = FFI()
+ffibuilder.cdef("int value(void);")
+ffibuilder.set_source("probe._probe", "static int value(void) { return %s; }" % os.environ.get("PROBE_VALUE", "42"))
+"#;
+
+fn probe_project() -> tempfile::TempDir {
+    let tool = "[tool.cffi-forge]\ncffi-modules = [\"ffi/probe_build.py:ffibuilder\"]\n";
+    project(&[
+        ("pyproject.toml", &pyproject("probe", tool)),
+        ("src/probe/__init__.py", ""),
+        ("ffi/probe_build.py", PROBE_BUILD),
+    ])
+}
+
+/// `cffi-forge build` with extra environment variables.
+fn build_with(root: &Path, out: &Path, env: &[(&str, &Path)], args: &[&str]) -> Run {
+    let mut command = cffi_forge(&["build"]);
+    command.arg(root).arg("-o").arg(out).arg("-i").arg(python()).args(args);
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap().into()
+}
+
+/// The only wheel in `out`.
+fn wheel_in(out: &Path) -> PathBuf {
+    let wheels: Vec<String> = listing(out).into_iter().filter(|n| n.ends_with(".whl")).collect();
+    assert_eq!(wheels.len(), 1, "{wheels:?}");
+    out.join(&wheels[0])
+}
+
+/// Unpack `wheel` and call `probe._probe.lib.value()` from it.
+fn call_probe(wheel: &Path) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    zip::ZipArchive::new(std::fs::File::open(wheel).unwrap()).unwrap().extract(dir.path()).unwrap();
+    let out = Command::new(python())
+        .args([
+            "-c",
+            "import sys; sys.path.insert(0, sys.argv[1]); from probe._probe import lib; print(lib.value())",
+        ])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+/// Every file under `dir` whose name ends with `suffix`.
+fn files_ending(dir: &Path, suffix: &str) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.to_string_lossy().ends_with(suffix) {
+                found.push(path);
+            }
+        }
+    }
+    found.sort();
+    found
+}
+
+/// The fallback build directories (`cffi-forge-*`) in a temporary directory.
+fn fallback_dirs(tmp: &Path) -> Vec<PathBuf> {
+    listing(tmp).into_iter().filter(|n| n.starts_with("cffi-forge-")).map(|n| tmp.join(n)).collect()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_world_writable_fallback_build_dir_with_planted_objects_is_not_used() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    // A file named `build` makes `build/cffi-forge` impossible even for root: the build
+    // directory falls back to the temporary directory, here one of our own.
+    let tree = probe_project();
+    write_files(tree.path(), &[("build", "not a directory\n")]);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let env = [("TMPDIR", tmp.path())];
+    build_with(tree.path(), out.path(), &env, &[]).success();
+    assert_eq!(call_probe(&wheel_in(out.path())), "42");
+    let dirs = fallback_dirs(tmp.path());
+    assert_eq!(dirs.len(), 1, "{dirs:?}");
+    let cache = &dirs[0];
+    assert_eq!(std::fs::metadata(cache).unwrap().mode() & 0o777, 0o700, "created private");
+
+    // What someone else could do to a shared directory: open it to all and replace the
+    // cached object and module with ones that return 666 (built the same way elsewhere).
+    let evil_tree = probe_project();
+    write_files(evil_tree.path(), &[("build", "")]);
+    let evil_tmp = tempfile::tempdir().unwrap();
+    let evil_out = tempfile::tempdir().unwrap();
+    let mut command = cffi_forge(&["build"]);
+    command.arg(evil_tree.path()).arg("-o").arg(evil_out.path()).arg("-i").arg(python());
+    let run: Run = command.env("TMPDIR", evil_tmp.path()).env("PROBE_VALUE", "666").output().unwrap().into();
+    run.success();
+    let evil_cache = &fallback_dirs(evil_tmp.path())[0];
+    for suffix in [".o", ".so"] {
+        let (good, evil) = (files_ending(cache, suffix), files_ending(evil_cache, suffix));
+        assert_eq!((good.len(), evil.len()), (1, 1), "{good:?} {evil:?}");
+        std::fs::copy(&evil[0], &good[0]).unwrap();
+    }
+    std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o777)).unwrap();
+
+    let out = tempfile::tempdir().unwrap();
+    let run = build_with(tree.path(), out.path(), &env, &[]).success();
+    assert_eq!(call_probe(&wheel_in(out.path())), "42", "the planted module was used:\n{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!(
+            "warning: not using the build directory {}: others can write into it (mode 0777)",
+            cache.display()
+        )),
+        "{}",
+        run.stderr
+    );
+    let fresh: Vec<PathBuf> = fallback_dirs(tmp.path()).into_iter().filter(|d| d != cache).collect();
+    assert_eq!(fresh.len(), 1, "{fresh:?}");
+    assert!(run.stderr.contains(&format!("building in the new private directory {}", fresh[0].display())));
+    assert_eq!(std::fs::metadata(&fresh[0]).unwrap().mode() & 0o777, 0o700);
+}
