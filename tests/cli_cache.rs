@@ -118,6 +118,11 @@ fn a_world_writable_fallback_build_dir_with_planted_objects_is_not_used() {
         let (good, evil) = (files_ending(cache, suffix), files_ending(evil_cache, suffix));
         assert_eq!((good.len(), evil.len()), (1, 1), "{good:?} {evil:?}");
         std::fs::copy(&evil[0], &good[0]).unwrap();
+        // The record that vouches for a cached file is as writable as the file.
+        let entry = |file: &Path| file.with_file_name("entry");
+        if entry(&evil[0]).exists() {
+            std::fs::copy(entry(&evil[0]), entry(&good[0])).unwrap();
+        }
     }
     std::fs::set_permissions(cache, std::fs::Permissions::from_mode(0o777)).unwrap();
 
@@ -136,4 +141,47 @@ fn a_world_writable_fallback_build_dir_with_planted_objects_is_not_used() {
     assert_eq!(fresh.len(), 1, "{fresh:?}");
     assert!(run.stderr.contains(&format!("building in the new private directory {}", fresh[0].display())));
     assert_eq!(std::fs::metadata(&fresh[0]).unwrap().mode() & 0o777, 0o700);
+}
+
+#[test]
+fn emptied_or_truncated_cache_entries_are_rebuilt_and_said_so() {
+    let tree = probe_project();
+    let out = tempfile::tempdir().unwrap();
+    build(tree.path(), out.path(), &[]).success();
+    // `build/cffi-forge/<interpreter>/`, where messages name cache entries from.
+    let cache = tree.path().join("build/cffi-forge");
+    let cache = cache.join(&listing(&cache)[0]);
+    let module = &files_ending(&cache, ".so")[0];
+    let object = &files_ending(&cache, ".o")[0];
+
+    // A 0-byte module in the cache: it used to go into the wheel as is.
+    let size = std::fs::metadata(module).unwrap().len();
+    std::fs::write(module, b"").unwrap();
+    let run = build(tree.path(), out.path(), &[]).success();
+    assert_eq!(call_probe(&wheel_in(out.path())), "42");
+    let shown = module.strip_prefix(&cache).unwrap();
+    let expected = format!(
+        "warning: cache entry {} for module `probe._probe` was corrupt (0 bytes, {size} recorded); rebuilt",
+        shown.display()
+    );
+    assert!(run.stderr.contains(&expected), "{expected}\n{}", run.stderr);
+
+    // A truncated object: recompiled, and the module linked from it is the cached one again.
+    let bytes = std::fs::read(object).unwrap();
+    std::fs::write(object, &bytes[..bytes.len() / 2]).unwrap();
+    let run = build(tree.path(), out.path(), &["-v"]).success();
+    assert_eq!(call_probe(&wheel_in(out.path())), "42");
+    let line =
+        run.stderr.lines().find(|l| l.contains("was corrupt")).unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(line.starts_with("warning: cache entry objects/"), "{line}");
+    assert!(
+        line.contains(&format!(
+            "probe._probe.c (module `probe._probe`) was corrupt ({} bytes, {} recorded); rebuilt",
+            bytes.len() / 2,
+            bytes.len()
+        )),
+        "{line}"
+    );
+    assert!(run.stderr.contains("Fresh probe._probe (linked)"), "{}", run.stderr);
+    assert_eq!(std::fs::read(object).unwrap(), bytes);
 }
