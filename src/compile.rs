@@ -125,6 +125,15 @@ impl ToDiagnostic for CompileError {
     }
 }
 
+/// Where a generated source file goes: `<build dir>/gen/<content hash>/<file name>`. Named
+/// by its content, so concurrent builds of one tree whose build scripts generate different
+/// code never write the same file (one build could otherwise compile the other's code).
+pub fn generated_path(build_dir: &Path, file_name: &str, code: &[u8]) -> PathBuf {
+    let mut key = Key::new("generated");
+    key.bytes(code);
+    build_dir.join("gen").join(&key.finish()[..32]).join(file_name)
+}
+
 /// The toolchain of one build: compilers for the target interpreter, the build
 /// directory holding the object cache, and the environment.
 pub struct Toolchain {

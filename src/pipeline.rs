@@ -488,7 +488,8 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
             built.push(BuiltFile::bytes(file.archive_path.clone(), code.into_bytes()));
             continue;
         };
-        let generated = build_dir.join("gen").join(format!("{}{}", spec.name, source.extension));
+        let file_name = format!("{}{}", spec.name, source.extension);
+        let generated = compile::generated_path(&build_dir, &file_name, code.as_bytes());
         write_if_changed(&generated, code.as_bytes())
             .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
         let options = spec.options.clone();

@@ -185,3 +185,40 @@ fn emptied_or_truncated_cache_entries_are_rebuilt_and_said_so() {
     assert!(run.stderr.contains("Fresh probe._probe (linked)"), "{}", run.stderr);
     assert_eq!(std::fs::read(object).unwrap(), bytes);
 }
+
+#[cfg(unix)]
+#[test]
+fn concurrent_builds_of_one_tree_with_different_inputs_never_cross() {
+    // Eight builds at once share the tree and its build directory; each build script
+    // generates different C (its own PROBE_VALUE). Every wheel must hold its own module.
+    const BUILDS: usize = 8;
+    let tree = probe_project();
+    // A slow compiler (a loaded machine, a cache miss in a compiler wrapper) widens the
+    // time between a build choosing what to compile and the compiler reading it.
+    let slow_cc = tree.path().join("slow-cc");
+    std::fs::write(&slow_cc, "#!/bin/sh\nsleep 0.5\nexec cc \"$@\"\n").unwrap();
+    std::fs::set_permissions(&slow_cc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let outs: Vec<tempfile::TempDir> = (0..BUILDS).map(|_| tempfile::tempdir().unwrap()).collect();
+    let python = python();
+    let children: Vec<std::process::Child> = outs
+        .iter()
+        .enumerate()
+        .map(|(i, out)| {
+            let mut command = cffi_forge(&["build", "-q"]);
+            command.arg(tree.path()).arg("-o").arg(out.path()).arg("-i").arg(&python);
+            command.env("PROBE_VALUE", (100 + i).to_string()).env("CC", &slow_cc);
+            command.stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+            command.spawn().unwrap()
+        })
+        .collect();
+    let runs: Vec<Run> = children.into_iter().map(|c| c.wait_with_output().unwrap().into()).collect();
+    let mut crossed = Vec::new();
+    for (i, (run, out)) in runs.into_iter().zip(&outs).enumerate() {
+        run.success();
+        let got = call_probe(&wheel_in(out.path()));
+        if got != (100 + i).to_string() {
+            crossed.push(format!("build {i} (PROBE_VALUE={}) shipped the module returning {got}", 100 + i));
+        }
+    }
+    assert!(crossed.is_empty(), "{} of {BUILDS} wheels crossed:\n{}", crossed.len(), crossed.join("\n"));
+}
