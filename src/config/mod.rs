@@ -25,6 +25,7 @@ mod raw;
 pub mod targets;
 mod tool;
 mod version_source;
+mod walk_rules;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -114,6 +115,9 @@ pub enum ConfigError {
     Invalid(Box<Located>),
     #[error(transparent)]
     Module(Box<ModuleTableError>),
+    /// A file of the project is a symlink to something outside it.
+    #[error("`{path}` is a symlink to {}, outside the project", target.display())]
+    LinkOutside { path: String, target: PathBuf },
 }
 
 /// An error at a place in `pyproject.toml`.
@@ -168,6 +172,10 @@ impl ToDiagnostic for ConfigError {
                 }
             }
             ConfigError::Module(e) => e.to_diagnostic(),
+            ConfigError::LinkOutside { .. } => Diagnostic::error(self.to_string()).with_help(
+                "archives would carry a file from outside the tree, and a build from the sdist would \
+                 not see it: copy the file into the project, or leave it out with `exclude`",
+            ),
         }
     }
 }
