@@ -18,6 +18,7 @@
 
 mod build_keys;
 pub mod files;
+pub mod layout;
 pub mod module_table;
 pub mod paths;
 mod project_table;
@@ -32,7 +33,7 @@ use std::path::{Path, PathBuf};
 
 pub use toml::Spanned;
 
-pub use self::files::PythonLayout;
+pub use self::layout::PythonLayout;
 pub use self::targets::{Extension, ModuleOptions, SkippedTable, StaticLibrary};
 pub use self::tool::{Generator, ToolConfig, VersionSource};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
@@ -278,7 +279,7 @@ impl Project {
         };
         let tool = tool::ToolConfig::from_raw(raw.tool.and_then(|t| t.cffi_forge), &file)?;
         let files = files::walk(root, &tool, &file)?;
-        let python = files::python_layout(root, &tool, &files, &file)?;
+        let python = layout::python_layout(root, &tool, &files, &file)?;
         for script in &tool.script_files {
             paths::check_project_file(root, &file, "tool.cffi-forge.script-files", script)?;
             if !root.join(script.get_ref()).is_file() {

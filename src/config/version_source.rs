@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::files::PythonLayout;
+use super::layout::PythonLayout;
 use super::{ConfigError, Spanned, VersionOrigin, VersionSource};
 use crate::diagnostic::SourceFile;
 
