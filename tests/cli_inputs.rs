@@ -329,3 +329,24 @@ fn build_script_module_names_are_checked_before_any_work() {
         assert!(!stderr.contains("Compiling"), "nothing compiled for {name:?}:\n{stderr}");
     }
 }
+
+// ---------------------------------------------------------------------------------
+// Files build scripts write.
+
+#[test]
+fn a_file_a_build_script_writes_into_its_package_ships_in_the_first_build() {
+    let writer = "import os\nfrom cffi import FFI\n\
+                  with open(os.path.join(os.path.dirname(__file__), '_generated.py'), 'w') as f:\n\
+                  \x20   f.write('VALUE = 7\\n')\n\
+                  ffibuilder = FFI()\nffibuilder.cdef('int one(void);')\n\
+                  ffibuilder.set_source('pkg._m', 'int one(void) { return 1; }')\n";
+    let tree = pure_project("[tool.cffi-forge]\ncffi-modules = [\"pkg/m_build.py:ffibuilder\"]\n");
+    write_files(tree.path(), &[("pkg/m_build.py", writer)]);
+    let out = tempfile::tempdir().unwrap();
+    build(tree.path(), out.path(), &[]).success();
+    let wheel = only_file(out.path());
+    assert!(zip_names(&wheel).contains(&"pkg/_generated.py".to_string()), "{:?}", zip_names(&wheel));
+    let venv = Venv::new();
+    venv.install(&wheel);
+    assert_eq!(venv.run("import pkg._generated as g, pkg._m as m; print(g.VALUE, m.lib.one())"), "7 1");
+}

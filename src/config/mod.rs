@@ -309,6 +309,15 @@ impl Project {
         })
     }
 
+    /// Walk the tree again and redo the Python layout: build scripts may write files into
+    /// the packages (a generated `_version.py`, data tables), and those ship in this
+    /// build, not only in the next one.
+    pub fn rescan_files(&mut self) -> Result<(), ConfigError> {
+        self.files = files::walk(&self.root, &self.tool, &self.pyproject)?;
+        self.python = layout::python_layout(&self.root, &self.tool, &self.files, &self.pyproject)?;
+        Ok(())
+    }
+
     /// The `[tool.cffi-forge.module]` tables as module specs, skipping those whose
     /// `when` marker is false for `target` (all are kept when `target` is `None`).
     pub fn declarative_modules(&self, target: Option<&Interpreter>) -> Result<Vec<ModuleSpec>, ConfigError> {
