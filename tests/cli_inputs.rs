@@ -350,3 +350,53 @@ fn a_file_a_build_script_writes_into_its_package_ships_in_the_first_build() {
     venv.install(&wheel);
     assert_eq!(venv.run("import pkg._generated as g, pkg._m as m; print(g.VALUE, m.lib.one())"), "7 1");
 }
+
+// ---------------------------------------------------------------------------------
+// Messages.
+
+fn sdist_fails(pyproject_bytes: &[u8]) -> String {
+    let tree = project(PKG);
+    std::fs::write(tree.path().join("pyproject.toml"), pyproject_bytes).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = run_with_timeout("sdist", tree.path(), out.path(), Duration::from_secs(60)).failure();
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+    run.stderr
+}
+
+#[test]
+fn non_utf8_pyproject_points_at_the_first_bad_byte() {
+    let stderr = sdist_fails(b"[project]\nname = \"x\"\nversion = \"1\"\ndescription = \"caf\xe9\"\n");
+    assert_mentions(&stderr, &["pyproject.toml:4:19", "byte 0xE9 is not valid UTF-8"]);
+}
+
+#[test]
+fn licence_hint_never_suggests_the_same_broken_expression() {
+    // spdx's canonicalisation turns these into other broken expressions (`MIT OR  OR
+    // Apache-2.0`, `MIT OR Apache-2.0 OR `): no hint is better than a wrong one.
+    for expression in ["MIT OR OR Apache-2.0", "MIT/ OR Apache-2.0", "MIT OR  Apache-2.0 OR"] {
+        let text = format!("[project]\nname = \"x\"\nversion = \"1\"\nlicense = \"{expression}\"\n");
+        let stderr = sdist_fails(text.as_bytes());
+        assert_mentions(&stderr, &["invalid `project.license`", "not a valid SPDX licence expression"]);
+        assert!(!stderr.contains("did you mean"), "{stderr}");
+    }
+    // A hint that fixes the expression is still given.
+    let stderr = sdist_fails(b"[project]\nname = \"x\"\nversion = \"1\"\nlicense = \"GPL-2.0+\"\n");
+    assert_mentions(&stderr, &["did you mean `GPL-2.0-or-later`?"]);
+}
+
+#[test]
+fn cdef_errors_show_the_users_spelling_not_internal_names() {
+    for (cdef, expected) in [
+        ("typedef int t; t ... x;", "`...` cannot stand here"),
+        ("typedef int t[...];", "the length of type `t` is written `[...]`"),
+        ("struct s { int a[...]; }; extern struct s *p;", "field `a` of `struct s` is written `[...]`"),
+        ("typedef int... t;", "`t` is declared with `...`"),
+    ] {
+        // ABI mode (no `source`): lengths and sizes only the compiler knows are refused.
+        let stderr = build_fails(&format!("{MODULE}cdef = \"{cdef}\"\n"), &[]);
+        assert_mentions(&stderr, &[expected]);
+        for internal in ["__dotdotdot", "_cffi_array_len", "_cffi_prim_int"] {
+            assert!(!stderr.contains(internal), "{internal} in the message for {cdef:?}:\n{stderr}");
+        }
+    }
+}
