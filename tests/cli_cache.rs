@@ -222,3 +222,42 @@ fn concurrent_builds_of_one_tree_with_different_inputs_never_cross() {
     }
     assert!(crossed.is_empty(), "{} of {BUILDS} wheels crossed:\n{}", crossed.len(), crossed.join("\n"));
 }
+
+#[test]
+fn a_header_added_earlier_on_the_include_path_is_used_by_the_next_build() {
+    let script = r#"
+from cffi import FFI
+ffibuilder = FFI()
+ffibuilder.cdef("int value(void);")
+ffibuilder.set_source("probe._probe", '#include "val.h"\nstatic int value(void) { return VAL; }',
+    include_dirs=["inc_a", "inc_b"])
+"#;
+    let tool = "[tool.cffi-forge]\ncffi-modules = [\"ffi/probe_build.py:ffibuilder\"]\n";
+    let tree = project(&[
+        ("pyproject.toml", &pyproject("probe", tool)),
+        ("src/probe/__init__.py", ""),
+        ("ffi/probe_build.py", script),
+        ("inc_a/.keep", ""),
+        ("inc_b/val.h", "#define VAL 1\n"),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    build(tree.path(), out.path(), &[]).success();
+    assert_eq!(call_probe(&wheel_in(out.path())), "1");
+
+    // Same name, earlier directory: a clean build would use it, so must this one.
+    write_files(tree.path(), &[("inc_a/val.h", "#define VAL 2\n")]);
+    let run = build(tree.path(), out.path(), &["-v"]).success();
+    assert_eq!(call_probe(&wheel_in(out.path())), "2", "the old object was reused:\n{}", run.stderr);
+    let stale = run.stderr.lines().find(|l| l.contains("Stale")).unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        stale.contains(
+            "probe._probe.c (module `probe._probe`): `inc_a/val.h` now comes first on the include path"
+        ),
+        "{stale}"
+    );
+
+    // Unchanged since: the new object is reused.
+    let run = build(tree.path(), out.path(), &["-v"]).success();
+    assert!(run.stderr.contains("Fresh probe._probe (linked)"), "{}", run.stderr);
+    assert!(!run.stderr.contains("Stale"), "{}", run.stderr);
+}
