@@ -50,6 +50,9 @@ pub enum LimitedApi {
     /// An abi3 module: every file is compiled with `Py_LIMITED_API` set to the floor
     /// version (`0x03XX0000`), so nothing newer than the wheel tag promises can slip in.
     Abi3 { major: u32, minor: u32 },
+    /// An abi3t module (free-threaded 3.15+, PEP 803): `Py_LIMITED_API` and
+    /// `Py_TARGET_ABI3T` both set to the floor (3.15 or newer), as cffi does.
+    Abi3t { major: u32, minor: u32 },
     /// A version-specific CPython module: `_CFFI_NO_LIMITED_API` keeps cffi's C from
     /// defining `Py_LIMITED_API` itself (what cffi's setuptools integration does).
     Off,
@@ -310,6 +313,11 @@ impl Toolchain {
         match limited_api {
             Some(LimitedApi::Abi3 { major, minor }) => {
                 args.push(define("Py_LIMITED_API", Some(&format!("0x{major:02X}{minor:02X}0000"))))
+            }
+            Some(LimitedApi::Abi3t { major, minor }) => {
+                let version = format!("0x{major:02X}{minor:02X}0000");
+                args.push(define("Py_LIMITED_API", Some(&version)));
+                args.push(define("Py_TARGET_ABI3T", Some(&version)));
             }
             Some(LimitedApi::Off) => args.push(define("_CFFI_NO_LIMITED_API", None)),
             Some(LimitedApi::Untouched) | None => {}
@@ -640,7 +648,7 @@ impl Toolchain {
 
     fn run(&self, mut command: Command, language: Language) -> Result<RunOutput, CompileError> {
         let program = command.get_program().to_string_lossy().into_owned();
-        match command.output() {
+        match crate::process::output(&mut command) {
             Ok(output) => {
                 let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
                 text.push_str(&String::from_utf8_lossy(&output.stdout));

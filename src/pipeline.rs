@@ -58,7 +58,7 @@ impl ToDiagnostic for PipelineError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
             PipelineError::Config(e) => e.as_ref().to_diagnostic(),
-            PipelineError::Interpreter(e) => Diagnostic::error(e.to_string()),
+            PipelineError::Interpreter(e) => e.to_diagnostic(),
             PipelineError::Discovery(e) => e.to_diagnostic(),
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
@@ -493,10 +493,10 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
         write_if_changed(&generated, code.as_bytes())
             .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
         let options = spec.options.clone();
-        let limited_api = match naming.abi3_floor {
-            Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
-            _ if interp.is_pypy() => LimitedApi::Untouched,
-            _ => LimitedApi::Off,
+        let limited_api = match naming.limited_api(file) {
+            Some(limited) => limited,
+            None if interp.is_pypy() => LimitedApi::Untouched,
+            None => LimitedApi::Off,
         };
         ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
         jobs.push(CompileJob {
@@ -510,10 +510,7 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
         job_paths.push(file.archive_path.clone());
     }
     for (extension, file) in extensions.into_iter().zip(extension_files) {
-        let limited_api = match naming.abi3_floor {
-            Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
-            _ => LimitedApi::Untouched,
-        };
+        let limited_api = naming.limited_api(file).unwrap_or(LimitedApi::Untouched);
         ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
         jobs.push(CompileJob {
             options: extension.options,
