@@ -17,6 +17,7 @@
 
 mod cache;
 mod includes;
+pub mod leftovers;
 pub mod private_dir;
 
 use std::collections::BTreeMap;
@@ -160,6 +161,7 @@ impl Toolchain {
     pub fn new(interp: &Interpreter, root: &Path, build_dir: &Path, env: Env) -> Result<Self, CompileError> {
         let target = target_triple(interp);
         fs::create_dir_all(build_dir.join("cc"))?;
+        leftovers::clean_build_dir(build_dir);
         let jobs = env
             .get(OsStr::new("CFFI_FORGE_JOBS"))
             .and_then(|j| j.to_str()?.parse().ok())

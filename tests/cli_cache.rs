@@ -261,3 +261,62 @@ ffibuilder.set_source("probe._probe", '#include "val.h"\nstatic int value(void) 
     assert!(run.stderr.contains("Fresh probe._probe (linked)"), "{}", run.stderr);
     assert!(!run.stderr.contains("Stale"), "{}", run.stderr);
 }
+
+#[cfg(unix)]
+#[test]
+fn the_next_build_removes_temporaries_of_killed_runs_but_not_of_running_ones() {
+    let tree = probe_project();
+    let out = tempfile::tempdir().unwrap();
+    build(tree.path(), out.path(), &[]).success();
+    let cache = tree.path().join("build/cffi-forge");
+    let cache = cache.join(&listing(&cache)[0]);
+
+    // What a run killed with SIGKILL leaves: temporaries named with its (now unused) id.
+    let dead = {
+        let mut child = Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let live = std::process::id();
+    let object_dir = files_ending(&cache, ".o")[0].parent().unwrap().to_path_buf();
+    let gen_dir = files_ending(&cache.join("gen"), ".c")[0].parent().unwrap().to_path_buf();
+    let out_file = out.path().join(format!(".tmp-cffi-forge-{dead}-Ab12Cd"));
+    let out_dir = out.path().join(format!(".tmp-cffi-forge-{dead}-Ef34Gh"));
+    let leftovers = [
+        object_dir.join(format!(".tmp{dead}-0-probe._probe.o")),
+        object_dir.join(format!(".tmp{dead}-0-probe._probe.d")),
+        gen_dir.join(format!(".tmp{dead}-probe._probe.c")),
+        cache.join(format!("objects/0123abcd.tmp{dead}-3.o")),
+        out_file.clone(),
+        out_dir.join("probe-1.0.0.dist-info/METADATA"),
+    ];
+    let running = [
+        object_dir.join(format!(".tmp{live}-0-probe._probe.o")),
+        out.path().join(format!(".tmp-cffi-forge-{live}-Ij56Kl")),
+    ];
+    for path in leftovers.iter().chain(&running) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "partial").unwrap();
+    }
+
+    let run = build(tree.path(), out.path(), &["-v"]).success();
+    for path in leftovers.iter().chain([&out_dir]) {
+        assert!(!path.exists(), "{} is still there\n{}", path.display(), run.stderr);
+    }
+    for path in &running {
+        assert!(path.exists(), "{} belongs to a running build", path.display());
+    }
+    assert!(
+        run.stderr.contains(&format!("Removed 4 temporary files of ended runs from {}", cache.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("Removed 2 temporary files of ended runs from {}", out.path().display())),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(call_probe(&wheel_in(out.path())), "42");
+}
