@@ -139,8 +139,15 @@ fn a_world_writable_fallback_build_dir_with_planted_objects_is_not_used() {
     );
     let fresh: Vec<PathBuf> = fallback_dirs(tmp.path()).into_iter().filter(|d| d != cache).collect();
     assert_eq!(fresh.len(), 1, "{fresh:?}");
-    assert!(run.stderr.contains(&format!("building in the new private directory {}", fresh[0].display())));
+    assert!(run.stderr.contains(&format!("building in the private directory {}", fresh[0].display())));
     assert_eq!(std::fs::metadata(&fresh[0]).unwrap().mode() & 0o777, 0o700);
+
+    // The next build keeps using (and caching in) that private directory.
+    let run = build_with(tree.path(), out.path(), &env, &["-v"]).success();
+    assert_eq!(fallback_dirs(tmp.path()).len(), 2);
+    assert!(run.stderr.contains(&format!("building in the private directory {}", fresh[0].display())));
+    assert!(run.stderr.contains("Fresh probe._probe (linked)"), "{}", run.stderr);
+    assert_eq!(call_probe(&wheel_in(out.path())), "42");
 }
 
 #[test]
