@@ -168,6 +168,20 @@ mod tests {
     }
 
     #[test]
+    fn another_users_directory_is_refused_even_when_private() {
+        if !rustix::process::geteuid().is_root() {
+            return; // only root can give a directory away
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("theirs");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let nobody = rustix::process::Uid::from_raw(65534);
+        rustix::fs::chown(&dir, Some(nobody), None).unwrap();
+        assert_eq!(check_or_create(&dir).unwrap(), Some(Unsafe::Owner { uid: 65534, mode: 0o700 }));
+    }
+
+    #[test]
     fn problems_read_as_reasons() {
         assert_eq!(
             Unsafe::Owner { uid: 65534, mode: 0o777 }.to_string(),
