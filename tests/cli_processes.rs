@@ -334,3 +334,41 @@ fn a_program_that_is_not_python_is_named_as_such() {
     );
     insta::assert_snapshot!(stderr);
 }
+
+#[test]
+fn a_wheel_that_cannot_be_written_fully_is_one_clean_error() {
+    // A file size limit stands in for a full disk: writes past it fail (EFBIG) the way
+    // they fail with ENOSPC, without needing a small file system.
+    let mut noise = String::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    while noise.len() < 400_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        noise.push_str(&format!("{x:016x}"));
+    }
+    let tree = project(&[
+        ("pyproject.toml", &pyproject("big", "")),
+        ("src/big/__init__.py", &format!("DATA = {noise:?}\n")),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"")
+        .arg(bin())
+        .args(["build"])
+        .arg(tree.path())
+        .arg("-o")
+        .arg(out.path())
+        .arg("-i")
+        .arg(python())
+        .env("NO_COLOR", "1");
+    let (status, stderr) = start(command).finish(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("ZipWriter"), "no debug dump:\n{stderr}");
+    assert_eq!(stderr.matches("error:").count(), 1, "one error:\n{stderr}");
+    assert!(stderr.contains("error: cannot write"), "{stderr}");
+    assert!(stderr.contains("big-1.0.0-py3-none-any.whl: File too large"), "{stderr}");
+    assert_eq!(listing(out.path()), Vec::<String>::new(), "no temporary file left");
+}
