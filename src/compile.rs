@@ -254,6 +254,21 @@ impl Toolchain {
         })
     }
 
+    /// The flags of the interpreter's own build that change what C code means, which
+    /// setuptools passes on through sysconfig's CFLAGS: `-DNDEBUG` (projects rely on
+    /// `assert` being compiled out in release wheels) and `-fwrapv`. The rest of those
+    /// CFLAGS (optimisation, warnings, the build machine's paths) stay out: they belong to
+    /// how CPython was built, not to what an extension means. MSVC builds get `/DNDEBUG` as
+    /// setuptools' msvc compiler always adds it. Given first, so `CPPFLAGS=-UNDEBUG` wins.
+    fn interpreter_flags(&self) -> Vec<OsString> {
+        if self.is_msvc() {
+            return vec!["/DNDEBUG".into()];
+        }
+        let cflags = self.interp.cflags.as_deref().unwrap_or("");
+        let tokens: Vec<&str> = cflags.split_whitespace().collect();
+        ["-DNDEBUG", "-fwrapv"].into_iter().filter(|flag| tokens.contains(flag)).map(OsString::from).collect()
+    }
+
     /// The compile command of one source file, without its output arguments.
     /// `limited_api` is `None` for a static library: no Python headers, no Python macros.
     fn compile_command(
@@ -264,6 +279,7 @@ impl Toolchain {
     ) -> Vec<OsString> {
         let msvc = self.is_msvc();
         let mut args = self.base_command(&unit.tool);
+        args.extend(self.interpreter_flags());
         // Like setuptools: CPPFLAGS for every file, CFLAGS for C++ too (cc only adds
         // CXXFLAGS there).
         args.extend(self.env_flags("CPPFLAGS").into_iter().map(OsString::from));
@@ -942,6 +958,39 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         let log = fs::read_to_string(&fx.log).unwrap();
         assert!(log.contains("-DPy_LIMITED_API=0x03080000"), "{log}");
         assert!(log.contains("-DEXTRA=1"), "{log}");
+    }
+
+    #[test]
+    fn the_interpreters_ndebug_reaches_every_unit_as_with_setuptools() {
+        let mut fx = Fixture::new("tmod.c");
+        // VAL is 40 only when NDEBUG is defined, as in a release build of CPython.
+        fs::write(
+            fx.root().join("include/val.h"),
+            "#ifdef NDEBUG\n#define VAL 40\n#else\n#define VAL 0\n#endif\n",
+        )
+        .unwrap();
+        fs::write(
+            fx.root().join("helper.c"),
+            "#include <assert.h>\nint helper(int x) { assert(x < 0); return x + 1; }\n",
+        )
+        .unwrap();
+        let job = fx.job("tmod.c");
+        fx.interp.cflags = Some("-g -DNDEBUG -O3 -Wall -fwrapv".into());
+        let module = fx.build(fx.env(), &job).unwrap();
+        // The assert in the plain source file is compiled out too (it would abort otherwise).
+        assert_eq!(fx.call(&module), "42");
+        let log = fs::read_to_string(&fx.log).unwrap();
+        assert!(
+            log.lines().all(|l| !l.contains(" -c ") || (l.contains("-DNDEBUG") && l.contains("-fwrapv"))),
+            "{log}"
+        );
+        assert!(!log.contains("-O3") && !log.contains(" -g "), "{log}");
+
+        // An interpreter built without NDEBUG (a debug build) leaves it out.
+        fx.interp.cflags = Some("-g -O0".into());
+        fs::write(fx.root().join("helper.c"), "int helper(int x) { return x + 1; }\n").unwrap();
+        let module = fx.build(fx.env(), &job).unwrap();
+        assert_eq!(fx.call(&module), "2");
     }
 
     #[test]
