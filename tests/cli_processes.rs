@@ -372,3 +372,32 @@ fn a_wheel_that_cannot_be_written_fully_is_one_clean_error() {
     assert!(stderr.contains("big-1.0.0-py3-none-any.whl: File too large"), "{stderr}");
     assert_eq!(listing(out.path()), Vec::<String>::new(), "no temporary file left");
 }
+
+#[test]
+fn missing_python_headers_get_a_hint_naming_the_dev_package() {
+    // The test Python, except that it reports include directories that do not exist, as
+    // a distribution's Python without its -dev package does.
+    let real = python();
+    let bin = tempfile::tempdir().unwrap();
+    let wrapper = fake_interpreter(
+        bin.path(),
+        "python3",
+        &format!(
+            "if [ \"$1\" = -I ]; then {real} \"$@\" | sed 's#/include/python#/no-headers/python#g'; exit; fi\n\
+             exec {real} \"$@\"\n",
+            real = real.display()
+        ),
+    );
+    let minor = python_output(&real, "import sys; print('%d.%d' % sys.version_info[:2])");
+    let tree = project(&[("pyproject.toml", &pyproject("nohdr", "")), ("one_build.py", SIMPLE_SCRIPT)]);
+    let out = tempfile::tempdir().unwrap();
+    let mut command = cffi_forge(&["build"]);
+    command.arg(tree.path()).arg("-o").arg(out.path()).arg("-i").arg(&wrapper);
+    let (status, stderr) = start(command).finish(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Python.h"), "{stderr}");
+    assert!(stderr.contains("help: the interpreter's C headers are not installed (it is not in `"), "{stderr}");
+    assert!(stderr.contains(&format!("/no-headers/python{minor}`)")), "{stderr}");
+    assert!(stderr.contains(&format!("apt-get install python{minor}-dev")), "{stderr}");
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}
