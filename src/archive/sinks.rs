@@ -50,9 +50,25 @@ fn zip_time(epoch: u64) -> zip::DateTime {
     zip::DateTime::from_date_and_time(y.min(2107), mo, d, h, mi, s).unwrap_or_default()
 }
 
+/// A temporary file in `dir` that becomes a file for the user once renamed: created with
+/// the mode any new file gets (`0666 & ~umask`, 0644 under the usual umask) rather than
+/// tempfile's private 0600, so wheels copied into a shared wheelhouse stay readable.
+pub fn user_temp_file_in(dir: &Path) -> std::io::Result<NamedTempFile> {
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(".tmp-cffi-forge-");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 fn temp_file_in(dir: &Path, final_path: &Path) -> Result<NamedTempFile, ArchiveError> {
-    tempfile::Builder::new().prefix(".tmp-cffi-forge-").tempfile_in(dir).map_err(|source| {
-        ArchiveError::OutputDir { path: dir.to_path_buf(), target: final_path.to_path_buf(), source }
+    user_temp_file_in(dir).map_err(|source| ArchiveError::OutputDir {
+        path: dir.to_path_buf(),
+        target: final_path.to_path_buf(),
+        source,
     })
 }
 
@@ -250,11 +266,15 @@ impl Sink for DirSink {
             if let Some(parent) = target.parent() {
                 fs_err::create_dir_all(parent)?;
             }
+            // Created with `0666 & ~umask`, like any new file; an executable entry also
+            // gets `x` wherever the umask left `r`.
             fs_err::write(&target, data)?;
             #[cfg(unix)]
-            {
+            if mode & 0o111 != 0 {
                 use std::os::unix::fs::PermissionsExt;
-                fs_err::set_permissions(&target, std::fs::Permissions::from_mode(mode))?;
+                let created = fs_err::metadata(&target)?.permissions().mode() & 0o777;
+                let executable = created | ((created & 0o444) >> 2);
+                fs_err::set_permissions(&target, std::fs::Permissions::from_mode(executable))?;
             }
             #[cfg(not(unix))]
             let _ = mode;
