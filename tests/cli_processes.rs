@@ -401,3 +401,31 @@ fn missing_python_headers_get_a_hint_naming_the_dev_package() {
     assert!(stderr.contains(&format!("apt-get install python{minor}-dev")), "{stderr}");
     assert_eq!(listing(out.path()), Vec::<String>::new());
 }
+
+#[test]
+fn sigterm_while_writing_the_wheel_removes_its_temporary() {
+    // Enough incompressible data that writing the wheel takes a while.
+    let mut data = Vec::with_capacity(32 << 20);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while data.len() < 32 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    let tree = project(&[("pyproject.toml", &pyproject("heavy", "")), ("src/heavy/__init__.py", "")]);
+    std::fs::write(tree.path().join("src/heavy/blob.bin"), &data).unwrap();
+    drop(data);
+    let out = tempfile::tempdir().unwrap();
+    let started = start(build_command(tree.path(), out.path()));
+    wait_for("the wheel's temporary file", Duration::from_secs(120), || {
+        let names = listing(out.path());
+        assert!(!names.iter().any(|n| n.ends_with(".whl")), "the wheel was written before the signal");
+        names.iter().any(|n| n.starts_with(".tmp-cffi-forge-"))
+    });
+    rustix::process::kill_process(rustix::process::Pid::from_child(&started.child), rustix::process::Signal::TERM)
+        .unwrap();
+    let (status, stderr) = started.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert_eq!(listing(out.path()), Vec::<String>::new(), "no .tmp-cffi-forge-* left");
+}
