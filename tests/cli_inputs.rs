@@ -319,6 +319,23 @@ fn build_script_sources_outside_the_project_are_an_error_naming_the_script() {
 }
 
 #[test]
+fn build_script_outside_the_project_is_an_error_naming_the_entry() {
+    // The script exists (next to the project): it would run, but no sdist could carry it.
+    let stderr = build_fails(
+        "[tool.cffi-forge]\ncffi-modules = [\"../m_build.py:ffibuilder\"]\n",
+        &[("../m_build.py", &script("_m", "[]"))],
+    );
+    assert_mentions(
+        &stderr,
+        &[
+            "invalid `tool.cffi-forge.cffi-modules`",
+            "pyproject.toml:10:17",
+            "`../m_build.py` is outside the project",
+        ],
+    );
+}
+
+#[test]
 fn build_script_module_names_are_checked_before_any_work() {
     for (name, why) in [("..evil", "empty part"), ("pkg.a b", "a space"), ("pkg._m\nx", "a newline")] {
         let stderr = build_fails(

@@ -297,6 +297,18 @@ impl Project {
             .with_help("add a [project] table with at least `name` and `version`"));
         };
         let tool = tool::ToolConfig::from_raw(raw.tool.and_then(|t| t.cffi_forge), &file)?;
+        // A build script outside the project would run here but be missing from the sdist.
+        for entry in tool.cffi_modules.iter().flatten() {
+            let script = entry.get_ref().rsplit_once(':').map_or(entry.get_ref().as_str(), |(path, _)| path);
+            if let Some(message) = paths::outside_problem(root, script, paths::PathRole::ProjectFile) {
+                return Err(ConfigError::invalid(
+                    &file,
+                    "tool.cffi-forge.cffi-modules",
+                    entry.span(),
+                    message,
+                ));
+            }
+        }
         let files = files::walk(root, &tool, &file)?;
         let python = layout::python_layout(root, &tool, &files, &file)?;
         for script in &tool.script_files {
