@@ -152,7 +152,7 @@ fn control_character_in_a_file_name_is_an_error_naming_the_file() {
     let tree = pure_project("");
     write_files(tree.path(), &[("pkg/two\nlines.txt", "x\n")]);
     let stderr = build_and_sdist_fail(tree.path());
-    assert_mentions(&stderr, &["cannot package", "lines.txt", "U+000A"]);
+    assert_mentions(&stderr, &["cannot package `", "pkg/two\\nlines.txt`", "U+000A"]);
 }
 
 #[test]

@@ -51,24 +51,28 @@ fn warn_once(path: &Path, message: String) {
     }
 }
 
+/// A path relative to the root as shown in warnings, control characters escaped.
+fn shown(root: &Path, path: &Path) -> String {
+    let text = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
+    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
+}
+
 pub(super) fn warn_special(root: &Path, path: &Path) {
-    let shown = path.strip_prefix(root).unwrap_or(path);
     warn_once(
         path,
         format!(
             "skipping `{}`: not a regular file (a FIFO, socket or device is never packaged)",
-            shown.display()
+            shown(root, path)
         ),
     );
 }
 
 pub(super) fn warn_not_utf8(root: &Path, path: &Path) {
-    let shown = path.strip_prefix(root).unwrap_or(path);
     warn_once(
         path,
         format!(
             "skipping `{}`: its name is not valid UTF-8, which archives cannot hold (rename it to package it)",
-            shown.to_string_lossy()
+            shown(root, path)
         ),
     );
 }
