@@ -77,6 +77,30 @@ pub(super) fn warn_not_utf8(root: &Path, path: &Path) {
     );
 }
 
+/// Whether `dir/.gitignore` exists but is not a regular file. The walker reads every
+/// `.gitignore` it meets, and reading a FIFO blocks forever, so such a directory is
+/// skipped (with a warning), and at the root it is an error.
+pub(super) fn has_special_gitignore(dir: &Path) -> bool {
+    std::fs::metadata(dir.join(".gitignore")).is_ok_and(|m| !m.is_file())
+}
+
+pub(super) fn special_gitignore_at_root(root: &Path) -> ConfigError {
+    ConfigError::Read {
+        path: root.join(".gitignore"),
+        source: std::io::Error::other("not a regular file (a FIFO, socket or device is never read)"),
+    }
+}
+
+pub(super) fn warn_special_gitignore(root: &Path, dir: &Path) {
+    warn_once(
+        dir,
+        format!(
+            "skipping the directory `{}`: its `.gitignore` is not a regular file (a FIFO, socket or device is never read)",
+            shown(root, dir)
+        ),
+    );
+}
+
 /// Where a walked file of the project really is, if that is outside the project: `rel`
 /// names a symlink whose target is not under the project root. (The walk never descends
 /// into linked directories, so only the last component can be a link.)
