@@ -100,7 +100,8 @@ fn fifo_in_the_tree_is_skipped_with_a_warning_not_opened() {
 
 #[test]
 fn fifo_named_gitignore_never_hangs_the_walk() {
-    // The walker reads every `.gitignore`: a FIFO there would block it forever.
+    // The walkers (project files, build-script discovery) read every `.gitignore`: a FIFO
+    // there would block them forever.
     let tree = pure_project("");
     write_files(tree.path(), &[("data/x.txt", "x\n")]);
     assert!(std::process::Command::new("mkfifo")
@@ -108,17 +109,18 @@ fn fifo_named_gitignore_never_hangs_the_walk() {
         .status()
         .unwrap()
         .success());
-    let out = tempfile::tempdir().unwrap();
-    let run = run_with_timeout("sdist", tree.path(), out.path(), Duration::from_secs(60)).success();
-    assert_mentions(
-        &run.stderr,
-        &["warning", "skipping the directory `data`", "`.gitignore` is not a regular file"],
-    );
-    let names = sdist_names(&only_file(out.path()));
-    assert!(
-        names.iter().any(|n| n.ends_with("pkg/__init__.py")) && !names.iter().any(|n| n.contains("data/")),
-        "{names:?}"
-    );
+    for command in ["sdist", "build"] {
+        let out = tempfile::tempdir().unwrap();
+        let run = run_with_timeout(command, tree.path(), out.path(), Duration::from_secs(60)).success();
+        assert_mentions(
+            &run.stderr,
+            &["warning", "skipping the directory `data`", "`.gitignore` is not a regular file"],
+        );
+        let artifact = only_file(out.path());
+        let names = if command == "build" { zip_names(&artifact) } else { sdist_names(&artifact) };
+        assert!(names.iter().any(|n| n.ends_with("pkg/__init__.py")), "{names:?}");
+        assert!(!names.iter().any(|n| n.contains("data/")), "{names:?}");
+    }
     // At the root there is nothing sensible to skip: an error.
     std::fs::rename(tree.path().join("data/.gitignore"), tree.path().join(".gitignore")).unwrap();
     let out = tempfile::tempdir().unwrap();

@@ -26,7 +26,7 @@ mod raw;
 pub mod targets;
 mod tool;
 mod version_source;
-mod walk_rules;
+pub(crate) mod walk_rules;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -266,6 +266,10 @@ impl Project {
     /// licence files, a `version` file) and walks the project tree; runs nothing.
     pub fn load(root: &Path) -> Result<Project, ConfigError> {
         let path = root.join("pyproject.toml");
+        if path.exists() && !path.is_file() {
+            let source = std::io::Error::other("not a regular file");
+            return Err(ConfigError::Read { path, source });
+        }
         let bytes = match fs_err::read(&path) {
             Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

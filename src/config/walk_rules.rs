@@ -80,7 +80,7 @@ pub(super) fn warn_not_utf8(root: &Path, path: &Path) {
 /// Whether `dir/.gitignore` exists but is not a regular file. The walker reads every
 /// `.gitignore` it meets, and reading a FIFO blocks forever, so such a directory is
 /// skipped (with a warning), and at the root it is an error.
-pub(super) fn has_special_gitignore(dir: &Path) -> bool {
+pub(crate) fn has_special_gitignore(dir: &Path) -> bool {
     std::fs::metadata(dir.join(".gitignore")).is_ok_and(|m| !m.is_file())
 }
 
