@@ -88,10 +88,15 @@ pub enum ArchiveError {
     SourceDateEpoch { value: String },
     #[error("`{path}` is not a valid path inside a wheel")]
     BadArchivePath { path: String },
+    #[error(transparent)]
+    Layout(Box<crate::config::layout::LayoutError>),
 }
 
 impl ToDiagnostic for ArchiveError {
     fn to_diagnostic(&self) -> Diagnostic {
+        if let ArchiveError::Layout(e) = self {
+            return e.to_diagnostic();
+        }
         let d = Diagnostic::error(self.to_string());
         match self {
             ArchiveError::OutputDir { .. } => {

@@ -114,6 +114,14 @@ pub enum ConfigError {
     Invalid(Box<Located>),
     #[error(transparent)]
     Module(Box<ModuleTableError>),
+    #[error(transparent)]
+    Layout(Box<layout::LayoutError>),
+}
+
+impl From<layout::LayoutError> for ConfigError {
+    fn from(e: layout::LayoutError) -> Self {
+        ConfigError::Layout(Box::new(e))
+    }
 }
 
 /// An error at a place in `pyproject.toml`.
@@ -168,6 +176,7 @@ impl ToDiagnostic for ConfigError {
                 }
             }
             ConfigError::Module(e) => e.to_diagnostic(),
+            ConfigError::Layout(e) => e.to_diagnostic(),
         }
     }
 }
@@ -234,6 +243,55 @@ pub(crate) fn explain_toml_message(message: &str) -> (String, Option<String>) {
     (format!("unknown key `{unknown}`"), help)
 }
 
+/// What `[tool.cffi-forge]` says about the Python layout.
+fn layout_inputs(root: &Path, tool: &ToolConfig, file: &SourceFile) -> layout::LayoutInputs {
+    let key = |k: &str| format!("tool.cffi-forge.{k}");
+    let setting = |k: &str, value: &Spanned<String>| layout::Setting {
+        value: value.get_ref().clone(),
+        key: key(k),
+        file: file.clone(),
+        span: value.span(),
+    };
+    let list = |k: &str, values: &[Spanned<String>]| values.iter().map(|v| setting(k, v)).collect::<Vec<_>>();
+    // Build scripts never ship as top-level modules: those `cffi-modules` lists, else those
+    // setup.py's `cffi_modules` names (read, never run; its errors surface in the build).
+    let build_scripts: Vec<String> = match &tool.cffi_modules {
+        Some(entries) => entries
+            .iter()
+            .filter_map(|e| e.get_ref().split_once(':').map(|(path, _)| layout::normalize_source(path)))
+            .collect(),
+        None => crate::discovery::read_setup_py(root)
+            .ok()
+            .flatten()
+            .map(|setup| {
+                setup
+                    .cffi_modules
+                    .iter()
+                    .filter_map(|e| e.split_once(':').map(|(path, _)| layout::normalize_source(path)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    layout::LayoutInputs {
+        source: tool.python_source.as_ref().map(|s| setting("python-source", s)),
+        packages: tool.packages.as_ref().map(|p| list("packages", p)),
+        exact_packages: false,
+        find: None,
+        py_modules: (!tool.py_modules.is_empty()).then(|| list("py-modules", &tool.py_modules)),
+        build_scripts,
+        package_data: layout::PackageData {
+            all: tool.package_data,
+            include: tool.package_data_include.iter().map(|g| g.get_ref().clone()).collect(),
+            exclude: tool.package_data_exclude.iter().map(|g| g.get_ref().clone()).collect(),
+            decided_by: if tool.package_data {
+                "every file inside packages: `tool.cffi-forge.package-data = true`, the default".into()
+            } else {
+                "`tool.cffi-forge.package-data-include`".into()
+            },
+        },
+    }
+}
+
 impl Project {
     /// Read and validate `root/pyproject.toml`. Reads the files it names (readme,
     /// licence files, a `version` file) and walks the project tree; runs nothing.
@@ -270,7 +328,7 @@ impl Project {
         };
         let tool = tool::ToolConfig::from_raw(raw.tool.and_then(|t| t.cffi_forge), &file)?;
         let files = files::walk(root, &tool, &file)?;
-        let python = layout::python_layout(root, &tool, &files, &file)?;
+        let python = layout::python_layout(root, &layout_inputs(root, &tool, &file), &files)?;
         for script in &tool.script_files {
             if !root.join(script.get_ref()).is_file() {
                 return Err(ConfigError::invalid(
