@@ -13,7 +13,7 @@ use std::path::Path;
 use globset::{Glob, GlobBuilder, GlobSet, GlobSetBuilder};
 use ignore::{DirEntry, WalkBuilder};
 
-use super::{ConfigError, ToolConfig};
+use super::{walk_rules, ConfigError, ToolConfig};
 use crate::diagnostic::SourceFile;
 
 /// Directories skipped at the project root only: build outputs.
@@ -63,7 +63,9 @@ impl Globs {
 fn is_build_leftover(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
     let extension_module = (lower.ends_with(".so") || lower.ends_with(".dylib"))
-        && (lower.contains(".abi3.") || lower.contains(".cpython-") || lower.contains(".pypy"));
+        && [".abi3.", ".abi3-", ".abi3t.", ".abi3t-", ".cpython-", ".pypy"]
+            .iter()
+            .any(|tag| lower.contains(tag));
     extension_module || [".pyc", ".pyo", ".pyd", ".o", ".obj", ".whl"].iter().any(|ext| lower.ends_with(ext))
 }
 
@@ -104,12 +106,22 @@ pub(super) fn walk_tree(root: &Path, standard_ignores: bool) -> Result<Vec<Strin
             source: std::io::Error::other(e.to_string()),
         })?;
         let Some(file_type) = entry.file_type() else { continue };
-        // Symlinks to files are packaged as the file they point to; to directories, not at all.
-        if file_type.is_dir() || (file_type.is_symlink() && !entry.path().is_file()) {
+        if file_type.is_dir() {
             continue;
         }
-        if let Some(rel) = relative(root, entry.path()) {
-            out.push(rel);
+        // Symlinks to files are packaged as the file they point to; to directories, not at
+        // all; special files never (see `walk_rules`).
+        match walk_rules::classify(entry.path(), file_type) {
+            walk_rules::Verdict::Keep => {}
+            walk_rules::Verdict::Ignore => continue,
+            walk_rules::Verdict::Special => {
+                walk_rules::warn_special(root, entry.path());
+                continue;
+            }
+        }
+        match relative(root, entry.path()) {
+            Some(rel) => out.push(rel),
+            None => walk_rules::warn_not_utf8(root, entry.path()),
         }
     }
     Ok(out)
@@ -137,6 +149,7 @@ pub(super) fn walk(root: &Path, tool: &ToolConfig, file: &SourceFile) -> Result<
         let exclude = Globs::new(tool.exclude.iter().map(|g| g.get_ref().as_str())).map_err(glob_error)?;
         files.retain(|f| !exclude.matches(f));
     }
+    walk_rules::refuse_links_outside(root, &files)?;
     Ok(files.into_iter().collect())
 }
 
@@ -163,6 +176,9 @@ mod tests {
     fn build_leftovers() {
         for name in [
             "_foo.abi3.so",
+            "_foo.abi3-x86_64-linux-gnu.so",
+            "_foo.abi3t.so",
+            "_foo.abi3t-x86_64-linux-gnu.so",
             "_foo.cpython-311-x86_64-linux-gnu.so",
             "_f.pypy39-pp73-x86_64-linux-gnu.so",
             "x.pyc",

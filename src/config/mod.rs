@@ -25,6 +25,7 @@ mod raw;
 pub mod targets;
 mod tool;
 mod version_source;
+mod walk_rules;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -116,6 +117,9 @@ pub enum ConfigError {
     Module(Box<ModuleTableError>),
     #[error(transparent)]
     Layout(Box<layout::LayoutError>),
+    /// A file of the project is a symlink to something outside it.
+    #[error("`{path}` is a symlink to {}, outside the project", target.display())]
+    LinkOutside { path: String, target: PathBuf },
 }
 
 impl From<layout::LayoutError> for ConfigError {
@@ -177,6 +181,10 @@ impl ToDiagnostic for ConfigError {
             }
             ConfigError::Module(e) => e.to_diagnostic(),
             ConfigError::Layout(e) => e.to_diagnostic(),
+            ConfigError::LinkOutside { .. } => Diagnostic::error(self.to_string()).with_help(
+                "archives would carry a file from outside the tree, and a build from the sdist would \
+                 not see it: copy the file into the project, or leave it out with `exclude`",
+            ),
         }
     }
 }
@@ -260,7 +268,7 @@ fn layout_inputs(root: &Path, tool: &ToolConfig, file: &SourceFile) -> layout::L
             .iter()
             .filter_map(|e| e.get_ref().split_once(':').map(|(path, _)| layout::normalize_source(path)))
             .collect(),
-        None => crate::discovery::read_setup_py(root)
+        None => crate::setup_py::read_setup_py(root)
             .ok()
             .flatten()
             .map(|setup| {
