@@ -22,6 +22,7 @@ pub mod layout;
 pub mod module_table;
 mod project_table;
 mod raw;
+pub mod setup_cfg;
 pub mod targets;
 mod tool;
 mod version_source;
@@ -117,6 +118,8 @@ pub enum ConfigError {
     Module(Box<ModuleTableError>),
     #[error(transparent)]
     Layout(Box<layout::LayoutError>),
+    #[error(transparent)]
+    SetupCfg(Box<setup_cfg::SetupCfgError>),
     /// A file of the project is a symlink to something outside it.
     #[error("`{path}` is a symlink to {}, outside the project", target.display())]
     LinkOutside { path: String, target: PathBuf },
@@ -181,6 +184,7 @@ impl ToDiagnostic for ConfigError {
             }
             ConfigError::Module(e) => e.to_diagnostic(),
             ConfigError::Layout(e) => e.to_diagnostic(),
+            ConfigError::SetupCfg(e) => e.to_diagnostic(),
             ConfigError::LinkOutside { .. } => Diagnostic::error(self.to_string()).with_help(
                 "archives would carry a file from outside the tree, and a build from the sdist would \
                  not see it: copy the file into the project, or leave it out with `exclude`",
