@@ -287,3 +287,210 @@ fn a_flat_project_with_a_stray_script_installs_only_its_package() {
     assert_eq!(venv.run("import flatpkg; print(flatpkg.NAME)"), "flatpkg");
     assert_eq!(venv.run("import importlib.util as u; print(u.find_spec('check') is None)"), "True");
 }
+
+// ---- setuptools' configuration read in place (issue 15 item 7) ----
+
+const BACKEND: &str = "[build-system]\nrequires = [\"cffi-forge\"]\nbuild-backend = \"cffi_forge\"\n";
+
+#[test]
+fn tool_setuptools_packages_and_package_dir_decide_the_wheel() {
+    let pyproject = format!(
+        "{HEAD}[tool.setuptools]\npackages = [\"pkg\", \"pkg.sub\"]\npackage-dir = {{ \"\" = \"lib\" }}\n"
+    );
+    let (_tree, project) = load(&[
+        ("pyproject.toml", &pyproject),
+        ("lib/pkg/__init__.py", ""),
+        ("lib/pkg/sub/__init__.py", ""),
+        ("lib/pkg/data/table.json", "{}"),
+        // Not listed: setuptools leaves unlisted subpackages out.
+        ("lib/pkg/unlisted/__init__.py", ""),
+        ("lib/pkg/unlisted/x.py", ""),
+        ("lib/other/__init__.py", ""),
+    ]);
+    let project = project.unwrap();
+    assert_eq!(project.python.source, "lib");
+    assert_eq!(project.python.source_decided_by, "tool.setuptools.package-dir");
+    assert_eq!(project.python.decided_by["pkg.sub"], "tool.setuptools.packages");
+    assert_eq!(shipped(&project), ["pkg/__init__.py", "pkg/data/table.json", "pkg/sub/__init__.py"]);
+}
+
+#[test]
+fn tool_setuptools_packages_find_with_where_include_exclude_and_namespaces() {
+    let pyproject = format!(
+        "{HEAD}[tool.setuptools.packages.find]\nwhere = [\"src\"]\ninclude = [\"corp*\"]\nexclude = [\"*.tests\", \"*.tests.*\"]\n"
+    );
+    let files = [
+        ("pyproject.toml", pyproject.as_str()),
+        // `corp` has no __init__.py: a PEP 420 namespace package (namespaces = true is the default).
+        ("src/corp/tool/__init__.py", ""),
+        ("src/corp/tool/core.py", ""),
+        ("src/corp/tool/tests/__init__.py", ""),
+        ("src/corp/tool/tests/test_core.py", ""),
+        ("src/elsewhere/__init__.py", ""),
+    ];
+    let (_tree, project) = load(&files);
+    let project = project.unwrap();
+    assert_eq!(project.python.source_decided_by, "tool.setuptools.packages.find.where");
+    assert_eq!(shipped(&project), ["corp/tool/__init__.py", "corp/tool/core.py"]);
+    assert!(project.python.decided_by["corp.tool"].starts_with("tool.setuptools.packages.find"));
+
+    // namespaces = false: `corp` is not a package, so nothing under it is found.
+    let pyproject = pyproject.replace("where = [\"src\"]", "where = [\"src\"]\nnamespaces = false");
+    let mut files = files;
+    files[0].1 = &pyproject;
+    let (_tree, project) = load(&files);
+    assert!(shipped(&project.unwrap()).is_empty());
+}
+
+#[test]
+fn tool_setuptools_py_modules_and_package_data() {
+    let pyproject = format!(
+        "{HEAD}[tool.setuptools]\npy-modules = [\"one\"]\npackages = [\"pkg\"]\ninclude-package-data = false\n\
+         [tool.setuptools.package-data]\npkg = [\"*.json\"]\n\
+         [tool.setuptools.exclude-package-data]\npkg = [\"secret.json\"]\n"
+    );
+    let names = shipped_from(&[
+        ("pyproject.toml", &pyproject),
+        ("one.py", ""),
+        ("two.py", ""),
+        ("pkg/__init__.py", ""),
+        ("pkg/table.json", "{}"),
+        ("pkg/secret.json", "{}"),
+        ("pkg/notes.txt", ""),
+    ]);
+    assert_eq!(names, ["one.py", "pkg/__init__.py", "pkg/table.json"]);
+}
+
+#[test]
+fn tool_cffi_forge_wins_over_tool_setuptools() {
+    let pyproject = format!(
+        "{HEAD}[tool.cffi-forge]\npackages = [\"mine\"]\n\
+         [tool.setuptools]\npackages = [\"theirs\"]\npackage-dir = {{ \"\" = \"lib\" }}\n"
+    );
+    let (_tree, project) =
+        load(&[("pyproject.toml", &pyproject), ("lib/mine/__init__.py", ""), ("lib/theirs/__init__.py", "")]);
+    let project = project.unwrap();
+    // Key by key: the package list is ours, the source directory (said only by
+    // [tool.setuptools]) is setuptools'.
+    assert_eq!(shipped(&project), ["mine/__init__.py"]);
+    assert_eq!(project.python.decided_by["mine"], "tool.cffi-forge.packages");
+    assert_eq!(project.python.source_decided_by, "tool.setuptools.package-dir");
+}
+
+#[test]
+fn tool_setuptools_dynamic_version_readme_and_dependencies() {
+    let pyproject = "[project]\nname = \"dyn\"\ndynamic = [\"version\", \"readme\", \"dependencies\"]\n\
+         [tool.setuptools.dynamic]\nversion = { attr = \"dyn.__version__\" }\n\
+         readme = { file = \"README.rst\" }\ndependencies = { file = \"requirements.txt\" }\n";
+    let (_tree, project) = load(&[
+        ("pyproject.toml", pyproject),
+        ("dyn/__init__.py", "__version__ = \"2.3.4\"\n"),
+        ("README.rst", "Dyn\n===\n"),
+        ("requirements.txt", "# runtime\nattrs>=22\ntomli; python_version < \"3.11\"  # backport\n"),
+    ]);
+    let project = project.unwrap();
+    let m = &project.metadata;
+    assert_eq!(m.version.to_string(), "2.3.4");
+    let readme = m.readme.as_ref().unwrap();
+    assert_eq!((readme.content_type.as_str(), readme.text.as_str()), ("text/x-rst", "Dyn\n===\n"));
+    let requires = m.requires_dist();
+    assert!(requires.iter().any(|r| r == "attrs>=22"), "{requires:?}");
+    assert!(requires.iter().any(|r| r.starts_with("tomli") && r.contains("python_version < \"3.11\"")), "{requires:?}");
+}
+
+#[test]
+fn tool_setuptools_package_dir_elsewhere_is_refused_with_its_place() {
+    let pyproject = format!("{HEAD}[tool.setuptools]\npackage-dir = {{ \"pkg\" = \"lib/src\" }}\n");
+    let text = refused(&[("pyproject.toml", &pyproject), ("lib/src/__init__.py", "")]);
+    assert!(text.contains("invalid `tool.setuptools.package-dir`"), "{text}");
+    assert!(text.contains("cannot map package `pkg` to `lib/src`"), "{text}");
+    assert!(text.contains("pyproject.toml:5:"), "{text}");
+}
+
+const SETUP_CFG: &str = "\
+[metadata]
+name = cfgdemo
+version = attr: cfgdemo.__version__
+description = A setup.cfg project
+long_description = file: README.md
+long_description_content_type = text/markdown
+classifiers =
+    Programming Language :: Python :: 3
+
+[options]
+package_dir =
+    = src
+packages = find:
+python_requires = >=3.8
+install_requires =
+    attrs>=22
+    tomli; python_version < \"3.11\"
+
+[options.packages.find]
+where = src
+exclude =
+    tests*
+
+[options.package_data]
+cfgdemo = *.dat
+";
+
+fn setup_cfg_project() -> tempfile::TempDir {
+    project(&[
+        ("pyproject.toml", BACKEND),
+        ("setup.cfg", SETUP_CFG),
+        ("README.md", "# cfgdemo\n"),
+        ("src/cfgdemo/__init__.py", "__version__ = '0.7.1'\nfrom .core import answer\n"),
+        ("src/cfgdemo/core.py", "def answer():\n    return 42\n"),
+        ("src/cfgdemo/table.dat", "data"),
+        ("src/tests/__init__.py", ""),
+    ])
+}
+
+#[test]
+fn setup_cfg_metadata_and_options_are_read_statically() {
+    let tree = setup_cfg_project();
+    let project = Project::load(tree.path()).unwrap();
+    let m = &project.metadata;
+    assert_eq!((m.name.as_str(), m.version.to_string().as_str()), ("cfgdemo", "0.7.1"));
+    assert_eq!(m.summary.as_deref(), Some("A setup.cfg project"));
+    assert_eq!(m.readme.as_ref().unwrap().content_type, "text/markdown");
+    assert_eq!(m.requires_python.as_ref().unwrap().to_string(), ">=3.8");
+    assert_eq!(m.classifiers, ["Programming Language :: Python :: 3"]);
+    assert!(m.requires_dist().iter().any(|r| r == "attrs>=22"), "{:?}", m.requires_dist());
+    assert_eq!(project.python.source, "src");
+    assert_eq!(project.python.source_decided_by, "setup.cfg [options.packages.find] where");
+    assert_eq!(shipped(&project), ["cfgdemo/__init__.py", "cfgdemo/core.py", "cfgdemo/table.dat"]);
+    assert!(project.python.decided_by["cfgdemo"].starts_with("setup.cfg [options] packages = find:"));
+}
+
+#[test]
+fn setup_cfg_errors_point_into_setup_cfg() {
+    let text = refused(&[
+        ("pyproject.toml", BACKEND),
+        ("setup.cfg", "[metadata]\nname = x\nversion = 1.0\n\n[options]\npackages =\n    missing\n"),
+    ]);
+    assert!(text.contains("invalid `setup.cfg [options] packages`"), "{text}");
+    assert!(text.contains("setup.cfg:7:5"), "{text}");
+    assert!(text.contains("no directory `missing` for package `missing`"), "{text}");
+
+    let text = refused(&[("pyproject.toml", BACKEND), ("setup.cfg", "[metadata]\nname = x\nbroken line\n")]);
+    assert!(text.contains("setup.cfg:3"), "{text}");
+}
+
+#[test]
+fn a_setup_cfg_project_builds_installs_and_imports() {
+    let tree = setup_cfg_project();
+    let venv = build_and_install(tree.path());
+    assert_eq!(venv.run("import cfgdemo; print(cfgdemo.__version__, cfgdemo.answer())"), "0.7.1 42");
+    assert_eq!(venv.run("import importlib.metadata as m; print(m.version('cfgdemo'))"), "0.7.1");
+}
+
+#[test]
+fn inspect_names_the_setuptools_table_that_decided() {
+    let pyproject = format!("{HEAD}[tool.setuptools]\npackages = [\"pkg\"]\n");
+    let tree = project(&[("pyproject.toml", &pyproject), ("pkg/__init__.py", "")]);
+    let python = python();
+    let run = run(&["inspect".as_ref(), tree.path().as_os_str(), "-i".as_ref(), python.as_os_str()]).success();
+    assert!(run.stdout.contains("package       pkg (tool.setuptools.packages)"), "{}", run.stdout);
+}

@@ -440,6 +440,25 @@ fn all_packages(in_source: &[&str], namespaces: bool) -> (BTreeSet<String>, BTre
             }
         }
     }
+    if !namespaces {
+        // Without namespace packages, a package inside a directory that is not one is not
+        // found either (setuptools does not search below such directories).
+        let chained: BTreeSet<String> = regular
+            .iter()
+            .filter(|p| {
+                let mut prefix = String::new();
+                p.split('.').all(|part| {
+                    if !prefix.is_empty() {
+                        prefix.push('.');
+                    }
+                    prefix.push_str(part);
+                    regular.contains(&prefix)
+                })
+            })
+            .cloned()
+            .collect();
+        return (chained, BTreeSet::new());
+    }
     let namespace = namespace.difference(&regular).cloned().collect();
     (regular, namespace)
 }

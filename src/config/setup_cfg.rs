@@ -360,10 +360,13 @@ demo = *.txt, data/*.json
     #[test]
     fn directives() {
         let cfg = cfg();
-        let Some(Directive::Attr(attr)) = cfg.get("metadata", "version").unwrap().directive() else { panic!() };
+        let Some(Directive::Attr(attr)) = cfg.get("metadata", "version").unwrap().directive() else {
+            panic!()
+        };
         assert_eq!(attr.text, "demo.__version__");
         assert_eq!(&TEXT[attr.span.clone()], "demo.__version__");
-        let Some(Directive::File(files)) = cfg.get("metadata", "long_description").unwrap().directive() else {
+        let Some(Directive::File(files)) = cfg.get("metadata", "long_description").unwrap().directive()
+        else {
             panic!()
         };
         assert_eq!(files.iter().map(|f| f.text.as_str()).collect::<Vec<_>>(), ["README.md", "CHANGES.md"]);
