@@ -16,6 +16,8 @@
 //! The target is the interpreter's platform, never the platform cffi-forge was built for.
 
 mod cache;
+mod includes;
+pub mod leftovers;
 pub mod private_dir;
 
 use std::collections::BTreeMap;
@@ -159,6 +161,7 @@ impl Toolchain {
     pub fn new(interp: &Interpreter, root: &Path, build_dir: &Path, env: Env) -> Result<Self, CompileError> {
         let target = target_triple(interp);
         fs::create_dir_all(build_dir.join("cc"))?;
+        leftovers::clean_build_dir(build_dir);
         let jobs = env
             .get(OsStr::new("CFFI_FORGE_JOBS"))
             .and_then(|j| j.to_str()?.parse().ok())
@@ -378,6 +381,17 @@ impl Toolchain {
                 return Ok(object);
             }
             Lookup::Miss => None,
+            Lookup::Shadowed(header) => {
+                ui::verbose(
+                    "Stale",
+                    format!(
+                        "{}: `{}` now comes first on the include path",
+                        what(),
+                        self.display(&header).display()
+                    ),
+                );
+                None
+            }
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
         // Unique temporary names: two identical units may compile at the same time.
@@ -410,14 +424,23 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        let deps = if msvc {
-            Vec::new()
+        let (deps, absent) = if msvc {
+            (Vec::new(), Vec::new())
         } else {
             let deps = cache::parse_depfile(&fs::read_to_string(&depfile)?, &self.root);
             let _ = std::fs::remove_file(&depfile);
-            deps
+            // gcc's and clang's include variables: CPATH for every language, then one per language.
+            let language_var = match unit.language {
+                Language::C => "C_INCLUDE_PATH",
+                Language::Cxx => "CPLUS_INCLUDE_PATH",
+            };
+            let env_dirs: Vec<&str> =
+                ["CPATH", language_var].into_iter().filter_map(|v| self.var(v)).collect();
+            let search = includes::search_path(&args, &self.root, &env_dirs);
+            let absent = includes::shadow_candidates(&unit.source, &deps, &search);
+            (deps, absent)
         };
-        let object = store.publish(&key, &name, &tmp_object, &deps)?;
+        let object = store.publish(&key, &name, &tmp_object, &deps, &absent)?;
         report_rebuilt(corrupt, &what());
         Ok(object)
     }
@@ -513,7 +536,7 @@ impl Toolchain {
                 ui::verbose("Fresh", format!("{} (linked)", job.module));
                 return Ok(module);
             }
-            Lookup::Miss => None,
+            Lookup::Miss | Lookup::Shadowed(_) => None,
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
         let tmp = store.temp(&key, &job.file_name)?;
@@ -537,7 +560,7 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        let module = store.publish(&key, &job.file_name, &tmp, &[])?;
+        let module = store.publish(&key, &job.file_name, &tmp, &[], &[])?;
         report_rebuilt(corrupt, &what);
         Ok(module)
     }
@@ -562,7 +585,7 @@ impl Toolchain {
                 ui::verbose("Fresh", format!("library {} (archived)", library.name));
                 return Ok(archive);
             }
-            Lookup::Miss => None,
+            Lookup::Miss | Lookup::Shadowed(_) => None,
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
         let tmp = store.temp(&key, &file_name)?;
@@ -585,7 +608,7 @@ impl Toolchain {
                 output: output.text,
             });
         }
-        let archive = store.publish(&key, &file_name, &tmp, &[])?;
+        let archive = store.publish(&key, &file_name, &tmp, &[], &[])?;
         report_rebuilt(corrupt, &format!("library `{}`", library.name));
         Ok(archive)
     }
