@@ -856,7 +856,10 @@ impl<'a> Module<'a> {
             };
             if !seen.iter().any(|(line, _)| *line == t.line) {
                 let text = self.statement_text(i);
-                seen.push((t.line, format!("{what} (`{text}`)")));
+                seen.push((
+                    t.line,
+                    format!("{what} (`{text}`): what it switches is not translated; check it"),
+                ));
             }
         }
         seen
@@ -1174,7 +1177,7 @@ setup(
         assert_eq!(
             call.problems,
             [
-                (4, "reads an environment variable (`if os.environ.get('X'):`)".to_string()),
+                (4, "reads an environment variable (`if os.environ.get('X'):`): what it switches is not translated; check it".to_string()),
                 (7, "a second `setup(` call (only the first is read)".to_string()),
             ]
         );

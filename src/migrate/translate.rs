@@ -163,7 +163,7 @@ impl<'a> Translator<'a> {
             self.leftover(l);
         }
         for (file, line, message) in problems {
-            self.todo(file, Some(line), format!("{message}: not translated; check what it changes"));
+            self.todo(file, Some(line), message);
         }
         self.todos.sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
         self.todos.dedup();
@@ -732,18 +732,13 @@ impl<'a> Translator<'a> {
         self.extensions();
         self.libraries();
         if let Some(l) = self.take("cmdclass") {
-            let text = match &l.arg.value {
-                Err(u) => u.text.clone(),
-                Ok(_) => "...".into(),
-            };
             let line = l.arg.value.as_ref().err().map_or(l.arg.line, |u| u.line);
             self.todo(
                 l.file,
                 Some(line),
-                format!(
-                    "custom commands (`cmdclass={text}`) do not run under cffi-forge: say what they changed in pyproject.toml \
-                     (abi3 wheel tags come from requires-python; extra compiler inputs go in [tool.cffi-forge.module-options])"
-                ),
+                "custom commands (`cmdclass`) do not run under cffi-forge: say what they changed in pyproject.toml \
+                 (abi3 wheel tags come from requires-python; extra compiler inputs go in [tool.cffi-forge.module-options])"
+                    .into(),
             );
         }
         if let Some(l) = self.take("data_files") {
