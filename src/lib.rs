@@ -36,6 +36,7 @@ pub mod migrate;
 pub mod pep517;
 pub mod pipeline;
 pub mod pkgconfig;
+pub mod process;
 pub mod script_runner;
 pub mod setup_py;
 pub mod tags;

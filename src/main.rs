@@ -167,6 +167,9 @@ struct GenerateArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = cffi_forge::process::stop_children_on_signals() {
+        ui::warning(format!("cannot handle SIGINT/SIGTERM, so children may outlive an interrupted run: {e}"));
+    }
     ui::set_verbosity(if cli.quiet {
         0
     } else if cli.verbose {
@@ -343,7 +346,7 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
         return Ok(());
     }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = cffi_forge::archive::sinks::user_temp_file_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())
