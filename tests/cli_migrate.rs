@@ -264,3 +264,38 @@ PyMODINIT_FUNC PyInit__plain(void) { return PyModule_Create(&module); }
     );
     assert_eq!(result, "10 42");
 }
+
+/// `version=pkg.__version__` (and names imported from the package) read from the
+/// package's source; `":marker"` extras are dependencies; a pyproject.toml with only
+/// tool tables gets `[build-system]` and `[project]` in front of them.
+#[test]
+fn module_attributes_markers_and_table_order() {
+    let setup = r#"import sys
+sys.path.insert(0, "src")
+import attrpkg
+from attrpkg.about import __summary__ as summary, __uri__
+
+setup(
+    name=attrpkg.__title__,
+    version=attrpkg.__version__,
+    description=summary,
+    url=__uri__,
+    license=attrpkg.__license__,
+    extras_require={":python_version < '3.8'": ["importlib-metadata"], "fast": ["ujson"]},
+    packages=["attrpkg"],
+    package_dir={"": "src"},
+)
+"#;
+    let dir = project(&[
+        ("setup.py", setup),
+        ("pyproject.toml", "[tool.black]\nline-length = 79\n"),
+        (
+            "src/attrpkg/__init__.py",
+            "__title__ = 'attrpkg'\n__version__ = '2.0.1'\n__license__ = '-'.join(['MIT'])\n",
+        ),
+        ("src/attrpkg/about.py", "__summary__ = 'Read from the package'\n__uri__ = 'https://example.org'\n"),
+    ]);
+    let (run, text) = migrate(dir.path(), &[]);
+    run.success();
+    insta::assert_snapshot!("module_attributes", text);
+}

@@ -111,8 +111,12 @@ pub fn parse(text: &str) -> Vec<SetupArg> {
     let mut packages_line = None;
     let mut sections: Vec<(String, usize, Vec<(Value, Value)>)> = Vec::new();
     for e in entries(text) {
-        let arg =
-            |key: &str, value: Result<Value, Unknown>| SetupArg { key: key.to_string(), line: e.line, value };
+        let arg = |key: &str, value: Result<Value, Unknown>| SetupArg {
+            key: key.to_string(),
+            line: e.line,
+            value,
+            attr: None,
+        };
         let section_dict = |sections: &mut Vec<(String, usize, Vec<(Value, Value)>)>,
                             key: &str,
                             value: Value| {
@@ -201,7 +205,7 @@ pub fn parse(text: &str) -> Vec<SetupArg> {
         args[index].value = Ok(Value::Call { func: func.into(), args: Vec::new(), kwargs });
     }
     for (key, line, entries) in sections {
-        args.push(SetupArg { key, line, value: Ok(Value::Dict(entries)) });
+        args.push(SetupArg { key, line, value: Ok(Value::Dict(entries)), attr: None });
     }
     args
 }
