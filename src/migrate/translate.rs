@@ -264,6 +264,10 @@ impl<'a> Translator<'a> {
         self.doc.get("project").and_then(|p| p.get(key)).is_some()
     }
 
+    fn has_tool(&self, key: &str) -> bool {
+        self.doc.get("tool").and_then(|t| t.get("cffi-forge")).is_some_and(|t| t.get(key).is_some())
+    }
+
     fn set_tool(&mut self, key: &str, item: Item) {
         let tool = self.table(&["tool", "cffi-forge"]);
         if !tool.contains_key(key) {
@@ -997,13 +1001,7 @@ impl<'a> Translator<'a> {
                 tables.push(t);
             }
         }
-        if !tables.is_empty()
-            && !self
-                .doc
-                .get("tool")
-                .and_then(|t| t.get("cffi-forge"))
-                .is_some_and(|t| t.get("extension").is_some())
-        {
+        if !tables.is_empty() && !self.has_tool("extension") {
             self.table(&["tool", "cffi-forge"]).insert("extension", Item::ArrayOfTables(tables));
         }
     }
@@ -1036,13 +1034,7 @@ impl<'a> Translator<'a> {
                 tables.push(t);
             }
         }
-        if !tables.is_empty()
-            && !self
-                .doc
-                .get("tool")
-                .and_then(|t| t.get("cffi-forge"))
-                .is_some_and(|t| t.get("library").is_some())
-        {
+        if !tables.is_empty() && !self.has_tool("library") {
             self.table(&["tool", "cffi-forge"]).insert("library", Item::ArrayOfTables(tables));
         }
     }
