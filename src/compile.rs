@@ -16,6 +16,7 @@
 //! The target is the interpreter's platform, never the platform cffi-forge was built for.
 
 mod cache;
+pub mod private_dir;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -32,7 +33,7 @@ use crate::interpreter::Interpreter;
 use crate::spec::{BuildOptions, Language};
 use crate::ui;
 
-use cache::Key;
+use cache::{Key, Lookup, Store};
 
 /// The environment the build sees (a snapshot, so tests can vary it without touching
 /// the process environment).
@@ -48,6 +49,9 @@ pub enum LimitedApi {
     /// An abi3 module: every file is compiled with `Py_LIMITED_API` set to the floor
     /// version (`0x03XX0000`), so nothing newer than the wheel tag promises can slip in.
     Abi3 { major: u32, minor: u32 },
+    /// An abi3t module (free-threaded 3.15+, PEP 803): `Py_LIMITED_API` and
+    /// `Py_TARGET_ABI3T` both set to the floor (3.15 or newer), as cffi does.
+    Abi3t { major: u32, minor: u32 },
     /// A version-specific CPython module: `_CFFI_NO_LIMITED_API` keeps cffi's C from
     /// defining `Py_LIMITED_API` itself (what cffi's setuptools integration does).
     Off,
@@ -122,6 +126,15 @@ impl ToDiagnostic for CompileError {
             _ => d,
         }
     }
+}
+
+/// Where a generated source file goes: `<build dir>/gen/<content hash>/<file name>`. Named
+/// by its content, so concurrent builds of one tree whose build scripts generate different
+/// code never write the same file (one build could otherwise compile the other's code).
+pub fn generated_path(build_dir: &Path, file_name: &str, code: &[u8]) -> PathBuf {
+    let mut key = Key::new("generated");
+    key.bytes(code);
+    build_dir.join("gen").join(&key.finish()[..32]).join(file_name)
 }
 
 /// The toolchain of one build: compilers for the target interpreter, the build
@@ -300,6 +313,11 @@ impl Toolchain {
             Some(LimitedApi::Abi3 { major, minor }) => {
                 args.push(define("Py_LIMITED_API", Some(&format!("0x{major:02X}{minor:02X}0000"))))
             }
+            Some(LimitedApi::Abi3t { major, minor }) => {
+                let version = format!("0x{major:02X}{minor:02X}0000");
+                args.push(define("Py_LIMITED_API", Some(&version)));
+                args.push(define("Py_TARGET_ABI3T", Some(&version)));
+            }
             Some(LimitedApi::Off) => args.push(define("_CFFI_NO_LIMITED_API", None)),
             Some(LimitedApi::Untouched) | None => {}
         }
@@ -348,21 +366,26 @@ impl Toolchain {
         }
         key.file_content(&unit.source);
         let key = key.finish();
-        let dir = self.build_dir.join("objects");
-        let object = dir.join(format!("{key}.{}", if msvc { "obj" } else { "o" }));
-        let record = dir.join(format!("{key}.deps"));
+        let store = Store::new(&self.build_dir, "objects");
+        let stem = unit.source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = format!("{stem}.{}", if msvc { "obj" } else { "o" });
+        let shown_source = self.display(&unit.source);
+        let what = || format!("{} ({owner})", shown_source.display());
         // MSVC writes no dependency file: its objects are always rebuilt.
-        if !msvc && object.is_file() && cache::deps_unchanged(&record) {
-            ui::verbose("Fresh", format!("{} ({owner})", self.display(&unit.source).display()));
-            return Ok(object);
-        }
+        let corrupt = match if msvc { Lookup::Miss } else { store.lookup(&key, &name) } {
+            Lookup::Hit(object) => {
+                ui::verbose("Fresh", what());
+                return Ok(object);
+            }
+            Lookup::Miss => None,
+            Lookup::Corrupt(corrupt) => Some(corrupt),
+        };
         // Unique temporary names: two identical units may compile at the same time.
-        let tmp = format!("{key}.tmp{}-{}", std::process::id(), unique());
-        let tmp_object = dir.join(format!("{tmp}.o"));
-        let depfile = dir.join(format!("{tmp}.d"));
+        let tmp_object = store.temp(&key, &name)?;
+        let depfile = tmp_object.with_extension("d");
         // Relative to the project (the compiler's working directory) when inside it, so
         // the compiler's messages name files as the user knows them.
-        let source = self.display(&unit.source);
+        let source = shown_source.clone();
         let mut command = self.command(&args);
         if msvc {
             command.arg("/c").arg(&source).arg(concat_os("/Fo", &self.display(&tmp_object)));
@@ -387,12 +410,15 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        fs::rename(&tmp_object, &object)?;
-        if !msvc {
+        let deps = if msvc {
+            Vec::new()
+        } else {
             let deps = cache::parse_depfile(&fs::read_to_string(&depfile)?, &self.root);
             let _ = std::fs::remove_file(&depfile);
-            cache::write_deps(&record, &deps)?;
-        }
+            deps
+        };
+        let object = store.publish(&key, &name, &tmp_object, &deps)?;
+        report_rebuilt(corrupt, &what());
         Ok(object)
     }
 
@@ -479,14 +505,18 @@ impl Toolchain {
             }
         }
         key.text(&job.file_name);
-        let out_dir = self.build_dir.join("modules").join(key.finish());
-        let output_path = out_dir.join(&job.file_name);
-        if output_path.is_file() {
-            ui::verbose("Fresh", format!("{} (linked)", job.module));
-            return Ok(output_path);
-        }
-        fs::create_dir_all(&out_dir)?;
-        let tmp = out_dir.join(format!(".tmp{}-{}-{}", std::process::id(), unique(), job.file_name));
+        let key = key.finish();
+        let store = Store::new(&self.build_dir, "modules");
+        let what = format!("module `{}`", job.module);
+        let corrupt = match store.lookup(&key, &job.file_name) {
+            Lookup::Hit(module) => {
+                ui::verbose("Fresh", format!("{} (linked)", job.module));
+                return Ok(module);
+            }
+            Lookup::Miss => None,
+            Lookup::Corrupt(corrupt) => Some(corrupt),
+        };
+        let tmp = store.temp(&key, &job.file_name)?;
         let mut command = self.command(&args);
         if self.is_msvc() {
             command.arg(concat_os("/OUT:", &tmp)).arg(concat_os("/IMPLIB:", &tmp.with_extension("lib")));
@@ -507,8 +537,9 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        fs::rename(&tmp, &output_path)?;
-        Ok(output_path)
+        let module = store.publish(&key, &job.file_name, &tmp, &[])?;
+        report_rebuilt(corrupt, &what);
+        Ok(module)
     }
 
     /// `lib<name>.a` from a library's objects, cached by their content.
@@ -524,14 +555,17 @@ impl Toolchain {
             key.file_content(object);
         }
         key.text(&file_name);
-        let out_dir = self.build_dir.join("libraries").join(key.finish());
-        let output_path = out_dir.join(&file_name);
-        if output_path.is_file() {
-            ui::verbose("Fresh", format!("library {} (archived)", library.name));
-            return Ok(output_path);
-        }
-        fs::create_dir_all(&out_dir)?;
-        let tmp = out_dir.join(format!(".tmp{}-{}-{file_name}", std::process::id(), unique()));
+        let key = key.finish();
+        let store = Store::new(&self.build_dir, "libraries");
+        let corrupt = match store.lookup(&key, &file_name) {
+            Lookup::Hit(archive) => {
+                ui::verbose("Fresh", format!("library {} (archived)", library.name));
+                return Ok(archive);
+            }
+            Lookup::Miss => None,
+            Lookup::Corrupt(corrupt) => Some(corrupt),
+        };
+        let tmp = store.temp(&key, &file_name)?;
         let mut command = self.command(&self.archiver);
         if msvc {
             command.arg("/nologo").arg(concat_os("/OUT:", &tmp));
@@ -551,8 +585,9 @@ impl Toolchain {
                 output: output.text,
             });
         }
-        fs::rename(&tmp, &output_path)?;
-        Ok(output_path)
+        let archive = store.publish(&key, &file_name, &tmp, &[])?;
+        report_rebuilt(corrupt, &format!("library `{}`", library.name));
+        Ok(archive)
     }
 
     /// Program and arguments of a `cc` tool, including a wrapper such as
@@ -592,7 +627,7 @@ impl Toolchain {
 
     fn run(&self, mut command: Command, language: Language) -> Result<RunOutput, CompileError> {
         let program = command.get_program().to_string_lossy().into_owned();
-        match command.output() {
+        match crate::process::output(&mut command) {
             Ok(output) => {
                 let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
                 text.push_str(&String::from_utf8_lossy(&output.stdout));
@@ -717,9 +752,11 @@ fn concat_os(prefix: &str, path: &Path) -> OsString {
     s
 }
 
-fn unique() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+/// Say that a corrupt cache entry was replaced (`what`: the source or module it is for).
+fn report_rebuilt(corrupt: Option<cache::Corrupt>, what: &str) {
+    if let Some(cache::Corrupt { file, why }) = corrupt {
+        ui::warning(format!("cache entry {} for {what} was corrupt ({why}); rebuilt", file.display()));
+    }
 }
 
 /// The full path of a program named on a command line (for cache keys).

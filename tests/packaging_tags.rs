@@ -65,9 +65,10 @@ fn chosen_tags_and_suffixes_are_accepted_by_each_interpreter() {
             }
             for file in naming.modules.iter().filter(|f| !f.file_name.ends_with(".py")) {
                 assert!(
-                    suffixes
-                        .iter()
-                        .any(|s| file.file_name.ends_with(s.as_str()) && file.file_name.len() > s.len()),
+                    suffixes.iter().any(|s| {
+                        let stem = file.name.rsplit('.').next().unwrap_or(&file.name);
+                        file.file_name == format!("{stem}{s}")
+                    }),
                     "{}: {} does not end in one of {suffixes:?}",
                     python.display(),
                     file.file_name
@@ -87,6 +88,49 @@ fn chosen_tags_and_suffixes_are_accepted_by_each_interpreter() {
     }
     assert_eq!(checked, pythons.len());
     eprintln!("checked naming against {checked} interpreters");
+}
+
+/// An abi3 wheel is installed on every CPython from its floor on, so its module files must
+/// be importable there, not only on the interpreter that built it: 3.15 lists its
+/// platform-specific `.abi3-x86_64-linux-gnu.so` first, which 3.8–3.13 do not load.
+#[test]
+fn abi3_module_names_load_on_every_cpython_from_the_floor_on() {
+    let mut views = Vec::new();
+    for python in interpreters() {
+        let interp = Interpreter::query(&python).unwrap_or_else(|e| panic!("{}: {e}", python.display()));
+        if interp.is_cpython() && !interp.debug && !interp.free_threaded {
+            let (_, suffixes) = interpreter_view(&python);
+            views.push((python, interp, suffixes));
+        }
+    }
+    let mut checked = 0;
+    for (builder, interp, _) in &views {
+        for floor in ["3.8", "3.11", "3.15"] {
+            let requires_python: VersionSpecifiers = format!(">={floor}").parse().unwrap();
+            let naming =
+                decide(&interp, &[module("pkg._foo", true, None)], Some(&requires_python), Abi3Policy::Auto);
+            let Some((3, floor_minor)) = naming.abi3_floor else {
+                panic!("{}: {}", builder.display(), naming.reason)
+            };
+            let file = &naming.modules[0].file_name;
+            for (target, other, suffixes) in &views {
+                if other.version < (3, floor_minor) {
+                    continue;
+                }
+                // The finder looks for `_foo` + each suffix; `.so` alone does not make
+                // `_foo.abi3-x86_64-linux-gnu.so` the module `_foo`.
+                assert!(
+                    suffixes.iter().any(|s| *file == format!("_foo{s}")),
+                    "{file}, built by {} for {}, is not importable by {} ({suffixes:?})",
+                    builder.display(),
+                    naming.tag,
+                    target.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    eprintln!("checked {checked} (builder, floor, target) combinations");
 }
 
 #[test]

@@ -204,6 +204,12 @@ find_interpreters() {
     return "$rc"
 }
 
+# CPython 3.14 and 3.15 from Debian sid's packages, pinned, into the cache (cached runs: 0 s).
+provision_pythons() {
+    tests/provision/python-sid.sh "$CACHE" || return 1
+    NOTE="3.14.10 and 3.15.2 (Debian sid) in $CACHE/pythons/sid"
+}
+
 build_tool() {
     rm -rf "$WHEELHOUSE"
     mkdir -p "$WHEELHOUSE"
@@ -320,6 +326,7 @@ main() {
         export CFFI_FORGE_WHEELHOUSE=$WHEELHOUSE
         export CFFI_FORGE_BIN=$ROOT/target/release/cffi-forge
         export CFFI_FORGE_NOT_RUN_LOG=$NOT_RUN_LOG
+        run_step "provision CPython 3.14/3.15" provision_pythons
         run_step "interpreters" find_interpreters
         if [ $RUST_OK -eq 0 ] && run_step "build (maturin, release)" build_tool; then
             run_step "cargo test" cargo_tests
