@@ -23,10 +23,11 @@
 #
 # Exported for the tests: CFFI_FORGE_BIN, CFFI_FORGE_TEST_PYTHON, CFFI_FORGE_TEST_PYTHONS
 # (`3.8=/path,...,pypy3=/path`, the interpreters found), CFFI_FORGE_WHEELHOUSE,
-# CFFI_FORGE_TEST_CACHE, CFFI_FORGE_NOT_RUN_LOG (where tests record what they could not run). Venvs, downloads and scratch builds live in the cache
-# (CFFI_FORGE_TEST_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/cffi-forge-tests), never in
-# the repository. Exit status is non-zero if any step fails; a summary comes last, and its
-# last line is `total: N passed, N failed` (tests, plus failed steps and missed floors).
+# CFFI_FORGE_TEST_CACHE, CFFI_FORGE_NOT_RUN_LOG (where tests record what they could not
+# run). Venvs, downloads and scratch builds live in the cache (CFFI_FORGE_TEST_CACHE,
+# default ${XDG_CACHE_HOME:-~/.cache}/cffi-forge-tests), never in the repository. Exit
+# status is non-zero if any step fails; a summary comes last, and its last line is
+# `total: N passed, N failed` (tests, plus failed steps and missed floors).
 
 set -uo pipefail
 
@@ -180,6 +181,13 @@ tools_venv() {
     if [ ! -x "$TOOLS_PY" ] || ! "$TOOLS_PY" -c 'import sys' 2>/dev/null; then
         rm -rf "$TOOLS"
         "$py" -m venv "$TOOLS" || return 1
+    fi
+    # The pinned tools (cffi 2.0.0, pycparser 3.0, pytest) need 3.10.
+    if ! "$TOOLS_PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+        echo "the tools venv needs Python 3.10+, $py is $("$TOOLS_PY" --version 2>&1):" \
+            "set CFFI_FORGE_TOOLS_PYTHON to a newer one" >&2
+        NOTE="needs Python 3.10+"
+        return 1
     fi
     # Every package pinned (==) and installed without resolving: what is installed is
     # exactly the list, and `pip check` proves the list complete and consistent.
