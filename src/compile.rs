@@ -16,6 +16,7 @@
 //! The target is the interpreter's platform, never the platform cffi-forge was built for.
 
 mod cache;
+pub mod private_dir;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -32,7 +33,7 @@ use crate::interpreter::Interpreter;
 use crate::spec::{BuildOptions, Language};
 use crate::ui;
 
-use cache::Key;
+use cache::{Key, Lookup, Store};
 
 /// The environment the build sees (a snapshot, so tests can vary it without touching
 /// the process environment).
@@ -140,6 +141,15 @@ impl ToDiagnostic for CompileError {
             _ => d,
         }
     }
+}
+
+/// Where a generated source file goes: `<build dir>/gen/<content hash>/<file name>`. Named
+/// by its content, so concurrent builds of one tree whose build scripts generate different
+/// code never write the same file (one build could otherwise compile the other's code).
+pub fn generated_path(build_dir: &Path, file_name: &str, code: &[u8]) -> PathBuf {
+    let mut key = Key::new("generated");
+    key.bytes(code);
+    build_dir.join("gen").join(&key.finish()[..32]).join(file_name)
 }
 
 /// The toolchain of one build: compilers for the target interpreter, the build
@@ -272,6 +282,21 @@ impl Toolchain {
         })
     }
 
+    /// The flags of the interpreter's own build that change what C code means, which
+    /// setuptools passes on through sysconfig's CFLAGS: `-DNDEBUG` (projects rely on
+    /// `assert` being compiled out in release wheels) and `-fwrapv`. The rest of those
+    /// CFLAGS (optimisation, warnings, the build machine's paths) stay out: they belong to
+    /// how CPython was built, not to what an extension means. MSVC builds get `/DNDEBUG` as
+    /// setuptools' msvc compiler always adds it. Given first, so `CPPFLAGS=-UNDEBUG` wins.
+    fn interpreter_flags(&self) -> Vec<OsString> {
+        if self.is_msvc() {
+            return vec!["/DNDEBUG".into()];
+        }
+        let cflags = self.interp.cflags.as_deref().unwrap_or("");
+        let tokens: Vec<&str> = cflags.split_whitespace().collect();
+        ["-DNDEBUG", "-fwrapv"].into_iter().filter(|flag| tokens.contains(flag)).map(OsString::from).collect()
+    }
+
     /// The compile command of one source file, without its output arguments.
     /// `limited_api` is `None` for a static library: no Python headers, no Python macros.
     fn compile_command(
@@ -282,6 +307,7 @@ impl Toolchain {
     ) -> Vec<OsString> {
         let msvc = self.is_msvc();
         let mut args = self.base_command(&unit.tool);
+        args.extend(self.interpreter_flags());
         // Like setuptools: CPPFLAGS for every file, CFLAGS for C++ too (cc only adds
         // CXXFLAGS there).
         args.extend(self.env_flags("CPPFLAGS").into_iter().map(OsString::from));
@@ -346,21 +372,26 @@ impl Toolchain {
         }
         key.file_content(&unit.source);
         let key = key.finish();
-        let dir = self.build_dir.join("objects");
-        let object = dir.join(format!("{key}.{}", if msvc { "obj" } else { "o" }));
-        let record = dir.join(format!("{key}.deps"));
+        let store = Store::new(&self.build_dir, "objects");
+        let stem = unit.source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = format!("{stem}.{}", if msvc { "obj" } else { "o" });
+        let shown_source = self.display(&unit.source);
+        let what = || format!("{} ({owner})", shown_source.display());
         // MSVC writes no dependency file: its objects are always rebuilt.
-        if !msvc && object.is_file() && cache::deps_unchanged(&record) {
-            ui::verbose("Fresh", format!("{} ({owner})", self.display(&unit.source).display()));
-            return Ok(object);
-        }
+        let corrupt = match if msvc { Lookup::Miss } else { store.lookup(&key, &name) } {
+            Lookup::Hit(object) => {
+                ui::verbose("Fresh", what());
+                return Ok(object);
+            }
+            Lookup::Miss => None,
+            Lookup::Corrupt(corrupt) => Some(corrupt),
+        };
         // Unique temporary names: two identical units may compile at the same time.
-        let tmp = format!("{key}.tmp{}-{}", std::process::id(), unique());
-        let tmp_object = dir.join(format!("{tmp}.o"));
-        let depfile = dir.join(format!("{tmp}.d"));
+        let tmp_object = store.temp(&key, &name)?;
+        let depfile = tmp_object.with_extension("d");
         // Relative to the project (the compiler's working directory) when inside it, so
         // the compiler's messages name files as the user knows them.
-        let source = self.display(&unit.source);
+        let source = shown_source.clone();
         let mut command = self.command(&args);
         if msvc {
             command.arg("/c").arg(&source).arg(concat_os("/Fo", &self.display(&tmp_object)));
@@ -385,12 +416,15 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        fs::rename(&tmp_object, &object)?;
-        if !msvc {
+        let deps = if msvc {
+            Vec::new()
+        } else {
             let deps = cache::parse_depfile(&fs::read_to_string(&depfile)?, &self.root);
             let _ = std::fs::remove_file(&depfile);
-            cache::write_deps(&record, &deps)?;
-        }
+            deps
+        };
+        let object = store.publish(&key, &name, &tmp_object, &deps)?;
+        report_rebuilt(corrupt, &what());
         Ok(object)
     }
 
@@ -477,14 +511,18 @@ impl Toolchain {
             }
         }
         key.text(&job.file_name);
-        let out_dir = self.build_dir.join("modules").join(key.finish());
-        let output_path = out_dir.join(&job.file_name);
-        if output_path.is_file() {
-            ui::verbose("Fresh", format!("{} (linked)", job.module));
-            return Ok(output_path);
-        }
-        fs::create_dir_all(&out_dir)?;
-        let tmp = out_dir.join(format!(".tmp{}-{}-{}", std::process::id(), unique(), job.file_name));
+        let key = key.finish();
+        let store = Store::new(&self.build_dir, "modules");
+        let what = format!("module `{}`", job.module);
+        let corrupt = match store.lookup(&key, &job.file_name) {
+            Lookup::Hit(module) => {
+                ui::verbose("Fresh", format!("{} (linked)", job.module));
+                return Ok(module);
+            }
+            Lookup::Miss => None,
+            Lookup::Corrupt(corrupt) => Some(corrupt),
+        };
+        let tmp = store.temp(&key, &job.file_name)?;
         let mut command = self.command(&args);
         if self.is_msvc() {
             command.arg(concat_os("/OUT:", &tmp)).arg(concat_os("/IMPLIB:", &tmp.with_extension("lib")));
@@ -505,8 +543,9 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        fs::rename(&tmp, &output_path)?;
-        Ok(output_path)
+        let module = store.publish(&key, &job.file_name, &tmp, &[])?;
+        report_rebuilt(corrupt, &what);
+        Ok(module)
     }
 
     /// `lib<name>.a` from a library's objects, cached by their content.
@@ -522,14 +561,17 @@ impl Toolchain {
             key.file_content(object);
         }
         key.text(&file_name);
-        let out_dir = self.build_dir.join("libraries").join(key.finish());
-        let output_path = out_dir.join(&file_name);
-        if output_path.is_file() {
-            ui::verbose("Fresh", format!("library {} (archived)", library.name));
-            return Ok(output_path);
-        }
-        fs::create_dir_all(&out_dir)?;
-        let tmp = out_dir.join(format!(".tmp{}-{}-{file_name}", std::process::id(), unique()));
+        let key = key.finish();
+        let store = Store::new(&self.build_dir, "libraries");
+        let corrupt = match store.lookup(&key, &file_name) {
+            Lookup::Hit(archive) => {
+                ui::verbose("Fresh", format!("library {} (archived)", library.name));
+                return Ok(archive);
+            }
+            Lookup::Miss => None,
+            Lookup::Corrupt(corrupt) => Some(corrupt),
+        };
+        let tmp = store.temp(&key, &file_name)?;
         let mut command = self.command(&self.archiver);
         if msvc {
             command.arg("/nologo").arg(concat_os("/OUT:", &tmp));
@@ -549,8 +591,9 @@ impl Toolchain {
                 output: output.text,
             });
         }
-        fs::rename(&tmp, &output_path)?;
-        Ok(output_path)
+        let archive = store.publish(&key, &file_name, &tmp, &[])?;
+        report_rebuilt(corrupt, &format!("library `{}`", library.name));
+        Ok(archive)
     }
 
     /// Program and arguments of a `cc` tool, including a wrapper such as
@@ -590,7 +633,7 @@ impl Toolchain {
 
     fn run(&self, mut command: Command, language: Language) -> Result<RunOutput, CompileError> {
         let program = command.get_program().to_string_lossy().into_owned();
-        match command.output() {
+        match crate::process::output(&mut command) {
             Ok(output) => {
                 let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
                 text.push_str(&String::from_utf8_lossy(&output.stdout));
@@ -715,9 +758,11 @@ fn concat_os(prefix: &str, path: &Path) -> OsString {
     s
 }
 
-fn unique() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+/// Say that a corrupt cache entry was replaced (`what`: the source or module it is for).
+fn report_rebuilt(corrupt: Option<cache::Corrupt>, what: &str) {
+    if let Some(cache::Corrupt { file, why }) = corrupt {
+        ui::warning(format!("cache entry {} for {what} was corrupt ({why}); rebuilt", file.display()));
+    }
 }
 
 /// The full path of a program named on a command line (for cache keys).
@@ -956,6 +1001,39 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         let log = fs::read_to_string(&fx.log).unwrap();
         assert!(log.contains("-DPy_LIMITED_API=0x03080000"), "{log}");
         assert!(log.contains("-DEXTRA=1"), "{log}");
+    }
+
+    #[test]
+    fn the_interpreters_ndebug_reaches_every_unit_as_with_setuptools() {
+        let mut fx = Fixture::new("tmod.c");
+        // VAL is 40 only when NDEBUG is defined, as in a release build of CPython.
+        fs::write(
+            fx.root().join("include/val.h"),
+            "#ifdef NDEBUG\n#define VAL 40\n#else\n#define VAL 0\n#endif\n",
+        )
+        .unwrap();
+        fs::write(
+            fx.root().join("helper.c"),
+            "#include <assert.h>\nint helper(int x) { assert(x < 0); return x + 1; }\n",
+        )
+        .unwrap();
+        let job = fx.job("tmod.c");
+        fx.interp.cflags = Some("-g -DNDEBUG -O3 -Wall -fwrapv".into());
+        let module = fx.build(fx.env(), &job).unwrap();
+        // The assert in the plain source file is compiled out too (it would abort otherwise).
+        assert_eq!(fx.call(&module), "42");
+        let log = fs::read_to_string(&fx.log).unwrap();
+        assert!(
+            log.lines().all(|l| !l.contains(" -c ") || (l.contains("-DNDEBUG") && l.contains("-fwrapv"))),
+            "{log}"
+        );
+        assert!(!log.contains("-O3") && !log.contains(" -g "), "{log}");
+
+        // An interpreter built without NDEBUG (a debug build) leaves it out.
+        fx.interp.cflags = Some("-g -O0".into());
+        fs::write(fx.root().join("helper.c"), "int helper(int x) { return x + 1; }\n").unwrap();
+        let module = fx.build(fx.env(), &job).unwrap();
+        assert_eq!(fx.call(&module), "2");
     }
 
     #[test]

@@ -58,7 +58,7 @@ impl ToDiagnostic for PipelineError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
             PipelineError::Config(e) => e.as_ref().to_diagnostic(),
-            PipelineError::Interpreter(e) => Diagnostic::error(e.to_string()),
+            PipelineError::Interpreter(e) => e.to_diagnostic(),
             PipelineError::Discovery(e) => e.to_diagnostic(),
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
@@ -488,7 +488,8 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
             built.push(BuiltFile::bytes(file.archive_path.clone(), code.into_bytes()));
             continue;
         };
-        let generated = build_dir.join("gen").join(format!("{}{}", spec.name, source.extension));
+        let file_name = format!("{}{}", spec.name, source.extension);
+        let generated = compile::generated_path(&build_dir, &file_name, code.as_bytes());
         write_if_changed(&generated, code.as_bytes())
             .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
         let options = spec.options.clone();
@@ -554,15 +555,27 @@ fn build_dir(project: &Project, interp: &Interpreter) -> Result<PathBuf, Pipelin
     } else {
         suffix.to_string()
     };
+    // (base, whether it lives in the shared temporary directory and must be private)
     let candidates = match std::env::var_os("CFFI_FORGE_BUILD_DIR") {
-        Some(dir) => vec![PathBuf::from(dir)],
+        Some(dir) => vec![(PathBuf::from(dir), false)],
         None => vec![
-            project.root.join("build").join("cffi-forge"),
-            std::env::temp_dir().join(format!("cffi-forge-{}", stable_hash(&project.root))),
+            (project.root.join("build").join("cffi-forge"), false),
+            (std::env::temp_dir().join(format!("cffi-forge-{}", stable_hash(&project.root))), true),
         ],
     };
     let mut last_error = None;
-    for base in candidates {
+    for (base, private) in candidates {
+        let base = if private {
+            match compile::private_dir::private_dir(&base) {
+                Ok(base) => base,
+                Err(e) => {
+                    last_error = Some((base, e));
+                    continue;
+                }
+            }
+        } else {
+            base
+        };
         let dir = base.join(&flavour);
         match fs::create_dir_all(&dir) {
             Ok(()) => return Ok(dir),

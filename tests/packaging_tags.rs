@@ -12,45 +12,15 @@ use cffi_forge::interpreter::Interpreter;
 use cffi_forge::metadata::VersionSpecifiers;
 use cffi_forge::tags::{decide, Abi3Policy, ModuleInput};
 
-/// The interpreters to check: the test Python, every pyenv CPython 3.8+, Debian's pypy3.
+/// The interpreters to check: every one the end-to-end tests use (CPython 3.8+, PyPy),
+/// found the same way; a missing one is NOT RUN (a failure under CI=true).
 fn interpreters() -> Vec<PathBuf> {
-    let mut out = vec![packaging_support::python()];
-    let pyenv_root = Command::new("pyenv")
-        .arg("root")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    match pyenv_root {
-        Some(root) if !root.is_empty() => {
-            for minor in 8..=13 {
-                let found = std::fs::read_dir(format!("{root}/versions"))
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .find(|e| e.file_name().to_string_lossy().starts_with(&format!("3.{minor}.")));
-                match found {
-                    Some(e) => out.push(e.path().join("bin/python")),
-                    None => eprintln!("NOTE: no pyenv CPython 3.{minor}; not checked"),
-                }
-            }
+    let mut out = Vec::new();
+    for (version, path, missing) in packaging_support::test_interpreters() {
+        match path {
+            Some(path) => out.push(path),
+            None => packaging_support::not_run(&format!("packaging_tags naming on {version}"), &missing),
         }
-        _ => eprintln!("NOTE: pyenv not found; checking only {}", out[0].display()),
-    }
-    // CPython 3.14 and 3.15 as tests/provision/python-sid.sh leaves them in the test cache.
-    for minor in [14, 15] {
-        let venv = packaging_support::test_cache().join(format!("pythons/sid/venv-3.{minor}/bin/python"));
-        if venv.exists() {
-            out.push(venv);
-        } else {
-            eprintln!(
-                "NOTE: no provisioned CPython 3.{minor} ({}); run tests/provision/python-sid.sh",
-                venv.display()
-            );
-        }
-    }
-    match which::which("pypy3") {
-        Ok(pypy) => out.push(pypy),
-        Err(_) => eprintln!("NOTE: pypy3 not found; PyPy naming not checked against a real PyPy"),
     }
     out
 }
@@ -69,10 +39,14 @@ fn module(name: &str, compiled: bool, py_limited_api: Option<bool>) -> ModuleInp
 
 #[test]
 fn chosen_tags_and_suffixes_are_accepted_by_each_interpreter() {
+    let pythons = interpreters();
+    if pythons.is_empty() {
+        packaging_support::not_run("packaging_tags naming", "no interpreter found");
+    }
     let mut checked = 0;
-    for python in interpreters() {
-        let interp = Interpreter::query(&python).unwrap_or_else(|e| panic!("{}: {e}", python.display()));
-        let (sys_tags, suffixes) = interpreter_view(&python);
+    for python in &pythons {
+        let interp = Interpreter::query(python).unwrap_or_else(|e| panic!("{}: {e}", python.display()));
+        let (sys_tags, suffixes) = interpreter_view(python);
         let floor: VersionSpecifiers = ">=3.8".parse().unwrap();
         let cases = [
             (vec![module("pkg._foo", true, None)], Some(&floor)),
@@ -112,7 +86,7 @@ fn chosen_tags_and_suffixes_are_accepted_by_each_interpreter() {
         }
         checked += 1;
     }
-    assert!(checked >= 1);
+    assert_eq!(checked, pythons.len());
     eprintln!("checked naming against {checked} interpreters");
 }
 
@@ -168,8 +142,9 @@ fn host_platform_override_is_honoured() {
         .output()
         .unwrap();
     if String::from_utf8_lossy(&out.stdout).trim() != "linux" {
-        eprintln!(
-            "NOTE: _PYTHON_HOST_PLATFORM is only honoured by sysconfig on POSIX; checked by unit tests only"
+        packaging_support::not_run(
+            "packaging_tags host_platform_override_is_honoured",
+            "_PYTHON_HOST_PLATFORM is only honoured by sysconfig on Linux; checked by unit tests only",
         );
         return;
     }

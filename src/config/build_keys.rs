@@ -68,6 +68,12 @@ impl<'a> SourceExpander<'a> {
             if out.len() == before {
                 return Err((entry.span(), format!("`{pattern}` matches no file")));
             }
+            for f in &out[before..] {
+                if let Some(target) = super::walk_rules::outside_target(self.root, f) {
+                    let message = format!("`{f}` is a symlink to {}, outside the project", target.display());
+                    return Err((entry.span(), message));
+                }
+            }
         }
         Ok(out)
     }

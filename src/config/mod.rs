@@ -18,19 +18,21 @@
 
 mod build_keys;
 pub mod files;
+pub mod layout;
 pub mod module_table;
 mod project_table;
 mod raw;
 pub mod targets;
 mod tool;
 mod version_source;
+mod walk_rules;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 pub use toml::Spanned;
 
-pub use self::files::PythonLayout;
+pub use self::layout::PythonLayout;
 pub use self::targets::{Extension, ModuleOptions, SkippedTable, StaticLibrary};
 pub use self::tool::{Generator, ToolConfig, VersionSource};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
@@ -113,6 +115,9 @@ pub enum ConfigError {
     Invalid(Box<Located>),
     #[error(transparent)]
     Module(Box<ModuleTableError>),
+    /// A file of the project is a symlink to something outside it.
+    #[error("`{path}` is a symlink to {}, outside the project", target.display())]
+    LinkOutside { path: String, target: PathBuf },
 }
 
 /// An error at a place in `pyproject.toml`.
@@ -167,6 +172,10 @@ impl ToDiagnostic for ConfigError {
                 }
             }
             ConfigError::Module(e) => e.to_diagnostic(),
+            ConfigError::LinkOutside { .. } => Diagnostic::error(self.to_string()).with_help(
+                "archives would carry a file from outside the tree, and a build from the sdist would \
+                 not see it: copy the file into the project, or leave it out with `exclude`",
+            ),
         }
     }
 }
@@ -269,7 +278,7 @@ impl Project {
         };
         let tool = tool::ToolConfig::from_raw(raw.tool.and_then(|t| t.cffi_forge), &file)?;
         let files = files::walk(root, &tool, &file)?;
-        let python = files::python_layout(root, &tool, &files, &file)?;
+        let python = layout::python_layout(root, &tool, &files, &file)?;
         for script in &tool.script_files {
             if !root.join(script.get_ref()).is_file() {
                 return Err(ConfigError::invalid(

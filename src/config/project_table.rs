@@ -5,7 +5,8 @@ use std::path::Path;
 
 use toml::Spanned;
 
-use super::files::{Globs, PythonLayout};
+use super::files::Globs;
+use super::layout::PythonLayout;
 use super::raw::{RawPerson, RawProject};
 use super::{version_source, ConfigError, ToolConfig};
 use crate::diagnostic::SourceFile;

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use super::files::PythonLayout;
+use super::layout::PythonLayout;
 use super::{ConfigError, VersionOrigin, VersionSource};
 use crate::diagnostic::SourceFile;
 
