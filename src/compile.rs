@@ -327,6 +327,11 @@ impl Toolchain {
         for (name, value) in limited_api.map(|l| l.macros()).unwrap_or_default() {
             args.push(define(name, value.as_deref()));
         }
+        // Windows' pyconfig.h is shared by both builds: a free-threaded target is told by
+        // this macro (which also picks python3t.lib / python3XYt.lib), as setuptools does.
+        if limited_api.is_some() && self.interp.free_threaded && self.interp.is_windows() {
+            args.push(define("Py_GIL_DISABLED", Some("1")));
+        }
         for d in &options.define_macros {
             args.push(define(&d.name, d.value.as_deref()));
         }

@@ -10,7 +10,11 @@ the stable ABI it claims:
   `Py_TARGET_ABI3T` makes those headers take the abi3t layout (opaque `PyObject`, and
   `Py_GIL_DISABLED` defined), so this is the compile a 3.15t build does.
 
-Every undefined symbol a module takes from Python must be a function or data item of the
+- `full`: `py-limited-api = false` on the real 3.15 (`_CFFI_NO_LIMITED_API`), the full C
+  API of the version-specific build, which must compile without warnings too (cffi 2.1.1
+  had to stop using CPython internals for 3.15; the generated C uses none).
+
+For abi3 and abi3t, every undefined symbol a module takes from Python must be a function or data item of the
 stable ABI added no later than the floor. The list is CPython's `Misc/stable_abi.toml`, as
 abi3info (the data package abi3audit, and so cibuildwheel, checks wheels with) carries it.
 """
@@ -77,6 +81,16 @@ def free_threaded_stand_in(real: Path, workdir: Path) -> Path:
     return script
 
 
+def set_tool_option(pyproject: Path, setting: str):
+    """Add `setting` to the `[tool.cffi-forge]` table (made if absent)."""
+    lines = pyproject.read_text(encoding="utf-8").splitlines()
+    if "[tool.cffi-forge]" in lines:
+        lines.insert(lines.index("[tool.cffi-forge]") + 1, setting)
+    else:
+        lines += ["", "[tool.cffi-forge]", setting]
+    pyproject.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def python_symbols(module: Path):
     out = subprocess.run(["nm", "-D", "--undefined-only", str(module)], stdout=subprocess.PIPE, check=True)
     names = [line.split()[-1] for line in out.stdout.decode().splitlines() if line.strip()]
@@ -84,7 +98,7 @@ def python_symbols(module: Path):
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="nm and sid's headers: Linux only")
-@pytest.mark.parametrize("abi", ["abi3", "abi3t"])
+@pytest.mark.parametrize("abi", ["abi3", "abi3t", "full"])
 @pytest.mark.parametrize("sample", COMPILED)
 def test_generated_c_uses_only_the_stable_abi(sample, abi, pythons, scratch):
     symbols = stable_abi()
@@ -95,6 +109,8 @@ def test_generated_c_uses_only_the_stable_abi(sample, abi, pythons, scratch):
     work.mkdir(parents=True)
     project = copy_project(SAMPLES / sample, work / "src")
     python = free_threaded_stand_in(real, work) if abi == "abi3t" else real
+    if abi == "full":
+        set_tool_option(project / "pyproject.toml", "py-limited-api = false")
     # -Werror, except for the field-type checks of a cdef that differs from the real header
     # (zstream declares zlib's `char *msg` as `const char *`): a property of the sample's
     # cdef, not of the Python headers, reported as a warning by cffi's own C as well.
@@ -104,9 +120,12 @@ def test_generated_c_uses_only_the_stable_abi(sample, abi, pythons, scratch):
     run([forge_bin(), "build", "-i", python, project, "-o", work / "wheels"], env=env)
     (wheel,) = (work / "wheels").glob("*.whl")
     floor = (3, 15) if abi == "abi3t" else (3, 8)
-    tag = "cp315-abi3.abi3t" if abi == "abi3t" else "cp38-abi3"
+    tag, suffix = {
+        "abi3": ("cp38-abi3", ".abi3.so"),
+        "abi3t": ("cp315-abi3.abi3t", ".abi3t.so"),
+        "full": ("cp315-cp315", ".cpython-315-x86_64-linux-gnu.so"),
+    }[abi]
     assert wheel.name.split("-", 2)[2].startswith(tag + "-linux_"), wheel.name
-    suffix = ".abi3t.so" if abi == "abi3t" else ".abi3.so"
 
     unpacked = work / "unpacked"
     with zipfile.ZipFile(wheel) as z:
@@ -116,6 +135,8 @@ def test_generated_c_uses_only_the_stable_abi(sample, abi, pythons, scratch):
         assert path.exists(), "%s missing from %s" % (path.name, wheel.name)
         used = python_symbols(path)
         assert used, "%s takes nothing from Python? %s" % (module, used)
+        if abi == "full":
+            continue
         outside = [s for s in used if s not in symbols]
         assert not outside, "%s (%s) uses symbols outside the stable ABI: %s" % (module, abi, outside)
         too_new = ["%s (3.%d)" % (s, symbols[s][1]) for s in used if symbols[s] > floor]
