@@ -20,6 +20,7 @@ mod build_keys;
 pub mod files;
 pub mod layout;
 pub mod module_table;
+pub mod paths;
 mod project_table;
 mod raw;
 pub mod targets;
@@ -280,6 +281,7 @@ impl Project {
         let files = files::walk(root, &tool, &file)?;
         let python = layout::python_layout(root, &tool, &files, &file)?;
         for script in &tool.script_files {
+            paths::check_project_file(root, &file, "tool.cffi-forge.script-files", script)?;
             if !root.join(script.get_ref()).is_file() {
                 return Err(ConfigError::invalid(
                     &file,
@@ -305,6 +307,15 @@ impl Project {
             python,
             files,
         })
+    }
+
+    /// Walk the tree again and redo the Python layout: build scripts may write files into
+    /// the packages (a generated `_version.py`, data tables), and those ship in this
+    /// build, not only in the next one.
+    pub fn rescan_files(&mut self) -> Result<(), ConfigError> {
+        self.files = files::walk(&self.root, &self.tool, &self.pyproject)?;
+        self.python = layout::python_layout(&self.root, &self.tool, &self.files, &self.pyproject)?;
+        Ok(())
     }
 
     /// The `[tool.cffi-forge.module]` tables as module specs, skipping those whose

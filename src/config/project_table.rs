@@ -342,6 +342,7 @@ fn strings(list: &Option<super::raw::StringList>) -> Vec<String> {
 
 fn read_project_file(cx: &Context, key: &str, path: &Spanned<String>) -> Result<String, ConfigError> {
     super::tool::check_relative_path(cx.file, key, path)?;
+    super::paths::check_project_file(cx.root, cx.file, key, path)?;
     fs_err::read_to_string(cx.root.join(path.get_ref())).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),
