@@ -61,6 +61,21 @@ pub enum LimitedApi {
     Untouched,
 }
 
+impl LimitedApi {
+    /// The macros a module is compiled with: `(name, value)`.
+    pub fn macros(self) -> Vec<(&'static str, Option<String>)> {
+        let version = |major: u32, minor: u32| Some(format!("0x{major:02X}{minor:02X}0000"));
+        match self {
+            LimitedApi::Abi3 { major, minor } => vec![("Py_LIMITED_API", version(major, minor))],
+            LimitedApi::Abi3t { major, minor } => {
+                vec![("Py_LIMITED_API", version(major, minor)), ("Py_TARGET_ABI3T", version(major, minor))]
+            }
+            LimitedApi::Off => vec![("_CFFI_NO_LIMITED_API", None)],
+            LimitedApi::Untouched => Vec::new(),
+        }
+    }
+}
+
 /// One extension module to compile and link.
 #[derive(Clone, Debug)]
 pub struct CompileJob {
@@ -140,7 +155,9 @@ impl ToDiagnostic for CompileError {
 fn missing_python_headers(command: &str, output: &str) -> Option<String> {
     let missing = output.lines().any(|line| {
         line.contains("Python.h")
-            && (line.contains("No such file") || line.contains("not found") || line.contains("Cannot open include"))
+            && (line.contains("No such file")
+                || line.contains("not found")
+                || line.contains("Cannot open include"))
     });
     if !missing {
         return None;
@@ -152,8 +169,11 @@ fn missing_python_headers(command: &str, output: &str) -> Option<String> {
         .find(|dir| Path::new(dir).file_name().is_some_and(|n| n.to_string_lossy().starts_with("python")));
     let version = include.and_then(|dir| {
         let name = Path::new(dir).file_name()?.to_string_lossy().into_owned();
-        let digits: String =
-            name.trim_start_matches("python").chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let digits: String = name
+            .trim_start_matches("python")
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
         (!digits.is_empty()).then_some(digits)
     });
     let python = version.map_or("python3".to_string(), |v| format!("python{v}"));
@@ -347,17 +367,13 @@ impl Toolchain {
                 None => format!("{flag}{name}").into(),
             }
         };
-        match limited_api {
-            Some(LimitedApi::Abi3 { major, minor }) => {
-                args.push(define("Py_LIMITED_API", Some(&format!("0x{major:02X}{minor:02X}0000"))))
-            }
-            Some(LimitedApi::Abi3t { major, minor }) => {
-                let version = format!("0x{major:02X}{minor:02X}0000");
-                args.push(define("Py_LIMITED_API", Some(&version)));
-                args.push(define("Py_TARGET_ABI3T", Some(&version)));
-            }
-            Some(LimitedApi::Off) => args.push(define("_CFFI_NO_LIMITED_API", None)),
-            Some(LimitedApi::Untouched) | None => {}
+        for (name, value) in limited_api.map(|l| l.macros()).unwrap_or_default() {
+            args.push(define(name, value.as_deref()));
+        }
+        // Windows' pyconfig.h is shared by both builds: a free-threaded target is told by
+        // this macro (which also picks python3t.lib / python3XYt.lib), as setuptools does.
+        if limited_api.is_some() && self.interp.free_threaded && self.interp.is_windows() {
+            args.push(define("Py_GIL_DISABLED", Some("1")));
         }
         for d in &options.define_macros {
             args.push(define(&d.name, d.value.as_deref()));
