@@ -448,3 +448,30 @@ fn cdef_errors_show_the_users_spelling_not_internal_names() {
         }
     }
 }
+
+#[test]
+fn setuptools_file_directives_follow_the_path_rule() {
+    // `[tool.setuptools.dynamic]`: `/dev/zero` would be read forever.
+    let parent = tempfile::tempdir().unwrap();
+    write_files(parent.path(), &[("README.md", "# outside\n")]);
+    let root = parent.path().join("proj");
+    write_files(&root, PKG);
+    let head = "[build-system]\nrequires = [\"cffi-forge\"]\nbuild-backend = \"cffi_forge\"\n";
+    let dynamic = format!(
+        "{head}[project]\nname = \"x\"\nversion = \"1\"\ndynamic = [\"readme\"]\n\
+         [tool.setuptools.dynamic]\nreadme = {{file = \"/dev/zero\"}}\n"
+    );
+    write_files(&root, &[("pyproject.toml", &dynamic)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_with_timeout("sdist", &root, out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(&run.stderr, &["tool.setuptools.dynamic.readme", "`/dev/zero` is outside the project"]);
+    // setup.cfg `file:` directives.
+    write_files(&root, &[("pyproject.toml", head)]);
+    write_files(
+        &root,
+        &[("setup.cfg", "[metadata]\nname = x\nversion = 1.0\nlong_description = file: ../README.md\n")],
+    );
+    let run = run_with_timeout("sdist", &root, out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(&run.stderr, &["setup.cfg:4:26", "`../README.md` is outside the project"]);
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}

@@ -366,6 +366,7 @@ pub(super) fn apply_dynamic(
             Ok(names.into_iter().map(|n| (n, value.span())).collect())
         };
     let read = |name: &str, span: Range<usize>, key: &str| -> Result<String, ConfigError> {
+        super::paths::check_project_file(root, file, key, &Spanned::new(span.clone(), name.to_string()))?;
         fs_err::read_to_string(root.join(name))
             .map_err(|e| invalid(file, key, span, format!("cannot read `{name}`: {}", e.kind())))
     };
@@ -514,6 +515,9 @@ pub(super) fn project_from_setup_cfg(
             Some(Directive::File(files)) => {
                 let mut text = String::new();
                 for item in &files {
+                    let key = "setup.cfg [metadata] long_description";
+                    let value = Spanned::new(item.span.clone(), item.text.clone());
+                    super::paths::check_project_file(root, file, key, &value)?;
                     let body = fs_err::read_to_string(root.join(&item.text)).map_err(|e| {
                         invalid(
                             file,
