@@ -475,3 +475,21 @@ fn setuptools_file_directives_follow_the_path_rule() {
     assert_mentions(&run.stderr, &["setup.cfg:4:26", "`../README.md` is outside the project"]);
     assert_eq!(listing(out.path()), Vec::<String>::new());
 }
+
+#[test]
+fn setuptools_package_dir_outside_the_project_is_an_error() {
+    let parent = tempfile::tempdir().unwrap();
+    write_files(parent.path(), &[("src/other/__init__.py", "")]);
+    let root = parent.path().join("proj");
+    write_files(&root, PKG);
+    let text = "[build-system]\nrequires = [\"cffi-forge\"]\nbuild-backend = \"cffi_forge\"\n\
+                [project]\nname = \"x\"\nversion = \"1\"\n[tool.setuptools.package-dir]\n\"\" = \"../src\"\n";
+    write_files(&root, &[("pyproject.toml", text)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_with_timeout("build", &root, out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(
+        &run.stderr,
+        &["tool.setuptools.package-dir", "pyproject.toml:8:6", "`../src` is outside the project"],
+    );
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}
