@@ -486,7 +486,9 @@ pub fn python_layout(
     let (source, source_decided_by, flat) = match &inputs.source {
         Some(setting) => {
             let dir = normalize_source(&setting.value);
-            if let Some(message) = super::paths::outside_problem(root, &dir, super::paths::PathRole::ProjectFile) {
+            if let Some(message) =
+                super::paths::outside_problem(root, &dir, super::paths::PathRole::ProjectFile)
+            {
                 return Err(setting.error(message));
             }
             if !root.join(&dir).is_dir() {
