@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
-use crate::process::Running;
 use crate::discovery::BuildScript;
+use crate::process::Running;
 use crate::spec::{
     BuildOptions, CSource, CdefOptions, CdefSource, Define, ModuleOrigin, ModuleSpec, Pregenerated,
 };
@@ -89,16 +89,18 @@ impl ToDiagnostic for ScriptError {
                 "if the script needs longer, set {TIMEOUT_VARIABLE} to more seconds (0: no limit); \
                  the default is {DEFAULT_TIMEOUT_SECONDS}"
             )),
-            ScriptError::BadTimeout { .. } => {
-                d.with_help(format!("give a number of seconds, or 0 for no limit (the default is {DEFAULT_TIMEOUT_SECONDS})"))
-            }
+            ScriptError::BadTimeout { .. } => d.with_help(format!(
+                "give a number of seconds, or 0 for no limit (the default is {DEFAULT_TIMEOUT_SECONDS})"
+            )),
             ScriptError::UnlistedFfi { path, listed, variable, .. } => {
                 let entry = match variable {
                     Some(variable) => format!("\"{path}:{variable}\""),
                     None => "an entry for it (a module-level name or a function returning it)".into(),
                 };
                 d.with_note(format!("only `{listed}` is listed; cffi-forge builds one module per entry"))
-                    .with_help(format!("list it too: [tool.cffi-forge] cffi-modules = [\"{listed}\", {entry}]"))
+                    .with_help(format!(
+                        "list it too: [tool.cffi-forge] cffi-modules = [\"{listed}\", {entry}]"
+                    ))
             }
             _ => d,
         }
@@ -121,8 +123,10 @@ fn script_timeout() -> Result<Option<Duration>, ScriptError> {
     };
     let text = value.to_string_lossy();
     match text.trim().parse::<f64>() {
-        Ok(seconds) if seconds == 0.0 => Ok(None),
-        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Some(Duration::from_secs_f64(seconds))),
+        // 0: no limit.
+        Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => {
+            Ok((seconds > 0.0).then(|| Duration::from_secs_f64(seconds)))
+        }
         _ => Err(ScriptError::BadTimeout { value: text.into_owned() }),
     }
 }
@@ -178,9 +182,8 @@ pub fn run_build_scripts(
             .map_err(|source| ScriptError::Spawn { python: python.into(), source })?;
         let reply = read_reply(&reply_path);
         // The script that was running when the process ended (or was stopped).
-        let current = || {
-            reply.running.clone().and_then(|p| group.iter().find(|s| s.path == p).map(|s| s.path.clone()))
-        };
+        let current =
+            || reply.running.clone().and_then(|p| group.iter().find(|s| s.path == p).map(|s| s.path.clone()));
         let Some(status) = status else {
             child.kill_group();
             return Err(ScriptError::Timeout {
@@ -239,7 +242,10 @@ pub fn run_build_scripts(
 /// Every FFI a script created besides the one it is listed for must be accounted for: one
 /// with `set_source()` builds a module nobody asked for (an error, unless another entry
 /// gives that module); one without builds nothing (said, unless another FFI includes it).
-fn account_for_other_ffis(others: &[(&BuildScript, OtherFfi)], produced: &[String]) -> Result<(), ScriptError> {
+fn account_for_other_ffis(
+    others: &[(&BuildScript, OtherFfi)],
+    produced: &[String],
+) -> Result<(), ScriptError> {
     for (script, other) in others {
         match &other.module {
             Some(module) if !produced.contains(module) => {
@@ -256,10 +262,7 @@ fn account_for_other_ffis(others: &[(&BuildScript, OtherFfi)], produced: &[Strin
             None => ui::warning(format!(
                 "{}:{}: this FFI is skipped: it never calls set_source(), so it builds no module \
                  (`{}` builds the one from `{}`)",
-                script.path,
-                other.line,
-                script.path,
-                script.variable
+                script.path, other.line, script.path, script.variable
             )),
         }
     }

@@ -123,9 +123,7 @@ fn signal_stops_the_build_script_and_its_children(signal: rustix::process::Signa
     command.env("TMPDIR", tmp.path());
     let started = start(command);
     let marks = tree.path().join("marks");
-    wait_for("the build script to start its child", Duration::from_secs(60), || {
-        !pids_in(&marks).is_empty()
-    });
+    wait_for("the build script to start its child", Duration::from_secs(60), || !pids_in(&marks).is_empty());
     let pids = pids_in(&marks);
     assert_eq!(pids.len(), 2);
     let pid = rustix::process::Pid::from_child(&started.child);
@@ -175,8 +173,11 @@ fn sigterm_stops_the_compiler_and_what_it_started() {
     let started = start(command);
     wait_for("the compiler to start", Duration::from_secs(60), || !pids_in(&marks).is_empty());
     let pids = pids_in(&marks);
-    rustix::process::kill_process(rustix::process::Pid::from_child(&started.child), rustix::process::Signal::TERM)
-        .unwrap();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&started.child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
     let (status, stderr) = started.finish(Duration::from_secs(30));
     assert_eq!(status.code(), Some(143), "{stderr}");
     assert_all_gone(&pids);
@@ -194,7 +195,9 @@ fn a_hung_build_script_times_out_with_its_name_and_the_variable() {
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(began.elapsed() < Duration::from_secs(30), "stopped soon after the timeout");
     assert!(
-        stderr.contains("build script `slow_build.py` did not finish within 2 seconds (CFFI_FORGE_SCRIPT_TIMEOUT)"),
+        stderr.contains(
+            "build script `slow_build.py` did not finish within 2 seconds (CFFI_FORGE_SCRIPT_TIMEOUT)"
+        ),
         "{stderr}"
     );
     assert_all_gone(&pids_in(&tree.path().join("marks")));
@@ -258,10 +261,8 @@ fn failure_snapshot(files: &[(&str, &str)], interpreter: &Path) -> String {
 #[test]
 fn os_exit_in_a_build_script_says_the_script_ended_python() {
     let script = "import os\nfrom cffi import FFI\nffi = FFI()\nffi.set_source('_gone', None)\nos._exit(0)\n";
-    let stderr = failure_snapshot(
-        &[("pyproject.toml", &pyproject("gone", "")), ("gone_build.py", script)],
-        &python(),
-    );
+    let stderr =
+        failure_snapshot(&[("pyproject.toml", &pyproject("gone", "")), ("gone_build.py", script)], &python());
     insta::assert_snapshot!(stderr);
 }
 
@@ -309,7 +310,10 @@ fn real_pythons_older_than_3_8_are_too_old() {
             &[("pyproject.toml", &pyproject("old", "")), ("one_build.py", SIMPLE_SCRIPT)],
             &python,
         );
-        assert!(stderr.contains(&format!("error: `<python>` is CPython {version}, which is too old")), "{stderr}");
+        assert!(
+            stderr.contains(&format!("error: `<python>` is CPython {version}, which is too old")),
+            "{stderr}"
+        );
         assert!(stderr.contains("cffi-forge builds for CPython 3.8 and newer"), "{stderr}");
         assert!(!stderr.contains("cannot import"), "the interpreter's age is the news: {stderr}");
         assert!(!stderr.contains("Traceback"), "no traceback from the runner: {stderr}");
@@ -399,7 +403,10 @@ fn missing_python_headers_get_a_hint_naming_the_dev_package() {
     let (status, stderr) = start(command).finish(Duration::from_secs(120));
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("Python.h"), "{stderr}");
-    assert!(stderr.contains("help: the interpreter's C headers are not installed (it is not in `"), "{stderr}");
+    assert!(
+        stderr.contains("help: the interpreter's C headers are not installed (it is not in `"),
+        "{stderr}"
+    );
     assert!(stderr.contains(&format!("/no-headers/python{minor}`)")), "{stderr}");
     assert!(stderr.contains(&format!("apt-get install python{minor}-dev")), "{stderr}");
     assert_eq!(listing(out.path()), Vec::<String>::new());
@@ -426,8 +433,11 @@ fn sigterm_while_writing_the_wheel_removes_its_temporary() {
         assert!(!names.iter().any(|n| n.ends_with(".whl")), "the wheel was written before the signal");
         names.iter().any(|n| n.starts_with(".tmp-cffi-forge-"))
     });
-    rustix::process::kill_process(rustix::process::Pid::from_child(&started.child), rustix::process::Signal::TERM)
-        .unwrap();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&started.child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
     let (status, stderr) = started.finish(Duration::from_secs(30));
     assert_eq!(status.code(), Some(143), "{stderr}");
     assert_eq!(listing(out.path()), Vec::<String>::new(), "no .tmp-cffi-forge-* left");
