@@ -16,6 +16,8 @@
 //! The target is the interpreter's platform, never the platform cffi-forge was built for.
 
 mod cache;
+mod includes;
+pub mod leftovers;
 pub mod private_dir;
 
 use std::collections::BTreeMap;
@@ -57,6 +59,21 @@ pub enum LimitedApi {
     Off,
     /// PyPy, or a plain extension that is not abi3: no macro either way.
     Untouched,
+}
+
+impl LimitedApi {
+    /// The macros a module is compiled with: `(name, value)`.
+    pub fn macros(self) -> Vec<(&'static str, Option<String>)> {
+        let version = |major: u32, minor: u32| Some(format!("0x{major:02X}{minor:02X}0000"));
+        match self {
+            LimitedApi::Abi3 { major, minor } => vec![("Py_LIMITED_API", version(major, minor))],
+            LimitedApi::Abi3t { major, minor } => {
+                vec![("Py_LIMITED_API", version(major, minor)), ("Py_TARGET_ABI3T", version(major, minor))]
+            }
+            LimitedApi::Off => vec![("_CFFI_NO_LIMITED_API", None)],
+            LimitedApi::Untouched => Vec::new(),
+        }
+    }
 }
 
 /// One extension module to compile and link.
@@ -199,6 +216,7 @@ impl Toolchain {
     pub fn new(interp: &Interpreter, root: &Path, build_dir: &Path, env: Env) -> Result<Self, CompileError> {
         let target = target_triple(interp);
         fs::create_dir_all(build_dir.join("cc"))?;
+        leftovers::clean_build_dir(build_dir);
         let jobs = env
             .get(OsStr::new("CFFI_FORGE_JOBS"))
             .and_then(|j| j.to_str()?.parse().ok())
@@ -349,17 +367,13 @@ impl Toolchain {
                 None => format!("{flag}{name}").into(),
             }
         };
-        match limited_api {
-            Some(LimitedApi::Abi3 { major, minor }) => {
-                args.push(define("Py_LIMITED_API", Some(&format!("0x{major:02X}{minor:02X}0000"))))
-            }
-            Some(LimitedApi::Abi3t { major, minor }) => {
-                let version = format!("0x{major:02X}{minor:02X}0000");
-                args.push(define("Py_LIMITED_API", Some(&version)));
-                args.push(define("Py_TARGET_ABI3T", Some(&version)));
-            }
-            Some(LimitedApi::Off) => args.push(define("_CFFI_NO_LIMITED_API", None)),
-            Some(LimitedApi::Untouched) | None => {}
+        for (name, value) in limited_api.map(|l| l.macros()).unwrap_or_default() {
+            args.push(define(name, value.as_deref()));
+        }
+        // Windows' pyconfig.h is shared by both builds: a free-threaded target is told by
+        // this macro (which also picks python3t.lib / python3XYt.lib), as setuptools does.
+        if limited_api.is_some() && self.interp.free_threaded && self.interp.is_windows() {
+            args.push(define("Py_GIL_DISABLED", Some("1")));
         }
         for d in &options.define_macros {
             args.push(define(&d.name, d.value.as_deref()));
@@ -418,6 +432,17 @@ impl Toolchain {
                 return Ok(object);
             }
             Lookup::Miss => None,
+            Lookup::Shadowed(header) => {
+                ui::verbose(
+                    "Stale",
+                    format!(
+                        "{}: `{}` now comes first on the include path",
+                        what(),
+                        self.display(&header).display()
+                    ),
+                );
+                None
+            }
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
         // Unique temporary names: two identical units may compile at the same time.
@@ -450,14 +475,23 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        let deps = if msvc {
-            Vec::new()
+        let (deps, absent) = if msvc {
+            (Vec::new(), Vec::new())
         } else {
             let deps = cache::parse_depfile(&fs::read_to_string(&depfile)?, &self.root);
             let _ = std::fs::remove_file(&depfile);
-            deps
+            // gcc's and clang's include variables: CPATH for every language, then one per language.
+            let language_var = match unit.language {
+                Language::C => "C_INCLUDE_PATH",
+                Language::Cxx => "CPLUS_INCLUDE_PATH",
+            };
+            let env_dirs: Vec<&str> =
+                ["CPATH", language_var].into_iter().filter_map(|v| self.var(v)).collect();
+            let search = includes::search_path(&args, &self.root, &env_dirs);
+            let absent = includes::shadow_candidates(&unit.source, &deps, &search);
+            (deps, absent)
         };
-        let object = store.publish(&key, &name, &tmp_object, &deps)?;
+        let object = store.publish(&key, &name, &tmp_object, &deps, &absent)?;
         report_rebuilt(corrupt, &what());
         Ok(object)
     }
@@ -553,7 +587,7 @@ impl Toolchain {
                 ui::verbose("Fresh", format!("{} (linked)", job.module));
                 return Ok(module);
             }
-            Lookup::Miss => None,
+            Lookup::Miss | Lookup::Shadowed(_) => None,
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
         let tmp = store.temp(&key, &job.file_name)?;
@@ -577,7 +611,7 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        let module = store.publish(&key, &job.file_name, &tmp, &[])?;
+        let module = store.publish(&key, &job.file_name, &tmp, &[], &[])?;
         report_rebuilt(corrupt, &what);
         Ok(module)
     }
@@ -602,7 +636,7 @@ impl Toolchain {
                 ui::verbose("Fresh", format!("library {} (archived)", library.name));
                 return Ok(archive);
             }
-            Lookup::Miss => None,
+            Lookup::Miss | Lookup::Shadowed(_) => None,
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
         let tmp = store.temp(&key, &file_name)?;
@@ -625,7 +659,7 @@ impl Toolchain {
                 output: output.text,
             });
         }
-        let archive = store.publish(&key, &file_name, &tmp, &[])?;
+        let archive = store.publish(&key, &file_name, &tmp, &[], &[])?;
         report_rebuilt(corrupt, &format!("library `{}`", library.name));
         Ok(archive)
     }

@@ -54,8 +54,10 @@ fn zip_time(epoch: u64) -> zip::DateTime {
 /// the mode any new file gets (`0666 & ~umask`, 0644 under the usual umask) rather than
 /// tempfile's private 0600, so wheels copied into a shared wheelhouse stay readable.
 pub fn user_temp_file_in(dir: &Path) -> std::io::Result<NamedTempFile> {
+    crate::compile::leftovers::clean_output_dir(dir);
+    let prefix = crate::compile::leftovers::output_prefix();
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".tmp-cffi-forge-");
+    builder.prefix(&prefix);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -257,8 +259,9 @@ impl DirSink {
     pub fn create(dir: PathBuf, top: impl Into<String>) -> Result<Self, ArchiveError> {
         let top = top.into();
         let target = dir.join(&top);
+        crate::compile::leftovers::clean_output_dir(&dir);
         let tmp = tempfile::Builder::new()
-            .prefix(".tmp-cffi-forge-")
+            .prefix(&crate::compile::leftovers::output_prefix())
             .tempdir_in(&dir)
             .map_err(|source| ArchiveError::OutputDir { path: dir.clone(), target, source })?;
         let registered = crate::process::register_temp(tmp.path());
