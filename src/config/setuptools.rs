@@ -481,6 +481,8 @@ pub(super) fn project_from_setup_cfg(
             )
         }),
         optional_dependencies: None,
+        import_names: None,
+        import_namespaces: None,
         dynamic: None,
     };
     let mut version_source = None;
