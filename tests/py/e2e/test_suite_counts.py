@@ -9,7 +9,7 @@ import zipfile
 
 import pytest
 
-from .support import REPO
+from .support import REPO, check_outcomes, pytest_outcomes
 from .wheelcheck import Wheel, compare_file_lists
 
 sys.path.insert(0, str(REPO / "tests"))
@@ -219,3 +219,26 @@ def test_the_module_suffix_is_filled_in(tmp_path):
     with pytest.raises(AssertionError) as err:
         wheel.check_files(EXPECTED, ".pypy39-pp73-x86_64-linux-gnu.so")
     assert "demo/_native.pypy39-pp73-x86_64-linux-gnu.so" in str(err.value)
+
+
+def test_inner_pytest_summaries_are_read():
+    assert pytest_outcomes("...\n16 passed in 0.04s\n") == {"passed": 16}
+    assert pytest_outcomes("x\n3 passed, 2 skipped, 1 xfailed, 4 warnings in 1.2s\n") == {
+        "passed": 3, "skipped": 2, "xfailed": 1}
+    assert pytest_outcomes("1 failed, 1 error in 0.1s") == {"failed": 1, "error": 1}
+
+
+@pytest.mark.parametrize("summary", [
+    "16 skipped in 0.01s",  # exit status 0, nothing ran
+    "15 passed, 1 skipped in 0.02s",
+    "12 passed in 0.02s",  # tests lost (a file not collected)
+    "",
+])
+def test_a_sample_suite_that_skipped_or_lost_tests_fails(summary):
+    with pytest.raises(AssertionError) as err:
+        check_outcomes("....\n" + summary, "the tests of fasthash", 16)
+    assert "the tests of fasthash: at least 16 tests must pass and none be skipped" in str(err.value)
+
+
+def test_a_sample_suite_that_ran_everything_passes():
+    check_outcomes("....\n16 passed, 1 warning in 0.04s\n", "the tests of fasthash", 16)
