@@ -76,7 +76,12 @@ pub(super) fn read(
 /// The `Version` of `root/PKG-INFO` when the project is an unpacked sdist of the same
 /// project (its `Name` matches): the version resolved when the sdist was made.
 pub(super) fn from_pkg_info(root: &Path, name: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("PKG-INFO")).ok()?;
+    let path = root.join("PKG-INFO");
+    // Never opened unless a regular file (a FIFO would block the read).
+    if !path.is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
     let mut found_name = None;
     let mut version = None;
     // Only the header block: the description after the blank line may say anything.
