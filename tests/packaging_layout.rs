@@ -395,7 +395,10 @@ fn tool_setuptools_dynamic_version_readme_and_dependencies() {
     assert_eq!((readme.content_type.as_str(), readme.text.as_str()), ("text/x-rst", "Dyn\n===\n"));
     let requires = m.requires_dist();
     assert!(requires.iter().any(|r| r == "attrs>=22"), "{requires:?}");
-    assert!(requires.iter().any(|r| r.starts_with("tomli") && r.contains("python_version < \"3.11\"")), "{requires:?}");
+    assert!(
+        requires.iter().any(|r| r.starts_with("tomli") && r.contains("python_version < \"3.11\"")),
+        "{requires:?}"
+    );
 }
 
 #[test]
@@ -491,6 +494,16 @@ fn inspect_names_the_setuptools_table_that_decided() {
     let pyproject = format!("{HEAD}[tool.setuptools]\npackages = [\"pkg\"]\n");
     let tree = project(&[("pyproject.toml", &pyproject), ("pkg/__init__.py", "")]);
     let python = python();
-    let run = run(&["inspect".as_ref(), tree.path().as_os_str(), "-i".as_ref(), python.as_os_str()]).success();
+    let run =
+        run(&["inspect".as_ref(), tree.path().as_os_str(), "-i".as_ref(), python.as_os_str()]).success();
     assert!(run.stdout.contains("package       pkg (tool.setuptools.packages)"), "{}", run.stdout);
+}
+
+#[test]
+fn tool_setuptools_errors_point_at_the_entry() {
+    let pyproject = format!("{HEAD}[tool.setuptools]\npackages = [\"pkg\", \"nothere\"]\n");
+    let text = refused(&[("pyproject.toml", &pyproject), ("pkg/__init__.py", "")]);
+    assert!(text.contains("invalid `tool.setuptools.packages`"), "{text}");
+    assert!(text.contains("pyproject.toml:5:20"), "{text}");
+    assert!(text.contains("no directory `nothere` for package `nothere`"), "{text}");
 }

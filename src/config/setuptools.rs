@@ -28,13 +28,63 @@ use crate::diagnostic::SourceFile;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(super) struct RawSetuptools {
-    pub packages: Option<Spanned<toml::Value>>,
+    pub packages: Option<Spanned<RawPackages>>,
     pub package_dir: Option<IndexMap<Spanned<String>, Spanned<String>>>,
     pub py_modules: Option<Vec<Spanned<String>>>,
     pub package_data: Option<IndexMap<Spanned<String>, Vec<Spanned<String>>>>,
     pub exclude_package_data: Option<IndexMap<Spanned<String>, Vec<Spanned<String>>>>,
     pub include_package_data: Option<bool>,
     pub dynamic: Option<RawDynamic>,
+}
+
+/// `packages = ["pkg", ...]` or `[tool.setuptools.packages.find]`.
+#[derive(Debug)]
+pub(super) enum RawPackages {
+    List(Vec<Spanned<String>>),
+    Find { find: RawFind },
+}
+
+/// By hand rather than `untagged`, which would lose the spans of the list's items.
+impl<'de> Deserialize<'de> for RawPackages {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawPackages;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of package names or a `find` table")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawPackages, A::Error> {
+                let mut list = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<String>>()? {
+                    list.push(item);
+                }
+                Ok(RawPackages::List(list))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawPackages, A::Error> {
+                let mut find = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "find" {
+                        find = Some(map.next_value::<RawFind>()?);
+                    } else {
+                        return Err(serde::de::Error::unknown_field(&key, &["find"]));
+                    }
+                }
+                find.map(|find| RawPackages::Find { find })
+                    .ok_or_else(|| serde::de::Error::missing_field("find"))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// `[tool.setuptools.packages.find]`.
+#[derive(Debug, Deserialize)]
+pub(super) struct RawFind {
+    #[serde(rename = "where")]
+    pub where_: Option<Vec<Spanned<String>>>,
+    pub include: Option<Vec<String>>,
+    pub exclude: Option<Vec<String>>,
+    pub namespaces: Option<bool>,
 }
 
 /// `[tool.setuptools.dynamic]`.
@@ -152,87 +202,31 @@ pub(super) fn from_pyproject(
             &key("package-dir"),
         )?;
     }
-    if let Some(packages) = &raw.packages {
-        match packages.get_ref() {
-            toml::Value::Array(items) => {
-                let mut list = Vec::new();
-                for item in items {
-                    let Some(name) = item.as_str() else {
-                        return Err(invalid(
-                            file,
-                            &key("packages"),
-                            packages.span(),
-                            "expected package names",
-                        ));
-                    };
-                    // Items of a TOML array carry no spans of their own here: point at the list.
-                    list.push(Setting {
-                        value: name.to_string(),
-                        key: key("packages"),
-                        file: file.clone(),
-                        span: packages.span(),
-                    });
-                }
-                out.packages = Some(list);
-            }
-            toml::Value::Table(table) => {
-                let Some(toml::Value::Table(find)) = table.get("find") else {
+    match raw.packages.as_ref().map(|p| p.get_ref()) {
+        None => {}
+        Some(RawPackages::List(list)) => {
+            out.packages = Some(list.iter().map(|p| setting("packages", p)).collect());
+        }
+        Some(RawPackages::Find { find }) => {
+            match find.where_.as_deref().unwrap_or_default() {
+                [] => {}
+                [one] => out.source = Some(setting("packages.find.where", one)),
+                [_, second, ..] => {
                     return Err(invalid(
                         file,
-                        &key("packages"),
-                        packages.span(),
-                        "expected a list of packages or a `find` table",
-                    ));
-                };
-                let list = |name: &str| -> Result<Vec<String>, ConfigError> {
-                    match find.get(name) {
-                        None => Ok(Vec::new()),
-                        Some(v) => strings(v).ok_or_else(|| {
-                            invalid(
-                                file,
-                                &key(&format!("packages.find.{name}")),
-                                packages.span(),
-                                "expected a list of strings",
-                            )
-                        }),
-                    }
-                };
-                let wheres = list("where")?;
-                match wheres.as_slice() {
-                    [] => {}
-                    [one] => {
-                        out.source = Some(Setting {
-                            value: one.clone(),
-                            key: key("packages.find.where"),
-                            file: file.clone(),
-                            span: packages.span(),
-                        })
-                    }
-                    _ => {
-                        return Err(invalid(
-                            file,
-                            &key("packages.find.where"),
-                            packages.span(),
-                            "cffi-forge takes packages from one source directory",
-                        ))
-                    }
+                        &key("packages.find.where"),
+                        second.span(),
+                        "cffi-forge takes packages from one source directory",
+                    )
+                    .with_help("move the packages under one directory, or list them in [tool.cffi-forge]"))
                 }
-                let namespaces = find.get("namespaces").and_then(toml::Value::as_bool).unwrap_or(true);
-                out.find = Some(FindPackages {
-                    key: key("packages.find"),
-                    include: list("include")?,
-                    exclude: list("exclude")?,
-                    namespaces,
-                });
             }
-            _ => {
-                return Err(invalid(
-                    file,
-                    &key("packages"),
-                    packages.span(),
-                    "expected a list of packages or a `find` table",
-                ))
-            }
+            out.find = Some(FindPackages {
+                key: key("packages.find"),
+                include: find.include.clone().unwrap_or_default(),
+                exclude: find.exclude.clone().unwrap_or_default(),
+                namespaces: find.namespaces.unwrap_or(true),
+            });
         }
     }
     if let Some(modules) = &raw.py_modules {
