@@ -507,3 +507,25 @@ fn tool_setuptools_errors_point_at_the_entry() {
     assert!(text.contains("pyproject.toml:5:20"), "{text}");
     assert!(text.contains("no directory `nothere` for package `nothere`"), "{text}");
 }
+
+#[test]
+fn setuptools_version_errors_name_their_own_key_and_file() {
+    let pyproject = "[project]\nname = \"dyn\"\ndynamic = [\"version\"]\n\
+         [tool.setuptools.dynamic]\nversion = { attr = \"nomodule.__version__\" }\n";
+    let text = refused(&[("pyproject.toml", pyproject)]);
+    assert!(text.contains("invalid `tool.setuptools.dynamic.version.attr`"), "{text}");
+    assert!(text.contains("no module `nomodule`"), "{text}");
+
+    let pyproject = "[project]\nname = \"dyn\"\ndynamic = [\"version\"]\n\
+         [tool.setuptools.dynamic]\nversion = { attr = \"noattribute\" }\n";
+    let text = refused(&[("pyproject.toml", pyproject)]);
+    assert!(text.contains("expected `module.attribute`"), "{text}");
+
+    let text = refused(&[
+        ("pyproject.toml", BACKEND),
+        ("setup.cfg", "[metadata]\nname = x\nversion = file: ../VERSION\n"),
+    ]);
+    assert!(text.contains("invalid `setup.cfg [metadata] version`"), "{text}");
+    assert!(text.contains("setup.cfg:3:17"), "{text}");
+    assert!(text.contains("not a relative path inside the project"), "{text}");
+}

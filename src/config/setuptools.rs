@@ -173,6 +173,16 @@ fn source_from_package_dir(
     Ok(source)
 }
 
+/// A file a directive names must be inside the project (an sdist could not carry it
+/// otherwise).
+fn inside_project(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('/') && !name.contains('\\') && !name.split('/').any(|c| c == "..")
+}
+
+fn outside(file: &SourceFile, key: &str, span: Range<usize>, name: &str) -> ConfigError {
+    invalid(file, key, span, format!("`{name}` is not a relative path inside the project"))
+}
+
 fn strings(value: &toml::Value) -> Option<Vec<String>> {
     match value {
         toml::Value::String(s) => Some(vec![s.clone()]),
@@ -357,6 +367,9 @@ pub(super) fn apply_dynamic(
             };
             let names = strings(value.get_ref())
                 .ok_or_else(|| invalid(file, key, value.span(), "expected a file name or a list of them"))?;
+            if let Some(bad) = names.iter().find(|n| !inside_project(n)) {
+                return Err(outside(file, key, value.span(), bad));
+            }
             Ok(names.into_iter().map(|n| (n, value.span())).collect())
         };
     let read = |name: &str, span: Range<usize>, key: &str| -> Result<String, ConfigError> {
@@ -368,11 +381,25 @@ pub(super) fn apply_dynamic(
     if let (true, Some(d)) = (listed("version"), &dynamic.version) {
         let key = "tool.setuptools.dynamic.version";
         version = Some(match (&d.get_ref().attr, &d.get_ref().file) {
-            (Some(attr), None) => VersionSource::Attr { attr: attr.get_ref().clone(), span: attr.span() },
+            (Some(attr), None) => {
+                let key = "tool.setuptools.dynamic.version.attr";
+                if !super::tool::is_module_attribute(attr.get_ref()) {
+                    return Err(invalid(
+                        file,
+                        key,
+                        attr.span(),
+                        "expected `module.attribute`, e.g. \"pkg.__version__\"",
+                    ));
+                }
+                VersionSource::Attr { attr: attr.get_ref().clone(), span: attr.span(), key: key.into() }
+            }
             (None, Some(_)) => {
+                let key = "tool.setuptools.dynamic.version.file";
                 let files = files_of(d, key)?;
-                let (path, span) = files.into_iter().next().expect("one file at least");
-                VersionSource::File { path, span }
+                let Some((path, span)) = files.into_iter().next() else {
+                    return Err(invalid(file, key, d.span(), "expected a file name"));
+                };
+                VersionSource::File { path, span, key: key.into() }
             }
             _ => return Err(invalid(file, key, d.span(), "expected exactly one of `attr` and `file`")),
         });
@@ -482,11 +509,24 @@ pub(super) fn project_from_setup_cfg(
         match version.directive() {
             None => project.version = Some(spanned(version)),
             Some(Directive::Attr(attr)) => {
-                version_source = Some(VersionSource::Attr { attr: attr.text, span: attr.span });
+                let key = "setup.cfg [metadata] version";
+                if !super::tool::is_module_attribute(&attr.text) {
+                    return Err(invalid(
+                        file,
+                        key,
+                        attr.span,
+                        "expected `attr: module.attribute`, e.g. `attr: pkg.__version__`",
+                    ));
+                }
+                version_source =
+                    Some(VersionSource::Attr { attr: attr.text, span: attr.span, key: key.into() });
                 project.dynamic =
                     Some(Spanned::new(version.span(), vec![Spanned::new(version.span(), "version".into())]));
             }
             Some(Directive::File(files)) => {
+                if let Some(bad) = files.iter().find(|f| !inside_project(&f.text)) {
+                    return Err(outside(file, "setup.cfg [metadata] version", bad.span.clone(), &bad.text));
+                }
                 let Some(first) = files.into_iter().next() else {
                     return Err(invalid(
                         file,
@@ -495,7 +535,11 @@ pub(super) fn project_from_setup_cfg(
                         "expected `file: NAME`",
                     ));
                 };
-                version_source = Some(VersionSource::File { path: first.text, span: first.span });
+                version_source = Some(VersionSource::File {
+                    path: first.text,
+                    span: first.span,
+                    key: "setup.cfg [metadata] version".into(),
+                });
                 project.dynamic =
                     Some(Spanned::new(version.span(), vec![Spanned::new(version.span(), "version".into())]));
             }
@@ -506,6 +550,14 @@ pub(super) fn project_from_setup_cfg(
             Some(Directive::File(files)) => {
                 let mut text = String::new();
                 for item in &files {
+                    if !inside_project(&item.text) {
+                        return Err(outside(
+                            file,
+                            "setup.cfg [metadata] long_description",
+                            item.span.clone(),
+                            &item.text,
+                        ));
+                    }
                     let body = fs_err::read_to_string(root.join(&item.text)).map_err(|e| {
                         invalid(
                             file,
