@@ -504,6 +504,59 @@ pub(super) fn project_from_setup_cfg(
         optional_dependencies: None,
         dynamic: None,
     };
+    // author / author_email (and maintainer): one person each, as setuptools writes them.
+    let person = |name: &str, email: &str| {
+        let (name, email) = (metadata.get(name), metadata.get(email));
+        let span = name.or(email)?.span();
+        let person = super::raw::RawPerson { name: name.map(Entry::text), email: email.map(Entry::text) };
+        Some(Spanned::new(span.clone(), vec![Spanned::new(span, person)]))
+    };
+    project.authors = person("author", "author_email");
+    // A free-text licence (setup.cfg predates SPDX expressions in metadata).
+    if let Some(license) = metadata.get("license") {
+        let mut table = toml::map::Map::new();
+        table.insert("text".into(), toml::Value::String(license.text()));
+        project.license = Some(Spanned::new(license.span(), toml::Value::Table(table)));
+    }
+    project.maintainers = person("maintainer", "maintainer_email");
+    // url / project_urls.
+    let mut urls = IndexMap::new();
+    if let Some(url) = metadata.get("url") {
+        urls.insert(Spanned::new(url.key_span.clone(), "Homepage".to_string()), spanned(url));
+    }
+    for (label, url) in metadata.get("project_urls").map(Entry::dict).unwrap_or_default() {
+        urls.insert(Spanned::new(label.span, label.text), Spanned::new(url.span, url.text));
+    }
+    if !urls.is_empty() {
+        project.urls = Some(Spanned::new(metadata.span.clone(), urls));
+    }
+    // [options.extras_require] and [options.entry_points] console_scripts / gui_scripts.
+    if let Some(extras) = cfg.section("options.extras_require") {
+        let table = extras
+            .entries
+            .iter()
+            .map(|e| {
+                let requirements =
+                    e.requirements().into_iter().map(|i| Spanned::new(i.span, i.text)).collect();
+                (Spanned::new(e.key_span.clone(), e.key.clone()), requirements)
+            })
+            .collect();
+        project.optional_dependencies = Some(Spanned::new(extras.span.clone(), table));
+    }
+    let scripts = |group: &str| {
+        let entry = cfg.get("options.entry_points", group)?;
+        let table: IndexMap<_, _> = entry
+            .dict()
+            .into_iter()
+            .map(|(name, target)| {
+                (Spanned::new(name.span, name.text), Spanned::new(target.span, target.text))
+            })
+            .collect();
+        Some(Spanned::new(entry.span(), table))
+    };
+    project.scripts = scripts("console_scripts");
+    project.gui_scripts = scripts("gui_scripts");
+
     let mut version_source = None;
     if let Some(version) = metadata.get("version") {
         match version.directive() {
