@@ -73,6 +73,22 @@ fn every_spelling_of_the_flat_source_ships_the_package() {
 }
 
 #[test]
+fn a_dot_python_source_is_a_flat_layout_for_discovery_too() {
+    for spelling in [".", "./"] {
+        let (_tree, project) = load(&[
+            ("pyproject.toml", &with_tool(&format!("python-source = \"{spelling}\""))),
+            ("pkg/__init__.py", ""),
+            ("tests/__init__.py", ""),
+            ("check.py", ""),
+            ("setup.py", ""),
+        ]);
+        let project = project.unwrap();
+        assert_eq!(shipped(&project), ["pkg/__init__.py"], "python-source = {spelling:?}");
+        assert_eq!(project.python.source_decided_by, "tool.cffi-forge.python-source");
+    }
+}
+
+#[test]
 fn every_spelling_of_a_src_source_ships_the_package() {
     for spelling in ["src", "src/", "./src", "./src/"] {
         let names = shipped_from(&[
