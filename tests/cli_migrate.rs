@@ -299,3 +299,25 @@ setup(
     run.success();
     insta::assert_snapshot!("module_attributes", text);
 }
+
+/// `[tool.setuptools]` in an existing pyproject.toml is read like setup() keywords
+/// (`packages.find` looks for namespace packages unless `namespaces = false`).
+#[test]
+fn setuptools_tables_of_pyproject() {
+    let pyproject = "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+                     [project]\nname = \"tabled\"\nversion = \"1\"\n\n[tool.setuptools]\nscript-files = [\"bin/t\"]\n\
+                     include-package-data = false\n\n[tool.setuptools.package-data]\ntabled = [\"*.txt\"]\n\n\
+                     [tool.setuptools.packages.find]\nwhere = [\"lib\"]\nexclude = [\"tabled.tests*\"]\nnamespaces = false\n\n\
+                     [[tool.setuptools.ext-modules]]\nname = \"tabled._speed\"\nsources = [\"lib/speed.c\"]\n\
+                     define-macros = [[\"FAST\", \"1\"]]\n";
+    let dir = project(&[
+        ("pyproject.toml", pyproject),
+        ("setup.py", "from setuptools import setup\nsetup()\n"),
+        ("lib/tabled/__init__.py", ""),
+        ("lib/tabled/tests/__init__.py", ""),
+        ("lib/tabled/sub/__init__.py", ""),
+    ]);
+    let (run, text) = migrate(dir.path(), &[]);
+    run.success();
+    insta::assert_snapshot!("setuptools_tables", text);
+}

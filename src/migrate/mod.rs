@@ -7,6 +7,7 @@
 //! `[tool.cffi-forge]` table are added.
 
 pub mod setup_cfg;
+pub mod setuptools_table;
 pub mod translate;
 
 use std::fs;
@@ -69,7 +70,8 @@ pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
         return Err(MigrateError::NothingToMigrate { dir: root.to_path_buf() });
     }
     let path = root.join("pyproject.toml");
-    let doc = match read(&path)? {
+    let pyproject_text = read(&path)?;
+    let doc = match &pyproject_text {
         Some(text) => text
             .parse::<DocumentMut>()
             .map_err(|e| MigrateError::BadPyproject { path: path.clone(), message: e.to_string() })?,
@@ -78,6 +80,13 @@ pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
     let mut args = Vec::new();
     if let Some(text) = &setup_cfg {
         args.extend(setup_cfg::parse(text).into_iter().map(|arg| Located { file: "setup.cfg", arg }));
+    }
+    if let Some(text) = &pyproject_text {
+        args.extend(
+            setuptools_table::parse(&doc, text)
+                .into_iter()
+                .map(|arg| Located { file: "pyproject.toml", arg }),
+        );
     }
     let mut problems = Vec::new();
     if let Some(text) = &setup_py {
