@@ -55,8 +55,15 @@ pub struct Migration {
 }
 
 fn read(path: &Path) -> Result<Option<String>, MigrateError> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
+    match fs::read(path) {
+        // setup.py may declare another encoding (PEP 263); what matters is ASCII.
+        Ok(bytes) if path.extension().is_some_and(|e| e != "toml") => {
+            Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| MigrateError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(MigrateError::Read { path: path.to_path_buf(), source }),
     }
@@ -89,15 +96,17 @@ pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
         );
     }
     let mut problems = Vec::new();
+    let mut setup_line = None;
     if let Some(text) = &setup_py {
         let call = SetupCall::parse_in(text, Some(root));
+        setup_line = call.line;
         if call.line.is_none() {
             problems.push(("setup.py", 1, "no `setup(` call found".to_string()));
         }
         problems.extend(call.problems.into_iter().map(|(line, message)| ("setup.py", line, message)));
         args.extend(call.args.into_iter().map(|arg| Located { file: "setup.py", arg }));
     }
-    let (doc, todos) = Translator::new(root, args, doc).finish(problems);
+    let (doc, todos) = Translator::new(root, args, doc).with_setup_line(setup_line).finish(problems);
     Ok(Migration { path, pyproject: doc.to_string(), todos })
 }
 

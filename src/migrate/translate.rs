@@ -71,6 +71,8 @@ pub struct Translator<'a> {
     /// Where the package holding a `version = { attr }` was found (`""`, `"src"`): it must
     /// be the `python-source`, or the static version is written instead.
     version_base: Option<String>,
+    /// The line of setup.py's `setup(` call, for todos about what it lacks.
+    setup_line: Option<usize>,
 }
 
 fn requirement_name(req: &str) -> String {
@@ -156,7 +158,13 @@ impl<'a> Translator<'a> {
             pyproject_project,
             scm,
             version_base: None,
+            setup_line: None,
         }
+    }
+
+    pub fn with_setup_line(mut self, line: Option<usize>) -> Self {
+        self.setup_line = line;
+        self
     }
 
     /// The translated document and what is left to do, in file and line order.
@@ -397,7 +405,11 @@ impl<'a> Translator<'a> {
                 _ => self.wrong_type(&l, "a string", instead),
             }
         } else if key == "name" && !self.has_project("name") {
-            self.todo("setup.py", None, "no literal `name`: write [project] name = \"...\"".into());
+            let (file, line) = match self.setup_line {
+                Some(line) => ("setup.py", Some(line)),
+                None => ("pyproject.toml", None),
+            };
+            self.todo(file, line, "no literal `name`: write [project] name = \"...\"".into());
         }
     }
 
