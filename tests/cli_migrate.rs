@@ -91,7 +91,8 @@ fn setup_py_with_every_translated_keyword() {
 #[test]
 fn setup_cfg_declarative_config() {
     let dir = project(&[
-        ("setup.py", "from setuptools import setup\nsetup(cffi_modules=['pkg/_x_build.py:ffi'])\n"),
+        // cffi accepts a dotted module name here; cffi-forge wants the path.
+        ("setup.py", "from setuptools import setup\nsetup(cffi_modules=['cfgdemo._x_build:ffi'])\n"),
         (
             "setup.cfg",
             "[metadata]\nname = cfgdemo\nversion = attr: cfgdemo.__version__\ndescription = Demo\n\
@@ -105,6 +106,7 @@ fn setup_cfg_declarative_config() {
         ),
         ("README.rst", "demo\n"),
         ("cfgdemo/__init__.py", "__version__ = '0.1'\n"),
+        ("cfgdemo/_x_build.py", "import cffi\nffi = cffi.FFI()\n"),
         ("tests/__init__.py", ""),
     ]);
     let (run, text) = migrate(dir.path(), &[]);

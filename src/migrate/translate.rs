@@ -773,7 +773,10 @@ impl<'a> Translator<'a> {
             self.value("cffi_modules", "[tool.cffi-forge] cffi-modules = [\"path/x_build.py:ffi\"]")
         {
             match string_list(&v, words) {
-                Some(mods) => self.set_tool("cffi-modules", str_item(&mods)),
+                Some(mods) => {
+                    let mods: Vec<String> = mods.into_iter().map(|m| self.script_path(&l, m)).collect();
+                    self.set_tool("cffi-modules", str_item(&mods))
+                }
                 None => self.wrong_type(&l, "a list of strings", "[tool.cffi-forge] cffi-modules = [...]"),
             }
         }
@@ -826,6 +829,22 @@ impl<'a> Translator<'a> {
                 "`data_files` is not supported: move the files into a package (package data) or ship them as script-files".into(),
             );
         }
+    }
+
+    /// cffi's dotted form `pkg.foo_build:ffi` rewritten as the path cffi-forge wants.
+    fn script_path(&mut self, l: &Located, spec: String) -> String {
+        let Some((module, variable)) = spec.split_once(':') else { return spec };
+        let path = format!("{}.py", module.replace('.', "/"));
+        if self.root.join(module).is_file() || !self.root.join(&path).is_file() {
+            return spec;
+        }
+        let rewritten = format!("{path}:{variable}");
+        self.note(
+            l.file,
+            Some(l.arg.line),
+            format!("`cffi_modules` entry `{spec}` written as the path `{rewritten}`"),
+        );
+        rewritten
     }
 
     /// `package_dir={"": "src"}` or `find_packages(where="src")` → `python-source`.
