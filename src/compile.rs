@@ -16,6 +16,8 @@
 //! The target is the interpreter's platform, never the platform cffi-forge was built for.
 
 mod cache;
+mod includes;
+pub mod leftovers;
 pub mod private_dir;
 
 use std::collections::BTreeMap;
@@ -57,6 +59,21 @@ pub enum LimitedApi {
     Off,
     /// PyPy, or a plain extension that is not abi3: no macro either way.
     Untouched,
+}
+
+impl LimitedApi {
+    /// The macros a module is compiled with: `(name, value)`.
+    pub fn macros(self) -> Vec<(&'static str, Option<String>)> {
+        let version = |major: u32, minor: u32| Some(format!("0x{major:02X}{minor:02X}0000"));
+        match self {
+            LimitedApi::Abi3 { major, minor } => vec![("Py_LIMITED_API", version(major, minor))],
+            LimitedApi::Abi3t { major, minor } => {
+                vec![("Py_LIMITED_API", version(major, minor)), ("Py_TARGET_ABI3T", version(major, minor))]
+            }
+            LimitedApi::Off => vec![("_CFFI_NO_LIMITED_API", None)],
+            LimitedApi::Untouched => Vec::new(),
+        }
+    }
 }
 
 /// One extension module to compile and link.
@@ -121,11 +138,51 @@ impl ToDiagnostic for CompileError {
             | CompileError::Archive { output, command, .. } => {
                 let output = output.trim_end();
                 let d = if output.is_empty() { d } else { d.with_note(output.to_string()) };
-                d.with_note(format!("command: {command}"))
+                let d = d.with_note(format!("command: {command}"));
+                match missing_python_headers(command, output) {
+                    Some(help) => d.with_help(help),
+                    None => d,
+                }
             }
             _ => d,
         }
     }
+}
+
+/// The help for a compiler that could not find `Python.h`: the interpreter's headers are
+/// not installed. Which directory was searched and which package provides it are read
+/// from the command (`-I<include>/python3.X`).
+fn missing_python_headers(command: &str, output: &str) -> Option<String> {
+    let missing = output.lines().any(|line| {
+        line.contains("Python.h")
+            && (line.contains("No such file")
+                || line.contains("not found")
+                || line.contains("Cannot open include"))
+    });
+    if !missing {
+        return None;
+    }
+    let include = command
+        .split_whitespace()
+        .map(|arg| arg.trim_matches(|c| c == '\'' || c == '"'))
+        .filter_map(|arg| arg.strip_prefix("-I").or_else(|| arg.strip_prefix("/I")))
+        .find(|dir| Path::new(dir).file_name().is_some_and(|n| n.to_string_lossy().starts_with("python")));
+    let version = include.and_then(|dir| {
+        let name = Path::new(dir).file_name()?.to_string_lossy().into_owned();
+        let digits: String = name
+            .trim_start_matches("python")
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        (!digits.is_empty()).then_some(digits)
+    });
+    let python = version.map_or("python3".to_string(), |v| format!("python{v}"));
+    let searched = include.map(|dir| format!(" (it is not in `{dir}`)")).unwrap_or_default();
+    Some(format!(
+        "the interpreter's C headers are not installed{searched}: install its development package \
+         (Debian/Ubuntu: `apt-get install {python}-dev`; Fedora/RHEL: `dnf install {python}-devel`), \
+         or build for an interpreter that has them (pyenv, uv and python.org builds do)"
+    ))
 }
 
 /// Where a generated source file goes: `<build dir>/gen/<content hash>/<file name>`. Named
@@ -159,6 +216,7 @@ impl Toolchain {
     pub fn new(interp: &Interpreter, root: &Path, build_dir: &Path, env: Env) -> Result<Self, CompileError> {
         let target = target_triple(interp);
         fs::create_dir_all(build_dir.join("cc"))?;
+        leftovers::clean_build_dir(build_dir);
         let jobs = env
             .get(OsStr::new("CFFI_FORGE_JOBS"))
             .and_then(|j| j.to_str()?.parse().ok())
@@ -309,17 +367,13 @@ impl Toolchain {
                 None => format!("{flag}{name}").into(),
             }
         };
-        match limited_api {
-            Some(LimitedApi::Abi3 { major, minor }) => {
-                args.push(define("Py_LIMITED_API", Some(&format!("0x{major:02X}{minor:02X}0000"))))
-            }
-            Some(LimitedApi::Abi3t { major, minor }) => {
-                let version = format!("0x{major:02X}{minor:02X}0000");
-                args.push(define("Py_LIMITED_API", Some(&version)));
-                args.push(define("Py_TARGET_ABI3T", Some(&version)));
-            }
-            Some(LimitedApi::Off) => args.push(define("_CFFI_NO_LIMITED_API", None)),
-            Some(LimitedApi::Untouched) | None => {}
+        for (name, value) in limited_api.map(|l| l.macros()).unwrap_or_default() {
+            args.push(define(name, value.as_deref()));
+        }
+        // Windows' pyconfig.h is shared by both builds: a free-threaded target is told by
+        // this macro (which also picks python3t.lib / python3XYt.lib), as setuptools does.
+        if limited_api.is_some() && self.interp.free_threaded && self.interp.is_windows() {
+            args.push(define("Py_GIL_DISABLED", Some("1")));
         }
         for d in &options.define_macros {
             args.push(define(&d.name, d.value.as_deref()));
@@ -378,6 +432,17 @@ impl Toolchain {
                 return Ok(object);
             }
             Lookup::Miss => None,
+            Lookup::Shadowed(header) => {
+                ui::verbose(
+                    "Stale",
+                    format!(
+                        "{}: `{}` now comes first on the include path",
+                        what(),
+                        self.display(&header).display()
+                    ),
+                );
+                None
+            }
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
         // Unique temporary names: two identical units may compile at the same time.
@@ -410,14 +475,23 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        let deps = if msvc {
-            Vec::new()
+        let (deps, absent) = if msvc {
+            (Vec::new(), Vec::new())
         } else {
             let deps = cache::parse_depfile(&fs::read_to_string(&depfile)?, &self.root);
             let _ = std::fs::remove_file(&depfile);
-            deps
+            // gcc's and clang's include variables: CPATH for every language, then one per language.
+            let language_var = match unit.language {
+                Language::C => "C_INCLUDE_PATH",
+                Language::Cxx => "CPLUS_INCLUDE_PATH",
+            };
+            let env_dirs: Vec<&str> =
+                ["CPATH", language_var].into_iter().filter_map(|v| self.var(v)).collect();
+            let search = includes::search_path(&args, &self.root, &env_dirs);
+            let absent = includes::shadow_candidates(&unit.source, &deps, &search);
+            (deps, absent)
         };
-        let object = store.publish(&key, &name, &tmp_object, &deps)?;
+        let object = store.publish(&key, &name, &tmp_object, &deps, &absent)?;
         report_rebuilt(corrupt, &what());
         Ok(object)
     }
@@ -513,7 +587,7 @@ impl Toolchain {
                 ui::verbose("Fresh", format!("{} (linked)", job.module));
                 return Ok(module);
             }
-            Lookup::Miss => None,
+            Lookup::Miss | Lookup::Shadowed(_) => None,
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
         let tmp = store.temp(&key, &job.file_name)?;
@@ -537,7 +611,7 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        let module = store.publish(&key, &job.file_name, &tmp, &[])?;
+        let module = store.publish(&key, &job.file_name, &tmp, &[], &[])?;
         report_rebuilt(corrupt, &what);
         Ok(module)
     }
@@ -562,7 +636,7 @@ impl Toolchain {
                 ui::verbose("Fresh", format!("library {} (archived)", library.name));
                 return Ok(archive);
             }
-            Lookup::Miss => None,
+            Lookup::Miss | Lookup::Shadowed(_) => None,
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
         let tmp = store.temp(&key, &file_name)?;
@@ -585,7 +659,7 @@ impl Toolchain {
                 output: output.text,
             });
         }
-        let archive = store.publish(&key, &file_name, &tmp, &[])?;
+        let archive = store.publish(&key, &file_name, &tmp, &[], &[])?;
         report_rebuilt(corrupt, &format!("library `{}`", library.name));
         Ok(archive)
     }
@@ -878,6 +952,26 @@ pub fn host_triple() -> String {
         }
     } else {
         format!("{arch}-unknown-{}", std::env::consts::OS)
+    }
+}
+
+#[cfg(test)]
+mod python_headers_tests {
+    use super::missing_python_headers;
+
+    #[test]
+    fn a_missing_python_h_names_the_include_directory_and_the_dev_package() {
+        let gcc = "gen/_x.c:1:10: fatal error: Python.h: No such file or directory\ncompilation terminated.";
+        let command = "cc -O2 -fPIC -I/usr/include/python3.12 -c gen/_x.c -o x.o";
+        let help = missing_python_headers(command, gcc).unwrap();
+        assert!(help.contains("(it is not in `/usr/include/python3.12`)"), "{help}");
+        assert!(help.contains("apt-get install python3.12-dev"), "{help}");
+        assert!(help.contains("dnf install python3.12-devel"), "{help}");
+        let clang = "gen/_x.c:1:10: fatal error: 'Python.h' file not found";
+        assert!(missing_python_headers("cc -I/opt/py/include/python3.13t -c x.c", clang)
+            .unwrap()
+            .contains("python3.13-dev"));
+        assert_eq!(missing_python_headers(command, "x.c:3: error: expected ';'"), None);
     }
 }
 

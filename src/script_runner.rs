@@ -54,7 +54,7 @@ pub enum ScriptError {
     Timeout { script: String, seconds: f64 },
     #[error("{TIMEOUT_VARIABLE}={value:?} is not a number of seconds")]
     BadTimeout { value: String },
-    #[error("build script `{path}` line {line}: an FFI with set_source({module:?}) builds a module that is not listed")]
+    #[error("{path}:{line}: this FFI's set_source({module:?}) module is not listed, so it would be left out of the wheel")]
     UnlistedFfi { path: String, line: usize, module: String, listed: String, variable: Option<String> },
 }
 

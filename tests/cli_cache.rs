@@ -139,8 +139,15 @@ fn a_world_writable_fallback_build_dir_with_planted_objects_is_not_used() {
     );
     let fresh: Vec<PathBuf> = fallback_dirs(tmp.path()).into_iter().filter(|d| d != cache).collect();
     assert_eq!(fresh.len(), 1, "{fresh:?}");
-    assert!(run.stderr.contains(&format!("building in the new private directory {}", fresh[0].display())));
+    assert!(run.stderr.contains(&format!("building in the private directory {}", fresh[0].display())));
     assert_eq!(std::fs::metadata(&fresh[0]).unwrap().mode() & 0o777, 0o700);
+
+    // The next build keeps using (and caching in) that private directory.
+    let run = build_with(tree.path(), out.path(), &env, &["-v"]).success();
+    assert_eq!(fallback_dirs(tmp.path()).len(), 2);
+    assert!(run.stderr.contains(&format!("building in the private directory {}", fresh[0].display())));
+    assert!(run.stderr.contains("Fresh probe._probe (linked)"), "{}", run.stderr);
+    assert_eq!(call_probe(&wheel_in(out.path())), "42");
 }
 
 #[test]
@@ -196,7 +203,7 @@ fn concurrent_builds_of_one_tree_with_different_inputs_never_cross() {
     // A slow compiler (a loaded machine, a cache miss in a compiler wrapper) widens the
     // time between a build choosing what to compile and the compiler reading it.
     let slow_cc = tree.path().join("slow-cc");
-    std::fs::write(&slow_cc, "#!/bin/sh\nsleep 0.5\nexec cc \"$@\"\n").unwrap();
+    std::fs::write(&slow_cc, "#!/bin/sh\nsleep 0.25\nexec cc \"$@\"\n").unwrap();
     std::fs::set_permissions(&slow_cc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let outs: Vec<tempfile::TempDir> = (0..BUILDS).map(|_| tempfile::tempdir().unwrap()).collect();
     let python = python();
@@ -221,4 +228,102 @@ fn concurrent_builds_of_one_tree_with_different_inputs_never_cross() {
         }
     }
     assert!(crossed.is_empty(), "{} of {BUILDS} wheels crossed:\n{}", crossed.len(), crossed.join("\n"));
+}
+
+#[test]
+fn a_header_added_earlier_on_the_include_path_is_used_by_the_next_build() {
+    let script = r#"
+from cffi import FFI
+ffibuilder = FFI()
+ffibuilder.cdef("int value(void);")
+ffibuilder.set_source("probe._probe", '#include "val.h"\nstatic int value(void) { return VAL; }',
+    include_dirs=["inc_a", "inc_b"])
+"#;
+    let tool = "[tool.cffi-forge]\ncffi-modules = [\"ffi/probe_build.py:ffibuilder\"]\n";
+    let tree = project(&[
+        ("pyproject.toml", &pyproject("probe", tool)),
+        ("src/probe/__init__.py", ""),
+        ("ffi/probe_build.py", script),
+        ("inc_a/.keep", ""),
+        ("inc_b/val.h", "#define VAL 1\n"),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    build(tree.path(), out.path(), &[]).success();
+    assert_eq!(call_probe(&wheel_in(out.path())), "1");
+
+    // Same name, earlier directory: a clean build would use it, so must this one.
+    write_files(tree.path(), &[("inc_a/val.h", "#define VAL 2\n")]);
+    let run = build(tree.path(), out.path(), &["-v"]).success();
+    assert_eq!(call_probe(&wheel_in(out.path())), "2", "the old object was reused:\n{}", run.stderr);
+    let stale = run.stderr.lines().find(|l| l.contains("Stale")).unwrap_or_else(|| panic!("{}", run.stderr));
+    assert!(
+        stale.contains(
+            "probe._probe.c (module `probe._probe`): `inc_a/val.h` now comes first on the include path"
+        ),
+        "{stale}"
+    );
+
+    // Unchanged since: the new object is reused.
+    let run = build(tree.path(), out.path(), &["-v"]).success();
+    assert!(run.stderr.contains("Fresh probe._probe (linked)"), "{}", run.stderr);
+    assert!(!run.stderr.contains("Stale"), "{}", run.stderr);
+}
+
+#[cfg(unix)]
+#[test]
+fn the_next_build_removes_temporaries_of_killed_runs_but_not_of_running_ones() {
+    let tree = probe_project();
+    let out = tempfile::tempdir().unwrap();
+    build(tree.path(), out.path(), &[]).success();
+    let cache = tree.path().join("build/cffi-forge");
+    let cache = cache.join(&listing(&cache)[0]);
+
+    // What a run killed with SIGKILL leaves: temporaries named with its (now unused) id.
+    let dead = {
+        let mut child = Command::new("true").spawn().unwrap();
+        let pid = child.id();
+        child.wait().unwrap();
+        pid
+    };
+    let live = std::process::id();
+    let object_dir = files_ending(&cache, ".o")[0].parent().unwrap().to_path_buf();
+    let gen_dir = files_ending(&cache.join("gen"), ".c")[0].parent().unwrap().to_path_buf();
+    let out_file = out.path().join(format!(".tmp-cffi-forge-{dead}-Ab12Cd"));
+    let out_dir = out.path().join(format!(".tmp-cffi-forge-{dead}-Ef34Gh"));
+    let leftovers = [
+        object_dir.join(format!(".tmp{dead}-0-probe._probe.o")),
+        object_dir.join(format!(".tmp{dead}-0-probe._probe.d")),
+        gen_dir.join(format!(".tmp{dead}-probe._probe.c")),
+        cache.join(format!("objects/0123abcd.tmp{dead}-3.o")),
+        out_file.clone(),
+        out_dir.join("probe-1.0.0.dist-info/METADATA"),
+    ];
+    let running = [
+        object_dir.join(format!(".tmp{live}-0-probe._probe.o")),
+        out.path().join(format!(".tmp-cffi-forge-{live}-Ij56Kl")),
+    ];
+    for path in leftovers.iter().chain(&running) {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "partial").unwrap();
+    }
+
+    let run = build(tree.path(), out.path(), &["-v"]).success();
+    for path in leftovers.iter().chain([&out_dir]) {
+        assert!(!path.exists(), "{} is still there\n{}", path.display(), run.stderr);
+    }
+    for path in &running {
+        assert!(path.exists(), "{} belongs to a running build", path.display());
+    }
+    assert!(
+        run.stderr.contains(&format!("Removed 4 temporary files of ended runs from {}", cache.display())),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains(&format!("Removed 2 temporary files of ended runs from {}", out.path().display())),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(call_probe(&wheel_in(out.path())), "42");
 }

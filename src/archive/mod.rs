@@ -88,6 +88,8 @@ pub enum ArchiveError {
     SourceDateEpoch { value: String },
     #[error("`{path}` is not a valid path inside a wheel")]
     BadArchivePath { path: String },
+    #[error(transparent)]
+    Layout(Box<crate::config::layout::LayoutError>),
     /// A file whose name an archive must not carry (see [`check_entry_name`]).
     #[error("cannot package {}: {reason}", file.display())]
     BadFileName { file: PathBuf, reason: String },
@@ -110,6 +112,9 @@ pub fn entry_name_problem(name: &str) -> Option<String> {
 
 impl ToDiagnostic for ArchiveError {
     fn to_diagnostic(&self) -> Diagnostic {
+        if let ArchiveError::Layout(e) = self {
+            return e.to_diagnostic();
+        }
         let d = Diagnostic::error(self.to_string());
         match self {
             ArchiveError::OutputDir { .. } => {

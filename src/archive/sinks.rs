@@ -54,8 +54,10 @@ fn zip_time(epoch: u64) -> zip::DateTime {
 /// the mode any new file gets (`0666 & ~umask`, 0644 under the usual umask) rather than
 /// tempfile's private 0600, so wheels copied into a shared wheelhouse stay readable.
 pub fn user_temp_file_in(dir: &Path) -> std::io::Result<NamedTempFile> {
+    crate::compile::leftovers::clean_output_dir(dir);
+    let prefix = crate::compile::leftovers::output_prefix();
     let mut builder = tempfile::Builder::new();
-    builder.prefix(".tmp-cffi-forge-");
+    builder.prefix(&prefix);
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -89,12 +91,19 @@ struct StopsAtFirstError {
     len: u64,
 }
 
+impl StopsAtFirstError {
+    /// An interrupted call is retried by the caller, and must not end the writing.
+    fn latch(&mut self, error: &std::io::Error) {
+        self.failed |= error.kind() != std::io::ErrorKind::Interrupted;
+    }
+}
+
 impl Write for StopsAtFirstError {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let written = if self.failed {
             buf.len()
         } else {
-            self.file.as_file_mut().write(buf).inspect_err(|_| self.failed = true)?
+            self.file.as_file_mut().write(buf).inspect_err(|e| self.latch(e))?
         };
         self.position += written as u64;
         self.len = self.len.max(self.position);
@@ -105,14 +114,14 @@ impl Write for StopsAtFirstError {
         if self.failed {
             return Ok(());
         }
-        self.file.as_file_mut().flush().inspect_err(|_| self.failed = true)
+        self.file.as_file_mut().flush().inspect_err(|e| self.latch(e))
     }
 }
 
 impl std::io::Seek for StopsAtFirstError {
     fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
         if !self.failed {
-            self.position = self.file.as_file_mut().seek(to).inspect_err(|_| self.failed = true)?;
+            self.position = self.file.as_file_mut().seek(to).inspect_err(|e| self.latch(e))?;
             return Ok(self.position);
         }
         let target = match to {
@@ -250,8 +259,9 @@ impl DirSink {
     pub fn create(dir: PathBuf, top: impl Into<String>) -> Result<Self, ArchiveError> {
         let top = top.into();
         let target = dir.join(&top);
+        crate::compile::leftovers::clean_output_dir(&dir);
         let tmp = tempfile::Builder::new()
-            .prefix(".tmp-cffi-forge-")
+            .prefix(&crate::compile::leftovers::output_prefix())
             .tempdir_in(&dir)
             .map_err(|source| ArchiveError::OutputDir { path: dir.clone(), target, source })?;
         let registered = crate::process::register_temp(tmp.path());

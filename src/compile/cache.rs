@@ -90,6 +90,8 @@ pub enum Lookup {
     Miss,
     /// The file is there but not what was stored: truncated, emptied or altered.
     Corrupt(Corrupt),
+    /// A header that did not exist at compile time now comes first on the include path.
+    Shadowed(PathBuf),
 }
 
 /// One kind of cached output (`objects`, `modules`, `libraries`), content-addressed:
@@ -136,10 +138,12 @@ impl Store {
         }
         let deps_unchanged =
             entry.deps.iter().all(|(hash, path)| content_hash(path).as_deref() == Some(hash.as_str()));
-        if deps_unchanged {
-            Lookup::Hit(file)
-        } else {
-            Lookup::Miss
+        if !deps_unchanged {
+            return Lookup::Miss;
+        }
+        match entry.absent.into_iter().find(|path| std::fs::symlink_metadata(path).is_ok()) {
+            Some(shadowing) => Lookup::Shadowed(shadowing),
+            None => Lookup::Hit(file),
         }
     }
 
@@ -152,8 +156,16 @@ impl Store {
     }
 
     /// Publish the finished `tmp` as the file of `key`, with an entry recording its size,
-    /// hash and the current content of `deps`. Returns the stored file.
-    pub fn publish(&self, key: &str, name: &str, tmp: &Path, deps: &[PathBuf]) -> std::io::Result<PathBuf> {
+    /// hash, the current content of `deps`, and the `absent` paths whose appearing makes
+    /// it stale (see `includes`). Returns the stored file.
+    pub fn publish(
+        &self,
+        key: &str,
+        name: &str,
+        tmp: &Path,
+        deps: &[PathBuf],
+        absent: &[PathBuf],
+    ) -> std::io::Result<PathBuf> {
         let dir = self.dir(key);
         let file = dir.join(name);
         let entry_path = dir.join(ENTRY);
@@ -174,6 +186,10 @@ impl Store {
             let Some(path) = dep.to_str().filter(|p| !p.contains('\n')) else { return Ok(file) };
             let _ = writeln!(text, "dep {hash} {path}");
         }
+        for path in absent {
+            let Some(path) = path.to_str().filter(|p| !p.contains('\n')) else { return Ok(file) };
+            let _ = writeln!(text, "absent {path}");
+        }
         let entry_tmp = dir.join(format!(".tmp{}-{}-{ENTRY}", std::process::id(), unique()));
         fs::write(&entry_tmp, text)?;
         fs::rename(&entry_tmp, &entry_path)?;
@@ -187,6 +203,8 @@ struct Entry {
     sha256: String,
     /// (content hash, path) of every file it was made from.
     deps: Vec<(String, PathBuf)>,
+    /// Paths that did not exist when it was made and would have changed it.
+    absent: Vec<PathBuf>,
 }
 
 impl Entry {
@@ -197,12 +215,18 @@ impl Entry {
         }
         let size = lines.next()?.strip_prefix("size ")?.parse().ok()?;
         let sha256 = lines.next()?.strip_prefix("sha256 ")?.to_string();
-        let mut deps = Vec::new();
+        let (mut deps, mut absent) = (Vec::new(), Vec::new());
         for line in lines {
-            let (hash, path) = line.strip_prefix("dep ")?.split_once(' ')?;
-            deps.push((hash.to_string(), PathBuf::from(path)));
+            match line.split_once(' ')? {
+                ("dep", rest) => {
+                    let (hash, path) = rest.split_once(' ')?;
+                    deps.push((hash.to_string(), PathBuf::from(path)));
+                }
+                ("absent", path) => absent.push(PathBuf::from(path)),
+                _ => return None,
+            }
         }
-        Some(Entry { size, sha256, deps })
+        Some(Entry { size, sha256, deps, absent })
     }
 }
 
@@ -264,7 +288,7 @@ mod tests {
     fn stored(store: &Store, key: &str, content: &[u8], deps: &[PathBuf]) -> PathBuf {
         let tmp = store.temp(key, "x.o").unwrap();
         std::fs::write(&tmp, content).unwrap();
-        store.publish(key, "x.o", &tmp, deps).unwrap()
+        store.publish(key, "x.o", &tmp, deps, &[]).unwrap()
     }
 
     #[test]
@@ -292,6 +316,20 @@ mod tests {
             .collect();
         names.sort();
         names
+    }
+
+    #[test]
+    fn an_absent_path_that_appears_makes_the_entry_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path(), "objects");
+        let shadow = dir.path().join("a/val.h");
+        let tmp = store.temp("k", "x.o").unwrap();
+        std::fs::write(&tmp, b"obj").unwrap();
+        store.publish("k", "x.o", &tmp, &[], std::slice::from_ref(&shadow)).unwrap();
+        assert!(matches!(store.lookup("k", "x.o"), Lookup::Hit(_)));
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::write(&shadow, "").unwrap();
+        assert_eq!(store.lookup("k", "x.o"), Lookup::Shadowed(shadow));
     }
 
     #[test]

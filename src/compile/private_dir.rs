@@ -39,14 +39,16 @@ pub fn private_dir(dir: &Path) -> std::io::Result<PathBuf> {
     match check_or_create(dir)? {
         None => Ok(dir.to_path_buf()),
         Some(problem) => {
-            let fresh = fresh_next_to(dir)?;
+            let private = match ours_next_to(dir) {
+                Some(ours) => ours,
+                None => fresh_next_to(dir)?,
+            };
             crate::ui::warning(format!(
-                "not using the build directory {}: {problem}; building in the new private directory {} \
-                 instead (remove the old one to keep the cache between builds)",
+                "not using the build directory {}: {problem}; building in the private directory {} instead",
                 dir.display(),
-                fresh.display()
+                private.display()
             ));
-            Ok(fresh)
+            Ok(private)
         }
     }
 }
@@ -85,6 +87,22 @@ pub fn check_or_create(dir: &Path) -> std::io::Result<Option<Unsafe>> {
 pub fn check_or_create(dir: &Path) -> std::io::Result<Option<Unsafe>> {
     std::fs::create_dir_all(dir)?;
     Ok(None)
+}
+
+/// A `<dir>-XXXXXX` made by an earlier build (only we can own a directory that is ours
+/// and private), so the cache survives between builds while `dir` stays unusable.
+fn ours_next_to(dir: &Path) -> Option<PathBuf> {
+    let parent = dir.parent()?;
+    let prefix = format!("{}-", dir.file_name()?.to_str()?);
+    let mut candidates: Vec<PathBuf> = std::fs::read_dir(parent)
+        .ok()?
+        .flatten()
+        .filter(|e| e.file_name().to_str().is_some_and(|n| n.starts_with(&prefix)))
+        .map(|e| e.path())
+        .collect();
+    candidates.sort();
+    // Only directories that exist: `check_or_create` must not create one here.
+    candidates.into_iter().find(|c| matches!(check_or_create(c), Ok(None)))
 }
 
 /// A new directory `<dir>-XXXXXX` next to `dir`, created `0700`.
@@ -142,6 +160,25 @@ mod tests {
         assert_ne!(fresh, link);
         assert!(fresh.file_name().unwrap().to_string_lossy().starts_with("link-"));
         assert_eq!(mode(&fresh), 0o700);
+        // The next build reuses it, but not one that others could write into.
+        assert_eq!(private_dir(&link).unwrap(), fresh);
+        std::fs::set_permissions(&fresh, std::fs::Permissions::from_mode(0o777)).unwrap();
+        let another = private_dir(&link).unwrap();
+        assert!(another != fresh && another != link, "{}", another.display());
+    }
+
+    #[test]
+    fn another_users_directory_is_refused_even_when_private() {
+        if !rustix::process::geteuid().is_root() {
+            return; // only root can give a directory away
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("theirs");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700)).unwrap();
+        let nobody = rustix::process::Uid::from_raw(65534);
+        rustix::fs::chown(&dir, Some(nobody), None).unwrap();
+        assert_eq!(check_or_create(&dir).unwrap(), Some(Unsafe::Owner { uid: 65534, mode: 0o700 }));
     }
 
     #[test]

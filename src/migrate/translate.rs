@@ -342,7 +342,12 @@ impl<'a> Translator<'a> {
         let mut scripts: Vec<String> =
             named.iter().filter_map(|s| s.split(':').next()).map(str::to_string).collect();
         if scripts.is_empty() {
-            scripts = crate::discovery::discover_scripts(self.root).into_iter().map(|s| s.path).collect();
+            // A script discovery cannot follow is reported when building; here it names nothing.
+            scripts = crate::discovery::discover_scripts(self.root)
+                .unwrap_or_default()
+                .into_iter()
+                .map(|s| s.path)
+                .collect();
         }
         scripts
     }
