@@ -155,7 +155,9 @@ impl ToDiagnostic for CompileError {
 fn missing_python_headers(command: &str, output: &str) -> Option<String> {
     let missing = output.lines().any(|line| {
         line.contains("Python.h")
-            && (line.contains("No such file") || line.contains("not found") || line.contains("Cannot open include"))
+            && (line.contains("No such file")
+                || line.contains("not found")
+                || line.contains("Cannot open include"))
     });
     if !missing {
         return None;
@@ -167,8 +169,11 @@ fn missing_python_headers(command: &str, output: &str) -> Option<String> {
         .find(|dir| Path::new(dir).file_name().is_some_and(|n| n.to_string_lossy().starts_with("python")));
     let version = include.and_then(|dir| {
         let name = Path::new(dir).file_name()?.to_string_lossy().into_owned();
-        let digits: String =
-            name.trim_start_matches("python").chars().take_while(|c| c.is_ascii_digit() || *c == '.').collect();
+        let digits: String = name
+            .trim_start_matches("python")
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
         (!digits.is_empty()).then_some(digits)
     });
     let python = version.map_or("python3".to_string(), |v| format!("python{v}"));

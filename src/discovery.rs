@@ -202,9 +202,12 @@ pub fn discover_scripts(root: &Path) -> Result<Vec<BuildScript>, DiscoveryError>
         let path = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
         match read_build_script(&text) {
             ScriptReading::NoFfi => {}
-            ScriptReading::Found(variable) => {
-                found.push(BuildScript { path, variable, source: ScriptSource::Discovered, ext_package: None })
-            }
+            ScriptReading::Found(variable) => found.push(BuildScript {
+                path,
+                variable,
+                source: ScriptSource::Discovered,
+                ext_package: None,
+            }),
             ScriptReading::Unfollowed { line } => return Err(DiscoveryError::UnfollowedFfi { path, line }),
             ScriptReading::NoSetSource { line } => crate::ui::warning(format!(
                 "skipping `{path}`: it creates an FFI (line {line}) but never calls set_source(), \
@@ -366,7 +369,10 @@ mod tests {
         // set_source reached another way than `name.set_source(`.
         let indirect = "import cffi\nffi = cffi.FFI()\ngetattr(ffi, 'set_source')('_x', None)\n";
         assert_eq!(read(indirect), Unfollowed { line: 2 });
-        assert_eq!(read("from cffi import FFI\nffi = FFI()\nffi.cdef('int f(void);')\n"), NoSetSource { line: 2 });
+        assert_eq!(
+            read("from cffi import FFI\nffi = FFI()\nffi.cdef('int f(void);')\n"),
+            NoSetSource { line: 2 }
+        );
 
         let dir = project(&[("a_build.py", SCRIPT), ("b/inner_build.py", inner)]);
         let err = discover_scripts(dir.path()).unwrap_err();

@@ -120,7 +120,8 @@ fn a_second_ffi_without_set_source_is_skipped_with_a_warning() {
                   scratch.cdef('struct s { int a; char b; };')\n\
                   assert scratch.sizeof('struct s') == 8\n\
                   ffi.set_source('_main', 'int one(void) { return 1; }')\n";
-    let (run, out) = build_tree(&[("pyproject.toml", &configured(&["main_build.py:ffi"])), ("main_build.py", script)]);
+    let (run, out) =
+        build_tree(&[("pyproject.toml", &configured(&["main_build.py:ffi"])), ("main_build.py", script)]);
     let run = run.success();
     assert!(
         run.stderr.contains(

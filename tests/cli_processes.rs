@@ -310,7 +310,10 @@ fn real_pythons_older_than_3_8_are_too_old() {
             &[("pyproject.toml", &pyproject("old", "")), ("one_build.py", SIMPLE_SCRIPT)],
             &python,
         );
-        assert!(stderr.contains(&format!("error: `<python>` is CPython {version}, which is too old")), "{stderr}");
+        assert!(
+            stderr.contains(&format!("error: `<python>` is CPython {version}, which is too old")),
+            "{stderr}"
+        );
         assert!(stderr.contains("cffi-forge builds for CPython 3.8 and newer"), "{stderr}");
         assert!(!stderr.contains("cannot import"), "the interpreter's age is the news: {stderr}");
         assert!(!stderr.contains("Traceback"), "no traceback from the runner: {stderr}");
@@ -400,7 +403,10 @@ fn missing_python_headers_get_a_hint_naming_the_dev_package() {
     let (status, stderr) = start(command).finish(Duration::from_secs(120));
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("Python.h"), "{stderr}");
-    assert!(stderr.contains("help: the interpreter's C headers are not installed (it is not in `"), "{stderr}");
+    assert!(
+        stderr.contains("help: the interpreter's C headers are not installed (it is not in `"),
+        "{stderr}"
+    );
     assert!(stderr.contains(&format!("/no-headers/python{minor}`)")), "{stderr}");
     assert!(stderr.contains(&format!("apt-get install python{minor}-dev")), "{stderr}");
     assert_eq!(listing(out.path()), Vec::<String>::new());
@@ -427,8 +433,11 @@ fn sigterm_while_writing_the_wheel_removes_its_temporary() {
         assert!(!names.iter().any(|n| n.ends_with(".whl")), "the wheel was written before the signal");
         names.iter().any(|n| n.starts_with(".tmp-cffi-forge-"))
     });
-    rustix::process::kill_process(rustix::process::Pid::from_child(&started.child), rustix::process::Signal::TERM)
-        .unwrap();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&started.child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
     let (status, stderr) = started.finish(Duration::from_secs(30));
     assert_eq!(status.code(), Some(143), "{stderr}");
     assert_eq!(listing(out.path()), Vec::<String>::new(), "no .tmp-cffi-forge-* left");
