@@ -16,6 +16,9 @@
 //! The target is the interpreter's platform, never the platform cffi-forge was built for.
 
 mod cache;
+mod includes;
+pub mod leftovers;
+pub mod private_dir;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -32,7 +35,7 @@ use crate::interpreter::Interpreter;
 use crate::spec::{BuildOptions, Language};
 use crate::ui;
 
-use cache::Key;
+use cache::{Key, Lookup, Store};
 
 /// The environment the build sees (a snapshot, so tests can vary it without touching
 /// the process environment).
@@ -48,11 +51,29 @@ pub enum LimitedApi {
     /// An abi3 module: every file is compiled with `Py_LIMITED_API` set to the floor
     /// version (`0x03XX0000`), so nothing newer than the wheel tag promises can slip in.
     Abi3 { major: u32, minor: u32 },
+    /// An abi3t module (free-threaded 3.15+, PEP 803): `Py_LIMITED_API` and
+    /// `Py_TARGET_ABI3T` both set to the floor (3.15 or newer), as cffi does.
+    Abi3t { major: u32, minor: u32 },
     /// A version-specific CPython module: `_CFFI_NO_LIMITED_API` keeps cffi's C from
     /// defining `Py_LIMITED_API` itself (what cffi's setuptools integration does).
     Off,
     /// PyPy, or a plain extension that is not abi3: no macro either way.
     Untouched,
+}
+
+impl LimitedApi {
+    /// The macros a module is compiled with: `(name, value)`.
+    pub fn macros(self) -> Vec<(&'static str, Option<String>)> {
+        let version = |major: u32, minor: u32| Some(format!("0x{major:02X}{minor:02X}0000"));
+        match self {
+            LimitedApi::Abi3 { major, minor } => vec![("Py_LIMITED_API", version(major, minor))],
+            LimitedApi::Abi3t { major, minor } => {
+                vec![("Py_LIMITED_API", version(major, minor)), ("Py_TARGET_ABI3T", version(major, minor))]
+            }
+            LimitedApi::Off => vec![("_CFFI_NO_LIMITED_API", None)],
+            LimitedApi::Untouched => Vec::new(),
+        }
+    }
 }
 
 /// One extension module to compile and link.
@@ -117,11 +138,60 @@ impl ToDiagnostic for CompileError {
             | CompileError::Archive { output, command, .. } => {
                 let output = output.trim_end();
                 let d = if output.is_empty() { d } else { d.with_note(output.to_string()) };
-                d.with_note(format!("command: {command}"))
+                let d = d.with_note(format!("command: {command}"));
+                match missing_python_headers(command, output) {
+                    Some(help) => d.with_help(help),
+                    None => d,
+                }
             }
             _ => d,
         }
     }
+}
+
+/// The help for a compiler that could not find `Python.h`: the interpreter's headers are
+/// not installed. Which directory was searched and which package provides it are read
+/// from the command (`-I<include>/python3.X`).
+fn missing_python_headers(command: &str, output: &str) -> Option<String> {
+    let missing = output.lines().any(|line| {
+        line.contains("Python.h")
+            && (line.contains("No such file")
+                || line.contains("not found")
+                || line.contains("Cannot open include"))
+    });
+    if !missing {
+        return None;
+    }
+    let include = command
+        .split_whitespace()
+        .map(|arg| arg.trim_matches(|c| c == '\'' || c == '"'))
+        .filter_map(|arg| arg.strip_prefix("-I").or_else(|| arg.strip_prefix("/I")))
+        .find(|dir| Path::new(dir).file_name().is_some_and(|n| n.to_string_lossy().starts_with("python")));
+    let version = include.and_then(|dir| {
+        let name = Path::new(dir).file_name()?.to_string_lossy().into_owned();
+        let digits: String = name
+            .trim_start_matches("python")
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        (!digits.is_empty()).then_some(digits)
+    });
+    let python = version.map_or("python3".to_string(), |v| format!("python{v}"));
+    let searched = include.map(|dir| format!(" (it is not in `{dir}`)")).unwrap_or_default();
+    Some(format!(
+        "the interpreter's C headers are not installed{searched}: install its development package \
+         (Debian/Ubuntu: `apt-get install {python}-dev`; Fedora/RHEL: `dnf install {python}-devel`), \
+         or build for an interpreter that has them (pyenv, uv and python.org builds do)"
+    ))
+}
+
+/// Where a generated source file goes: `<build dir>/gen/<content hash>/<file name>`. Named
+/// by its content, so concurrent builds of one tree whose build scripts generate different
+/// code never write the same file (one build could otherwise compile the other's code).
+pub fn generated_path(build_dir: &Path, file_name: &str, code: &[u8]) -> PathBuf {
+    let mut key = Key::new("generated");
+    key.bytes(code);
+    build_dir.join("gen").join(&key.finish()[..32]).join(file_name)
 }
 
 /// The toolchain of one build: compilers for the target interpreter, the build
@@ -146,6 +216,7 @@ impl Toolchain {
     pub fn new(interp: &Interpreter, root: &Path, build_dir: &Path, env: Env) -> Result<Self, CompileError> {
         let target = target_triple(interp);
         fs::create_dir_all(build_dir.join("cc"))?;
+        leftovers::clean_build_dir(build_dir);
         let jobs = env
             .get(OsStr::new("CFFI_FORGE_JOBS"))
             .and_then(|j| j.to_str()?.parse().ok())
@@ -296,12 +367,13 @@ impl Toolchain {
                 None => format!("{flag}{name}").into(),
             }
         };
-        match limited_api {
-            Some(LimitedApi::Abi3 { major, minor }) => {
-                args.push(define("Py_LIMITED_API", Some(&format!("0x{major:02X}{minor:02X}0000"))))
-            }
-            Some(LimitedApi::Off) => args.push(define("_CFFI_NO_LIMITED_API", None)),
-            Some(LimitedApi::Untouched) | None => {}
+        for (name, value) in limited_api.map(|l| l.macros()).unwrap_or_default() {
+            args.push(define(name, value.as_deref()));
+        }
+        // Windows' pyconfig.h is shared by both builds: a free-threaded target is told by
+        // this macro (which also picks python3t.lib / python3XYt.lib), as setuptools does.
+        if limited_api.is_some() && self.interp.free_threaded && self.interp.is_windows() {
+            args.push(define("Py_GIL_DISABLED", Some("1")));
         }
         for d in &options.define_macros {
             args.push(define(&d.name, d.value.as_deref()));
@@ -348,21 +420,37 @@ impl Toolchain {
         }
         key.file_content(&unit.source);
         let key = key.finish();
-        let dir = self.build_dir.join("objects");
-        let object = dir.join(format!("{key}.{}", if msvc { "obj" } else { "o" }));
-        let record = dir.join(format!("{key}.deps"));
+        let store = Store::new(&self.build_dir, "objects");
+        let stem = unit.source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = format!("{stem}.{}", if msvc { "obj" } else { "o" });
+        let shown_source = self.display(&unit.source);
+        let what = || format!("{} ({owner})", shown_source.display());
         // MSVC writes no dependency file: its objects are always rebuilt.
-        if !msvc && object.is_file() && cache::deps_unchanged(&record) {
-            ui::verbose("Fresh", format!("{} ({owner})", self.display(&unit.source).display()));
-            return Ok(object);
-        }
+        let corrupt = match if msvc { Lookup::Miss } else { store.lookup(&key, &name) } {
+            Lookup::Hit(object) => {
+                ui::verbose("Fresh", what());
+                return Ok(object);
+            }
+            Lookup::Miss => None,
+            Lookup::Shadowed(header) => {
+                ui::verbose(
+                    "Stale",
+                    format!(
+                        "{}: `{}` now comes first on the include path",
+                        what(),
+                        self.display(&header).display()
+                    ),
+                );
+                None
+            }
+            Lookup::Corrupt(corrupt) => Some(corrupt),
+        };
         // Unique temporary names: two identical units may compile at the same time.
-        let tmp = format!("{key}.tmp{}-{}", std::process::id(), unique());
-        let tmp_object = dir.join(format!("{tmp}.o"));
-        let depfile = dir.join(format!("{tmp}.d"));
+        let tmp_object = store.temp(&key, &name)?;
+        let depfile = tmp_object.with_extension("d");
         // Relative to the project (the compiler's working directory) when inside it, so
         // the compiler's messages name files as the user knows them.
-        let source = self.display(&unit.source);
+        let source = shown_source.clone();
         let mut command = self.command(&args);
         if msvc {
             command.arg("/c").arg(&source).arg(concat_os("/Fo", &self.display(&tmp_object)));
@@ -387,12 +475,24 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        fs::rename(&tmp_object, &object)?;
-        if !msvc {
+        let (deps, absent) = if msvc {
+            (Vec::new(), Vec::new())
+        } else {
             let deps = cache::parse_depfile(&fs::read_to_string(&depfile)?, &self.root);
             let _ = std::fs::remove_file(&depfile);
-            cache::write_deps(&record, &deps)?;
-        }
+            // gcc's and clang's include variables: CPATH for every language, then one per language.
+            let language_var = match unit.language {
+                Language::C => "C_INCLUDE_PATH",
+                Language::Cxx => "CPLUS_INCLUDE_PATH",
+            };
+            let env_dirs: Vec<&str> =
+                ["CPATH", language_var].into_iter().filter_map(|v| self.var(v)).collect();
+            let search = includes::search_path(&args, &self.root, &env_dirs);
+            let absent = includes::shadow_candidates(&unit.source, &deps, &search);
+            (deps, absent)
+        };
+        let object = store.publish(&key, &name, &tmp_object, &deps, &absent)?;
+        report_rebuilt(corrupt, &what());
         Ok(object)
     }
 
@@ -479,14 +579,18 @@ impl Toolchain {
             }
         }
         key.text(&job.file_name);
-        let out_dir = self.build_dir.join("modules").join(key.finish());
-        let output_path = out_dir.join(&job.file_name);
-        if output_path.is_file() {
-            ui::verbose("Fresh", format!("{} (linked)", job.module));
-            return Ok(output_path);
-        }
-        fs::create_dir_all(&out_dir)?;
-        let tmp = out_dir.join(format!(".tmp{}-{}-{}", std::process::id(), unique(), job.file_name));
+        let key = key.finish();
+        let store = Store::new(&self.build_dir, "modules");
+        let what = format!("module `{}`", job.module);
+        let corrupt = match store.lookup(&key, &job.file_name) {
+            Lookup::Hit(module) => {
+                ui::verbose("Fresh", format!("{} (linked)", job.module));
+                return Ok(module);
+            }
+            Lookup::Miss | Lookup::Shadowed(_) => None,
+            Lookup::Corrupt(corrupt) => Some(corrupt),
+        };
+        let tmp = store.temp(&key, &job.file_name)?;
         let mut command = self.command(&args);
         if self.is_msvc() {
             command.arg(concat_os("/OUT:", &tmp)).arg(concat_os("/IMPLIB:", &tmp.with_extension("lib")));
@@ -507,8 +611,9 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        fs::rename(&tmp, &output_path)?;
-        Ok(output_path)
+        let module = store.publish(&key, &job.file_name, &tmp, &[], &[])?;
+        report_rebuilt(corrupt, &what);
+        Ok(module)
     }
 
     /// `lib<name>.a` from a library's objects, cached by their content.
@@ -524,14 +629,17 @@ impl Toolchain {
             key.file_content(object);
         }
         key.text(&file_name);
-        let out_dir = self.build_dir.join("libraries").join(key.finish());
-        let output_path = out_dir.join(&file_name);
-        if output_path.is_file() {
-            ui::verbose("Fresh", format!("library {} (archived)", library.name));
-            return Ok(output_path);
-        }
-        fs::create_dir_all(&out_dir)?;
-        let tmp = out_dir.join(format!(".tmp{}-{}-{file_name}", std::process::id(), unique()));
+        let key = key.finish();
+        let store = Store::new(&self.build_dir, "libraries");
+        let corrupt = match store.lookup(&key, &file_name) {
+            Lookup::Hit(archive) => {
+                ui::verbose("Fresh", format!("library {} (archived)", library.name));
+                return Ok(archive);
+            }
+            Lookup::Miss | Lookup::Shadowed(_) => None,
+            Lookup::Corrupt(corrupt) => Some(corrupt),
+        };
+        let tmp = store.temp(&key, &file_name)?;
         let mut command = self.command(&self.archiver);
         if msvc {
             command.arg("/nologo").arg(concat_os("/OUT:", &tmp));
@@ -551,8 +659,9 @@ impl Toolchain {
                 output: output.text,
             });
         }
-        fs::rename(&tmp, &output_path)?;
-        Ok(output_path)
+        let archive = store.publish(&key, &file_name, &tmp, &[], &[])?;
+        report_rebuilt(corrupt, &format!("library `{}`", library.name));
+        Ok(archive)
     }
 
     /// Program and arguments of a `cc` tool, including a wrapper such as
@@ -592,7 +701,7 @@ impl Toolchain {
 
     fn run(&self, mut command: Command, language: Language) -> Result<RunOutput, CompileError> {
         let program = command.get_program().to_string_lossy().into_owned();
-        match command.output() {
+        match crate::process::output(&mut command) {
             Ok(output) => {
                 let mut text = String::from_utf8_lossy(&output.stderr).into_owned();
                 text.push_str(&String::from_utf8_lossy(&output.stdout));
@@ -717,9 +826,11 @@ fn concat_os(prefix: &str, path: &Path) -> OsString {
     s
 }
 
-fn unique() -> usize {
-    static NEXT: AtomicUsize = AtomicUsize::new(0);
-    NEXT.fetch_add(1, Ordering::Relaxed)
+/// Say that a corrupt cache entry was replaced (`what`: the source or module it is for).
+fn report_rebuilt(corrupt: Option<cache::Corrupt>, what: &str) {
+    if let Some(cache::Corrupt { file, why }) = corrupt {
+        ui::warning(format!("cache entry {} for {what} was corrupt ({why}); rebuilt", file.display()));
+    }
 }
 
 /// The full path of a program named on a command line (for cache keys).
@@ -841,6 +952,26 @@ pub fn host_triple() -> String {
         }
     } else {
         format!("{arch}-unknown-{}", std::env::consts::OS)
+    }
+}
+
+#[cfg(test)]
+mod python_headers_tests {
+    use super::missing_python_headers;
+
+    #[test]
+    fn a_missing_python_h_names_the_include_directory_and_the_dev_package() {
+        let gcc = "gen/_x.c:1:10: fatal error: Python.h: No such file or directory\ncompilation terminated.";
+        let command = "cc -O2 -fPIC -I/usr/include/python3.12 -c gen/_x.c -o x.o";
+        let help = missing_python_headers(command, gcc).unwrap();
+        assert!(help.contains("(it is not in `/usr/include/python3.12`)"), "{help}");
+        assert!(help.contains("apt-get install python3.12-dev"), "{help}");
+        assert!(help.contains("dnf install python3.12-devel"), "{help}");
+        let clang = "gen/_x.c:1:10: fatal error: 'Python.h' file not found";
+        assert!(missing_python_headers("cc -I/opt/py/include/python3.13t -c x.c", clang)
+            .unwrap()
+            .contains("python3.13-dev"));
+        assert_eq!(missing_python_headers(command, "x.c:3: error: expected ';'"), None);
     }
 }
 

@@ -3,12 +3,14 @@
 //! Three sources, first match wins:
 //! 1. `[tool.cffi-forge] cffi-modules = ["src/pkg/_foo_build.py:ffibuilder"]`
 //!    (an empty list turns the other two off);
-//! 2. a literal `cffi_modules=[...]` in `setup.py`, read as text and never executed;
+//! 2. a literal `cffi_modules=[...]` in `setup.py`, read by [`crate::setup_py`], never executed;
 //! 3. `*_build.py` files that create an `FFI` and call `set_source` (not in virtual
 //!    environments, build outputs, VCS folders, `node_modules` or `site-packages`).
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
+
+use crate::setup_py::{read_setup_py, SetupPyError};
 
 /// How a build script was found; decides what the user is told.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -46,10 +48,10 @@ pub enum DiscoveryError {
     BadForm { spec: String, origin: &'static str },
     #[error("'{file}' does not name an existing file{hint}")]
     NoSuchFile { file: String, hint: String, origin: &'static str },
-    #[error("cannot read {}: {source}", path.display())]
-    Read { path: PathBuf, source: std::io::Error },
-    #[error("setup.py:{line}: `{key}` is not a literal, and setup.py is never run")]
-    SetupPyNotLiteral { key: &'static str, line: usize },
+    #[error(transparent)]
+    SetupPy(#[from] SetupPyError),
+    #[error("{path}:{line}: this FFI is not tied to a module-level name with a set_source() call, so cffi-forge cannot tell what it builds")]
+    UnfollowedFfi { path: String, line: usize },
 }
 
 impl DiscoveryError {
@@ -70,7 +72,18 @@ impl crate::diagnostic::ToDiagnostic for DiscoveryError {
         if let Some(origin) = self.origin() {
             d = d.with_note(format!("listed in {origin}"));
         }
-        if let DiscoveryError::SetupPyNotLiteral { .. } = self {
+        if let DiscoveryError::UnfollowedFfi { path, .. } = self {
+            d = d
+                .with_note(
+                    "`*_build.py` files are found by reading them, never running them: \
+                     `name = FFI()` at module level, then `name.set_source(...)`",
+                )
+                .with_help(format!(
+                    "list it in pyproject.toml: [tool.cffi-forge] cffi-modules = [\"{path}:NAME\"], \
+                     NAME being the module-level FFI or a function returning it"
+                ));
+        }
+        if let DiscoveryError::SetupPy(SetupPyError::NotLiteral { .. }) = self {
             d = d.with_help(
                 "say it in pyproject.toml instead: [tool.cffi-forge] cffi-modules = \
                  [\"path/to/foo_build.py:ffibuilder\"] (and ext-package = \"pkg\")",
@@ -134,7 +147,11 @@ pub fn find_build_scripts(
             })
             .collect();
     }
-    Ok(if discover { discover_scripts(root) } else { Vec::new() })
+    if discover {
+        discover_scripts(root)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -160,8 +177,10 @@ fn skip_dir(path: &Path) -> bool {
 }
 
 /// Walk the project for `*_build.py` scripts that create an FFI and call `set_source`,
-/// in a stable order.
-pub fn discover_scripts(root: &Path) -> Vec<BuildScript> {
+/// in a stable order. Every `*_build.py` that creates an FFI is accounted for: found, an
+/// error when its FFI cannot be followed to a `set_source()` call, or (when it calls no
+/// `set_source()` at all, so it builds nothing) a warning saying it is skipped.
+pub fn discover_scripts(root: &Path) -> Result<Vec<BuildScript>, DiscoveryError> {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .parents(false)
@@ -179,238 +198,101 @@ pub fn discover_scripts(root: &Path) -> Vec<BuildScript> {
             continue;
         }
         let Ok(text) = fs::read_to_string(entry.path()) else { continue };
-        if let Some(variable) = ffi_variable(&text) {
-            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            let path =
-                rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            found.push(BuildScript { path, variable, source: ScriptSource::Discovered, ext_package: None });
+        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let path = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        match read_build_script(&text) {
+            ScriptReading::NoFfi => {}
+            ScriptReading::Found(variable) => found.push(BuildScript {
+                path,
+                variable,
+                source: ScriptSource::Discovered,
+                ext_package: None,
+            }),
+            ScriptReading::Unfollowed { line } => return Err(DiscoveryError::UnfollowedFfi { path, line }),
+            ScriptReading::NoSetSource { line } => crate::ui::warning(format!(
+                "skipping `{path}`: it creates an FFI (line {line}) but never calls set_source(), \
+                 so it builds no module"
+            )),
         }
     }
-    found
+    Ok(found)
+}
+
+/// What reading a `*_build.py` tells.
+#[derive(Debug, PartialEq, Eq)]
+enum ScriptReading {
+    /// It creates no FFI: not a CFFI build script.
+    NoFfi,
+    /// The module-level variable to build.
+    Found(String),
+    /// It creates an FFI (first at `line`) and calls `set_source` somewhere, but not on a
+    /// module-level variable holding an FFI.
+    Unfollowed { line: usize },
+    /// It creates an FFI (first at `line`) and never calls `set_source`.
+    NoSetSource { line: usize },
+}
+
+fn read_build_script(text: &str) -> ScriptReading {
+    // Comments never count; strings are not told apart (a build script rarely quotes code).
+    let code: Vec<&str> = text.lines().map(|line| line.split('#').next().unwrap_or("")).collect();
+    let Some(line) = code.iter().position(|l| creates_ffi(l)).map(|i| i + 1) else {
+        return ScriptReading::NoFfi;
+    };
+    if let Some(variable) = ffi_variable(&code) {
+        return ScriptReading::Found(variable);
+    }
+    if code.iter().any(|l| l.contains("set_source")) {
+        ScriptReading::Unfollowed { line }
+    } else {
+        ScriptReading::NoSetSource { line }
+    }
+}
+
+/// Whether a line calls `FFI(` (or `cffi.FFI(`, `api.FFI (`), anywhere in it.
+fn creates_ffi(line: &str) -> bool {
+    line.match_indices("FFI").any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + 3..].trim_start();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && after.starts_with('(')
+    })
 }
 
 /// The module-level variable of a build script that holds an FFI on which `set_source`
-/// (or `set_source_pkgconfig`) is called: `ffibuilder = FFI()` ... `ffibuilder.set_source(`.
-fn ffi_variable(text: &str) -> Option<String> {
+/// (or `set_source_pkgconfig`) is called: `ffibuilder = FFI()` ... `ffibuilder.set_source(`
+/// (an annotated `ffibuilder: FFI = FFI()` too).
+fn ffi_variable(code: &[&str]) -> Option<String> {
     let mut candidates = Vec::new();
-    for line in text.lines() {
+    for line in code {
         // Module level only: an FFI made inside a function has no name to point at.
         if line.starts_with(|c: char| c.is_whitespace()) {
             continue;
         }
         let Some((lhs, rhs)) = line.split_once('=') else { continue };
-        let (lhs, rhs) = (lhs.trim(), rhs.trim_start());
+        let lhs = lhs.split(':').next().unwrap_or("").trim();
+        let rhs = rhs.trim_start();
         if is_identifier(lhs) && !rhs.starts_with('=') && calls_ffi(rhs) {
             candidates.push(lhs.to_string());
         }
     }
-    candidates.into_iter().find(|name| {
-        text.contains(&format!("{name}.set_source("))
-            || text.contains(&format!("{name}.set_source_pkgconfig("))
-    })
+    let calls = |name: &str, method: &str| {
+        code.iter().any(|line| {
+            line.match_indices(name).any(|(at, _)| {
+                let before = line[..at].chars().next_back();
+                let rest = line[at + name.len()..].trim_start();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                    && rest.strip_prefix('.').is_some_and(|r| {
+                        r.trim_start().strip_prefix(method).is_some_and(|r| r.trim_start().starts_with('('))
+                    })
+            })
+        })
+    };
+    candidates.into_iter().find(|name| calls(name, "set_source") || calls(name, "set_source_pkgconfig"))
 }
 
 /// `FFI()`, `cffi.FFI()`, `FFI(backend=...)`.
 fn calls_ffi(expr: &str) -> bool {
-    let head = expr.split('(').next().unwrap_or("");
-    head == "FFI" || head.ends_with(".FFI")
-}
-
-// ---------------------------------------------------------------------------------
-// `setup.py`: the literal `cffi_modules=[...]` list, read without running anything.
-
-/// What cffi-forge takes from a `setup.py`: its literal `cffi_modules` list and the
-/// `ext_package` prefix of the module names its build scripts give.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct SetupPy {
-    pub cffi_modules: Vec<String>,
-    pub ext_package: Option<String>,
-}
-
-/// `root/setup.py`'s `cffi_modules` (and `ext_package`) if it has them. `Ok(None)`: no
-/// setup.py or no `cffi_modules` in it. A value that is not a literal is an error:
-/// guessing would build something other than what setuptools built.
-pub fn read_setup_py(root: &Path) -> Result<Option<SetupPy>, DiscoveryError> {
-    let path = root.join("setup.py");
-    if !path.is_file() {
-        return Ok(None);
-    }
-    let text = fs::read_to_string(&path).map_err(|source| DiscoveryError::Read { path, source })?;
-    parse_setup_py(&text)
-}
-
-fn parse_setup_py(text: &str) -> Result<Option<SetupPy>, DiscoveryError> {
-    let tokens = tokenize(text);
-    let Some(cffi_modules) = setup_keyword(&tokens, "cffi_modules", literal_string_list)? else {
-        return Ok(None);
-    };
-    let ext_package = setup_keyword(&tokens, "ext_package", |t| match t.first() {
-        Some(Token { kind: Tok::Str(s), .. }) => Some(s.clone()),
-        _ => None,
-    })?;
-    Ok(Some(SetupPy { cffi_modules, ext_package }))
-}
-
-/// The literal value of `key=...` (a keyword argument) or `"key": ...` (a dict entry).
-fn setup_keyword<T>(
-    tokens: &[Token],
-    key: &'static str,
-    literal: impl Fn(&[Token]) -> Option<T>,
-) -> Result<Option<T>, DiscoveryError> {
-    for (i, token) in tokens.iter().enumerate() {
-        let next = |c: char| matches!(tokens.get(i + 1), Some(Token { kind: Tok::Punct(p), .. }) if *p == c);
-        let is_key = match &token.kind {
-            Tok::Name(n) => n == key && next('='),
-            Tok::Str(s) => s == key && next(':'),
-            _ => false,
-        };
-        if is_key {
-            return match literal(&tokens[i + 2..]) {
-                Some(value) => Ok(Some(value)),
-                None => Err(DiscoveryError::SetupPyNotLiteral { key, line: token.line }),
-            };
-        }
-    }
-    Ok(None)
-}
-
-/// `[ "a", 'b', ]` or `( ... )` at the start of `tokens`.
-fn literal_string_list(tokens: &[Token]) -> Option<Vec<String>> {
-    let close = match tokens.first()?.kind {
-        Tok::Punct('[') => ']',
-        Tok::Punct('(') => ')',
-        _ => return None,
-    };
-    let mut items = Vec::new();
-    let mut rest = &tokens[1..];
-    loop {
-        match &rest.first()?.kind {
-            Tok::Punct(c) if *c == close => return Some(items),
-            Tok::Str(s) => {
-                // Adjacent literals concatenate, as in Python.
-                let mut value = s.clone();
-                rest = &rest[1..];
-                while let Some(Token { kind: Tok::Str(more), .. }) = rest.first() {
-                    value.push_str(more);
-                    rest = &rest[1..];
-                }
-                items.push(value);
-                match &rest.first()?.kind {
-                    Tok::Punct(',') => rest = &rest[1..],
-                    Tok::Punct(c) if *c == close => {}
-                    _ => return None,
-                }
-            }
-            _ => return None,
-        }
-    }
-}
-
-#[derive(Debug, PartialEq)]
-enum Tok {
-    Name(String),
-    Str(String),
-    Punct(char),
-    /// Numbers, operators we don't care about.
-    Other,
-}
-
-#[derive(Debug)]
-struct Token {
-    kind: Tok,
-    line: usize,
-}
-
-/// Just enough of Python's lexer to find `cffi_modules` outside comments and strings
-/// and read string literals (with prefixes, triple quotes and simple escapes).
-fn tokenize(text: &str) -> Vec<Token> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut tokens = Vec::new();
-    let (mut i, mut line) = (0, 1);
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\n' {
-            line += 1;
-            i += 1;
-        } else if c.is_whitespace() || c == '\\' {
-            i += 1;
-        } else if c == '#' {
-            while i < chars.len() && chars[i] != '\n' {
-                i += 1;
-            }
-        } else if c.is_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            let word: String = chars[start..i].iter().collect();
-            let is_prefix = word.len() <= 2 && word.chars().all(|c| "rRbBuUfF".contains(c));
-            if is_prefix && i < chars.len() && (chars[i] == '"' || chars[i] == '\'') {
-                let raw = word.contains(['r', 'R']);
-                let (value, next, lines) = string_literal(&chars, i, raw);
-                tokens.push(Token { kind: Tok::Str(value), line });
-                line += lines;
-                i = next;
-            } else {
-                tokens.push(Token { kind: Tok::Name(word), line });
-            }
-        } else if c == '"' || c == '\'' {
-            let (value, next, lines) = string_literal(&chars, i, false);
-            tokens.push(Token { kind: Tok::Str(value), line });
-            line += lines;
-            i = next;
-        } else if c == '=' && chars.get(i + 1) == Some(&'=') {
-            tokens.push(Token { kind: Tok::Other, line });
-            i += 2;
-        } else if "[](),:=".contains(c) {
-            tokens.push(Token { kind: Tok::Punct(c), line });
-            i += 1;
-        } else {
-            tokens.push(Token { kind: Tok::Other, line });
-            i += 1;
-        }
-    }
-    tokens
-}
-
-/// Read a string literal starting at the quote `chars[start]`; returns its value, the
-/// index after it and how many newlines it spans.
-fn string_literal(chars: &[char], start: usize, raw: bool) -> (String, usize, usize) {
-    let quote = chars[start];
-    let triple = chars.get(start + 1) == Some(&quote) && chars.get(start + 2) == Some(&quote);
-    let mut i = start + if triple { 3 } else { 1 };
-    let (mut value, mut lines) = (String::new(), 0);
-    while i < chars.len() {
-        let c = chars[i];
-        if c == '\n' {
-            lines += 1;
-            if !triple {
-                break;
-            }
-        }
-        if c == '\\' && i + 1 < chars.len() {
-            let next = chars[i + 1];
-            if raw {
-                value.push(c);
-                value.push(next);
-            } else {
-                match next {
-                    'n' => value.push('\n'),
-                    't' => value.push('\t'),
-                    '\n' => lines += 1,
-                    other => value.push(other),
-                }
-            }
-            i += 2;
-            continue;
-        }
-        if c == quote && (!triple || (chars.get(i + 1) == Some(&quote) && chars.get(i + 2) == Some(&quote))) {
-            return (value, i + if triple { 3 } else { 1 }, lines);
-        }
-        value.push(c);
-        i += 1;
-    }
-    (value, i, lines)
+    let head = expr.split('(').next().unwrap_or("").trim_end();
+    expr.contains('(') && (head == "FFI" || head.ends_with(".FFI"))
 }
 
 #[cfg(test)]
@@ -460,7 +342,7 @@ mod tests {
             ("other_build.py", &SCRIPT.replace("ffibuilder", "ffi")),
             ("ffi_builder.py", SCRIPT),
             ("helper_build.py", "import os\n"),
-            ("inner_build.py", "def make():\n    ffi = FFI()\n    ffi.set_source('x', None)\n"),
+            ("typed_build.py", "import cffi\nffi: cffi.FFI = cffi.FFI()\nffi . set_source ('t', None)\n"),
             ("build/lib/pkg/_foo_build.py", SCRIPT),
             (".venv/lib/x_build.py", SCRIPT),
             ("myenv/pyvenv.cfg", ""),
@@ -469,10 +351,36 @@ mod tests {
             (".git/a_build.py", SCRIPT),
             ("pkg.egg-info/b_build.py", SCRIPT),
         ]);
-        let found = discover_scripts(dir.path());
+        let found = discover_scripts(dir.path()).unwrap();
         let specs: Vec<_> = found.iter().map(BuildScript::spec).collect();
-        assert_eq!(specs, ["other_build.py:ffi", "src/pkg/_foo_build.py:ffibuilder"]);
+        assert_eq!(specs, ["other_build.py:ffi", "src/pkg/_foo_build.py:ffibuilder", "typed_build.py:ffi"]);
         assert!(found.iter().all(|s| s.source == ScriptSource::Discovered));
+    }
+
+    #[test]
+    fn every_ffi_a_build_script_creates_is_accounted_for() {
+        use ScriptReading::*;
+        let read = |text: &str| read_build_script(text);
+        assert_eq!(read("import os\n# ffi = FFI()\n"), NoFfi);
+        assert_eq!(read(SCRIPT), Found("ffibuilder".into()));
+        // Made in a function: nothing to point at.
+        let inner = "from cffi import FFI\n\ndef make():\n    ffi = FFI()\n    ffi.set_source('x', None)\n    return ffi\n";
+        assert_eq!(read(inner), Unfollowed { line: 4 });
+        // set_source reached another way than `name.set_source(`.
+        let indirect = "import cffi\nffi = cffi.FFI()\ngetattr(ffi, 'set_source')('_x', None)\n";
+        assert_eq!(read(indirect), Unfollowed { line: 2 });
+        assert_eq!(
+            read("from cffi import FFI\nffi = FFI()\nffi.cdef('int f(void);')\n"),
+            NoSetSource { line: 2 }
+        );
+
+        let dir = project(&[("a_build.py", SCRIPT), ("b/inner_build.py", inner)]);
+        let err = discover_scripts(dir.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "b/inner_build.py:4: this FFI is not tied to a module-level name with a set_source() call, \
+             so cffi-forge cannot tell what it builds"
+        );
     }
 
     #[test]
@@ -483,35 +391,5 @@ mod tests {
         assert!(find_build_scripts(dir.path(), Some(none), true).unwrap().is_empty());
         let from_setup = find_build_scripts(dir.path(), None, true).unwrap();
         assert_eq!(from_setup[0].source, ScriptSource::SetupPy);
-    }
-
-    #[test]
-    fn reads_literal_cffi_modules_from_setup_py() {
-        let text = r#"
-import os  # cffi_modules = ["commented_out.py:x"]
-doc = "cffi_modules=['in_a_string.py:x']"
-setup(
-    name="x",
-    cffi_modules=[
-        "src/pkg/_a_build.py:ffi",   # first
-        'src/pkg/_b_build.py:ffibuilder',
-    ],
-)
-"#;
-        let setup = parse_setup_py(text).unwrap().unwrap();
-        assert_eq!(setup.cffi_modules, ["src/pkg/_a_build.py:ffi", "src/pkg/_b_build.py:ffibuilder"]);
-        assert_eq!(setup.ext_package, None);
-        let dict = "kw = {'cffi_modules': ('a.py:f',), 'ext_package': 'pkg'}\nsetup(**kw)";
-        let setup = parse_setup_py(dict).unwrap().unwrap();
-        assert_eq!(
-            (setup.cffi_modules.as_slice(), setup.ext_package.as_deref()),
-            (&["a.py:f".to_string()][..], Some("pkg"))
-        );
-        assert_eq!(parse_setup_py("setup(name='x', ext_package='p')").unwrap(), None);
-        let computed = "\nmods = ['a.py:f']\nsetup(cffi_modules=mods)\n";
-        let err = parse_setup_py(computed).unwrap_err();
-        assert_eq!(err.to_string(), "setup.py:3: `cffi_modules` is not a literal, and setup.py is never run");
-        let err = parse_setup_py("setup(cffi_modules=['a.py:f'], ext_package=NAME)").unwrap_err();
-        assert!(err.to_string().contains("`ext_package`"), "{err}");
     }
 }

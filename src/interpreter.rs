@@ -68,6 +68,10 @@ pub struct MarkerFacts {
     pub sys_platform: String,
 }
 
+/// The oldest Python cffi-forge builds for (and runs build scripts with).
+pub const MINIMUM_PYTHON: (u32, u32) = (3, 8);
+const SUPPORTED: &str = "cffi-forge builds for CPython 3.8 and newer, and PyPy 3.8 and newer";
+
 #[derive(Debug, thiserror::Error)]
 pub enum InterpreterError {
     #[error("cannot run the Python interpreter `{}`: {source}", path.display())]
@@ -76,7 +80,30 @@ pub enum InterpreterError {
     Failed { path: PathBuf, stderr: String },
     #[error("`{}` reported a configuration cffi-forge cannot read: {source}", path.display())]
     Parse { path: PathBuf, source: serde_json::Error },
+    #[error("`{}` is {implementation} {}.{}, which is too old", path.display(), version.0, version.1)]
+    TooOld { path: PathBuf, implementation: String, version: (u32, u32) },
+    #[error("`{}` does not look like a Python interpreter: asked for its configuration, it {outcome}", path.display())]
+    NotPython { path: PathBuf, outcome: String },
 }
+
+impl crate::diagnostic::ToDiagnostic for InterpreterError {
+    fn to_diagnostic(&self) -> crate::diagnostic::Diagnostic {
+        let d = crate::diagnostic::Diagnostic::error(self.to_string());
+        match self {
+            InterpreterError::TooOld { .. } => d.with_help(format!(
+                "{SUPPORTED}: pass one of those with -i (or run the build frontend with it)"
+            )),
+            InterpreterError::NotPython { .. } | InterpreterError::Spawn { .. } => d.with_help(format!(
+                "-i takes the path or name of a Python interpreter (python3, .venv/bin/python); {SUPPORTED}"
+            )),
+            _ => d,
+        }
+    }
+}
+
+/// Asks for the version and implementation in a way every Python since 2.4 understands.
+const VERSION_PROBE: &str = "import sys, platform\n\
+    sys.stdout.write('%d %d %s' % (sys.version_info[0], sys.version_info[1], platform.python_implementation()))";
 
 impl Interpreter {
     /// Ask `python` for its facts (one short subprocess).
@@ -86,13 +113,28 @@ impl Interpreter {
             .output()
             .map_err(|source| InterpreterError::Spawn { path: python.to_path_buf(), source })?;
         if !output.status.success() {
+            // Python 2 knows no -I and the facts script needs Python 3: say what it is.
+            probe_version(python, &output)?;
             return Err(InterpreterError::Failed {
                 path: python.to_path_buf(),
                 stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
             });
         }
-        serde_json::from_slice(&output.stdout)
-            .map_err(|source| InterpreterError::Parse { path: python.to_path_buf(), source })
+        let interp: Interpreter = match serde_json::from_slice(&output.stdout) {
+            Ok(interp) => interp,
+            Err(source) => {
+                probe_version(python, &output)?;
+                return Err(InterpreterError::Parse { path: python.to_path_buf(), source });
+            }
+        };
+        if interp.version < MINIMUM_PYTHON {
+            return Err(InterpreterError::TooOld {
+                path: python.to_path_buf(),
+                implementation: implementation_name(&interp.implementation).to_string(),
+                version: interp.version,
+            });
+        }
+        Ok(interp)
     }
 
     pub fn is_pypy(&self) -> bool {
@@ -130,6 +172,60 @@ impl Interpreter {
             sys_platform: &m.sys_platform,
         })
         .map_err(|e| e.to_string())
+    }
+}
+
+fn implementation_name(name: &str) -> &str {
+    match name.to_ascii_lowercase().as_str() {
+        "cpython" => "CPython",
+        "pypy" => "PyPy",
+        _ => name,
+    }
+}
+
+/// After the facts query failed: `Err` when `python` is too old or no Python at all,
+/// `Ok` when it is a Python that should have answered (the query's own error stands).
+fn probe_version(python: &Path, query: &std::process::Output) -> Result<(), InterpreterError> {
+    let path = python.to_path_buf();
+    let probe = Command::new(python).args(["-c", VERSION_PROBE]).output();
+    let answer =
+        probe.as_ref().ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout));
+    let parsed = answer.as_deref().and_then(|text| {
+        let mut words = text.split_whitespace();
+        let major = words.next()?.parse().ok()?;
+        let minor = words.next()?.parse().ok()?;
+        Some(((major, minor), words.next().unwrap_or("Python").to_string()))
+    });
+    match parsed {
+        Some((version, implementation)) if version < MINIMUM_PYTHON => Err(InterpreterError::TooOld {
+            path,
+            implementation: implementation_name(&implementation).to_string(),
+            version,
+        }),
+        Some(_) => Ok(()),
+        None => {
+            let first_line = |bytes: &[u8]| {
+                let text = String::from_utf8_lossy(bytes).into_owned();
+                let line = text.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string);
+                line.map(|l| {
+                    if l.chars().count() > 80 {
+                        l.chars().take(80).collect::<String>() + "..."
+                    } else {
+                        l
+                    }
+                })
+            };
+            let outcome = match (query.status.code(), first_line(&query.stderr)) {
+                (Some(0), _) => match first_line(&query.stdout) {
+                    Some(line) => format!("printed `{line}`"),
+                    None => "printed nothing".to_string(),
+                },
+                (Some(code), None) => format!("exited with status {code} and printed nothing"),
+                (Some(code), Some(line)) => format!("exited with status {code}: {line}"),
+                (None, _) => format!("stopped ({})", query.status),
+            };
+            Err(InterpreterError::NotPython { path, outcome })
+        }
     }
 }
 

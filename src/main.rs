@@ -40,6 +40,9 @@ enum Command {
     /// Show the resolved configuration: every module and where it comes from, libraries,
     /// extensions, the wheel's tag and why. Runs the build scripts; compiles nothing.
     Inspect(InspectArgs),
+    /// Write the pyproject.toml tables of a setuptools project from its setup.py and
+    /// setup.cfg, read statically (never run); list what could not be translated.
+    Migrate(MigrateArgs),
     /// Backend of the PEP 517 hooks, called by the `cffi_forge` Python module.
     #[command(subcommand, hide = true)]
     Pep517(Pep517Command),
@@ -88,6 +91,16 @@ struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+}
+
+#[derive(clap::Args)]
+struct MigrateArgs {
+    /// The project directory (holding setup.py and/or setup.cfg).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Write DIR/pyproject.toml (keeping what it already says) instead of printing it.
+    #[arg(long)]
+    write: bool,
 }
 
 /// The hooks, as `backend/cffi_forge/__init__.py` runs them from the project directory.
@@ -154,6 +167,9 @@ struct GenerateArgs {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Err(e) = cffi_forge::process::stop_children_on_signals() {
+        ui::warning(format!("cannot handle SIGINT/SIGTERM, so children may outlive an interrupted run: {e}"));
+    }
     ui::set_verbosity(if cli.quiet {
         0
     } else if cli.verbose {
@@ -165,6 +181,7 @@ fn main() -> ExitCode {
         Command::Build(args) => build_command(args),
         Command::Sdist(args) => sdist_command(args),
         Command::Inspect(args) => inspect_command(args),
+        Command::Migrate(args) => migrate_command(args),
         Command::Pep517(command) => pep517_command(command),
         Command::GenerateC(args) => generate_command(args, false),
         Command::GeneratePy(args) => generate_command(args, true),
@@ -228,6 +245,33 @@ fn inspect_command(args: InspectArgs) -> ExitCode {
         }
         Err(e) => report(&e.to_diagnostic()),
     }
+}
+
+/// `cffi-forge migrate`: the new pyproject.toml on stdout (or written with `--write`),
+/// one `file:line: todo: ...` line on stderr for each thing left to do by hand.
+fn migrate_command(args: MigrateArgs) -> ExitCode {
+    let migration = match cffi_forge::migrate::migrate(&args.dir) {
+        Ok(m) => m,
+        Err(e) => return report(&e.to_diagnostic()),
+    };
+    if args.write {
+        if let Err(e) = cffi_forge::migrate::write(&migration) {
+            return report(&e.to_diagnostic());
+        }
+    } else {
+        print!("{}", migration.pyproject);
+    }
+    for todo in &migration.todos {
+        eprintln!("{todo}");
+    }
+    let todos = migration.todos.iter().filter(|t| t.level == "todo").count();
+    let summary = format!("{todos} thing{} to do by hand", if todos == 1 { "" } else { "s" });
+    if args.write {
+        ui::status("Wrote", format!("{} ({summary})", migration.path.display()));
+    } else {
+        ui::status("Migrated", format!("pyproject.toml printed above ({summary}); --write writes it"));
+    }
+    ExitCode::SUCCESS
 }
 
 fn pep517_command(command: Pep517Command) -> ExitCode {
@@ -302,7 +346,7 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()>
         return Ok(());
     }
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = cffi_forge::archive::sinks::user_temp_file_in(dir)?;
     tmp.write_all(bytes)?;
     tmp.persist(path).map_err(|e| e.error)?;
     Ok(())

@@ -58,7 +58,7 @@ impl ToDiagnostic for PipelineError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
             PipelineError::Config(e) => e.as_ref().to_diagnostic(),
-            PipelineError::Interpreter(e) => Diagnostic::error(e.to_string()),
+            PipelineError::Interpreter(e) => e.to_diagnostic(),
             PipelineError::Discovery(e) => e.to_diagnostic(),
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
@@ -105,7 +105,7 @@ pub struct WheelRequest {
 pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let started = Instant::now();
     check_writable(&request.out_dir)?;
-    let project = load(&request.root)?;
+    let mut project = load(&request.root)?;
     // Asking the interpreter for its facts and setting up the compiler overlap with the
     // build scripts, which take the longest.
     let (target, from_scripts) = std::thread::scope(|scope| {
@@ -114,7 +114,12 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
         (target.join().expect("target preparation does not panic"), from_scripts)
     });
     let target = target?;
-    let mut resolved = resolve(&project, target.interp.clone(), from_scripts?)?;
+    let from_scripts = from_scripts?;
+    if !from_scripts.is_empty() {
+        // What the scripts wrote into the packages ships in this wheel.
+        project.rescan_files()?;
+    }
+    let mut resolved = resolve(&project, target.interp.clone(), from_scripts)?;
     // Missing system libraries are configuration errors: reported before any decision
     // about the wheel is announced.
     apply_pkg_config(&mut resolved)?;
@@ -265,6 +270,23 @@ fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, P
     for (spec, script) in specs.iter_mut().zip(&scripts) {
         if let Some(prefix) = configured.or(script.ext_package.as_deref()) {
             spec.name = format!("{prefix}.{}", spec.name);
+        }
+    }
+    // Checked before anything is generated or compiled.
+    for spec in &specs {
+        let problem = crate::spec::module_name_problem(&spec.name)
+            .map(|why| {
+                format!("set_source names the module {:?}, which cannot be imported: {why}", spec.name)
+            })
+            .or_else(|| {
+                crate::config::paths::build_option_problem(&project.root, &spec.options)
+                    .map(|(key, why)| format!("set_source({key}=...): {why}"))
+            });
+        if let Some(message) = problem {
+            return Err(PipelineError::Reported(Box::new(Diagnostic::error(format!(
+                "{}: {message}",
+                describe(&spec.origin)
+            )))));
         }
     }
     Ok(specs)
@@ -488,14 +510,15 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
             built.push(BuiltFile::bytes(file.archive_path.clone(), code.into_bytes()));
             continue;
         };
-        let generated = build_dir.join("gen").join(format!("{}{}", spec.name, source.extension));
+        let file_name = format!("{}{}", spec.name, source.extension);
+        let generated = compile::generated_path(&build_dir, &file_name, code.as_bytes());
         write_if_changed(&generated, code.as_bytes())
             .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
         let options = spec.options.clone();
-        let limited_api = match naming.abi3_floor {
-            Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
-            _ if interp.is_pypy() => LimitedApi::Untouched,
-            _ => LimitedApi::Off,
+        let limited_api = match naming.limited_api(file) {
+            Some(limited) => limited,
+            None if interp.is_pypy() => LimitedApi::Untouched,
+            None => LimitedApi::Off,
         };
         ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
         jobs.push(CompileJob {
@@ -509,10 +532,7 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
         job_paths.push(file.archive_path.clone());
     }
     for (extension, file) in extensions.into_iter().zip(extension_files) {
-        let limited_api = match naming.abi3_floor {
-            Some((major, minor)) if file.limited_api => LimitedApi::Abi3 { major, minor },
-            _ => LimitedApi::Untouched,
-        };
+        let limited_api = naming.limited_api(file).unwrap_or(LimitedApi::Untouched);
         ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
         jobs.push(CompileJob {
             options: extension.options,
@@ -557,15 +577,27 @@ fn build_dir(project: &Project, interp: &Interpreter) -> Result<PathBuf, Pipelin
     } else {
         suffix.to_string()
     };
+    // (base, whether it lives in the shared temporary directory and must be private)
     let candidates = match std::env::var_os("CFFI_FORGE_BUILD_DIR") {
-        Some(dir) => vec![PathBuf::from(dir)],
+        Some(dir) => vec![(PathBuf::from(dir), false)],
         None => vec![
-            project.root.join("build").join("cffi-forge"),
-            std::env::temp_dir().join(format!("cffi-forge-{}", stable_hash(&project.root))),
+            (project.root.join("build").join("cffi-forge"), false),
+            (std::env::temp_dir().join(format!("cffi-forge-{}", stable_hash(&project.root))), true),
         ],
     };
     let mut last_error = None;
-    for base in candidates {
+    for (base, private) in candidates {
+        let base = if private {
+            match compile::private_dir::private_dir(&base) {
+                Ok(base) => base,
+                Err(e) => {
+                    last_error = Some((base, e));
+                    continue;
+                }
+            }
+        } else {
+            base
+        };
         let dir = base.join(&flavour);
         match fs::create_dir_all(&dir) {
             Ok(()) => return Ok(dir),
@@ -590,7 +622,9 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    // Named like every cache temporary, so a killed run's is removed by the next build.
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".tmp{}-{name}", std::process::id()));
     std::fs::write(&tmp, bytes)?;
     std::fs::rename(&tmp, path)
 }

@@ -4,23 +4,31 @@
 # variable (an FFI, or a function returning one) is read for what `cdef()` and
 # `set_source()` were given.
 #
-# Protocol: the request is JSON on stdin; the reply is JSON on the original stdout.
-# Everything the scripts print goes to stderr (fd 1 is pointed at fd 2), so a chatty
-# script can never corrupt the reply. Must run on CPython 3.8+ and PyPy.
+# Protocol: the request is JSON on stdin; the reply goes to the file the request names,
+# one JSON line at a time: {"running": path} before each script, {"result": {...}}
+# after it, {"done": true} at the end. cffi-forge waits for this process, not for the
+# end of a pipe (a daemon a script starts would hold that open), and when the process
+# ends early the last line says which script it was running. What scripts print goes
+# to stderr. Must run on CPython 3.8+ and PyPy; older Pythons stop at once (cffi-forge
+# reports that the interpreter is too old) and this file must still parse there.
+import sys
+
+if sys.version_info < (3, 8):
+    sys.exit(3)
+
 import contextlib
 import io
 import json
 import os
-import sys
 import tempfile
 import time
 import traceback
 
-reply_stream = os.fdopen(os.dup(1), "w", encoding="utf-8")
 os.dup2(2, 1)
 sys.stdout = sys.stderr
 
 request = json.loads(sys.stdin.buffer.read().decode("utf-8"))
+reply_stream = open(request["reply"], "w", encoding="utf-8")
 root = request["root"]
 # `python -c` puts the working directory (the project root) first on sys.path, where
 # a flat-layout package would shadow what the script means to import; setuptools'
@@ -32,20 +40,19 @@ sys.path.append(root)
 for extra in request.get("import_dirs", []):
     if extra not in sys.path:
         sys.path.append(extra)
-results = []
 
 
-def reply():
-    json.dump({"results": results}, reply_stream)
-    reply_stream.close()
+def send(key, value):
+    reply_stream.write(json.dumps({key: value}) + "\n")
+    reply_stream.flush()
 
 
 try:
     import cffi
     import cffi.api
 except Exception as e:
-    results.append({"kind": "no_cffi", "message": "%s: %s" % (type(e).__name__, e)})
-    reply()
+    send("result", {"kind": "no_cffi", "message": "%s: %s" % (type(e).__name__, e)})
+    send("done", True)
     sys.exit(0)
 
 FFI = cffi.api.FFI
@@ -125,10 +132,36 @@ def set_source_pkgconfig(self, module_name, pkgconfig_libs, source, source_exten
     self._forge_pkgconfig = list(pkgconfig_libs)
 
 
+# Every FFI the running script creates, with the line (in the script) that created it:
+# the ones it is not listed for must be accounted for.
+CREATED = []
+CURRENT_FILE = [None]
+ORIGINAL_INIT = FFI.__init__
+
+
+def init(self, *args, **kwargs):
+    ORIGINAL_INIT(self, *args, **kwargs)
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename != CURRENT_FILE[0]:
+        frame = frame.f_back
+    if frame is not None:
+        CREATED.append((self, frame.f_lineno))
+
+
+def wrap_include(original):
+    def include(self, ffi_to_include):
+        ffi_to_include.__dict__["_forge_included"] = True
+        return original(self, ffi_to_include)
+
+    return include
+
+
+FFI.__init__ = init
 FFI.cdef = wrap_cdef(FFI.cdef)
 for _name in NEEDS_CFFI_EMITTER:
     if hasattr(FFI, _name):
         setattr(FFI, _name, wrap_feature(_name))
+FFI.include = wrap_include(FFI.include)
 FFI.set_source_pkgconfig = set_source_pkgconfig
 
 
@@ -179,6 +212,8 @@ def run(script):
     # Each script starts in the project root, even if an earlier one changed directory.
     os.chdir(root)
     started = time.time()
+    del CREATED[:]
+    CURRENT_FILE[0] = path
     try:
         # Bytes, so a PEP 263 coding line is honoured as Python would.
         with open(path, "rb") as f:
@@ -216,12 +251,32 @@ def run(script):
         "features": features,
         "code": code,
         "seconds": round(time.time() - started, 4),
+        "others": others(ffi, namespace),
     }
 
 
+def others(listed, namespace):
+    """The FFIs the script created besides `listed`."""
+    names = {id(value): name for name, value in namespace.items() if isinstance(value, FFI)}
+    found = []
+    for ffi, line in CREATED:
+        if ffi is listed:
+            continue
+        assigned = getattr(ffi, "_assigned_source", None)
+        found.append({
+            "line": line,
+            "module": assigned[0] if assigned else None,
+            "variable": names.get(id(ffi)),
+            "included": bool(ffi.__dict__.get("_forge_included")),
+        })
+    return found
+
+
 for script in request["scripts"]:
+    send("running", script["path"])
     result = run(script)
-    results.append(result)
+    send("result", result)
     if result["kind"] != "ok":
         break
-reply()
+send("done", True)
+reply_stream.close()

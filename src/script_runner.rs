@@ -14,13 +14,15 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::discovery::BuildScript;
+use crate::process::Running;
 use crate::spec::{
     BuildOptions, CSource, CdefOptions, CdefSource, Define, ModuleOrigin, ModuleSpec, Pregenerated,
 };
@@ -46,6 +48,14 @@ pub enum ScriptError {
     Crashed { python: PathBuf, status: std::process::ExitStatus, scripts: String },
     #[error("`{}` gave an unreadable reply while running {scripts}: {detail}", python.display())]
     Protocol { python: PathBuf, scripts: String, detail: String },
+    #[error("build script `{script}` ended the Python process (`{}`, exit status 0) before cffi-forge could read its FFI", python.display())]
+    NoReply { python: PathBuf, script: String },
+    #[error("build script `{script}` did not finish within {seconds} seconds ({TIMEOUT_VARIABLE}), and was stopped")]
+    Timeout { script: String, seconds: f64 },
+    #[error("{TIMEOUT_VARIABLE}={value:?} is not a number of seconds")]
+    BadTimeout { value: String },
+    #[error("{path}:{line}: this FFI's set_source({module:?}) module is not listed, so it would be left out of the wheel")]
+    UnlistedFfi { path: String, line: usize, module: String, listed: String, variable: Option<String> },
 }
 
 impl ToDiagnostic for ScriptError {
@@ -72,6 +82,26 @@ impl ToDiagnostic for ScriptError {
             ScriptError::BadArgument { .. } => {
                 d.with_help("setuptools' `Extension` keyword arguments take lists of strings")
             }
+            ScriptError::NoReply { .. } => d
+                .with_note("the script calls os._exit() or something like it, which ends the process at once")
+                .with_help("let the script end normally (or raise an exception to report a failure)"),
+            ScriptError::Timeout { .. } => d.with_help(format!(
+                "if the script needs longer, set {TIMEOUT_VARIABLE} to more seconds (0: no limit); \
+                 the default is {DEFAULT_TIMEOUT_SECONDS}"
+            )),
+            ScriptError::BadTimeout { .. } => d.with_help(format!(
+                "give a number of seconds, or 0 for no limit (the default is {DEFAULT_TIMEOUT_SECONDS})"
+            )),
+            ScriptError::UnlistedFfi { path, listed, variable, .. } => {
+                let entry = match variable {
+                    Some(variable) => format!("\"{path}:{variable}\""),
+                    None => "an entry for it (a module-level name or a function returning it)".into(),
+                };
+                d.with_note(format!("only `{listed}` is listed; cffi-forge builds one module per entry"))
+                    .with_help(format!(
+                        "list it too: [tool.cffi-forge] cffi-modules = [\"{listed}\", {entry}]"
+                    ))
+            }
             _ => d,
         }
     }
@@ -83,10 +113,30 @@ fn missing_module(message: &str) -> Option<&str> {
     name.split('.').next()
 }
 
+/// How long a build script may run: `CFFI_FORGE_SCRIPT_TIMEOUT` seconds (0: no limit).
+pub const TIMEOUT_VARIABLE: &str = "CFFI_FORGE_SCRIPT_TIMEOUT";
+const DEFAULT_TIMEOUT_SECONDS: u64 = 600;
+
+fn script_timeout() -> Result<Option<Duration>, ScriptError> {
+    let Some(value) = std::env::var_os(TIMEOUT_VARIABLE) else {
+        return Ok(Some(Duration::from_secs(DEFAULT_TIMEOUT_SECONDS)));
+    };
+    let text = value.to_string_lossy();
+    match text.trim().parse::<f64>() {
+        Ok(seconds) if seconds == 0.0 => Ok(None),
+        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Some(Duration::from_secs_f64(seconds))),
+        _ => Err(ScriptError::BadTimeout { value: text.into_owned() }),
+    }
+}
+
 /// Run `scripts` (paths relative to `root`) with `python` and return their modules in
 /// the order of `scripts`. `emit`: also generate every module with cffi's emitter.
 /// Each script can import modules from its own folder, then from the usual `sys.path`
 /// (the build environment), then from `root` and the `import_dirs`.
+///
+/// The runner replies in a file, a JSON line at a time, and is waited for as a process:
+/// a daemon a script started (which inherits its pipes) cannot hold the build up, and
+/// when the runner stops early the last line says which script it was running.
 pub fn run_build_scripts(
     python: &Path,
     root: &Path,
@@ -94,6 +144,7 @@ pub fn run_build_scripts(
     scripts: &[BuildScript],
     emit: bool,
 ) -> Result<Vec<ModuleSpec>, ScriptError> {
+    let timeout = script_timeout()?;
     // Group by folder, keeping first-seen order.
     let mut groups: Vec<(String, Vec<&BuildScript>)> = Vec::new();
     for script in scripts {
@@ -103,41 +154,66 @@ pub fn run_build_scripts(
             None => groups.push((folder, vec![script])),
         }
     }
-    let running: Vec<(Vec<&BuildScript>, Child)> = groups
-        .into_iter()
-        .map(|(_, group)| {
-            for script in &group {
-                ui::status("Running", format!("{} (build script)", script.path));
-            }
-            let child = spawn(python, root, import_dirs, &group, emit)?;
-            Ok((group, child))
-        })
-        .collect::<Result<_, ScriptError>>()?;
+    let replies = tempfile::Builder::new()
+        .prefix("cffi-forge-replies-")
+        .tempdir()
+        .map_err(|source| ScriptError::Spawn { python: python.into(), source })?;
+    let _registered = crate::process::register_temp(replies.path());
+    let started = Instant::now();
+    let mut running = Vec::new();
+    for (index, (_, group)) in groups.into_iter().enumerate() {
+        for script in &group {
+            ui::status("Running", format!("{} (build script)", script.path));
+        }
+        let reply = replies.path().join(format!("{index}.jsonl"));
+        let child = spawn(python, root, import_dirs, &group, emit, &reply)?;
+        running.push((group, child, reply));
+    }
 
     let mut by_script: Vec<(&BuildScript, Result<ModuleSpec, ScriptError>)> = Vec::new();
-    for (group, child) in running {
+    let mut produced: Vec<String> = Vec::new();
+    let mut others: Vec<(&BuildScript, OtherFfi)> = Vec::new();
+    for (group, mut child, reply_path) in running {
         let names = group.iter().map(|s| s.path.as_str()).collect::<Vec<_>>().join(", ");
-        let output = child
-            .wait_with_output()
+        let status = child
+            .wait_until(timeout.map(|t| started + t))
             .map_err(|source| ScriptError::Spawn { python: python.into(), source })?;
-        let reply: Reply = match serde_json::from_slice(&output.stdout) {
-            Ok(reply) => reply,
-            Err(_) if !output.status.success() => {
-                return Err(ScriptError::Crashed {
-                    python: python.into(),
-                    status: output.status,
-                    scripts: names,
-                })
-            }
-            Err(e) => {
-                return Err(ScriptError::Protocol {
-                    python: python.into(),
-                    scripts: names,
-                    detail: e.to_string(),
-                })
-            }
+        let reply = read_reply(&reply_path);
+        // The script that was running when the process ended (or was stopped).
+        let current =
+            || reply.running.clone().and_then(|p| group.iter().find(|s| s.path == p).map(|s| s.path.clone()));
+        let Some(status) = status else {
+            child.kill_group();
+            return Err(ScriptError::Timeout {
+                script: current().unwrap_or(names),
+                seconds: timeout.map_or(0.0, |t| t.as_secs_f64()),
+            });
         };
+        // Whatever the script left running (a daemon) ends with it.
+        drop(child);
+        if !reply.done {
+            let script = current();
+            if let Some(detail) = reply.error {
+                return Err(ScriptError::Protocol { python: python.into(), scripts: names, detail });
+            }
+            if reply.results.is_empty() && script.is_none() {
+                // The runner never started: an interpreter it cannot run on.
+                return Err(ScriptError::Crashed { python: python.into(), status, scripts: names });
+            }
+            let script = script.unwrap_or(names);
+            return Err(if status.success() {
+                ScriptError::NoReply { python: python.into(), script }
+            } else {
+                ScriptError::Crashed { python: python.into(), status, scripts: script }
+            });
+        }
         for (script, result) in group.iter().zip(reply.results) {
+            for other in &result.others {
+                others.push((script, other.clone()));
+            }
+            if let Some(module) = &result.module {
+                produced.push(module.clone());
+            }
             by_script.push((script, to_spec(python, script, result, emit)));
         }
     }
@@ -157,7 +233,80 @@ pub fn run_build_scripts(
             detail: "some scripts were not run".into(),
         });
     }
+    account_for_other_ffis(&others, &produced)?;
     Ok(specs)
+}
+
+/// Every FFI a script created besides the one it is listed for must be accounted for: one
+/// with `set_source()` builds a module nobody asked for (an error, unless another entry
+/// gives that module); one without builds nothing (said, unless another FFI includes it).
+fn account_for_other_ffis(
+    others: &[(&BuildScript, OtherFfi)],
+    produced: &[String],
+) -> Result<(), ScriptError> {
+    for (script, other) in others {
+        match &other.module {
+            Some(module) if !produced.contains(module) => {
+                return Err(ScriptError::UnlistedFfi {
+                    path: script.path.clone(),
+                    line: other.line,
+                    module: module.clone(),
+                    listed: script.spec(),
+                    variable: other.variable.clone(),
+                });
+            }
+            Some(_) => {}
+            None if other.included => {}
+            None => ui::warning(format!(
+                "{}:{}: this FFI is skipped: it never calls set_source(), so it builds no module \
+                 (`{}` builds the one from `{}`)",
+                script.path, other.line, script.path, script.variable
+            )),
+        }
+    }
+    Ok(())
+}
+
+/// What the runner wrote before it ended.
+#[derive(Default)]
+struct Reply {
+    /// The last script it started.
+    running: Option<String>,
+    results: Vec<ScriptResult>,
+    /// It wrote every result.
+    done: bool,
+    /// A line that could not be read.
+    error: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum ReplyLine {
+    Running(String),
+    Result(Box<ScriptResult>),
+    Done(bool),
+}
+
+fn read_reply(path: &Path) -> Reply {
+    let mut reply = Reply::default();
+    let Ok(text) = std::fs::read_to_string(path) else { return reply };
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        match serde_json::from_str::<ReplyLine>(line) {
+            Ok(ReplyLine::Running(path)) => reply.running = Some(path),
+            Ok(ReplyLine::Result(result)) => {
+                reply.results.push(*result);
+                reply.running = None;
+            }
+            Ok(ReplyLine::Done(done)) => reply.done = done,
+            // A line cut short by the end of the process is not a protocol error.
+            Err(e) if e.is_eof() => break,
+            Err(e) => {
+                reply.error = Some(e.to_string());
+                break;
+            }
+        }
+    }
+    reply
 }
 
 fn spawn(
@@ -166,31 +315,31 @@ fn spawn(
     import_dirs: &[PathBuf],
     group: &[&BuildScript],
     emit: bool,
-) -> Result<Child, ScriptError> {
+    reply: &Path,
+) -> Result<Running, ScriptError> {
     let request = serde_json::json!({
         "root": root,
         "import_dirs": import_dirs,
         "emit": emit,
+        "reply": reply,
         "scripts": group.iter().map(|s| serde_json::json!({"path": s.path, "variable": s.variable})).collect::<Vec<_>>(),
     });
-    let mut child = Command::new(python)
+    let mut command = Command::new(python);
+    command
         .arg("-c")
         .arg(HELPER)
         .current_dir(root)
         .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
+        // What scripts print is for humans: stderr (stdout carries only results).
+        .stdout(std::io::stderr())
+        .stderr(Stdio::inherit());
+    let mut running = crate::process::spawn(&mut command)
         .map_err(|source| ScriptError::Spawn { python: python.into(), source })?;
-    let mut stdin = child.stdin.take().expect("stdin is piped");
-    // A broken pipe here means Python died early; the exit status tells the story.
-    let _ = stdin.write_all(request.to_string().as_bytes());
-    Ok(child)
-}
-
-#[derive(Deserialize)]
-struct Reply {
-    results: Vec<ScriptResult>,
+    let stdin = running.child().stdin.take().expect("stdin is piped");
+    // A broken pipe here means Python died early; the exit status tells the story. The
+    // pipe is closed at once, so a script reading stdin sees its end.
+    let _ = { stdin }.write_all(request.to_string().as_bytes());
+    Ok(running)
 }
 
 #[derive(Deserialize)]
@@ -211,6 +360,21 @@ struct ScriptResult {
     #[serde(default)]
     features: Vec<String>,
     code: Option<String>,
+    /// The other FFIs the script created.
+    #[serde(default)]
+    others: Vec<OtherFfi>,
+}
+
+#[derive(Clone, Deserialize)]
+struct OtherFfi {
+    line: usize,
+    /// Its `set_source()` module name, if it was called.
+    module: Option<String>,
+    /// The module-level name it is bound to, if any.
+    variable: Option<String>,
+    /// Another FFI `include()`s it.
+    #[serde(default)]
+    included: bool,
 }
 
 #[derive(Deserialize)]

@@ -6,8 +6,9 @@
 //!
 //! | target                         | module file          | wheel tag                  |
 //! |--------------------------------|----------------------|----------------------------|
-//! | CPython, limited API possible  | `_foo.abi3.so` / `.pyd` | `cp3X-abi3-<platform>`  |
-//! | CPython debug / free-threaded, or a module with `py_limited_api=False` | `EXT_SUFFIX` | `cpXY-cpXY[t][d]-<platform>` |
+//! | CPython, limited API possible  | `_foo.abi3.so` / `.pyd` (floor ≥ 3.15: `.abi3-<SOABI_PLATFORM>.so`) | `cp3X-abi3-<platform>` |
+//! | free-threaded CPython 3.15+    | `_foo.abi3t.so` / `.pyd` | `cp3X-abi3.abi3t-<platform>` (X ≥ 15) |
+//! | CPython debug / free-threaded before 3.15, or a module with `py_limited_api=False` | `EXT_SUFFIX` | `cpXY-cpXY[t][d]-<platform>` |
 //! | PyPy                           | `EXT_SUFFIX`         | `pp3X-pypy3X_pp73-<platform>` |
 //! | only ABI-mode modules          | `_foo.py`            | `py3-none-any`             |
 //!
@@ -17,6 +18,7 @@
 
 use std::fmt;
 
+use crate::compile::LimitedApi;
 use crate::interpreter::Interpreter;
 use crate::metadata::VersionSpecifiers;
 use crate::spec::ModuleSpec;
@@ -120,18 +122,69 @@ pub enum Abi3Policy {
     Disabled,
 }
 
+/// Which stable ABI a limited-API build targets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StableAbi {
+    /// `abi3`, for CPython with the GIL: `Py_LIMITED_API`.
+    Abi3,
+    /// `abi3t` (PEP 803), for free-threaded CPython 3.15+: `Py_LIMITED_API` and
+    /// `Py_TARGET_ABI3T`. Such a module also loads on 3.15+ with the GIL (it is abi3 too),
+    /// so the wheel carries the compressed tag set `abi3.abi3t`.
+    Abi3t,
+}
+
+impl StableAbi {
+    /// The first CPython that has this stable ABI.
+    pub fn first_version(self) -> (u32, u32) {
+        match self {
+            StableAbi::Abi3 => (3, 2),
+            StableAbi::Abi3t => (3, 15),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            StableAbi::Abi3 => "abi3",
+            StableAbi::Abi3t => "abi3t",
+        }
+    }
+
+    /// The ABI part of the wheel tag.
+    pub fn wheel_abi(self) -> &'static str {
+        match self {
+            StableAbi::Abi3 => "abi3",
+            StableAbi::Abi3t => "abi3.abi3t",
+        }
+    }
+}
+
 /// The naming decision for a whole wheel.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Naming {
     pub tag: WheelTag,
-    /// Whether the wheel is tagged abi3.
+    /// Whether the wheel is tagged abi3 (`abi3` or `abi3.abi3t`).
     pub abi3: bool,
     /// The abi3 floor (3, X) when `abi3`; compilation may define `Py_LIMITED_API` to it.
     pub abi3_floor: Option<(u32, u32)>,
+    /// The stable ABI of the limited-API modules when `abi3`.
+    pub stable_abi: Option<StableAbi>,
     /// One line for the build output: why the wheel is or is not abi3.
     pub reason: String,
     /// One entry per input module, in input order.
     pub modules: Vec<ModuleFile>,
+}
+
+impl Naming {
+    /// How `file` is compiled when the wheel is abi3: its stable ABI and the floor.
+    /// `None` when the wheel is not abi3 or the module is not built for the limited API.
+    pub fn limited_api(&self, file: &ModuleFile) -> Option<LimitedApi> {
+        let (major, minor) = self.abi3_floor?;
+        match self.stable_abi? {
+            _ if !file.limited_api => None,
+            StableAbi::Abi3 => Some(LimitedApi::Abi3 { major, minor }),
+            StableAbi::Abi3t => Some(LimitedApi::Abi3t { major, minor }),
+        }
+    }
 }
 
 /// Where one module goes in the wheel.
@@ -161,14 +214,18 @@ pub fn decide(
         Some("PyPy has no stable ABI (its modules use PyPy's own suffix)".to_string())
     } else if interpreter.debug {
         Some("this is a debug build of CPython (the limited API is off under Py_DEBUG)".to_string())
-    } else if interpreter.free_threaded {
-        Some("free-threaded CPython has no abi3 (abi3t needs 3.15+, not supported yet)".to_string())
+    } else if interpreter.free_threaded && (major, minor) < StableAbi::Abi3t.first_version() {
+        Some(format!("free-threaded CPython {major}.{minor} has no stable ABI (abi3t starts with 3.15)"))
     } else if policy == Abi3Policy::Disabled {
         Some("`py-limited-api = false` in [tool.cffi-forge]".to_string())
     } else {
         None
     };
     let module_limited = |m: &ModuleInput| target_blocker.is_none() && m.py_limited_api != Some(false);
+    let stable_abi = if interpreter.free_threaded { StableAbi::Abi3t } else { StableAbi::Abi3 };
+    // The floor the limited-API modules are built for (and named after: 3.15's
+    // platform-specific abi3 suffix is only loadable from 3.15 on).
+    let (floor, floor_why) = abi3_floor(interpreter, requires_python, policy, stable_abi);
 
     let module_files = modules
         .iter()
@@ -177,7 +234,7 @@ pub fn decide(
             let suffix = if !m.compiled {
                 ".py".to_string()
             } else if limited_api {
-                abi3_suffix(interpreter)
+                limited_api_suffix(interpreter, stable_abi, floor)
             } else {
                 interpreter.ext_suffix.clone()
             };
@@ -201,6 +258,7 @@ pub fn decide(
             tag: WheelTag::pure(),
             abi3: false,
             abi3_floor: None,
+            stable_abi: None,
             reason,
             modules: module_files,
         };
@@ -215,7 +273,14 @@ pub fn decide(
             .unwrap_or_else(|| format!("pypy{major}{minor}_pp73"));
         let tag = WheelTag::new(format!("pp{major}{minor}"), abi, platform);
         let reason = format!("not abi3: {}", target_blocker.unwrap_or_default());
-        return Naming { tag, abi3: false, abi3_floor: None, reason, modules: module_files };
+        return Naming {
+            tag,
+            abi3: false,
+            abi3_floor: None,
+            stable_abi: None,
+            reason,
+            modules: module_files,
+        };
     }
 
     let version_specific = || {
@@ -231,6 +296,7 @@ pub fn decide(
             tag: version_specific(),
             abi3: false,
             abi3_floor: None,
+            stable_abi: None,
             reason: format!("not abi3: {blocker}"),
             modules: module_files,
         };
@@ -267,11 +333,41 @@ pub fn decide(
             tag: version_specific(),
             abi3: false,
             abi3_floor: None,
+            stable_abi: None,
             reason: format!("not abi3: {}", why.join("; ")),
             modules: module_files,
         };
     }
 
+    let tag = WheelTag::new(format!("cp{}{}", floor.0, floor.1), stable_abi.wheel_abi(), platform);
+    let what = match stable_abi {
+        StableAbi::Abi3 => "abi3",
+        StableAbi::Abi3t => "abi3t: free-threaded, and abi3",
+    };
+    let reason = format!(
+        "{what} ({tag}): every compiled module uses the limited API; floor {}.{} from {floor_why}",
+        floor.0, floor.1
+    );
+    Naming {
+        tag,
+        abi3: true,
+        abi3_floor: Some(floor),
+        stable_abi: Some(stable_abi),
+        reason,
+        modules: module_files,
+    }
+}
+
+/// The floor (3, X) of a limited-API build and where it comes from: `py-limited-api =
+/// "cp3X"`, else the lower bound of `requires-python`, else the building interpreter;
+/// raised to the first version of the stable ABI (3.15 for abi3t).
+fn abi3_floor(
+    interpreter: &Interpreter,
+    requires_python: Option<&VersionSpecifiers>,
+    policy: Abi3Policy,
+    stable_abi: StableAbi,
+) -> ((u32, u32), String) {
+    let (major, minor) = interpreter.version;
     let (floor, why) = match policy {
         Abi3Policy::Floor(a, b) => ((a, b), format!("`py-limited-api = \"cp{a}{b}\"`")),
         _ => match requires_python.and_then(lower_bound) {
@@ -285,24 +381,35 @@ pub fn decide(
             ),
         },
     };
-    let tag = WheelTag::new(format!("cp{}{}", floor.0, floor.1), "abi3", platform);
-    let reason = format!(
-        "abi3 ({tag}): every compiled module uses the limited API; floor {}.{} from {why}",
-        floor.0, floor.1
-    );
-    Naming { tag, abi3: true, abi3_floor: Some(floor), reason, modules: module_files }
+    let first = stable_abi.first_version();
+    if floor < first {
+        let (a, b) = first;
+        let name = stable_abi.name();
+        return (first, format!("{name}'s first version {a}.{b} ({why} says {}.{})", floor.0, floor.1));
+    }
+    (floor, why)
 }
 
-/// The file suffix of a limited-API module: the interpreter's `.abi3` suffix on POSIX
-/// (`.abi3.so`), plain `.pyd` on Windows (which has no abi3 suffix).
-fn abi3_suffix(interpreter: &Interpreter) -> String {
-    if let Some(suffix) = interpreter.extension_suffixes.iter().find(|s| s.starts_with(".abi3")) {
-        return suffix.clone();
-    }
+/// The file suffix of a limited-API module. Windows has no stable-ABI suffix: plain `.pyd`.
+/// abi3: `.abi3.so`, which every CPython 3.2+ loads; 3.15's platform-specific
+/// `.abi3-<SOABI_PLATFORM>.so` only when the floor is 3.15 or newer and the target offers
+/// it, since older interpreters do not load it. abi3t: `.abi3t.so` (3.15+ loads it with or
+/// without the GIL; free-threaded builds no longer load `.abi3.so`).
+fn limited_api_suffix(interpreter: &Interpreter, stable_abi: StableAbi, floor: (u32, u32)) -> String {
     if interpreter.is_windows() || interpreter.ext_suffix.ends_with(".pyd") {
-        ".pyd".to_string()
-    } else {
-        ".abi3.so".to_string()
+        return ".pyd".to_string();
+    }
+    let offered =
+        |wanted: &dyn Fn(&str) -> bool| interpreter.extension_suffixes.iter().find(|s| wanted(s)).cloned();
+    match stable_abi {
+        StableAbi::Abi3t => offered(&|s| s.starts_with(".abi3t.")).unwrap_or_else(|| ".abi3t.so".to_string()),
+        StableAbi::Abi3 => {
+            let platform_specific =
+                (floor >= (3, 15)).then(|| offered(&|s| s.starts_with(".abi3-"))).flatten();
+            platform_specific
+                .or_else(|| offered(&|s| s.starts_with(".abi3.")))
+                .unwrap_or_else(|| ".abi3.so".to_string())
+        }
     }
 }
 
@@ -477,7 +584,7 @@ mod tests {
         let n = decide(&interp, &[api("_foo")], None, Abi3Policy::Auto);
         assert_eq!(n.tag.to_string(), "cp313-cp313t-linux_x86_64");
         assert_eq!(n.modules[0].file_name, "_foo.cpython-313t-x86_64-linux-gnu.so");
-        assert!(n.reason.contains("free-threaded"), "{}", n.reason);
+        assert!(n.reason.contains("free-threaded CPython 3.13"), "{}", n.reason);
 
         let mut interp = cpython(3, 11);
         interp.debug = true;
@@ -485,6 +592,129 @@ mod tests {
         assert_eq!(n.tag.abi, "cp311d");
         assert!(n.reason.contains("debug build"), "{}", n.reason);
         assert!(!n.modules[0].limited_api);
+    }
+
+    /// CPython 3.15 as Debian sid's 3.15.2 reports itself (`EXTENSION_SUFFIXES`).
+    fn cpython315() -> Interpreter {
+        let mut interp = cpython(3, 15);
+        interp.extension_suffixes = [
+            ".cpython-315-x86_64-linux-gnu.so",
+            ".abi3-x86_64-linux-gnu.so",
+            ".abi3.so",
+            ".abi3t-x86_64-linux-gnu.so",
+            ".abi3t.so",
+            ".so",
+        ]
+        .map(String::from)
+        .to_vec();
+        interp
+    }
+
+    /// A free-threaded CPython 3.`minor` (3.15t loads no `.abi3.so`, PEP 803).
+    fn free_threaded(minor: u32) -> Interpreter {
+        let mut interp = cpython(3, minor);
+        interp.free_threaded = true;
+        interp.abiflags = "t".into();
+        interp.ext_suffix = format!(".cpython-3{minor}t-x86_64-linux-gnu.so");
+        interp.extension_suffixes = vec![interp.ext_suffix.clone(), ".so".into()];
+        if minor >= 15 {
+            interp.extension_suffixes.insert(1, ".abi3t.so".into());
+        }
+        interp
+    }
+
+    #[test]
+    fn platform_specific_abi3_suffix_only_with_a_315_floor() {
+        // A 3.8 floor built on 3.15: 3.8–3.13 load `.abi3.so` but not 3.15's
+        // `.abi3-x86_64-linux-gnu.so`, even though 3.15 lists that one first.
+        let rp: VersionSpecifiers = ">=3.8".parse().unwrap();
+        let n = decide(&cpython315(), &[api("pkg._foo")], Some(&rp), Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp38-abi3-linux_x86_64");
+        assert_eq!(n.modules[0].file_name, "_foo.abi3.so");
+        assert_eq!(n.stable_abi, Some(StableAbi::Abi3));
+        assert_eq!(n.limited_api(&n.modules[0]), Some(LimitedApi::Abi3 { major: 3, minor: 8 }));
+
+        // A 3.15 floor: only 3.15+ installs the wheel, so the platform-specific name is safe.
+        let rp: VersionSpecifiers = ">=3.15".parse().unwrap();
+        let n = decide(&cpython315(), &[api("pkg._foo")], Some(&rp), Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp315-abi3-linux_x86_64");
+        assert_eq!(n.modules[0].archive_path, "pkg/_foo.abi3-x86_64-linux-gnu.so");
+        let n = decide(&cpython315(), &[api("_foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.modules[0].file_name, "_foo.abi3-x86_64-linux-gnu.so");
+        let n = decide(&cpython315(), &[api("_foo")], None, Abi3Policy::Floor(3, 14));
+        assert_eq!(n.modules[0].file_name, "_foo.abi3.so");
+
+        // A 3.15 floor on an interpreter without the platform-specific suffix.
+        let n = decide(&cpython(3, 15), &[api("_foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.modules[0].file_name, "_foo.abi3.so");
+    }
+
+    #[test]
+    fn free_threaded_314_is_version_specific() {
+        let rp: VersionSpecifiers = ">=3.9".parse().unwrap();
+        let n = decide(&free_threaded(14), &[api("pkg._foo")], Some(&rp), Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp314-cp314t-linux_x86_64");
+        assert_eq!(n.modules[0].file_name, "_foo.cpython-314t-x86_64-linux-gnu.so");
+        assert!(!n.modules[0].limited_api && !n.abi3 && n.stable_abi.is_none());
+        assert_eq!(n.limited_api(&n.modules[0]), None);
+        assert_eq!(
+            n.reason,
+            "not abi3: free-threaded CPython 3.14 has no stable ABI (abi3t starts with 3.15)"
+        );
+    }
+
+    #[test]
+    fn free_threaded_315_is_abi3t_tagged_abi3_abi3t() {
+        let rp: VersionSpecifiers = ">=3.9".parse().unwrap();
+        let n = decide(&free_threaded(15), &[api("pkg._foo"), abi("pkg._bar")], Some(&rp), Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp315-abi3.abi3t-linux_x86_64");
+        assert_eq!(n.tag.expanded(), vec!["cp315-abi3-linux_x86_64", "cp315-abi3t-linux_x86_64"]);
+        assert!(n.abi3);
+        assert_eq!(n.stable_abi, Some(StableAbi::Abi3t));
+        // The floor is raised to 3.15, the first version with abi3t.
+        assert_eq!(n.abi3_floor, Some((3, 15)));
+        assert_eq!(n.modules[0].archive_path, "pkg/_foo.abi3t.so");
+        assert_eq!(n.modules[1].archive_path, "pkg/_bar.py");
+        assert_eq!(n.limited_api(&n.modules[0]), Some(LimitedApi::Abi3t { major: 3, minor: 15 }));
+        assert_eq!(
+            n.reason,
+            "abi3t: free-threaded, and abi3 (cp315-abi3.abi3t-linux_x86_64): every compiled module \
+             uses the limited API; floor 3.15 from abi3t's first version 3.15 (the lower bound of \
+             requires-python `>=3.9` says 3.9)"
+        );
+        // A floor above 3.15 stays.
+        let n = decide(&free_threaded(15), &[api("_foo")], None, Abi3Policy::Floor(3, 16));
+        assert_eq!(n.tag.to_string(), "cp316-abi3.abi3t-linux_x86_64");
+        assert_eq!(n.limited_api(&n.modules[0]), Some(LimitedApi::Abi3t { major: 3, minor: 16 }));
+        // Without requires-python the building 3.15 is the floor, and no note is needed.
+        let n = decide(&free_threaded(15), &[api("_foo")], None, Abi3Policy::Auto);
+        assert!(
+            n.reason.ends_with("floor 3.15 from no requires-python lower bound, so the building Python 3.15"),
+            "{}",
+            n.reason
+        );
+    }
+
+    #[test]
+    fn free_threaded_315_opt_outs_debug_and_windows() {
+        // `py-limited-api = false`: the interpreter's own suffix and tag.
+        let n = decide(&free_threaded(15), &[api("_foo")], None, Abi3Policy::Disabled);
+        assert_eq!(n.tag.to_string(), "cp315-cp315t-linux_x86_64");
+        assert_eq!(n.modules[0].file_name, "_foo.cpython-315t-x86_64-linux-gnu.so");
+        // A debug free-threaded build: no limited API at all.
+        let mut interp = free_threaded(15);
+        interp.debug = true;
+        let n = decide(&interp, &[api("_foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.tag.abi, "cp315td");
+        assert!(n.reason.contains("debug build"), "{}", n.reason);
+        // Windows: no stable-ABI file suffix, `.pyd` as for abi3.
+        let mut interp = free_threaded(15);
+        interp.platform = "win-amd64".into();
+        interp.ext_suffix = ".cp315t-win_amd64.pyd".into();
+        interp.extension_suffixes = vec![interp.ext_suffix.clone(), ".pyd".into()];
+        let n = decide(&interp, &[api("pkg._foo")], None, Abi3Policy::Auto);
+        assert_eq!(n.tag.to_string(), "cp315-abi3.abi3t-win_amd64");
+        assert_eq!(n.modules[0].file_name, "_foo.pyd");
     }
 
     #[test]

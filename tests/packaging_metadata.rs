@@ -120,10 +120,13 @@ fn packaging_validates_the_metadata() {
     let (_tree, wheel) = build();
     let out = run_python(VALIDATE, &[wheel.to_str().unwrap()]);
     if out.trim() == "NO-PACKAGING" {
-        eprintln!(
-            "NOTE: `packaging` is not installed in {}; metadata 2.4 validation by packaging.metadata NOT RUN \
-             (the email-parser round trip still ran). Install packaging>=24.2 in CFFI_FORGE_TEST_PYTHON to run it.",
-            python().display()
+        not_run(
+            "packaging_metadata validation by packaging.metadata",
+            &format!(
+                "`packaging` is not installed in {} (the email-parser round trip still ran); install \
+                 packaging>=24.2 there (tests/py/requirements-tools.txt pins it)",
+                python().display()
+            ),
         );
         return;
     }

@@ -12,33 +12,15 @@ use cffi_forge::interpreter::Interpreter;
 use cffi_forge::metadata::VersionSpecifiers;
 use cffi_forge::tags::{decide, Abi3Policy, ModuleInput};
 
-/// The interpreters to check: the test Python, every pyenv CPython 3.8+, Debian's pypy3.
-fn interpreters() -> Vec<PathBuf> {
-    let mut out = vec![packaging_support::python()];
-    let pyenv_root = Command::new("pyenv")
-        .arg("root")
-        .output()
-        .ok()
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
-    match pyenv_root {
-        Some(root) if !root.is_empty() => {
-            for minor in 8..=13 {
-                let found = std::fs::read_dir(format!("{root}/versions"))
-                    .into_iter()
-                    .flatten()
-                    .flatten()
-                    .find(|e| e.file_name().to_string_lossy().starts_with(&format!("3.{minor}.")));
-                match found {
-                    Some(e) => out.push(e.path().join("bin/python")),
-                    None => eprintln!("NOTE: no pyenv CPython 3.{minor}; not checked"),
-                }
-            }
+/// The interpreters to check: every one the end-to-end tests use (CPython 3.8+, PyPy),
+/// found the same way; a missing one is NOT RUN (a failure under CI=true).
+fn interpreters(test: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for (version, path, missing) in packaging_support::test_interpreters() {
+        match path {
+            Some(path) => out.push(path),
+            None => packaging_support::not_run(&format!("packaging_tags {test} on {version}"), &missing),
         }
-        _ => eprintln!("NOTE: pyenv not found; checking only {}", out[0].display()),
-    }
-    match which::which("pypy3") {
-        Ok(pypy) => out.push(pypy),
-        Err(_) => eprintln!("NOTE: pypy3 not found; PyPy naming not checked against a real PyPy"),
     }
     out
 }
@@ -57,10 +39,14 @@ fn module(name: &str, compiled: bool, py_limited_api: Option<bool>) -> ModuleInp
 
 #[test]
 fn chosen_tags_and_suffixes_are_accepted_by_each_interpreter() {
+    let pythons = interpreters("chosen_tags_and_suffixes_are_accepted_by_each_interpreter");
+    if pythons.is_empty() {
+        packaging_support::not_run("packaging_tags naming", "no interpreter found");
+    }
     let mut checked = 0;
-    for python in interpreters() {
-        let interp = Interpreter::query(&python).unwrap_or_else(|e| panic!("{}: {e}", python.display()));
-        let (sys_tags, suffixes) = interpreter_view(&python);
+    for python in &pythons {
+        let interp = Interpreter::query(python).unwrap_or_else(|e| panic!("{}: {e}", python.display()));
+        let (sys_tags, suffixes) = interpreter_view(python);
         let floor: VersionSpecifiers = ">=3.8".parse().unwrap();
         let cases = [
             (vec![module("pkg._foo", true, None)], Some(&floor)),
@@ -79,9 +65,10 @@ fn chosen_tags_and_suffixes_are_accepted_by_each_interpreter() {
             }
             for file in naming.modules.iter().filter(|f| !f.file_name.ends_with(".py")) {
                 assert!(
-                    suffixes
-                        .iter()
-                        .any(|s| file.file_name.ends_with(s.as_str()) && file.file_name.len() > s.len()),
+                    suffixes.iter().any(|s| {
+                        let stem = file.name.rsplit('.').next().unwrap_or(&file.name);
+                        file.file_name == format!("{stem}{s}")
+                    }),
                     "{}: {} does not end in one of {suffixes:?}",
                     python.display(),
                     file.file_name
@@ -99,8 +86,54 @@ fn chosen_tags_and_suffixes_are_accepted_by_each_interpreter() {
         }
         checked += 1;
     }
-    assert!(checked >= 1);
+    assert_eq!(checked, pythons.len());
     eprintln!("checked naming against {checked} interpreters");
+}
+
+/// An abi3 wheel is installed on every CPython from its floor on, so its module files must
+/// be importable there, not only on the interpreter that built it: 3.15 lists its
+/// platform-specific `.abi3-x86_64-linux-gnu.so` first, which 3.8–3.13 do not load.
+#[test]
+fn abi3_module_names_load_on_every_cpython_from_the_floor_on() {
+    let mut views = Vec::new();
+    for python in interpreters("abi3_module_names_load_on_every_cpython_from_the_floor_on") {
+        let interp = Interpreter::query(&python).unwrap_or_else(|e| panic!("{}: {e}", python.display()));
+        if interp.is_cpython() && !interp.debug && !interp.free_threaded {
+            let (_, suffixes) = interpreter_view(&python);
+            views.push((python, interp, suffixes));
+        }
+    }
+    if views.is_empty() {
+        packaging_support::not_run("packaging_tags abi3 module names", "no release CPython found");
+    }
+    let mut checked = 0;
+    for (builder, interp, _) in &views {
+        for floor in ["3.8", "3.11", "3.15"] {
+            let requires_python: VersionSpecifiers = format!(">={floor}").parse().unwrap();
+            let naming =
+                decide(&interp, &[module("pkg._foo", true, None)], Some(&requires_python), Abi3Policy::Auto);
+            let Some((3, floor_minor)) = naming.abi3_floor else {
+                panic!("{}: {}", builder.display(), naming.reason)
+            };
+            let file = &naming.modules[0].file_name;
+            for (target, other, suffixes) in &views {
+                if other.version < (3, floor_minor) {
+                    continue;
+                }
+                // The finder looks for `_foo` + each suffix; `.so` alone does not make
+                // `_foo.abi3-x86_64-linux-gnu.so` the module `_foo`.
+                assert!(
+                    suffixes.iter().any(|s| *file == format!("_foo{s}")),
+                    "{file}, built by {} for {}, is not importable by {} ({suffixes:?})",
+                    builder.display(),
+                    naming.tag,
+                    target.display()
+                );
+                checked += 1;
+            }
+        }
+    }
+    eprintln!("checked {checked} (builder, floor, target) combinations");
 }
 
 #[test]
@@ -112,8 +145,9 @@ fn host_platform_override_is_honoured() {
         .output()
         .unwrap();
     if String::from_utf8_lossy(&out.stdout).trim() != "linux" {
-        eprintln!(
-            "NOTE: _PYTHON_HOST_PLATFORM is only honoured by sysconfig on POSIX; checked by unit tests only"
+        packaging_support::not_run(
+            "packaging_tags host_platform_override_is_honoured",
+            "_PYTHON_HOST_PLATFORM is only honoured by sysconfig on Linux; checked by unit tests only",
         );
         return;
     }

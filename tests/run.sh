@@ -14,12 +14,20 @@
 #    the frontends (pip, build, uv), the three real projects, and the other Python tests;
 # 7. runs cffi's own recompiler tests with cffi-forge generating the C and the Python
 #    (`../shared/peer/run-cffi-suite.sh` next to the repository, or $CFFI_FORGE_CFFI_SUITE);
-#    when that harness is absent the summary says NOT RUN, loudly.
+#    when that harness is absent the summary says NOT RUN, loudly;
+# 8. checks the counts (tests/suite_counts.py): every test file and test binary passed at
+#    least its floor of tests, so a step that skipped or lost its tests fails.
 #
-# Exported for the tests: CFFI_FORGE_BIN, CFFI_FORGE_TEST_PYTHON, CFFI_FORGE_WHEELHOUSE,
-# CFFI_FORGE_TEST_CACHE. Venvs, downloads and scratch builds live in the cache
-# (CFFI_FORGE_TEST_CACHE, default ${XDG_CACHE_HOME:-~/.cache}/cffi-forge-tests), never in
-# the repository. Exit status is non-zero if any step fails; a summary comes last.
+# Under CI=true (.ci/run sets it) a missing harness, interpreter or tool fails the run
+# instead of being reported as NOT RUN.
+#
+# Exported for the tests: CFFI_FORGE_BIN, CFFI_FORGE_TEST_PYTHON, CFFI_FORGE_TEST_PYTHONS
+# (`3.8=/path,...,pypy3=/path`, the interpreters found), CFFI_FORGE_WHEELHOUSE,
+# CFFI_FORGE_TEST_CACHE, CFFI_FORGE_NOT_RUN_LOG (where tests record what they could not
+# run). Venvs, downloads and scratch builds live in the cache (CFFI_FORGE_TEST_CACHE,
+# default ${XDG_CACHE_HOME:-~/.cache}/cffi-forge-tests), never in the repository. Exit
+# status is non-zero if any step fails; a summary comes last, and its last line is
+# `total: N passed, N failed` (tests, plus failed steps and missed floors).
 
 set -uo pipefail
 
@@ -31,6 +39,19 @@ TOOLS_PY=$TOOLS/bin/python
 WHEELHOUSE=$ROOT/target/wheelhouse
 LOGS=$ROOT/target/test-logs
 mkdir -p "$CACHE" "$LOGS"
+NOT_RUN_LOG=$LOGS/not-run.txt
+rm -f "$NOT_RUN_LOG" "$LOGS/pytest.xml" "$LOGS/cargo-test.txt" "$LOGS/cffi-suite.txt"
+# Pinned tools: pip for the tools venv, rustup-init (by version and checksum) when there is
+# no cargo. The Python packages are pinned in tests/py/requirements-tools.txt and, for the
+# test venvs, tests/py/constraints.txt.
+PIP_VERSION=26.3
+RUSTUP_VERSION=1.28.2
+declare -A RUSTUP_SHA256=(
+    [x86_64-unknown-linux-gnu]=20a06e644b0d9bd2fbdbfd52d42540bdde820ea7df86e92e533c073da0cdd43c
+    [aarch64-unknown-linux-gnu]=e3853c5a252fca15252d07cb23a1bdd9377a8c6f3efa01531109281ae47f841c
+)
+IN_CI=0
+[ "${CI:-}" = true ] && IN_CI=1
 
 SUITE_START=$(date +%s)
 NAMES=()
@@ -38,12 +59,20 @@ RESULTS=()
 TIMES=()
 NOTES=()
 FAILED=0
+# Tests passed and failed over all steps; a failed step that counted no failed test (a
+# build error, a crash, a missed floor) adds its own failures, so `failed` is 0 exactly
+# when the run succeeds.
+TOTAL_PASSED=0
+TOTAL_FAILED=0
 
-# run_step NAME FUNCTION: runs it, records status, time and the NOTE it sets.
+# run_step NAME FUNCTION: runs it, records status, time and the NOTE it sets. A test step
+# also sets STEP_PASSED / STEP_FAILED (its test counts).
 run_step() {
     local name=$1 fn=$2 start rc
     shift 2
     NOTE=""
+    STEP_PASSED=0
+    STEP_FAILED=0
     printf '\n\033[1m==> %s\033[0m\n' "$name"
     start=$(date +%s)
     "$fn" "$@"
@@ -56,7 +85,10 @@ run_step() {
     else
         RESULTS+=("FAILED")
         FAILED=1
+        [ "$STEP_FAILED" -gt 0 ] || STEP_FAILED=1
     fi
+    TOTAL_PASSED=$((TOTAL_PASSED + STEP_PASSED))
+    TOTAL_FAILED=$((TOTAL_FAILED + STEP_FAILED))
     return $rc
 }
 
@@ -66,6 +98,7 @@ not_run() {
     TIMES+=(0)
     NOTES+=("$2")
     FAILED=1
+    TOTAL_FAILED=$((TOTAL_FAILED + 1))
 }
 
 as_root() {
@@ -114,14 +147,35 @@ rust_toolchain() {
         . "$HOME/.cargo/env"
     fi
     if ! command -v cargo >/dev/null; then
-        echo "no cargo: installing Rust with rustup (toolchain from rust-toolchain.toml)"
-        curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs |
-            sh -s -- -y --profile minimal --default-toolchain none || return 1
+        install_rustup || return 1
         # shellcheck disable=SC1091
         . "$HOME/.cargo/env"
     fi
     cargo --version || return 1
     NOTE=$(cargo --version)
+}
+
+# rustup-init $RUSTUP_VERSION, checked against its pinned sha256 before it runs; the
+# toolchain itself comes from rust-toolchain.toml.
+install_rustup() {
+    local triple sum dir
+    triple="$(uname -m)-unknown-linux-gnu"
+    sum=${RUSTUP_SHA256[$triple]:-}
+    if [ -z "$sum" ]; then
+        echo "no cargo, and no pinned rustup-init for $triple: install Rust from https://rustup.rs" >&2
+        return 1
+    fi
+    echo "no cargo: installing Rust with rustup-init $RUSTUP_VERSION (toolchain from rust-toolchain.toml)"
+    dir=$(mktemp -d) || return 1
+    curl --proto '=https' --tlsv1.2 -sSf -o "$dir/rustup-init" \
+        "https://static.rust-lang.org/rustup/archive/$RUSTUP_VERSION/$triple/rustup-init" &&
+        echo "$sum  $dir/rustup-init" | sha256sum -c --quiet - &&
+        chmod +x "$dir/rustup-init" &&
+        "$dir/rustup-init" -y --profile minimal --default-toolchain none
+    local rc=$?
+    rm -rf "$dir"
+    [ $rc -eq 0 ] || echo "installing rustup-init $RUSTUP_VERSION failed (download or checksum)" >&2
+    return $rc
 }
 
 tools_venv() {
@@ -130,18 +184,40 @@ tools_venv() {
         rm -rf "$TOOLS"
         "$py" -m venv "$TOOLS" || return 1
     fi
-    "$TOOLS_PY" -m pip install -q --disable-pip-version-check -U pip &&
-        "$TOOLS_PY" -m pip install -q --disable-pip-version-check -r tests/py/requirements-tools.txt || return 1
+    # The pinned tools (cffi 2.0.0, pycparser 3.0, pytest) need 3.10.
+    if ! "$TOOLS_PY" -c 'import sys; sys.exit(sys.version_info < (3, 10))'; then
+        echo "the tools venv needs Python 3.10+, $py is $("$TOOLS_PY" --version 2>&1):" \
+            "set CFFI_FORGE_TOOLS_PYTHON to a newer one" >&2
+        NOTE="needs Python 3.10+"
+        return 1
+    fi
+    # Every package pinned (==) and installed without resolving: what is installed is
+    # exactly the list, and `pip check` proves the list complete and consistent.
+    "$TOOLS_PY" -m pip install -q --disable-pip-version-check "pip==$PIP_VERSION" &&
+        "$TOOLS_PY" -m pip install -q --disable-pip-version-check --no-deps \
+            -r tests/py/requirements-tools.txt &&
+        "$TOOLS_PY" -m pip check || return 1
     NOTE="$("$TOOLS_PY" --version 2>&1) at $TOOLS"
 }
 
 find_interpreters() {
     "$TOOLS_PY" tests/py/e2e/interpreters.py --install | tee "$LOGS/interpreters.txt"
-    local rc=${PIPESTATUS[0]} missing
+    local rc=${PIPESTATUS[0]} missing all
     missing=$(grep -c MISSING "$LOGS/interpreters.txt")
-    NOTE="$((7 - missing))/7 found"
+    all=$(grep -c . "$LOGS/interpreters.txt")
+    NOTE="$((all - missing))/$all found"
     [ "$missing" -gt 0 ] && NOTE="$NOTE; $missing MISSING (their tests fail)"
+    # The same interpreters for every test, the Rust ones included (packaging_tags.rs).
+    CFFI_FORGE_TEST_PYTHONS=$(awk '$2 != "MISSING:" && NF == 2 { printf "%s%s=%s", sep, $1, $2; sep = "," }' \
+        "$LOGS/interpreters.txt")
+    export CFFI_FORGE_TEST_PYTHONS
     return "$rc"
+}
+
+# CPython 3.14 and 3.15 from Debian sid's packages, pinned, into the cache (cached runs: 0 s).
+provision_pythons() {
+    tests/provision/python-sid.sh "$CACHE" || return 1
+    NOTE="3.14.10 and 3.15.2 (Debian sid) in $CACHE/pythons/sid"
 }
 
 build_tool() {
@@ -157,29 +233,37 @@ build_tool() {
 cargo_tests() {
     cargo test --no-fail-fast 2>&1 | tee "$LOGS/cargo-test.txt"
     local rc=${PIPESTATUS[0]}
-    NOTE=$(awk '/^test result:/ { p += $4; f += $6; i += $8 }
-                END { printf "%d passed, %d failed, %d ignored", p, f, i }' "$LOGS/cargo-test.txt")
+    local ignored
+    read -r STEP_PASSED STEP_FAILED ignored < <(awk '/^test result:/ { p += $4; f += $6; i += $8 }
+        END { printf "%d %d %d\n", p, f, i }' "$LOGS/cargo-test.txt")
+    NOTE="$STEP_PASSED passed, $STEP_FAILED failed, $ignored ignored"
     return "$rc"
 }
 
 python_tests() {
+    # xunit1: each test case names its file, for the per-file counts.
     "$TOOLS_PY" -m pytest tests/py -p no:cacheprovider -ra --durations=15 \
-        --junitxml="$LOGS/pytest.xml" "$@"
-    local rc=$?
-    NOTE=$("$TOOLS_PY" - "$LOGS/pytest.xml" <<'EOF'
+        -o junit_family=xunit1 --junitxml="$LOGS/pytest.xml" "$@"
+    local rc=$? counts
+    counts=$("$TOOLS_PY" - "$LOGS/pytest.xml" <<'EOF'
 import sys
 import xml.etree.ElementTree as ET
 try:
     root = ET.parse(sys.argv[1]).getroot()
 except (OSError, ET.ParseError):
-    print("no report")
+    print("0 0 0 0")
     raise SystemExit
 suites = [root] if root.tag == "testsuite" else list(root)
 n = {k: sum(int(s.get(k, 0)) for s in suites) for k in ("tests", "failures", "errors", "skipped")}
 passed = n["tests"] - n["failures"] - n["errors"] - n["skipped"]
-print("%d passed, %d failed, %d errors, %d skipped" % (passed, n["failures"], n["errors"], n["skipped"]))
+print(passed, n["failures"], n["errors"], n["skipped"])
 EOF
 )
+    local failures errors skipped
+    read -r STEP_PASSED failures errors skipped <<<"$counts"
+    STEP_FAILED=$((failures + errors))
+    NOTE="$STEP_PASSED passed, $failures failed, $errors errors, $skipped skipped"
+    [ -f "$LOGS/pytest.xml" ] || NOTE="no report"
     [ $# -gt 0 ] && NOTE="$NOTE (filtered: $*)"
     return $rc
 }
@@ -200,6 +284,9 @@ cffi_suite() {
     # Per-file lines, then `cffi-suite: N passed, N failed, N skipped (...)` last.
     NOTE=$(grep -E '^cffi-suite: [0-9]+ passed' "$log" | tail -1 | sed 's/^cffi-suite: //')
     [ -n "$NOTE" ] || NOTE="no result line (see $log)"
+    read -r STEP_PASSED STEP_FAILED < <(echo "$NOTE" | sed -nE 's/^([0-9]+) passed, ([0-9]+) failed.*/\1 \2/p')
+    STEP_PASSED=${STEP_PASSED:-0}
+    STEP_FAILED=${STEP_FAILED:-0}
     if ! grep -qE '^cffi-suite: [0-9]+ passed, 0 failed' "$log"; then
         return 1
     fi
@@ -207,14 +294,36 @@ cffi_suite() {
 }
 
 # A step that cannot run here: shown as NOT RUN, with the reason, in the summary and at
-# the end, without failing the suite (a clean checkout may lack the harness).
+# the end, without failing the suite (a clean checkout may lack the harness); under
+# CI=true it fails the suite.
 SKIPPED=()
 not_available() {
+    if [ $IN_CI -eq 1 ]; then
+        not_run "$1" "$2 (a failure under CI=true)"
+        return
+    fi
     NAMES+=("$1")
     RESULTS+=("NOT RUN")
     TIMES+=(0)
     NOTES+=("$2")
     SKIPPED+=("$1: $2")
+}
+
+# The floors of tests/suite_counts.py over the reports of the steps that ran. Arguments:
+# the pytest arguments (a filtered run is counted, not held to the floors).
+suite_counts() {
+    # cargo and pytest always ran before this step: no report from them is a failure.
+    local args=(--cargo-log "$LOGS/cargo-test.txt" --pytest-xml "$LOGS/pytest.xml") misses
+    [ $# -gt 0 ] && args+=(--pytest-filtered)
+    [ -f "$LOGS/cffi-suite.txt" ] && args+=(--cffi-log "$LOGS/cffi-suite.txt")
+    args+=(--not-run-log "$NOT_RUN_LOG")
+    "$TOOLS_PY" tests/suite_counts.py "${args[@]}" | tee "$LOGS/suite-counts.txt"
+    local rc=${PIPESTATUS[0]}
+    misses=$(grep -cE '^(FLOOR MISS|MISSING|NO REPORT):' "$LOGS/suite-counts.txt")
+    NOTE="$misses floor misses or missing reports, $(grep -c '^  no floor for' "$LOGS/suite-counts.txt") files without a floor"
+    [ "$rc" -eq 0 ] || [ "$misses" -gt 0 ] || misses=1
+    STEP_FAILED=$misses
+    return "$rc"
 }
 
 main() {
@@ -226,6 +335,8 @@ main() {
         export CFFI_FORGE_TEST_CACHE=$CACHE
         export CFFI_FORGE_WHEELHOUSE=$WHEELHOUSE
         export CFFI_FORGE_BIN=$ROOT/target/release/cffi-forge
+        export CFFI_FORGE_NOT_RUN_LOG=$NOT_RUN_LOG
+        run_step "provision CPython 3.14/3.15" provision_pythons
         run_step "interpreters" find_interpreters
         if [ $RUST_OK -eq 0 ] && run_step "build (maturin, release)" build_tool; then
             run_step "cargo test" cargo_tests
@@ -235,10 +346,12 @@ main() {
             else
                 not_available "cffi's recompiler tests" "NOT RUN: no harness at $CFFI_SUITE"
             fi
+            run_step "suite counts" suite_counts "$@"
         else
             not_run "cargo test" "the build failed"
             not_run "pytest tests/py" "the build failed"
             not_run "cffi's recompiler tests" "the build failed"
+            not_run "suite counts" "the build failed"
         fi
     else
         not_run "interpreters" "no tools venv"
@@ -246,6 +359,7 @@ main() {
         not_run "cargo test" "no tools venv"
         not_run "pytest tests/py" "no tools venv"
         not_run "cffi's recompiler tests" "no tools venv"
+        not_run "suite counts" "no tools venv"
     fi
 
     TOTAL=$(($(date +%s) - SUITE_START))
@@ -253,12 +367,18 @@ main() {
     for i in "${!NAMES[@]}"; do
         printf '  %-28s %-8s %5ss  %s\n' "${NAMES[$i]}" "${RESULTS[$i]}" "${TIMES[$i]}" "${NOTES[$i]}"
     done
-    printf '  %-28s %-8s %5ss  (%dm%02ds)\n' "total" "$([ $FAILED -eq 0 ] && echo ok || echo FAILED)" \
+    printf '  %-28s %-8s %5ss  (%dm%02ds)\n' "all steps" "$([ $FAILED -eq 0 ] && echo ok || echo FAILED)" \
         "$TOTAL" $((TOTAL / 60)) $((TOTAL % 60))
     echo "  logs: $LOGS"
     for skipped in "${SKIPPED[@]}"; do
         printf '\033[1;33m  !! %s\033[0m\n' "$skipped"
     done
+    if [ -s "$NOT_RUN_LOG" ]; then
+        while IFS= read -r line; do
+            printf '\033[1;33m  !! %s\033[0m\n' "$line"
+        done <"$NOT_RUN_LOG"
+    fi
+    echo "total: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
     return $FAILED
 }
 

@@ -88,15 +88,42 @@ pub enum ArchiveError {
     SourceDateEpoch { value: String },
     #[error("`{path}` is not a valid path inside a wheel")]
     BadArchivePath { path: String },
+    #[error(transparent)]
+    Layout(Box<crate::config::layout::LayoutError>),
+    /// A file whose name an archive must not carry (see [`check_entry_name`]).
+    #[error("cannot package {}: {reason}", file.display())]
+    BadFileName { file: PathBuf, reason: String },
+}
+
+/// Names an archive entry must not have, whatever produced it: a backslash is a
+/// directory separator on Windows (`x\..\..\evil.txt` would unpack outside its
+/// directory), and control characters (a newline, an escape) break RECORD, listings and
+/// terminals. `None` when the name is fine.
+pub fn entry_name_problem(name: &str) -> Option<String> {
+    if name.contains('\\') {
+        return Some(
+            "its name holds a backslash, a directory separator on Windows (rename the file)".to_string(),
+        );
+    }
+    name.chars()
+        .find(|c| c.is_control())
+        .map(|c| format!("its name holds the control character U+{:04X} (rename the file)", u32::from(c)))
 }
 
 impl ToDiagnostic for ArchiveError {
     fn to_diagnostic(&self) -> Diagnostic {
+        if let ArchiveError::Layout(e) = self {
+            return e.to_diagnostic();
+        }
         let d = Diagnostic::error(self.to_string());
         match self {
             ArchiveError::OutputDir { .. } => {
                 d.with_help("check that the output directory exists and is writable")
             }
+            ArchiveError::BadFileName { file, .. } => d.with_help(format!(
+                "or keep it out of the archives with `exclude = [\"{}\"]` in [tool.cffi-forge]",
+                file.file_name().map(|n| n.to_string_lossy().replace(['\\', '"'], "?")).unwrap_or_default()
+            )),
             ArchiveError::SourceDateEpoch { .. } => {
                 d.with_help("set it to a Unix timestamp (e.g. `git log -1 --format=%ct`) or unset it")
             }

@@ -50,9 +50,27 @@ fn zip_time(epoch: u64) -> zip::DateTime {
     zip::DateTime::from_date_and_time(y.min(2107), mo, d, h, mi, s).unwrap_or_default()
 }
 
+/// A temporary file in `dir` that becomes a file for the user once renamed: created with
+/// the mode any new file gets (`0666 & ~umask`, 0644 under the usual umask) rather than
+/// tempfile's private 0600, so wheels copied into a shared wheelhouse stay readable.
+pub fn user_temp_file_in(dir: &Path) -> std::io::Result<NamedTempFile> {
+    crate::compile::leftovers::clean_output_dir(dir);
+    let prefix = crate::compile::leftovers::output_prefix();
+    let mut builder = tempfile::Builder::new();
+    builder.prefix(&prefix);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        builder.permissions(std::fs::Permissions::from_mode(0o666));
+    }
+    builder.tempfile_in(dir)
+}
+
 fn temp_file_in(dir: &Path, final_path: &Path) -> Result<NamedTempFile, ArchiveError> {
-    tempfile::Builder::new().prefix(".tmp-cffi-forge-").tempfile_in(dir).map_err(|source| {
-        ArchiveError::OutputDir { path: dir.to_path_buf(), target: final_path.to_path_buf(), source }
+    user_temp_file_in(dir).map_err(|source| ArchiveError::OutputDir {
+        path: dir.to_path_buf(),
+        target: final_path.to_path_buf(),
+        source,
     })
 }
 
@@ -62,18 +80,80 @@ fn persist(tmp: NamedTempFile, final_path: &Path) -> Result<PathBuf, ArchiveErro
     Ok(final_path.to_path_buf())
 }
 
+/// The wheel's temporary file as the zip writer sees it: after the first write error it
+/// only counts bytes. `zip::ZipWriter` finalises the archive again when it is dropped
+/// after a failure (a full disk) and dumps a debug message to stderr if that fails too;
+/// the error was already reported once, and the temporary file is deleted anyway.
+struct StopsAtFirstError {
+    file: NamedTempFile,
+    failed: bool,
+    position: u64,
+    len: u64,
+}
+
+impl StopsAtFirstError {
+    /// An interrupted call is retried by the caller, and must not end the writing.
+    fn latch(&mut self, error: &std::io::Error) {
+        self.failed |= error.kind() != std::io::ErrorKind::Interrupted;
+    }
+}
+
+impl Write for StopsAtFirstError {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let written = if self.failed {
+            buf.len()
+        } else {
+            self.file.as_file_mut().write(buf).inspect_err(|e| self.latch(e))?
+        };
+        self.position += written as u64;
+        self.len = self.len.max(self.position);
+        Ok(written)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        if self.failed {
+            return Ok(());
+        }
+        self.file.as_file_mut().flush().inspect_err(|e| self.latch(e))
+    }
+}
+
+impl std::io::Seek for StopsAtFirstError {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        if !self.failed {
+            self.position = self.file.as_file_mut().seek(to).inspect_err(|e| self.latch(e))?;
+            return Ok(self.position);
+        }
+        let target = match to {
+            std::io::SeekFrom::Start(at) => Some(at),
+            std::io::SeekFrom::End(delta) => self.len.checked_add_signed(delta),
+            std::io::SeekFrom::Current(delta) => self.position.checked_add_signed(delta),
+        };
+        self.position = target.ok_or_else(|| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+        Ok(self.position)
+    }
+}
+
 /// A wheel: deflated zip entries, fixed time and permissions, Unix "made by".
 pub struct ZipSink {
-    writer: Option<zip::ZipWriter<NamedTempFile>>,
+    writer: Option<zip::ZipWriter<StopsAtFirstError>>,
     final_path: PathBuf,
     time: zip::DateTime,
+    _registered: crate::process::TempGuard,
 }
 
 impl ZipSink {
     pub fn create(final_path: PathBuf) -> Result<Self, ArchiveError> {
         let dir = final_path.parent().unwrap_or(Path::new("."));
         let tmp = temp_file_in(dir, &final_path)?;
-        Ok(Self { writer: Some(zip::ZipWriter::new(tmp)), final_path, time: zip_time(archive_epoch()?) })
+        let registered = crate::process::register_temp(tmp.path());
+        let file = StopsAtFirstError { file: tmp, failed: false, position: 0, len: 0 };
+        Ok(Self {
+            writer: Some(zip::ZipWriter::new(file)),
+            final_path,
+            time: zip_time(archive_epoch()?),
+            _registered: registered,
+        })
     }
 
     fn error(&self, e: impl Into<std::io::Error>) -> ArchiveError {
@@ -100,7 +180,7 @@ impl Sink for ZipSink {
         let writer = self.writer.take().expect("not finished");
         let mut tmp = writer.finish().map_err(|e| self.error(std::io::Error::from(e)))?;
         tmp.flush().map_err(|e| self.error(e))?;
-        persist(tmp, &self.final_path)
+        persist(tmp.file, &self.final_path)
     }
 }
 
@@ -110,18 +190,20 @@ pub struct TarGzSink {
     builder: Option<tar::Builder<flate2::write::GzEncoder<NamedTempFile>>>,
     final_path: PathBuf,
     mtime: u64,
+    _registered: crate::process::TempGuard,
 }
 
 impl TarGzSink {
     pub fn create(final_path: PathBuf) -> Result<Self, ArchiveError> {
         let dir = final_path.parent().unwrap_or(Path::new("."));
         let tmp = temp_file_in(dir, &final_path)?;
+        let registered = crate::process::register_temp(tmp.path());
         // The gzip header's own mtime stays 0 and no file name is stored: both would
         // make the archive depend on when and where it was built.
         let gz = flate2::GzBuilder::new().mtime(0).write(tmp, flate2::Compression::default());
         let mut builder = tar::Builder::new(gz);
         builder.mode(tar::HeaderMode::Deterministic);
-        Ok(Self { builder: Some(builder), final_path, mtime: archive_epoch()? })
+        Ok(Self { builder: Some(builder), final_path, mtime: archive_epoch()?, _registered: registered })
     }
 
     fn error(&self, e: std::io::Error) -> ArchiveError {
@@ -169,6 +251,7 @@ pub struct DirSink {
     tmp: TempDir,
     dir: PathBuf,
     top: String,
+    _registered: crate::process::TempGuard,
 }
 
 impl DirSink {
@@ -176,11 +259,13 @@ impl DirSink {
     pub fn create(dir: PathBuf, top: impl Into<String>) -> Result<Self, ArchiveError> {
         let top = top.into();
         let target = dir.join(&top);
+        crate::compile::leftovers::clean_output_dir(&dir);
         let tmp = tempfile::Builder::new()
-            .prefix(".tmp-cffi-forge-")
+            .prefix(&crate::compile::leftovers::output_prefix())
             .tempdir_in(&dir)
             .map_err(|source| ArchiveError::OutputDir { path: dir.clone(), target, source })?;
-        Ok(Self { tmp, dir, top })
+        let registered = crate::process::register_temp(tmp.path());
+        Ok(Self { tmp, dir, top, _registered: registered })
     }
 }
 
@@ -191,11 +276,15 @@ impl Sink for DirSink {
             if let Some(parent) = target.parent() {
                 fs_err::create_dir_all(parent)?;
             }
+            // Created with `0666 & ~umask`, like any new file; an executable entry also
+            // gets `x` wherever the umask left `r`.
             fs_err::write(&target, data)?;
             #[cfg(unix)]
-            {
+            if mode & 0o111 != 0 {
                 use std::os::unix::fs::PermissionsExt;
-                fs_err::set_permissions(&target, std::fs::Permissions::from_mode(mode))?;
+                let created = fs_err::metadata(&target)?.permissions().mode() & 0o777;
+                let executable = created | ((created & 0o444) >> 2);
+                fs_err::set_permissions(&target, std::fs::Permissions::from_mode(executable))?;
             }
             #[cfg(not(unix))]
             let _ = mode;

@@ -134,8 +134,19 @@ impl Entries {
         order: Order,
         record: Option<&str>,
     ) -> Result<PathBuf, ArchiveError> {
+        let ordered = self.ordered(order);
+        // Checked before anything is written, so a bad name leaves no partial archive.
+        for (path, entry) in &ordered {
+            if let Some(reason) = super::entry_name_problem(path) {
+                let file = match &entry.source {
+                    Source::File(file) => file.clone(),
+                    Source::Bytes(_) => PathBuf::from(path.as_str()),
+                };
+                return Err(ArchiveError::BadFileName { file, reason });
+            }
+        }
         let mut rows = Vec::new();
-        for (path, entry) in self.ordered(order) {
+        for (path, entry) in ordered {
             let (data, origin) = match &entry.source {
                 Source::Bytes(bytes) => (std::borrow::Cow::Borrowed(bytes.as_slice()), None),
                 Source::File(file) => {

@@ -10,6 +10,7 @@
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use fs_err as fs;
 use sha2::{Digest, Sha256};
@@ -72,25 +73,166 @@ fn content_hash(path: &Path) -> Option<String> {
     std::fs::read(path).ok().map(|bytes| hex(&Sha256::digest(&bytes)))
 }
 
-/// The dependency record of a cached object: every file the compiler read, with the
-/// hash of its content at the time.
-pub fn write_deps(record: &Path, deps: &[PathBuf]) -> std::io::Result<()> {
-    let mut text = String::new();
-    for dep in deps {
-        // A dependency that vanished since compiling can't be vouched for: no record.
-        let Some(hash) = content_hash(dep) else { return Ok(()) };
-        let _ = writeln!(text, "{hash} {}", dep.display());
-    }
-    fs::write(record, text)
+/// What is wrong with a cached file that its entry vouches for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrupt {
+    /// The file, relative to the build directory (`objects/<key>/x.o`).
+    pub file: PathBuf,
+    pub why: String,
 }
 
-/// Whether every file listed in the dependency record still has the recorded content.
-pub fn deps_unchanged(record: &Path) -> bool {
-    let Ok(text) = std::fs::read_to_string(record) else { return false };
-    text.lines().all(|line| match line.split_once(' ') {
-        Some((hash, path)) => content_hash(Path::new(path)).as_deref() == Some(hash),
-        None => false,
-    })
+/// The answer of [`Store::lookup`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum Lookup {
+    /// The file, verified against its entry, with every dependency unchanged.
+    Hit(PathBuf),
+    /// Nothing usable: never built, a dependency changed, or a half-published entry.
+    Miss,
+    /// The file is there but not what was stored: truncated, emptied or altered.
+    Corrupt(Corrupt),
+    /// A header that did not exist at compile time now comes first on the include path.
+    Shadowed(PathBuf),
+}
+
+/// One kind of cached output (`objects`, `modules`, `libraries`), content-addressed:
+/// `<build dir>/<kind>/<key>/<file>` next to `<key>/entry`, the record written when the
+/// file was stored: its size and SHA-256, and the files it was made from with theirs.
+/// Files and entries are published by rename, so a reader sees a whole file or none.
+pub struct Store {
+    build_dir: PathBuf,
+    kind: &'static str,
+}
+
+const ENTRY: &str = "entry";
+const ENTRY_HEADER: &str = "cffi-forge cache entry 1";
+
+impl Store {
+    pub fn new(build_dir: &Path, kind: &'static str) -> Self {
+        Store { build_dir: build_dir.to_path_buf(), kind }
+    }
+
+    fn dir(&self, key: &str) -> PathBuf {
+        self.build_dir.join(self.kind).join(key)
+    }
+
+    /// The stored file for `key`, if its entry vouches for it and (`deps`) every file it
+    /// was made from still has the recorded content.
+    pub fn lookup(&self, key: &str, name: &str) -> Lookup {
+        let dir = self.dir(key);
+        let file = dir.join(name);
+        let Ok(text) = std::fs::read_to_string(dir.join(ENTRY)) else { return Lookup::Miss };
+        let Some(entry) = Entry::parse(&text) else { return Lookup::Miss };
+        let corrupt = |why: String| {
+            let shown = file.strip_prefix(&self.build_dir).unwrap_or(&file).to_path_buf();
+            Lookup::Corrupt(Corrupt { file: shown, why })
+        };
+        let bytes = match std::fs::read(&file) {
+            Ok(bytes) => bytes,
+            Err(e) => return corrupt(format!("cannot read it: {e}")),
+        };
+        if bytes.len() as u64 != entry.size {
+            return corrupt(format!("{} bytes, {} recorded", bytes.len(), entry.size));
+        }
+        if hex(&Sha256::digest(&bytes)) != entry.sha256 {
+            return corrupt("its content differs from the recorded hash".into());
+        }
+        let deps_unchanged =
+            entry.deps.iter().all(|(hash, path)| content_hash(path).as_deref() == Some(hash.as_str()));
+        if !deps_unchanged {
+            return Lookup::Miss;
+        }
+        match entry.absent.into_iter().find(|path| std::fs::symlink_metadata(path).is_ok()) {
+            Some(shadowing) => Lookup::Shadowed(shadowing),
+            None => Lookup::Hit(file),
+        }
+    }
+
+    /// A temporary path for building the file of `key` (`.tmp<pid>-<n>-<name>` in its
+    /// directory: unique per build, and a dead build's leftovers name their process).
+    pub fn temp(&self, key: &str, name: &str) -> std::io::Result<PathBuf> {
+        let dir = self.dir(key);
+        fs::create_dir_all(&dir)?;
+        Ok(dir.join(format!(".tmp{}-{}-{name}", std::process::id(), unique())))
+    }
+
+    /// Publish the finished `tmp` as the file of `key`, with an entry recording its size,
+    /// hash, the current content of `deps`, and the `absent` paths whose appearing makes
+    /// it stale (see `includes`). Returns the stored file.
+    pub fn publish(
+        &self,
+        key: &str,
+        name: &str,
+        tmp: &Path,
+        deps: &[PathBuf],
+        absent: &[PathBuf],
+    ) -> std::io::Result<PathBuf> {
+        let dir = self.dir(key);
+        let file = dir.join(name);
+        let entry_path = dir.join(ENTRY);
+        // The old entry goes first: between the renames, a reader finds no entry (a miss),
+        // never an entry that does not match the file.
+        match std::fs::remove_file(&entry_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        let bytes = fs::read(tmp)?;
+        fs::rename(tmp, &file)?;
+        let mut text =
+            format!("{ENTRY_HEADER}\nsize {}\nsha256 {}\n", bytes.len(), hex(&Sha256::digest(&bytes)));
+        for dep in deps {
+            // A dependency that vanished since, or a name the record cannot hold, can't be
+            // vouched for: no entry, the file is rebuilt next time.
+            let Some(hash) = content_hash(dep) else { return Ok(file) };
+            let Some(path) = dep.to_str().filter(|p| !p.contains('\n')) else { return Ok(file) };
+            let _ = writeln!(text, "dep {hash} {path}");
+        }
+        for path in absent {
+            let Some(path) = path.to_str().filter(|p| !p.contains('\n')) else { return Ok(file) };
+            let _ = writeln!(text, "absent {path}");
+        }
+        let entry_tmp = dir.join(format!(".tmp{}-{}-{ENTRY}", std::process::id(), unique()));
+        fs::write(&entry_tmp, text)?;
+        fs::rename(&entry_tmp, &entry_path)?;
+        Ok(file)
+    }
+}
+
+/// The parsed record of one stored file.
+struct Entry {
+    size: u64,
+    sha256: String,
+    /// (content hash, path) of every file it was made from.
+    deps: Vec<(String, PathBuf)>,
+    /// Paths that did not exist when it was made and would have changed it.
+    absent: Vec<PathBuf>,
+}
+
+impl Entry {
+    fn parse(text: &str) -> Option<Entry> {
+        let mut lines = text.lines();
+        if lines.next()? != ENTRY_HEADER {
+            return None;
+        }
+        let size = lines.next()?.strip_prefix("size ")?.parse().ok()?;
+        let sha256 = lines.next()?.strip_prefix("sha256 ")?.to_string();
+        let (mut deps, mut absent) = (Vec::new(), Vec::new());
+        for line in lines {
+            match line.split_once(' ')? {
+                ("dep", rest) => {
+                    let (hash, path) = rest.split_once(' ')?;
+                    deps.push((hash.to_string(), PathBuf::from(path)));
+                }
+                ("absent", path) => absent.push(PathBuf::from(path)),
+                _ => return None,
+            }
+        }
+        Some(Entry { size, sha256, deps, absent })
+    }
+}
+
+fn unique() -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 /// The prerequisites in a Makefile-style dependency file as gcc and clang write it
@@ -143,19 +285,76 @@ mod tests {
         assert_eq!(deps, expect);
     }
 
+    fn stored(store: &Store, key: &str, content: &[u8], deps: &[PathBuf]) -> PathBuf {
+        let tmp = store.temp(key, "x.o").unwrap();
+        std::fs::write(&tmp, content).unwrap();
+        store.publish(key, "x.o", &tmp, deps, &[]).unwrap()
+    }
+
     #[test]
-    fn deps_record_notices_changed_content_not_mtime() {
+    fn entries_notice_changed_dependencies_by_content_not_mtime() {
         let dir = tempfile::tempdir().unwrap();
         let header = dir.path().join("h.h");
         std::fs::write(&header, "int x;").unwrap();
-        let record = dir.path().join("obj.deps");
-        write_deps(&record, std::slice::from_ref(&header)).unwrap();
-        assert!(deps_unchanged(&record));
+        let store = Store::new(dir.path(), "objects");
+        let file = stored(&store, "k1", b"object", std::slice::from_ref(&header));
+        assert_eq!(file, dir.path().join("objects/k1/x.o"));
+        assert_eq!(store.lookup("k1", "x.o"), Lookup::Hit(file.clone()));
         std::fs::write(&header, "int x;").unwrap(); // touched, same content
-        assert!(deps_unchanged(&record));
+        assert_eq!(store.lookup("k1", "x.o"), Lookup::Hit(file));
         std::fs::write(&header, "int y;").unwrap();
-        assert!(!deps_unchanged(&record));
-        assert!(!deps_unchanged(&dir.path().join("no-such-record")));
+        assert_eq!(store.lookup("k1", "x.o"), Lookup::Miss);
+        assert_eq!(store.lookup("k2", "x.o"), Lookup::Miss);
+        // Only the published file and its entry remain.
+        assert_eq!(listing(&dir.path().join("objects/k1")), ["entry", "x.o"]);
+    }
+
+    fn listing(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn an_absent_path_that_appears_makes_the_entry_stale() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path(), "objects");
+        let shadow = dir.path().join("a/val.h");
+        let tmp = store.temp("k", "x.o").unwrap();
+        std::fs::write(&tmp, b"obj").unwrap();
+        store.publish("k", "x.o", &tmp, &[], std::slice::from_ref(&shadow)).unwrap();
+        assert!(matches!(store.lookup("k", "x.o"), Lookup::Hit(_)));
+        std::fs::create_dir(dir.path().join("a")).unwrap();
+        std::fs::write(&shadow, "").unwrap();
+        assert_eq!(store.lookup("k", "x.o"), Lookup::Shadowed(shadow));
+    }
+
+    #[test]
+    fn truncated_emptied_altered_or_missing_files_are_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::new(dir.path(), "objects");
+        let file = stored(&store, "k", b"0123456789", &[]);
+        let corrupt = |why: &str| {
+            Lookup::Corrupt(Corrupt { file: PathBuf::from("objects/k/x.o"), why: why.to_string() })
+        };
+        std::fs::write(&file, b"01234").unwrap();
+        assert_eq!(store.lookup("k", "x.o"), corrupt("5 bytes, 10 recorded"));
+        std::fs::write(&file, b"").unwrap();
+        assert_eq!(store.lookup("k", "x.o"), corrupt("0 bytes, 10 recorded"));
+        std::fs::write(&file, b"0123456780").unwrap();
+        assert_eq!(store.lookup("k", "x.o"), corrupt("its content differs from the recorded hash"));
+        std::fs::remove_file(&file).unwrap();
+        assert!(
+            matches!(store.lookup("k", "x.o"), Lookup::Corrupt(c) if c.why.starts_with("cannot read it"))
+        );
+        // Republishing repairs it; a file without an entry (a half-published one) is a miss.
+        stored(&store, "k", b"0123456789", &[]);
+        assert!(matches!(store.lookup("k", "x.o"), Lookup::Hit(_)));
+        std::fs::remove_file(dir.path().join("objects/k/entry")).unwrap();
+        assert_eq!(store.lookup("k", "x.o"), Lookup::Miss);
     }
 
     #[test]

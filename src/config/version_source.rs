@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::files::PythonLayout;
-use super::{ConfigError, VersionOrigin, VersionSource};
+use super::layout::PythonLayout;
+use super::{ConfigError, Spanned, VersionOrigin, VersionSource};
 use crate::diagnostic::SourceFile;
 
 /// The version text named by `source` (not yet validated as PEP 440).
@@ -16,6 +16,8 @@ pub(super) fn read(
 ) -> Result<String, ConfigError> {
     match source {
         VersionSource::File { path, span } => {
+            let key = "tool.cffi-forge.version.file";
+            super::paths::check_project_file(root, file, key, &Spanned::new(span.clone(), path.clone()))?;
             let text = fs_err::read_to_string(root.join(path)).map_err(|e| {
                 ConfigError::invalid(
                     file,

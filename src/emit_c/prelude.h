@@ -14,8 +14,10 @@
    Py_REF_DEBUG) and free-threaded builds (Py_GIL_DISABLED).  With MSVC the
    choice must be made before <pyconfig.h>, because that header picks the
    import library (python3.lib or python3X.lib) from Py_LIMITED_API; other
-   compilers can look at <pyconfig.h> first. */
-#if !defined(Py_LIMITED_API) && !defined(_CFFI_NO_LIMITED_API)
+   compilers can look at <pyconfig.h> first.  Py_TARGET_ABI3T (abi3t, PEP 803:
+   free-threaded 3.15+) is a choice already made: Python.h derives
+   Py_LIMITED_API from it. */
+#if !defined(Py_LIMITED_API) && !defined(Py_TARGET_ABI3T) && !defined(_CFFI_NO_LIMITED_API)
 #  if defined(_MSC_VER)
 #    if !defined(_DEBUG) && !defined(Py_DEBUG) && !defined(Py_TRACE_REFS) \
         && !defined(Py_REF_DEBUG) && !defined(Py_GIL_DISABLED)
@@ -38,9 +40,13 @@
 #include <Python.h>
 #include <stddef.h>
 #include <string.h>
+/* Python.h stops including <stdlib.h> from limited API 3.11 on; alloca comes
+   from it (BSDs) or from <alloca.h> (glibc, macOS, the SVR4 family). */
+#include <stdlib.h>
 #if defined(_MSC_VER)
 #  include <malloc.h>
-#elif (defined(__SVR4) && defined(__sun)) || defined(_AIX) || defined(__hpux)
+#elif defined(__linux__) || defined(__APPLE__) || (defined(__SVR4) && defined(__sun)) \
+    || defined(_AIX) || defined(__hpux)
 #  include <alloca.h>
 #endif
 #if !defined(_MSC_VER) || _MSC_VER >= 1600

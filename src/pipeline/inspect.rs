@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{Resolved, ResolvedLibrary, ResolvedModule};
 use crate::config::{Extension, Project};
 use crate::spec::{BuildOptions, ModuleOrigin};
-use crate::tags::ModuleFile;
+use crate::tags::{ModuleFile, Naming};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -48,12 +48,36 @@ pub struct InterpreterReport {
 pub struct PythonReport {
     /// The directory of the importable code ("" for the project root).
     pub source: String,
+    /// Why the code lives there: a key (`tool.cffi-forge.python-source`) or a rule.
+    pub source_decided_by: String,
     pub packages: Vec<String>,
     pub modules: Vec<String>,
+    /// Why each package (`pkg`) and module (`foo.py`) ships.
+    pub decided_by: std::collections::BTreeMap<String, String>,
+    /// Every file the wheel ships from the tree, and why.
+    pub files: Vec<FileReport>,
+    /// Top-level `.py` files that do not ship, and why.
+    pub not_shipped: Vec<NotShippedReport>,
     /// Whether every non-Python file inside packages ships.
     pub package_data: bool,
     pub package_data_include: Vec<String>,
     pub package_data_exclude: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    /// Path inside the wheel.
+    pub path: String,
+    /// Path in the project.
+    pub from: String,
+    /// The key, table or discovery rule that ships it.
+    pub decided_by: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NotShippedReport {
+    pub path: String,
+    pub reason: String,
 }
 
 /// Where a CFFI module comes from.
@@ -112,6 +136,11 @@ pub struct WheelReport {
     pub file_name: String,
     pub tag: String,
     pub abi3: bool,
+    /// "abi3" or "abi3t" (free-threaded 3.15+, PEP 803) when `abi3`.
+    pub stable_abi: Option<&'static str>,
+    /// The macros limited-API modules are compiled with, e.g.
+    /// `["Py_LIMITED_API=0x030F0000", "Py_TARGET_ABI3T=0x030F0000"]`.
+    pub limited_api_macros: Vec<String>,
     /// Why the wheel is or is not abi3 (the build's `Tagging` line).
     pub reason: String,
 }
@@ -215,8 +244,22 @@ impl Report {
             },
             python: PythonReport {
                 source: project.python.source.clone(),
+                source_decided_by: project.python.source_decided_by.clone(),
                 packages: project.python.packages.clone(),
                 modules: project.python.modules.clone(),
+                decided_by: project.python.decided_by.clone(),
+                files: project
+                    .python
+                    .shipped_files(&project.files)
+                    .into_iter()
+                    .map(|f| FileReport { path: f.archive_path, from: f.path, decided_by: f.decided_by })
+                    .collect(),
+                not_shipped: project
+                    .python
+                    .not_shipped
+                    .iter()
+                    .map(|(path, reason)| NotShippedReport { path: path.clone(), reason: reason.clone() })
+                    .collect(),
                 package_data: project.python.package_data.all,
                 package_data_include: project.python.package_data.include.clone(),
                 package_data_exclude: project.python.package_data.exclude.clone(),
@@ -239,6 +282,8 @@ impl Report {
                 file_name: format!("{}-{}.whl", project.metadata.file_name_stem(), resolved.naming.tag),
                 tag: resolved.naming.tag.to_string(),
                 abi3: resolved.naming.abi3,
+                stable_abi: resolved.naming.stable_abi.map(|abi| abi.name()),
+                limited_api_macros: limited_api_macros(&resolved.naming),
                 reason: resolved.naming.reason.clone(),
             },
         }
@@ -255,9 +300,17 @@ impl Report {
         let py = &self.python;
         let source =
             if py.source.is_empty() { "the project root".to_string() } else { format!("{}/", py.source) };
-        let _ = writeln!(out, "\nPython code in {source}");
-        field(&mut out, "packages", &py.packages);
-        field(&mut out, "modules", &py.modules);
+        let _ = writeln!(out, "\nPython code in {source} ({})", py.source_decided_by);
+        for package in &py.packages {
+            let _ = writeln!(out, "  {:<14}{}", "package", decided(package, py.decided_by.get(package)));
+        }
+        for module in &py.modules {
+            let reason = py.decided_by.get(&format!("{module}.py"));
+            let _ = writeln!(out, "  {:<14}{}", "module", decided(module, reason));
+        }
+        for skipped in &py.not_shipped {
+            let _ = writeln!(out, "  {:<14}{}: {}", "not shipped", skipped.path, skipped.reason);
+        }
         let data = if py.package_data { "every file inside packages" } else { "Python files only" };
         let _ = writeln!(out, "  {:<14}{data}", "package data");
         field(&mut out, "  include", &py.package_data_include);
@@ -316,8 +369,30 @@ impl Report {
         }
         let _ = writeln!(out, "\nWheel {}", self.wheel.file_name);
         let _ = writeln!(out, "  {}", self.wheel.reason);
+        if !self.wheel.limited_api_macros.is_empty() {
+            let _ = writeln!(
+                out,
+                "  limited-API modules are compiled with {}",
+                self.wheel.limited_api_macros.join(" ")
+            );
+        }
         out
     }
+}
+
+/// `name (reason)`.
+fn decided(name: &str, reason: Option<&String>) -> String {
+    match reason {
+        Some(reason) if !reason.is_empty() => format!("{name} ({reason})"),
+        _ => name.to_string(),
+    }
+}
+
+/// What `compile` defines for the limited-API modules of an abi3 wheel.
+fn limited_api_macros(naming: &Naming) -> Vec<String> {
+    let limited = naming.modules.iter().find_map(|file| naming.limited_api(file));
+    let macros = limited.map(|l| l.macros()).unwrap_or_default();
+    macros.into_iter().map(|(name, value)| format!("{name}={}", value.unwrap_or_default())).collect()
 }
 
 fn field(out: &mut String, name: &str, values: &[String]) {

@@ -106,6 +106,39 @@ pub fn python() -> PathBuf {
     std::env::var_os("CFFI_FORGE_TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("python3"))
 }
 
+/// A check that cannot run here (a missing interpreter or package). Says so loudly and
+/// never passes silently: the line goes straight to stderr (past libtest's capture, which
+/// only takes `print!`/`eprint!`), into `CFFI_FORGE_NOT_RUN_LOG` for run.sh's summary, and
+/// under `CI=true` the test fails.
+pub fn not_run(what: &str, why: &str) {
+    use std::io::Write;
+    let line = format!("NOT RUN: {what}: {why}");
+    let _ = writeln!(std::io::stderr(), "\n!! {line}");
+    if let Some(log) = std::env::var_os("CFFI_FORGE_NOT_RUN_LOG") {
+        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(log) {
+            let _ = writeln!(file, "{line}");
+        }
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{line} (a failure under CI=true)");
+    }
+}
+
+/// The interpreters of the end-to-end tests, found as they find them
+/// (tests/py/e2e/interpreters.py: `CFFI_FORGE_TEST_PYTHONS` as run.sh exports it, then
+/// pyenv, PATH and uv), asked through the test Python: `(version, path or None if missing,
+/// message for a missing one)`.
+pub fn test_interpreters() -> Vec<(String, Option<PathBuf>, String)> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/e2e");
+    let code = "import json, sys\nsys.path.insert(0, sys.argv[1])\nimport interpreters\n\
+                print(json.dumps([[v, interpreters.find(v), interpreters.missing_message(v)] \
+                for v in interpreters.ALL]))";
+    let out = run_python(code, &[dir.to_str().unwrap()]);
+    let found: Vec<(String, Option<String>, String)> =
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("interpreters.py said {out:?}: {e}"));
+    found.into_iter().map(|(v, path, missing)| (v, path.map(PathBuf::from), missing)).collect()
+}
+
 /// Run `python -c code args...` and return stdout; fail the test loudly if Python is
 /// missing or the code fails.
 pub fn run_python(code: &str, args: &[&str]) -> String {

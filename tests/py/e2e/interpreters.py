@@ -1,8 +1,10 @@
 """The interpreters the end-to-end tests build with and install into.
 
-CPython 3.8 (the oldest we support: abi3 wheels are built with it) to 3.13, and PyPy 3
+CPython 3.8 (the oldest we support: abi3 wheels are built with it) to 3.15, and PyPy 3
 (Debian's `pypy3`). Found, in order, through `CFFI_FORGE_TEST_PYTHONS` (`3.9=/path,...`),
-pyenv's versions folder, `python3.X` on PATH, and uv's managed interpreters.
+pyenv's versions folder, `python3.X` on PATH, uv's managed interpreters, and for 3.14 and
+3.15 the ones `tests/provision/python-sid.sh` provisions into the test cache (Debian sid's
+packages; `tests/run.sh` runs it).
 
     python interpreters.py            # print what was found, exit 1 if any is missing
     python interpreters.py --install  # also install missing CPythons with `uv python install`
@@ -14,7 +16,9 @@ import shutil
 import subprocess
 import sys
 
-CPYTHONS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13"]
+CPYTHONS = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.15"]
+# Provisioned by tests/provision/python-sid.sh, never by uv.
+PROVISIONED = ["3.14", "3.15"]
 PYPY = "pypy3"
 ALL = CPYTHONS + [PYPY]
 
@@ -54,6 +58,15 @@ def _uv():
     return here if os.path.exists(here) else shutil.which("uv")
 
 
+def _provisioned(version):
+    """Where tests/provision/python-sid.sh puts `version`'s venv (with pip and cffi)."""
+    cache = os.environ.get("CFFI_FORGE_TEST_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+        "cffi-forge-tests",
+    )
+    return os.path.join(cache, "pythons", "sid", "venv-" + version, "bin", "python")
+
+
 def candidates(version):
     explicit = dict(
         item.split("=", 1)
@@ -75,6 +88,9 @@ def candidates(version):
     found = shutil.which("python" + version)
     if found:
         yield found
+    if version in PROVISIONED:
+        yield _provisioned(version)
+        return
     uv = _uv()
     if uv:
         out = subprocess.run(
@@ -101,6 +117,11 @@ def find_all():
 def missing_message(version):
     if version == PYPY:
         return "PyPy 3 not found (looked for pypy3 on PATH); install it: apt-get install pypy3 pypy3-dev"
+    if version in PROVISIONED:
+        return (
+            "CPython %s not found (looked in pyenv's versions, python%s on PATH and %s); "
+            "provision it: tests/provision/python-sid.sh" % (version, version, _provisioned(version))
+        )
     return (
         "CPython %s not found (looked in pyenv's versions, python%s on PATH and uv's managed "
         "interpreters); install it, e.g. `uv python install %s`" % (version, version, version)
@@ -113,7 +134,7 @@ def main(argv):
     if install:
         uv = _uv()
         for version in CPYTHONS:
-            if found[version] is None and uv:
+            if found[version] is None and uv and version not in PROVISIONED:
                 print("installing CPython %s with uv ..." % version, file=sys.stderr)
                 subprocess.run([uv, "python", "install", version])
                 found[version] = find(version)

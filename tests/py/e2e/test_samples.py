@@ -36,6 +36,7 @@ def test_every_sample_is_described_in_samples_toml():
     for name, entry in EXPECT.items():
         assert entry.get("wheel") in ("abi3", "any"), "%s: wheel must be abi3 or any" % name
         assert entry.get("modules"), "%s: list its CFFI modules" % name
+        assert entry.get("files"), "%s: list every file of its wheel (files = [...])" % name
 
 
 def project_table(sample):
@@ -61,13 +62,16 @@ def expected_tag(sample, facts):
     return "%s-abi3-%s" % (abi3_floor(sample), platform)
 
 
-def module_path(module, kind, facts):
-    base = module.replace(".", "/")
+def module_suffix(kind, facts):
     if kind == "any":
-        return base + ".py"
+        return ".py"
     if facts["implementation"] == "pypy":
-        return base + facts["ext_suffix"]
-    return base + ".abi3.so"
+        return facts["ext_suffix"]
+    return ".abi3.so"
+
+
+def module_path(module, kind, facts):
+    return module.replace(".", "/") + module_suffix(kind, facts)
 
 
 @pytest.mark.parametrize("builder", BUILDERS)
@@ -105,6 +109,8 @@ def test_wheel_is_correct(sample, builder, sample_builds, venvs):
         path = module_path(module, expect["wheel"], facts)
         assert path in wheel.files, "%s missing from %s: %s" % (
             path, wheel.path.name, sorted(wheel.files))
+    # The whole list: an extra file, or a pure-Python module left out, fails too.
+    wheel.check_files(expect["files"], module_suffix(expect["wheel"], facts))
     if expect["wheel"] == "any":
         compiled = [f for f in wheel.files if f.endswith((".so", ".pyd", ".dylib"))]
         assert not compiled, "an ABI-mode-only wheel holds compiled files: %s" % compiled

@@ -106,3 +106,30 @@ class Wheel:
 
     def requires_dist(self):
         return self.metadata().get_all("Requires-Dist") or []
+
+    def check_files(self, expected, ext):
+        """The archive holds exactly the `expected` files (sample expectations: `{dist-info}`
+        stands for the .dist-info folder, `{ext}` for the compiled module suffix)."""
+        wanted = expand_file_list(expected, dist_info=self.dist_info, ext=ext)
+        extra, missing = compare_file_lists(self.files, wanted)
+        assert not extra and not missing, file_list_message(self.path.name, extra, missing)
+
+
+def expand_file_list(patterns, dist_info, ext):
+    """Fill in the placeholders of an expected file list."""
+    return [p.replace("{dist-info}", dist_info).replace("{ext}", ext) for p in patterns]
+
+
+def compare_file_lists(actual, expected):
+    """(extra, missing): files archived but not expected, expected but not archived."""
+    actual, expected = set(actual), set(expected)
+    return sorted(actual - expected), sorted(expected - actual)
+
+
+def file_list_message(what, extra, missing):
+    parts = ["%s does not hold exactly the expected files:" % what]
+    if extra:
+        parts.append("  extra (archived, not expected): %s" % ", ".join(extra))
+    if missing:
+        parts.append("  missing (expected, not archived): %s" % ", ".join(missing))
+    return "\n".join(parts)

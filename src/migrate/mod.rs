@@ -1,0 +1,116 @@
+//! `cffi-forge migrate`: the `pyproject.toml` a setuptools CFFI project needs, from its
+//! `setup.py` and `setup.cfg` read statically (never run), and the list of what could
+//! not be translated, each with its file and line.
+//!
+//! The project's existing `pyproject.toml` is the starting point: what it already says
+//! stays; `[build-system]` switches to cffi-forge; missing `[project]` fields and the
+//! `[tool.cffi-forge]` table are added.
+
+pub mod setup_cfg;
+pub mod translate;
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use toml_edit::DocumentMut;
+
+use crate::diagnostic::{Diagnostic, ToDiagnostic};
+use crate::setup_py::SetupCall;
+pub use translate::Todo;
+use translate::{Located, Translator};
+
+#[derive(Debug, thiserror::Error)]
+pub enum MigrateError {
+    #[error("{}: no setup.py or setup.cfg to migrate from", dir.display())]
+    NothingToMigrate { dir: PathBuf },
+    #[error("cannot read {}: {source}", path.display())]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("{}: not valid TOML: {message}", path.display())]
+    BadPyproject { path: PathBuf, message: String },
+    #[error("cannot write {}: {source}", path.display())]
+    Write { path: PathBuf, source: std::io::Error },
+}
+
+impl ToDiagnostic for MigrateError {
+    fn to_diagnostic(&self) -> Diagnostic {
+        let d = Diagnostic::error(self.to_string());
+        match self {
+            MigrateError::NothingToMigrate { .. } => {
+                d.with_help("run it in the project directory, or pass it: cffi-forge migrate path/to/project")
+            }
+            MigrateError::BadPyproject { .. } => d.with_note("nothing was written"),
+            _ => d,
+        }
+    }
+}
+
+/// The result: the new `pyproject.toml` text and what is left to do by hand.
+#[derive(Debug)]
+pub struct Migration {
+    pub path: PathBuf,
+    pub pyproject: String,
+    pub todos: Vec<Todo>,
+}
+
+fn read(path: &Path) -> Result<Option<String>, MigrateError> {
+    match fs::read_to_string(path) {
+        Ok(text) => Ok(Some(text)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(MigrateError::Read { path: path.to_path_buf(), source }),
+    }
+}
+
+/// Translate the project at `root`. Reads only; see [`write`].
+pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
+    let setup_py = read(&root.join("setup.py"))?;
+    let setup_cfg = read(&root.join("setup.cfg"))?;
+    if setup_py.is_none() && setup_cfg.is_none() {
+        return Err(MigrateError::NothingToMigrate { dir: root.to_path_buf() });
+    }
+    let path = root.join("pyproject.toml");
+    let doc = match read(&path)? {
+        Some(text) => text
+            .parse::<DocumentMut>()
+            .map_err(|e| MigrateError::BadPyproject { path: path.clone(), message: e.to_string() })?,
+        None => DocumentMut::new(),
+    };
+    let mut args = Vec::new();
+    if let Some(text) = &setup_cfg {
+        args.extend(setup_cfg::parse(text).into_iter().map(|arg| Located { file: "setup.cfg", arg }));
+    }
+    let mut problems = Vec::new();
+    if let Some(text) = &setup_py {
+        let call = SetupCall::parse_in(text, Some(root));
+        if call.line.is_none() {
+            problems.push(("setup.py", 1, "no `setup(` call found".to_string()));
+        }
+        problems.extend(call.problems.into_iter().map(|(line, message)| ("setup.py", line, message)));
+        args.extend(call.args.into_iter().map(|arg| Located { file: "setup.py", arg }));
+    }
+    let (doc, todos) = Translator::new(root, args, doc).finish(problems);
+    Ok(Migration { path, pyproject: doc.to_string(), todos })
+}
+
+/// Replace `pyproject.toml` with the migrated text, atomically: written beside it under a
+/// temporary name and renamed over it, so a failure leaves the old file as it was. A new
+/// file gets the mode the umask gives; an existing one keeps its permissions.
+pub fn write(migration: &Migration) -> Result<(), MigrateError> {
+    let path = &migration.path;
+    let error = |source| MigrateError::Write { path: path.clone(), source };
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".pyproject.toml.migrate-{}", std::process::id()));
+    let result = (|| {
+        let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
+        file.write_all(migration.pyproject.as_bytes())?;
+        file.sync_all()?;
+        if let Ok(meta) = fs::metadata(path) {
+            fs::set_permissions(&tmp, meta.permissions())?;
+        }
+        fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result.map_err(error)
+}
