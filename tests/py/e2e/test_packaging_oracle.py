@@ -339,20 +339,14 @@ LAYOUTS = [
            forge_refuses=True, setuptools_refuses=True),
 ]
 
-# What the current code gets wrong (issue 15, fixed by the `layout` work): strict, so the
-# marker must go when the fix lands.
+# What the current code gets wrong: strict, so the marker must go when the fix lands.
+# (python-source "." / "./src", stray top-level modules, a root build script read from
+# setup.py and two top-level packages in a flat layout failed here before issue 15's layout
+# work.)
 XFAIL = {
     "namespace": "a src/ folder holding only a PEP 420 namespace (src/ns/plugin, no "
     "src/ns/__init__.py) is not taken as the python-source: packages = [\"ns.plugin\"] fails "
     "with 'no directory ns/plugin' (python-source = \"src\" works: namespace-python-source-src)",
-    "python-source-dot": "python-source = \".\" ships no Python file at all (issue 15.1)",
-    "python-source-dot-src": "python-source = \"./src\" ships no Python file at all (issue 15.1)",
-    "flat-stray-modules": "flat-layout discovery ships a stray top-level check.py that setuptools "
-    "leaves out (issue 15.2)",
-    "flat-root-build-script": "the build script named in setup.py's cffi_modules ships as a "
-    "top-level module build_ffi.py (issue 15.2)",
-    "flat-ambiguous": "two top-level packages in a flat layout are both shipped where setuptools "
-    "refuses to guess (issue 15.2)",
 }
 
 
