@@ -107,6 +107,8 @@ as_root() {
 
 system_packages() {
     local wanted=(pkg-config zlib1g-dev gcc g++ pypy3 pypy3-dev) missing=() p
+    # What the real projects link or dlopen (one per line, # comments).
+    wanted+=($(sed -e 's/#.*//' tests/real_projects/apt-packages.txt))
     if ! command -v dpkg >/dev/null; then
         for p in pkg-config gcc g++ pypy3; do
             command -v "$p" >/dev/null || missing+=("$p")
