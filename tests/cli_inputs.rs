@@ -464,7 +464,17 @@ fn setuptools_file_directives_follow_the_path_rule() {
     write_files(&root, &[("pyproject.toml", &dynamic)]);
     let out = tempfile::tempdir().unwrap();
     let run = run_with_timeout("sdist", &root, out.path(), Duration::from_secs(60)).failure();
-    assert_mentions(&run.stderr, &["tool.setuptools.dynamic.readme", "`/dev/zero` is outside the project"]);
+    assert_mentions(&run.stderr, &["tool.setuptools.dynamic.readme", "`/dev/zero` is", "the project"]);
+    // A symlink leading outside (left out of the walk, so only the directive sees it).
+    std::os::unix::fs::symlink(parent.path().join("README.md"), root.join("docs.md")).unwrap();
+    let linked = dynamic.replace("/dev/zero", "docs.md") + "[tool.cffi-forge]\nexclude = [\"docs.md\"]\n";
+    write_files(&root, &[("pyproject.toml", &linked)]);
+    let run = run_with_timeout("sdist", &root, out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(
+        &run.stderr,
+        &["tool.setuptools.dynamic.readme", "`docs.md` resolves to", "outside the project"],
+    );
+    std::fs::remove_file(root.join("docs.md")).unwrap();
     // setup.cfg `file:` directives.
     write_files(&root, &[("pyproject.toml", head)]);
     write_files(
@@ -472,7 +482,7 @@ fn setuptools_file_directives_follow_the_path_rule() {
         &[("setup.cfg", "[metadata]\nname = x\nversion = 1.0\nlong_description = file: ../README.md\n")],
     );
     let run = run_with_timeout("sdist", &root, out.path(), Duration::from_secs(60)).failure();
-    assert_mentions(&run.stderr, &["setup.cfg:4:26", "`../README.md` is outside the project"]);
+    assert_mentions(&run.stderr, &["setup.cfg:4:26", "`../README.md` is", "the project"]);
     assert_eq!(listing(out.path()), Vec::<String>::new());
 }
 

@@ -105,12 +105,11 @@ pub(super) fn validate(project: Spanned<RawProject>, cx: &Context) -> Result<Met
                 Some(recorded) => recorded,
                 None => version_source::read(source, cx.root, cx.python, file)?,
             };
-            let span = match source {
-                super::VersionSource::Attr { span, .. } | super::VersionSource::File { span, .. } => {
-                    span.clone()
-                }
+            let (span, key) = match source {
+                super::VersionSource::Attr { span, key, .. }
+                | super::VersionSource::File { span, key, .. } => (span.clone(), key.as_str()),
             };
-            (text, span, "tool.cffi-forge.version")
+            (text, span, key)
         }
         (None, true, None) => {
             let span = p.dynamic.as_ref().map_or(table_span.clone(), |d| d.span());

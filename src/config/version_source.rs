@@ -15,13 +15,12 @@ pub(super) fn read(
     file: &SourceFile,
 ) -> Result<String, ConfigError> {
     match source {
-        VersionSource::File { path, span } => {
-            let key = "tool.cffi-forge.version.file";
+        VersionSource::File { path, span, key } => {
             super::paths::check_project_file(root, file, key, &Spanned::new(span.clone(), path.clone()))?;
             let text = fs_err::read_to_string(root.join(path)).map_err(|e| {
                 ConfigError::invalid(
                     file,
-                    "tool.cffi-forge.version.file",
+                    key.as_str(),
                     span.clone(),
                     format!("cannot read `{path}`: {}", io_reason(&e)),
                 )
@@ -30,15 +29,15 @@ pub(super) fn read(
             if version.is_empty() || version.contains('\n') {
                 return Err(ConfigError::invalid(
                     file,
-                    "tool.cffi-forge.version.file",
+                    key.as_str(),
                     span.clone(),
                     format!("`{path}` must hold just the version on one line"),
                 ));
             }
             Ok(version.to_string())
         }
-        VersionSource::Attr { attr, span } => {
-            let key = "tool.cffi-forge.version.attr";
+        VersionSource::Attr { attr, span, key } => {
+            let key = key.as_str();
             let (module, name) = attr.rsplit_once('.').expect("validated as module.attribute");
             let base = python.root(root).join(module.replace('.', "/"));
             let candidates = [base.join("__init__.py"), base.with_extension("py")];
