@@ -367,6 +367,16 @@ fn build_script_outside_the_project_is_an_error_naming_the_entry() {
 }
 
 #[test]
+fn setup_py_build_script_outside_the_project_is_an_error() {
+    let setup = "from setuptools import setup\nsetup(cffi_modules=[\"../m_build.py:ffibuilder\"])\n";
+    let stderr = build_fails("", &[("setup.py", setup), ("../m_build.py", &script("_m", "[]"))]);
+    assert_mentions(
+        &stderr,
+        &["setup.py's cffi_modules names `../m_build.py:ffibuilder`", "outside the project"],
+    );
+}
+
+#[test]
 fn build_script_module_names_are_checked_before_any_work() {
     for (name, why) in [("..evil", "empty part"), ("pkg.a b", "a space"), ("pkg._m\nx", "a newline")] {
         let stderr = build_fails(

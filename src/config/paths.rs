@@ -21,7 +21,7 @@ use crate::spec::BuildOptions;
 
 /// What a path names, which decides whether an absolute path outside is acceptable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PathRole {
+pub enum PathRole {
     /// A file of the project (source, header, cdef, readme, ...): always inside.
     ProjectFile,
     /// A search directory or prebuilt object: absolute system paths allowed.
@@ -70,7 +70,7 @@ fn resolve(root: &Path, value: &str) -> PathBuf {
 }
 
 /// Why `value`, given for a key with `role`, is not acceptable; `None` when it is.
-pub(crate) fn outside_problem(root: &Path, value: &str, role: PathRole) -> Option<String> {
+pub fn outside_problem(root: &Path, value: &str, role: PathRole) -> Option<String> {
     if value.is_empty() {
         return None;
     }
