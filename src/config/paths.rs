@@ -1,6 +1,7 @@
 //! The one rule for paths that name the project's own inputs (`sources`, `cdef-file`,
 //! `source-file`, `depends`, `include-dirs`, readme, licence files, `script-files`, the
-//! `version` file, `include` / `exclude` globs, and what build scripts pass to
+//! `version` file, `include` / `exclude` globs, `cffi-modules` scripts, the setuptools
+//! tables' `file` directives and `package-dir`, and what build scripts pass to
 //! `set_source`): a path may be written any way (with `..`, or absolute) as long as it
 //! resolves inside the project, symlinks followed. Otherwise the build would read a file
 //! the sdist does not carry, and a build from the sdist would differ or fail.
