@@ -513,3 +513,11 @@ fn setuptools_package_dir_outside_the_project_is_an_error() {
     );
     assert_eq!(listing(out.path()), Vec::<String>::new());
 }
+
+#[test]
+fn module_table_names_say_what_is_wrong() {
+    for (name, why) in [("..evil", "empty part"), ("pkg.a b", "a space")] {
+        let stderr = build_fails(&format!("[[tool.cffi-forge.module]]\nname = \"{name}\"\n{API}"), &[]);
+        assert_mentions(&stderr, &["invalid `tool.cffi-forge.module[0].name`", "pyproject.toml:10:8", why]);
+    }
+}
