@@ -61,6 +61,21 @@ pub enum LimitedApi {
     Untouched,
 }
 
+impl LimitedApi {
+    /// The macros a module is compiled with: `(name, value)`.
+    pub fn macros(self) -> Vec<(&'static str, Option<String>)> {
+        let version = |major: u32, minor: u32| Some(format!("0x{major:02X}{minor:02X}0000"));
+        match self {
+            LimitedApi::Abi3 { major, minor } => vec![("Py_LIMITED_API", version(major, minor))],
+            LimitedApi::Abi3t { major, minor } => {
+                vec![("Py_LIMITED_API", version(major, minor)), ("Py_TARGET_ABI3T", version(major, minor))]
+            }
+            LimitedApi::Off => vec![("_CFFI_NO_LIMITED_API", None)],
+            LimitedApi::Untouched => Vec::new(),
+        }
+    }
+}
+
 /// One extension module to compile and link.
 #[derive(Clone, Debug)]
 pub struct CompileJob {
@@ -123,11 +138,51 @@ impl ToDiagnostic for CompileError {
             | CompileError::Archive { output, command, .. } => {
                 let output = output.trim_end();
                 let d = if output.is_empty() { d } else { d.with_note(output.to_string()) };
-                d.with_note(format!("command: {command}"))
+                let d = d.with_note(format!("command: {command}"));
+                match missing_python_headers(command, output) {
+                    Some(help) => d.with_help(help),
+                    None => d,
+                }
             }
             _ => d,
         }
     }
+}
+
+/// The help for a compiler that could not find `Python.h`: the interpreter's headers are
+/// not installed. Which directory was searched and which package provides it are read
+/// from the command (`-I<include>/python3.X`).
+fn missing_python_headers(command: &str, output: &str) -> Option<String> {
+    let missing = output.lines().any(|line| {
+        line.contains("Python.h")
+            && (line.contains("No such file")
+                || line.contains("not found")
+                || line.contains("Cannot open include"))
+    });
+    if !missing {
+        return None;
+    }
+    let include = command
+        .split_whitespace()
+        .map(|arg| arg.trim_matches(|c| c == '\'' || c == '"'))
+        .filter_map(|arg| arg.strip_prefix("-I").or_else(|| arg.strip_prefix("/I")))
+        .find(|dir| Path::new(dir).file_name().is_some_and(|n| n.to_string_lossy().starts_with("python")));
+    let version = include.and_then(|dir| {
+        let name = Path::new(dir).file_name()?.to_string_lossy().into_owned();
+        let digits: String = name
+            .trim_start_matches("python")
+            .chars()
+            .take_while(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
+        (!digits.is_empty()).then_some(digits)
+    });
+    let python = version.map_or("python3".to_string(), |v| format!("python{v}"));
+    let searched = include.map(|dir| format!(" (it is not in `{dir}`)")).unwrap_or_default();
+    Some(format!(
+        "the interpreter's C headers are not installed{searched}: install its development package \
+         (Debian/Ubuntu: `apt-get install {python}-dev`; Fedora/RHEL: `dnf install {python}-devel`), \
+         or build for an interpreter that has them (pyenv, uv and python.org builds do)"
+    ))
 }
 
 /// Where a generated source file goes: `<build dir>/gen/<content hash>/<file name>`. Named
@@ -312,17 +367,13 @@ impl Toolchain {
                 None => format!("{flag}{name}").into(),
             }
         };
-        match limited_api {
-            Some(LimitedApi::Abi3 { major, minor }) => {
-                args.push(define("Py_LIMITED_API", Some(&format!("0x{major:02X}{minor:02X}0000"))))
-            }
-            Some(LimitedApi::Abi3t { major, minor }) => {
-                let version = format!("0x{major:02X}{minor:02X}0000");
-                args.push(define("Py_LIMITED_API", Some(&version)));
-                args.push(define("Py_TARGET_ABI3T", Some(&version)));
-            }
-            Some(LimitedApi::Off) => args.push(define("_CFFI_NO_LIMITED_API", None)),
-            Some(LimitedApi::Untouched) | None => {}
+        for (name, value) in limited_api.map(|l| l.macros()).unwrap_or_default() {
+            args.push(define(name, value.as_deref()));
+        }
+        // Windows' pyconfig.h is shared by both builds: a free-threaded target is told by
+        // this macro (which also picks python3t.lib / python3XYt.lib), as setuptools does.
+        if limited_api.is_some() && self.interp.free_threaded && self.interp.is_windows() {
+            args.push(define("Py_GIL_DISABLED", Some("1")));
         }
         for d in &options.define_macros {
             args.push(define(&d.name, d.value.as_deref()));
@@ -901,6 +952,26 @@ pub fn host_triple() -> String {
         }
     } else {
         format!("{arch}-unknown-{}", std::env::consts::OS)
+    }
+}
+
+#[cfg(test)]
+mod python_headers_tests {
+    use super::missing_python_headers;
+
+    #[test]
+    fn a_missing_python_h_names_the_include_directory_and_the_dev_package() {
+        let gcc = "gen/_x.c:1:10: fatal error: Python.h: No such file or directory\ncompilation terminated.";
+        let command = "cc -O2 -fPIC -I/usr/include/python3.12 -c gen/_x.c -o x.o";
+        let help = missing_python_headers(command, gcc).unwrap();
+        assert!(help.contains("(it is not in `/usr/include/python3.12`)"), "{help}");
+        assert!(help.contains("apt-get install python3.12-dev"), "{help}");
+        assert!(help.contains("dnf install python3.12-devel"), "{help}");
+        let clang = "gen/_x.c:1:10: fatal error: 'Python.h' file not found";
+        assert!(missing_python_headers("cc -I/opt/py/include/python3.13t -c x.c", clang)
+            .unwrap()
+            .contains("python3.13-dev"));
+        assert_eq!(missing_python_headers(command, "x.c:3: error: expected ';'"), None);
     }
 }
 

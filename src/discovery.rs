@@ -50,6 +50,8 @@ pub enum DiscoveryError {
     NoSuchFile { file: String, hint: String, origin: &'static str },
     #[error(transparent)]
     SetupPy(#[from] SetupPyError),
+    #[error("{path}:{line}: this FFI is not tied to a module-level name with a set_source() call, so cffi-forge cannot tell what it builds")]
+    UnfollowedFfi { path: String, line: usize },
 }
 
 impl DiscoveryError {
@@ -69,6 +71,17 @@ impl crate::diagnostic::ToDiagnostic for DiscoveryError {
         let mut d = crate::diagnostic::Diagnostic::error(self.to_string());
         if let Some(origin) = self.origin() {
             d = d.with_note(format!("listed in {origin}"));
+        }
+        if let DiscoveryError::UnfollowedFfi { path, .. } = self {
+            d = d
+                .with_note(
+                    "`*_build.py` files are found by reading them, never running them: \
+                     `name = FFI()` at module level, then `name.set_source(...)`",
+                )
+                .with_help(format!(
+                    "list it in pyproject.toml: [tool.cffi-forge] cffi-modules = [\"{path}:NAME\"], \
+                     NAME being the module-level FFI or a function returning it"
+                ));
         }
         if let DiscoveryError::SetupPy(SetupPyError::NotLiteral { .. }) = self {
             d = d.with_help(
@@ -134,7 +147,11 @@ pub fn find_build_scripts(
             })
             .collect();
     }
-    Ok(if discover { discover_scripts(root) } else { Vec::new() })
+    if discover {
+        discover_scripts(root)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 fn is_identifier(s: &str) -> bool {
@@ -160,8 +177,10 @@ fn skip_dir(path: &Path) -> bool {
 }
 
 /// Walk the project for `*_build.py` scripts that create an FFI and call `set_source`,
-/// in a stable order.
-pub fn discover_scripts(root: &Path) -> Vec<BuildScript> {
+/// in a stable order. Every `*_build.py` that creates an FFI is accounted for: found, an
+/// error when its FFI cannot be followed to a `set_source()` call, or (when it calls no
+/// `set_source()` at all, so it builds nothing) a warning saying it is skipped.
+pub fn discover_scripts(root: &Path) -> Result<Vec<BuildScript>, DiscoveryError> {
     let walker = ignore::WalkBuilder::new(root)
         .hidden(true)
         .parents(false)
@@ -179,41 +198,101 @@ pub fn discover_scripts(root: &Path) -> Vec<BuildScript> {
             continue;
         }
         let Ok(text) = fs::read_to_string(entry.path()) else { continue };
-        if let Some(variable) = ffi_variable(&text) {
-            let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
-            let path =
-                rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-            found.push(BuildScript { path, variable, source: ScriptSource::Discovered, ext_package: None });
+        let rel = entry.path().strip_prefix(root).unwrap_or(entry.path());
+        let path = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+        match read_build_script(&text) {
+            ScriptReading::NoFfi => {}
+            ScriptReading::Found(variable) => found.push(BuildScript {
+                path,
+                variable,
+                source: ScriptSource::Discovered,
+                ext_package: None,
+            }),
+            ScriptReading::Unfollowed { line } => return Err(DiscoveryError::UnfollowedFfi { path, line }),
+            ScriptReading::NoSetSource { line } => crate::ui::warning(format!(
+                "skipping `{path}`: it creates an FFI (line {line}) but never calls set_source(), \
+                 so it builds no module"
+            )),
         }
     }
-    found
+    Ok(found)
+}
+
+/// What reading a `*_build.py` tells.
+#[derive(Debug, PartialEq, Eq)]
+enum ScriptReading {
+    /// It creates no FFI: not a CFFI build script.
+    NoFfi,
+    /// The module-level variable to build.
+    Found(String),
+    /// It creates an FFI (first at `line`) and calls `set_source` somewhere, but not on a
+    /// module-level variable holding an FFI.
+    Unfollowed { line: usize },
+    /// It creates an FFI (first at `line`) and never calls `set_source`.
+    NoSetSource { line: usize },
+}
+
+fn read_build_script(text: &str) -> ScriptReading {
+    // Comments never count; strings are not told apart (a build script rarely quotes code).
+    let code: Vec<&str> = text.lines().map(|line| line.split('#').next().unwrap_or("")).collect();
+    let Some(line) = code.iter().position(|l| creates_ffi(l)).map(|i| i + 1) else {
+        return ScriptReading::NoFfi;
+    };
+    if let Some(variable) = ffi_variable(&code) {
+        return ScriptReading::Found(variable);
+    }
+    if code.iter().any(|l| l.contains("set_source")) {
+        ScriptReading::Unfollowed { line }
+    } else {
+        ScriptReading::NoSetSource { line }
+    }
+}
+
+/// Whether a line calls `FFI(` (or `cffi.FFI(`, `api.FFI (`), anywhere in it.
+fn creates_ffi(line: &str) -> bool {
+    line.match_indices("FFI").any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        let after = line[at + 3..].trim_start();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && after.starts_with('(')
+    })
 }
 
 /// The module-level variable of a build script that holds an FFI on which `set_source`
-/// (or `set_source_pkgconfig`) is called: `ffibuilder = FFI()` ... `ffibuilder.set_source(`.
-fn ffi_variable(text: &str) -> Option<String> {
+/// (or `set_source_pkgconfig`) is called: `ffibuilder = FFI()` ... `ffibuilder.set_source(`
+/// (an annotated `ffibuilder: FFI = FFI()` too).
+fn ffi_variable(code: &[&str]) -> Option<String> {
     let mut candidates = Vec::new();
-    for line in text.lines() {
+    for line in code {
         // Module level only: an FFI made inside a function has no name to point at.
         if line.starts_with(|c: char| c.is_whitespace()) {
             continue;
         }
         let Some((lhs, rhs)) = line.split_once('=') else { continue };
-        let (lhs, rhs) = (lhs.trim(), rhs.trim_start());
+        let lhs = lhs.split(':').next().unwrap_or("").trim();
+        let rhs = rhs.trim_start();
         if is_identifier(lhs) && !rhs.starts_with('=') && calls_ffi(rhs) {
             candidates.push(lhs.to_string());
         }
     }
-    candidates.into_iter().find(|name| {
-        text.contains(&format!("{name}.set_source("))
-            || text.contains(&format!("{name}.set_source_pkgconfig("))
-    })
+    let calls = |name: &str, method: &str| {
+        code.iter().any(|line| {
+            line.match_indices(name).any(|(at, _)| {
+                let before = line[..at].chars().next_back();
+                let rest = line[at + name.len()..].trim_start();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '.')
+                    && rest.strip_prefix('.').is_some_and(|r| {
+                        r.trim_start().strip_prefix(method).is_some_and(|r| r.trim_start().starts_with('('))
+                    })
+            })
+        })
+    };
+    candidates.into_iter().find(|name| calls(name, "set_source") || calls(name, "set_source_pkgconfig"))
 }
 
 /// `FFI()`, `cffi.FFI()`, `FFI(backend=...)`.
 fn calls_ffi(expr: &str) -> bool {
-    let head = expr.split('(').next().unwrap_or("");
-    head == "FFI" || head.ends_with(".FFI")
+    let head = expr.split('(').next().unwrap_or("").trim_end();
+    expr.contains('(') && (head == "FFI" || head.ends_with(".FFI"))
 }
 
 #[cfg(test)]
@@ -263,7 +342,7 @@ mod tests {
             ("other_build.py", &SCRIPT.replace("ffibuilder", "ffi")),
             ("ffi_builder.py", SCRIPT),
             ("helper_build.py", "import os\n"),
-            ("inner_build.py", "def make():\n    ffi = FFI()\n    ffi.set_source('x', None)\n"),
+            ("typed_build.py", "import cffi\nffi: cffi.FFI = cffi.FFI()\nffi . set_source ('t', None)\n"),
             ("build/lib/pkg/_foo_build.py", SCRIPT),
             (".venv/lib/x_build.py", SCRIPT),
             ("myenv/pyvenv.cfg", ""),
@@ -272,10 +351,36 @@ mod tests {
             (".git/a_build.py", SCRIPT),
             ("pkg.egg-info/b_build.py", SCRIPT),
         ]);
-        let found = discover_scripts(dir.path());
+        let found = discover_scripts(dir.path()).unwrap();
         let specs: Vec<_> = found.iter().map(BuildScript::spec).collect();
-        assert_eq!(specs, ["other_build.py:ffi", "src/pkg/_foo_build.py:ffibuilder"]);
+        assert_eq!(specs, ["other_build.py:ffi", "src/pkg/_foo_build.py:ffibuilder", "typed_build.py:ffi"]);
         assert!(found.iter().all(|s| s.source == ScriptSource::Discovered));
+    }
+
+    #[test]
+    fn every_ffi_a_build_script_creates_is_accounted_for() {
+        use ScriptReading::*;
+        let read = |text: &str| read_build_script(text);
+        assert_eq!(read("import os\n# ffi = FFI()\n"), NoFfi);
+        assert_eq!(read(SCRIPT), Found("ffibuilder".into()));
+        // Made in a function: nothing to point at.
+        let inner = "from cffi import FFI\n\ndef make():\n    ffi = FFI()\n    ffi.set_source('x', None)\n    return ffi\n";
+        assert_eq!(read(inner), Unfollowed { line: 4 });
+        // set_source reached another way than `name.set_source(`.
+        let indirect = "import cffi\nffi = cffi.FFI()\ngetattr(ffi, 'set_source')('_x', None)\n";
+        assert_eq!(read(indirect), Unfollowed { line: 2 });
+        assert_eq!(
+            read("from cffi import FFI\nffi = FFI()\nffi.cdef('int f(void);')\n"),
+            NoSetSource { line: 2 }
+        );
+
+        let dir = project(&[("a_build.py", SCRIPT), ("b/inner_build.py", inner)]);
+        let err = discover_scripts(dir.path()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "b/inner_build.py:4: this FFI is not tied to a module-level name with a set_source() call, \
+             so cffi-forge cannot tell what it builds"
+        );
     }
 
     #[test]

@@ -188,7 +188,8 @@ fn implementation_name(name: &str) -> &str {
 fn probe_version(python: &Path, query: &std::process::Output) -> Result<(), InterpreterError> {
     let path = python.to_path_buf();
     let probe = Command::new(python).args(["-c", VERSION_PROBE]).output();
-    let answer = probe.as_ref().ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout));
+    let answer =
+        probe.as_ref().ok().filter(|o| o.status.success()).map(|o| String::from_utf8_lossy(&o.stdout));
     let parsed = answer.as_deref().and_then(|text| {
         let mut words = text.split_whitespace();
         let major = words.next()?.parse().ok()?;
@@ -206,7 +207,13 @@ fn probe_version(python: &Path, query: &std::process::Output) -> Result<(), Inte
             let first_line = |bytes: &[u8]| {
                 let text = String::from_utf8_lossy(bytes).into_owned();
                 let line = text.lines().map(str::trim).find(|l| !l.is_empty()).map(str::to_string);
-                line.map(|l| if l.chars().count() > 80 { l.chars().take(80).collect::<String>() + "..." } else { l })
+                line.map(|l| {
+                    if l.chars().count() > 80 {
+                        l.chars().take(80).collect::<String>() + "..."
+                    } else {
+                        l
+                    }
+                })
             };
             let outcome = match (query.status.code(), first_line(&query.stderr)) {
                 (Some(0), _) => match first_line(&query.stdout) {

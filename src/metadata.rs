@@ -19,6 +19,10 @@ pub use pep508_rs::{ExtraName, PackageName, Requirement};
 
 /// The version of the core metadata specification we write.
 pub const METADATA_VERSION: &str = "2.4";
+/// Core metadata 2.5 (PEP 794) adds `Import-Name` and `Import-Namespace`; written only by
+/// projects that set `import-names` or `import-namespaces`, so every other wheel stays
+/// readable by tools (and indexes) that know 2.4 at most.
+pub const METADATA_VERSION_IMPORT_NAMES: &str = "2.5";
 
 /// The oldest cffi whose `_cffi_backend` runs the modules we build. 1.15 is the first
 /// release with wheels for every CPython we support and the one Debian's PyPy ships.
@@ -61,6 +65,11 @@ pub struct Metadata {
     pub gui_scripts: Vec<(String, String)>,
     /// `[project.entry-points.<group>]`: (group, entries).
     pub entry_points: Vec<(String, Vec<(String, String)>)>,
+    /// PEP 794 `import-names`: `None` when absent; `Some(empty)` says "no import names"
+    /// (an empty `Import-Name:`). Each is `name` or `name; private`.
+    pub import_names: Option<Vec<String>>,
+    /// PEP 794 `import-namespaces`, in the same form.
+    pub import_namespaces: Vec<String>,
 }
 
 /// `readme`: the long description and its content type.
@@ -186,7 +195,11 @@ impl Metadata {
             let value = value.trim_end().replace('\n', "\n        ");
             let _ = writeln!(out, "{name}: {value}");
         };
-        field("Metadata-Version", METADATA_VERSION);
+        let import_metadata = self.import_names.is_some() || !self.import_namespaces.is_empty();
+        field(
+            "Metadata-Version",
+            if import_metadata { METADATA_VERSION_IMPORT_NAMES } else { METADATA_VERSION },
+        );
         field("Name", &self.name);
         field("Version", &self.version.to_string());
         if let Some(summary) = &self.summary {
@@ -238,6 +251,14 @@ impl Metadata {
             for dependency in deps {
                 field("Requires-Dist", &dependency.with_extra(extra));
             }
+        }
+        match self.import_names.as_deref() {
+            Some([]) => field("Import-Name", ""),
+            Some(names) => names.iter().for_each(|name| field("Import-Name", name)),
+            None => {}
+        }
+        for name in &self.import_namespaces {
+            field("Import-Namespace", name);
         }
         if let Some(readme) = &self.readme {
             field("Description-Content-Type", &readme.content_type);
@@ -343,6 +364,8 @@ mod tests {
             scripts: vec![("mytool".into(), "pkg.cli:main".into())],
             gui_scripts: vec![],
             entry_points: vec![("pkg.plugins".into(), vec![("a".into(), "pkg.a:A".into())])],
+            import_names: None,
+            import_namespaces: vec![],
         }
     }
 
@@ -363,6 +386,29 @@ mod tests {
         for bad in ["", "-a", "a-", "foo bar", "föo", "a/b", "_a"] {
             assert!(!is_valid_name(bad), "{bad}");
         }
+    }
+
+    #[test]
+    fn import_names_need_metadata_25() {
+        let mut m = sample();
+        assert!(m.core_metadata().starts_with("Metadata-Version: 2.4\n"));
+        assert!(!m.core_metadata().contains("Import-"));
+        m.import_names = Some(vec!["azure.mgmt.search".into(), "_azure_native; private".into()]);
+        m.import_namespaces = vec!["azure".into(), "azure.mgmt".into()];
+        let text = m.core_metadata();
+        assert!(text.starts_with("Metadata-Version: 2.5\n"), "{text}");
+        assert!(
+            text.contains(
+                "Import-Name: azure.mgmt.search\nImport-Name: _azure_native; private\n\
+                 Import-Namespace: azure\nImport-Namespace: azure.mgmt\n"
+            ),
+            "{text}"
+        );
+        // `import-names = []`: a project with no import names at all.
+        m.import_names = Some(vec![]);
+        m.import_namespaces = vec![];
+        let text = m.core_metadata();
+        assert!(text.starts_with("Metadata-Version: 2.5\n") && text.contains("\nImport-Name: \n"), "{text}");
     }
 
     #[test]

@@ -105,7 +105,7 @@ pub struct WheelRequest {
 pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let started = Instant::now();
     check_writable(&request.out_dir)?;
-    let project = load(&request.root)?;
+    let mut project = load(&request.root)?;
     // Asking the interpreter for its facts and setting up the compiler overlap with the
     // build scripts, which take the longest.
     let (target, from_scripts) = std::thread::scope(|scope| {
@@ -114,7 +114,12 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
         (target.join().expect("target preparation does not panic"), from_scripts)
     });
     let target = target?;
-    let mut resolved = resolve(&project, target.interp.clone(), from_scripts?)?;
+    let from_scripts = from_scripts?;
+    if !from_scripts.is_empty() {
+        // What the scripts wrote into the packages ships in this wheel.
+        project.rescan_files()?;
+    }
+    let mut resolved = resolve(&project, target.interp.clone(), from_scripts)?;
     // Missing system libraries are configuration errors: reported before any decision
     // about the wheel is announced.
     apply_pkg_config(&mut resolved)?;
@@ -265,6 +270,23 @@ fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, P
     for (spec, script) in specs.iter_mut().zip(&scripts) {
         if let Some(prefix) = configured.or(script.ext_package.as_deref()) {
             spec.name = format!("{prefix}.{}", spec.name);
+        }
+    }
+    // Checked before anything is generated or compiled.
+    for spec in &specs {
+        let problem = crate::spec::module_name_problem(&spec.name)
+            .map(|why| {
+                format!("set_source names the module {:?}, which cannot be imported: {why}", spec.name)
+            })
+            .or_else(|| {
+                crate::config::paths::build_option_problem(&project.root, &spec.options)
+                    .map(|(key, why)| format!("set_source({key}=...): {why}"))
+            });
+        if let Some(message) = problem {
+            return Err(PipelineError::Reported(Box::new(Diagnostic::error(format!(
+                "{}: {message}",
+                describe(&spec.origin)
+            )))));
         }
     }
     Ok(specs)

@@ -38,6 +38,8 @@ fn registry() -> MutexGuard<'static, Registry> {
 pub struct Running {
     child: Option<Child>,
     pid: u32,
+    /// Kill the group on drop (see [`output`] for when not).
+    kill_leftovers: bool,
 }
 
 /// Start `command` in a new process group, registered for the signal handler.
@@ -53,14 +55,17 @@ pub fn spawn(command: &mut Command) -> io::Result<Running> {
     let child = command.spawn()?;
     let pid = child.id();
     registry.groups.push(pid);
-    Ok(Running { child: Some(child), pid })
+    Ok(Running { child: Some(child), pid, kill_leftovers: true })
 }
 
-/// `command.output()`, with the child in its own registered process group.
+/// `command.output()`, with the child in its own registered process group. A compiler
+/// leaves nothing behind but a server it means to keep (sccache's), so the group is only
+/// killed on a signal.
 pub fn output(command: &mut Command) -> io::Result<Output> {
     use std::process::Stdio;
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let mut running = spawn(command)?;
+    running.kill_leftovers = false;
     let child = running.child.take().expect("just spawned");
     let result = child.wait_with_output();
     drop(running);
@@ -105,7 +110,9 @@ impl Drop for Running {
     fn drop(&mut self) {
         // What is left of the group after the child exited are processes it started
         // and left behind: they belong to this build and end with it.
-        kill_group(self.pid);
+        if self.kill_leftovers {
+            kill_group(self.pid);
+        }
         if let Some(child) = self.child.as_mut() {
             let _ = child.kill();
             let _ = child.wait();

@@ -21,8 +21,8 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
-use crate::process::Running;
 use crate::discovery::BuildScript;
+use crate::process::Running;
 use crate::spec::{
     BuildOptions, CSource, CdefOptions, CdefSource, Define, ModuleOrigin, ModuleSpec, Pregenerated,
 };
@@ -54,7 +54,7 @@ pub enum ScriptError {
     Timeout { script: String, seconds: f64 },
     #[error("{TIMEOUT_VARIABLE}={value:?} is not a number of seconds")]
     BadTimeout { value: String },
-    #[error("build script `{path}` line {line}: an FFI with set_source({module:?}) builds a module that is not listed")]
+    #[error("{path}:{line}: this FFI's set_source({module:?}) module is not listed, so it would be left out of the wheel")]
     UnlistedFfi { path: String, line: usize, module: String, listed: String, variable: Option<String> },
 }
 
@@ -89,16 +89,18 @@ impl ToDiagnostic for ScriptError {
                 "if the script needs longer, set {TIMEOUT_VARIABLE} to more seconds (0: no limit); \
                  the default is {DEFAULT_TIMEOUT_SECONDS}"
             )),
-            ScriptError::BadTimeout { .. } => {
-                d.with_help(format!("give a number of seconds, or 0 for no limit (the default is {DEFAULT_TIMEOUT_SECONDS})"))
-            }
+            ScriptError::BadTimeout { .. } => d.with_help(format!(
+                "give a number of seconds, or 0 for no limit (the default is {DEFAULT_TIMEOUT_SECONDS})"
+            )),
             ScriptError::UnlistedFfi { path, listed, variable, .. } => {
                 let entry = match variable {
                     Some(variable) => format!("\"{path}:{variable}\""),
                     None => "an entry for it (a module-level name or a function returning it)".into(),
                 };
                 d.with_note(format!("only `{listed}` is listed; cffi-forge builds one module per entry"))
-                    .with_help(format!("list it too: [tool.cffi-forge] cffi-modules = [\"{listed}\", {entry}]"))
+                    .with_help(format!(
+                        "list it too: [tool.cffi-forge] cffi-modules = [\"{listed}\", {entry}]"
+                    ))
             }
             _ => d,
         }
@@ -178,9 +180,8 @@ pub fn run_build_scripts(
             .map_err(|source| ScriptError::Spawn { python: python.into(), source })?;
         let reply = read_reply(&reply_path);
         // The script that was running when the process ended (or was stopped).
-        let current = || {
-            reply.running.clone().and_then(|p| group.iter().find(|s| s.path == p).map(|s| s.path.clone()))
-        };
+        let current =
+            || reply.running.clone().and_then(|p| group.iter().find(|s| s.path == p).map(|s| s.path.clone()));
         let Some(status) = status else {
             child.kill_group();
             return Err(ScriptError::Timeout {
@@ -239,7 +240,10 @@ pub fn run_build_scripts(
 /// Every FFI a script created besides the one it is listed for must be accounted for: one
 /// with `set_source()` builds a module nobody asked for (an error, unless another entry
 /// gives that module); one without builds nothing (said, unless another FFI includes it).
-fn account_for_other_ffis(others: &[(&BuildScript, OtherFfi)], produced: &[String]) -> Result<(), ScriptError> {
+fn account_for_other_ffis(
+    others: &[(&BuildScript, OtherFfi)],
+    produced: &[String],
+) -> Result<(), ScriptError> {
     for (script, other) in others {
         match &other.module {
             Some(module) if !produced.contains(module) => {
@@ -256,10 +260,7 @@ fn account_for_other_ffis(others: &[(&BuildScript, OtherFfi)], produced: &[Strin
             None => ui::warning(format!(
                 "{}:{}: this FFI is skipped: it never calls set_source(), so it builds no module \
                  (`{}` builds the one from `{}`)",
-                script.path,
-                other.line,
-                script.path,
-                script.variable
+                script.path, other.line, script.path, script.variable
             )),
         }
     }

@@ -136,3 +136,64 @@ impl ModuleSpec {
         self.name.rsplit_once('.').map_or("", |(pkg, _)| pkg)
     }
 }
+
+/// Why `name` cannot be the dotted name of a module in a wheel; `None` when it can.
+/// Every part must be a Python identifier: a space, newline, `/`, or an empty part
+/// (`..evil`, `pkg.`) would give an archive entry nothing can import, or a path that
+/// leaves its directory.
+pub fn module_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("the name is empty".to_string());
+    }
+    if let Some(c) = name.chars().find(|c| c.is_control() || c.is_whitespace()) {
+        return Some(format!("it holds {}", describe_char(c)));
+    }
+    if name.split('.').any(str::is_empty) {
+        return Some("it has an empty part (a leading, trailing or doubled `.`)".to_string());
+    }
+    for part in name.split('.') {
+        let mut chars = part.chars();
+        let first = chars.next().expect("parts are not empty");
+        if !(first == '_' || first.is_alphabetic()) {
+            return Some(format!("`{part}` does not start with a letter or `_`"));
+        }
+        if let Some(c) = chars.find(|&c| !(c == '_' || c.is_alphanumeric())) {
+            return Some(format!("`{part}` holds {}", describe_char(c)));
+        }
+    }
+    None
+}
+
+fn describe_char(c: char) -> String {
+    match c {
+        ' ' => "a space".to_string(),
+        '\n' => "a newline".to_string(),
+        '\t' => "a tab".to_string(),
+        c if c.is_control() || c.is_whitespace() => format!("the character U+{:04X}", u32::from(c)),
+        c => format!("`{c}`"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::module_name_problem;
+
+    #[test]
+    fn module_names() {
+        for good in ["_foo", "pkg._foo", "pkg.sub._c", "é"] {
+            assert_eq!(module_name_problem(good), None, "{good}");
+        }
+        for (bad, why) in [
+            ("..evil", "empty part"),
+            ("pkg.", "empty part"),
+            ("a b", "a space"),
+            ("a\nb", "a newline"),
+            ("pkg/x", "`/`"),
+            ("1x", "does not start"),
+            ("", "empty"),
+        ] {
+            let problem = module_name_problem(bad).unwrap_or_default();
+            assert!(problem.contains(why), "{bad:?}: {problem}");
+        }
+    }
+}

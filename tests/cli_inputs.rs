@@ -165,3 +165,188 @@ fn non_utf8_file_name_is_skipped_with_a_warning() {
     let run = build(tree.path(), out.path(), &[]).success();
     assert_mentions(&run.stderr, &["warning", "pkg/caf\u{fffd}.txt", "not valid UTF-8"]);
 }
+
+// ---------------------------------------------------------------------------------
+// Paths that leave the project.
+
+const MODULE: &str = "[[tool.cffi-forge.module]]\nname = \"pkg._m\"\n";
+const API: &str = "cdef = \"int one(void);\"\nsource = \"int one(void) { return 1; }\"\n";
+
+/// `build` of a project whose pyproject has `extra` (after 8 header lines) fails
+/// cleanly; a file `../outside.c` and `../outside.h` exist next to the project. Returns stderr.
+fn build_fails(extra: &str, files: &[(&str, &str)]) -> String {
+    let parent = tempfile::tempdir().unwrap();
+    write_files(
+        parent.path(),
+        &[("outside.c", "int two(void) { return 2; }\n"), ("outside.h", "int two(void);\n")],
+    );
+    let root = parent.path().join("proj");
+    write_files(&root, PKG);
+    write_files(&root, files);
+    write_files(&root, &[("pyproject.toml", &pyproject("inp", extra))]);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_with_timeout("build", &root, out.path(), Duration::from_secs(60)).failure();
+    assert_eq!(listing(out.path()), Vec::<String>::new(), "nothing written\n{}", run.stderr);
+    run.stderr
+}
+
+#[test]
+fn dotdot_in_module_sources_is_an_error_naming_the_key() {
+    let stderr = build_fails(&format!("{MODULE}{API}sources = [\"../outside.c\"]\n"), &[]);
+    assert_mentions(
+        &stderr,
+        &[
+            "invalid `tool.cffi-forge.module[0].sources`",
+            "pyproject.toml:13:12",
+            "`../outside.c` is outside the project",
+        ],
+    );
+}
+
+#[test]
+fn dotdot_cdef_file_is_an_error_naming_the_key() {
+    let stderr = build_fails(&format!("{MODULE}cdef-file = \"../outside.h\"\n"), &[]);
+    assert_mentions(
+        &stderr,
+        &["tool.cffi-forge.module[0].cdef-file", "pyproject.toml:11:13", "outside the project"],
+    );
+}
+
+#[test]
+fn absolute_cdef_file_is_refused_before_reading() {
+    // `/dev/zero` would be read forever.
+    let stderr = build_fails(&format!("{MODULE}cdef-file = \"/dev/zero\"\n"), &[]);
+    assert_mentions(&stderr, &["tool.cffi-forge.module[0].cdef-file", "`/dev/zero` is outside the project"]);
+}
+
+#[test]
+fn fifo_source_file_is_refused_not_opened() {
+    let parent = tempfile::tempdir().unwrap();
+    let root = parent.path();
+    write_files(root, PKG);
+    write_files(
+        root,
+        &[(
+            "pyproject.toml",
+            &pyproject("inp", &format!("{MODULE}cdef = \"int one(void);\"\nsource-file = \"pipe.c\"\n")),
+        )],
+    );
+    assert!(std::process::Command::new("mkfifo").arg(root.join("pipe.c")).status().unwrap().success());
+    let out = tempfile::tempdir().unwrap();
+    let run = run_with_timeout("build", root, out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(
+        &run.stderr,
+        &["tool.cffi-forge.module[0].source-file", "`pipe.c` is not a regular file"],
+    );
+}
+
+#[test]
+fn dotdot_include_dirs_and_depends_are_errors() {
+    let stderr =
+        build_fails(&format!("{MODULE}{API}include-dirs = [\"inc\", \"../inc\"]\n"), &[("inc/x.h", "")]);
+    assert_mentions(&stderr, &["tool.cffi-forge.module[0].include-dirs", "`../inc` is outside the project"]);
+    let stderr = build_fails(&format!("{MODULE}{API}depends = [\"../outside.h\"]\n"), &[]);
+    assert_mentions(&stderr, &["tool.cffi-forge.module[0].depends", "`../outside.h` is outside the project"]);
+}
+
+#[test]
+fn dotdot_that_stays_inside_the_project_is_fine() {
+    let tool = format!("{MODULE}cdef-file = \"inc/../api.h\"\nsource = \"int one(void) {{ return 1; }}\"\nsources = [\"inc/../helper.c\"]\n");
+    let tree = pure_project(&tool);
+    write_files(
+        tree.path(),
+        &[("api.h", "int one(void);\n"), ("helper.c", "int helper(void) { return 3; }\n"), ("inc/keep", "")],
+    );
+    let out = tempfile::tempdir().unwrap();
+    build(tree.path(), out.path(), &[]).success();
+    let venv = Venv::new();
+    venv.install(&only_file(out.path()));
+    assert_eq!(venv.run("from pkg._m import lib; print(lib.one())"), "1");
+}
+
+#[test]
+fn include_glob_with_dotdot_is_an_error() {
+    let stderr = build_fails("[tool.cffi-forge]\ninclude = [\"../x*\"]\n", &[]);
+    assert_mentions(
+        &stderr,
+        &["invalid `tool.cffi-forge.include`", "pyproject.toml:10:12", "`..` can never match"],
+    );
+}
+
+#[test]
+fn readme_symlinked_from_outside_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::write(outside.path().join("README.md"), "# secret\n").unwrap();
+    let tree = project(PKG);
+    write_files(
+        tree.path(),
+        &[(
+            "pyproject.toml",
+            &pyproject("inp", "[tool.cffi-forge]\nexclude = [\"docs.md\"]\n")
+                .replace("requires-python", "readme = \"docs.md\"\nrequires-python"),
+        )],
+    );
+    // Excluded from the walk, so only the readme check sees the link.
+    std::os::unix::fs::symlink(outside.path().join("README.md"), tree.path().join("docs.md")).unwrap();
+    let stderr = build_and_sdist_fail(tree.path());
+    assert_mentions(&stderr, &["invalid `project.readme`", "`docs.md` resolves to", "outside the project"]);
+}
+
+// ---------------------------------------------------------------------------------
+// What build scripts pass to set_source.
+
+fn script(name: &str, sources: &str) -> String {
+    format!(
+        "from cffi import FFI\nffibuilder = FFI()\nffibuilder.cdef('int one(void);')\n\
+         ffibuilder.set_source({name:?}, 'int one(void) {{ return 1; }}', sources={sources})\n"
+    )
+}
+
+#[test]
+fn build_script_sources_outside_the_project_are_an_error_naming_the_script() {
+    let stderr = build_fails(
+        "[tool.cffi-forge]\ncffi-modules = [\"pkg/m_build.py:ffibuilder\"]\n",
+        &[("pkg/m_build.py", &script("pkg._m", "['../outside.c']"))],
+    );
+    assert_mentions(
+        &stderr,
+        &[
+            "build script `pkg/m_build.py:ffibuilder`",
+            "set_source(sources=...)",
+            "`../outside.c` is outside the project",
+        ],
+    );
+}
+
+#[test]
+fn build_script_module_names_are_checked_before_any_work() {
+    for (name, why) in [("..evil", "empty part"), ("pkg.a b", "a space"), ("pkg._m\nx", "a newline")] {
+        let stderr = build_fails(
+            "[tool.cffi-forge]\ncffi-modules = [\"pkg/m_build.py:ffibuilder\"]\n",
+            &[("pkg/m_build.py", &script(name, "[]"))],
+        );
+        assert_mentions(&stderr, &["build script `pkg/m_build.py:ffibuilder`", "cannot be imported", why]);
+        assert!(!stderr.contains("Compiling"), "nothing compiled for {name:?}:\n{stderr}");
+    }
+}
+
+// ---------------------------------------------------------------------------------
+// Files build scripts write.
+
+#[test]
+fn a_file_a_build_script_writes_into_its_package_ships_in_the_first_build() {
+    let writer = "import os\nfrom cffi import FFI\n\
+                  with open(os.path.join(os.path.dirname(__file__), '_generated.py'), 'w') as f:\n\
+                  \x20   f.write('VALUE = 7\\n')\n\
+                  ffibuilder = FFI()\nffibuilder.cdef('int one(void);')\n\
+                  ffibuilder.set_source('pkg._m', 'int one(void) { return 1; }')\n";
+    let tree = pure_project("[tool.cffi-forge]\ncffi-modules = [\"pkg/m_build.py:ffibuilder\"]\n");
+    write_files(tree.path(), &[("pkg/m_build.py", writer)]);
+    let out = tempfile::tempdir().unwrap();
+    build(tree.path(), out.path(), &[]).success();
+    let wheel = only_file(out.path());
+    assert!(zip_names(&wheel).contains(&"pkg/_generated.py".to_string()), "{:?}", zip_names(&wheel));
+    let venv = Venv::new();
+    venv.install(&wheel);
+    assert_eq!(venv.run("import pkg._generated as g, pkg._m as m; print(g.VALUE, m.lib.one())"), "7 1");
+}

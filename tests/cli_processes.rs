@@ -123,9 +123,7 @@ fn signal_stops_the_build_script_and_its_children(signal: rustix::process::Signa
     command.env("TMPDIR", tmp.path());
     let started = start(command);
     let marks = tree.path().join("marks");
-    wait_for("the build script to start its child", Duration::from_secs(60), || {
-        !pids_in(&marks).is_empty()
-    });
+    wait_for("the build script to start its child", Duration::from_secs(60), || !pids_in(&marks).is_empty());
     let pids = pids_in(&marks);
     assert_eq!(pids.len(), 2);
     let pid = rustix::process::Pid::from_child(&started.child);
@@ -175,8 +173,11 @@ fn sigterm_stops_the_compiler_and_what_it_started() {
     let started = start(command);
     wait_for("the compiler to start", Duration::from_secs(60), || !pids_in(&marks).is_empty());
     let pids = pids_in(&marks);
-    rustix::process::kill_process(rustix::process::Pid::from_child(&started.child), rustix::process::Signal::TERM)
-        .unwrap();
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&started.child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
     let (status, stderr) = started.finish(Duration::from_secs(30));
     assert_eq!(status.code(), Some(143), "{stderr}");
     assert_all_gone(&pids);
@@ -194,7 +195,9 @@ fn a_hung_build_script_times_out_with_its_name_and_the_variable() {
     assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(began.elapsed() < Duration::from_secs(30), "stopped soon after the timeout");
     assert!(
-        stderr.contains("build script `slow_build.py` did not finish within 2 seconds (CFFI_FORGE_SCRIPT_TIMEOUT)"),
+        stderr.contains(
+            "build script `slow_build.py` did not finish within 2 seconds (CFFI_FORGE_SCRIPT_TIMEOUT)"
+        ),
         "{stderr}"
     );
     assert_all_gone(&pids_in(&tree.path().join("marks")));
@@ -258,10 +261,8 @@ fn failure_snapshot(files: &[(&str, &str)], interpreter: &Path) -> String {
 #[test]
 fn os_exit_in_a_build_script_says_the_script_ended_python() {
     let script = "import os\nfrom cffi import FFI\nffi = FFI()\nffi.set_source('_gone', None)\nos._exit(0)\n";
-    let stderr = failure_snapshot(
-        &[("pyproject.toml", &pyproject("gone", "")), ("gone_build.py", script)],
-        &python(),
-    );
+    let stderr =
+        failure_snapshot(&[("pyproject.toml", &pyproject("gone", "")), ("gone_build.py", script)], &python());
     insta::assert_snapshot!(stderr);
 }
 
@@ -295,22 +296,28 @@ fn python_2_is_named_as_too_old_with_what_is_supported() {
 }
 
 #[test]
-fn a_python_older_than_3_8_is_too_old() {
-    // Python 3.7 runs the facts query; the version it reports is refused.
-    let Some(python37) = ["3.7", "3.6"].iter().find_map(|v| pyenv_python(v)) else {
-        // No such interpreter here (tests/run.sh installs 3.8+ only): the fake Python 2
-        // above covers the probe; this covers the facts path from a real old interpreter.
-        eprintln!("NOT RUN: a_python_older_than_3_8_is_too_old (no CPython 3.6/3.7 in ~/.pyenv)");
+fn real_pythons_older_than_3_8_are_too_old() {
+    // Python 2.7 fails the facts query and is probed; 3.6 and 3.7 answer it and are refused.
+    let found: Vec<(&str, PathBuf)> =
+        ["2.7", "3.6", "3.7"].into_iter().filter_map(|v| Some((v, pyenv_python(v)?))).collect();
+    if found.is_empty() {
+        // tests/run.sh installs 3.8+ only; the fake Python 2 above covers the probe.
+        eprintln!("NOT RUN: real_pythons_older_than_3_8_are_too_old (no CPython 2.7/3.6/3.7 in ~/.pyenv)");
         return;
-    };
-    let stderr = failure_snapshot(
-        &[("pyproject.toml", &pyproject("old", "")), ("one_build.py", SIMPLE_SCRIPT)],
-        &python37,
-    );
-    assert!(stderr.contains("`<python>` is CPython 3."), "{stderr}");
-    assert!(stderr.contains(", which is too old"), "{stderr}");
-    assert!(stderr.contains("cffi-forge builds for CPython 3.8 and newer"), "{stderr}");
-    assert!(!stderr.contains("cannot import"), "the interpreter's age is the news: {stderr}");
+    }
+    for (version, python) in found {
+        let stderr = failure_snapshot(
+            &[("pyproject.toml", &pyproject("old", "")), ("one_build.py", SIMPLE_SCRIPT)],
+            &python,
+        );
+        assert!(
+            stderr.contains(&format!("error: `<python>` is CPython {version}, which is too old")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("cffi-forge builds for CPython 3.8 and newer"), "{stderr}");
+        assert!(!stderr.contains("cannot import"), "the interpreter's age is the news: {stderr}");
+        assert!(!stderr.contains("Traceback"), "no traceback from the runner: {stderr}");
+    }
 }
 
 fn pyenv_python(version: &str) -> Option<PathBuf> {
@@ -333,4 +340,105 @@ fn a_program_that_is_not_python_is_named_as_such() {
         Path::new("/bin/false"),
     );
     insta::assert_snapshot!(stderr);
+}
+
+#[test]
+fn a_wheel_that_cannot_be_written_fully_is_one_clean_error() {
+    // A file size limit stands in for a full disk: writes past it fail (EFBIG) the way
+    // they fail with ENOSPC, without needing a small file system.
+    let mut noise = String::new();
+    let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+    while noise.len() < 400_000 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        noise.push_str(&format!("{x:016x}"));
+    }
+    let tree = project(&[
+        ("pyproject.toml", &pyproject("big", "")),
+        ("src/big/__init__.py", &format!("DATA = {noise:?}\n")),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let mut command = Command::new("sh");
+    command
+        .arg("-c")
+        .arg("trap '' XFSZ; ulimit -f 100; exec \"$0\" \"$@\"")
+        .arg(bin())
+        .args(["build"])
+        .arg(tree.path())
+        .arg("-o")
+        .arg(out.path())
+        .arg("-i")
+        .arg(python())
+        .env("NO_COLOR", "1");
+    let (status, stderr) = start(command).finish(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(!stderr.contains("ZipWriter"), "no debug dump:\n{stderr}");
+    assert_eq!(stderr.matches("error:").count(), 1, "one error:\n{stderr}");
+    assert!(stderr.contains("error: cannot write"), "{stderr}");
+    assert!(stderr.contains("big-1.0.0-py3-none-any.whl: File too large"), "{stderr}");
+    assert_eq!(listing(out.path()), Vec::<String>::new(), "no temporary file left");
+}
+
+#[test]
+fn missing_python_headers_get_a_hint_naming_the_dev_package() {
+    // The test Python, except that it reports include directories that do not exist, as
+    // a distribution's Python without its -dev package does.
+    let real = python();
+    let bin = tempfile::tempdir().unwrap();
+    let wrapper = fake_interpreter(
+        bin.path(),
+        "python3",
+        &format!(
+            "if [ \"$1\" = -I ]; then {real} \"$@\" | sed 's#/include/python#/no-headers/python#g'; exit; fi\n\
+             exec {real} \"$@\"\n",
+            real = real.display()
+        ),
+    );
+    let minor = python_output(&real, "import sys; print('%d.%d' % sys.version_info[:2])");
+    let tree = project(&[("pyproject.toml", &pyproject("nohdr", "")), ("one_build.py", SIMPLE_SCRIPT)]);
+    let out = tempfile::tempdir().unwrap();
+    let mut command = cffi_forge(&["build"]);
+    command.arg(tree.path()).arg("-o").arg(out.path()).arg("-i").arg(&wrapper);
+    let (status, stderr) = start(command).finish(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Python.h"), "{stderr}");
+    assert!(
+        stderr.contains("help: the interpreter's C headers are not installed (it is not in `"),
+        "{stderr}"
+    );
+    assert!(stderr.contains(&format!("/no-headers/python{minor}`)")), "{stderr}");
+    assert!(stderr.contains(&format!("apt-get install python{minor}-dev")), "{stderr}");
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}
+
+#[test]
+fn sigterm_while_writing_the_wheel_removes_its_temporary() {
+    // Enough incompressible data that writing the wheel takes a while.
+    let mut data = Vec::with_capacity(32 << 20);
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while data.len() < 32 << 20 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        data.extend_from_slice(&x.to_le_bytes());
+    }
+    let tree = project(&[("pyproject.toml", &pyproject("heavy", "")), ("src/heavy/__init__.py", "")]);
+    std::fs::write(tree.path().join("src/heavy/blob.bin"), &data).unwrap();
+    drop(data);
+    let out = tempfile::tempdir().unwrap();
+    let started = start(build_command(tree.path(), out.path()));
+    wait_for("the wheel's temporary file", Duration::from_secs(120), || {
+        let names = listing(out.path());
+        assert!(!names.iter().any(|n| n.ends_with(".whl")), "the wheel was written before the signal");
+        names.iter().any(|n| n.starts_with(".tmp-cffi-forge-"))
+    });
+    rustix::process::kill_process(
+        rustix::process::Pid::from_child(&started.child),
+        rustix::process::Signal::TERM,
+    )
+    .unwrap();
+    let (status, stderr) = started.finish(Duration::from_secs(30));
+    assert_eq!(status.code(), Some(143), "{stderr}");
+    assert_eq!(listing(out.path()), Vec::<String>::new(), "no .tmp-cffi-forge-* left");
 }

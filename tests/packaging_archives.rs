@@ -296,6 +296,7 @@ fn editable_wheel_serves_sources_from_the_tree_and_built_modules_from_the_wheel(
         [
             "_cffi_forge_editable_demo_pkg.pth",
             "_cffi_forge_editable_demo_pkg.py",
+            "_cffi_forge_editable_demo_pkg.start",
             "_cffi_forge_editable_demo_pkg/demo/_abi.py",
             "_cffi_forge_editable_demo_pkg/demo/_ffi.abi3.so",
             "demo_pkg-1.2.0.dist-info/METADATA",
@@ -315,6 +316,29 @@ fn editable_wheel_serves_sources_from_the_tree_and_built_modules_from_the_wheel(
     let lines: Vec<&str> = stdout.lines().collect();
     let src = std::fs::canonicalize(tree.path().join("src/demo/__init__.py")).unwrap();
     assert_eq!(lines, [src.to_str().unwrap(), "42"]);
+
+    // CPython 3.15+ (PEP 829) installs the hook from the `.start` entry point and skips the
+    // `.pth`'s import line; `-v` makes site.py say so.
+    let start = entries.iter().find(|e| e.name.ends_with(".start")).unwrap();
+    assert_eq!(String::from_utf8_lossy(&start.data), "_cffi_forge_editable_demo_pkg:install\n");
+    let python315 = test_interpreters().into_iter().find(|(v, _, _)| v == "3.15");
+    let Some((_, Some(python), _)) = python315 else {
+        not_run(
+            "the editable hook's .start file on CPython 3.15",
+            "no CPython 3.15 (tests/provision/python-sid.sh)",
+        );
+        return;
+    };
+    let out =
+        std::process::Command::new(python).arg("-v").arg("-c").arg(code).arg(site.path()).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().last(), Some("42"));
+    assert!(
+        stderr.contains("_cffi_forge_editable_demo_pkg.pth are suppressed due to matching"),
+        "{}",
+        stderr.lines().filter(|l| l.contains("_cffi_forge_editable")).collect::<Vec<_>>().join("\n")
+    );
 }
 
 #[test]

@@ -91,12 +91,19 @@ struct StopsAtFirstError {
     len: u64,
 }
 
+impl StopsAtFirstError {
+    /// An interrupted call is retried by the caller, and must not end the writing.
+    fn latch(&mut self, error: &std::io::Error) {
+        self.failed |= error.kind() != std::io::ErrorKind::Interrupted;
+    }
+}
+
 impl Write for StopsAtFirstError {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let written = if self.failed {
             buf.len()
         } else {
-            self.file.as_file_mut().write(buf).inspect_err(|_| self.failed = true)?
+            self.file.as_file_mut().write(buf).inspect_err(|e| self.latch(e))?
         };
         self.position += written as u64;
         self.len = self.len.max(self.position);
@@ -107,14 +114,14 @@ impl Write for StopsAtFirstError {
         if self.failed {
             return Ok(());
         }
-        self.file.as_file_mut().flush().inspect_err(|_| self.failed = true)
+        self.file.as_file_mut().flush().inspect_err(|e| self.latch(e))
     }
 }
 
 impl std::io::Seek for StopsAtFirstError {
     fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
         if !self.failed {
-            self.position = self.file.as_file_mut().seek(to).inspect_err(|_| self.failed = true)?;
+            self.position = self.file.as_file_mut().seek(to).inspect_err(|e| self.latch(e))?;
             return Ok(self.position);
         }
         let target = match to {

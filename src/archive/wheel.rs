@@ -138,8 +138,10 @@ pub fn list_wheel(
 /// `build_editable` (PEP 660): a wheel whose `.pth` puts the project's Python source
 /// root on `sys.path` (so edits to `.py` files are live) and which ships the built
 /// files under `_cffi_forge_editable_<name>/`, found through a small import hook
-/// (`_cffi_forge_editable_<name>.py`, imported by the `.pth`). Nothing is written into
-/// the project tree; rebuilding means reinstalling.
+/// (`_cffi_forge_editable_<name>.py`). Python 3.15+ installs the hook from the matching
+/// `.start` file (PEP 829: its entry point replaces the `.pth`'s deprecated `import`
+/// line); older Pythons ignore `.start` files and run the `.pth`'s `import` line.
+/// Nothing is written into the project tree; rebuilding means reinstalling.
 pub fn write_editable_wheel(
     project: &Project,
     tag: &WheelTag,
@@ -154,6 +156,7 @@ pub fn write_editable_wheel(
     let mut entries = Entries::new();
     if !built.is_empty() {
         pth.push_str(&format!("import {hook}\n"));
+        entries.add_bytes(format!("{hook}.start"), format!("{hook}:install\n"), MODE_FILE);
         entries.add_bytes(format!("{hook}.py"), editable_hook(project, &hook, built), MODE_FILE);
         add_built(project, built, &format!("{hook}/"), &mut entries)?;
     }
@@ -208,8 +211,13 @@ class _BuiltModuleFinder:
         return importlib.util.spec_from_file_location(fullname, os.path.join(_ROOT, *relative.split("/")))
 
 
-if not any(getattr(f, "__name__", None) == "_BuiltModuleFinder" for f in sys.meta_path):
-    sys.meta_path.append(_BuiltModuleFinder)
+def install():
+    """Put the finder on sys.meta_path once: the entry point of {hook}.start (3.15+)."""
+    if not any(getattr(f, "__name__", None) == "_BuiltModuleFinder" for f in sys.meta_path):
+        sys.meta_path.append(_BuiltModuleFinder)
+
+
+install()  # importing the module (the .pth's import line before 3.15) installs it too
 "#,
         name = project.metadata.name,
         hook_json = serde_json::to_string(hook).expect("strings serialise"),

@@ -10,6 +10,7 @@ use globset::GlobBuilder;
 use toml::Spanned;
 
 use super::module_table::MacroEntry;
+use super::paths::{outside_problem, PathRole};
 use crate::spec::Define;
 
 /// A problem with one entry: where it is in the file, and what is wrong.
@@ -34,6 +35,11 @@ impl<'a> SourceExpander<'a> {
         SourceExpander { root, files: OnceCell::new() }
     }
 
+    /// The project root the entries are relative to.
+    pub(crate) fn root(&self) -> &Path {
+        self.root
+    }
+
     fn files(&self) -> &[String] {
         // Every file, ignored or not: a build may compile vendored or generated sources.
         // The walk still skips `.git`, virtual environments and build outputs.
@@ -51,11 +57,20 @@ impl<'a> SourceExpander<'a> {
                 ));
             }
             if !is_glob(pattern) {
+                if let Some(message) = outside_problem(self.root, pattern, PathRole::ProjectFile) {
+                    return Err((entry.span(), message));
+                }
                 if !self.root.join(pattern).is_file() {
                     return Err((entry.span(), format!("no file `{pattern}`")));
                 }
                 out.push(pattern.to_string());
                 continue;
+            }
+            if super::paths::glob_leaves_project(pattern) {
+                return Err((
+                    entry.span(),
+                    format!("`{pattern}` leaves the project: globs match files inside it"),
+                ));
             }
             let glob = GlobBuilder::new(pattern)
                 .literal_separator(true)
@@ -77,6 +92,22 @@ impl<'a> SourceExpander<'a> {
         }
         Ok(out)
     }
+}
+
+/// Path entries (`include-dirs`, `depends`, `library-dirs`, ...) as written, each checked
+/// against the project's path rule (see [`super::paths`]).
+pub(crate) fn paths(
+    root: &Path,
+    entries: &[Spanned<String>],
+    role: PathRole,
+) -> Result<Vec<String>, EntryError> {
+    entries
+        .iter()
+        .map(|entry| match outside_problem(root, entry.get_ref(), role) {
+            Some(message) => Err((entry.span(), message)),
+            None => Ok(entry.get_ref().clone()),
+        })
+        .collect()
 }
 
 /// `define-macros` entries → [`Define`]s.

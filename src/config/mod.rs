@@ -20,6 +20,7 @@ mod build_keys;
 pub mod files;
 pub mod layout;
 pub mod module_table;
+pub mod paths;
 mod project_table;
 mod raw;
 pub mod setup_cfg;
@@ -61,6 +62,8 @@ pub struct Project {
     /// `.git`, virtual environments, build outputs, `__pycache__`, compiled leftovers,
     /// hidden and `.gitignore`d files, adjusted by `include` / `exclude`.
     pub files: Vec<String>,
+    /// What the configuration said about the layout, kept to redo it after a rescan.
+    layout_inputs: layout::LayoutInputs,
 }
 
 /// Where the project's version came from.
@@ -427,6 +430,7 @@ impl Project {
         let inputs = layout_inputs(root, &tool, &file, &from_setuptools);
         let python = layout::python_layout(root, &inputs, &files)?;
         for script in &tool.script_files {
+            paths::check_project_file(root, &file, "tool.cffi-forge.script-files", script)?;
             if !root.join(script.get_ref()).is_file() {
                 return Err(ConfigError::invalid(
                     &file,
@@ -457,7 +461,17 @@ impl Project {
             tool,
             python,
             files,
+            layout_inputs: inputs,
         })
+    }
+
+    /// Walk the tree again and redo the Python layout: build scripts may write files into
+    /// the packages (a generated `_version.py`, data tables), and those ship in this
+    /// build, not only in the next one.
+    pub fn rescan_files(&mut self) -> Result<(), ConfigError> {
+        self.files = files::walk(&self.root, &self.tool, &self.pyproject)?;
+        self.python = layout::python_layout(&self.root, &self.layout_inputs, &self.files)?;
+        Ok(())
     }
 
     /// The `[tool.cffi-forge.module]` tables as module specs, skipping those whose

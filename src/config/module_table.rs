@@ -8,6 +8,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::build_keys;
+use super::paths::{outside_problem, PathRole};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::spec::{BuildOptions, CSource, CdefOptions, CdefSource, Define, ModuleOrigin, ModuleSpec};
 
@@ -79,7 +80,7 @@ pub struct ModuleTable {
     #[serde(default)]
     pub sources: Vec<Spanned<String>>,
     #[serde(default)]
-    pub include_dirs: Vec<String>,
+    pub include_dirs: Vec<Spanned<String>>,
     #[serde(default)]
     pub define_macros: Vec<Spanned<MacroEntry>>,
     #[serde(default)]
@@ -87,17 +88,17 @@ pub struct ModuleTable {
     #[serde(default)]
     pub libraries: Vec<String>,
     #[serde(default)]
-    pub library_dirs: Vec<String>,
+    pub library_dirs: Vec<Spanned<String>>,
     #[serde(default)]
-    pub runtime_library_dirs: Vec<String>,
+    pub runtime_library_dirs: Vec<Spanned<String>>,
     #[serde(default)]
     pub extra_compile_args: Vec<String>,
     #[serde(default)]
     pub extra_link_args: Vec<String>,
     #[serde(default)]
-    pub extra_objects: Vec<String>,
+    pub extra_objects: Vec<Spanned<String>>,
     #[serde(default)]
-    pub depends: Vec<String>,
+    pub depends: Vec<Spanned<String>>,
     #[serde(default)]
     pub pkg_config: Vec<String>,
     pub py_limited_api: Option<bool>,
@@ -179,8 +180,18 @@ impl ModuleTable {
         let invalid = |field: &str, span: std::ops::Range<usize>, message: String| {
             ModuleTableError::Invalid { key: format!("{key}.{field}"), file: file.clone(), span, message }
         };
-        let read = |field: &str, rel: &str| -> Result<(String, SourceFile), ModuleTableError> {
+        // Checked before reading: an absolute `/dev/zero` or a FIFO would never end.
+        let read = |field: &str,
+                    rel: &str,
+                    span: std::ops::Range<usize>|
+         -> Result<(String, SourceFile), ModuleTableError> {
+            if let Some(message) = outside_problem(root, rel, PathRole::ProjectFile) {
+                return Err(invalid(field, span, message));
+            }
             let path = root.join(rel);
+            if path.exists() && !path.is_file() {
+                return Err(invalid(field, span, format!("`{rel}` is not a regular file")));
+            }
             let text = fs_err::read_to_string(&path).map_err(|source| ModuleTableError::Read {
                 key: format!("{key}.{field}"),
                 path: path.clone(),
@@ -201,11 +212,11 @@ impl ModuleTable {
         };
 
         let name = self.name.get_ref();
-        if name.is_empty() || !name.split('.').all(is_identifier) {
+        if let Some(problem) = crate::spec::module_name_problem(name) {
             return Err(invalid(
                 "name",
                 self.name.span(),
-                "expected a dotted Python module name like `pkg._foo`".into(),
+                format!("expected a dotted Python module name like `pkg._foo`: {problem}"),
             ));
         }
 
@@ -223,7 +234,7 @@ impl ModuleTable {
         }
         if let Some(files) = &self.cdef_file {
             for rel in files.get_ref().to_vec() {
-                let (text, source_file) = read("cdef-file", &rel)?;
+                let (text, source_file) = read("cdef-file", &rel, files.span())?;
                 cdefs.push(CdefSource {
                     text,
                     file: source_file,
@@ -238,7 +249,7 @@ impl ModuleTable {
             match (&table.source, &table.file) {
                 (Some(source), None) => cdefs.push(inline(&format!("{field}.source"), source, options)),
                 (None, Some(rel)) => {
-                    let (text, source_file) = read(&format!("{field}.file"), rel.get_ref())?;
+                    let (text, source_file) = read(&format!("{field}.file"), rel.get_ref(), rel.span())?;
                     cdefs.push(CdefSource { text, file: source_file, offset: 0, options });
                 }
                 (Some(source), Some(_)) => {
@@ -270,7 +281,7 @@ impl ModuleTable {
                 ))
             }
             (Some(s), None) => Some(s.get_ref().clone()),
-            (None, Some(sf)) => Some(read("source-file", sf.get_ref())?.0),
+            (None, Some(sf)) => Some(read("source-file", sf.get_ref(), sf.span())?.0),
             (None, None) => None,
         };
         let extension = self.source_extension.clone().unwrap_or_else(|| ".c".to_string());
@@ -283,16 +294,25 @@ impl ModuleTable {
             .map_err(|(span, m)| invalid("sources", span, m))?;
         let options = BuildOptions {
             sources,
-            include_dirs: self.include_dirs.clone(),
+            include_dirs: build_keys::paths(root, &self.include_dirs, PathRole::SystemOrProject)
+                .map_err(|(span, m)| invalid("include-dirs", span, m))?,
             define_macros,
             undef_macros: self.undef_macros.clone(),
             libraries: self.libraries.clone(),
-            library_dirs: self.library_dirs.clone(),
-            runtime_library_dirs: self.runtime_library_dirs.clone(),
-            extra_objects: self.extra_objects.clone(),
+            library_dirs: build_keys::paths(root, &self.library_dirs, PathRole::SystemOrProject)
+                .map_err(|(span, m)| invalid("library-dirs", span, m))?,
+            runtime_library_dirs: build_keys::paths(
+                root,
+                &self.runtime_library_dirs,
+                PathRole::SystemOrProject,
+            )
+            .map_err(|(span, m)| invalid("runtime-library-dirs", span, m))?,
+            extra_objects: build_keys::paths(root, &self.extra_objects, PathRole::SystemOrProject)
+                .map_err(|(span, m)| invalid("extra-objects", span, m))?,
             extra_compile_args: self.extra_compile_args.clone(),
             extra_link_args: self.extra_link_args.clone(),
-            depends: self.depends.clone(),
+            depends: build_keys::paths(root, &self.depends, PathRole::ProjectFile)
+                .map_err(|(span, m)| invalid("depends", span, m))?,
             pkg_config: self.pkg_config.clone(),
             py_limited_api: self.py_limited_api,
         };
@@ -305,12 +325,6 @@ impl ModuleTable {
             pregenerated: None,
         })
     }
-}
-
-fn is_identifier(s: &str) -> bool {
-    let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c == '_' || c.is_alphabetic())
-        && chars.all(|c| c == '_' || c.is_alphanumeric())
 }
 
 fn toml_error(file: &SourceFile, error: &toml::de::Error) -> ModuleTableError {

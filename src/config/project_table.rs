@@ -38,6 +38,8 @@ const FIELDS: &[&str] = &[
     "entry-points",
     "dependencies",
     "optional-dependencies",
+    "import-names",
+    "import-namespaces",
 ];
 
 /// Licence files picked up when `license-files` is absent (what setuptools does).
@@ -250,6 +252,18 @@ pub(super) fn validate(project: Spanned<RawProject>, cx: &Context) -> Result<Met
         entry_points.push((g.clone(), entry_table(&format!("entry-points.{g}"), Some(entries), cx)?));
     }
 
+    // import names (PEP 794)
+    let import_names = match &p.import_names {
+        Some(list) => Some(import_name_list("import-names", list, &[], cx)?),
+        None => None,
+    };
+    let import_namespaces = match &p.import_namespaces {
+        Some(list) => {
+            import_name_list("import-namespaces", list, import_names.as_deref().unwrap_or(&[]), cx)?
+        }
+        None => Vec::new(),
+    };
+
     Ok(Metadata {
         name: name.get_ref().clone(),
         version,
@@ -268,7 +282,57 @@ pub(super) fn validate(project: Spanned<RawProject>, cx: &Context) -> Result<Met
         scripts,
         gui_scripts,
         entry_points,
+        import_names,
+        import_namespaces,
     })
+}
+
+/// `import-names` or `import-namespaces` (PEP 794): dotted Python names, each optionally
+/// followed by `; private`, none given twice or in both lists (`taken`: the names already
+/// listed in `import-names`). Returned in the form written to the metadata, `name` or
+/// `name; private`.
+fn import_name_list(
+    key: &str,
+    list: &super::raw::StringList,
+    taken: &[String],
+    cx: &Context,
+) -> Result<Vec<String>, ConfigError> {
+    let bare = |entry: &str| entry.split(';').next().unwrap_or_default().trim().to_string();
+    let mut out: Vec<String> = Vec::new();
+    for entry in list.get_ref() {
+        let text = entry.get_ref();
+        let (name, private) = match text.split_once(';') {
+            Some((name, rest)) => (name.trim(), Some(rest.trim())),
+            None => (text.trim(), None),
+        };
+        let invalid =
+            |message: String| ConfigError::invalid(cx.file, format!("project.{key}"), entry.span(), message);
+        if let Some(annotation) = private.filter(|a| *a != "private") {
+            return Err(invalid(format!(
+                "`{text}`: only `; private` may follow an import name, not `; {annotation}`"
+            )));
+        }
+        let valid = !name.is_empty()
+            && name.split('.').all(|part| {
+                let mut chars = part.chars();
+                chars.next().is_some_and(|c| c.is_alphabetic() || c == '_')
+                    && chars.all(|c| c.is_alphanumeric() || c == '_')
+            });
+        if !valid {
+            return Err(invalid(format!("`{name}` is not a valid import name")).with_help(
+                "dotted Python identifiers, e.g. `pkg` or `pkg._native`, optionally followed by `; private`",
+            ));
+        }
+        if out.iter().any(|e| bare(e) == name) {
+            return Err(invalid(format!("`{name}` is listed twice")));
+        }
+        if taken.iter().any(|e| bare(e) == name) {
+            return Err(invalid(format!("`{name}` is in both `import-names` and `import-namespaces`"))
+                .with_help("a name is either provided exclusively by this project (`import-names`) or shared (`import-namespaces`), not both (PEP 794)"));
+        }
+        out.push(if private.is_some() { format!("{name}; private") } else { name.to_string() });
+    }
+    Ok(out)
 }
 
 fn strings(list: &Option<super::raw::StringList>) -> Vec<String> {
@@ -277,6 +341,7 @@ fn strings(list: &Option<super::raw::StringList>) -> Vec<String> {
 
 fn read_project_file(cx: &Context, key: &str, path: &Spanned<String>) -> Result<String, ConfigError> {
     super::tool::check_relative_path(cx.file, key, path)?;
+    super::paths::check_project_file(cx.root, cx.file, key, path)?;
     fs_err::read_to_string(cx.root.join(path.get_ref())).map_err(|e| {
         let reason = match e.kind() {
             std::io::ErrorKind::NotFound => "no such file".to_string(),

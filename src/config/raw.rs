@@ -54,6 +54,8 @@ pub(super) struct RawProject {
     pub entry_points: Option<Spanned<IndexMap<Spanned<String>, StringTable>>>,
     pub dependencies: Option<StringList>,
     pub optional_dependencies: Option<Spanned<ExtrasTable>>,
+    pub import_names: Option<StringList>,
+    pub import_namespaces: Option<StringList>,
     pub dynamic: Option<StringList>,
 }
 

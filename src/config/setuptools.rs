@@ -173,14 +173,16 @@ fn source_from_package_dir(
     Ok(source)
 }
 
-/// A file a directive names must be inside the project (an sdist could not carry it
-/// otherwise).
-fn inside_project(name: &str) -> bool {
-    !name.is_empty() && !name.starts_with('/') && !name.contains('\\') && !name.split('/').any(|c| c == "..")
-}
-
-fn outside(file: &SourceFile, key: &str, span: Range<usize>, name: &str) -> ConfigError {
-    invalid(file, key, span, format!("`{name}` is not a relative path inside the project"))
+/// A file a directive names: inside the project and a regular file (the one rule of
+/// [`super::paths`]).
+fn check_file(
+    root: &Path,
+    file: &SourceFile,
+    key: &str,
+    span: Range<usize>,
+    name: &str,
+) -> Result<(), ConfigError> {
+    super::paths::check_project_file(root, file, key, &Spanned::new(span, name.to_string()))
 }
 
 fn strings(value: &toml::Value) -> Option<Vec<String>> {
@@ -367,8 +369,8 @@ pub(super) fn apply_dynamic(
             };
             let names = strings(value.get_ref())
                 .ok_or_else(|| invalid(file, key, value.span(), "expected a file name or a list of them"))?;
-            if let Some(bad) = names.iter().find(|n| !inside_project(n)) {
-                return Err(outside(file, key, value.span(), bad));
+            for name in &names {
+                check_file(root, file, key, value.span(), name)?;
             }
             Ok(names.into_iter().map(|n| (n, value.span())).collect())
         };
@@ -502,6 +504,8 @@ pub(super) fn project_from_setup_cfg(
             )
         }),
         optional_dependencies: None,
+        import_names: None,
+        import_namespaces: None,
         dynamic: None,
     };
     // author / author_email (and maintainer): one person each, as setuptools writes them.
@@ -577,8 +581,8 @@ pub(super) fn project_from_setup_cfg(
                     Some(Spanned::new(version.span(), vec![Spanned::new(version.span(), "version".into())]));
             }
             Some(Directive::File(files)) => {
-                if let Some(bad) = files.iter().find(|f| !inside_project(&f.text)) {
-                    return Err(outside(file, "setup.cfg [metadata] version", bad.span.clone(), &bad.text));
+                for item in &files {
+                    check_file(root, file, "setup.cfg [metadata] version", item.span.clone(), &item.text)?;
                 }
                 let Some(first) = files.into_iter().next() else {
                     return Err(invalid(
@@ -603,14 +607,13 @@ pub(super) fn project_from_setup_cfg(
             Some(Directive::File(files)) => {
                 let mut text = String::new();
                 for item in &files {
-                    if !inside_project(&item.text) {
-                        return Err(outside(
-                            file,
-                            "setup.cfg [metadata] long_description",
-                            item.span.clone(),
-                            &item.text,
-                        ));
-                    }
+                    check_file(
+                        root,
+                        file,
+                        "setup.cfg [metadata] long_description",
+                        item.span.clone(),
+                        &item.text,
+                    )?;
                     let body = fs_err::read_to_string(root.join(&item.text)).map_err(|e| {
                         invalid(
                             file,

@@ -15,6 +15,7 @@ use toml::Spanned;
 
 use super::build_keys::{self, EntryError, SourceExpander};
 use super::module_table::MacroEntry;
+use super::paths::PathRole;
 use super::ConfigError;
 use crate::diagnostic::SourceFile;
 use crate::spec::BuildOptions;
@@ -31,7 +32,7 @@ pub struct ModuleOptionsTable {
     #[serde(default)]
     pub sources: Vec<Spanned<String>>,
     #[serde(default)]
-    pub include_dirs: Vec<String>,
+    pub include_dirs: Vec<Spanned<String>>,
     #[serde(default)]
     pub define_macros: Vec<Spanned<MacroEntry>>,
     #[serde(default)]
@@ -39,17 +40,17 @@ pub struct ModuleOptionsTable {
     #[serde(default)]
     pub libraries: Vec<String>,
     #[serde(default)]
-    pub library_dirs: Vec<String>,
+    pub library_dirs: Vec<Spanned<String>>,
     #[serde(default)]
-    pub runtime_library_dirs: Vec<String>,
+    pub runtime_library_dirs: Vec<Spanned<String>>,
     #[serde(default)]
     pub extra_compile_args: Vec<String>,
     #[serde(default)]
     pub extra_link_args: Vec<String>,
     #[serde(default)]
-    pub extra_objects: Vec<String>,
+    pub extra_objects: Vec<Spanned<String>>,
     #[serde(default)]
-    pub depends: Vec<String>,
+    pub depends: Vec<Spanned<String>>,
     #[serde(default)]
     pub pkg_config: Vec<String>,
     pub py_limited_api: Option<bool>,
@@ -63,7 +64,7 @@ pub struct LibraryTable {
     pub name: Spanned<String>,
     pub sources: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
-    pub include_dirs: Vec<String>,
+    pub include_dirs: Vec<Spanned<String>>,
     #[serde(default)]
     pub define_macros: Vec<Spanned<MacroEntry>>,
     #[serde(default)]
@@ -80,7 +81,7 @@ pub struct ExtensionTable {
     pub name: Spanned<String>,
     pub sources: Spanned<Vec<Spanned<String>>>,
     #[serde(default)]
-    pub include_dirs: Vec<String>,
+    pub include_dirs: Vec<Spanned<String>>,
     #[serde(default)]
     pub define_macros: Vec<Spanned<MacroEntry>>,
     #[serde(default)]
@@ -88,17 +89,17 @@ pub struct ExtensionTable {
     #[serde(default)]
     pub libraries: Vec<String>,
     #[serde(default)]
-    pub library_dirs: Vec<String>,
+    pub library_dirs: Vec<Spanned<String>>,
     #[serde(default)]
-    pub runtime_library_dirs: Vec<String>,
+    pub runtime_library_dirs: Vec<Spanned<String>>,
     #[serde(default)]
     pub extra_compile_args: Vec<String>,
     #[serde(default)]
     pub extra_link_args: Vec<String>,
     #[serde(default)]
-    pub extra_objects: Vec<String>,
+    pub extra_objects: Vec<Spanned<String>>,
     #[serde(default)]
-    pub depends: Vec<String>,
+    pub depends: Vec<Spanned<String>>,
     #[serde(default)]
     pub pkg_config: Vec<String>,
     /// `"c"` or `"c++"`: which driver links the module (sources are compiled by extension).
@@ -201,7 +202,12 @@ impl ModuleOptionsTable {
             span: module.span(),
             options: BuildOptions {
                 sources: sources.expand(&self.sources).map_err(at(file, key, "sources"))?,
-                include_dirs: self.include_dirs.clone(),
+                include_dirs: build_keys::paths(
+                    sources.root(),
+                    &self.include_dirs,
+                    PathRole::SystemOrProject,
+                )
+                .map_err(at(file, key, "include-dirs"))?,
                 define_macros: build_keys::defines(&self.define_macros).map_err(at(
                     file,
                     key,
@@ -209,12 +215,28 @@ impl ModuleOptionsTable {
                 ))?,
                 undef_macros: self.undef_macros.clone(),
                 libraries: self.libraries.clone(),
-                library_dirs: self.library_dirs.clone(),
-                runtime_library_dirs: self.runtime_library_dirs.clone(),
-                extra_objects: self.extra_objects.clone(),
+                library_dirs: build_keys::paths(
+                    sources.root(),
+                    &self.library_dirs,
+                    PathRole::SystemOrProject,
+                )
+                .map_err(at(file, key, "library-dirs"))?,
+                runtime_library_dirs: build_keys::paths(
+                    sources.root(),
+                    &self.runtime_library_dirs,
+                    PathRole::SystemOrProject,
+                )
+                .map_err(at(file, key, "runtime-library-dirs"))?,
+                extra_objects: build_keys::paths(
+                    sources.root(),
+                    &self.extra_objects,
+                    PathRole::SystemOrProject,
+                )
+                .map_err(at(file, key, "extra-objects"))?,
                 extra_compile_args: self.extra_compile_args.clone(),
                 extra_link_args: self.extra_link_args.clone(),
-                depends: self.depends.clone(),
+                depends: build_keys::paths(sources.root(), &self.depends, PathRole::ProjectFile)
+                    .map_err(at(file, key, "depends"))?,
                 pkg_config: self.pkg_config.clone(),
                 py_limited_api: self.py_limited_api,
             },
@@ -235,7 +257,12 @@ impl LibraryTable {
             index,
             options: BuildOptions {
                 sources: sources.expand(self.sources.get_ref()).map_err(at(file, key, "sources"))?,
-                include_dirs: self.include_dirs.clone(),
+                include_dirs: build_keys::paths(
+                    sources.root(),
+                    &self.include_dirs,
+                    PathRole::SystemOrProject,
+                )
+                .map_err(at(file, key, "include-dirs"))?,
                 define_macros: build_keys::defines(&self.define_macros).map_err(at(
                     file,
                     key,
@@ -263,7 +290,12 @@ impl ExtensionTable {
             cxx: self.language.as_ref().is_some_and(|l| l.get_ref() == "c++"),
             options: BuildOptions {
                 sources: sources.expand(self.sources.get_ref()).map_err(at(file, key, "sources"))?,
-                include_dirs: self.include_dirs.clone(),
+                include_dirs: build_keys::paths(
+                    sources.root(),
+                    &self.include_dirs,
+                    PathRole::SystemOrProject,
+                )
+                .map_err(at(file, key, "include-dirs"))?,
                 define_macros: build_keys::defines(&self.define_macros).map_err(at(
                     file,
                     key,
@@ -271,12 +303,28 @@ impl ExtensionTable {
                 ))?,
                 undef_macros: self.undef_macros.clone(),
                 libraries: self.libraries.clone(),
-                library_dirs: self.library_dirs.clone(),
-                runtime_library_dirs: self.runtime_library_dirs.clone(),
-                extra_objects: self.extra_objects.clone(),
+                library_dirs: build_keys::paths(
+                    sources.root(),
+                    &self.library_dirs,
+                    PathRole::SystemOrProject,
+                )
+                .map_err(at(file, key, "library-dirs"))?,
+                runtime_library_dirs: build_keys::paths(
+                    sources.root(),
+                    &self.runtime_library_dirs,
+                    PathRole::SystemOrProject,
+                )
+                .map_err(at(file, key, "runtime-library-dirs"))?,
+                extra_objects: build_keys::paths(
+                    sources.root(),
+                    &self.extra_objects,
+                    PathRole::SystemOrProject,
+                )
+                .map_err(at(file, key, "extra-objects"))?,
                 extra_compile_args: self.extra_compile_args.clone(),
                 extra_link_args: self.extra_link_args.clone(),
-                depends: self.depends.clone(),
+                depends: build_keys::paths(sources.root(), &self.depends, PathRole::ProjectFile)
+                    .map_err(at(file, key, "depends"))?,
                 pkg_config: self.pkg_config.clone(),
                 py_limited_api: Some(self.py_limited_api.unwrap_or(false)),
             },

@@ -175,6 +175,17 @@ impl ToolConfig {
             ("package-data-exclude", &raw.package_data_exclude),
         ] {
             for glob in globs.iter().flatten() {
+                if super::paths::glob_leaves_project(glob.get_ref()) {
+                    return Err(ConfigError::invalid(
+                        file,
+                        key(name),
+                        glob.span(),
+                        "globs match files inside the project, so `..` can never match anything",
+                    )
+                    .with_help(
+                        "write the pattern relative to the project root (the directory of pyproject.toml)",
+                    ));
+                }
                 if let Err(e) = super::files::compile_glob(glob.get_ref()) {
                     return Err(ConfigError::invalid(
                         file,

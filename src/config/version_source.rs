@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::layout::PythonLayout;
-use super::{ConfigError, VersionOrigin, VersionSource};
+use super::{ConfigError, Spanned, VersionOrigin, VersionSource};
 use crate::diagnostic::SourceFile;
 
 /// The version text named by `source` (not yet validated as PEP 440).
@@ -16,10 +16,12 @@ pub(super) fn read(
 ) -> Result<String, ConfigError> {
     match source {
         VersionSource::File { path, span, key } => {
+            let key = key.as_str();
+            super::paths::check_project_file(root, file, key, &Spanned::new(span.clone(), path.clone()))?;
             let text = fs_err::read_to_string(root.join(path)).map_err(|e| {
                 ConfigError::invalid(
                     file,
-                    key.as_str(),
+                    key,
                     span.clone(),
                     format!("cannot read `{path}`: {}", io_reason(&e)),
                 )
@@ -28,7 +30,7 @@ pub(super) fn read(
             if version.is_empty() || version.contains('\n') {
                 return Err(ConfigError::invalid(
                     file,
-                    key.as_str(),
+                    key,
                     span.clone(),
                     format!("`{path}` must hold just the version on one line"),
                 ));

@@ -81,7 +81,7 @@ pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
     }
     let mut problems = Vec::new();
     if let Some(text) = &setup_py {
-        let call = SetupCall::parse(text);
+        let call = SetupCall::parse_in(text, Some(root));
         if call.line.is_none() {
             problems.push(("setup.py", 1, "no `setup(` call found".to_string()));
         }

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{Resolved, ResolvedLibrary, ResolvedModule};
 use crate::config::{Extension, Project};
 use crate::spec::{BuildOptions, ModuleOrigin};
-use crate::tags::ModuleFile;
+use crate::tags::{ModuleFile, Naming};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -136,6 +136,11 @@ pub struct WheelReport {
     pub file_name: String,
     pub tag: String,
     pub abi3: bool,
+    /// "abi3" or "abi3t" (free-threaded 3.15+, PEP 803) when `abi3`.
+    pub stable_abi: Option<&'static str>,
+    /// The macros limited-API modules are compiled with, e.g.
+    /// `["Py_LIMITED_API=0x030F0000", "Py_TARGET_ABI3T=0x030F0000"]`.
+    pub limited_api_macros: Vec<String>,
     /// Why the wheel is or is not abi3 (the build's `Tagging` line).
     pub reason: String,
 }
@@ -277,6 +282,8 @@ impl Report {
                 file_name: format!("{}-{}.whl", project.metadata.file_name_stem(), resolved.naming.tag),
                 tag: resolved.naming.tag.to_string(),
                 abi3: resolved.naming.abi3,
+                stable_abi: resolved.naming.stable_abi.map(|abi| abi.name()),
+                limited_api_macros: limited_api_macros(&resolved.naming),
                 reason: resolved.naming.reason.clone(),
             },
         }
@@ -362,6 +369,13 @@ impl Report {
         }
         let _ = writeln!(out, "\nWheel {}", self.wheel.file_name);
         let _ = writeln!(out, "  {}", self.wheel.reason);
+        if !self.wheel.limited_api_macros.is_empty() {
+            let _ = writeln!(
+                out,
+                "  limited-API modules are compiled with {}",
+                self.wheel.limited_api_macros.join(" ")
+            );
+        }
         out
     }
 }
@@ -372,6 +386,13 @@ fn decided(name: &str, reason: Option<&String>) -> String {
         Some(reason) if !reason.is_empty() => format!("{name} ({reason})"),
         _ => name.to_string(),
     }
+}
+
+/// What `compile` defines for the limited-API modules of an abi3 wheel.
+fn limited_api_macros(naming: &Naming) -> Vec<String> {
+    let limited = naming.modules.iter().find_map(|file| naming.limited_api(file));
+    let macros = limited.map(|l| l.macros()).unwrap_or_default();
+    macros.into_iter().map(|(name, value)| format!("{name}={}", value.unwrap_or_default())).collect()
 }
 
 fn field(out: &mut String, name: &str, values: &[String]) {

@@ -139,18 +139,6 @@ pub fn test_interpreters() -> Vec<(String, Option<PathBuf>, String)> {
     found.into_iter().map(|(v, path, missing)| (v, path.map(PathBuf::from), missing)).collect()
 }
 
-/// The test cache (`CFFI_FORGE_TEST_CACHE`, else `~/.cache/cffi-forge-tests`, as in
-/// tests/run.sh), where provisioned interpreters live.
-pub fn test_cache() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CFFI_FORGE_TEST_CACHE") {
-        return PathBuf::from(dir);
-    }
-    let base = std::env::var_os("XDG_CACHE_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap_or_default()).join(".cache"));
-    base.join("cffi-forge-tests")
-}
-
 /// Run `python -c code args...` and return stdout; fail the test loudly if Python is
 /// missing or the code fails.
 pub fn run_python(code: &str, args: &[&str]) -> String {

@@ -243,6 +243,28 @@ def venv_python(venv):
     return Path(venv) / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
+def forge_bin():
+    """The cffi-forge binary that runs `migrate`: CFFI_FORGE_BIN, else the release build."""
+    path = os.environ.get("CFFI_FORGE_BIN") or str(REPO / "target" / "release" / "cffi-forge")
+    assert Path(path).is_file(), "no cffi-forge binary at %s: build it or set CFFI_FORGE_BIN" % path
+    return path
+
+
+def prepare_migrated(project, dest, cache=None):
+    """The `migrate` variant: a fresh copy of the sdist's tree converted by `cffi-forge
+    migrate --write` alone, then without its setup.py (the pyproject.toml it wrote must
+    say everything). Its todo/note lines are saved beside the tree in migrate.txt."""
+    source = fetch(project, cache)
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(source, dest)
+    output = run([forge_bin(), "migrate", "--write", dest])
+    (dest.parent / "migrate.txt").write_text(output, encoding="utf-8")
+    if (dest / "setup.py").exists():
+        (dest / "setup.py").unlink()
+    return dest
+
+
 def build_and_test(project, python, wheelhouse, work, cache=None, log=print, patched=True,
                    variant="native"):
     """Patch (as `variant`), `pip wheel` with cffi-forge (isolated), install into a fresh
@@ -255,7 +277,10 @@ def build_and_test(project, python, wheelhouse, work, cache=None, log=print, pat
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
-    tree = prepare(project, work / "src", patched=patched, cache=cache, variant=variant)
+    if variant == "migrate":
+        tree = prepare_migrated(project, work / "src", cache=cache)
+    else:
+        tree = prepare(project, work / "src", patched=patched, cache=cache, variant=variant)
     backend = "cffi-forge, %s" % variant if patched else "its own backend"
     log("%s: creating a venv with %s" % (project.name, python))
     venv = work / "venv"

@@ -18,6 +18,8 @@ except ImportError:  # Python < 3.11
 
 REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "sample-projects"
+# Pins for everything the test venvs and build environments install from PyPI.
+CONSTRAINTS = REPO / "tests" / "py" / "constraints.txt"
 
 
 def cache_dir() -> Path:
@@ -45,14 +47,15 @@ def clean_env(**extra) -> dict:
     """The environment for frontends: the installed cffi-forge wheel must do the work.
 
     `CFFI_FORGE_BIN` would make the shim use the development binary instead of the one
-    in the wheel, so it is removed; pip's user configuration is ignored for
-    reproducibility.
+    in the wheel, so it is removed; pip's user configuration is ignored and what pip
+    installs from PyPI is pinned (tests/py/constraints.txt), for reproducibility.
     """
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CFFI_FORGE_", "PIP_"))}
     for name in ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "UV_PYTHON"):
         env.pop(name, None)
     env.update(
         PIP_CONFIG_FILE=os.devnull,
+        PIP_CONSTRAINT=str(CONSTRAINTS),
         PIP_DISABLE_PIP_VERSION_CHECK="1",
         PIP_NO_INPUT="1",
         PYTHONDONTWRITEBYTECODE="1",
