@@ -467,13 +467,13 @@ pub(super) fn apply_dynamic(
     Ok(version)
 }
 
+/// A `[project]` table from setup.cfg, and where its dynamic version comes from.
+pub(super) type CfgProject = (Spanned<RawProject>, Option<VersionSource>);
+
 /// A `[project]` table made from setup.cfg's `[metadata]` and `[options]` requirement
 /// keys, for a project whose pyproject.toml has none (setuptools reads setup.cfg then).
 /// Spans point into setup.cfg. `None` when setup.cfg names no project.
-pub(super) fn project_from_setup_cfg(
-    cfg: &SetupCfg,
-    root: &Path,
-) -> Result<Option<(Spanned<RawProject>, Option<VersionSource>)>, ConfigError> {
+pub(super) fn project_from_setup_cfg(cfg: &SetupCfg, root: &Path) -> Result<Option<CfgProject>, ConfigError> {
     let file = &cfg.file;
     let Some(metadata) = cfg.section("metadata") else { return Ok(None) };
     let Some(name) = metadata.get("name") else { return Ok(None) };
