@@ -535,12 +535,21 @@ fn a_setup_cfg_project_builds_installs_and_imports() {
 
 #[test]
 fn inspect_names_the_setuptools_table_that_decided() {
-    let pyproject = format!("{HEAD}[tool.setuptools]\npackages = [\"pkg\"]\n");
-    let tree = project(&[("pyproject.toml", &pyproject), ("pkg/__init__.py", "")]);
+    let pyproject = format!(
+        "{HEAD}[tool.setuptools]\npackages = [\"pkg\"]\ninclude-package-data = false\n\
+         [tool.setuptools.package-data]\npkg = [\"*.json\"]\n"
+    );
+    let tree = project(&[("pyproject.toml", &pyproject), ("pkg/__init__.py", ""), ("pkg/t.json", "{}")]);
     let python = python();
     let run =
         run(&["inspect".as_ref(), tree.path().as_os_str(), "-i".as_ref(), python.as_os_str()]).success();
     assert!(run.stdout.contains("package       pkg (tool.setuptools.packages)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("package data  Python files only ([tool.setuptools] package-data)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("    include     pkg/*.json"), "{}", run.stdout);
 }
 
 #[test]
