@@ -241,7 +241,7 @@ fn inspect_says_why_each_file_ships_and_why_others_do_not() {
     .success();
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let py = &report["python"];
-    assert_eq!(py["source_decided_by"], "flat layout (no src/ with Python code)");
+    assert_eq!(py["source_decided_by"], "flat layout: no src/ with Python code");
     let files: Vec<(String, String)> = py["files"]
         .as_array()
         .unwrap()

@@ -508,9 +508,9 @@ pub fn python_layout(
             (dir, setting.key.clone(), flat)
         }
         None if has_code_in("src/") => {
-            ("src".to_string(), "src layout (src/ holds Python code)".to_string(), false)
+            ("src".to_string(), "src layout: src/ holds Python code".to_string(), false)
         }
-        None => (String::new(), "flat layout (no src/ with Python code)".to_string(), true),
+        None => (String::new(), "flat layout: no src/ with Python code".to_string(), true),
     };
     let prefix = if source.is_empty() { String::new() } else { format!("{source}/") };
     let in_source: Vec<&str> = files.iter().filter_map(|f| f.strip_prefix(prefix.as_str())).collect();
