@@ -16,12 +16,11 @@ pub(super) fn read(
 ) -> Result<String, ConfigError> {
     match source {
         VersionSource::File { path, span, key } => {
-            let key = key.as_str();
             super::paths::check_project_file(root, file, key, &Spanned::new(span.clone(), path.clone()))?;
             let text = fs_err::read_to_string(root.join(path)).map_err(|e| {
                 ConfigError::invalid(
                     file,
-                    key,
+                    key.as_str(),
                     span.clone(),
                     format!("cannot read `{path}`: {}", io_reason(&e)),
                 )
@@ -30,7 +29,7 @@ pub(super) fn read(
             if version.is_empty() || version.contains('\n') {
                 return Err(ConfigError::invalid(
                     file,
-                    key,
+                    key.as_str(),
                     span.clone(),
                     format!("`{path}` must hold just the version on one line"),
                 ));
@@ -76,7 +75,12 @@ pub(super) fn read(
 /// The `Version` of `root/PKG-INFO` when the project is an unpacked sdist of the same
 /// project (its `Name` matches): the version resolved when the sdist was made.
 pub(super) fn from_pkg_info(root: &Path, name: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("PKG-INFO")).ok()?;
+    let path = root.join("PKG-INFO");
+    // Never opened unless a regular file (a FIFO would block the read).
+    if !path.is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
     let mut found_name = None;
     let mut version = None;
     // Only the header block: the description after the blank line may say anything.
