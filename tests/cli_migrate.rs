@@ -206,6 +206,13 @@ fn errors_write_nothing() {
     assert!(run.stderr.contains("pyproject.toml: not valid TOML"), "{}", run.stderr);
     assert!(run.stderr.contains("line 1"), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(dir.path().join("pyproject.toml")).unwrap(), bad);
+
+    let dir = project(&[("setup.cfg", "[metadata]\nname = x\nthis line is not an entry\n")]);
+    let (run, _) = migrate(dir.path(), &["--write"]);
+    let run = run.failure();
+    assert!(run.stderr.contains("cannot read setup.cfg"), "{}", run.stderr);
+    assert!(run.stderr.contains("setup.cfg:3"), "{}", run.stderr);
+    assert_eq!(listing(dir.path()), ["setup.cfg"]);
 }
 
 /// A setuptools project with a CFFI build script, a build_clib library it links and a
