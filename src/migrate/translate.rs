@@ -972,15 +972,20 @@ impl<'a> Translator<'a> {
         let listed = self.take("package_data");
         let excluded = self.take("exclude_package_data");
         let globs = |this: &mut Self, l: &Located| -> Option<Vec<String>> {
+            let instead = if l.arg.key == "exclude_package_data" {
+                "[tool.cffi-forge] package-data-exclude = [...]"
+            } else {
+                "[tool.cffi-forge] package-data-include = [...]"
+            };
             let entries = match &l.arg.value {
                 Ok(Value::Dict(entries)) => entries.clone(),
                 Ok(_) => {
-                    this.wrong_type(l, "a dict", "[tool.cffi-forge] package-data-include = [...]");
+                    this.wrong_type(l, "a dict", instead);
                     return None;
                 }
                 Err(u) => {
                     let u = u.clone();
-                    this.computed(l.file, &l.arg.key, &u, "[tool.cffi-forge] package-data-include = [...]");
+                    this.computed(l.file, &l.arg.key, &u, instead);
                     return None;
                 }
             };
