@@ -314,7 +314,8 @@ setup(
 #[test]
 fn setuptools_tables_of_pyproject() {
     let pyproject = "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
-                     [project]\nname = \"tabled\"\nversion = \"1\"\n\n[tool.setuptools]\nscript-files = [\"bin/t\"]\n\
+                     [project]\nname = \"tabled\"\nversion = \"1\"\ndynamic = [\"readme\"]\n\n\
+                     [tool.setuptools.dynamic]\nreadme = { file = [\"README.rst\", \"CHANGES.rst\"] }\n\n[tool.setuptools]\nscript-files = [\"bin/t\"]\n\
                      include-package-data = false\n\n[tool.setuptools.package-data]\ntabled = [\"*.txt\"]\n\n\
                      [tool.setuptools.packages.find]\nwhere = [\"lib\"]\nexclude = [\"tabled.tests*\"]\nnamespaces = false\n\n\
                      [[tool.setuptools.ext-modules]]\nname = \"tabled._speed\"\nsources = [\"lib/speed.c\"]\n\

@@ -1255,7 +1255,6 @@ impl<'a> Translator<'a> {
                     }
                 }
                 "readme" if !files.is_empty() => {
-                    self.drop_dynamic("readme");
                     let ct = from.and_then(|f| f.get("content-type")).and_then(|c| c.as_str()).map(str::to_string);
                     let item = match (files.as_slice(), ct) {
                         ([one], None) => toml_edit::value(one.as_str()),
@@ -1270,6 +1269,7 @@ impl<'a> Translator<'a> {
                             continue;
                         }
                     };
+                    self.drop_dynamic("readme");
                     self.set_project("readme", item);
                 }
                 "dependencies" if !files.is_empty() => {
