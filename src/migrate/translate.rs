@@ -312,19 +312,19 @@ impl<'a> Translator<'a> {
         // setuptools provides from Python 3.12 on).
         for script in self.build_scripts() {
             let Ok(text) = std::fs::read_to_string(self.root.join(&script)) else { continue };
-            let imports = text.lines().find(|l| {
+            let imports = text.lines().enumerate().find(|(_, l)| {
                 let l = l.trim_start();
                 ["import setuptools", "from setuptools", "import distutils", "from distutils"]
                     .iter()
                     .any(|p| l.starts_with(p))
             });
-            if let Some(line) = imports {
+            if let Some((n, line)) = imports {
                 if !requires.iter().any(|r| requirement_name(r) == "setuptools") {
                     requires.push("setuptools".into());
                     let line = line.trim().to_string();
                     self.note(
                         &script,
-                        None,
+                        Some(n + 1),
                         format!("the build script imports setuptools or distutils (`{line}`): kept `setuptools` in [build-system] requires"),
                     );
                 }

@@ -40,7 +40,7 @@ EXPECTED = {
         "setup.cfg:12: note: `platforms` has no [project] field",
     ],
     "cmarkgfm": [
-        "src/cmarkgfm/build_cmark.py: note: the build script imports setuptools or distutils",
+        "src/cmarkgfm/build_cmark.py:1: note: the build script imports setuptools or distutils",
     ],
     "misaka": [
         "setup.py:38: todo: reads the command line",  # its `test` command
