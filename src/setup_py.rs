@@ -133,6 +133,10 @@ pub struct SetupArg {
     pub key: String,
     pub line: usize,
     pub value: Evaluated,
+    /// When the value is a module attribute holding a string literal (`pkg.__version__`,
+    /// directly or through `from pkg import __version__`): its dotted name and the
+    /// directory, relative to the project, its package was found in (`""` or `"src"`).
+    pub attr: Option<(String, String)>,
 }
 
 /// What a static reading of `setup.py` gives: the keywords of its `setup()` call and the
@@ -152,10 +156,17 @@ impl SetupCall {
         self.args.iter().rev().find(|a| a.key == key)
     }
 
+    /// Read `text` without a project around it: module attributes stay unknown.
     pub fn parse(text: &str) -> SetupCall {
+        SetupCall::parse_in(text, None)
+    }
+
+    /// Read `text`, the setup.py of the project at `root`: `pkg.__version__` and the like
+    /// are looked up in the package's source (at the root, `src/` or `lib/`).
+    pub fn parse_in(text: &str, root: Option<&Path>) -> SetupCall {
         let chars: Vec<char> = text.chars().collect();
         let tokens = tokenize(&chars);
-        let module = Module::new(&tokens, &chars);
+        let module = Module::new(&tokens, &chars, root, 0);
         let mut call = SetupCall::default();
         call.problems.extend(module.environment_reads());
         let calls: Vec<usize> = (0..tokens.len()).filter(|&i| module.is_setup_call(i)).collect();
@@ -172,16 +183,19 @@ impl SetupCall {
         };
         for arg in args {
             match arg {
-                Arg::Keyword(key, node) => {
-                    call.args.push(SetupArg { key, line: node.line, value: module.eval(&node) })
-                }
+                Arg::Keyword(key, node) => call.args.push(SetupArg {
+                    key,
+                    line: node.line,
+                    value: module.eval(&node),
+                    attr: module.attr_source(&node, 0),
+                }),
                 Arg::Unpack(node) => match module.eval(&node) {
                     Ok(Value::Dict(entries)) => {
                         let lines = module.dict_key_lines(&node);
                         for (i, (key, value)) in entries.into_iter().enumerate() {
                             if let Value::Str(key) = key {
                                 let line = lines.get(i).copied().unwrap_or(node.line);
-                                call.args.push(SetupArg { key, line, value: Ok(value) });
+                                call.args.push(SetupArg { key, line, value: Ok(value), attr: None });
                             }
                         }
                     }
@@ -198,6 +212,14 @@ impl SetupCall {
         }
         call
     }
+}
+
+/// `pkg.mod.NAME` read statically from the project at `root` (the package at the root,
+/// in `src/` or in `lib/`): its value, whether it is a plain string literal (what
+/// cffi-forge's `version = { attr = ... }` reads), and the directory the package is in.
+/// `None`: no such module.
+pub fn module_attribute(root: &Path, dotted: &str) -> Option<(Evaluated, bool, String)> {
+    Module::new(&[], &[], Some(root), 0).module_attribute(dotted)
 }
 
 // ---------------------------------------------------------------------------------
@@ -691,11 +713,15 @@ struct Module<'a> {
     tokens: &'a [Token],
     chars: &'a [char],
     bindings: HashMap<String, Binding>,
+    /// The project, for module attributes (`pkg.__version__`); `depth` bounds how many
+    /// modules deep the lookup goes.
+    root: Option<&'a Path>,
+    depth: usize,
 }
 
 impl<'a> Module<'a> {
-    fn new(tokens: &'a [Token], chars: &'a [char]) -> Module<'a> {
-        let mut module = Module { tokens, chars, bindings: HashMap::new() };
+    fn new(tokens: &'a [Token], chars: &'a [char], root: Option<&'a Path>, depth: usize) -> Module<'a> {
+        let mut module = Module { tokens, chars, bindings: HashMap::new(), root, depth };
         module.collect_bindings();
         module
     }
@@ -766,6 +792,40 @@ impl<'a> Module<'a> {
                         assigned.entry(target).or_default().push((why, value));
                     }
                 }
+                // `from pkg import __version__ as v` binds `v` to `pkg.__version__`.
+                (Some(Tok::Name(w)), Some(Tok::Name(_))) if w == "from" && condition.is_none() => {
+                    let mut j = 1;
+                    let mut module = String::new();
+                    while let Some(Tok::Name(part)) = kind(j) {
+                        if part == "import" {
+                            break;
+                        }
+                        module.push_str(part);
+                        j += 1;
+                        if kind(j) == Some(&Tok::Punct('.')) {
+                            module.push('.');
+                            j += 1;
+                        }
+                    }
+                    j += 1; // `import`
+                    while let Some(Tok::Name(name)) = kind(j) {
+                        let (alias, next) = match (kind(j + 1), kind(j + 2)) {
+                            (Some(Tok::Name(a)), Some(Tok::Name(alias))) if a == "as" => {
+                                (alias.clone(), j + 3)
+                            }
+                            _ => (name.clone(), j + 1),
+                        };
+                        let t = &toks[j];
+                        let dotted = format!("{module}.{name}");
+                        let node = Node { expr: Expr::Name(dotted.clone()), line: t.line, text: dotted };
+                        assigned.entry(alias).or_default().push((0, Some(node)));
+                        j = next;
+                        if kind(j) != Some(&Tok::Punct(',')) {
+                            break;
+                        }
+                        j += 1;
+                    }
+                }
                 // `with open(...) as f:` binds `f` to the `open(...)` call.
                 (Some(Tok::Name(w)), _) if w == "with" => {
                     let mut parser = Parser { tokens: self.tokens, chars: self.chars, pos: s + 1 };
@@ -783,8 +843,9 @@ impl<'a> Module<'a> {
             }
             // Loop variables, imports, augmented assignments and mutations make a name's
             // value unknowable statically.
+            let is_import = matches!(kind(0), Some(Tok::Name(w)) if w == "import" || w == "from");
             for (j, t) in toks.iter().enumerate() {
-                if t.kind == Tok::Newline {
+                if t.kind == Tok::Newline || is_import {
                     break;
                 }
                 let Tok::Name(name) = &t.kind else { continue };
@@ -795,7 +856,7 @@ impl<'a> Module<'a> {
                     || (matches!(next, Some(Tok::Punct('.')))
                         && matches!(next2, Some(Tok::Name(m)) if matches!(m.as_str(), "append" | "extend" | "update" | "insert" | "setdefault" | "pop" | "remove" | "clear" | "add")))
                     || (matches!(next, Some(Tok::Punct('['))) && subscript_assigned(&toks[j + 1..]));
-                let loop_var = matches!(prev, Some(Tok::Name(k)) if k == "for" || k == "import" || k == "as" && !matches!(toks.first().map(|t| &t.kind), Some(Tok::Name(w)) if w == "with"));
+                let loop_var = matches!(prev, Some(Tok::Name(k)) if k == "for" || k == "as" && !matches!(toks.first().map(|t| &t.kind), Some(Tok::Name(w)) if w == "with"));
                 if mutated {
                     self.bindings.insert(
                         name.clone(),
@@ -819,6 +880,46 @@ impl<'a> Module<'a> {
                 _ => Binding::Computed(format!("`{name}` is assigned more than once")),
             };
             self.bindings.insert(name, binding);
+        }
+    }
+
+    /// `pkg.mod.NAME` read from the package's source: its value, whether it is assigned
+    /// a plain string literal, and the directory the package was found in.
+    fn module_attribute(&self, dotted: &str) -> Option<(Evaluated, bool, String)> {
+        let root = self.root?;
+        let (module, attr) = dotted.rsplit_once('.')?;
+        if self.depth > 3
+            || matches!(module.split('.').next(), Some("os" | "sys" | "setuptools" | "distutils"))
+        {
+            return None;
+        }
+        for base in ["", "src", "lib"] {
+            let dir = root.join(base).join(module.replace('.', "/"));
+            for path in [dir.join("__init__.py"), dir.with_extension("py")] {
+                let Ok(text) = fs::read_to_string(&path) else { continue };
+                let chars: Vec<char> = text.chars().collect();
+                let tokens = tokenize(&chars);
+                let module = Module::new(&tokens, &chars, self.root, self.depth + 1);
+                let node = Node { expr: Expr::Name(attr.to_string()), line: 0, text: attr.to_string() };
+                let literal =
+                    matches!(module.bindings.get(attr), Some(Binding::Once(Node { expr: Expr::Str(_), .. })));
+                return Some((module.eval(&node), literal, base.to_string()));
+            }
+        }
+        None
+    }
+
+    /// The module attribute `node` stands for, when it is assigned a string literal.
+    fn attr_source(&self, node: &Node, depth: usize) -> Option<(String, String)> {
+        let Expr::Name(name) = &node.expr else { return None };
+        match self.bindings.get(name) {
+            Some(Binding::Once(bound)) if depth < 10 => self.attr_source(bound, depth + 1),
+            Some(_) => None,
+            None if name.contains('.') => match self.module_attribute(name)? {
+                (Ok(Value::Str(_)), true, base) => Some((name.clone(), base)),
+                _ => None,
+            },
+            None => None,
         }
     }
 
@@ -856,7 +957,10 @@ impl<'a> Module<'a> {
             };
             if !seen.iter().any(|(line, _)| *line == t.line) {
                 let text = self.statement_text(i);
-                seen.push((t.line, format!("{what} (`{text}`)")));
+                seen.push((
+                    t.line,
+                    format!("{what} (`{text}`): what it switches is not translated; check it"),
+                ));
             }
         }
         seen
@@ -918,7 +1022,17 @@ impl<'a> Module<'a> {
                         Unknown { line: node.line, text: node.text.clone(), why: e.why }
                     }),
                     Some(Binding::Computed(why)) => Err(unknown(Some(why.clone()))),
-                    None => Err(unknown(None)),
+                    None => match self.module_attribute(name) {
+                        Some((value, _, _)) => value.map_err(|e| Unknown {
+                            line: node.line,
+                            text: node.text.clone(),
+                            why: Some(match e.why {
+                                Some(why) => format!("in its module, {why}"),
+                                None => format!("`{name}` is computed in its module"),
+                            }),
+                        }),
+                        None => Err(unknown(None)),
+                    },
                 },
             },
             Expr::List(items) => Ok(Value::List(items.iter().map(eval).collect::<Result<_, _>>()?)),
@@ -1174,7 +1288,7 @@ setup(
         assert_eq!(
             call.problems,
             [
-                (4, "reads an environment variable (`if os.environ.get('X'):`)".to_string()),
+                (4, "reads an environment variable (`if os.environ.get('X'):`): what it switches is not translated; check it".to_string()),
                 (7, "a second `setup(` call (only the first is read)".to_string()),
             ]
         );

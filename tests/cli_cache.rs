@@ -203,7 +203,7 @@ fn concurrent_builds_of_one_tree_with_different_inputs_never_cross() {
     // A slow compiler (a loaded machine, a cache miss in a compiler wrapper) widens the
     // time between a build choosing what to compile and the compiler reading it.
     let slow_cc = tree.path().join("slow-cc");
-    std::fs::write(&slow_cc, "#!/bin/sh\nsleep 0.5\nexec cc \"$@\"\n").unwrap();
+    std::fs::write(&slow_cc, "#!/bin/sh\nsleep 0.25\nexec cc \"$@\"\n").unwrap();
     std::fs::set_permissions(&slow_cc, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
     let outs: Vec<tempfile::TempDir> = (0..BUILDS).map(|_| tempfile::tempdir().unwrap()).collect();
     let python = python();

@@ -224,8 +224,9 @@ fn undefined_symbols(wheel: &Path, member: &str) -> Vec<String> {
 #[test]
 fn abi3t_wheel_for_315t_compiles_and_runs_on_the_real_315() {
     let Some(sid) = sid() else {
-        eprintln!(
-            "NOTE: CPython 3.15 not provisioned (tests/provision/python-sid.sh); abi3t build not checked"
+        cli_support::not_run(
+            "cli_free_threaded abi3t_wheel_for_315t_compiles_and_runs_on_the_real_315",
+            "CPython 3.15 not provisioned (tests/provision/python-sid.sh)",
         );
         return;
     };
@@ -268,8 +269,9 @@ fn abi3t_wheel_for_315t_compiles_and_runs_on_the_real_315() {
 #[test]
 fn free_threaded_314_compiles_against_314_headers_without_the_limited_api() {
     let Some(sid) = sid() else {
-        eprintln!(
-            "NOTE: CPython 3.14 not provisioned (tests/provision/python-sid.sh); 3.14t build not checked"
+        cli_support::not_run(
+            "cli_free_threaded free_threaded_314_compiles_against_314_headers_without_the_limited_api",
+            "CPython 3.14 not provisioned (tests/provision/python-sid.sh)",
         );
         return;
     };

@@ -364,17 +364,18 @@ fn flat_layout_with_top_level_module_and_license_files() {
     let project = Project::load(tree.path()).unwrap();
     assert_eq!(project.python.source, "");
     assert_eq!(project.python.packages, ["flat"]);
-    // `cmod.py` is a module even beside the non-package folder `cmod/` of C sources.
-    assert_eq!(project.python.modules, ["cmod", "helper"]);
+    // As setuptools' flat layout: with a package found, top-level modules ship only when
+    // `py-modules` lists them (a stray `helper.py` is not installed into site-packages).
+    assert!(project.python.modules.is_empty(), "{:?}", project.python.modules);
+    let not_shipped: Vec<&str> = project.python.not_shipped.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(not_shipped, ["cmod.py", "conftest.py", "flat_build.py", "helper.py", "setup.py"]);
     let names: Vec<String> =
         archive::list_wheel(&project, &WheelTag::pure(), &[]).unwrap().into_iter().map(|l| l.path).collect();
     assert_eq!(
         names,
         [
-            "cmod.py",
             "flat/__init__.py",
             "flat/_impl_build.py",
-            "helper.py",
             "flat-0.1.dist-info/METADATA",
             "flat-0.1.dist-info/WHEEL",
             "flat-0.1.dist-info/licenses/LICENSES/Apache-2.0.txt",

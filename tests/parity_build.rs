@@ -257,12 +257,15 @@ fn ext_package_scripts_package_data_and_tolerant_set_source_arguments() {
     // A flat layout: package `crcpkg`, a top-level `crcutil.py` beside a C folder of the
     // same name, a build script at the root naming its module `_crc` (ext-package puts it
     // in `crcpkg`), string-valued set_source arguments, a private helper module imported
-    // from the root. Neither the build script nor the helper is shipped.
+    // from the root. Neither the build script nor the helper is shipped. As with setuptools,
+    // a flat layout with a package ships a top-level module only when `py-modules` names it.
     let pyproject = pyproject(
         "crc",
         r#"
 [tool.cffi-forge]
 cffi-modules = ["ffibuild.py:ffibuilder"]
+packages = ["crcpkg"]
+py-modules = ["crcutil"]
 ext-package = "crcpkg"
 script-files = ["bin/crc-sum", "bin/crc-sh"]
 package-data-exclude = ["*.c"]

@@ -88,9 +88,18 @@ pub enum ArchiveError {
     SourceDateEpoch { value: String },
     #[error("`{path}` is not a valid path inside a wheel")]
     BadArchivePath { path: String },
+    #[error(transparent)]
+    Layout(Box<crate::config::layout::LayoutError>),
     /// A file whose name an archive must not carry (see [`check_entry_name`]).
-    #[error("cannot package {}: {reason}", file.display())]
+    #[error("cannot package `{}`: {reason}", escaped(file))]
     BadFileName { file: PathBuf, reason: String },
+}
+
+/// A path as shown in messages: control characters escaped, so a newline in a file name
+/// cannot break or forge the output.
+fn escaped(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
 }
 
 /// Names an archive entry must not have, whatever produced it: a backslash is a
@@ -110,6 +119,9 @@ pub fn entry_name_problem(name: &str) -> Option<String> {
 
 impl ToDiagnostic for ArchiveError {
     fn to_diagnostic(&self) -> Diagnostic {
+        if let ArchiveError::Layout(e) = self {
+            return e.to_diagnostic();
+        }
         let d = Diagnostic::error(self.to_string());
         match self {
             ArchiveError::OutputDir { .. } => {
@@ -117,7 +129,11 @@ impl ToDiagnostic for ArchiveError {
             }
             ArchiveError::BadFileName { file, .. } => d.with_help(format!(
                 "or keep it out of the archives with `exclude = [\"{}\"]` in [tool.cffi-forge]",
-                file.file_name().map(|n| n.to_string_lossy().replace(['\\', '"'], "?")).unwrap_or_default()
+                file.file_name()
+                    .map(|n| n
+                        .to_string_lossy()
+                        .replace(|c: char| c == '\\' || c == '"' || c.is_control(), "?"))
+                    .unwrap_or_default()
             )),
             ArchiveError::SourceDateEpoch { .. } => {
                 d.with_help("set it to a Unix timestamp (e.g. `git log -1 --format=%ct`) or unset it")

@@ -58,7 +58,10 @@ fn add_built(
 
 fn wheel_entries(project: &Project, tag: &WheelTag, built: &[BuiltFile]) -> Result<Entries, ArchiveError> {
     let mut entries = Entries::new();
-    for (archive_path, rel) in project.python.wheel_files(&project.files) {
+    let from_tree = project.python.wheel_files(&project.files);
+    // A wheel without the code of a package it names is the worst thing to ship.
+    project.python.check_shipped(&from_tree).map_err(|e| ArchiveError::Layout(Box::new(e)))?;
+    for (archive_path, rel) in from_tree {
         let path = project.root.join(&rel);
         let mode = disk_mode(&path);
         entries.add_file(archive_path, path, mode);

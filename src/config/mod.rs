@@ -23,10 +23,12 @@ pub mod module_table;
 pub mod paths;
 mod project_table;
 mod raw;
+pub mod setup_cfg;
+mod setuptools;
 pub mod targets;
 mod tool;
 mod version_source;
-mod walk_rules;
+pub(crate) mod walk_rules;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -60,6 +62,8 @@ pub struct Project {
     /// `.git`, virtual environments, build outputs, `__pycache__`, compiled leftovers,
     /// hidden and `.gitignore`d files, adjusted by `include` / `exclude`.
     pub files: Vec<String>,
+    /// What the configuration said about the layout, kept to redo it after a rescan.
+    layout_inputs: layout::LayoutInputs,
 }
 
 /// Where the project's version came from.
@@ -116,9 +120,19 @@ pub enum ConfigError {
     Invalid(Box<Located>),
     #[error(transparent)]
     Module(Box<ModuleTableError>),
+    #[error(transparent)]
+    Layout(Box<layout::LayoutError>),
+    #[error(transparent)]
+    SetupCfg(Box<setup_cfg::SetupCfgError>),
     /// A file of the project is a symlink to something outside it.
     #[error("`{path}` is a symlink to {}, outside the project", target.display())]
     LinkOutside { path: String, target: PathBuf },
+}
+
+impl From<layout::LayoutError> for ConfigError {
+    fn from(e: layout::LayoutError) -> Self {
+        ConfigError::Layout(Box::new(e))
+    }
 }
 
 /// An error at a place in `pyproject.toml`.
@@ -173,6 +187,8 @@ impl ToDiagnostic for ConfigError {
                 }
             }
             ConfigError::Module(e) => e.to_diagnostic(),
+            ConfigError::Layout(e) => e.to_diagnostic(),
+            ConfigError::SetupCfg(e) => e.to_diagnostic(),
             ConfigError::LinkOutside { .. } => Diagnostic::error(self.to_string()).with_help(
                 "archives would carry a file from outside the tree, and a build from the sdist would \
                  not see it: copy the file into the project, or leave it out with `exclude`",
@@ -204,6 +220,24 @@ impl ConfigError {
         }
         self
     }
+}
+
+/// A TOML file that is not UTF-8 (TOML must be): an error pointing at the first bad byte.
+pub(crate) fn not_utf8(name: &str, error: std::string::FromUtf8Error) -> ConfigError {
+    let at = error.utf8_error().valid_up_to();
+    let bad = error.as_bytes()[at];
+    // The valid prefix is kept as is, so `at` is the same offset in the lossy text.
+    let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+    let file = SourceFile::new(name, text.as_str());
+    ConfigError::Toml(Box::new(Located {
+        key: None,
+        file,
+        span: Some(at..at + char::REPLACEMENT_CHARACTER.len_utf8()),
+        message: format!("byte 0x{bad:02X} is not valid UTF-8"),
+        help: Some(
+            "TOML files must be UTF-8: re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)".into(),
+        ),
+    }))
 }
 
 /// Turn a TOML parse or type error into a [`ConfigError::Toml`], adding a
@@ -243,18 +277,116 @@ pub(crate) fn explain_toml_message(message: &str) -> (String, Option<String>) {
     (format!("unknown key `{unknown}`"), help)
 }
 
+/// What the configuration says about the Python layout: `[tool.cffi-forge]` key by key,
+/// else `[tool.setuptools]`, else setup.cfg's `[options]` (the package and module lists
+/// come from one table).
+fn layout_inputs(
+    root: &Path,
+    tool: &ToolConfig,
+    file: &SourceFile,
+    setuptools: &[setuptools::SetuptoolsLayout],
+) -> layout::LayoutInputs {
+    let key = |k: &str| format!("tool.cffi-forge.{k}");
+    let setting = |k: &str, value: &Spanned<String>| layout::Setting {
+        value: value.get_ref().clone(),
+        key: key(k),
+        file: file.clone(),
+        span: value.span(),
+    };
+    let list = |k: &str, values: &[Spanned<String>]| values.iter().map(|v| setting(k, v)).collect::<Vec<_>>();
+    // Build scripts never ship as top-level modules: those `cffi-modules` lists, else those
+    // setup.py's `cffi_modules` names (read, never run; its errors surface in the build).
+    let build_scripts: Vec<String> = match &tool.cffi_modules {
+        Some(entries) => entries
+            .iter()
+            .filter_map(|e| e.get_ref().split_once(':').map(|(path, _)| layout::normalize_source(path)))
+            .collect(),
+        None => crate::setup_py::read_setup_py(root)
+            .ok()
+            .flatten()
+            .map(|setup| {
+                setup
+                    .cffi_modules
+                    .iter()
+                    .filter_map(|e| e.split_once(':').map(|(path, _)| layout::normalize_source(path)))
+                    .collect()
+            })
+            .unwrap_or_default(),
+    };
+    let mut inputs = layout::LayoutInputs {
+        source: tool.python_source.as_ref().map(|s| setting("python-source", s)),
+        packages: tool.packages.as_ref().map(|p| list("packages", p)),
+        exact_packages: false,
+        find: None,
+        py_modules: (!tool.py_modules.is_empty()).then(|| list("py-modules", &tool.py_modules)),
+        build_scripts,
+        package_data: layout::PackageData {
+            all: tool.package_data,
+            include: tool.package_data_include.iter().map(|g| g.get_ref().clone()).collect(),
+            exclude: tool.package_data_exclude.iter().map(|g| g.get_ref().clone()).collect(),
+            decided_by: if tool.package_data {
+                "every file inside packages: `tool.cffi-forge.package-data = true`, the default".into()
+            } else {
+                "`tool.cffi-forge.package-data-include`".into()
+            },
+        },
+    };
+    let own_lists = inputs.packages.is_some() || inputs.py_modules.is_some();
+    let own_data =
+        !tool.package_data || !tool.package_data_include.is_empty() || !tool.package_data_exclude.is_empty();
+    let mut lists_taken = own_lists;
+    let mut data_taken = own_data;
+    for other in setuptools {
+        if inputs.source.is_none() {
+            inputs.source = other.source.clone();
+        }
+        if !lists_taken && (other.packages.is_some() || other.find.is_some() || other.py_modules.is_some()) {
+            inputs.packages = other.packages.clone();
+            inputs.find = other.find.clone();
+            inputs.py_modules = other.py_modules.clone();
+            inputs.exact_packages = true;
+            lists_taken = true;
+        }
+        let says_data = !other.package_data.is_empty()
+            || !other.exclude_package_data.is_empty()
+            || other.include_package_data.is_some();
+        if !data_taken && says_data {
+            // setuptools' include-package-data (the default) ships the data files that are
+            // in the sdist, which here is every file inside the packages.
+            let all = other.include_package_data.unwrap_or(true);
+            inputs.package_data = layout::PackageData {
+                all,
+                include: other.package_data.clone(),
+                exclude: other.exclude_package_data.clone(),
+                decided_by: if all {
+                    format!("every file inside packages: {} include-package-data", other.table)
+                } else {
+                    format!("{} package-data", other.table)
+                },
+            };
+            data_taken = true;
+        }
+    }
+    inputs
+}
+
 impl Project {
     /// Read and validate `root/pyproject.toml`. Reads the files it names (readme,
     /// licence files, a `version` file) and walks the project tree; runs nothing.
     pub fn load(root: &Path) -> Result<Project, ConfigError> {
         let path = root.join("pyproject.toml");
-        let text = match fs_err::read_to_string(&path) {
-            Ok(text) => text,
+        if path.exists() && !path.is_file() {
+            let source = std::io::Error::other("not a regular file");
+            return Err(ConfigError::Read { path, source });
+        }
+        let bytes = match fs_err::read(&path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(ConfigError::Missing { dir: root.to_path_buf() })
             }
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
+        let text = String::from_utf8(bytes).map_err(|e| not_utf8("pyproject.toml", e))?;
         Self::from_text(root, text)
     }
 
@@ -268,18 +400,70 @@ impl Project {
         let text = text.into();
         let file = SourceFile::new("pyproject.toml", text.as_str());
         let raw: raw::PyProject = toml::from_str(&text).map_err(|e| toml_error(&file, &e))?;
-        let Some(project) = raw.project else {
-            return Err(ConfigError::invalid(
-                &file,
-                "project",
-                0..0,
-                "pyproject.toml has no [project] table",
-            )
-            .with_help("add a [project] table with at least `name` and `version`"));
+        let (own, setuptools_table) = match raw.tool {
+            Some(t) => (t.cffi_forge, t.setuptools),
+            None => (None, None),
         };
-        let tool = tool::ToolConfig::from_raw(raw.tool.and_then(|t| t.cffi_forge), &file)?;
+        let mut tool = tool::ToolConfig::from_raw(own, &file)?;
+        let setup_cfg = setup_cfg::SetupCfg::load(root)?;
+        // `[project]`, else (as setuptools does) setup.cfg's `[metadata]`: then errors about
+        // its values point into setup.cfg.
+        let (mut project, metadata_file) = match raw.project {
+            Some(project) => (project, file.clone()),
+            None => {
+                let from_cfg = match &setup_cfg {
+                    Some(cfg) => {
+                        setuptools::project_from_setup_cfg(cfg, root)?.map(|p| (p, cfg.file.clone()))
+                    }
+                    None => None,
+                };
+                let Some(((project, version), cfg_file)) = from_cfg else {
+                    return Err(ConfigError::invalid(
+                        &file,
+                        "project",
+                        0..0,
+                        "pyproject.toml has no [project] table",
+                    )
+                    .with_help("add a [project] table with at least `name` and `version`"));
+                };
+                if tool.version.is_none() {
+                    tool.version = version;
+                }
+                (project, cfg_file)
+            }
+        };
+        let mut from_setuptools = Vec::new();
+        if let Some(table) = &setuptools_table {
+            if let Some(dynamic) = &table.dynamic {
+                let version = setuptools::apply_dynamic(project.get_mut(), dynamic, root, &file)?;
+                if tool.version.is_none() {
+                    tool.version = version;
+                }
+            }
+            from_setuptools.push(setuptools::from_pyproject(table, &file)?);
+        }
+        if let Some(cfg) = &setup_cfg {
+            let options = setuptools::from_setup_cfg(cfg)?;
+            if tool.ext_package.is_none() {
+                tool.ext_package = options.ext_package.clone().map(|p| Spanned::new(0..0, p));
+            }
+            from_setuptools.push(options);
+        }
+        // A build script outside the project would run here but be missing from the sdist.
+        for entry in tool.cffi_modules.iter().flatten() {
+            let script = entry.get_ref().rsplit_once(':').map_or(entry.get_ref().as_str(), |(path, _)| path);
+            if let Some(message) = paths::outside_problem(root, script, paths::PathRole::ProjectFile) {
+                return Err(ConfigError::invalid(
+                    &file,
+                    "tool.cffi-forge.cffi-modules",
+                    entry.span(),
+                    message,
+                ));
+            }
+        }
         let files = files::walk(root, &tool, &file)?;
-        let python = layout::python_layout(root, &tool, &files, &file)?;
+        let inputs = layout_inputs(root, &tool, &file, &from_setuptools);
+        let python = layout::python_layout(root, &inputs, &files)?;
         for script in &tool.script_files {
             paths::check_project_file(root, &file, "tool.cffi-forge.script-files", script)?;
             if !root.join(script.get_ref()).is_file() {
@@ -294,7 +478,13 @@ impl Project {
         let static_version = project.get_ref().version.is_some();
         let metadata = project_table::validate(
             project,
-            &project_table::Context { root, file: &file, tool: &tool, python: &python, files: &files },
+            &project_table::Context {
+                root,
+                file: &metadata_file,
+                tool: &tool,
+                python: &python,
+                files: &files,
+            },
         )?;
         let version_origin =
             version_source::origin(static_version, tool.version.as_ref(), root, &metadata.name);
@@ -306,6 +496,7 @@ impl Project {
             tool,
             python,
             files,
+            layout_inputs: inputs,
         })
     }
 
@@ -314,7 +505,7 @@ impl Project {
     /// build, not only in the next one.
     pub fn rescan_files(&mut self) -> Result<(), ConfigError> {
         self.files = files::walk(&self.root, &self.tool, &self.pyproject)?;
-        self.python = layout::python_layout(&self.root, &self.tool, &self.files, &self.pyproject)?;
+        self.python = layout::python_layout(&self.root, &self.layout_inputs, &self.files)?;
         Ok(())
     }
 

@@ -20,6 +20,8 @@ pub(super) struct PyProject {
 pub(super) struct RawTools {
     #[serde(rename = "cffi-forge")]
     pub cffi_forge: Option<Spanned<RawTool>>,
+    /// Read in place where `[tool.cffi-forge]` says nothing (see [`super::setuptools`]).
+    pub setuptools: Option<super::setuptools::RawSetuptools>,
 }
 
 /// `[section]` tables of strings keyed by strings (`urls`, `scripts`), with spans.

@@ -7,6 +7,9 @@
 
 use crate::setup_py::{SetupArg, Unknown, Value};
 
+/// `[options.*]` sections that become one dict-valued keyword: (keyword, line, entries).
+type Sections = Vec<(String, usize, Vec<(Value, Value)>)>;
+
 /// One `key = value` (with its continuation lines) of a section.
 struct Entry {
     section: String,
@@ -109,17 +112,20 @@ pub fn parse(text: &str) -> Vec<SetupArg> {
     let mut args = Vec::new();
     let mut find = Vec::new(); // [options.packages.find]
     let mut packages_line = None;
-    let mut sections: Vec<(String, usize, Vec<(Value, Value)>)> = Vec::new();
+    let mut sections: Sections = Vec::new();
     for e in entries(text) {
-        let arg =
-            |key: &str, value: Result<Value, Unknown>| SetupArg { key: key.to_string(), line: e.line, value };
-        let section_dict = |sections: &mut Vec<(String, usize, Vec<(Value, Value)>)>,
-                            key: &str,
-                            value: Value| {
-            match sections.iter_mut().find(|(k, ..)| k == key) {
-                Some((_, _, entries)) => entries.push((Value::Str(e.key.clone()), value)),
-                None => sections.push((key.to_string(), e.line, vec![(Value::Str(e.key.clone()), value)])),
-            }
+        let arg = |key: &str, value: Result<Value, Unknown>| SetupArg {
+            key: key.to_string(),
+            line: e.line,
+            value,
+            attr: None,
+        };
+        let section_dict = |sections: &mut Sections, key: &str, value: Value| match sections
+            .iter_mut()
+            .find(|(k, ..)| k == key)
+        {
+            Some((_, _, entries)) => entries.push((Value::Str(e.key.clone()), value)),
+            None => sections.push((key.to_string(), e.line, vec![(Value::Str(e.key.clone()), value)])),
         };
         match (e.section.as_str(), e.key.as_str()) {
             ("metadata", key) => {
@@ -201,7 +207,7 @@ pub fn parse(text: &str) -> Vec<SetupArg> {
         args[index].value = Ok(Value::Call { func: func.into(), args: Vec::new(), kwargs });
     }
     for (key, line, entries) in sections {
-        args.push(SetupArg { key, line, value: Ok(Value::Dict(entries)) });
+        args.push(SetupArg { key, line, value: Ok(Value::Dict(entries)), attr: None });
     }
     args
 }

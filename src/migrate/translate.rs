@@ -68,6 +68,11 @@ pub struct Translator<'a> {
     pyproject_project: bool,
     /// The version came from setuptools-scm (read before `[build-system]` is replaced).
     scm: bool,
+    /// Where the package holding a `version = { attr }` was found (`""`, `"src"`): it must
+    /// be the `python-source`, or the static version is written instead.
+    version_base: Option<String>,
+    /// The line of setup.py's `setup(` call, for todos about what it lacks.
+    setup_line: Option<usize>,
 }
 
 fn requirement_name(req: &str) -> String {
@@ -144,7 +149,22 @@ impl<'a> Translator<'a> {
         let scm = doc.get("tool").and_then(|t| t.get("setuptools_scm")).is_some()
             || requires.contains("setuptools_scm")
             || requires.contains("setuptools-scm");
-        Translator { root, args, doc, todos: Vec::new(), used: HashSet::new(), pyproject_project, scm }
+        Translator {
+            root,
+            args,
+            doc,
+            todos: Vec::new(),
+            used: HashSet::new(),
+            pyproject_project,
+            scm,
+            version_base: None,
+            setup_line: None,
+        }
+    }
+
+    pub fn with_setup_line(mut self, line: Option<usize>) -> Self {
+        self.setup_line = line;
+        self
     }
 
     /// The translated document and what is left to do, in file and line order.
@@ -163,8 +183,9 @@ impl<'a> Translator<'a> {
             self.leftover(l);
         }
         for (file, line, message) in problems {
-            self.todo(file, Some(line), format!("{message}: not translated; check what it changes"));
+            self.todo(file, Some(line), message);
         }
+        order_tables(&mut self.doc);
         self.todos.sort_by(|a, b| (a.file.as_str(), a.line).cmp(&(b.file.as_str(), b.line)));
         self.todos.dedup();
         (self.doc, self.todos)
@@ -249,6 +270,10 @@ impl<'a> Translator<'a> {
 
     fn has_project(&self, key: &str) -> bool {
         self.doc.get("project").and_then(|p| p.get(key)).is_some()
+    }
+
+    fn has_tool(&self, key: &str) -> bool {
+        self.doc.get("tool").and_then(|t| t.get("cffi-forge")).is_some_and(|t| t.get(key).is_some())
     }
 
     fn set_tool(&mut self, key: &str, item: Item) {
@@ -385,7 +410,11 @@ impl<'a> Translator<'a> {
                 _ => self.wrong_type(&l, "a string", instead),
             }
         } else if key == "name" && !self.has_project("name") {
-            self.todo("setup.py", None, "no literal `name`: write [project] name = \"...\"".into());
+            let (file, line) = match self.setup_line {
+                Some(line) => ("setup.py", Some(line)),
+                None => ("pyproject.toml", None),
+            };
+            self.todo(file, line, "no literal `name`: write [project] name = \"...\"".into());
         }
     }
 
@@ -393,10 +422,35 @@ impl<'a> Translator<'a> {
         let instead = "[project] version = \"...\", or dynamic = [\"version\"] with [tool.cffi-forge] version = { attr = \"pkg.__version__\" }";
         let Some(l) = self.take("version") else { return };
         match &l.arg.value {
+            // `version=pkg.__version__`: read from the package at build time, as before.
+            Ok(Value::Str(_)) if l.arg.attr.is_some() && !self.has_project("version") => {
+                let (attr, base) = l.arg.attr.clone().expect("checked");
+                let mut source = InlineTable::new();
+                source.insert("attr", attr.as_str().into());
+                self.set_tool("version", Item::Value(source.into()));
+                self.mark_dynamic_version();
+                self.version_base = Some(base);
+            }
             Ok(Value::Str(v)) => self.set_project("version", toml_edit::value(v.trim())),
             Ok(Value::Num(v)) => self.set_project("version", toml_edit::value(v.as_str())),
             Ok(Value::Call { func, args, .. }) if func == "attr:" => {
                 let Some(Ok(Value::Str(attr))) = args.first() else { return };
+                match crate::setup_py::module_attribute(self.root, attr) {
+                    Some((_, true, base)) => self.version_base = Some(base),
+                    Some((Ok(Value::Str(v)), false, _)) if !self.has_project("version") => {
+                        self.note(
+                            l.file,
+                            Some(l.arg.line),
+                            format!("`{attr}` is not assigned a plain string literal, which cffi-forge needs to read it without importing: wrote version = \"{v}\""),
+                        );
+                        return self.set_project("version", toml_edit::value(v));
+                    }
+                    _ => self.todo(
+                        l.file,
+                        Some(l.arg.line),
+                        format!("`{attr}` is not a plain string literal cffi-forge can read without importing the package: write [project] version = \"...\""),
+                    ),
+                }
                 if !self.has_project("version") {
                     let mut source = InlineTable::new();
                     source.insert("attr", attr.as_str().into());
@@ -633,10 +687,25 @@ impl<'a> Translator<'a> {
                 (Some(m), None) => format!("{d}; {m}"),
                 (Some(m), Some((req, own))) => format!("{}; ({}) and ({m})", req.trim(), own.trim()),
             });
+            if name.is_empty() {
+                // `":marker": [...]`: conditional dependencies of the package itself.
+                let project = self.table(&["project"]);
+                let mut all: Vec<String> = project
+                    .get("dependencies")
+                    .and_then(Item::as_array)
+                    .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_string)).collect())
+                    .unwrap_or_default();
+                all.extend(deps);
+                project.insert("dependencies", str_item(&all));
+                continue;
+            }
             match extras.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, list)) => list.extend(deps),
                 None => extras.push((name, deps.collect())),
             }
+        }
+        if extras.is_empty() {
+            return;
         }
         let table = self.table(&["project", "optional-dependencies"]);
         for (name, deps) in extras {
@@ -709,7 +778,10 @@ impl<'a> Translator<'a> {
             self.value("cffi_modules", "[tool.cffi-forge] cffi-modules = [\"path/x_build.py:ffi\"]")
         {
             match string_list(&v, words) {
-                Some(mods) => self.set_tool("cffi-modules", str_item(&mods)),
+                Some(mods) => {
+                    let mods: Vec<String> = mods.into_iter().map(|m| self.script_path(&l, m)).collect();
+                    self.set_tool("cffi-modules", str_item(&mods))
+                }
                 None => self.wrong_type(&l, "a list of strings", "[tool.cffi-forge] cffi-modules = [...]"),
             }
         }
@@ -720,6 +792,15 @@ impl<'a> Translator<'a> {
             }
         }
         let source = self.python_source();
+        if let Some(base) = self.version_base.take() {
+            if base != source {
+                self.todo(
+                    "setup.py",
+                    None,
+                    format!("the version attribute's package is under `{base}/`, not under python-source `{source}`: cffi-forge will not find it; write [project] version"),
+                );
+            }
+        }
         self.packages(&source);
         if let Some((l, v)) = self.value("py_modules", "[tool.cffi-forge] py-modules = [...]") {
             match string_list(&v, words) {
@@ -737,18 +818,13 @@ impl<'a> Translator<'a> {
         self.extensions();
         self.libraries();
         if let Some(l) = self.take("cmdclass") {
-            let text = match &l.arg.value {
-                Err(u) => u.text.clone(),
-                Ok(_) => "...".into(),
-            };
             let line = l.arg.value.as_ref().err().map_or(l.arg.line, |u| u.line);
             self.todo(
                 l.file,
                 Some(line),
-                format!(
-                    "custom commands (`cmdclass={text}`) do not run under cffi-forge: say what they changed in pyproject.toml \
-                     (abi3 wheel tags come from requires-python; extra compiler inputs go in [tool.cffi-forge.module-options])"
-                ),
+                "custom commands (`cmdclass`) do not run under cffi-forge: say what they changed in pyproject.toml \
+                 (abi3 wheel tags come from requires-python; extra compiler inputs go in [tool.cffi-forge.module-options])"
+                    .into(),
             );
         }
         if let Some(l) = self.take("data_files") {
@@ -758,6 +834,22 @@ impl<'a> Translator<'a> {
                 "`data_files` is not supported: move the files into a package (package data) or ship them as script-files".into(),
             );
         }
+    }
+
+    /// cffi's dotted form `pkg.foo_build:ffi` rewritten as the path cffi-forge wants.
+    fn script_path(&mut self, l: &Located, spec: String) -> String {
+        let Some((module, variable)) = spec.split_once(':') else { return spec };
+        let path = format!("{}.py", module.replace('.', "/"));
+        if self.root.join(module).is_file() || !self.root.join(&path).is_file() {
+            return spec;
+        }
+        let rewritten = format!("{path}:{variable}");
+        self.note(
+            l.file,
+            Some(l.arg.line),
+            format!("`cffi_modules` entry `{spec}` written as the path `{rewritten}`"),
+        );
+        rewritten
     }
 
     /// `package_dir={"": "src"}` or `find_packages(where="src")` → `python-source`.
@@ -945,13 +1037,7 @@ impl<'a> Translator<'a> {
                 tables.push(t);
             }
         }
-        if !tables.is_empty()
-            && !self
-                .doc
-                .get("tool")
-                .and_then(|t| t.get("cffi-forge"))
-                .is_some_and(|t| t.get("extension").is_some())
-        {
+        if !tables.is_empty() && !self.has_tool("extension") {
             self.table(&["tool", "cffi-forge"]).insert("extension", Item::ArrayOfTables(tables));
         }
     }
@@ -984,13 +1070,7 @@ impl<'a> Translator<'a> {
                 tables.push(t);
             }
         }
-        if !tables.is_empty()
-            && !self
-                .doc
-                .get("tool")
-                .and_then(|t| t.get("cffi-forge"))
-                .is_some_and(|t| t.get("library").is_some())
-        {
+        if !tables.is_empty() && !self.has_tool("library") {
             self.table(&["tool", "cffi-forge"]).insert("library", Item::ArrayOfTables(tables));
         }
     }
@@ -1103,6 +1183,9 @@ impl<'a> Translator<'a> {
                     continue;
                 }
             };
+            if item.as_array().is_some_and(Array::is_empty) {
+                continue; // `define_macros=[]` says nothing
+            }
             table.insert(ours, item);
         }
         Some(table)
@@ -1228,6 +1311,13 @@ impl<'a> Translator<'a> {
     }
 
     fn leftover(&mut self, l: &Located) {
+        if l.arg.key == "headers" {
+            return self.todo(
+                l.file,
+                Some(l.arg.line),
+                "`headers` (C headers installed for other extensions to build against) are not installed by cffi-forge; ship them as package data if needed".into(),
+            );
+        }
         self.todo(
             l.file,
             Some(l.arg.line),
@@ -1237,6 +1327,75 @@ impl<'a> Translator<'a> {
             ),
         );
     }
+}
+
+/// `[build-system]` first, then `[project]` and its subtables, then everything else in
+/// the order it had (tables added here come after the ones they were added next to).
+fn order_tables(doc: &mut DocumentMut) {
+    fn collect(table: &Table, path: &mut Vec<String>, out: &mut Vec<(Vec<String>, Option<isize>)>) {
+        out.push((path.clone(), table.position()));
+        for (key, item) in table.iter() {
+            path.push(key.to_string());
+            match item {
+                Item::Table(t) => collect(t, path, out),
+                Item::ArrayOfTables(array) => array.iter().for_each(|t| collect(t, path, out)),
+                _ => {}
+            }
+            path.pop();
+        }
+    }
+    fn assign(table: &mut Table, positions: &mut std::vec::IntoIter<isize>, first: isize) {
+        let position = positions.next();
+        // The file's first table had no blank line before it; it may not be first now.
+        if position != Some(first) && table.decor().prefix().and_then(|p| p.as_str()) == Some("") {
+            table.decor_mut().set_prefix("\n");
+        }
+        table.set_position(position);
+        for (_, item) in table.iter_mut() {
+            match item {
+                Item::Table(t) => assign(t, positions, first),
+                Item::ArrayOfTables(array) => array.iter_mut().for_each(|t| assign(t, positions, first)),
+                _ => {}
+            }
+        }
+    }
+    let mut tables = Vec::new();
+    collect(doc.as_table(), &mut Vec::new(), &mut tables);
+    // The position a table without one is shown at: the last one seen before it.
+    let mut last = 0;
+    let keys: Vec<(u8, isize, usize)> = tables
+        .iter()
+        .enumerate()
+        .map(|(i, (path, position))| {
+            last = position.unwrap_or(last);
+            let group = match path.first().map(String::as_str) {
+                None => 0,
+                Some("build-system") => 1,
+                Some("project") => 2,
+                Some(_) => 3,
+            };
+            (group, last, i)
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by_key(|&i| keys[i]);
+    let mut positions = vec![0isize; keys.len()];
+    for (rank, &i) in order.iter().enumerate() {
+        positions[i] = rank as isize;
+    }
+    // The rank of the first table shown with a header (not the root, not implicit).
+    let shown = |path: &Vec<String>| -> bool {
+        let mut item = doc.as_item();
+        for key in path {
+            item = match item.get(key.as_str()) {
+                Some(i) => i,
+                None => return true, // inside an array of tables: always shown
+            };
+        }
+        !path.is_empty() && item.as_table().is_none_or(|t| !t.is_implicit() && !t.is_dotted())
+    };
+    let first = order.iter().find(|&&i| shown(&tables[i].0)).map_or(0, |&i| positions[i]);
+    assign(doc.as_table_mut(), &mut positions.into_iter(), first);
 }
 
 fn words_by_comma(s: &str) -> Vec<String> {

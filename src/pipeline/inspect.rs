@@ -48,12 +48,36 @@ pub struct InterpreterReport {
 pub struct PythonReport {
     /// The directory of the importable code ("" for the project root).
     pub source: String,
+    /// Why the code lives there: a key (`tool.cffi-forge.python-source`) or a rule.
+    pub source_decided_by: String,
     pub packages: Vec<String>,
     pub modules: Vec<String>,
+    /// Why each package (`pkg`) and module (`foo.py`) ships.
+    pub decided_by: std::collections::BTreeMap<String, String>,
+    /// Every file the wheel ships from the tree, and why.
+    pub files: Vec<FileReport>,
+    /// Top-level `.py` files that do not ship, and why.
+    pub not_shipped: Vec<NotShippedReport>,
     /// Whether every non-Python file inside packages ships.
     pub package_data: bool,
     pub package_data_include: Vec<String>,
     pub package_data_exclude: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct FileReport {
+    /// Path inside the wheel.
+    pub path: String,
+    /// Path in the project.
+    pub from: String,
+    /// The key, table or discovery rule that ships it.
+    pub decided_by: String,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct NotShippedReport {
+    pub path: String,
+    pub reason: String,
 }
 
 /// Where a CFFI module comes from.
@@ -220,8 +244,22 @@ impl Report {
             },
             python: PythonReport {
                 source: project.python.source.clone(),
+                source_decided_by: project.python.source_decided_by.clone(),
                 packages: project.python.packages.clone(),
                 modules: project.python.modules.clone(),
+                decided_by: project.python.decided_by.clone(),
+                files: project
+                    .python
+                    .shipped_files(&project.files)
+                    .into_iter()
+                    .map(|f| FileReport { path: f.archive_path, from: f.path, decided_by: f.decided_by })
+                    .collect(),
+                not_shipped: project
+                    .python
+                    .not_shipped
+                    .iter()
+                    .map(|(path, reason)| NotShippedReport { path: path.clone(), reason: reason.clone() })
+                    .collect(),
                 package_data: project.python.package_data.all,
                 package_data_include: project.python.package_data.include.clone(),
                 package_data_exclude: project.python.package_data.exclude.clone(),
@@ -262,9 +300,17 @@ impl Report {
         let py = &self.python;
         let source =
             if py.source.is_empty() { "the project root".to_string() } else { format!("{}/", py.source) };
-        let _ = writeln!(out, "\nPython code in {source}");
-        field(&mut out, "packages", &py.packages);
-        field(&mut out, "modules", &py.modules);
+        let _ = writeln!(out, "\nPython code in {source} ({})", py.source_decided_by);
+        for package in &py.packages {
+            let _ = writeln!(out, "  {:<14}{}", "package", decided(package, py.decided_by.get(package)));
+        }
+        for module in &py.modules {
+            let reason = py.decided_by.get(&format!("{module}.py"));
+            let _ = writeln!(out, "  {:<14}{}", "module", decided(module, reason));
+        }
+        for skipped in &py.not_shipped {
+            let _ = writeln!(out, "  {:<14}{}: {}", "not shipped", skipped.path, skipped.reason);
+        }
         let data = if py.package_data { "every file inside packages" } else { "Python files only" };
         let _ = writeln!(out, "  {:<14}{data}", "package data");
         field(&mut out, "  include", &py.package_data_include);
@@ -331,6 +377,14 @@ impl Report {
             );
         }
         out
+    }
+}
+
+/// `name (reason)`.
+fn decided(name: &str, reason: Option<&String>) -> String {
+    match reason {
+        Some(reason) if !reason.is_empty() => format!("{name} ({reason})"),
+        _ => name.to_string(),
     }
 }
 
