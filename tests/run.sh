@@ -218,6 +218,13 @@ find_interpreters() {
 # first time), and a free-threaded 3.13.5 built from source (about 8 min the first time;
 # CFFI_FORGE_SKIP_313T=1 skips it and its tests say NOTE). Cached runs: 0 s.
 provision_pythons() {
+    # patchelf points sid's interpreters at sid's own loader and libraries.
+    if ! command -v patchelf >/dev/null; then
+        echo "installing: patchelf"
+        as_root apt-get update -qq &&
+            as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends patchelf ||
+            return 1
+    fi
     tests/provision/python-sid.sh "$CACHE" || return 1
     NOTE="3.14.10 and 3.15.2 (Debian sid)"
     if [ -z "${CFFI_FORGE_SKIP_313T:-}" ]; then
