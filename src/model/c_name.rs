@@ -13,7 +13,6 @@
 //! cached spellings.
 
 use std::borrow::Cow;
-use std::fmt;
 
 use super::{ArrayLength, Ffi, Quals, Type, TypeId};
 
@@ -105,11 +104,6 @@ impl Ffi {
     /// cffi's `repr(tp)`: `<int *>`.
     pub fn repr(&self, id: TypeId) -> String {
         format!("<{}>", self.c_name(id))
-    }
-
-    /// A displayable `_get_c_name()` of a type.
-    pub fn display(&self, id: TypeId) -> impl fmt::Display + '_ {
-        self.c_name(id)
     }
 
     fn compute_marker(&self, ty: &Type) -> String {
