@@ -6,10 +6,10 @@ use std::fmt::Write as _;
 
 use smallvec::SmallVec;
 
-use super::{push_int, put, ty_of, w, Emitter};
+use super::{push_int, put, w, Emitter};
 use crate::model::{Abi, Declaration, Primitive, Quals, Type, TypeId};
 use crate::recompiler::tables::VERSION_CHAR16CHAR32;
-use crate::recompiler::{Recompiler, Refusal, Result};
+use crate::recompiler::{ty_of, Recompiler, Refusal, Result};
 
 impl Emitter<'_, '_> {
     // ------------------------------------------------------------ functions

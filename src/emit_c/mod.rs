@@ -14,7 +14,7 @@ use std::fmt::Write as _;
 use rustc_hash::FxHashSet;
 
 use crate::model::{ArrayLength, DeclKind, Declaration, EnumId, Quals, Type, TypeId};
-use crate::recompiler::{macro_value, Recompiler, Refusal, Result};
+use crate::recompiler::{macro_value, ty_of, Recompiler, Refusal, Result};
 
 const PRELUDE: &str = include_str!("prelude.h");
 
@@ -276,8 +276,4 @@ impl Emitter<'_, '_> {
 /// Appends an integer in decimal.
 fn push_int(out: &mut String, n: impl itoa::Integer) {
     out.push_str(itoa::Buffer::new().format(n));
-}
-
-fn ty_of(d: &Declaration) -> TypeId {
-    d.ty().expect("only macros have no type")
 }

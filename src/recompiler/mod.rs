@@ -101,7 +101,7 @@ pub struct Recompiler<'f> {
 type Slot = Option<Op>;
 
 /// The type of a declaration that has one (every kind but `macro`).
-fn ty_of(d: &Declaration) -> TypeId {
+pub fn ty_of(d: &Declaration) -> TypeId {
     d.ty().expect("only macros have no type")
 }
 
