@@ -24,9 +24,11 @@ if [ ! -f "$exe" ]; then
     exit 2
 fi
 export WINEPREFIX="$root/prefix" WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml="
-# A wineserver that outlives one call by 30 s: back-to-back runs start in a fraction of a
-# second instead of several seconds each.
-wineserver -p 30 >/dev/null 2>&1 || true
+# Start the wineserver (kept 30 s after its last client, so back-to-back runs start fast)
+# and Wine's background services with no stdio of ours: started by python.exe they would
+# inherit its stdout/stderr pipes and a caller reading them would wait for their end.
+wineserver -p 30 </dev/null >/dev/null 2>&1 || true
+wine cmd /c exit </dev/null >/dev/null 2>&1 || true
 unset PIP_FIND_LINKS PIP_CONSTRAINT PYTHONPATH PYTHONHOME VIRTUAL_ENV
 # stderr through its own pipe, stdout through cat; the status is python.exe's.
 { wine "$exe" "$@" 2> >(cat >&2); } | cat
