@@ -236,6 +236,14 @@ fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
                 None => PipelineError::Discovery(e),
             }
         })?;
+    // (`cffi-modules` in pyproject.toml was checked with its span when it was read.)
+    for script in scripts.iter().filter(|s| s.source == ScriptSource::SetupPy) {
+        let role = crate::config::paths::PathRole::ProjectFile;
+        if let Some(why) = crate::config::paths::outside_problem(&project.root, &script.path, role) {
+            let title = format!("setup.py's cffi_modules names `{}`: {why}", script.spec());
+            return Err(PipelineError::Reported(Box::new(Diagnostic::error(title))));
+        }
+    }
     match scripts.first().map(|s| s.source) {
         Some(ScriptSource::SetupPy) => ui::warning(format!(
             "using `cffi_modules` from setup.py (read, never run): {}{}; \

@@ -1,6 +1,7 @@
 //! The one rule for paths that name the project's own inputs (`sources`, `cdef-file`,
 //! `source-file`, `depends`, `include-dirs`, readme, licence files, `script-files`, the
-//! `version` file, `include` / `exclude` globs, and what build scripts pass to
+//! `version` file, `include` / `exclude` globs, `cffi-modules` scripts, the setuptools
+//! tables' `file` directives and `package-dir`, and what build scripts pass to
 //! `set_source`): a path may be written any way (with `..`, or absolute) as long as it
 //! resolves inside the project, symlinks followed. Otherwise the build would read a file
 //! the sdist does not carry, and a build from the sdist would differ or fail.
@@ -21,7 +22,7 @@ use crate::spec::BuildOptions;
 
 /// What a path names, which decides whether an absolute path outside is acceptable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PathRole {
+pub enum PathRole {
     /// A file of the project (source, header, cdef, readme, ...): always inside.
     ProjectFile,
     /// A search directory or prebuilt object: absolute system paths allowed.
@@ -70,7 +71,7 @@ fn resolve(root: &Path, value: &str) -> PathBuf {
 }
 
 /// Why `value`, given for a key with `role`, is not acceptable; `None` when it is.
-pub(crate) fn outside_problem(root: &Path, value: &str, role: PathRole) -> Option<String> {
+pub fn outside_problem(root: &Path, value: &str, role: PathRole) -> Option<String> {
     if value.is_empty() {
         return None;
     }
@@ -78,6 +79,9 @@ pub(crate) fn outside_problem(root: &Path, value: &str, role: PathRole) -> Optio
     if role == PathRole::SystemOrProject && written.is_absolute() {
         return None;
     }
+    // A spec file named without a directory has the root `""`: the working directory.
+    let root = &std::path::absolute(if root.as_os_str().is_empty() { Path::new(".") } else { root })
+        .unwrap_or_else(|_| root.to_path_buf());
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| lexical(root));
     let target = resolve(root, value);
     if target.starts_with(&real_root) {
@@ -164,6 +168,9 @@ mod tests {
         assert!(check("link.c").unwrap().contains("through a symlink"));
         assert_eq!(outside_problem(&root, "/usr/include", PathRole::SystemOrProject), None);
         assert!(outside_problem(&root, "../include", PathRole::SystemOrProject).is_some());
+        // The root of a spec file named without a directory.
+        assert!(outside_problem(Path::new(""), "../x.h", PathRole::ProjectFile).is_some());
+        assert_eq!(outside_problem(Path::new(""), "x.h", PathRole::ProjectFile), None);
         assert!(glob_leaves_project("../x*") && glob_leaves_project("./a/../../b"));
         assert!(!glob_leaves_project("a/..b/*"));
     }
