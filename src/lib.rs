@@ -29,6 +29,7 @@ pub mod recompiler;
 pub mod archive;
 pub mod compile;
 pub mod config;
+pub mod cross;
 pub mod discovery;
 pub mod interpreter;
 pub mod metadata;

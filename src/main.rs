@@ -68,6 +68,11 @@ struct BuildArgs {
     /// Build an editable wheel (PEP 660).
     #[arg(long)]
     editable: bool,
+    /// Cross-build for this target triple (e.g. x86_64-pc-windows-gnu,
+    /// aarch64-unknown-linux-gnu) [default: $CFFI_FORGE_TARGET, else the interpreter's
+    /// platform]. See docs/cross.md.
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -208,6 +213,7 @@ fn build_command(args: BuildArgs) -> ExitCode {
         root: args.dir,
         python: args.interpreter.unwrap_or_else(default_python),
         editable: args.editable,
+        target: cffi_forge::cross::requested(args.target.as_deref(), &cffi_forge::compile::process_env()),
     };
     match pipeline::build_wheel(&request) {
         Ok(wheel) => {

@@ -33,6 +33,8 @@ pub enum PipelineError {
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
     #[error(transparent)]
+    Cross(#[from] crate::cross::CrossError),
+    #[error(transparent)]
     Script(#[from] ScriptError),
     /// Boxed: generator errors carry the cdef's text for their snippets.
     #[error("module `{module}`: {source}")]
@@ -60,6 +62,7 @@ impl ToDiagnostic for PipelineError {
             PipelineError::Config(e) => e.as_ref().to_diagnostic(),
             PipelineError::Interpreter(e) => e.to_diagnostic(),
             PipelineError::Discovery(e) => e.to_diagnostic(),
+            PipelineError::Cross(e) => e.to_diagnostic(),
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
                 let mut d = source.to_diagnostic();
@@ -99,6 +102,8 @@ pub struct WheelRequest {
     pub out_dir: PathBuf,
     /// PEP 660: compiled modules in the wheel, pure Python live from the tree.
     pub editable: bool,
+    /// A cross build's target triple (see `cross`); `None` builds for `python` itself.
+    pub target: Option<String>,
 }
 
 /// Build a wheel; returns its path inside `out_dir`.
@@ -109,7 +114,7 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     // Asking the interpreter for its facts and setting up the compiler overlap with the
     // build scripts, which take the longest.
     let (target, from_scripts) = std::thread::scope(|scope| {
-        let target = scope.spawn(|| Target::prepare(&project, &request.python));
+        let target = scope.spawn(|| Target::prepare(&project, &request.python, request.target.as_deref()));
         let from_scripts = script_modules(&project, &request.python);
         (target.join().expect("target preparation does not panic"), from_scripts)
     });
@@ -457,10 +462,14 @@ struct Target {
 }
 
 impl Target {
-    fn prepare(project: &Project, python: &Path) -> Result<Target, PipelineError> {
-        let interp = Interpreter::query(python)?;
+    fn prepare(project: &Project, python: &Path, cross: Option<&str>) -> Result<Target, PipelineError> {
+        let env = compile::process_env();
+        let mut interp = Interpreter::query(python)?;
+        if let Some(triple) = cross {
+            interp = crate::cross::retarget(&interp, triple, &env)?;
+        }
         let build_dir = build_dir(project, &interp)?;
-        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, compile::process_env());
+        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, env);
         Ok(Target { interp, build_dir, toolchain })
     }
 }
