@@ -189,6 +189,17 @@ fn write_edits_pyproject_in_place_and_keeps_its_mode() {
     assert!(written.contains("dependencies = [\"six\"]"), "{written}");
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
     assert_eq!(listing(dir.path()), ["pyproject.toml", "setup.py"], "no temporary file left");
+
+    // A new pyproject.toml gets the mode the umask gives, as any file the user creates.
+    let dir = project(&[("setup.py", "from setuptools import setup\nsetup(name='n', version='1')\n")]);
+    migrate(dir.path(), &["--write"]).0.success();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let umask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|m| u32::from_str_radix(m.trim(), 8).unwrap());
+    let mode = std::fs::metadata(dir.path().join("pyproject.toml")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o666 & !umask.unwrap(), "mode {mode:o}");
 }
 
 #[test]
