@@ -207,7 +207,11 @@ fn errors_write_nothing() {
     let dir = project(&[("README.md", "")]);
     let (run, _) = migrate(dir.path(), &["--write"]);
     let run = run.failure();
-    assert!(run.stderr.contains("no setup.py or setup.cfg to migrate from"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no setup.py, setup.cfg or setuptools pyproject.toml to migrate from"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(listing(dir.path()), ["README.md"]);
 
     let bad = "[project\nname = 'x'\n";
@@ -341,4 +345,9 @@ fn setuptools_tables_of_pyproject() {
     let (run, text) = migrate(dir.path(), &[]);
     run.success();
     insta::assert_snapshot!("setuptools_tables", text);
+    // Without setup.py: pyproject.toml alone configures setuptools, and migrates the same.
+    std::fs::remove_file(dir.path().join("setup.py")).unwrap();
+    let (run, without) = migrate(dir.path(), &[]);
+    run.success();
+    assert_eq!(without, text);
 }
