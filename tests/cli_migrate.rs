@@ -351,3 +351,21 @@ fn setuptools_tables_of_pyproject() {
     run.success();
     assert_eq!(without, text);
 }
+
+/// `license-files` cannot go with a legacy license table (cffi-forge refuses the pair),
+/// also when the table was already in pyproject.toml.
+#[test]
+fn license_files_are_not_added_to_a_legacy_license_table() {
+    let dir = project(&[
+        ("pyproject.toml", "[project]\nname = \"lic\"\nversion = \"1\"\nlicense = { text = \"BSD\" }\n"),
+        ("setup.cfg", "[metadata]\nlicense_files = LICENSE\n"),
+    ]);
+    let (run, _) = migrate(dir.path(), &[]);
+    let run = run.success();
+    assert!(!run.stdout.contains("license-files"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("setup.cfg:2: note: `license_files` cannot go with a legacy license table"),
+        "{}",
+        run.stderr
+    );
+}
