@@ -167,7 +167,7 @@ interpreter() {
     fi
     cat >"$root/bin/python$version" <<EOF
 #!/bin/sh
-exec "$here/python.sh" $version "\$@"
+CFFI_FORGE_TEST_CACHE="$cache" exec "$here/python.sh" $version "\$@"
 EOF
     chmod +x "$root/bin/python$version"
     echo "$version $root/bin/python$version"
