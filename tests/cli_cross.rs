@@ -1,0 +1,93 @@
+//! `cffi-forge build --target TRIPLE`: cross builds whose naming, tags, `when` markers and
+//! compiler follow the target, and clear errors for targets it cannot build.
+
+mod cli_support;
+
+use std::path::Path;
+
+use cli_support::*;
+
+/// Two declarative modules, one per machine: only the target's is built.
+fn two_machines() -> String {
+    pyproject(
+        "demo",
+        "[[tool.cffi-forge.module]]\nname = \"demo._arm\"\ncdef = \"int f(void);\"\n\
+         source = \"int f(void) { return 64; }\"\nwhen = \"platform_machine == 'aarch64'\"\n\
+         [[tool.cffi-forge.module]]\nname = \"demo._x86\"\ncdef = \"int f(void);\"\n\
+         source = \"int f(void) { return 86; }\"\nwhen = \"platform_machine == 'x86_64'\"\n",
+    )
+}
+
+fn cross(root: &Path, out: &Path, target: &str, env: &[(&str, &str)]) -> Run {
+    let mut command = cffi_forge(&["build"]);
+    command.arg(root).arg("-o").arg(out).arg("-i").arg(python()).arg("--target").arg(target);
+    command.env_remove("CFFI_FORGE_TARGET").env_remove("CFFI_FORGE_TARGET_INCLUDE").env_remove("CC");
+    for (key, value) in env {
+        command.env(key, value);
+    }
+    command.output().unwrap().into()
+}
+
+fn not_run(what: &str, why: &str) {
+    eprintln!("\n!! NOT RUN: {what}: {why}");
+    assert_ne!(
+        std::env::var("CI").as_deref(),
+        Ok("true"),
+        "NOT RUN: {what}: {why} (a failure under CI=true)"
+    );
+}
+
+#[test]
+fn unknown_target_is_a_clear_error() {
+    let tree = project(&[("pyproject.toml", &two_machines()), ("demo/__init__.py", "")]);
+    let out = tempfile::tempdir().unwrap();
+    let run = cross(tree.path(), out.path(), "sparc-sun-solaris", &[]).failure();
+    assert!(run.stderr.contains("unknown target `sparc-sun-solaris`"), "{}", run.stderr);
+    assert!(run.stderr.contains("supported targets: x86_64-pc-windows-gnu"), "{}", run.stderr);
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}
+
+#[test]
+fn windows_target_without_headers_names_the_variable() {
+    let tree = project(&[("pyproject.toml", &two_machines()), ("demo/__init__.py", "")]);
+    let out = tempfile::tempdir().unwrap();
+    let run = cross(tree.path(), out.path(), "x86_64-pc-windows-gnu", &[]).failure();
+    assert!(
+        run.stderr.contains("target `x86_64-pc-windows-gnu` needs the Windows Python headers: CFFI_FORGE_TARGET_INCLUDE is not set"),
+        "{}",
+        run.stderr
+    );
+    // The variable, as from a PEP 517 frontend's config setting, works like --target.
+    let mut command = cffi_forge(&["build"]);
+    command.arg(tree.path()).arg("-o").arg(out.path()).arg("-i").arg(python());
+    command.env("CFFI_FORGE_TARGET", "sparc-sun-solaris").env_remove("CFFI_FORGE_TARGET_INCLUDE");
+    let run: Run = command.output().unwrap().into();
+    assert!(run.failure().stderr.contains("unknown target `sparc-sun-solaris`"));
+}
+
+#[test]
+fn aarch64_linux_wheel_is_named_tagged_and_compiled_for_aarch64() {
+    if which::which("aarch64-linux-gnu-gcc").is_err() {
+        return not_run(
+            "aarch64 cross build",
+            "no aarch64-linux-gnu-gcc (apt-get install gcc-aarch64-linux-gnu)",
+        );
+    }
+    let tree = project(&[("pyproject.toml", &two_machines()), ("demo/__init__.py", "")]);
+    let out = tempfile::tempdir().unwrap();
+    let run = cross(tree.path(), out.path(), "aarch64-unknown-linux-gnu", &[]).success();
+    let wheel = Path::new(run.stdout.trim());
+    let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.ends_with("-cp38-abi3-linux_aarch64.whl"), "{name}");
+    // The `when` marker was evaluated for the target: the arm module only.
+    let names = zip_names(wheel);
+    assert!(names.contains(&"demo/_arm.abi3.so".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.contains("_x86")), "{names:?}");
+    // A real aarch64 ELF: e_machine 183 (EM_AARCH64) at offset 18.
+    let unpacked = tempfile::tempdir().unwrap();
+    let mut zip = zip::ZipArchive::new(std::fs::File::open(wheel).unwrap()).unwrap();
+    zip.extract(unpacked.path()).unwrap();
+    let so = std::fs::read(unpacked.path().join("demo/_arm.abi3.so")).unwrap();
+    assert_eq!(&so[..4], b"\x7fELF");
+    assert_eq!(u16::from_le_bytes([so[18], so[19]]), 183, "e_machine");
+}
