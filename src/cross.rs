@@ -168,6 +168,42 @@ pub fn retarget(host: &Interpreter, triple: &str, env: &Env) -> Result<Interpret
     Ok(target)
 }
 
+/// Where pkg-config looks for the target's `.pc` files when cffi-forge builds for another
+/// platform than its own and the user set neither `PKG_CONFIG_LIBDIR` nor `PKG_CONFIG`:
+/// the target's multiarch folder (Debian's layout for cross libraries, e.g.
+/// `/usr/lib/aarch64-linux-gnu/pkgconfig`, MinGW-w64's `/usr/x86_64-w64-mingw32/lib/pkgconfig`),
+/// never the host's, whose libraries the target's linker cannot use. `None` for a native build.
+pub fn pkg_config_libdir(target: &Interpreter, env: &Env) -> Option<String> {
+    let set = |key: &str| env.get(std::ffi::OsStr::new(key)).is_some_and(|v| !v.is_empty());
+    if set("PKG_CONFIG_LIBDIR") || set("PKG_CONFIG") {
+        return None;
+    }
+    let triple = crate::compile::target_triple(target);
+    let host = crate::compile::host_triple();
+    let same = |i: usize| triple.split('-').nth(i) == host.split('-').nth(i);
+    if same(0) && same(2) {
+        return None;
+    }
+    let arch = triple.split('-').next().unwrap_or_default();
+    if target.is_windows() {
+        let prefix = match arch {
+            "i686" => "i686-w64-mingw32",
+            "aarch64" => "aarch64-w64-mingw32",
+            _ => "x86_64-w64-mingw32",
+        };
+        return Some(format!("/usr/{prefix}/lib/pkgconfig"));
+    }
+    // `.cpython-311-aarch64-linux-gnu.so`: the multiarch triple is the suffix's last part.
+    let multiarch = target
+        .ext_suffix
+        .trim_end_matches(".so")
+        .split_once('-')
+        .and_then(|(_, rest)| rest.split_once('-'))
+        .map(|(_, multiarch)| multiarch.to_string())
+        .filter(|m| m.contains("-linux-"))?;
+    Some(format!("/usr/lib/{multiarch}/pkgconfig:/usr/share/pkgconfig"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,6 +261,26 @@ mod tests {
         assert_eq!(crate::tags::platform_tag(&t), "linux_aarch64");
         assert_eq!(t.marker_environment().unwrap().platform_machine(), "aarch64");
         assert!(crate::compile::target_triple(&t).starts_with("aarch64-unknown-linux-"));
+    }
+
+    #[test]
+    fn pkg_config_searches_the_targets_folders() {
+        let host = cpython(3, 11);
+        let arm = retarget(&host, "aarch64-unknown-linux-gnu", &Env::new()).unwrap();
+        if crate::compile::host_triple().starts_with("x86_64-") {
+            assert_eq!(
+                pkg_config_libdir(&arm, &Env::new()).as_deref(),
+                Some("/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
+            );
+        }
+        let (_dir, env) = env_with_include();
+        let win = retarget(&host, "x86_64-pc-windows-gnu", &env).unwrap();
+        assert_eq!(pkg_config_libdir(&win, &env).as_deref(), Some("/usr/x86_64-w64-mingw32/lib/pkgconfig"));
+        // The user's own choice stands; a native build changes nothing.
+        let mut user = Env::new();
+        user.insert("PKG_CONFIG_LIBDIR".into(), "/opt/sysroot/lib/pkgconfig".into());
+        assert_eq!(pkg_config_libdir(&arm, &user), None);
+        assert_eq!(pkg_config_libdir(&host, &Env::new()), None);
     }
 
     #[test]

@@ -91,3 +91,28 @@ fn aarch64_linux_wheel_is_named_tagged_and_compiled_for_aarch64() {
     assert_eq!(&so[..4], b"\x7fELF");
     assert_eq!(u16::from_le_bytes([so[18], so[19]]), 183, "e_machine");
 }
+
+#[test]
+fn pkg_config_answers_for_the_target_not_the_host() {
+    if which::which("pkg-config").is_err()
+        || !Path::new("/usr/lib/x86_64-linux-gnu/pkgconfig/zlib.pc").is_file()
+    {
+        return not_run("cross pkg-config", "needs pkg-config and the host's zlib.pc (zlib1g-dev)");
+    }
+    // zlib's .pc exists for the host only: the aarch64 build must not link the host's zlib.
+    let pyproject = pyproject(
+        "demo",
+        "[[tool.cffi-forge.module]]\nname = \"demo._z\"\ncdef = \"const char *zlibVersion(void);\"\n\
+         source = \"#include <zlib.h>\"\npkg-config = [\"zlib\"]\n",
+    );
+    let tree = project(&[("pyproject.toml", &pyproject), ("demo/__init__.py", "")]);
+    let out = tempfile::tempdir().unwrap();
+    let run =
+        cross(tree.path(), out.path(), "aarch64-unknown-linux-gnu", &[("PKG_CONFIG_PATH", "")]).failure();
+    assert!(
+        run.stderr.contains("searched: /usr/lib/aarch64-linux-gnu/pkgconfig, /usr/share/pkgconfig"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}
