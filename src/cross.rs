@@ -86,7 +86,7 @@ pub fn retarget(host: &Interpreter, triple: &str, env: &Env) -> Result<Interpret
     let t = if host.free_threaded { "t" } else { "" };
     let markers = host.markers.clone().unwrap_or_default();
 
-    if parts.iter().any(|p| *p == "windows") {
+    if parts.contains(&"windows") {
         let (platform, machine, bits) = match arch {
             "x86_64" => ("win-amd64", "AMD64", 64),
             "i686" | "i586" | "x86" => ("win32", "x86", 32),
