@@ -229,6 +229,11 @@ impl Toolchain {
     /// builds; `root` is the project root (relative paths in options start there).
     pub fn new(interp: &Interpreter, root: &Path, build_dir: &Path, env: Env) -> Result<Self, CompileError> {
         let target = target_triple(interp);
+        let mut interp = interp.clone();
+        if interp.is_windows() && !host_triple().contains("-windows-") {
+            windows::host_paths(&mut interp, &env);
+        }
+        let interp = &interp;
         fs::create_dir_all(build_dir.join("cc"))?;
         leftovers::clean_build_dir(build_dir);
         let jobs = env
@@ -1339,6 +1344,31 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
             dlls.contains(&"python312.dll".to_string()) && !dlls.contains(&"python3.dll".to_string()),
             "{dlls:?}"
         );
+    }
+
+    #[test]
+    fn a_windows_interpreter_under_wine_has_its_paths_mapped_to_the_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().join("prefix");
+        let drive = dir.path().join("drive-d");
+        fs::create_dir_all(prefix.join("dosdevices")).unwrap();
+        fs::create_dir_all(drive.join("Py/libs")).unwrap();
+        std::os::unix::fs::symlink(&drive, prefix.join("dosdevices/d:")).unwrap();
+        fs::write(drive.join("Py/libs/python3.lib"), "").unwrap();
+        let mut interp = windows_cpython(Path::new("D:\\Py"));
+        interp.include = Some("D:\\Py\\Include".into());
+        interp.platinclude = Some("Q:\\unmapped".into());
+        let mut env = Env::new();
+        env.insert("WINEPREFIX".into(), prefix.clone().into());
+        windows::host_paths(&mut interp, &env);
+        let drive = fs::canonicalize(&drive).unwrap();
+        assert_eq!(interp.include, Some(drive.join("Py/Include")));
+        assert_eq!(interp.base_prefix, drive.join("Py"));
+        assert_eq!(interp.platinclude, Some(PathBuf::from("Q:\\unmapped")), "no such drive: left alone");
+        // The interpreter's own import library is found there and preferred.
+        let dll = windows::PythonDll::for_module(&interp, LimitedApi::Abi3 { major: 3, minor: 8 });
+        let lib = windows::import_library(&interp, &dll, &dir.path().join("gen")).unwrap();
+        assert_eq!(lib, drive.join("Py/libs/python3.lib"));
     }
 
     #[test]

@@ -114,6 +114,8 @@ def build_env(**extra) -> dict:
     for name in ("CC", "CXX", "CFLAGS", "LDFLAGS", "LDSHARED"):
         env.pop(name, None)
     env["CFFI_FORGE_TEST_CACHE"] = str(cache_dir())
+    # The Windows interpreter's paths (Z:\\...) map to the host's through this prefix.
+    env["WINEPREFIX"] = str(cache_dir() / "windows" / "prefix")
     env.update({k: str(v) for k, v in extra.items()})
     return env
 
