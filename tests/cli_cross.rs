@@ -7,14 +7,17 @@ use std::path::Path;
 
 use cli_support::*;
 
-/// Two declarative modules, one per machine: only the target's is built.
+/// Declarative modules for aarch64, x86_64 (as Linux names it) and Windows: only the
+/// target's are built.
 fn two_machines() -> String {
     pyproject(
         "demo",
         "[[tool.cffi-forge.module]]\nname = \"demo._arm\"\ncdef = \"int f(void);\"\n\
          source = \"int f(void) { return 64; }\"\nwhen = \"platform_machine == 'aarch64'\"\n\
          [[tool.cffi-forge.module]]\nname = \"demo._x86\"\ncdef = \"int f(void);\"\n\
-         source = \"int f(void) { return 86; }\"\nwhen = \"platform_machine == 'x86_64'\"\n",
+         source = \"int f(void) { return 86; }\"\nwhen = \"platform_machine == 'x86_64'\"\n\
+         [[tool.cffi-forge.module]]\nname = \"demo._win\"\ncdef = \"int f(void);\"\n\
+         source = \"int f(void) { return 32; }\"\nwhen = \"sys_platform == 'win32'\"\n",
     )
 }
 
@@ -115,4 +118,26 @@ fn pkg_config_answers_for_the_target_not_the_host() {
         run.stderr
     );
     assert_eq!(listing(out.path()), Vec::<String>::new());
+}
+
+#[test]
+fn inspect_resolves_for_the_target() {
+    let tree = project(&[("pyproject.toml", &two_machines()), ("demo/__init__.py", "")]);
+    let headers = tempfile::tempdir().unwrap();
+    std::fs::write(headers.path().join("Python.h"), "").unwrap();
+    let inspect = |target: &str| -> Run {
+        let mut command = cffi_forge(&["inspect"]);
+        command.arg(tree.path()).arg("-i").arg(python()).arg("--target").arg(target);
+        command.env("CFFI_FORGE_TARGET_INCLUDE", headers.path());
+        command.output().unwrap().into()
+    };
+    let windows = inspect("x86_64-pc-windows-gnu").success().stdout;
+    // Windows names its machine AMD64, not x86_64, as `platform.machine()` does there.
+    assert!(windows.contains("demo._win → demo/_win.pyd"), "{windows}");
+    assert!(!windows.contains("demo._arm →") && !windows.contains("demo._x86 →"), "{windows}");
+    assert!(windows.contains("demo-1.0.0-cp38-abi3-win_amd64.whl"), "{windows}");
+    let arm = inspect("aarch64-unknown-linux-gnu").success().stdout;
+    assert!(arm.contains("demo._arm → demo/_arm.abi3.so"), "{arm}");
+    assert!(!arm.contains("demo._x86 →") && !arm.contains("demo._win →"), "{arm}");
+    assert!(arm.contains("demo-1.0.0-cp38-abi3-linux_aarch64.whl"), "{arm}");
 }
