@@ -143,3 +143,19 @@ def test_cross_build_with_target(windows, sample, tmp_path):
     wheel = Path(proc.text.strip().splitlines()[-1])
     check_wheel(wheel, load_samples()[sample]["modules"], tmp_path)
     install_and_test(windows, sample, wheel, tmp_path)
+
+
+def test_pep517_config_setting_target(windows, tmp_path):
+    """A frontend's `-C target=x86_64-pc-windows-gnu` reaches the build: the shim's
+    build_wheel hook, called as a frontend calls it, gives a win_amd64 wheel."""
+    import sys
+
+    project = copy_project(REPO / "sample-projects" / "b64kit", tmp_path / "b64kit")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import cffi_forge; "
+            "print(cffi_forge.build_wheel(sys.argv[2], {'target': 'x86_64-pc-windows-gnu'}))")
+    (tmp_path / "dist").mkdir()
+    proc = run([sys.executable, "-c", code, REPO / "backend", tmp_path / "dist"], cwd=project,
+               env=build_env(CFFI_FORGE_BIN=forge_bin(), CFFI_FORGE_TARGET_INCLUDE=windows["include"]),
+               timeout=900)
+    name = proc.text.strip().splitlines()[-1]
+    check_wheel(tmp_path / "dist" / name, load_samples()["b64kit"]["modules"], tmp_path)
