@@ -55,7 +55,11 @@ def windows():
     """{version: the wrapper running that Windows Python}, plus the headers directory."""
     if shutil.which("bash") is None:
         not_run("no bash")
+    import sys
+
     env = dict(os.environ, CFFI_FORGE_TEST_CACHE=str(cache_dir()))
+    # A Python with pip for provision.sh's `pip download`: the one running the tests.
+    env.setdefault("CFFI_FORGE_TEST_PYTHON", sys.executable)
     proc = subprocess.run(
         ["bash", str(WINDOWS / "provision.sh"), str(cache_dir())],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, timeout=1800,
