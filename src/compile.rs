@@ -131,11 +131,20 @@ impl ToDiagnostic for CompileError {
     fn to_diagnostic(&self) -> Diagnostic {
         let d = Diagnostic::error(self.to_string());
         match self {
-            CompileError::NoCompiler { detail, .. } => d.with_note(detail.clone()).with_help(
-                "install a C compiler (Debian/Ubuntu: `apt-get install gcc`; Fedora/manylinux: \
-                 `yum install gcc`; macOS: `xcode-select --install`; Windows: Visual Studio Build \
-                 Tools), or point CC (and CXX for C++) at one",
-            ),
+            CompileError::NoCompiler { detail, program, .. } => {
+                let d = d.with_note(detail.clone());
+                match cross_compiler_package(program) {
+                    Some(package) => d.with_help(format!(
+                        "install the cross compiler (Debian/Ubuntu: `apt-get install {package}`), or point \
+                         CC (and CXX for C++) at one for this target"
+                    )),
+                    None => d.with_help(
+                        "install a C compiler (Debian/Ubuntu: `apt-get install gcc`; Fedora/manylinux: \
+                         `yum install gcc`; macOS: `xcode-select --install`; Windows: Visual Studio Build \
+                         Tools), or point CC (and CXX for C++) at one",
+                    ),
+                }
+            }
             CompileError::ImportLibrary(e) => e
                 .tried
                 .iter()
@@ -158,6 +167,22 @@ impl ToDiagnostic for CompileError {
             _ => d,
         }
     }
+}
+
+/// The Debian package of a cross compiler `cc` looked for (`x86_64-w64-mingw32-gcc` →
+/// `gcc-mingw-w64-x86-64`, `aarch64-linux-gnu-g++` → `g++-aarch64-linux-gnu`).
+fn cross_compiler_package(program: &str) -> Option<String> {
+    let name = Path::new(program).file_name()?.to_str()?;
+    let (prefix, driver) = name.rsplit_once('-')?;
+    let driver = match driver {
+        "gcc" | "cc" => "gcc",
+        "g++" | "c++" => "g++",
+        _ => return None,
+    };
+    if let Some(arch) = prefix.strip_suffix("-w64-mingw32") {
+        return Some(format!("{driver}-mingw-w64-{}", arch.replace('_', "-")));
+    }
+    prefix.contains("-linux-").then(|| format!("{driver}-{}", prefix.replace('_', "-")))
 }
 
 /// The help for a compiler that could not find `Python.h`: the interpreter's headers are
@@ -1000,6 +1025,17 @@ pub fn host_triple() -> String {
 #[cfg(test)]
 mod python_headers_tests {
     use super::missing_python_headers;
+
+    #[test]
+    fn a_missing_cross_compiler_names_its_debian_package() {
+        use super::cross_compiler_package as package;
+        assert_eq!(package("x86_64-w64-mingw32-gcc").as_deref(), Some("gcc-mingw-w64-x86-64"));
+        assert_eq!(package("i686-w64-mingw32-g++").as_deref(), Some("g++-mingw-w64-i686"));
+        assert_eq!(package("/usr/bin/aarch64-linux-gnu-gcc").as_deref(), Some("gcc-aarch64-linux-gnu"));
+        assert_eq!(package("x86_64-linux-gnu-gcc").as_deref(), Some("gcc-x86-64-linux-gnu"));
+        assert_eq!(package("cc"), None);
+        assert_eq!(package("x86_64-linux-gnu-gcc-12"), None);
+    }
 
     #[test]
     fn a_missing_python_h_names_the_include_directory_and_the_dev_package() {
