@@ -104,7 +104,8 @@ pub fn retarget(host: &Interpreter, triple: &str, env: &Env) -> Result<Interpret
             format!(".{}-{tag}.pyd", host.soabi.clone().unwrap_or_default())
         };
         target.extension_suffixes = vec![target.ext_suffix.clone(), ".pyd".into()];
-        target.soabi = cpython.then(|| format!("cp{major}{minor}{t}-{tag}"));
+        // Windows builds report a SOABI since 3.13.
+        target.soabi = (cpython && (major, minor) >= (3, 13)).then(|| format!("cp{major}{minor}{t}-{tag}"));
         target.abiflags = String::new();
         target.base_prefix = include.parent().map(PathBuf::from).unwrap_or_else(|| include.clone());
         target.include = Some(include.clone());
@@ -251,6 +252,35 @@ mod tests {
         assert_eq!(crate::compile::target_triple(&t), "x86_64-pc-windows-gnu");
         assert_eq!(crate::tags::platform_tag(&t), "win_amd64");
         assert_eq!(retarget(&host, "aarch64-pc-windows-gnullvm", &env).unwrap().platform, "win-arm64");
+    }
+
+    /// What a real Windows CPython reports (recorded under Wine:
+    /// tests/data/interpreter-facts/cpython-3.X-win_amd64.json) is what the rules derive.
+    #[test]
+    fn windows_rules_match_recorded_windows_interpreters() {
+        let (_dir, env) = env_with_include();
+        for (minor, file) in [(8, "cpython-3.8-win_amd64.json"), (13, "cpython-3.13-win_amd64.json")] {
+            let path = format!("{}/tests/data/interpreter-facts/{file}", env!("CARGO_MANIFEST_DIR"));
+            let real: Interpreter = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let derived = retarget(&cpython(3, minor), "x86_64-pc-windows-gnu", &env).unwrap();
+            assert_eq!(
+                (&derived.platform, &derived.machine, derived.pointer_bits, &derived.ext_suffix),
+                (&real.platform, &real.machine, real.pointer_bits, &real.ext_suffix),
+                "{file}"
+            );
+            assert_eq!(
+                (&derived.soabi, &derived.extension_suffixes),
+                (&real.soabi, &real.extension_suffixes),
+                "{file}"
+            );
+            let (d, r) = (derived.markers.clone().unwrap(), real.markers.clone().unwrap());
+            assert_eq!(
+                (&d.os_name, &d.sys_platform, &d.platform_system, &d.platform_machine),
+                (&r.os_name, &r.sys_platform, &r.platform_system, &r.platform_machine),
+                "{file}"
+            );
+            assert_eq!(crate::tags::platform_tag(&derived), crate::tags::platform_tag(&real));
+        }
     }
 
     #[test]
