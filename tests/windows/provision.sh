@@ -12,7 +12,8 @@
 #   Lib\site-packages and `import site`;
 # - the headers: CPython 3.11.2's `Include/` and `PC/pyconfig.h` from Debian's source
 #   package (the upstream tarball, pinned by sha256) into include/; the embeddable zips
-#   have none. Limited-API modules built with them (floor 3.8) load on 3.8 and 3.13;
+#   have none; also copied into each interpreter's Include/, where a full installation
+#   has them. Limited-API modules built with them (floor 3.8) load on 3.8 and 3.13;
 # - pip (its wheel unzipped into site-packages), then cffi, pytest and colorama installed
 #   by that pip under Wine from wheels `pip download` fetched for win_amd64 (versions
 #   from tests/py/constraints.txt);
@@ -177,6 +178,12 @@ interpreter() {
             --no-warn-script-location --find-links "$downloads/wheels-$tag" cffi pytest colorama >&2 \
             || { log "installing cffi and pytest into Windows Python $version failed"; exit 1; }
         touch "$stamp"
+    fi
+    # The headers where a full installation has them (`<prefix>\Include`), so that the
+    # interpreter reports them and `cffi-forge build -i` finds them like any other.
+    if [ ! -f "$dir/Include/.pinned-$HEADERS_SHA256" ]; then
+        rm -rf "$dir/Include"
+        cp -r "$root/include" "$dir/Include"
     fi
     cat >"$root/bin/python$version" <<EOF
 #!/bin/sh
