@@ -147,14 +147,23 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
 
 /// The resolved configuration of the project for the interpreter `python`: runs the
 /// build scripts and evaluates `when` markers, compiles nothing (`cffi-forge inspect`).
-pub fn resolve_project(root: &Path, python: &Path) -> Result<(Project, Resolved), PipelineError> {
+/// `cross`: a target triple, as for [`WheelRequest::target`].
+pub fn resolve_project(
+    root: &Path,
+    python: &Path,
+    cross: Option<&str>,
+) -> Result<(Project, Resolved), PipelineError> {
     let project = load(root)?;
     let (interp, from_scripts) = std::thread::scope(|scope| {
         let interp = scope.spawn(|| Interpreter::query(python));
         let from_scripts = script_modules(&project, python);
         (interp.join().expect("the interpreter query does not panic"), from_scripts)
     });
-    let resolved = resolve(&project, interp?, from_scripts?)?;
+    let mut interp = interp?;
+    if let Some(triple) = cross {
+        interp = crate::cross::retarget(&interp, triple, &compile::process_env())?;
+    }
+    let resolved = resolve(&project, interp, from_scripts?)?;
     Ok((project, resolved))
 }
 
@@ -477,7 +486,11 @@ impl Target {
 /// Run pkg-config for every module and extension that names packages, appending the
 /// flags to its options (after the user's own, as cffi does).
 fn apply_pkg_config(resolved: &mut Resolved) -> Result<(), PipelineError> {
-    let pkg_config = PkgConfig::from_env();
+    let mut pkg_config = PkgConfig::from_env();
+    if let Some(libdir) = crate::cross::pkg_config_libdir(&resolved.interp, &compile::process_env()) {
+        ui::verbose("pkg-config", format!("cross build: PKG_CONFIG_LIBDIR={libdir}"));
+        pkg_config = pkg_config.env("PKG_CONFIG_LIBDIR", Some(std::ffi::OsStr::new(&libdir)));
+    }
     let targets = resolved
         .modules
         .iter_mut()
