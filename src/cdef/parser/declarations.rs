@@ -328,3 +328,82 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         Ok(open.start..close.end)
     }
 }
+
+/// A valid and an invalid example of each rule above, as the parser sees them.
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{err, ok};
+
+    #[test]
+    fn external_declaration() {
+        assert_eq!(
+            ok("int f(int);\nextern int x, *y;"),
+            "f: fn(int) -> int\nextern x: int\nextern y: ptr to int"
+        );
+        assert_eq!(ok("typedef int foo_t; foo_t v; ;"), "typedef foo_t: int\nv: foo_t");
+        assert_eq!(err("foo_t f(void);"), "unknown type name `foo_t` (at `foo_t`)");
+        assert_eq!(err("f(void);"), "expected a declaration (at `f(void)`)");
+    }
+
+    #[test]
+    fn function_definition() {
+        assert_eq!(ok("int f(void) { return 0; }"), "function definition");
+        assert_eq!(ok("int f(a) int a; { return a; }"), "function definition");
+        assert_eq!(
+            err("typedef int f(void) { }"),
+            "a function definition cannot be a typedef (at `f(void)`)"
+        );
+        assert_eq!(err("int f(a) int; { }"), "expected a name to declare, found `;` (at `;`)");
+    }
+
+    #[test]
+    fn decl_body_with_spec() {
+        assert_eq!(ok("struct s { int a; };\nenum e;"), "struct s { a: int }\nenum e");
+        assert_eq!(err("int;"), "expected a name to declare, found `;` (at `;`)");
+    }
+
+    #[test]
+    fn init_declarator_list() {
+        assert_eq!(
+            ok("static const int A = 42, B = -0x10;"),
+            "static A: const int = 42\nstatic B: const int = -0x10"
+        );
+        assert_eq!(err("int a, ;"), "expected a name in this declarator, found `;` (at `;`)");
+        assert_eq!(err("int x"), "expected `;` before the end of input (at the end)");
+    }
+
+    #[test]
+    fn build_declarations() {
+        assert_eq!(ok("extern int x; extern int x;"), "extern x: int\nextern x: int");
+        assert_eq!(
+            err("typedef int foo; extern int foo;"),
+            "`foo` was previously declared as a typedef name in this scope (at `foo`)"
+        );
+        assert_eq!(
+            err("extern int foo; typedef int foo;"),
+            "typedef `foo` was previously declared as a non-typedef in this scope (at `foo`)"
+        );
+    }
+
+    #[test]
+    fn base_type() {
+        // A function without a type returns `int`; anything else needs one.
+        assert_eq!(ok("static f(void);"), "static f: fn(void) -> int");
+        assert_eq!(err("const x;"), "missing type in declaration (at `x`)");
+        assert_eq!(err("int struct s x;"), "more than one type given in a declaration (at `s`)");
+    }
+
+    #[test]
+    fn initializer() {
+        assert_eq!(ok("static const int D[2] = { 1, [1] = 2 };"), "static D: array[2] of const int = {...}");
+        assert_eq!(
+            ok("static const struct p { int x; } E = { .x = 1, };"),
+            "static E: const struct p { x: int } = {...}"
+        );
+        assert_eq!(err("int x = ;"), "expected an expression, found `;` (at `;`)");
+        assert_eq!(
+            err("static const int D[2] = { 1, . = 2 };"),
+            "expected a member name, found `=` (at `=`)"
+        );
+    }
+}

@@ -334,3 +334,87 @@ pub(super) fn apply_derivs<'a>(base: TypeNode<'a>, derivs: Derivs<'a>) -> TypeNo
     }
     node
 }
+
+/// A valid and an invalid example of each rule above, as the parser sees them.
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{err, ok};
+
+    #[test]
+    fn declarator() {
+        assert_eq!(
+            ok("char (*(*x(void))[3])(void);"),
+            "x: fn(void) -> ptr to array[3] of ptr to fn(void) -> char"
+        );
+        assert_eq!(ok("extern int (((y)));"), "extern y: int");
+        assert_eq!(err("int (*fp(int);"), "expected `)`, found `;` (at `;`)");
+        assert_eq!(err("int *;"), "expected a name in this declarator, found `*` (at `*`)");
+    }
+
+    #[test]
+    fn pointer() {
+        assert_eq!(ok("int *const *volatile p;"), "p: volatile ptr to const ptr to int");
+        assert_eq!(err("int * const;"), "expected a name in this declarator, found `*` (at `*`)");
+    }
+
+    #[test]
+    fn array_suffix() {
+        assert_eq!(
+            ok("extern int a[4], b[], c[2][3], d[...];"),
+            "extern a: array[4] of int\nextern b: array[] of int\nextern c: array[2] of array[3] of int\n\
+             extern d: array[__dotdotdotarray__] of int"
+        );
+        assert_eq!(
+            ok("void h(int x[static 3], int y[const], int z[*]);"),
+            "h: fn(array[3] of int, array[] of int, array[*] of int) -> void"
+        );
+        assert_eq!(err("int a[1;"), "expected `]`, found `;` (at `;`)");
+        assert_eq!(err("void f(int x[static]);"), "expected an expression, found `]` (at `]`)");
+    }
+
+    #[test]
+    fn function_suffix() {
+        assert_eq!(ok("int g();"), "g: fn() -> int");
+        assert_eq!(ok("int h(int, char *, ...);"), "h: fn(int, ptr to char, __dotdotdot__) -> int");
+        assert_eq!(err("void f(int (*)(int);"), "expected `)`, found `;` (at `;`)");
+    }
+
+    #[test]
+    fn identifier_list() {
+        assert_eq!(ok("int old(a, b);"), "old: fn(a?, b?) -> int");
+        assert_eq!(err("int f(a, 3);"), "expected a parameter, found `3` (at `3`)");
+        assert_eq!(err("int f(a, foo_t b);"), "unknown type name `foo_t` (at `foo_t`)");
+    }
+
+    #[test]
+    fn parameter() {
+        // `int (T)` is a function taking a `T`, `int T` redeclares the name.
+        assert_eq!(
+            ok("typedef int T; void f(register int x, const y, int (T), int T, unsigned long (*)[3]);"),
+            "typedef T: int\nf: fn(int, const int, fn(T) -> int, int, ptr to array[3] of unsigned long) -> void"
+        );
+        assert_eq!(err("void f(foo_t x);"), "unknown type name `foo_t` (at `foo_t`)");
+        assert_eq!(err("int f(;"), "expected a parameter, found `;` (at `;`)");
+    }
+
+    #[test]
+    fn abstract_declarator() {
+        assert_eq!(
+            ok("void f(int *, char **, int (*)[3], int (*)(void), int (*[2])(int));"),
+            "f: fn(ptr to int, ptr to ptr to char, ptr to array[3] of int, ptr to fn(void) -> int, \
+             array[2] of ptr to fn(int) -> int) -> void"
+        );
+        assert_eq!(err("int a = (int (3));"), "expected a declarator, found `3` (at `3`)");
+    }
+
+    #[test]
+    fn declarator_levels_are_bounded() {
+        let levels = |n: usize| format!("int {}p;", "*".repeat(n));
+        assert_eq!(ok(&levels(200)).matches("ptr to").count(), 200);
+        assert!(
+            err(&levels(201)).starts_with("declarator with more than 200 pointer, array or function levels"),
+            "{}",
+            err(&levels(201))
+        );
+    }
+}

@@ -38,3 +38,37 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         Ok(first.start..end)
     }
 }
+
+/// A valid and an invalid example of each rule above, as the parser sees them.
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{err, ok};
+
+    #[test]
+    fn pragma_lines() {
+        assert_eq!(ok("#pragma pack(1)\nint a;"), "pragma\na: int");
+        assert_eq!(ok("struct s {\n#pragma pack(1)\nint a; };"), "struct s { pragma; a: int }");
+        assert_eq!(
+            err("struct s { #pragma pack(1)\nint a; }"),
+            "expected `;` before the end of input (at the end)"
+        );
+    }
+
+    #[test]
+    fn pragma_operator() {
+        assert_eq!(ok("_Pragma(\"once\") int a;"), "pragma\na: int");
+        assert_eq!(err("_Pragma(once)"), "expected a string literal, found `once` (at `once`)");
+    }
+
+    #[test]
+    fn static_assert() {
+        assert_eq!(ok("_Static_assert(1, \"x\" \"y\");"), "static assertion");
+        assert_eq!(ok("_Static_assert(1);"), "static assertion");
+        assert_eq!(err("_Static_assert(1 \"x\");"), "expected `)`, found `\"x\"` (at `\"x\"`)");
+    }
+
+    #[test]
+    fn string_literal() {
+        assert_eq!(err("_Static_assert(1, 2);"), "expected a string literal, found `2` (at `2`)");
+    }
+}

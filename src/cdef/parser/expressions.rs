@@ -341,3 +341,80 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         }
     }
 }
+
+/// A valid and an invalid example of each rule above, as the parser sees them.
+/// Expressions cffi cannot evaluate are shown as written, in braces.
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{err, ok};
+
+    #[test]
+    fn expression() {
+        assert_eq!(ok("int x = (1, 2);"), "x: int = {1, 2}");
+        assert_eq!(err("int x = (1, 2;"), "expected `)`, found `;` (at `;`)");
+    }
+
+    #[test]
+    fn assignment_expression() {
+        assert_eq!(ok("int x = a = 2;"), "x: int = {a = 2}");
+        assert_eq!(ok("int v = ({ 1; });"), "v: int = {({ 1; })}");
+        assert_eq!(err("int x = 1 = 2 +;"), "expected an expression, found `;` (at `;`)");
+    }
+
+    #[test]
+    fn conditional_expression() {
+        assert_eq!(ok("enum e { E = A ? 1 : 2 };"), "enum e { E = {A ? 1 : 2} }");
+        assert_eq!(err("enum e { A = 1 ? 2 };"), "expected `:`, found `}` (at `}`)");
+    }
+
+    #[test]
+    fn binary_expression() {
+        // Left-associative, `*` above `+` above `<<` above `|`.
+        assert_eq!(
+            ok("enum e { A = 1 + 2 * 3, B = (A << 2) | 1, C = 7 / 2 - -1, D = A == 1 };"),
+            "enum e { A = (1 + (2 * 3)), B = ((A << 2) | 1), C = ((7 / 2) - -1), D = {A == 1} }"
+        );
+        assert_eq!(err("enum e { A = 1 + };"), "expected an expression, found `}` (at `}`)");
+        let chain = |n: usize| format!("enum e {{ A = {} }};", vec!["1"; n + 1].join("+"));
+        assert!(ok(&chain(1000)).starts_with("enum e { A = "));
+        assert!(err(&chain(1001)).starts_with("expression with more than 1000 operators"));
+    }
+
+    #[test]
+    fn cast_expression() {
+        assert_eq!(ok("int w = (int)(char)1;"), "w: int = {(int)(char)1}");
+        assert_eq!(err("int a = (int;"), "expected an expression, found `int` (at `int`)");
+    }
+
+    #[test]
+    fn unary_expression() {
+        assert_eq!(ok("enum e { G = ~1, H = -+1 };"), "enum e { G = {~1}, H = -+1 }");
+        assert_eq!(ok("int y = sizeof x;"), "y: int = {sizeof x}");
+        assert_eq!(err("enum e { A = sizeof };"), "expected an expression, found `}` (at `}`)");
+        assert_eq!(err("int x = _Alignof 1;"), "expected `(`, found `1` (at `1`)");
+    }
+
+    #[test]
+    fn postfix_expression() {
+        assert_eq!(ok("int a = b->c[1](2, 3)++;"), "a: int = {b->c[1](2, 3)++}");
+        assert_eq!(ok("int w = (struct p){ 1 };"), "w: int = {(struct p){ 1 }}");
+        assert_eq!(err("int a = b->;"), "expected a member name (at `;`)");
+        // Unlike pycparser, nothing may follow a compound literal (kept as it was).
+        assert_eq!(err("int w = (struct p){ 1 }.x;"), "expected `;`, found `.` (at `.`)");
+    }
+
+    #[test]
+    fn primary_expression() {
+        assert_eq!(ok("int o = offsetof(struct p, x.y[2]);"), "o: int = {offsetof(struct p, x.y[2])}");
+        assert_eq!(ok("enum e { A = 'x', B = 0x10 };"), "enum e { A = 'x', B = 0x10 }");
+        assert_eq!(err("enum e { A = (1 };"), "expected `)`, found `}` (at `}`)");
+        assert_eq!(err("int o = offsetof(struct p, 3);"), "expected a member name, found `3` (at `3`)");
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let parens = |n: usize| format!("int x[{}1{}];", "(".repeat(n), ")".repeat(n));
+        assert_eq!(ok(&parens(10)), "x: array[1] of int");
+        assert_eq!(err(&parens(250)), "nesting deeper than 200 levels (at `(`)");
+    }
+}

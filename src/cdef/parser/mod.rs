@@ -28,6 +28,9 @@ mod expressions;
 mod statements;
 mod types;
 
+#[cfg(test)]
+mod testing;
+
 use std::cell::Cell;
 
 use rustc_hash::FxHashMap;
@@ -336,4 +339,26 @@ fn top_level_semicolons(toks: &[Token]) -> usize {
         }
     }
     n
+}
+
+/// The lexer hack: which identifiers name types, by scope.
+#[cfg(test)]
+mod tests {
+    use super::testing::{err, ok};
+
+    #[test]
+    fn typedef_names_are_types_after_their_declaration() {
+        assert_eq!(ok("typedef int T; T v;"), "typedef T: int\nv: T");
+        assert_eq!(err("T v; typedef int T;"), "unknown type name `T` (at `T`)");
+    }
+
+    #[test]
+    fn function_bodies_and_parameters_have_scopes_of_their_own() {
+        assert_eq!(ok("typedef int T; void f(int T); T v;"), "typedef T: int\nf: fn(int) -> void\nv: T");
+        assert_eq!(ok("int f(void) { typedef int U; U u; } int U;"), "function definition\nU: int");
+        assert_eq!(
+            err("int f(void) { typedef int U; int U; }"),
+            "`U` was previously declared as a typedef name in this scope (at `U`)"
+        );
+    }
 }

@@ -159,3 +159,31 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         Ok(())
     }
 }
+
+/// A valid and an invalid example of each rule above, as the parser sees them.
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{err, ok};
+
+    #[test]
+    fn compound_statement() {
+        assert_eq!(ok("int f(void) { int a = 1; { a += 2; } }"), "function definition");
+        assert_eq!(err("int f(void) {"), "expected `}` before the end of input (at the end)");
+        assert_eq!(err("int f(void) { return (1; }"), "expected `)`, found `;` (at `;`)");
+    }
+
+    #[test]
+    fn statement() {
+        assert_eq!(
+            ok("int f(void) { if (a) a--; else { a = f(); } while (0) ; do ; while (0); \
+                for (int i = 0; i < 3; i++) continue; switch (a) { case 1: break; default: ; } \
+                lab: goto lab; return a, a; }"),
+            "function definition"
+        );
+        assert_eq!(err("int f(void) { do ; 1; }"), "expected `while`, found `1` (at `1`)");
+        assert_eq!(err("int f(void) { goto 3; }"), "expected a label, found `3` (at `3`)");
+        assert_eq!(err("int f(void) { if 1; }"), "expected `(`, found `1` (at `1`)");
+        assert_eq!(err("int f(void) { for (;;) }"), "expected `;`, found `}` (at `}`)");
+        assert_eq!(err("int f(void) { case: ; }"), "expected an expression, found `:` (at `:`)");
+    }
+}

@@ -307,3 +307,87 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         Ok(())
     }
 }
+
+/// A valid and an invalid example of each rule above, as the parser sees them.
+#[cfg(test)]
+mod tests {
+    use super::super::testing::{err, ok};
+
+    #[test]
+    fn specifiers() {
+        assert_eq!(ok("long unsigned int a(void);"), "a: fn(void) -> long unsigned int");
+        assert_eq!(ok("const static unsigned short b;"), "static b: const unsigned short");
+        // cffi ignores `_Atomic`: the inner type is kept.
+        assert_eq!(ok("extern _Atomic(int) c;"), "extern c: int");
+        assert_eq!(err("struct s { const; };"), "missing type in declaration, found `;` (at `;`)");
+        assert_eq!(
+            err("extern _Atomic(int *) c;"),
+            "`_Atomic(...)` of a derived type is not supported (at `*`)"
+        );
+    }
+
+    #[test]
+    fn alignas() {
+        assert_eq!(
+            ok("struct t { _Alignas(int) char c; _Alignas(8) int d; };"),
+            "struct t { c: char; d: int }"
+        );
+        assert_eq!(ok("_Alignas(8) int x;"), "x: int");
+        assert_eq!(err("extern int _Alignas x;"), "expected `(`, found `x` (at `x`)");
+    }
+
+    #[test]
+    fn sue_specifier() {
+        assert_eq!(ok("union u { int i; float f; };"), "union u { i: int; f: float }");
+        assert_eq!(ok("struct { int x; } anon;"), "anon: struct { x: int }");
+        assert_eq!(err("struct;"), "expected a name or `{` after `struct/union`, found `;` (at `;`)");
+        assert_eq!(err("enum;"), "expected a name or `{` after `enum`, found `;` (at `;`)");
+    }
+
+    #[test]
+    fn struct_declaration_list() {
+        assert_eq!(
+            ok("struct s { int a, *b, c[3]; union { int i; float f; }; };"),
+            "struct s { a: int; b: ptr to int; c: array[3] of int; union { i: int; f: float } }"
+        );
+        assert_eq!(ok("struct partial { int a; ...; };"), "struct partial { a: int; __dotdotdot__ }");
+        assert_eq!(err("struct s { int a b; };"), "expected `;`, found `b` (at `b`)");
+        assert_eq!(err("struct s { _Alignas(8) ; };"), "expected a member name (at `_Alignas`)");
+        assert_eq!(err("struct s { int a"), "expected `;` before the end of input (at the end)");
+    }
+
+    #[test]
+    fn struct_declarator() {
+        assert_eq!(
+            ok("struct s { unsigned flags : 3, : 0; };"),
+            "struct s { flags: unsigned : 3; unsigned : 0 }"
+        );
+        assert_eq!(err("struct s { int a : ; };"), "expected an expression, found `;` (at `;`)");
+    }
+
+    #[test]
+    fn enumerator_list() {
+        assert_eq!(ok("enum e { A, B = 2, C = B * 2, };"), "enum e { A, B = 2, C = (B * 2) }");
+        assert_eq!(
+            ok("enum partial { X, Y = ..., ... };"),
+            "enum partial { X, Y, __dotdotdot0__, __dotdotdot0__ }"
+        );
+        assert_eq!(err("enum { };"), "expected an enumerator name, found `}` (at `}`)");
+    }
+
+    #[test]
+    fn enumerator() {
+        assert_eq!(ok("enum e { A = -1 };"), "enum e { A = -1 }");
+        assert_eq!(err("typedef int T; enum e { T };"), "expected an enumerator name, found `T` (at `T`)");
+        assert_eq!(err("enum e { A = };"), "expected an expression, found `}` (at `}`)");
+    }
+
+    #[test]
+    fn type_name() {
+        assert_eq!(
+            ok("int x = sizeof(int), z = _Alignof(long);"),
+            "x: int = {sizeof(int)}\nz: int = {_Alignof(long)}"
+        );
+        assert_eq!(err("int x = _Alignof(1);"), "expected a type, found `1` (at `1`)");
+    }
+}
