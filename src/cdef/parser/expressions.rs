@@ -399,7 +399,7 @@ mod tests {
         assert_eq!(ok("int a = b->c[1](2, 3)++;"), "a: int = {b->c[1](2, 3)++}");
         assert_eq!(ok("int w = (struct p){ 1 };"), "w: int = {(struct p){ 1 }}");
         assert_eq!(err("int a = b->;"), "expected a member name (at `;`)");
-        // Unlike pycparser, nothing may follow a compound literal (kept as it was).
+        // As in pycparser (checked against cffi 2.0), nothing may follow a compound literal.
         assert_eq!(err("int w = (struct p){ 1 }.x;"), "expected `;`, found `.` (at `.`)");
     }
 
