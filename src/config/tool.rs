@@ -9,6 +9,7 @@ use super::module_table::ModuleTable;
 use super::raw::RawTool;
 use super::targets::{ExtensionTable, LibraryTable, ModuleOptionsTable};
 use super::ConfigError;
+use crate::audit::Compatibility;
 use crate::diagnostic::SourceFile;
 use crate::tags::Abi3Policy;
 
@@ -56,6 +57,9 @@ pub struct ToolConfig {
     pub generator: Generator,
     /// `py-limited-api = "cp39"` (abi3 floor) or `false` (never abi3). Default: automatic.
     pub py_limited_api: Abi3Policy,
+    /// `compatibility = "manylinux_2_17" | "musllinux_1_2" | "linux" | "auto"`: the
+    /// platform tag of Linux wheels (see `crate::audit`). `None` when absent (automatic).
+    pub compatibility: Option<Compatibility>,
     /// `add-cffi-dependency = false` keeps cffi out of `Requires-Dist` (default `true`).
     pub add_cffi_dependency: bool,
     /// `version = { attr = ... }` / `{ file = ... }` for `dynamic = ["version"]`.
@@ -212,6 +216,13 @@ impl ToolConfig {
                 .with_help("\"cp3X\" tags abi3 wheels for CPython 3.X and newer; `false` never builds abi3")
             })?,
         };
+        let compatibility = match &raw.compatibility {
+            None => None,
+            Some(value) => Some(Compatibility::parse(value.get_ref()).map_err(|why| {
+                ConfigError::invalid(file, key("compatibility"), value.span(), why)
+                    .with_help("\"auto\" (the default) tags the most compatible policy the build satisfies")
+            })?),
+        };
         let version = match raw.version {
             None => None,
             Some(v) => {
@@ -360,6 +371,7 @@ impl ToolConfig {
             exclude: raw.exclude.unwrap_or_default(),
             generator,
             py_limited_api,
+            compatibility,
             add_cffi_dependency: raw.add_cffi_dependency.unwrap_or(true),
             version,
             ext_package: raw.ext_package,
