@@ -141,7 +141,7 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let built = build_modules(target, resolved)?;
     let mut tag = naming.tag.clone();
     if linux && tag.platform.starts_with("linux_") {
-        let request = compatibility_request(request, &project)?;
+        let request = compatibility_request(request.compatibility.as_ref(), &project)?;
         let modules: Vec<audit::Module> = built
             .iter()
             .filter_map(|b| match &b.source {
@@ -174,10 +174,10 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
 /// `[tool.cffi-forge] compatibility`, else `AUDITWHEEL_PLAT` (set inside cibuildwheel's
 /// and the manylinux images), else automatic.
 pub fn compatibility_request(
-    request: &WheelRequest,
+    flag: Option<&Compatibility>,
     project: &Project,
 ) -> Result<audit::Request, PipelineError> {
-    if let Some(compatibility) = &request.compatibility {
+    if let Some(compatibility) = flag {
         return Ok(audit::Request { compatibility: compatibility.clone(), origin: "--compatibility".into() });
     }
     if let Some(compatibility) = &project.tool.compatibility {

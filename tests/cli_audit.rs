@@ -221,3 +221,33 @@ fn a_bad_compatibility_in_pyproject_points_at_it() {
         assert!(run.stderr.contains(expected), "missing {expected:?} in\n{}", run.stderr);
     }
 }
+
+#[test]
+fn inspect_explains_how_the_platform_tag_is_decided() {
+    let tree = extension_project("_pure", "", "1", "");
+    let inspect = |plat: Option<&str>| -> String {
+        let mut command = cffi_forge(&["inspect", "-i"]);
+        command.arg(python()).arg(tree.path());
+        match plat {
+            Some(plat) => command.env("AUDITWHEEL_PLAT", plat),
+            None => command.env_remove("AUDITWHEEL_PLAT"),
+        };
+        let run: Run = command.output().unwrap().into();
+        run.success().stdout
+    };
+    let text = inspect(None);
+    assert!(
+        text.contains(
+            "platform: compatibility \"auto\" (the default): once compiled, the modules are audited"
+        ),
+        "{text}"
+    );
+    let text = inspect(Some("manylinux2014_x86_64"));
+    assert!(
+        text.contains(
+            "platform: manylinux_2_17_x86_64.manylinux2014_x86_64 (AUDITWHEEL_PLAT=manylinux2014_x86_64): \
+             the build fails if"
+        ),
+        "{text}"
+    );
+}
