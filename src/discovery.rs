@@ -188,7 +188,10 @@ pub fn discover_scripts(root: &Path) -> Result<Vec<BuildScript>, DiscoveryError>
         .git_exclude(false)
         .sort_by_file_name(|a, b| a.cmp(b))
         .filter_entry(|entry| {
-            !(entry.depth() > 0 && entry.file_type().is_some_and(|t| t.is_dir()) && skip_dir(entry.path()))
+            let dir = entry.depth() > 0 && entry.file_type().is_some_and(|t| t.is_dir());
+            // A `.gitignore` FIFO would block the walker (the project walk warned about it).
+            !(dir
+                && (skip_dir(entry.path()) || crate::config::walk_rules::has_special_gitignore(entry.path())))
         })
         .build();
     let mut found = Vec::new();

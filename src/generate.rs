@@ -64,14 +64,78 @@ impl ToDiagnostic for GenerateError {
         match self {
             GenerateError::Cdef(e) => e.to_diagnostic(),
             GenerateError::Refused { module, class, message, at } => {
+                let (message, help) = user_message(message);
                 let mut d = Diagnostic::error(format!("cannot generate module `{module}`: {message}"));
                 if let Some((file, range)) = at {
                     d = d.with_label(file, range.clone(), "declared here");
+                }
+                if let Some(help) = help {
+                    d = d.with_help(help);
                 }
                 d.with_note(format!("cffi would raise {class} here"))
             }
         }
     }
+}
+
+/// A refusal in the user's terms. cffi's messages (kept as they are for
+/// [`GenerateError::cffi_message`]) can name the C expressions its generated code uses:
+/// `_cffi_array_len(*(t *)0)` for `typedef int t[...]`, `_cffi_prim_int(sizeof(t), ...)`
+/// for `typedef int... t`; users wrote `[...]` and `int...`.
+fn user_message(message: &str) -> (String, Option<String>) {
+    let message = cdef::user_spelling(message);
+    let Some(expr) = message.strip_prefix("cannot emit to Python: ") else { return (message, None) };
+    let expr = expr.trim_matches(|c| c == '\'' || c == '"');
+    let abi_help = "ABI mode (`set_source(name, None)`, or a module table without `source`) has no C \
+                    compiler to ask: give the exact size in the cdef, or build the module in API mode";
+    if let Some(inner) = balanced_argument(expr, "_cffi_array_len(") {
+        let what = array_name(inner);
+        return (
+            format!("the length of {what} is written `[...]`, which only the C compiler knows"),
+            Some(abi_help.to_string()),
+        );
+    }
+    if let Some(inner) = balanced_argument(expr, "sizeof(") {
+        return (
+            format!("`{inner}` is declared with `...` (`typedef int... {inner};`), so only the C compiler knows its size"),
+            Some(abi_help.to_string()),
+        );
+    }
+    (message.clone(), None)
+}
+
+/// The text between `open` (ending in `(`) and its matching `)` in `text`.
+fn balanced_argument<'a>(text: &'a str, open: &str) -> Option<&'a str> {
+    let start = text.find(open)? + open.len();
+    let mut depth = 1usize;
+    for (i, c) in text[start..].char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(&text[start..start + i]);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// What an array-length expression of cffi's measures, in the user's words:
+/// `*(t *)0` → type `t`, `(((struct s *)0)->f)` → field `f` of `struct s`, `x` → `x`.
+fn array_name(expr: &str) -> String {
+    let expr = expr.trim();
+    if let Some((base, field)) = expr.rsplit_once(")->") {
+        let ty = base.trim_start_matches('(').trim_end_matches(" *)0").trim_end_matches("*)0");
+        return format!("field `{}` of `{}`", field.trim_end_matches(')'), ty.trim());
+    }
+    let stripped = expr.trim_start_matches(['*', '(']);
+    if let Some(ty) = stripped.strip_suffix(" *)0").or_else(|| stripped.strip_suffix(" *)0)")) {
+        return format!("type `{}`", ty.trim_end_matches(" *)0").trim());
+    }
+    format!("`{}`", expr.trim_end_matches(')'))
 }
 
 /// Generate the module's source with the native generator (API mode: C; ABI mode: Python).

@@ -123,8 +123,10 @@ fn script_timeout() -> Result<Option<Duration>, ScriptError> {
     };
     let text = value.to_string_lossy();
     match text.trim().parse::<f64>() {
-        Ok(seconds) if seconds == 0.0 => Ok(None),
-        Ok(seconds) if seconds > 0.0 && seconds.is_finite() => Ok(Some(Duration::from_secs_f64(seconds))),
+        // 0: no limit.
+        Ok(seconds) if seconds >= 0.0 && seconds.is_finite() => {
+            Ok((seconds > 0.0).then(|| Duration::from_secs_f64(seconds)))
+        }
         _ => Err(ScriptError::BadTimeout { value: text.into_owned() }),
     }
 }

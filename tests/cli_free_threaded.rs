@@ -43,9 +43,9 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// Where tests/provision/python-sid.sh unpacks Debian sid's CPythons, if it has.
-fn sid() -> Option<PathBuf> {
-    let cache = match std::env::var_os("CFFI_FORGE_TEST_CACHE") {
+/// The test cache (as tests/run.sh and the provisioning scripts use it).
+fn test_cache() -> PathBuf {
+    match std::env::var_os("CFFI_FORGE_TEST_CACHE") {
         Some(dir) => PathBuf::from(dir),
         None => {
             let base = std::env::var_os("XDG_CACHE_HOME").map(PathBuf::from).unwrap_or_else(|| {
@@ -53,9 +53,19 @@ fn sid() -> Option<PathBuf> {
             });
             base.join("cffi-forge-tests")
         }
-    };
-    let root = cache.join("pythons/sid");
+    }
+}
+
+/// Where tests/provision/python-sid.sh unpacks Debian sid's CPythons, if it has.
+fn sid() -> Option<PathBuf> {
+    let root = test_cache().join("pythons/sid");
     root.join("venv-3.15/bin/python").exists().then_some(root)
+}
+
+/// The free-threaded CPython 3.13.5 tests/provision/python-313t.sh builds, if it has.
+fn cpython_313t() -> Option<PathBuf> {
+    let python = test_cache().join("pythons/cpython-3.13.5t/bin/python3.13t");
+    python.exists().then_some(python)
 }
 
 /// A stand-in interpreter answering the facts query with `tests/data/interpreter-facts/
@@ -207,8 +217,9 @@ fn undefined_symbols(wheel: &Path, member: &str) -> Vec<String> {
 #[test]
 fn abi3t_wheel_for_315t_compiles_and_runs_on_the_real_315() {
     let Some(sid) = sid() else {
-        eprintln!(
-            "NOTE: CPython 3.15 not provisioned (tests/provision/python-sid.sh); abi3t build not checked"
+        cli_support::not_run(
+            "cli_free_threaded abi3t_wheel_for_315t_compiles_and_runs_on_the_real_315",
+            "CPython 3.15 not provisioned (tests/provision/python-sid.sh)",
         );
         return;
     };
@@ -254,8 +265,9 @@ fn abi3t_wheel_for_315t_compiles_and_runs_on_the_real_315() {
 #[test]
 fn free_threaded_314_compiles_against_314_headers_without_the_limited_api() {
     let Some(sid) = sid() else {
-        eprintln!(
-            "NOTE: CPython 3.14 not provisioned (tests/provision/python-sid.sh); 3.14t build not checked"
+        cli_support::not_run(
+            "cli_free_threaded free_threaded_314_compiles_against_314_headers_without_the_limited_api",
+            "CPython 3.14 not provisioned (tests/provision/python-sid.sh)",
         );
         return;
     };
@@ -272,5 +284,47 @@ fn free_threaded_314_compiles_against_314_headers_without_the_limited_api() {
     assert!(zip_names(&wheel).contains(&member.to_string()));
     // The full C API's free-threaded refcounting: biased counts merged on the shared path.
     let symbols = undefined_symbols(&wheel, member);
+    assert!(symbols.iter().any(|s| s == "_Py_DecRefShared"), "{symbols:?}");
+}
+
+/// A real free-threaded build: facts from its own `sysconfig` (`Py_GIL_DISABLED`), its own
+/// headers (whose pyconfig.h defines `Py_GIL_DISABLED`), and the tags its pip accepts.
+#[test]
+fn a_real_free_threaded_313_is_detected_named_and_compiled_for() {
+    let Some(python) = cpython_313t() else {
+        eprintln!("NOTE: no free-threaded CPython 3.13 (tests/provision/python-313t.sh); not checked");
+        return;
+    };
+    let project = sample();
+    let report = inspect(&python, project.path());
+    assert_eq!(report["wheel"]["tag"], "cp313-cp313t-linux_x86_64", "{report}");
+    assert_eq!(report["wheel"]["stable_abi"], Value::Null);
+    assert_eq!(report["modules"][0]["file"], "b64kit/_codec.cpython-313t-x86_64-linux-gnu.so");
+    assert_eq!(
+        report["wheel"]["reason"],
+        "not abi3: free-threaded CPython 3.13 has no stable ABI (abi3t starts with 3.15)"
+    );
+    let code = "from pip._vendor.packaging import tags; print('cp313-cp313t-linux_x86_64' in {str(t) for t in tags.sys_tags()})";
+    let accepted = Command::new(&python).args(["-c", code]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&accepted.stdout).trim(),
+        "True",
+        "{}",
+        String::from_utf8_lossy(&accepted.stderr)
+    );
+
+    let out = tempfile::tempdir().unwrap();
+    let run: Run = cffi_forge(&["build", "-i"])
+        .arg(&python)
+        .arg(project.path())
+        .arg("-o")
+        .arg(out.path())
+        .env("CFLAGS", "-Werror")
+        .output()
+        .unwrap()
+        .into();
+    run.success();
+    let wheel = out.path().join("b64kit-1.1.0-cp313-cp313t-linux_x86_64.whl");
+    let symbols = undefined_symbols(&wheel, "b64kit/_codec.cpython-313t-x86_64-linux-gnu.so");
     assert!(symbols.iter().any(|s| s == "_Py_DecRefShared"), "{symbols:?}");
 }

@@ -99,6 +99,37 @@ fn fifo_in_the_tree_is_skipped_with_a_warning_not_opened() {
 }
 
 #[test]
+fn fifo_named_gitignore_never_hangs_the_walk() {
+    // The walkers (project files, build-script discovery) read every `.gitignore`: a FIFO
+    // there would block them forever.
+    let tree = pure_project("");
+    write_files(tree.path(), &[("data/x.txt", "x\n")]);
+    assert!(std::process::Command::new("mkfifo")
+        .arg(tree.path().join("data/.gitignore"))
+        .status()
+        .unwrap()
+        .success());
+    for command in ["sdist", "build"] {
+        let out = tempfile::tempdir().unwrap();
+        let run = run_with_timeout(command, tree.path(), out.path(), Duration::from_secs(60)).success();
+        assert_mentions(
+            &run.stderr,
+            &["warning", "skipping the directory `data`", "`.gitignore` is not a regular file"],
+        );
+        let artifact = only_file(out.path());
+        let names = if command == "build" { zip_names(&artifact) } else { sdist_names(&artifact) };
+        assert!(names.iter().any(|n| n.ends_with("pkg/__init__.py")), "{names:?}");
+        assert!(!names.iter().any(|n| n.contains("data/")), "{names:?}");
+    }
+    // At the root there is nothing sensible to skip: an error.
+    std::fs::rename(tree.path().join("data/.gitignore"), tree.path().join(".gitignore")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = run_with_timeout("build", tree.path(), out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(&run.stderr, &[".gitignore: not a regular file"]);
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}
+
+#[test]
 fn symlink_to_a_file_outside_the_project_is_refused() {
     let outside = tempfile::tempdir().unwrap();
     std::fs::write(outside.path().join("secret.txt"), "secret\n").unwrap();
@@ -152,7 +183,7 @@ fn control_character_in_a_file_name_is_an_error_naming_the_file() {
     let tree = pure_project("");
     write_files(tree.path(), &[("pkg/two\nlines.txt", "x\n")]);
     let stderr = build_and_sdist_fail(tree.path());
-    assert_mentions(&stderr, &["cannot package", "lines.txt", "U+000A"]);
+    assert_mentions(&stderr, &["cannot package `", "pkg/two\\nlines.txt`", "U+000A"]);
 }
 
 #[test]
@@ -319,6 +350,23 @@ fn build_script_sources_outside_the_project_are_an_error_naming_the_script() {
 }
 
 #[test]
+fn build_script_outside_the_project_is_an_error_naming_the_entry() {
+    // The script exists (next to the project): it would run, but no sdist could carry it.
+    let stderr = build_fails(
+        "[tool.cffi-forge]\ncffi-modules = [\"../m_build.py:ffibuilder\"]\n",
+        &[("../m_build.py", &script("_m", "[]"))],
+    );
+    assert_mentions(
+        &stderr,
+        &[
+            "invalid `tool.cffi-forge.cffi-modules`",
+            "pyproject.toml:10:17",
+            "`../m_build.py` is outside the project",
+        ],
+    );
+}
+
+#[test]
 fn build_script_module_names_are_checked_before_any_work() {
     for (name, why) in [("..evil", "empty part"), ("pkg.a b", "a space"), ("pkg._m\nx", "a newline")] {
         let stderr = build_fails(
@@ -349,4 +397,54 @@ fn a_file_a_build_script_writes_into_its_package_ships_in_the_first_build() {
     let venv = Venv::new();
     venv.install(&wheel);
     assert_eq!(venv.run("import pkg._generated as g, pkg._m as m; print(g.VALUE, m.lib.one())"), "7 1");
+}
+
+// ---------------------------------------------------------------------------------
+// Messages.
+
+fn sdist_fails(pyproject_bytes: &[u8]) -> String {
+    let tree = project(PKG);
+    std::fs::write(tree.path().join("pyproject.toml"), pyproject_bytes).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let run = run_with_timeout("sdist", tree.path(), out.path(), Duration::from_secs(60)).failure();
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+    run.stderr
+}
+
+#[test]
+fn non_utf8_pyproject_points_at_the_first_bad_byte() {
+    let stderr = sdist_fails(b"[project]\nname = \"x\"\nversion = \"1\"\ndescription = \"caf\xe9\"\n");
+    assert_mentions(&stderr, &["pyproject.toml:4:19", "byte 0xE9 is not valid UTF-8"]);
+}
+
+#[test]
+fn licence_hint_never_suggests_the_same_broken_expression() {
+    // spdx's canonicalisation turns these into other broken expressions (`MIT OR  OR
+    // Apache-2.0`, `MIT OR Apache-2.0 OR `): no hint is better than a wrong one.
+    for expression in ["MIT OR OR Apache-2.0", "MIT/ OR Apache-2.0", "MIT OR  Apache-2.0 OR"] {
+        let text = format!("[project]\nname = \"x\"\nversion = \"1\"\nlicense = \"{expression}\"\n");
+        let stderr = sdist_fails(text.as_bytes());
+        assert_mentions(&stderr, &["invalid `project.license`", "not a valid SPDX licence expression"]);
+        assert!(!stderr.contains("did you mean"), "{stderr}");
+    }
+    // A hint that fixes the expression is still given.
+    let stderr = sdist_fails(b"[project]\nname = \"x\"\nversion = \"1\"\nlicense = \"GPL-2.0+\"\n");
+    assert_mentions(&stderr, &["did you mean `GPL-2.0-or-later`?"]);
+}
+
+#[test]
+fn cdef_errors_show_the_users_spelling_not_internal_names() {
+    for (cdef, expected) in [
+        ("typedef int t; t ... x;", "`...` cannot stand here"),
+        ("typedef int t[...];", "the length of type `t` is written `[...]`"),
+        ("struct s { int a[...]; }; extern struct s *p;", "field `a` of `struct s` is written `[...]`"),
+        ("typedef int... t;", "`t` is declared with `...`"),
+    ] {
+        // ABI mode (no `source`): lengths and sizes only the compiler knows are refused.
+        let stderr = build_fails(&format!("{MODULE}cdef = \"{cdef}\"\n"), &[]);
+        assert_mentions(&stderr, &[expected]);
+        for internal in ["__dotdotdot", "_cffi_array_len", "_cffi_prim_int"] {
+            assert!(!stderr.contains(internal), "{internal} in the message for {cdef:?}:\n{stderr}");
+        }
+    }
 }

@@ -91,7 +91,8 @@ fn setup_py_with_every_translated_keyword() {
 #[test]
 fn setup_cfg_declarative_config() {
     let dir = project(&[
-        ("setup.py", "from setuptools import setup\nsetup(cffi_modules=['pkg/_x_build.py:ffi'])\n"),
+        // cffi accepts a dotted module name here; cffi-forge wants the path.
+        ("setup.py", "from setuptools import setup\nsetup(cffi_modules=['cfgdemo._x_build:ffi'])\n"),
         (
             "setup.cfg",
             "[metadata]\nname = cfgdemo\nversion = attr: cfgdemo.__version__\ndescription = Demo\n\
@@ -105,6 +106,7 @@ fn setup_cfg_declarative_config() {
         ),
         ("README.rst", "demo\n"),
         ("cfgdemo/__init__.py", "__version__ = '0.1'\n"),
+        ("cfgdemo/_x_build.py", "import cffi\nffi = cffi.FFI()\n"),
         ("tests/__init__.py", ""),
     ]);
     let (run, text) = migrate(dir.path(), &[]);
@@ -298,4 +300,26 @@ setup(
     let (run, text) = migrate(dir.path(), &[]);
     run.success();
     insta::assert_snapshot!("module_attributes", text);
+}
+
+/// `[tool.setuptools]` in an existing pyproject.toml is read like setup() keywords
+/// (`packages.find` looks for namespace packages unless `namespaces = false`).
+#[test]
+fn setuptools_tables_of_pyproject() {
+    let pyproject = "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
+                     [project]\nname = \"tabled\"\nversion = \"1\"\n\n[tool.setuptools]\nscript-files = [\"bin/t\"]\n\
+                     include-package-data = false\n\n[tool.setuptools.package-data]\ntabled = [\"*.txt\"]\n\n\
+                     [tool.setuptools.packages.find]\nwhere = [\"lib\"]\nexclude = [\"tabled.tests*\"]\nnamespaces = false\n\n\
+                     [[tool.setuptools.ext-modules]]\nname = \"tabled._speed\"\nsources = [\"lib/speed.c\"]\n\
+                     define-macros = [[\"FAST\", \"1\"]]\n";
+    let dir = project(&[
+        ("pyproject.toml", pyproject),
+        ("setup.py", "from setuptools import setup\nsetup()\n"),
+        ("lib/tabled/__init__.py", ""),
+        ("lib/tabled/tests/__init__.py", ""),
+        ("lib/tabled/sub/__init__.py", ""),
+    ]);
+    let (run, text) = migrate(dir.path(), &[]);
+    run.success();
+    insta::assert_snapshot!("setuptools_tables", text);
 }

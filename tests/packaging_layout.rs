@@ -73,6 +73,22 @@ fn every_spelling_of_the_flat_source_ships_the_package() {
 }
 
 #[test]
+fn a_dot_python_source_is_a_flat_layout_for_discovery_too() {
+    for spelling in [".", "./"] {
+        let (_tree, project) = load(&[
+            ("pyproject.toml", &with_tool(&format!("python-source = \"{spelling}\""))),
+            ("pkg/__init__.py", ""),
+            ("tests/__init__.py", ""),
+            ("check.py", ""),
+            ("setup.py", ""),
+        ]);
+        let project = project.unwrap();
+        assert_eq!(shipped(&project), ["pkg/__init__.py"], "python-source = {spelling:?}");
+        assert_eq!(project.python.source_decided_by, "tool.cffi-forge.python-source");
+    }
+}
+
+#[test]
 fn every_spelling_of_a_src_source_ships_the_package() {
     for spelling in ["src", "src/", "./src", "./src/"] {
         let names = shipped_from(&[
@@ -417,6 +433,12 @@ version = attr: cfgdemo.__version__
 description = A setup.cfg project
 long_description = file: README.md
 long_description_content_type = text/markdown
+author = Ada Lovelace
+author_email = ada@example.org
+license = MIT
+url = https://example.org/cfgdemo
+project_urls =
+    Source = https://example.org/src
 classifiers =
     Programming Language :: Python :: 3
 
@@ -428,6 +450,13 @@ python_requires = >=3.8
 install_requires =
     attrs>=22
     tomli; python_version < \"3.11\"
+
+[options.extras_require]
+fast = ujson>=5
+
+[options.entry_points]
+console_scripts =
+    cfgdemo = cfgdemo.core:main
 
 [options.packages.find]
 where = src
@@ -444,7 +473,7 @@ fn setup_cfg_project() -> tempfile::TempDir {
         ("setup.cfg", SETUP_CFG),
         ("README.md", "# cfgdemo\n"),
         ("src/cfgdemo/__init__.py", "__version__ = '0.7.1'\nfrom .core import answer\n"),
-        ("src/cfgdemo/core.py", "def answer():\n    return 42\n"),
+        ("src/cfgdemo/core.py", "def answer():\n    return 42\n\ndef main():\n    print(answer())\n"),
         ("src/cfgdemo/table.dat", "data"),
         ("src/tests/__init__.py", ""),
     ])
@@ -461,6 +490,18 @@ fn setup_cfg_metadata_and_options_are_read_statically() {
     assert_eq!(m.requires_python.as_ref().unwrap().to_string(), ">=3.8");
     assert_eq!(m.classifiers, ["Programming Language :: Python :: 3"]);
     assert!(m.requires_dist().iter().any(|r| r == "attrs>=22"), "{:?}", m.requires_dist());
+    assert!(m.requires_dist().iter().any(|r| r == "ujson>=5; extra == \"fast\""), "{:?}", m.requires_dist());
+    assert_eq!(m.scripts, [("cfgdemo".to_string(), "cfgdemo.core:main".to_string())]);
+    assert_eq!(
+        m.urls,
+        [
+            ("Homepage".to_string(), "https://example.org/cfgdemo".to_string()),
+            ("Source".to_string(), "https://example.org/src".to_string())
+        ]
+    );
+    let core = m.core_metadata();
+    assert!(core.contains("Author-email: Ada Lovelace <ada@example.org>\n"), "{core}");
+    assert!(core.contains("License: MIT\n"), "{core}");
     assert_eq!(project.python.source, "src");
     assert_eq!(project.python.source_decided_by, "setup.cfg [options.packages.find] where");
     assert_eq!(shipped(&project), ["cfgdemo/__init__.py", "cfgdemo/core.py", "cfgdemo/table.dat"]);
@@ -487,6 +528,9 @@ fn a_setup_cfg_project_builds_installs_and_imports() {
     let venv = build_and_install(tree.path());
     assert_eq!(venv.run("import cfgdemo; print(cfgdemo.__version__, cfgdemo.answer())"), "0.7.1 42");
     assert_eq!(venv.run("import importlib.metadata as m; print(m.version('cfgdemo'))"), "0.7.1");
+    let script = venv.dir.path().join("venv/bin/cfgdemo");
+    let out = std::process::Command::new(script).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "42");
 }
 
 #[test]
@@ -497,4 +541,35 @@ fn inspect_names_the_setuptools_table_that_decided() {
     let run =
         run(&["inspect".as_ref(), tree.path().as_os_str(), "-i".as_ref(), python.as_os_str()]).success();
     assert!(run.stdout.contains("package       pkg (tool.setuptools.packages)"), "{}", run.stdout);
+}
+
+#[test]
+fn tool_setuptools_errors_point_at_the_entry() {
+    let pyproject = format!("{HEAD}[tool.setuptools]\npackages = [\"pkg\", \"nothere\"]\n");
+    let text = refused(&[("pyproject.toml", &pyproject), ("pkg/__init__.py", "")]);
+    assert!(text.contains("invalid `tool.setuptools.packages`"), "{text}");
+    assert!(text.contains("pyproject.toml:5:20"), "{text}");
+    assert!(text.contains("no directory `nothere` for package `nothere`"), "{text}");
+}
+
+#[test]
+fn setuptools_version_errors_name_their_own_key_and_file() {
+    let pyproject = "[project]\nname = \"dyn\"\ndynamic = [\"version\"]\n\
+         [tool.setuptools.dynamic]\nversion = { attr = \"nomodule.__version__\" }\n";
+    let text = refused(&[("pyproject.toml", pyproject)]);
+    assert!(text.contains("invalid `tool.setuptools.dynamic.version.attr`"), "{text}");
+    assert!(text.contains("no module `nomodule`"), "{text}");
+
+    let pyproject = "[project]\nname = \"dyn\"\ndynamic = [\"version\"]\n\
+         [tool.setuptools.dynamic]\nversion = { attr = \"noattribute\" }\n";
+    let text = refused(&[("pyproject.toml", pyproject)]);
+    assert!(text.contains("expected `module.attribute`"), "{text}");
+
+    let text = refused(&[
+        ("pyproject.toml", BACKEND),
+        ("setup.cfg", "[metadata]\nname = x\nversion = file: ../VERSION\n"),
+    ]);
+    assert!(text.contains("invalid `setup.cfg [metadata] version`"), "{text}");
+    assert!(text.contains("setup.cfg:3:17"), "{text}");
+    assert!(text.contains("not a relative path inside the project"), "{text}");
 }

@@ -91,8 +91,15 @@ pub enum ArchiveError {
     #[error(transparent)]
     Layout(Box<crate::config::layout::LayoutError>),
     /// A file whose name an archive must not carry (see [`check_entry_name`]).
-    #[error("cannot package {}: {reason}", file.display())]
+    #[error("cannot package `{}`: {reason}", escaped(file))]
     BadFileName { file: PathBuf, reason: String },
+}
+
+/// A path as shown in messages: control characters escaped, so a newline in a file name
+/// cannot break or forge the output.
+fn escaped(path: &std::path::Path) -> String {
+    let text = path.to_string_lossy();
+    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
 }
 
 /// Names an archive entry must not have, whatever produced it: a backslash is a
@@ -122,7 +129,11 @@ impl ToDiagnostic for ArchiveError {
             }
             ArchiveError::BadFileName { file, .. } => d.with_help(format!(
                 "or keep it out of the archives with `exclude = [\"{}\"]` in [tool.cffi-forge]",
-                file.file_name().map(|n| n.to_string_lossy().replace(['\\', '"'], "?")).unwrap_or_default()
+                file.file_name()
+                    .map(|n| n
+                        .to_string_lossy()
+                        .replace(|c: char| c == '\\' || c == '"' || c.is_control(), "?"))
+                    .unwrap_or_default()
             )),
             ArchiveError::SourceDateEpoch { .. } => {
                 d.with_help("set it to a Unix timestamp (e.g. `git log -1 --format=%ct`) or unset it")

@@ -128,15 +128,17 @@ impl Inner {
 impl ToDiagnostic for CdefError {
     fn to_diagnostic(&self) -> Diagnostic {
         let e = &self.0;
-        let mut d = Diagnostic::error(e.title());
+        // Users wrote `...`, not the placeholder names the parser sees.
+        let user = super::rewrite::user_spelling;
+        let mut d = Diagnostic::error(user(&e.title()));
         if let Some((file, span)) = &e.location {
-            d = d.with_label(file, span.clone(), e.label.clone());
+            d = d.with_label(file, span.clone(), user(&e.label));
         }
         for note in &e.notes {
-            d = d.with_note(note.clone());
+            d = d.with_note(user(note));
         }
         if let Some(help) = &e.help {
-            d = d.with_help(help.clone());
+            d = d.with_help(user(help));
         }
         d
     }

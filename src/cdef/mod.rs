@@ -22,6 +22,7 @@ mod wintypes;
 
 pub use constant::py_repr;
 pub use error::{CdefError, CffiClass};
+pub use rewrite::user_spelling;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{DeclKind, Ffi};

@@ -295,6 +295,16 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
     fn add_identifier(&mut self, name: &'a str, span: &Span) -> PResult<()> {
         self.classified.set(None);
         let scope = self.scopes.last_mut().expect("file scope");
+        if name == super::rewrite::DOTDOTDOT {
+            // `t ... x;`: the placeholder for `...` landed where a name belongs.
+            let mut e = self.error_at("`...` cannot stand here", span.clone());
+            e.help = Some(
+                "`...` stands for a whole type (`typedef ... foo_t;`), an integer type (`typedef int... t;`), \
+                 an array length (`[...]`) or the rest of a struct (`...;`)"
+                    .into(),
+            );
+            return Err(e);
+        }
         if scope.get(name) == Some(&true) {
             let mut e = self.error_at(
                 format!("`{name}` was previously declared as a typedef name in this scope"),

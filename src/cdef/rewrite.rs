@@ -20,6 +20,19 @@ pub const DOTDOTDOT_ARRAY: &str = "__dotdotdotarray__";
 /// Placeholder enumerator for `...` at the end of an enum or `X = ...`.
 pub const DOTDOTDOT_ENUM: &str = "__dotdotdot0__";
 
+/// `text` with the placeholder names above written as the user wrote them (`...`), for
+/// messages shown to users. (cffi's own messages, kept for parity, still carry them.)
+pub fn user_spelling(text: &str) -> String {
+    if !text.contains("__dotdotdot") {
+        return text.to_string();
+    }
+    // Longest names first: `__dotdotdot__` is a prefix of none, but the others share
+    // `__dotdotdot`.
+    [DOTDOTDOT_INT, DOTDOTDOT_FLOAT, DOTDOTDOT_ARRAY, DOTDOTDOT_ENUM, DOTDOTDOT]
+        .iter()
+        .fold(text.to_string(), |t, placeholder| t.replace(placeholder, "..."))
+}
+
 /// Marker declarations `extern "Python"` regions become (cffi's names).
 pub const EXTERN_PYTHON_START: &str = "__cffi_extern_python_start";
 pub const EXTERN_PYTHON_PLUS_C_START: &str = "__cffi_extern_python_plus_c_start";

@@ -82,7 +82,11 @@ fn is_skipped_dir(entry: &DirEntry) -> bool {
 }
 
 pub(super) fn walk_tree(root: &Path, standard_ignores: bool) -> Result<Vec<String>, ConfigError> {
+    if standard_ignores && walk_rules::has_special_gitignore(root) {
+        return Err(walk_rules::special_gitignore_at_root(root));
+    }
     let mut builder = WalkBuilder::new(root);
+    let walk_root = root.to_path_buf();
     builder
         .standard_filters(false)
         .hidden(standard_ignores)
@@ -91,10 +95,17 @@ pub(super) fn walk_tree(root: &Path, standard_ignores: bool) -> Result<Vec<Strin
         .parents(false)
         .follow_links(false)
         .sort_by_file_name(|a, b| a.cmp(b))
-        .filter_entry(|entry| {
+        .filter_entry(move |entry| {
             let is_dir = entry.file_type().is_some_and(|t| t.is_dir());
             if is_dir {
-                entry.depth() == 0 || !is_skipped_dir(entry)
+                if entry.depth() == 0 || is_skipped_dir(entry) {
+                    return entry.depth() == 0;
+                }
+                if standard_ignores && walk_rules::has_special_gitignore(entry.path()) {
+                    walk_rules::warn_special_gitignore(&walk_root, entry.path());
+                    return false;
+                }
+                true
             } else {
                 !is_build_leftover(&entry.file_name().to_string_lossy())
             }

@@ -489,7 +489,9 @@ pub fn python_layout(
             if !root.join(&dir).is_dir() {
                 return Err(setting.error(format!("`{dir}` is not a directory of the project")));
             }
-            (dir, setting.key.clone(), false)
+            // `python-source = "."` is a flat layout as much as the default is.
+            let flat = dir.is_empty();
+            (dir, setting.key.clone(), flat)
         }
         None if has_code_in("src/") => {
             ("src".to_string(), "src layout (src/ holds Python code)".to_string(), false)
@@ -662,18 +664,20 @@ fn discover(
             });
         }
     }
-    let rule = if flat {
-        "discovered: the one top-level {} of the flat layout"
-    } else {
-        "discovered: a {} under src/"
+    let rule = |kind: &str| {
+        if flat {
+            format!("discovered: the one top-level {kind} of the flat layout")
+        } else {
+            format!("discovered: a {kind} under {prefix}")
+        }
     };
     for package in packages {
-        let reason = rule.replace("{}", "package");
+        let reason = rule("package");
         layout.decided_by.insert(package.clone(), format!("{reason} ({prefix}{package}/__init__.py)"));
         layout.packages.push(package);
     }
     for module in modules {
-        let reason = rule.replace("{}", "module");
+        let reason = rule("module");
         layout.decided_by.insert(format!("{module}.py"), format!("{reason} ({prefix}{module}.py)"));
         layout.modules.push(module);
     }

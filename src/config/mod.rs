@@ -28,7 +28,7 @@ mod setuptools;
 pub mod targets;
 mod tool;
 mod version_source;
-mod walk_rules;
+pub(crate) mod walk_rules;
 
 use std::ops::Range;
 use std::path::{Path, PathBuf};
@@ -222,6 +222,24 @@ impl ConfigError {
     }
 }
 
+/// A TOML file that is not UTF-8 (TOML must be): an error pointing at the first bad byte.
+pub(crate) fn not_utf8(name: &str, error: std::string::FromUtf8Error) -> ConfigError {
+    let at = error.utf8_error().valid_up_to();
+    let bad = error.as_bytes()[at];
+    // The valid prefix is kept as is, so `at` is the same offset in the lossy text.
+    let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+    let file = SourceFile::new(name, text.as_str());
+    ConfigError::Toml(Box::new(Located {
+        key: None,
+        file,
+        span: Some(at..at + char::REPLACEMENT_CHARACTER.len_utf8()),
+        message: format!("byte 0x{bad:02X} is not valid UTF-8"),
+        help: Some(
+            "TOML files must be UTF-8: re-save the file as UTF-8 (e.g. `iconv -f latin1 -t utf-8`)".into(),
+        ),
+    }))
+}
+
 /// Turn a TOML parse or type error into a [`ConfigError::Toml`], adding a
 /// "did you mean" hint to unknown keys.
 pub(crate) fn toml_error(file: &SourceFile, error: &toml::de::Error) -> ConfigError {
@@ -357,13 +375,18 @@ impl Project {
     /// licence files, a `version` file) and walks the project tree; runs nothing.
     pub fn load(root: &Path) -> Result<Project, ConfigError> {
         let path = root.join("pyproject.toml");
-        let text = match fs_err::read_to_string(&path) {
-            Ok(text) => text,
+        if path.exists() && !path.is_file() {
+            let source = std::io::Error::other("not a regular file");
+            return Err(ConfigError::Read { path, source });
+        }
+        let bytes = match fs_err::read(&path) {
+            Ok(bytes) => bytes,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
                 return Err(ConfigError::Missing { dir: root.to_path_buf() })
             }
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
+        let text = String::from_utf8(bytes).map_err(|e| not_utf8("pyproject.toml", e))?;
         Self::from_text(root, text)
     }
 
@@ -425,6 +448,18 @@ impl Project {
                 tool.ext_package = options.ext_package.clone().map(|p| Spanned::new(0..0, p));
             }
             from_setuptools.push(options);
+        }
+        // A build script outside the project would run here but be missing from the sdist.
+        for entry in tool.cffi_modules.iter().flatten() {
+            let script = entry.get_ref().rsplit_once(':').map_or(entry.get_ref().as_str(), |(path, _)| path);
+            if let Some(message) = paths::outside_problem(root, script, paths::PathRole::ProjectFile) {
+                return Err(ConfigError::invalid(
+                    &file,
+                    "tool.cffi-forge.cffi-modules",
+                    entry.span(),
+                    message,
+                ));
+            }
         }
         let files = files::walk(root, &tool, &file)?;
         let inputs = layout_inputs(root, &tool, &file, &from_setuptools);

@@ -78,6 +78,9 @@ pub(crate) fn outside_problem(root: &Path, value: &str, role: PathRole) -> Optio
     if role == PathRole::SystemOrProject && written.is_absolute() {
         return None;
     }
+    // A spec file named without a directory has the root `""`: the working directory.
+    let root = &std::path::absolute(if root.as_os_str().is_empty() { Path::new(".") } else { root })
+        .unwrap_or_else(|_| root.to_path_buf());
     let real_root = std::fs::canonicalize(root).unwrap_or_else(|_| lexical(root));
     let target = resolve(root, value);
     if target.starts_with(&real_root) {
@@ -164,6 +167,9 @@ mod tests {
         assert!(check("link.c").unwrap().contains("through a symlink"));
         assert_eq!(outside_problem(&root, "/usr/include", PathRole::SystemOrProject), None);
         assert!(outside_problem(&root, "../include", PathRole::SystemOrProject).is_some());
+        // The root of a spec file named without a directory.
+        assert!(outside_problem(Path::new(""), "../x.h", PathRole::ProjectFile).is_some());
+        assert_eq!(outside_problem(Path::new(""), "x.h", PathRole::ProjectFile), None);
         assert!(glob_leaves_project("../x*") && glob_leaves_project("./a/../../b"));
         assert!(!glob_leaves_project("a/..b/*"));
     }

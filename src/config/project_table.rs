@@ -105,12 +105,11 @@ pub(super) fn validate(project: Spanned<RawProject>, cx: &Context) -> Result<Met
                 Some(recorded) => recorded,
                 None => version_source::read(source, cx.root, cx.python, file)?,
             };
-            let span = match source {
-                super::VersionSource::Attr { span, .. } | super::VersionSource::File { span, .. } => {
-                    span.clone()
-                }
+            let (span, key) = match source {
+                super::VersionSource::Attr { span, key, .. }
+                | super::VersionSource::File { span, key, .. } => (span.clone(), key.as_str()),
             };
-            (text, span, "tool.cffi-forge.version")
+            (text, span, key)
         }
         (None, true, None) => {
             let span = p.dynamic.as_ref().map_or(table_span.clone(), |d| d.span());
@@ -444,8 +443,13 @@ fn license(value: &Spanned<toml::Value>, cx: &Context) -> Result<License, Config
                         "`{expression}` is not a valid SPDX licence expression: {}",
                         e.reason
                     ));
-                    Err(match spdx::Expression::canonicalize(expression) {
-                    Ok(Some(canonical)) => err.with_help(format!("did you mean `{canonical}`?")),
+                    // Only a suggestion that is itself valid (canonicalising fixes case and
+                    // `/`, not structure: `MIT OR  OR X` would come back unchanged).
+                    let suggestion = spdx::Expression::canonicalize(expression).ok().flatten().filter(|c| {
+                        c != expression && spdx::Expression::parse_mode(c, spdx::ParseMode::STRICT).is_ok()
+                    });
+                    Err(match suggestion {
+                    Some(canonical) => err.with_help(format!("did you mean `{canonical}`?")),
                     _ => err.with_help("see https://spdx.org/licenses/ for identifiers, e.g. `MIT` or `Apache-2.0 OR MIT`"),
                 })
                 }

@@ -28,13 +28,63 @@ use crate::diagnostic::SourceFile;
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub(super) struct RawSetuptools {
-    pub packages: Option<Spanned<toml::Value>>,
+    pub packages: Option<Spanned<RawPackages>>,
     pub package_dir: Option<IndexMap<Spanned<String>, Spanned<String>>>,
     pub py_modules: Option<Vec<Spanned<String>>>,
     pub package_data: Option<IndexMap<Spanned<String>, Vec<Spanned<String>>>>,
     pub exclude_package_data: Option<IndexMap<Spanned<String>, Vec<Spanned<String>>>>,
     pub include_package_data: Option<bool>,
     pub dynamic: Option<RawDynamic>,
+}
+
+/// `packages = ["pkg", ...]` or `[tool.setuptools.packages.find]`.
+#[derive(Debug)]
+pub(super) enum RawPackages {
+    List(Vec<Spanned<String>>),
+    Find { find: RawFind },
+}
+
+/// By hand rather than `untagged`, which would lose the spans of the list's items.
+impl<'de> Deserialize<'de> for RawPackages {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = RawPackages;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a list of package names or a `find` table")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<RawPackages, A::Error> {
+                let mut list = Vec::new();
+                while let Some(item) = seq.next_element::<Spanned<String>>()? {
+                    list.push(item);
+                }
+                Ok(RawPackages::List(list))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<RawPackages, A::Error> {
+                let mut find = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key == "find" {
+                        find = Some(map.next_value::<RawFind>()?);
+                    } else {
+                        return Err(serde::de::Error::unknown_field(&key, &["find"]));
+                    }
+                }
+                find.map(|find| RawPackages::Find { find })
+                    .ok_or_else(|| serde::de::Error::missing_field("find"))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
+    }
+}
+
+/// `[tool.setuptools.packages.find]`.
+#[derive(Debug, Deserialize)]
+pub(super) struct RawFind {
+    #[serde(rename = "where")]
+    pub where_: Option<Vec<Spanned<String>>>,
+    pub include: Option<Vec<String>>,
+    pub exclude: Option<Vec<String>>,
+    pub namespaces: Option<bool>,
 }
 
 /// `[tool.setuptools.dynamic]`.
@@ -123,6 +173,16 @@ fn source_from_package_dir(
     Ok(source)
 }
 
+/// A file a directive names must be inside the project (an sdist could not carry it
+/// otherwise).
+fn inside_project(name: &str) -> bool {
+    !name.is_empty() && !name.starts_with('/') && !name.contains('\\') && !name.split('/').any(|c| c == "..")
+}
+
+fn outside(file: &SourceFile, key: &str, span: Range<usize>, name: &str) -> ConfigError {
+    invalid(file, key, span, format!("`{name}` is not a relative path inside the project"))
+}
+
 fn strings(value: &toml::Value) -> Option<Vec<String>> {
     match value {
         toml::Value::String(s) => Some(vec![s.clone()]),
@@ -152,87 +212,31 @@ pub(super) fn from_pyproject(
             &key("package-dir"),
         )?;
     }
-    if let Some(packages) = &raw.packages {
-        match packages.get_ref() {
-            toml::Value::Array(items) => {
-                let mut list = Vec::new();
-                for item in items {
-                    let Some(name) = item.as_str() else {
-                        return Err(invalid(
-                            file,
-                            &key("packages"),
-                            packages.span(),
-                            "expected package names",
-                        ));
-                    };
-                    // Items of a TOML array carry no spans of their own here: point at the list.
-                    list.push(Setting {
-                        value: name.to_string(),
-                        key: key("packages"),
-                        file: file.clone(),
-                        span: packages.span(),
-                    });
-                }
-                out.packages = Some(list);
-            }
-            toml::Value::Table(table) => {
-                let Some(toml::Value::Table(find)) = table.get("find") else {
+    match raw.packages.as_ref().map(|p| p.get_ref()) {
+        None => {}
+        Some(RawPackages::List(list)) => {
+            out.packages = Some(list.iter().map(|p| setting("packages", p)).collect());
+        }
+        Some(RawPackages::Find { find }) => {
+            match find.where_.as_deref().unwrap_or_default() {
+                [] => {}
+                [one] => out.source = Some(setting("packages.find.where", one)),
+                [_, second, ..] => {
                     return Err(invalid(
                         file,
-                        &key("packages"),
-                        packages.span(),
-                        "expected a list of packages or a `find` table",
-                    ));
-                };
-                let list = |name: &str| -> Result<Vec<String>, ConfigError> {
-                    match find.get(name) {
-                        None => Ok(Vec::new()),
-                        Some(v) => strings(v).ok_or_else(|| {
-                            invalid(
-                                file,
-                                &key(&format!("packages.find.{name}")),
-                                packages.span(),
-                                "expected a list of strings",
-                            )
-                        }),
-                    }
-                };
-                let wheres = list("where")?;
-                match wheres.as_slice() {
-                    [] => {}
-                    [one] => {
-                        out.source = Some(Setting {
-                            value: one.clone(),
-                            key: key("packages.find.where"),
-                            file: file.clone(),
-                            span: packages.span(),
-                        })
-                    }
-                    _ => {
-                        return Err(invalid(
-                            file,
-                            &key("packages.find.where"),
-                            packages.span(),
-                            "cffi-forge takes packages from one source directory",
-                        ))
-                    }
+                        &key("packages.find.where"),
+                        second.span(),
+                        "cffi-forge takes packages from one source directory",
+                    )
+                    .with_help("move the packages under one directory, or list them in [tool.cffi-forge]"))
                 }
-                let namespaces = find.get("namespaces").and_then(toml::Value::as_bool).unwrap_or(true);
-                out.find = Some(FindPackages {
-                    key: key("packages.find"),
-                    include: list("include")?,
-                    exclude: list("exclude")?,
-                    namespaces,
-                });
             }
-            _ => {
-                return Err(invalid(
-                    file,
-                    &key("packages"),
-                    packages.span(),
-                    "expected a list of packages or a `find` table",
-                ))
-            }
+            out.find = Some(FindPackages {
+                key: key("packages.find"),
+                include: find.include.clone().unwrap_or_default(),
+                exclude: find.exclude.clone().unwrap_or_default(),
+                namespaces: find.namespaces.unwrap_or(true),
+            });
         }
     }
     if let Some(modules) = &raw.py_modules {
@@ -363,6 +367,9 @@ pub(super) fn apply_dynamic(
             };
             let names = strings(value.get_ref())
                 .ok_or_else(|| invalid(file, key, value.span(), "expected a file name or a list of them"))?;
+            if let Some(bad) = names.iter().find(|n| !inside_project(n)) {
+                return Err(outside(file, key, value.span(), bad));
+            }
             Ok(names.into_iter().map(|n| (n, value.span())).collect())
         };
     let read = |name: &str, span: Range<usize>, key: &str| -> Result<String, ConfigError> {
@@ -374,11 +381,25 @@ pub(super) fn apply_dynamic(
     if let (true, Some(d)) = (listed("version"), &dynamic.version) {
         let key = "tool.setuptools.dynamic.version";
         version = Some(match (&d.get_ref().attr, &d.get_ref().file) {
-            (Some(attr), None) => VersionSource::Attr { attr: attr.get_ref().clone(), span: attr.span() },
+            (Some(attr), None) => {
+                let key = "tool.setuptools.dynamic.version.attr";
+                if !super::tool::is_module_attribute(attr.get_ref()) {
+                    return Err(invalid(
+                        file,
+                        key,
+                        attr.span(),
+                        "expected `module.attribute`, e.g. \"pkg.__version__\"",
+                    ));
+                }
+                VersionSource::Attr { attr: attr.get_ref().clone(), span: attr.span(), key: key.into() }
+            }
             (None, Some(_)) => {
+                let key = "tool.setuptools.dynamic.version.file";
                 let files = files_of(d, key)?;
-                let (path, span) = files.into_iter().next().expect("one file at least");
-                VersionSource::File { path, span }
+                let Some((path, span)) = files.into_iter().next() else {
+                    return Err(invalid(file, key, d.span(), "expected a file name"));
+                };
+                VersionSource::File { path, span, key: key.into() }
             }
             _ => return Err(invalid(file, key, d.span(), "expected exactly one of `attr` and `file`")),
         });
@@ -485,16 +506,82 @@ pub(super) fn project_from_setup_cfg(
         import_namespaces: None,
         dynamic: None,
     };
+    // author / author_email (and maintainer): one person each, as setuptools writes them.
+    let person = |name: &str, email: &str| {
+        let (name, email) = (metadata.get(name), metadata.get(email));
+        let span = name.or(email)?.span();
+        let person = super::raw::RawPerson { name: name.map(Entry::text), email: email.map(Entry::text) };
+        Some(Spanned::new(span.clone(), vec![Spanned::new(span, person)]))
+    };
+    project.authors = person("author", "author_email");
+    // A free-text licence (setup.cfg predates SPDX expressions in metadata).
+    if let Some(license) = metadata.get("license") {
+        let mut table = toml::map::Map::new();
+        table.insert("text".into(), toml::Value::String(license.text()));
+        project.license = Some(Spanned::new(license.span(), toml::Value::Table(table)));
+    }
+    project.maintainers = person("maintainer", "maintainer_email");
+    // url / project_urls.
+    let mut urls = IndexMap::new();
+    if let Some(url) = metadata.get("url") {
+        urls.insert(Spanned::new(url.key_span.clone(), "Homepage".to_string()), spanned(url));
+    }
+    for (label, url) in metadata.get("project_urls").map(Entry::dict).unwrap_or_default() {
+        urls.insert(Spanned::new(label.span, label.text), Spanned::new(url.span, url.text));
+    }
+    if !urls.is_empty() {
+        project.urls = Some(Spanned::new(metadata.span.clone(), urls));
+    }
+    // [options.extras_require] and [options.entry_points] console_scripts / gui_scripts.
+    if let Some(extras) = cfg.section("options.extras_require") {
+        let table = extras
+            .entries
+            .iter()
+            .map(|e| {
+                let requirements =
+                    e.requirements().into_iter().map(|i| Spanned::new(i.span, i.text)).collect();
+                (Spanned::new(e.key_span.clone(), e.key.clone()), requirements)
+            })
+            .collect();
+        project.optional_dependencies = Some(Spanned::new(extras.span.clone(), table));
+    }
+    let scripts = |group: &str| {
+        let entry = cfg.get("options.entry_points", group)?;
+        let table: IndexMap<_, _> = entry
+            .dict()
+            .into_iter()
+            .map(|(name, target)| {
+                (Spanned::new(name.span, name.text), Spanned::new(target.span, target.text))
+            })
+            .collect();
+        Some(Spanned::new(entry.span(), table))
+    };
+    project.scripts = scripts("console_scripts");
+    project.gui_scripts = scripts("gui_scripts");
+
     let mut version_source = None;
     if let Some(version) = metadata.get("version") {
         match version.directive() {
             None => project.version = Some(spanned(version)),
             Some(Directive::Attr(attr)) => {
-                version_source = Some(VersionSource::Attr { attr: attr.text, span: attr.span });
+                let key = "setup.cfg [metadata] version";
+                if !super::tool::is_module_attribute(&attr.text) {
+                    return Err(invalid(
+                        file,
+                        key,
+                        attr.span,
+                        "expected `attr: module.attribute`, e.g. `attr: pkg.__version__`",
+                    ));
+                }
+                version_source =
+                    Some(VersionSource::Attr { attr: attr.text, span: attr.span, key: key.into() });
                 project.dynamic =
                     Some(Spanned::new(version.span(), vec![Spanned::new(version.span(), "version".into())]));
             }
             Some(Directive::File(files)) => {
+                if let Some(bad) = files.iter().find(|f| !inside_project(&f.text)) {
+                    return Err(outside(file, "setup.cfg [metadata] version", bad.span.clone(), &bad.text));
+                }
                 let Some(first) = files.into_iter().next() else {
                     return Err(invalid(
                         file,
@@ -503,7 +590,11 @@ pub(super) fn project_from_setup_cfg(
                         "expected `file: NAME`",
                     ));
                 };
-                version_source = Some(VersionSource::File { path: first.text, span: first.span });
+                version_source = Some(VersionSource::File {
+                    path: first.text,
+                    span: first.span,
+                    key: "setup.cfg [metadata] version".into(),
+                });
                 project.dynamic =
                     Some(Spanned::new(version.span(), vec![Spanned::new(version.span(), "version".into())]));
             }
@@ -514,6 +605,14 @@ pub(super) fn project_from_setup_cfg(
             Some(Directive::File(files)) => {
                 let mut text = String::new();
                 for item in &files {
+                    if !inside_project(&item.text) {
+                        return Err(outside(
+                            file,
+                            "setup.cfg [metadata] long_description",
+                            item.span.clone(),
+                            &item.text,
+                        ));
+                    }
                     let body = fs_err::read_to_string(root.join(&item.text)).map_err(|e| {
                         invalid(
                             file,

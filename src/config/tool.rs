@@ -28,9 +28,11 @@ pub enum Generator {
 pub enum VersionSource {
     /// `{ attr = "pkg.__version__" }`: a string literal assigned at the top level of the
     /// module `pkg` (`pkg/__init__.py` or `pkg.py` under the Python source root).
-    Attr { attr: String, span: Range<usize> },
+    /// `key` names where it was said (`tool.cffi-forge.version.attr`, or setuptools'
+    /// `tool.setuptools.dynamic.version.attr`, `setup.cfg [metadata] version`).
+    Attr { attr: String, span: Range<usize>, key: String },
     /// `{ file = "VERSION" }`: the file's text, trimmed.
-    File { path: String, span: Range<usize> },
+    File { path: String, span: Range<usize>, key: String },
 }
 
 /// The validated `[tool.cffi-forge]` table. Every key is optional.
@@ -115,6 +117,12 @@ pub(super) fn check_relative_path(
         ));
     }
     Ok(())
+}
+
+/// Whether `attr` names an attribute of a module (`pkg.__version__`), as a version
+/// `attr` must.
+pub(super) fn is_module_attribute(attr: &str) -> bool {
+    is_dotted_identifier(attr) && attr.contains('.')
 }
 
 impl ToolConfig {
@@ -237,11 +245,19 @@ impl ToolConfig {
                                 "expected `module.attribute`, e.g. \"pkg.__version__\"",
                             ));
                         }
-                        Some(VersionSource::Attr { span: attr.span(), attr: attr.into_inner() })
+                        Some(VersionSource::Attr {
+                            span: attr.span(),
+                            attr: attr.into_inner(),
+                            key: key("version.attr"),
+                        })
                     }
                     super::raw::RawVersionSource { attr: None, file: Some(path) } => {
                         check_relative_path(file, &key("version.file"), &path)?;
-                        Some(VersionSource::File { span: path.span(), path: path.into_inner() })
+                        Some(VersionSource::File {
+                            span: path.span(),
+                            path: path.into_inner(),
+                            key: key("version.file"),
+                        })
                     }
                     _ => {
                         return Err(ConfigError::invalid(

@@ -15,13 +15,12 @@ pub(super) fn read(
     file: &SourceFile,
 ) -> Result<String, ConfigError> {
     match source {
-        VersionSource::File { path, span } => {
-            let key = "tool.cffi-forge.version.file";
+        VersionSource::File { path, span, key } => {
             super::paths::check_project_file(root, file, key, &Spanned::new(span.clone(), path.clone()))?;
             let text = fs_err::read_to_string(root.join(path)).map_err(|e| {
                 ConfigError::invalid(
                     file,
-                    "tool.cffi-forge.version.file",
+                    key.as_str(),
                     span.clone(),
                     format!("cannot read `{path}`: {}", io_reason(&e)),
                 )
@@ -30,15 +29,15 @@ pub(super) fn read(
             if version.is_empty() || version.contains('\n') {
                 return Err(ConfigError::invalid(
                     file,
-                    "tool.cffi-forge.version.file",
+                    key.as_str(),
                     span.clone(),
                     format!("`{path}` must hold just the version on one line"),
                 ));
             }
             Ok(version.to_string())
         }
-        VersionSource::Attr { attr, span } => {
-            let key = "tool.cffi-forge.version.attr";
+        VersionSource::Attr { attr, span, key } => {
+            let key = key.as_str();
             let (module, name) = attr.rsplit_once('.').expect("validated as module.attribute");
             let base = python.root(root).join(module.replace('.', "/"));
             let candidates = [base.join("__init__.py"), base.with_extension("py")];
@@ -76,7 +75,12 @@ pub(super) fn read(
 /// The `Version` of `root/PKG-INFO` when the project is an unpacked sdist of the same
 /// project (its `Name` matches): the version resolved when the sdist was made.
 pub(super) fn from_pkg_info(root: &Path, name: &str) -> Option<String> {
-    let text = std::fs::read_to_string(root.join("PKG-INFO")).ok()?;
+    let path = root.join("PKG-INFO");
+    // Never opened unless a regular file (a FIFO would block the read).
+    if !path.is_file() {
+        return None;
+    }
+    let text = std::fs::read_to_string(&path).ok()?;
     let mut found_name = None;
     let mut version = None;
     // Only the header block: the description after the blank line may say anything.

@@ -51,24 +51,52 @@ fn warn_once(path: &Path, message: String) {
     }
 }
 
+/// A path relative to the root as shown in warnings, control characters escaped.
+fn shown(root: &Path, path: &Path) -> String {
+    let text = path.strip_prefix(root).unwrap_or(path).to_string_lossy();
+    text.chars().map(|c| if c.is_control() { c.escape_debug().to_string() } else { c.to_string() }).collect()
+}
+
 pub(super) fn warn_special(root: &Path, path: &Path) {
-    let shown = path.strip_prefix(root).unwrap_or(path);
     warn_once(
         path,
         format!(
             "skipping `{}`: not a regular file (a FIFO, socket or device is never packaged)",
-            shown.display()
+            shown(root, path)
         ),
     );
 }
 
 pub(super) fn warn_not_utf8(root: &Path, path: &Path) {
-    let shown = path.strip_prefix(root).unwrap_or(path);
     warn_once(
         path,
         format!(
             "skipping `{}`: its name is not valid UTF-8, which archives cannot hold (rename it to package it)",
-            shown.to_string_lossy()
+            shown(root, path)
+        ),
+    );
+}
+
+/// Whether `dir/.gitignore` exists but is not a regular file. The walker reads every
+/// `.gitignore` it meets, and reading a FIFO blocks forever, so such a directory is
+/// skipped (with a warning), and at the root it is an error.
+pub(crate) fn has_special_gitignore(dir: &Path) -> bool {
+    std::fs::metadata(dir.join(".gitignore")).is_ok_and(|m| !m.is_file())
+}
+
+pub(super) fn special_gitignore_at_root(root: &Path) -> ConfigError {
+    ConfigError::Read {
+        path: root.join(".gitignore"),
+        source: std::io::Error::other("not a regular file (a FIFO, socket or device is never read)"),
+    }
+}
+
+pub(super) fn warn_special_gitignore(root: &Path, dir: &Path) {
+    warn_once(
+        dir,
+        format!(
+            "skipping the directory `{}`: its `.gitignore` is not a regular file (a FIFO, socket or device is never read)",
+            shown(root, dir)
         ),
     );
 }

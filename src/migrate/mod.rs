@@ -7,6 +7,7 @@
 //! `[tool.cffi-forge]` table are added.
 
 pub mod setup_cfg;
+pub mod setuptools_table;
 pub mod translate;
 
 use std::fs;
@@ -54,8 +55,15 @@ pub struct Migration {
 }
 
 fn read(path: &Path) -> Result<Option<String>, MigrateError> {
-    match fs::read_to_string(path) {
-        Ok(text) => Ok(Some(text)),
+    match fs::read(path) {
+        // setup.py may declare another encoding (PEP 263); what matters is ASCII.
+        Ok(bytes) if path.extension().is_some_and(|e| e != "toml") => {
+            Ok(Some(String::from_utf8_lossy(&bytes).into_owned()))
+        }
+        Ok(bytes) => String::from_utf8(bytes).map(Some).map_err(|e| MigrateError::Read {
+            path: path.to_path_buf(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, e),
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(source) => Err(MigrateError::Read { path: path.to_path_buf(), source }),
     }
@@ -69,7 +77,8 @@ pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
         return Err(MigrateError::NothingToMigrate { dir: root.to_path_buf() });
     }
     let path = root.join("pyproject.toml");
-    let doc = match read(&path)? {
+    let pyproject_text = read(&path)?;
+    let doc = match &pyproject_text {
         Some(text) => text
             .parse::<DocumentMut>()
             .map_err(|e| MigrateError::BadPyproject { path: path.clone(), message: e.to_string() })?,
@@ -79,16 +88,25 @@ pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
     if let Some(text) = &setup_cfg {
         args.extend(setup_cfg::parse(text).into_iter().map(|arg| Located { file: "setup.cfg", arg }));
     }
+    if let Some(text) = &pyproject_text {
+        args.extend(
+            setuptools_table::parse(&doc, text)
+                .into_iter()
+                .map(|arg| Located { file: "pyproject.toml", arg }),
+        );
+    }
     let mut problems = Vec::new();
+    let mut setup_line = None;
     if let Some(text) = &setup_py {
         let call = SetupCall::parse_in(text, Some(root));
+        setup_line = call.line;
         if call.line.is_none() {
             problems.push(("setup.py", 1, "no `setup(` call found".to_string()));
         }
         problems.extend(call.problems.into_iter().map(|(line, message)| ("setup.py", line, message)));
         args.extend(call.args.into_iter().map(|arg| Located { file: "setup.py", arg }));
     }
-    let (doc, todos) = Translator::new(root, args, doc).finish(problems);
+    let (doc, todos) = Translator::new(root, args, doc).with_setup_line(setup_line).finish(problems);
     Ok(Migration { path, pyproject: doc.to_string(), todos })
 }
 

@@ -71,6 +71,8 @@ pub struct Translator<'a> {
     /// Where the package holding a `version = { attr }` was found (`""`, `"src"`): it must
     /// be the `python-source`, or the static version is written instead.
     version_base: Option<String>,
+    /// The line of setup.py's `setup(` call, for todos about what it lacks.
+    setup_line: Option<usize>,
 }
 
 fn requirement_name(req: &str) -> String {
@@ -156,7 +158,13 @@ impl<'a> Translator<'a> {
             pyproject_project,
             scm,
             version_base: None,
+            setup_line: None,
         }
+    }
+
+    pub fn with_setup_line(mut self, line: Option<usize>) -> Self {
+        self.setup_line = line;
+        self
     }
 
     /// The translated document and what is left to do, in file and line order.
@@ -402,7 +410,11 @@ impl<'a> Translator<'a> {
                 _ => self.wrong_type(&l, "a string", instead),
             }
         } else if key == "name" && !self.has_project("name") {
-            self.todo("setup.py", None, "no literal `name`: write [project] name = \"...\"".into());
+            let (file, line) = match self.setup_line {
+                Some(line) => ("setup.py", Some(line)),
+                None => ("pyproject.toml", None),
+            };
+            self.todo(file, line, "no literal `name`: write [project] name = \"...\"".into());
         }
     }
 
@@ -766,7 +778,10 @@ impl<'a> Translator<'a> {
             self.value("cffi_modules", "[tool.cffi-forge] cffi-modules = [\"path/x_build.py:ffi\"]")
         {
             match string_list(&v, words) {
-                Some(mods) => self.set_tool("cffi-modules", str_item(&mods)),
+                Some(mods) => {
+                    let mods: Vec<String> = mods.into_iter().map(|m| self.script_path(&l, m)).collect();
+                    self.set_tool("cffi-modules", str_item(&mods))
+                }
                 None => self.wrong_type(&l, "a list of strings", "[tool.cffi-forge] cffi-modules = [...]"),
             }
         }
@@ -819,6 +834,22 @@ impl<'a> Translator<'a> {
                 "`data_files` is not supported: move the files into a package (package data) or ship them as script-files".into(),
             );
         }
+    }
+
+    /// cffi's dotted form `pkg.foo_build:ffi` rewritten as the path cffi-forge wants.
+    fn script_path(&mut self, l: &Located, spec: String) -> String {
+        let Some((module, variable)) = spec.split_once(':') else { return spec };
+        let path = format!("{}.py", module.replace('.', "/"));
+        if self.root.join(module).is_file() || !self.root.join(&path).is_file() {
+            return spec;
+        }
+        let rewritten = format!("{path}:{variable}");
+        self.note(
+            l.file,
+            Some(l.arg.line),
+            format!("`cffi_modules` entry `{spec}` written as the path `{rewritten}`"),
+        );
+        rewritten
     }
 
     /// `package_dir={"": "src"}` or `find_packages(where="src")` → `python-source`.

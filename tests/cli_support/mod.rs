@@ -8,6 +8,11 @@ use std::process::{Command, Output};
 
 use tempfile::TempDir;
 
+#[path = "../not_run_support/mod.rs"]
+mod not_run_support;
+#[allow(unused_imports)] // not every test crate that includes this module uses it
+pub use not_run_support::not_run;
+
 /// The binary under test: `CFFI_FORGE_BIN`, else the one cargo built for these tests.
 pub fn bin() -> PathBuf {
     match std::env::var_os("CFFI_FORGE_BIN") {

@@ -8,6 +8,11 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
+#[path = "../not_run_support/mod.rs"]
+mod not_run_support;
+#[allow(unused_imports)] // not every test crate that includes this module uses it
+pub use not_run_support::not_run;
+
 /// Create a project tree from `(path, content)` pairs. A path ending in `*` is made
 /// executable (the `*` is dropped).
 pub fn tree(files: &[(&str, &str)]) -> TempDir {
@@ -104,24 +109,6 @@ pub fn demo_tree() -> TempDir {
 /// The Python used by tests: `CFFI_FORGE_TEST_PYTHON`, else `python3`.
 pub fn python() -> PathBuf {
     std::env::var_os("CFFI_FORGE_TEST_PYTHON").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("python3"))
-}
-
-/// A check that cannot run here (a missing interpreter or package). Says so loudly and
-/// never passes silently: the line goes straight to stderr (past libtest's capture, which
-/// only takes `print!`/`eprint!`), into `CFFI_FORGE_NOT_RUN_LOG` for run.sh's summary, and
-/// under `CI=true` the test fails.
-pub fn not_run(what: &str, why: &str) {
-    use std::io::Write;
-    let line = format!("NOT RUN: {what}: {why}");
-    let _ = writeln!(std::io::stderr(), "\n!! {line}");
-    if let Some(log) = std::env::var_os("CFFI_FORGE_NOT_RUN_LOG") {
-        if let Ok(mut file) = std::fs::OpenOptions::new().create(true).append(true).open(log) {
-            let _ = writeln!(file, "{line}");
-        }
-    }
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{line} (a failure under CI=true)");
-    }
 }
 
 /// The interpreters of the end-to-end tests, found as they find them

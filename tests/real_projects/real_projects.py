@@ -34,17 +34,49 @@ REPO = HERE.parents[1]
 
 class Project:
     def __init__(self, name, version, tool, build_requires=(), test_requires=("pytest",),
-                 test_paths=("tests",), notes="", declarative=None):
+                 test_paths=("tests",), notes="", declarative=None, project_table=None,
+                 tool_tables="", test_command=None, results=None, build_env=None,
+                 reference_build_env=None, min_python="3.8", edits=(), tag="cp{py}-abi3",
+                 cffi_variant=False, native_fallback=None):
         self.name = name
         self.version = version
-        self.tool = tool  # the [tool.cffi-forge] table to add
+        self.tool = tool  # the [tool.cffi-forge] keys to add
+        # TOML added after them: [[tool.cffi-forge.library]], module-options, ... tables.
+        self.tool_tables = tool_tables
         self.build_requires = list(build_requires)  # what the build script imports
         self.test_requires = list(test_requires)
+        # Copied from the sdist next to the test run (the tests of an installed package
+        # live in the wheel and are not copied).
         self.test_paths = list(test_paths)
+        # The arguments after `python` that run the tests (default: pytest on test_paths).
+        self.test_command = list(test_command) if test_command else None
+        # What the project's tests report when the untouched sdist is built by setuptools
+        # (measured with `real_projects.py --setuptools`): the cffi-forge build must give
+        # the same counts. {"passed": N, "skipped": N, ...}
+        self.results = dict(results or {})
         self.notes = notes
         # TOML replacing the build script with declarative modules (no cffi at build time),
         # or None when the project is only built through its build script.
         self.declarative = declarative
+        # The [project] table of a project that had its metadata in setup.py / setup.cfg
+        # only (the sdist has no pyproject.toml, or one without [project]).
+        self.project_table = project_table
+        # Environment of the cffi-forge build, and of the setuptools reference build.
+        self.build_env = dict(build_env or {})
+        self.reference_build_env = dict(reference_build_env or {})
+        # The oldest CPython the wheel claims (its abi3 floor or requires-python; 3.8 when
+        # it claims older ones: cffi-forge runs on 3.8+), where the tests build it.
+        self.min_python = min_python
+        # The wheel's python-abi tags; {py} is the building interpreter's "312".
+        self.tag = tag
+        # Also built with generator = "cffi" by `--variant all` and the end-to-end tests.
+        self.cffi_variant = cffi_variant
+        # What cffi-forge's build says when a module of the project falls back from the
+        # native generator to cffi's emitter (a known limit), or None: no fallback.
+        self.native_fallback = native_fallback
+        # (old, new) text replacements in the pyproject.toml, for what cffi-forge reads
+        # differently from setuptools (each one said in `notes`).
+        self.edits = list(edits)
 
     @property
     def requirement(self):
@@ -57,6 +89,10 @@ PROJECTS = {
         Project(
             "argon2-cffi-bindings",
             "25.1.0",
+            min_python="3.9",
+            tag="cp39-abi3",
+            results={"passed": 6},
+            cffi_variant=True,
             tool={
                 "cffi-modules": ["src/_argon2_cffi_bindings/_ffi_build.py:ffi"],
                 # setup.py's ext_package: the script says set_source("_ffi", ...).
@@ -71,6 +107,10 @@ PROJECTS = {
         Project(
             "cmarkgfm",
             "2025.10.22",
+            min_python="3.9",
+            tag="cp39-abi3",
+            results={"passed": 11},
+            cffi_variant=True,
             # setup.py holds a literal cffi_modules list: cffi-forge reads it statically.
             tool={},
             # The build script imports distutils.ccompiler and distutils.dist; on Python
@@ -83,6 +123,10 @@ PROJECTS = {
         Project(
             "xattr",
             "1.3.0",
+            min_python="3.9",
+            tag="cp39-abi3",
+            results={"passed": 15, "skipped": 6},
+            cffi_variant=True,
             tool={
                 "cffi-modules": ["xattr/lib_build.py:ffi"],
                 # setup.py's ext_package: the script says set_source("_lib", ...).
@@ -103,6 +147,351 @@ name = "xattr._lib"
 cdef-file = "xattr/lib_build.h"
 source-file = "xattr/lib_build.c"
 """,
+        ),
+        Project(
+            "bcrypt",
+            # The last bcrypt built with cffi (4.0 moved to Rust and PyO3).
+            "3.2.2",
+            tag="cp38-abi3",
+            tool={
+                "cffi-modules": ["src/build_bcrypt.py:ffi"],
+                # setup.cfg's ext_package: the script says set_source("_bcrypt", ...).
+                "ext-package": "bcrypt",
+                # requires-python says 3.6, but cffi-forge itself needs 3.8 to run: the
+                # wheel claims what it was tested on.
+                "py-limited-api": "cp38",
+            },
+            project_table="""\
+[project]
+name = "bcrypt"
+version = "3.2.2"
+description = "Modern password hashing for your software and your servers"
+readme = "README.rst"
+license = {text = "Apache License, Version 2.0"}
+authors = [{name = "The Python Cryptographic Authority developers", email = "cryptography-dev@python.org"}]
+requires-python = ">=3.6"
+dependencies = ["cffi>=1.1"]
+
+[project.optional-dependencies]
+tests = ["pytest>=3.2.1,!=3.3.0"]
+typecheck = ["mypy"]
+
+[project.urls]
+Homepage = "https://github.com/pyca/bcrypt/"
+""",
+            results={"passed": 145},
+            min_python="3.8",
+            notes="setup.cfg: all metadata (now [project]), package_dir src, ext_package "
+            "bcrypt, include_package_data (py.typed, _bcrypt.pyi); setup.py: cffi_modules "
+            "in a variable and a PyPy version check. The build script sits outside the "
+            "package (src/build_bcrypt.py) and uses absolute sources next to __file__.",
+        ),
+        Project(
+            "brotlipy",
+            "0.7.0",
+            tool={
+                "cffi-modules": ["src/brotli/build.py:ffi"],
+                "ext-package": "brotli",
+            },
+            # setup.py's libraries=[("libbrotli", {...})]: a build_clib static library the
+            # build script links by name (libraries=["libbrotli", "stdc++"]).
+            tool_tables="""\
+[[tool.cffi-forge.library]]
+name = "libbrotli"
+include-dirs = ["libbrotli/include", "libbrotli/", "src/brotli"]
+sources = [
+    "libbrotli/common/dictionary.c",
+    "libbrotli/dec/huffman.c",
+    "libbrotli/dec/bit_reader.c",
+    "libbrotli/dec/decode.c",
+    "libbrotli/dec/state.c",
+    "libbrotli/enc/backward_references.c",
+    "libbrotli/enc/backward_references_hq.c",
+    "libbrotli/enc/bit_cost.c",
+    "libbrotli/enc/block_splitter.c",
+    "libbrotli/enc/histogram.c",
+    "libbrotli/enc/memory.c",
+    "libbrotli/enc/literal_cost.c",
+    "libbrotli/enc/brotli_bit_stream.c",
+    "libbrotli/enc/compress_fragment_two_pass.c",
+    "libbrotli/enc/compress_fragment.c",
+    "libbrotli/enc/cluster.c",
+    "libbrotli/enc/utf8_util.c",
+    "libbrotli/enc/encode.c",
+    "libbrotli/enc/metablock.c",
+    "libbrotli/enc/static_dict.c",
+    "libbrotli/enc/dictionary_hash.c",
+    "libbrotli/enc/entropy_encode.c",
+]
+""",
+            project_table="""\
+[project]
+name = "brotlipy"
+version = "0.7.0"
+description = "Python binding to the Brotli library"
+readme = "README.rst"
+license = {text = "MIT"}
+authors = [{name = "Cory Benfield", email = "cory@lukasa.co.uk"}]
+dependencies = ["cffi>=1.0.0"]
+
+[project.urls]
+Homepage = "https://github.com/python-hyper/brotlipy/"
+""",
+            test_requires=["pytest", "hypothesis"],
+            test_paths=["test"],
+            # Six tests use fixtures of a test/conftest.py the sdist does not ship.
+            test_command=["-m", "pytest", "-p", "no:cacheprovider", "test"] + [
+                "--deselect=test/%s" % t for t in (
+                    "test_simple_compression.py::test_roundtrip_compression_with_files",
+                    "test_simple_compression.py::test_streaming_compression",
+                    "test_simple_compression.py::test_streaming_compression_flush",
+                    "test_simple_decompression.py::test_decompression",
+                    "test_simple_decompression.py::test_decompressobj",
+                    "test_simple_decompression.py::test_drip_feed")],
+            results={"passed": 13, "deselected": 10},
+            notes="No pyproject.toml: setup.py held the metadata (now [project]), "
+            "find_packages('src'), ext_package, and a build_clib library of 22 bundled C "
+            "files (now [[tool.cffi-forge.library]]); extras for Python 2.7/3.3 dropped.",
+        ),
+        Project(
+            "misaka",
+            "2.1.1",
+            tool={
+                "cffi-modules": ["build_ffi.py:ffi"],
+                "packages": ["misaka"],
+                "script-files": ["scripts/misaka"],
+                # setup.py has no package_data / include_package_data: the hoedown C
+                # sources inside the package are build inputs, not shipped.
+                "package-data": False,
+            },
+            project_table="""\
+[project]
+name = "misaka"
+version = "2.1.1"
+description = "A CFFI binding for Hoedown, a markdown parsing library."
+readme = "README.rst"
+license = {text = "MIT"}
+authors = [{name = "Frank Smit", email = "frank@61924.nl"}]
+dependencies = ["cffi>=1.0.0"]
+
+[project.urls]
+Homepage = "https://github.com/FSX/misaka"
+""",
+            test_requires=[],
+            test_command=["tests/run_tests.py"],
+            results={"passed": 94},
+            notes="No pyproject.toml: setup.py held the metadata (now [project]), "
+            "packages=['misaka'], scripts=['scripts/misaka'] (now script-files), no package "
+            "data (now package-data = false: the C sources live inside the package), a `test` "
+            "command, and cffi_modules naming build_ffi.py at the root of a flat layout "
+            "(it must not ship as a top-level module). Its tests use their own runner.",
+        ),
+        Project(
+            "persistent",
+            "6.9",
+            min_python="3.11",
+            tag="cp{py}-cp{py}",
+            tool={"cffi-modules": ["src/persistent/_ring_build.py:ffi"]},
+            # setup.py's three plain Extensions (the C implementation of Persistent and
+            # PickleCache, and TimeStamp), with their `depends`.
+            tool_tables="""\
+[[tool.cffi-forge.extension]]
+name = "persistent.cPersistence"
+sources = ["src/persistent/cPersistence.c", "src/persistent/ring.c"]
+depends = ["src/persistent/cPersistence.h", "src/persistent/ring.h", "src/persistent/ring.c"]
+
+[[tool.cffi-forge.extension]]
+name = "persistent.cPickleCache"
+sources = ["src/persistent/cPickleCache.c", "src/persistent/ring.c"]
+depends = ["src/persistent/cPersistence.h", "src/persistent/ring.h", "src/persistent/ring.c"]
+
+[[tool.cffi-forge.extension]]
+name = "persistent._timestamp"
+sources = ["src/persistent/_timestamp.c"]
+""",
+            # [tool.setuptools.dynamic] readme from two files: cffi-forge reads one readme.
+            edits=[('dynamic = ["readme"]', 'readme = "README.rst"')],
+            test_requires=["pytest", "manuel", "zope.testrunner"],
+            test_paths=[],
+            # The tests ship inside the package; test_docs.py looks for setup.py above
+            # itself (a source checkout) and is skipped as with setuptools.
+            test_command=["-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "persistent.tests",
+                          "-k", "not (test_docs and test_suite)"],
+            results={"passed": 616, "skipped": 6, "deselected": 1},
+            notes="setup.py: three plain C Extensions beside the CFFI module (now "
+            "[[tool.cffi-forge.extension]]), headers= (C headers installed for other "
+            "extensions: not shipped by cffi-forge), setup_requires; readme from "
+            "[tool.setuptools.dynamic] (two files: now readme = README.rst). Needs assert() "
+            "off (NDEBUG, from the interpreter's CFLAGS): its tests check that.",
+        ),
+        Project(
+            "pylibsrtp",
+            "1.0.0",
+            tag="cp310-abi3",
+            tool={
+                "cffi-modules": ["src/_cffi_src/build_srtp.py:ffibuilder"],
+                # [tool.setuptools.packages.find] exclude = ["_cffi_src"]: the folder of
+                # the build script is not a package of the wheel.
+                "packages": ["pylibsrtp"],
+            },
+            results={"passed": 11},
+            min_python="3.10",
+            notes="setup.py: a bdist_wheel subclass for the cp310-abi3 tag (cffi-forge: from "
+            "requires-python) and cffi_modules; version from [tool.setuptools.dynamic] attr "
+            "(now static); packages.find excluding _cffi_src (now packages). Links the "
+            "system libsrtp2 (libsrtp2-dev).",
+        ),
+        Project(
+            "xkbcommon",
+            "1.5.1",
+            tag="cp38-abi3",
+            tool={"cffi-modules": ["xkbcommon/ffi_build.py:ffibuilder"], "packages": ["xkbcommon"]},
+            project_table="""\
+[project]
+name = "xkbcommon"
+version = "1.5.1"
+description = "Bindings for libxkbcommon using cffi"
+readme = "README.rst"
+license = {text = "MIT"}
+authors = [{name = "Stephen Early", email = "steve@assorted.org.uk"}]
+requires-python = ">=3.8"
+dependencies = ["cffi >= 1.5.0"]
+
+[project.urls]
+Homepage = "https://github.com/sde1000/python-xkbcommon"
+""",
+            results={"passed": 88},
+            min_python="3.8",
+            notes="setup.cfg: all metadata and packages (now [project] and packages); "
+            "setup.py: only cffi_modules. set_source names the full module "
+            "(xkbcommon._ffi), no ext_package. Links the system libxkbcommon "
+            "(libxkbcommon-dev); its tests need the keymaps of xkb-data.",
+        ),
+        Project(
+            "soundfile",
+            "0.14.0",
+            tag="py3-none-any",
+            tool={"cffi-modules": ["soundfile_build.py:ffibuilder"], "py-modules": ["soundfile"]},
+            project_table="""\
+[project]
+name = "soundfile"
+version = "0.14.0"
+description = "An audio library based on libsndfile, CFFI and NumPy"
+readme = "README.rst"
+license = {text = "BSD 3-Clause License"}
+authors = [{name = "Bastian Bechtold", email = "bastibe.dev@mailbox.org"}]
+keywords = ["audio", "libsndfile"]
+requires-python = ">=3.10"
+dependencies = ["cffi>=1.0", "numpy", "typing-extensions"]
+
+[project.optional-dependencies]
+numpy = []
+
+[project.urls]
+Homepage = "https://github.com/bastibe/python-soundfile"
+""",
+            results={"passed": 331},
+            min_python="3.10",
+            notes="No pyproject.toml: setup.py held the metadata (now [project]), the version "
+            "parsed out of soundfile.py (now static), py_modules=['soundfile'] (now "
+            "py-modules), a bdist_wheel subclass for a py2.py3-none-<platform> tag, and "
+            "packages for a bundled libsndfile only present in binary builds. ABI mode: "
+            "set_source('_soundfile', None) gives a top-level _soundfile.py that dlopens "
+            "the system libsndfile (libsndfile1).",
+        ),
+        Project(
+            "pymunk",
+            "7.3.1",
+            tag="cp39-abi3",
+            tool={
+                "cffi-modules": ["pymunk/pymunk_extension_build.py:ffibuilder"],
+                "packages": ["pymunk", "pymunk.tests", "pymunk.examples"],
+            },
+            test_paths=[],
+            test_command=["-m", "pymunk.tests"],
+            test_requires=[],
+            results={"passed": 285, "skipped": 2},  # 283 on 3.12
+            min_python="3.9",
+            notes="setup.py: packages (pymunk, its tests and examples; fewer with "
+            "PYMUNK_BUILD_SLIM) and cffi_modules; [tool.setuptools.package-data] for the "
+            "examples' images and sounds (cffi-forge ships package data by default). The "
+            "build script globs the Munk2D C sources itself. Tests ship in the package "
+            "(python -m pymunk.tests); they need assert() off (NDEBUG).",
+        ),
+        Project(
+            "PyNaCl",
+            # 1.6 needs libsodium 1.0.20 (AEGIS); Debian 12 has 1.0.18, which 1.5.0 uses.
+            "1.5.0",
+            tag="cp38-abi3",
+            tool={"cffi-modules": ["src/bindings/build.py:ffi"], "ext-package": "nacl",
+                  "packages": ["nacl", "nacl.pwhash", "nacl.bindings"],
+                  # requires-python says 3.6; cffi-forge itself runs on 3.8+.
+                  "py-limited-api": "cp38"},
+            project_table="""\
+[project]
+name = "PyNaCl"
+version = "1.5.0"
+description = "Python binding to the Networking and Cryptography (NaCl) library"
+readme = "README.rst"
+license = {text = "Apache License 2.0"}
+authors = [{name = "The PyNaCl developers", email = "cryptography-dev@python.org"}]
+requires-python = ">=3.6"
+dependencies = []
+
+[project.optional-dependencies]
+tests = ["pytest>=3.2.1,!=3.3.0", "hypothesis>=3.27.0"]
+docs = ["sphinx>=1.6.5", "sphinx_rtd_theme"]
+
+[project.urls]
+Homepage = "https://github.com/pyca/pynacl/"
+""",
+            test_requires=["pytest", "hypothesis"],
+            # setuptools would otherwise build the bundled libsodium with configure/make
+            # (minutes); both builds link the system libsodium (libsodium-dev).
+            reference_build_env={"SODIUM_INSTALL": "system"},
+            results={"passed": 4646, "skipped": 10},
+            min_python="3.8",
+            notes="setup.py: all metadata read from nacl/__init__.py at build time (now "
+            "[project]), build_clib/build_ext subclasses running libsodium's configure and "
+            "make, or linking the system libsodium with SODIUM_INSTALL=system (the "
+            "conversion does that: the build script names `sodium`), package_dir src, "
+            "packages, package_data py.typed, ext_package nacl, cffi_modules.",
+        ),
+        Project(
+            "cairocffi",
+            "1.0.2",
+            tag="py3-none-any",
+            tool={"cffi-modules": ["cairocffi/ffi_build.py:ffi", "cairocffi/ffi_build.py:ffi_pixbuf"],
+                  "packages": ["cairocffi"]},
+            # The native generator does not do ffi.include() yet (README, limits).
+            native_fallback="Falling back cairocffi._generated.ffi_pixbuf: generated by cffi's "
+            "emitter, since it uses ffi.include()",
+            project_table="""\
+[project]
+name = "cairocffi"
+version = "1.0.2"
+description = "cffi-based cairo bindings for Python"
+readme = "README.rst"
+license = {text = "BSD"}
+authors = [{name = "Simon Sapin", email = "community@kozea.fr"}]
+requires-python = ">= 3.5"
+dependencies = ["cffi >= 1.1.0", "setuptools >= 39.2.0"]
+
+[project.optional-dependencies]
+xcb = ["xcffib >= 0.3.2"]
+""",
+            test_paths=[],
+            # setup.cfg's [tool:pytest] adds --flake8 --isort (plugins the sdist's tests
+            # do not need); the tests ship in the package.
+            test_command=["-m", "pytest", "-p", "no:cacheprovider", "-o", "addopts=",
+                          "--pyargs", "cairocffi"],
+            results={"passed": 51, "skipped": 1},
+            notes="No pyproject.toml: setup.cfg held the metadata and packages = find: "
+            "excluding cairocffi._generated (now [project] and packages), version from "
+            "file: cairocffi/VERSION (now static); setup.py: two cffi_modules from one "
+            "script. ABI mode, two modules, the second ffi.include()s the first; both land "
+            "in cairocffi/_generated/, a folder the build script creates. dlopens the "
+            "system cairo (libcairo2).",
         ),
     ]
 }
@@ -181,7 +570,8 @@ VARIANTS = ("native", "cffi", "declarative")
 
 
 def variants(project):
-    return [v for v in VARIANTS if v != "declarative" or project.declarative]
+    return [v for v in VARIANTS if (v != "declarative" or project.declarative)
+            and (v != "cffi" or project.cffi_variant)]
 
 
 def patch_pyproject(text, project, variant="native"):
@@ -201,9 +591,20 @@ def patch_pyproject(text, project, variant="native"):
         if section == "build-system":
             continue
         out.append(line)
+    if not any(l.strip() == "[build-system]" for l in lines):
+        out[:0] = ["[build-system]", "requires = %s" % _toml_value(requires),
+                   'build-backend = "cffi_forge"', ""]
     text = "\n".join(out) + "\n"
+    for old, new in project.edits:
+        assert old in text, "%s: %r is not in its pyproject.toml" % (project.name, old)
+        text = text.replace(old, new, 1)
 
     config = tomllib.loads(text)
+    if "project" not in config:
+        # The metadata was in setup.py / setup.cfg: said again as a [project] table.
+        assert project.project_table, "%s has no [project] table to add" % project.name
+        text += "\n" + project.project_table
+        config = tomllib.loads(text)
     dynamic = config["project"].get("dynamic", [])
     if "version" in dynamic:
         # setuptools-scm computed it; the sdist's PKG-INFO has the result.
@@ -218,6 +619,8 @@ def patch_pyproject(text, project, variant="native"):
         if tool:
             text += "\n[tool.cffi-forge]\n" + "".join(
                 "%s = %s\n" % (k, _toml_value(v)) for k, v in tool.items())
+        if project.tool_tables:
+            text += "\n" + project.tool_tables
 
     patched = tomllib.loads(text)  # must still be valid TOML
     assert patched["project"]["version"] == project.version
@@ -234,7 +637,8 @@ def prepare(project, dest, patched=True, cache=None, variant="native"):
     shutil.copytree(source, dest)
     if patched:
         path = dest / "pyproject.toml"
-        text = patch_pyproject(path.read_text(encoding="utf-8"), project, variant)
+        original = path.read_text(encoding="utf-8") if path.exists() else ""
+        text = patch_pyproject(original, project, variant)
         path.write_text(text, encoding="utf-8")
     return dest
 
@@ -265,15 +669,23 @@ def prepare_migrated(project, dest, cache=None):
     return dest
 
 
-def build_and_test(project, python, wheelhouse, work, cache=None, log=print, patched=True,
-                   variant="native"):
-    """Patch (as `variant`), `pip wheel` with cffi-forge (isolated), install into a fresh
-    venv, run the project's tests. Returns (wheel path, test output, build output); raises
-    Failed with the output on failure. With patched=False the untouched sdist is built by
-    its own backend (setuptools): the reference the cffi-forge build is measured against.
-    The declarative variant is built with the wheelhouse as the only index: its build
-    environment can hold nothing but cffi-forge."""
+# Wheels built in this process: (project, interpreter, variant, patched, work) → (wheel,
+# build output). The packaging oracle and the test run share one build of each project.
+_BUILT = {}
+
+
+def build_wheel(project, python, wheelhouse, work, cache=None, log=print, patched=True,
+                variant="native"):
+    """Patch (as `variant`) and `pip wheel` with cffi-forge (isolated build), in a fresh
+    venv at work/venv. Returns (wheel path, build output); raises Failed with the output
+    on failure. With patched=False the untouched sdist is built by its own backend
+    (setuptools): the reference the cffi-forge build is measured against. The declarative
+    variant is built with the wheelhouse as the only index: its build environment can hold
+    nothing but cffi-forge. Built once per process for the same arguments."""
     work = Path(work)
+    key = (project.name, str(python), variant, patched, str(work))
+    if key in _BUILT and _BUILT[key][0].exists():
+        return _BUILT[key]
     if work.exists():
         shutil.rmtree(work)
     work.mkdir(parents=True)
@@ -289,14 +701,35 @@ def build_and_test(project, python, wheelhouse, work, cache=None, log=print, pat
     log("%s: pip wheel (%s, isolated build)" % (project.name, backend))
     out = work / "wheels"
     no_index = ["--no-index"] if patched and variant == "declarative" else []
-    build = run([py, "-m", "pip", "wheel", "-v", "--no-deps", *no_index, "--find-links", wheelhouse,
-                 "-w", out, tree], cwd=work, CFFI_FORGE_VERBOSE=1)
+    env = project.build_env if patched else project.reference_build_env
+    # An sdist without pyproject.toml is built by an old pip (3.8's) with `setup.py
+    # bdist_wheel` in the venv, which has no `wheel`; --use-pep517 isolates it as well.
+    pep517 = [] if patched else ["--use-pep517"]
+    build = run([py, "-m", "pip", "wheel", "-v", "--no-deps", *no_index, *pep517, "--find-links",
+                 wheelhouse, "-w", out, tree], cwd=work, CFFI_FORGE_VERBOSE=1, **env)
     (wheel,) = out.glob("*.whl")
-    log("%s: built %s; installing" % (project.name, wheel.name))
+    log("%s: built %s" % (project.name, wheel.name))
+    _BUILT[key] = wheel, build
+    return wheel, build
+
+
+def build_and_test(project, python, wheelhouse, work, cache=None, log=print, patched=True,
+                   variant="native"):
+    """build_wheel, then install the wheel into the build's venv (which holds nothing else)
+    and run the project's tests there; their counts must be the ones the setuptools build
+    gives. Returns (wheel path, test output, build output); raises Failed on failure."""
+    wheel, build = build_wheel(project, python, wheelhouse, work, cache=cache, log=log,
+                               patched=patched, variant=variant)
+    work = Path(work)
+    tree = work / "src"
+    py = venv_python(work / "venv")
+    log("%s: installing %s" % (project.name, wheel.name))
     run([py, "-m", "pip", "install", wheel, *project.test_requires])
     # The tests run from a folder holding only the tests and the project's configuration,
     # so they import the installed package, not the source tree.
     tests = work / "run"
+    if tests.exists():
+        shutil.rmtree(tests)
     tests.mkdir()
     for name in ("pyproject.toml", "setup.cfg", "tox.ini", "pytest.ini", "conftest.py"):
         if (tree / name).is_file():
@@ -304,16 +737,48 @@ def build_and_test(project, python, wheelhouse, work, cache=None, log=print, pat
     for path in project.test_paths:
         shutil.copytree(tree / path, tests / path)
     log("%s: running its tests" % project.name)
-    output = run([py, "-m", "pytest", "-p", "no:cacheprovider", *project.test_paths], cwd=tests)
-    summary = [l for l in output.splitlines() if re.match(r"^=+ .*(passed|failed|error)", l)]
-    log("%s: %s" % (project.name, summary[-1].strip("= ") if summary else "tests ran"))
+    command = project.test_command or ["-m", "pytest", "-p", "no:cacheprovider", *project.test_paths]
+    output = run([py, *command], cwd=tests)
+    results = test_results(output)
+    log("%s: %s" % (project.name, format_results(results)))
+    if results != project.results:
+        raise Failed("%s: the tests gave %s; built by setuptools they give %s\n%s" % (
+            project.name, format_results(results), format_results(project.results), output[-4000:]))
     return wheel, output, build
+
+
+def test_results(output):
+    """The counts a test run reports: pytest's last summary line, or unittest's
+    `Ran N tests` with its `OK (skipped=K)` / `FAILED (failures=F)`."""
+    summary = [l for l in output.splitlines() if re.match(r"^=+ .*\b(passed|failed|errors?|skipped)\b.* =+$", l)]
+    if summary:
+        return {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", summary[-1])
+                if word not in ("warning", "warnings")}
+    chibi = re.findall(r"^(\d+) passed; (\d+) failed\.$", output, re.M)  # misaka's runner
+    if chibi:
+        passed, failed = map(int, chibi[-1])
+        return {k: v for k, v in (("passed", passed), ("failed", failed)) if v}
+    ran = re.findall(r"^Ran (\d+) tests? in ", output, re.M)
+    verdict = re.findall(r"^(OK|FAILED)(?: \((.*)\))?$", output, re.M)
+    if ran and verdict:
+        details = dict(re.findall(r"(\w+)=(\d+)", verdict[-1][1]))
+        counts = {k: int(v) for k, v in details.items()}
+        bad = counts.get("failures", 0) + counts.get("errors", 0)
+        counts["passed"] = sum(int(r) for r in ran) - bad - counts.get("skipped", 0) - counts.get(
+            "expected_failures", 0)
+        return {k: v for k, v in counts.items() if v}
+    raise Failed("no test summary in the output:\n" + output[-4000:])
+
+
+def format_results(results):
+    return ", ".join("%d %s" % (n, word) for word, n in sorted(results.items())) or "no tests"
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", default=sorted(PROJECTS))
-    parser.add_argument("--python", default="python3.12", help="interpreter to build and test with")
+    parser.add_argument("--python", default="oldest", help="interpreter to build and test with "
+                        "(default: the oldest CPython each project's wheel claims)")
     parser.add_argument("--wheelhouse", default=os.environ.get("CFFI_FORGE_WHEELHOUSE")
                         or str(REPO / "target" / "wheelhouse"))
     parser.add_argument("--work", default=None, help="scratch folder (default: in the test cache)")
@@ -325,7 +790,17 @@ def main(argv=None):
                         "as [[tool.cffi-forge.module]] tables (projects converted so far); "
                         "all: every variant of each project")
     args = parser.parse_args(argv)
-    python = shutil.which(args.python) or args.python
+    sys.path.insert(0, str(REPO / "tests" / "py" / "e2e"))
+    import interpreters
+
+    def python_for(project):
+        if args.python != "oldest":
+            return shutil.which(args.python) or args.python
+        found = interpreters.find(project.min_python)
+        if not found:
+            raise SystemExit(interpreters.missing_message(project.min_python))
+        return found
+
     work = Path(args.work) if args.work else default_cache() / "real-projects" / "work"
     runs = []
     for name in args.names:
@@ -342,7 +817,7 @@ def main(argv=None):
     for project, variant in runs:
         label = "%s (%s)" % (project.name, variant)
         try:
-            build_and_test(project, python, args.wheelhouse, work / project.name / variant,
+            build_and_test(project, python_for(project), args.wheelhouse, work / project.name / variant,
                            patched=variant != "setuptools",
                            variant="native" if variant == "setuptools" else variant)
         except Failed as e:

@@ -243,16 +243,15 @@ def ensure_venv(python, requirement):
 
 
 def python_path(version):
-    """The pyenv CPython of a given minor version, or None."""
+    """The CPython of a given minor version, or None: found as the end-to-end tests find
+    it (tests/py/e2e/interpreters.py: CFFI_FORGE_TEST_PYTHONS from run.sh, pyenv, PATH,
+    uv), not through pyenv alone, since run.sh installs missing ones with uv."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "e2e"))
     try:
-        root = subprocess.check_output(["pyenv", "root"], universal_newlines=True).strip()
-    except (OSError, subprocess.CalledProcessError):
-        return None
-    for d in sorted(Path(root, "versions").glob(version + ".*")):
-        candidate = d / "bin" / "python3"
-        if candidate.exists() and "t" not in d.name.split(".")[-1]:
-            return str(candidate)
-    return None
+        import interpreters
+    finally:
+        sys.path.pop(0)
+    return interpreters.find(version)
 
 
 def test_python():

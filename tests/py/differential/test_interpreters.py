@@ -19,7 +19,7 @@ def cpython(version, requirement):
     def find():
         base = python_path(version)
         if base is None:
-            pytest.fail("CPython %s not found under `pyenv root`: cannot test it" % version)
+            pytest.fail("CPython %s not found (as tests/py/e2e/interpreters.py looks): cannot test it" % version)
         return ensure_venv(base, requirement)
     return find
 

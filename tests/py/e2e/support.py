@@ -5,6 +5,7 @@ turns a failure into an AssertionError that shows the command and the tail of it
 """
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -161,22 +162,53 @@ class Venv:
         return Path(out.text.strip())
 
 
-def run_sample_tests(venv: Venv, sample: str, workdir: Path, project: Path = None):
-    """Run a sample's own pytest suite against what is installed in `venv`.
+def run_sample_tests(venv: Venv, sample: str, workdir: Path, project: Path = None, expected: int = None):
+    """Run a sample's own pytest suite against what is installed in `venv`; at least
+    `expected` tests (default: the sample's `tests` in samples.toml) must pass and none be
+    skipped.
 
     The tests are copied out of the project so that neither the project's sources nor any
     pytest configuration up the tree can stand in for the installed package.
     """
+    if expected is None:
+        expected = load_samples()[sample]["tests"]
     project = project or SAMPLES / sample
     if workdir.exists():
         shutil.rmtree(workdir)
     shutil.copytree(project / "tests", workdir / "tests")
     (workdir / "pytest.ini").write_text("[pytest]\n")
-    return run(
+    proc = run(
         [venv.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"],
         cwd=workdir,
         timeout=600,
     )
+    check_outcomes(proc.text, "the tests of %s" % sample, expected)
+    return proc
+
+
+_OUTCOME = re.compile(r"(\d+) (passed|failed|errors?|skipped|xfailed|xpassed|deselected)\b")
+
+
+def pytest_outcomes(output: str) -> dict:
+    """{outcome: count} from the summary line `pytest -q` prints last ("16 passed, 1
+    skipped in 0.04s"); `error` for errors."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    last = lines[-1] if lines else ""
+    return {kind.rstrip("s") if kind.startswith("error") else kind: int(n) for n, kind in _OUTCOME.findall(last)}
+
+
+def check_outcomes(output: str, what: str, expected: int):
+    """An inner pytest run judged by its exit status alone passes when it skipped or
+    collected nothing: at least `expected` tests must pass, and none be skipped."""
+    outcomes = pytest_outcomes(output)
+    lines = [line for line in output.splitlines() if line.strip()]
+    assert (
+        outcomes.get("passed", 0) >= expected
+        and not outcomes.get("skipped")
+        and not outcomes.get("xfailed")
+        and not outcomes.get("deselected")
+    ), "%s: at least %d tests must pass and none be skipped; pytest said: %s" % (
+        what, expected, lines[-1] if lines else "nothing")
 
 
 def check_imports_from_venv(venv: Venv, modules, cwd: Path):

@@ -37,6 +37,8 @@ def test_every_sample_is_described_in_samples_toml():
         assert entry.get("wheel") in ("abi3", "any"), "%s: wheel must be abi3 or any" % name
         assert entry.get("modules"), "%s: list its CFFI modules" % name
         assert entry.get("files"), "%s: list every file of its wheel (files = [...])" % name
+        assert isinstance(entry.get("tests"), int) and entry["tests"] > 0, (
+            "%s: say how many of its own tests must pass (tests = N)" % name)
 
 
 def project_table(sample):

@@ -3,13 +3,14 @@ binary to a floor of passed tests, and the sample wheels are compared with their
 expected file lists (wheelcheck.Wheel.check_files)."""
 
 import io
+import re
 import subprocess
 import sys
 import zipfile
 
 import pytest
 
-from .support import REPO
+from .support import REPO, check_outcomes, pytest_outcomes
 from .wheelcheck import Wheel, compare_file_lists
 
 sys.path.insert(0, str(REPO / "tests"))
@@ -219,3 +220,100 @@ def test_the_module_suffix_is_filled_in(tmp_path):
     with pytest.raises(AssertionError) as err:
         wheel.check_files(EXPECTED, ".pypy39-pp73-x86_64-linux-gnu.so")
     assert "demo/_native.pypy39-pp73-x86_64-linux-gnu.so" in str(err.value)
+
+
+def test_inner_pytest_summaries_are_read():
+    assert pytest_outcomes("...\n16 passed in 0.04s\n") == {"passed": 16}
+    assert pytest_outcomes("x\n3 passed, 2 skipped, 1 xfailed, 4 warnings in 1.2s\n") == {
+        "passed": 3, "skipped": 2, "xfailed": 1}
+    assert pytest_outcomes("1 failed, 1 error in 0.1s") == {"failed": 1, "error": 1}
+
+
+@pytest.mark.parametrize("summary", [
+    "16 skipped in 0.01s",  # exit status 0, nothing ran
+    "15 passed, 1 skipped in 0.02s",
+    "12 passed in 0.02s",  # tests lost (a file not collected)
+    "",
+])
+def test_a_sample_suite_that_skipped_or_lost_tests_fails(summary):
+    with pytest.raises(AssertionError) as err:
+        check_outcomes("....\n" + summary, "the tests of fasthash", 16)
+    assert "the tests of fasthash: at least 16 tests must pass and none be skipped" in str(err.value)
+
+
+def test_a_sample_suite_that_ran_everything_passes():
+    check_outcomes("....\n16 passed, 1 warning in 0.04s\n", "the tests of fasthash", 16)
+
+
+# tests/run.sh's summary, with every step stubbed: a copy of run.sh and suite_counts.py in
+# a scratch repository, sourced (it then only defines), the steps replaced, main run.
+STUBS = r"""
+set -uo pipefail
+. tests/run.sh
+TOOLS_PY=%(python)s
+for step in %(steps)s; do
+    eval "$step() { NOTE=stub; }"
+done
+cargo_tests() { cp "$FAKE/cargo-test.txt" "$LOGS/"; STEP_PASSED=$(cat "$FAKE/cargo-passed"); }
+python_tests() { cp "$FAKE/pytest.xml" "$LOGS/"; STEP_PASSED=$(cat "$FAKE/pytest-passed"); }
+CFFI_SUITE=/nonexistent/run-cffi-suite.sh
+main
+"""
+
+
+def run_summary(tmp_path, pytest_outcome="passed", ci=False):
+    """Run run.sh's main with stubbed steps whose reports meet (or, with a skipped
+    outcome, miss) every floor; returns (exit status, output lines)."""
+    import os
+    import shutil
+    repo = tmp_path / "repo"
+    (repo / "tests").mkdir(parents=True)
+    for name in ("run.sh", "suite_counts.py"):
+        shutil.copy(REPO / "tests" / name, repo / "tests" / name)
+    fake = tmp_path / "fake"
+    fake.mkdir()
+    cases = [(f, pytest_outcome) for f, n in suite_counts.PYTEST_FLOORS.items() for _ in range(max(n, 1))]
+    (fake / "pytest.xml").write_text(junit(cases))
+    (fake / "pytest-passed").write_text(str(len(cases) if pytest_outcome == "passed" else 0))
+    log = []
+    for name, floor in suite_counts.CARGO_FLOORS.items():
+        log.append(("   Doc-tests %s" % name.split()[1]) if name.startswith("doc-tests")
+                   else "     Running %s (target/debug/deps/x)" % name)
+        log.append("test result: ok. %d passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; "
+                   "finished in 0.01s" % floor)
+    (fake / "cargo-test.txt").write_text("\n".join(log) + "\n")
+    (fake / "cargo-passed").write_text(str(sum(suite_counts.CARGO_FLOORS.values())))
+    env = {k: v for k, v in os.environ.items() if k != "CI"}
+    env.update(FAKE=str(fake), CFFI_FORGE_TEST_CACHE=str(tmp_path / "cache"))
+    if ci:
+        env["CI"] = "true"
+    # Every step but the counted ones is stubbed, whatever steps run.sh has today.
+    steps = set(re.findall(r'run_step "[^"]*" (\w+)', (REPO / "tests" / "run.sh").read_text()))
+    steps -= {"cargo_tests", "python_tests", "cffi_suite", "suite_counts"}
+    script = STUBS % {"python": sys.executable, "steps": " ".join(sorted(steps))}
+    proc = subprocess.run(["bash", "-c", script], cwd=str(repo), env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+    return proc.returncode, proc.stdout.splitlines()
+
+
+def test_run_sh_ends_with_the_totals_and_passes_when_floors_hold(tmp_path):
+    status, lines = run_summary(tmp_path)
+    passed = sum(max(n, 1) for n in suite_counts.PYTEST_FLOORS.values()) + sum(suite_counts.CARGO_FLOORS.values())
+    assert lines[-1] == "total: %d passed, 0 failed" % passed, lines[-30:]
+    assert status == 0, lines[-30:]
+    assert any("cffi's recompiler tests: NOT RUN: no harness" in line for line in lines)
+
+
+def test_run_sh_fails_a_run_whose_tests_were_all_skipped(tmp_path):
+    status, lines = run_summary(tmp_path, pytest_outcome="skipped")
+    assert status == 1
+    assert any(line.startswith("FLOOR MISS: pytest tests/py/e2e/test_samples.py: 0 passed") for line in lines)
+    assert re.match(r"^total: \d+ passed, %d failed$" % len(suite_counts.PYTEST_FLOORS), lines[-1]), lines[-1]
+
+
+def test_under_ci_a_missing_harness_fails_run_sh(tmp_path):
+    status, lines = run_summary(tmp_path, ci=True)
+    assert status == 1
+    assert any("NOT RUN: no harness at /nonexistent/run-cffi-suite.sh (a failure under CI=true)" in line
+               for line in lines), lines[-20:]
+    assert re.match(r"^total: \d+ passed, 1 failed$", lines[-1]), lines[-1]

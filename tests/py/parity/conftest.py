@@ -11,9 +11,11 @@ from pathlib import Path
 import pytest
 
 from e2e import interpreters
-from e2e.support import REPO, Venv, cache_dir, clean_env, copy_project, run, wheelhouse
+from e2e.support import REPO, Venv, cache_dir, check_outcomes, clean_env, copy_project, run, wheelhouse
 
 PARITY_SAMPLES = REPO / "sample-projects" / "parity-samples"
+# How many of each parity sample's own tests must pass (none skipped).
+PARITY_TESTS = {"declgeom": 5, "flatcrc": 5, "mixext": 3, "vecmath": 5}
 
 
 @pytest.fixture(scope="session")
@@ -86,12 +88,15 @@ class ParityEnv:
         return sdists[0]
 
     def run_tests(self, venv: Venv, sample: str, workdir: Path):
-        """The sample's own tests against what is installed, away from the sources."""
+        """The sample's own tests against what is installed, away from the sources: all of
+        them must pass (PARITY_TESTS), none skipped."""
         if workdir.exists():
             shutil.rmtree(workdir)
         shutil.copytree(PARITY_SAMPLES / sample / "tests", workdir / "tests")
         (workdir / "pytest.ini").write_text("[pytest]\n")
-        return run([venv.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=workdir)
+        proc = run([venv.python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests"], cwd=workdir)
+        check_outcomes(proc.text, "the tests of %s" % sample, PARITY_TESTS[sample])
+        return proc
 
 
 @pytest.fixture(scope="session")
