@@ -324,7 +324,7 @@ fn a_real_free_threaded_313_is_detected_named_and_compiled_for() {
         .unwrap()
         .into();
     run.success();
-    let wheel = out.path().join("b64kit-1.1.0-cp313-cp313t-linux_x86_64.whl");
+    let wheel = out.path().join("b64kit-1.1.0-cp313-cp313t-manylinux_2_5_x86_64.manylinux1_x86_64.whl");
     let symbols = undefined_symbols(&wheel, "b64kit/_codec.cpython-313t-x86_64-linux-gnu.so");
     assert!(symbols.iter().any(|s| s == "_Py_DecRefShared"), "{symbols:?}");
 }
