@@ -46,6 +46,8 @@ pub enum PipelineError {
     Archive(#[from] ArchiveError),
     #[error(transparent)]
     Audit(#[from] AuditError),
+    #[error(transparent)]
+    Repair(Box<audit::RepairError>),
     #[error("{origin}: {why}")]
     Compatibility { origin: String, why: String },
     #[error("two modules are both named `{name}`: {first} and {second}")]
@@ -138,7 +140,7 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     }
 
     let linux = target.interp.is_linux();
-    let built = build_modules(target, resolved)?;
+    let mut built = build_modules(target, resolved)?;
     let mut tag = naming.tag.clone();
     if linux && tag.platform.starts_with("linux_") {
         let request = compatibility_request(request.compatibility.as_ref(), &project)?;
@@ -152,9 +154,25 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
             })
             .collect();
         if !modules.is_empty() {
-            let (platform, why) = audit::platform_tag(&modules, &request)?;
-            ui::status("Auditing", &why);
-            if let Some(platform) = platform {
+            let outcome = audit::decide(&modules, &request)?;
+            ui::status("Auditing", &outcome.why);
+            if !outcome.bundles.is_empty() {
+                // `<dist>.libs/` at the top of the wheel, as auditwheel names it.
+                let stem = project.metadata.file_name_stem();
+                let libs_dir = format!("{}.libs", stem.split('-').next().unwrap_or(&stem));
+                let repaired = audit::repair::repair(&modules, &outcome.bundles, &libs_dir)
+                    .map_err(|e| PipelineError::Repair(Box::new(e)))?;
+                for (soname, new_name) in &repaired.renamed {
+                    ui::verbose("Bundling", format!("{soname} as {libs_dir}/{new_name}"));
+                }
+                for (path, data) in repaired.modules {
+                    if let Some(file) = built.iter_mut().find(|b| b.archive_path == path) {
+                        *file = BuiltFile::bytes(path, data);
+                    }
+                }
+                built.extend(repaired.libraries.into_iter().map(|(path, data)| BuiltFile::bytes(path, data)));
+            }
+            if let Some(platform) = outcome.platform {
                 tag.platform = platform;
             }
         }
@@ -178,13 +196,23 @@ pub fn compatibility_request(
     project: &Project,
 ) -> Result<audit::Request, PipelineError> {
     if let Some(compatibility) = flag {
-        return Ok(audit::Request { compatibility: compatibility.clone(), origin: "--compatibility".into() });
+        return Ok(audit::Request {
+            compatibility: compatibility.clone(),
+            origin: "--compatibility".into(),
+            exclude: project.tool.repair_exclude.clone(),
+        });
     }
     if let Some(compatibility) = &project.tool.compatibility {
         let origin = "[tool.cffi-forge] compatibility".to_string();
-        return Ok(audit::Request { compatibility: compatibility.clone(), origin });
+        return Ok(audit::Request {
+            compatibility: compatibility.clone(),
+            origin,
+            exclude: project.tool.repair_exclude.clone(),
+        });
     }
-    compatibility_from_env(std::env::var("AUDITWHEEL_PLAT").ok().as_deref())
+    let mut request = compatibility_from_env(std::env::var("AUDITWHEEL_PLAT").ok().as_deref())?;
+    request.exclude = project.tool.repair_exclude.clone();
+    Ok(request)
 }
 
 fn compatibility_from_env(value: Option<&str>) -> Result<audit::Request, PipelineError> {
@@ -193,9 +221,13 @@ fn compatibility_from_env(value: Option<&str>) -> Result<audit::Request, Pipelin
             let origin = format!("AUDITWHEEL_PLAT={plat}");
             let compatibility = Compatibility::parse(plat)
                 .map_err(|why| PipelineError::Compatibility { origin: origin.clone(), why })?;
-            Ok(audit::Request { compatibility, origin })
+            Ok(audit::Request { compatibility, origin, exclude: Vec::new() })
         }
-        None => Ok(audit::Request { compatibility: Compatibility::Auto, origin: "the default".into() }),
+        None => Ok(audit::Request {
+            compatibility: Compatibility::Auto,
+            origin: "the default".into(),
+            exclude: Vec::new(),
+        }),
     }
 }
 

@@ -251,3 +251,147 @@ fn inspect_explains_how_the_platform_tag_is_decided() {
         "{text}"
     );
 }
+
+/// Whether `unshare -m` works here (root, or user namespaces): it hides a system library
+/// from the loader by mounting `/dev/null` over it, for one command.
+fn can_hide_files() -> bool {
+    std::process::Command::new("unshare").args(["-m", "true"]).status().is_ok_and(|s| s.success())
+}
+
+/// `python -c code` with each of `hidden` replaced by an empty file, in a private mount
+/// namespace: the loader cannot use them.
+fn run_hiding(python: &Path, code: &str, hidden: &[&Path]) -> std::process::Output {
+    let mut script = String::new();
+    for file in hidden {
+        script.push_str(&format!("mount --bind /dev/null '{}' && ", file.display()));
+    }
+    script.push_str("exec \"$0\" -c \"$1\"");
+    std::process::Command::new("unshare")
+        .args(["-m", "sh", "-c", &script])
+        .arg(python)
+        .arg(code)
+        .output()
+        .unwrap()
+}
+
+const SODIUM_BUILD: &str = "from cffi import FFI\nffibuilder = FFI()\n\
+    ffibuilder.cdef('int sodium_init(void); const char *sodium_version_string(void);')\n\
+    ffibuilder.set_source_pkgconfig('sod._sod', ['libsodium'], '#include <sodium.h>')\n";
+
+fn sodium_project(tool: &str) -> tempfile::TempDir {
+    project(&[
+        ("pyproject.toml", &pyproject("sod", tool)),
+        ("src/sod/__init__.py", ""),
+        ("src/sod/_sod_build.py", SODIUM_BUILD),
+    ])
+}
+
+#[test]
+fn a_system_library_outside_every_policy_is_shipped_and_imports_with_the_system_copy_hidden() {
+    let tree = sodium_project("");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &[]).success();
+    let wheel = only_wheel(out.path());
+    let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with("sod-1.0.0-cp38-abi3-manylinux_") && name.ends_with("_x86_64.whl"), "{name}");
+    assert!(run.stderr.contains("shipping `libsodium.so.23` in the wheel"), "{}", run.stderr);
+    let names = zip_names(&wheel);
+    let bundled: Vec<&String> = names.iter().filter(|n| n.starts_with("sod.libs/")).collect();
+    assert_eq!(bundled.len(), 1, "{names:?}");
+    let bundled_name = bundled[0].trim_start_matches("sod.libs/").to_string();
+    assert!(bundled_name.starts_with("libsodium-") && bundled_name.ends_with(".so.23"), "{bundled_name}");
+
+    // The module needs the bundled copy by its new name, found through $ORIGIN.
+    let module = member_elf(&wheel, "_sod.abi3.so");
+    assert!(module.needed.contains(&bundled_name), "{:?}", module.needed);
+    assert!(!module.needed.iter().any(|n| n == "libsodium.so.23"), "{:?}", module.needed);
+    assert_eq!(module.runpath, ["$ORIGIN/../sod.libs"]);
+    let library = member_elf(&wheel, ".so.23");
+    assert_eq!(library.soname.as_deref(), Some(bundled_name.as_str()));
+
+    let venv = Venv::new();
+    venv.install(&wheel);
+    let code = "import sod._sod as m; print(m.lib.sodium_init(), m.ffi.string(m.lib.sodium_version_string()).decode())";
+    let system = std::path::PathBuf::from("/usr/lib/x86_64-linux-gnu/libsodium.so.23");
+    if !can_hide_files() || !system.exists() {
+        eprintln!("NOTE: cannot hide {} here (unshare -m); imported with it present", system.display());
+        assert!(venv.run(code).starts_with("0 "));
+        return;
+    }
+    let hidden = run_hiding(&venv.python(), code, &[&system]);
+    assert!(hidden.status.success(), "{}", String::from_utf8_lossy(&hidden.stderr));
+    assert!(String::from_utf8_lossy(&hidden.stdout).starts_with("0 1."), "{hidden:?}");
+    // The control: with the system copy hidden, loading it by its own name fails.
+    let control = run_hiding(&venv.python(), "import ctypes; ctypes.CDLL('libsodium.so.23')", &[&system]);
+    assert!(!control.status.success(), "the library was not hidden");
+}
+
+#[test]
+fn an_excluded_library_stays_a_system_dependency() {
+    let tree = sodium_project("[tool.cffi-forge]\nrepair-exclude = [\"libsodium.so.*\"]\n");
+    let out = tempfile::tempdir().unwrap();
+    build(tree.path(), out.path(), &[]).success();
+    let wheel = only_wheel(out.path());
+    assert!(!zip_names(&wheel).iter().any(|n| n.contains(".libs/")), "{:?}", zip_names(&wheel));
+    let module = member_elf(&wheel, "_sod.abi3.so");
+    assert!(module.needed.contains(&"libsodium.so.23".to_string()), "{:?}", module.needed);
+    let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.contains("-manylinux_"), "{name}");
+}
+
+#[test]
+fn a_bundled_library_with_symbol_versions_keeps_working_after_the_rename() {
+    // A library with its own symbol version (FOO_1.0): the module's version need names
+    // the library, which the repair renames; the loader checks that name.
+    let tree = project(&[
+        ("vendor/foo.c", "int foo_answer(void) { return 41; }\n"),
+        ("vendor/foo.map", "FOO_1.0 { global: foo_answer; local: *; };\n"),
+    ]);
+    let vendor = tree.path().join("vendor");
+    let cc = std::process::Command::new("cc")
+        .current_dir(&vendor)
+        .args([
+            "-shared",
+            "-fPIC",
+            "-Wl,-soname,libfoo.so.1",
+            "-Wl,--version-script=foo.map",
+            "-o",
+            "libfoo.so.1",
+            "foo.c",
+        ])
+        .status()
+        .unwrap();
+    assert!(cc.success());
+    std::os::unix::fs::symlink("libfoo.so.1", vendor.join("libfoo.so")).unwrap();
+    let tool = format!(
+        "[[tool.cffi-forge.extension]]\nname = \"demo._foo\"\nsources = [\"csrc/_foo.c\"]\nlibraries = [\"foo\"]\n\
+         library-dirs = [\"vendor\"]\nruntime-library-dirs = [\"{}\"]\n",
+        vendor.display()
+    );
+    let c = "#include <Python.h>\nint foo_answer(void);\n\
+             static PyObject *f(PyObject *self, PyObject *unused) { return PyLong_FromLong(foo_answer() + 1); }\n\
+             static PyMethodDef methods[] = {{\"f\", f, METH_NOARGS, NULL}, {NULL, NULL, 0, NULL}};\n\
+             static struct PyModuleDef def = {PyModuleDef_HEAD_INIT, \"_foo\", NULL, -1, methods};\n\
+             PyMODINIT_FUNC PyInit__foo(void) { return PyModule_Create(&def); }\n";
+    write_files(
+        tree.path(),
+        &[("pyproject.toml", &pyproject("demo", &tool)), ("src/demo/__init__.py", ""), ("csrc/_foo.c", c)],
+    );
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &[]).success();
+    assert!(run.stderr.contains("shipping `libfoo.so.1` in the wheel"), "{}", run.stderr);
+    let wheel = only_wheel(out.path());
+    let module = member_elf(&wheel, ".so");
+    let bundled = module.needed.iter().find(|n| n.starts_with("libfoo-")).expect("renamed").clone();
+    assert!(
+        module.version_needs.contains(&(bundled.clone(), "FOO_1.0".into())),
+        "{:?}",
+        module.version_needs
+    );
+
+    // The project's copy gone: only the bundled one can serve.
+    std::fs::remove_dir_all(&vendor).unwrap();
+    let venv = Venv::new();
+    venv.install(&wheel);
+    assert_eq!(venv.run("import demo._foo as m; print(m.f())"), "42");
+}

@@ -11,6 +11,7 @@
 
 pub mod elf;
 pub mod policy;
+pub mod repair;
 pub mod resolve;
 
 use std::collections::BTreeMap;
@@ -21,6 +22,7 @@ use crate::diagnostic::{Diagnostic, ToDiagnostic};
 
 pub use elf::{ElfError, ElfFile, Libc};
 pub use policy::Policy;
+pub use repair::{Bundle, RepairError, Repaired};
 use resolve::Loader;
 
 /// `[tool.cffi-forge] compatibility`, `--compatibility`, the `compatibility`
@@ -91,6 +93,18 @@ pub enum Blocker {
     OtherLibc { module: String, libc: Libc },
 }
 
+impl Blocker {
+    /// A library found on this machine: a repair ships it in the wheel.
+    pub fn bundle(&self) -> Option<Bundle> {
+        match self {
+            Blocker::Library { soname, path: Some(path), .. } => {
+                Some(Bundle { soname: soname.clone(), path: path.clone() })
+            }
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Blocker {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -140,9 +154,21 @@ pub struct Audit {
     pub next: Option<&'static Policy>,
     /// Per policy name, why it does not hold (only failing policies).
     pub failures: BTreeMap<String, Vec<Blocker>>,
+    /// When no policy holds as built: the most compatible one that holds once the
+    /// libraries outside it are shipped in the wheel (a repair).
+    pub repaired: Option<&'static Policy>,
 }
 
 impl Audit {
+    /// The libraries to ship for `policy` to hold, or `None` when something else than a
+    /// library found on this machine stands in the way.
+    pub fn bundles_for(&self, policy: &Policy) -> Option<Vec<Bundle>> {
+        match self.failures.get(&policy.name) {
+            None => Some(Vec::new()),
+            Some(blockers) => blockers.iter().map(Blocker::bundle).collect(),
+        }
+    }
+
     /// Why `policy` does not hold, or `Ok` when it does.
     pub fn check(&self, policy: &Policy) -> Result<(), Vec<Blocker>> {
         if policy.libc != Some(self.libc) {
@@ -216,11 +242,28 @@ impl ToDiagnostic for AuditError {
 }
 
 /// Audit `modules` with this machine's loader.
-pub fn audit(modules: &[Module]) -> Result<Audit, AuditError> {
-    audit_with(modules, &Loader::system(), host_musl_version())
+/// Libraries matching `exclude` (file-name globs) are taken from the system whatever the
+/// policy says, as with auditwheel's `--exclude`.
+pub fn audit(modules: &[Module], exclude: &[String]) -> Result<Audit, AuditError> {
+    audit_with(modules, &Loader::system(), host_musl_version(), &exclude_set(exclude))
 }
 
-fn audit_with(modules: &[Module], loader: &Loader, musl: Option<(u32, u32)>) -> Result<Audit, AuditError> {
+fn exclude_set(patterns: &[String]) -> globset::GlobSet {
+    let mut set = globset::GlobSetBuilder::new();
+    for pattern in patterns {
+        if let Ok(glob) = globset::Glob::new(pattern) {
+            set.add(glob);
+        }
+    }
+    set.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
+fn audit_with(
+    modules: &[Module],
+    loader: &Loader,
+    musl: Option<(u32, u32)>,
+    exclude: &globset::GlobSet,
+) -> Result<Audit, AuditError> {
     let mut elves = Vec::new();
     for module in modules {
         elves.push((module.archive_path.clone(), ElfFile::read(&module.file)?));
@@ -245,7 +288,7 @@ fn audit_with(modules: &[Module], loader: &Loader, musl: Option<(u32, u32)>) -> 
             continue;
         }
         order.push(policy);
-        let blockers = blockers(policy, arch, &elves, loader, &mut cache);
+        let blockers = blockers(policy, arch, &elves, loader, &mut cache, exclude);
         if !blockers.is_empty() {
             failures.insert(policy.name.clone(), blockers);
         }
@@ -258,7 +301,13 @@ fn audit_with(modules: &[Module], loader: &Loader, musl: Option<(u32, u32)>) -> 
         None => order.last().copied(),
     };
     let limits = next.and_then(|p| failures.get(&p.name).cloned()).unwrap_or_default();
-    Ok(Audit { arch, libc, best, limits, next, failures })
+    // A repair is for wheels no policy takes as they are.
+    let repaired = order
+        .iter()
+        .filter(|_| best.is_none())
+        .find(|p| failures.get(&p.name).is_some_and(|b| b.iter().all(|b| b.bundle().is_some())))
+        .copied();
+    Ok(Audit { arch, libc, best, limits, next, failures, repaired })
 }
 
 /// Why `policy` does not hold for the modules: libraries outside it (searched into, since
@@ -270,6 +319,7 @@ fn blockers(
     modules: &[(String, ElfFile)],
     loader: &Loader,
     cache: &mut BTreeMap<(String, PathBuf), Option<ElfFile>>,
+    exclude: &globset::GlobSet,
 ) -> Vec<Blocker> {
     if !policy.supports(arch) {
         return vec![Blocker::Architecture { arch: arch.to_string() }];
@@ -313,7 +363,11 @@ fn blockers(
             }
         }
         for needed in &elf.needed {
-            if is_loader(needed) || policy.lib_whitelist.contains(needed) || seen.contains(needed) {
+            if is_loader(needed)
+                || policy.lib_whitelist.contains(needed)
+                || exclude.is_match(needed)
+                || seen.contains(needed)
+            {
                 continue;
             }
             seen.push(needed.clone());
@@ -360,50 +414,90 @@ fn host_musl_version() -> Option<(u32, u32)> {
 #[derive(Clone, Debug, Default)]
 pub struct Request {
     pub compatibility: Compatibility,
-    /// `--compatibility`, `[tool.cffi-forge] compatibility`, `AUDITWHEEL_PLAT`, or empty
-    /// for the default.
+    /// `--compatibility`, `[tool.cffi-forge] compatibility`, `AUDITWHEEL_PLAT`, or `the
+    /// default`.
     pub origin: String,
+    /// `[tool.cffi-forge] repair-exclude`: libraries never shipped in the wheel.
+    pub exclude: Vec<String>,
 }
 
-/// The platform tag of a Linux wheel holding `modules`, and the line that explains it.
-/// `None` keeps `linux_<arch>`.
-pub fn platform_tag(modules: &[Module], request: &Request) -> Result<(Option<String>, String), AuditError> {
+/// What the audit decided for a Linux wheel.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The platform tag; `None` keeps `linux_<arch>`.
+    pub platform: Option<String>,
+    /// The line for the build output.
+    pub why: String,
+    /// Libraries to ship in the wheel for the policy to hold.
+    pub bundles: Vec<Bundle>,
+}
+
+/// The platform tag of a Linux wheel holding `modules`, the line that explains it, and the
+/// libraries a repair must ship.
+pub fn decide(modules: &[Module], request: &Request) -> Result<Outcome, AuditError> {
     if request.compatibility == Compatibility::Linux {
-        return Ok((None, format!("no audit: compatibility = \"linux\" ({})", request.origin)));
+        let why = format!("no audit: compatibility = \"linux\" ({})", request.origin);
+        return Ok(Outcome { why, ..Default::default() });
     }
-    let audit = match audit(modules) {
+    let audit = match audit(modules, &request.exclude) {
         Ok(audit) => audit,
         // Automatic: what cannot be audited keeps the plain tag.
         Err(e @ (AuditError::NoLibc { .. } | AuditError::UnknownArch { .. }))
             if request.compatibility == Compatibility::Auto =>
         {
-            return Ok((None, format!("linux: {e}")));
+            return Ok(Outcome { why: format!("linux: {e}"), ..Default::default() });
         }
         Err(e) => return Err(e),
     };
+    let shipping = |bundles: &[Bundle]| -> String {
+        let names: Vec<String> = bundles.iter().map(|b| format!("`{}`", b.soname)).collect();
+        format!("shipping {} in the wheel", names.join(", "))
+    };
     match request.compatibility {
         Compatibility::Policy(policy) => {
-            let wrong_libc = policy.libc != Some(audit.libc);
-            let blockers = match audit.check(policy) {
-                Ok(()) => {
-                    return Ok((
-                        Some(policy.platform_tag(audit.arch)),
-                        format!("{} ({})", policy.platform_tag(audit.arch), request.origin),
-                    ))
+            let tag = policy.platform_tag(audit.arch);
+            if policy.libc != Some(audit.libc) {
+                let blockers =
+                    vec![Blocker::OtherLibc { module: modules[0].archive_path.clone(), libc: audit.libc }];
+                return Err(AuditError::Unsatisfied {
+                    policy: policy.name.clone(),
+                    source_of_request: request.origin.clone(),
+                    blockers,
+                });
+            }
+            match audit.bundles_for(policy) {
+                Some(bundles) if bundles.is_empty() => {
+                    Ok(Outcome { why: format!("{tag} ({})", request.origin), platform: Some(tag), bundles })
                 }
-                Err(blockers) => blockers,
-            };
-            let blockers = if wrong_libc {
-                vec![Blocker::OtherLibc { module: modules[0].archive_path.clone(), libc: audit.libc }]
-            } else {
-                blockers
-            };
-            Err(AuditError::Unsatisfied {
-                policy: policy.name.clone(),
-                source_of_request: request.origin.clone(),
-                blockers,
-            })
+                Some(bundles) => Ok(Outcome {
+                    why: format!("{tag} ({}), {}", request.origin, shipping(&bundles)),
+                    platform: Some(tag),
+                    bundles,
+                }),
+                None => Err(AuditError::Unsatisfied {
+                    policy: policy.name.clone(),
+                    source_of_request: request.origin.clone(),
+                    // The libraries a repair would ship are not the problem.
+                    blockers: audit
+                        .check(policy)
+                        .unwrap_err()
+                        .into_iter()
+                        .filter(|b| b.bundle().is_none())
+                        .collect(),
+                }),
+            }
         }
-        _ => Ok((audit.best.map(|b| b.platform_tag(audit.arch)), audit.summary())),
+        _ => match (audit.best, audit.repaired) {
+            (None, Some(policy)) => {
+                let bundles = audit.bundles_for(policy).unwrap_or_default();
+                let tag = policy.platform_tag(audit.arch);
+                Ok(Outcome { why: format!("{tag}, {}", shipping(&bundles)), platform: Some(tag), bundles })
+            }
+            (best, _) => Ok(Outcome {
+                platform: best.map(|b| b.platform_tag(audit.arch)),
+                why: audit.summary(),
+                bundles: Vec::new(),
+            }),
+        },
     }
 }

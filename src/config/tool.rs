@@ -62,6 +62,9 @@ pub struct ToolConfig {
     /// `compatibility = "manylinux_2_17" | "musllinux_1_2" | "linux" | "auto"`: the
     /// platform tag of Linux wheels (see `crate::audit`). `None` when absent (automatic).
     pub compatibility: Option<Compatibility>,
+    /// `repair-exclude = ["libcuda.so.*"]`: libraries (file-name globs) a repair never
+    /// ships in the wheel: they must come from the user's system.
+    pub repair_exclude: Vec<String>,
     /// `add-cffi-dependency = false` keeps cffi out of `Requires-Dist` (default `true`).
     pub add_cffi_dependency: bool,
     /// `version = { attr = ... }` / `{ file = ... }` for `dynamic = ["version"]`.
@@ -231,6 +234,16 @@ impl ToolConfig {
                     .with_help("\"auto\" (the default) tags the most compatible policy the build satisfies")
             })?),
         };
+        for pattern in raw.repair_exclude.iter().flatten() {
+            if let Err(e) = globset::Glob::new(pattern.get_ref()) {
+                return Err(ConfigError::invalid(
+                    file,
+                    key("repair-exclude"),
+                    pattern.span(),
+                    format!("not a glob: {}", e.kind()),
+                ));
+            }
+        }
         let version = match raw.version {
             None => None,
             Some(v) => {
@@ -388,6 +401,12 @@ impl ToolConfig {
             generator,
             py_limited_api,
             compatibility,
+            repair_exclude: raw
+                .repair_exclude
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| p.into_inner())
+                .collect(),
             add_cffi_dependency: raw.add_cffi_dependency.unwrap_or(true),
             version,
             ext_package: raw.ext_package,
