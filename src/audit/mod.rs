@@ -157,6 +157,9 @@ pub struct Audit {
     /// When no policy holds as built: the most compatible one that holds once the
     /// libraries outside it are shipped in the wheel (a repair).
     pub repaired: Option<&'static Policy>,
+    /// The policy just more compatible than `repaired`, and what keeps the repaired wheel
+    /// from it.
+    pub repaired_limits: Option<(&'static Policy, Vec<Blocker>)>,
 }
 
 impl Audit {
@@ -307,7 +310,14 @@ fn audit_with(
         .filter(|_| best.is_none())
         .find(|p| failures.get(&p.name).is_some_and(|b| b.iter().all(|b| b.bundle().is_some())))
         .copied();
-    Ok(Audit { arch, libc, best, limits, next, failures, repaired })
+    // What keeps the repaired wheel from the next more compatible policy, libraries to ship aside.
+    let repaired_limits =
+        repaired.and_then(|r| order.iter().position(|p| p.name == r.name)).filter(|&i| i > 0).map(|i| {
+            let next = order[i - 1];
+            let blockers = failures.get(&next.name).cloned().unwrap_or_default();
+            (next, blockers.into_iter().filter(|b| b.bundle().is_none()).collect())
+        });
+    Ok(Audit { arch, libc, best, limits, next, failures, repaired, repaired_limits })
 }
 
 /// Why `policy` does not hold for the modules: libraries outside it (searched into, since
@@ -491,7 +501,19 @@ pub fn decide(modules: &[Module], request: &Request) -> Result<Outcome, AuditErr
             (None, Some(policy)) => {
                 let bundles = audit.bundles_for(policy).unwrap_or_default();
                 let tag = policy.platform_tag(audit.arch);
-                Ok(Outcome { why: format!("{tag}, {}", shipping(&bundles)), platform: Some(tag), bundles })
+                let limit = match &audit.repaired_limits {
+                    Some((next, blockers)) => format!(
+                        " (not {}: {})",
+                        next.name,
+                        blockers.iter().map(|b| b.to_string()).collect::<Vec<_>>().join("; ")
+                    ),
+                    None => String::new(),
+                };
+                Ok(Outcome {
+                    why: format!("{tag}, {}{limit}", shipping(&bundles)),
+                    platform: Some(tag),
+                    bundles,
+                })
             }
             (best, _) => Ok(Outcome {
                 platform: best.map(|b| b.platform_tag(audit.arch)),

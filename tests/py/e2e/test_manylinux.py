@@ -107,3 +107,49 @@ def test_a_too_new_glibc_symbol_gets_the_policy_auditwheel_gives(scratch):
     report = auditwheel_show(wheel)
     assert report["overall_tag"] == "manylinux_2_36_x86_64", report
     assert Wheel(wheel).platform_tag == "manylinux_2_36_x86_64"
+
+
+SODIUM = "/usr/lib/x86_64-linux-gnu/libsodium.so.23"
+
+
+@pytest.mark.skipif(not Path(SODIUM).exists(), reason="libsodium-dev is not installed")
+def test_repaired_wheel_passes_auditwheel_and_imports_without_the_system_library(scratch):
+    work = scratch / "manylinux" / "sodium"
+    project = work / "src"
+    (project / "sod").mkdir(parents=True, exist_ok=True)
+    (project / "sod" / "__init__.py").write_text("")
+    (project / "sod" / "_sod_build.py").write_text(textwrap.dedent("""\
+        from cffi import FFI
+        ffibuilder = FFI()
+        ffibuilder.cdef("int sodium_init(void); const char *sodium_version_string(void);")
+        ffibuilder.set_source_pkgconfig("sod._sod", ["libsodium"], "#include <sodium.h>")
+    """))
+    (project / "pyproject.toml").write_text(textwrap.dedent("""\
+        [build-system]
+        requires = ["cffi-forge"]
+        build-backend = "cffi_forge"
+        [project]
+        name = "sod"
+        version = "1.0"
+        requires-python = ">=3.8"
+        dependencies = ["cffi"]
+    """))
+    wheel = build(project, work / "out")
+    report = auditwheel_show(wheel)
+    # Already repaired: auditwheel finds nothing left to ship and the same policy.
+    assert not report["external_libs"], report["external_libs"]
+    assert Wheel(wheel).platform_tag == expected_platform(report["overall_tag"]), (wheel.name, report)
+    assert any(n.startswith("sod.libs/libsodium-") for n in Wheel(wheel).files)
+
+    # A fresh venv (seeing the tools Python's cffi); the system's libsodium hidden from the
+    # loader by a bind mount of /dev/null over it, in a private mount namespace.
+    venv = work / "venv"
+    run([sys.executable, "-m", "venv", "--system-site-packages", venv], env=dict(os.environ))
+    python = venv / "bin" / "python"
+    run([python, "-m", "pip", "install", "-q", "--no-deps", "--no-index", wheel], env=dict(os.environ))
+    code = "import sod._sod as m; print(m.lib.sodium_init())"
+    script = "mount --bind /dev/null %s && exec \"$0\" -c \"$1\"" % SODIUM
+    hidden = run(["unshare", "-m", "sh", "-c", script, python, code], check=False, env=dict(os.environ))
+    if hidden.returncode != 0 and "unshare" in hidden.text and "Operation not permitted" in hidden.text:
+        pytest.skip("no mount namespace here: %s" % hidden.text)
+    assert hidden.returncode == 0 and hidden.text.strip() == "0", hidden.text
