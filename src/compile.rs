@@ -19,6 +19,7 @@ mod cache;
 mod includes;
 pub mod leftovers;
 pub mod private_dir;
+mod windows;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -121,6 +122,8 @@ pub enum CompileError {
     #[error("failed to archive library `{library}`")]
     Archive { library: String, command: String, output: String },
     #[error(transparent)]
+    ImportLibrary(#[from] windows::ImportLibraryError),
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
@@ -133,6 +136,14 @@ impl ToDiagnostic for CompileError {
                  `yum install gcc`; macOS: `xcode-select --install`; Windows: Visual Studio Build \
                  Tools), or point CC (and CXX for C++) at one",
             ),
+            CompileError::ImportLibrary(e) => e
+                .tried
+                .iter()
+                .fold(d, |d, tried| d.with_note(format!("tried {tried}")))
+                .with_help(
+                    "install MinGW-w64's binutils (Debian/Ubuntu: `apt-get install binutils-mingw-w64-x86-64`) \
+                     or LLVM's `llvm-dlltool`, or set ZIG_COMMAND (e.g. `python -m ziglang`) to use zig's",
+                ),
             CompileError::Compile { output, command, .. }
             | CompileError::Link { output, command, .. }
             | CompileError::Archive { output, command, .. } => {
@@ -207,6 +218,9 @@ pub struct Toolchain {
     archiver: Vec<OsString>,
     /// Set up on first use: most projects have no C++.
     cxx: Mutex<Option<Tool>>,
+    /// Held while an import library of the Python DLL is found or generated (Windows
+    /// without MSVC), so that parallel links generate it once.
+    import_library: Mutex<()>,
     jobs: usize,
 }
 
@@ -238,6 +252,7 @@ impl Toolchain {
             c,
             archiver,
             cxx: Mutex::new(None),
+            import_library: Mutex::new(()),
             jobs,
         })
     }
@@ -263,6 +278,11 @@ impl Toolchain {
 
     fn is_msvc(&self) -> bool {
         self.c.is_like_msvc()
+    }
+
+    /// A Windows target built with a GCC- or Clang-like compiler (MinGW-w64, clang, zig).
+    fn is_windows_gnu(&self) -> bool {
+        self.interp.is_windows() && !self.is_msvc()
     }
 
     /// Compile every library and module, archive the libraries, link the modules;
@@ -374,6 +394,11 @@ impl Toolchain {
         // this macro (which also picks python3t.lib / python3XYt.lib), as setuptools does.
         if limited_api.is_some() && self.interp.free_threaded && self.interp.is_windows() {
             args.push(define("Py_GIL_DISABLED", Some("1")));
+        }
+        if limited_api.is_some() && self.is_windows_gnu() {
+            for (name, value) in windows::defines(&self.interp) {
+                args.push(define(name, value.as_deref()));
+            }
         }
         for d in &options.define_macros {
             args.push(define(&d.name, d.value.as_deref()));
@@ -512,6 +537,12 @@ impl Toolchain {
         inputs.extend(opts.extra_objects.iter().map(|o| self.root.join(o)));
         // After the objects that use them, before the system libraries they may use.
         inputs.extend(static_libs.iter().map(|l| l.to_path_buf()));
+        if self.is_windows_gnu() {
+            // GNU linkers ignore pyconfig.h's `#pragma comment(lib)`: name the DLL's import library.
+            let dll = windows::PythonDll::for_module(&self.interp, job.limited_api);
+            let _generating = self.import_library.lock().unwrap();
+            inputs.push(windows::import_library(&self.interp, &dll, &self.build_dir.join("python-dll"))?);
+        }
         let system_libraries = opts.libraries.iter().filter(|l| !built_libraries.contains(&l.as_str()));
         if self.is_msvc() {
             let linker = cc::windows_registry::find_tool(&self.target, "link.exe").ok_or_else(|| {
@@ -925,7 +956,13 @@ pub fn target_triple(interp: &Interpreter) -> String {
     } else if platform.starts_with("macosx") {
         format!("{arch}-apple-darwin")
     } else if platform.starts_with("win") {
-        format!("{arch}-pc-windows-msvc")
+        // MSVC on Windows; elsewhere MSVC cannot run, and cc then looks for the MinGW-w64
+        // cross compiler (`x86_64-w64-mingw32-gcc`) unless CC names another.
+        if host.contains("-windows-") {
+            format!("{arch}-pc-windows-msvc")
+        } else {
+            format!("{arch}-pc-windows-gnu")
+        }
     } else if let Some(os) = ["freebsd", "netbsd", "openbsd"].into_iter().find(|os| platform.starts_with(os))
     {
         format!("{arch}-unknown-{os}")
@@ -1241,6 +1278,75 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         assert_eq!(parallel(&[1, 2, 3], 1, |&i| Ok::<_, ()>(i * 10)), Ok(vec![10, 20, 30]));
     }
 
+    /// A CPython 3.12 for 64-bit Windows whose prefix is `prefix` (no `libs\\` there).
+    fn windows_cpython(prefix: &Path) -> Interpreter {
+        let mut interp = crate::interpreter::tests::cpython(3, 12);
+        interp.platform = "win-amd64".into();
+        interp.machine = "AMD64".into();
+        interp.ext_suffix = ".cp312-win_amd64.pyd".into();
+        interp.extension_suffixes = vec![".cp312-win_amd64.pyd".into(), ".pyd".into()];
+        interp.base_prefix = prefix.to_path_buf();
+        interp
+    }
+
+    /// The DLLs a PE file imports, as MinGW's objdump lists them.
+    fn imported_dlls(pe: &Path) -> Vec<String> {
+        let out = Command::new("x86_64-w64-mingw32-objdump").arg("-p").arg(pe).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("DLL Name: ").map(str::to_string))
+            .collect()
+    }
+
+    #[test]
+    fn windows_without_msvc_defines_ms_win64_and_links_the_python_dll() {
+        if which::which("x86_64-w64-mingw32-gcc").is_err() {
+            eprintln!("NOT RUN: windows_without_msvc (no x86_64-w64-mingw32-gcc; apt-get install gcc-mingw-w64-x86-64)");
+            assert_ne!(std::env::var("CI").as_deref(), Ok("true"), "NOT RUN is a failure under CI=true");
+            return;
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        // What Windows' pyconfig.h needs from a non-MSVC compiler, and a call into the
+        // Python DLL that only links when its import library is on the command line.
+        fs::write(
+            root.join("tmod.c"),
+            "#ifndef MS_WIN64\n#error MS_WIN64 is not defined\n#endif\n\
+             __declspec(dllimport) void Py_IncRef(void *);\n\
+             __declspec(dllexport) void *PyInit_tmod(void) { Py_IncRef(0); return 0; }\n",
+        )
+        .unwrap();
+        let interp = windows_cpython(&root.join("prefix"));
+        assert_eq!(target_triple(&interp), "x86_64-pc-windows-gnu");
+        let mut env = process_env();
+        env.remove(OsStr::new("CC"));
+        env.remove(OsStr::new("CFLAGS"));
+        env.remove(OsStr::new("LDFLAGS"));
+        let toolchain = Toolchain::new(&interp, root, &root.join("build"), env).unwrap();
+        let job = |limited_api, file_name: &str| CompileJob {
+            module: "tmod".into(),
+            generated: Some(root.join("tmod.c")),
+            options: BuildOptions::default(),
+            limited_api,
+            file_name: file_name.into(),
+            cxx_link: false,
+        };
+        let built =
+            toolchain.build(&[job(LimitedApi::Abi3 { major: 3, minor: 8 }, "tmod.pyd")], &[]).unwrap();
+        assert_eq!(built[0].file_name().unwrap(), "tmod.pyd");
+        let dlls = imported_dlls(&built[0]);
+        assert!(dlls.contains(&"python3.dll".to_string()), "{dlls:?}");
+
+        // Version-specific: python312.dll, never python3.dll.
+        let built = toolchain.build(&[job(LimitedApi::Off, "tmod.cp312-win_amd64.pyd")], &[]).unwrap();
+        let dlls = imported_dlls(&built[0]);
+        assert!(
+            dlls.contains(&"python312.dll".to_string()) && !dlls.contains(&"python3.dll".to_string()),
+            "{dlls:?}"
+        );
+    }
+
     #[test]
     fn target_follows_the_interpreter() {
         let mut interp = Interpreter::query(&python()).unwrap();
@@ -1248,7 +1354,7 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         interp.platform = "macosx-11.0-arm64".into();
         assert_eq!(target_triple(&interp), "aarch64-apple-darwin");
         interp.platform = "win-amd64".into();
-        assert_eq!(target_triple(&interp), "x86_64-pc-windows-msvc");
+        assert_eq!(target_triple(&interp), "x86_64-pc-windows-gnu");
         interp.platform = "linux-aarch64".into();
         assert!(target_triple(&interp).starts_with("aarch64-unknown-linux-"));
     }

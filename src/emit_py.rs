@@ -62,7 +62,7 @@ fn tuple<T>(
 }
 
 /// The `.py` module text.
-pub fn emit(r: &Recompiler) -> Result<String, Refusal> {
+pub fn emit(r: &Recompiler<'_>) -> Result<String, Refusal> {
     // 16 characters per 32-bit word, plus names.
     let words = r.type_ops.len() + 2 * (r.globals.len() + r.fields.len() + r.struct_unions.len());
     let mut out = String::with_capacity(16 * words + 32 * (r.globals.len() + r.fields.len()) + 256);

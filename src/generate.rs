@@ -9,7 +9,7 @@ use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::emit_c::{self, COptions};
 use crate::emit_py;
 use crate::model;
-use crate::recompiler::{from_model, Recompiler, Refusal};
+use crate::recompiler::{Recompiler, Refusal};
 use crate::spec::ModuleSpec;
 
 /// Generated source of one module.
@@ -34,9 +34,8 @@ pub enum GenerateError {
 impl GenerateError {
     fn refused(module: &str, model: &model::Ffi, r: Refusal) -> Self {
         // Point at the declaration cffi names in its message, when there is one.
-        let at = r.decl.as_deref().and_then(|key| {
-            let decl = model.declarations.values().find(|d| d.key.to_string() == key)?;
-            let (file, range) = model.span_location(decl.span)?;
+        let at = r.decl.and_then(|id| {
+            let (file, range) = model.span_location(model.decl(id).span)?;
             Some((file.clone(), range))
         });
         GenerateError::Refused { module: module.to_string(), class: r.class, message: r.message, at }
@@ -141,32 +140,37 @@ fn array_name(expr: &str) -> String {
 /// Generate the module's source with the native generator (API mode: C; ABI mode: Python).
 pub fn generate(spec: &ModuleSpec) -> Result<Generated, GenerateError> {
     let mut clock = PhaseClock::from_env();
-    let model = cdef::parse(&spec.cdefs)?;
+    let mut model = cdef::parse(&spec.cdefs)?;
     clock.lap("parse");
     // What cffi would `warnings.warn()` while parsing (e.g. a global without `extern`).
     for warning in &model.warnings {
         crate::ui::block(warning.render(crate::ui::stderr_is_styled()));
     }
-    let ffi = from_model::convert(&model);
-    clock.lap("convert");
-    let refused = |r| GenerateError::refused(&spec.name, &model, r);
-    let generated = match &spec.source {
-        Some(source) => {
-            let mut rec = Recompiler::new(ffi, &spec.name, false).map_err(refused)?;
-            clock.lap("tables");
-            let options = COptions { no_limited_api: spec.options.py_limited_api == Some(false) };
-            let code = emit_c::emit(&mut rec, &source.text, &options).map_err(refused)?;
-            Generated::C { code }
-        }
-        None => {
-            let rec = Recompiler::new(ffi, &spec.name, true).map_err(refused)?;
-            clock.lap("tables");
-            let code = emit_py::emit(&rec).map_err(refused)?;
-            Generated::Python { code }
-        }
-    };
+    let generated = tables_and_emit(spec, &mut model, &mut clock)
+        .map_err(|r| GenerateError::refused(&spec.name, &model, r))?;
     clock.lap("emit");
     Ok(generated)
+}
+
+/// The recompiler's tables and the emitter's output, from the parsed model.
+fn tables_and_emit(
+    spec: &ModuleSpec,
+    model: &mut model::Ffi,
+    clock: &mut PhaseClock,
+) -> Result<Generated, Refusal> {
+    Ok(match &spec.source {
+        Some(source) => {
+            let mut rec = Recompiler::new(model, &spec.name, false)?;
+            clock.lap("tables");
+            let options = COptions { no_limited_api: spec.options.py_limited_api == Some(false) };
+            Generated::C { code: emit_c::emit(&mut rec, &source.text, &options)? }
+        }
+        None => {
+            let rec = Recompiler::new(model, &spec.name, true)?;
+            clock.lap("tables");
+            Generated::Python { code: emit_py::emit(&rec)? }
+        }
+    })
 }
 
 /// `CFFI_FORGE_GENERATE_TIMINGS=1` prints how long each phase took (for benchmarks).

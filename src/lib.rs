@@ -30,6 +30,7 @@ pub mod archive;
 pub mod audit;
 pub mod compile;
 pub mod config;
+pub mod cross;
 pub mod discovery;
 pub mod interpreter;
 pub mod metadata;

@@ -69,6 +69,11 @@ struct BuildArgs {
     /// Build an editable wheel (PEP 660).
     #[arg(long)]
     editable: bool,
+    /// Cross-build for this target triple (e.g. x86_64-pc-windows-gnu,
+    /// aarch64-unknown-linux-gnu) [default: $CFFI_FORGE_TARGET, else the interpreter's
+    /// platform]. See docs/cross.md.
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
     /// The platform tag of a Linux wheel: "auto" (the most compatible manylinux/musllinux
     /// policy the build satisfies), a policy ("manylinux_2_17", "manylinux2014",
     /// "musllinux_1_2"; the build fails unless it satisfies it), or "linux" (no audit).
@@ -222,6 +227,7 @@ fn build_command(args: BuildArgs) -> ExitCode {
         python: args.interpreter.unwrap_or_else(default_python),
         editable: args.editable,
         compatibility: args.compatibility,
+        target: cffi_forge::cross::requested(args.target.as_deref(), &cffi_forge::compile::process_env()),
     };
     match pipeline::build_wheel(&request) {
         Ok(wheel) => {

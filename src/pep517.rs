@@ -42,6 +42,8 @@ pub fn run(hook: &Hook, root: &Path, python: &Path) -> Result<String, PipelineEr
                 out_dir: out_dir.clone(),
                 editable: *editable,
                 compatibility: compatibility.clone(),
+                // Frontends pass the `target` config setting through the shim as this variable.
+                target: crate::cross::requested(None, &crate::compile::process_env()),
             };
             let wheel = pipeline::build_wheel(&request)?;
             if let Some(metadata_dir) = metadata_dir {

@@ -34,6 +34,8 @@ pub enum PipelineError {
     #[error(transparent)]
     Discovery(#[from] DiscoveryError),
     #[error(transparent)]
+    Cross(#[from] crate::cross::CrossError),
+    #[error(transparent)]
     Script(#[from] ScriptError),
     /// Boxed: generator errors carry the cdef's text for their snippets.
     #[error("module `{module}`: {source}")]
@@ -67,6 +69,7 @@ impl ToDiagnostic for PipelineError {
             PipelineError::Config(e) => e.as_ref().to_diagnostic(),
             PipelineError::Interpreter(e) => e.to_diagnostic(),
             PipelineError::Discovery(e) => e.to_diagnostic(),
+            PipelineError::Cross(e) => e.to_diagnostic(),
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
                 let mut d = source.to_diagnostic();
@@ -110,6 +113,8 @@ pub struct WheelRequest {
     /// `--compatibility` or the `compatibility` config-setting: overrides
     /// `[tool.cffi-forge] compatibility` and `AUDITWHEEL_PLAT`.
     pub compatibility: Option<Compatibility>,
+    /// A cross build's target triple (see `cross`); `None` builds for `python` itself.
+    pub target: Option<String>,
 }
 
 /// Build a wheel; returns its path inside `out_dir`.
@@ -120,7 +125,7 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     // Asking the interpreter for its facts and setting up the compiler overlap with the
     // build scripts, which take the longest.
     let (target, from_scripts) = std::thread::scope(|scope| {
-        let target = scope.spawn(|| Target::prepare(&project, &request.python));
+        let target = scope.spawn(|| Target::prepare(&project, &request.python, request.target.as_deref()));
         let from_scripts = script_modules(&project, &request.python);
         (target.join().expect("target preparation does not panic"), from_scripts)
     });
@@ -322,6 +327,14 @@ fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
                 None => PipelineError::Discovery(e),
             }
         })?;
+    // (`cffi-modules` in pyproject.toml was checked with its span when it was read.)
+    for script in scripts.iter().filter(|s| s.source == ScriptSource::SetupPy) {
+        let role = crate::config::paths::PathRole::ProjectFile;
+        if let Some(why) = crate::config::paths::outside_problem(&project.root, &script.path, role) {
+            let title = format!("setup.py's cffi_modules names `{}`: {why}", script.spec());
+            return Err(PipelineError::Reported(Box::new(Diagnostic::error(title))));
+        }
+    }
     match scripts.first().map(|s| s.source) {
         Some(ScriptSource::SetupPy) => ui::warning(format!(
             "using `cffi_modules` from setup.py (read, never run): {}{}; \
@@ -540,10 +553,14 @@ struct Target {
 }
 
 impl Target {
-    fn prepare(project: &Project, python: &Path) -> Result<Target, PipelineError> {
-        let interp = Interpreter::query(python)?;
+    fn prepare(project: &Project, python: &Path, cross: Option<&str>) -> Result<Target, PipelineError> {
+        let env = compile::process_env();
+        let mut interp = Interpreter::query(python)?;
+        if let Some(triple) = cross {
+            interp = crate::cross::retarget(&interp, triple, &env)?;
+        }
         let build_dir = build_dir(project, &interp)?;
-        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, compile::process_env());
+        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, env);
         Ok(Target { interp, build_dir, toolchain })
     }
 }

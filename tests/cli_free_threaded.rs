@@ -112,7 +112,14 @@ fn set_requires_python(project: &Path, spec: &str) {
 fn inspect_names_and_tags_for_314_315_and_their_free_threaded_builds() {
     let project = sample();
     // (facts, wheel tag, module file, stable ABI, macros of the limited-API modules)
-    let cases: [(&str, &str, &str, Value, &[&str]); 4] = [
+    let cases: [(&str, &str, &str, Value, &[&str]); 5] = [
+        (
+            "cpython-3.13t",
+            "cp313-cp313t-linux_x86_64",
+            "b64kit/_codec.cpython-313t-x86_64-linux-gnu.so",
+            Value::Null,
+            &[],
+        ),
         (
             "cpython-3.14",
             "cp38-abi3-linux_x86_64",

@@ -367,6 +367,16 @@ fn build_script_outside_the_project_is_an_error_naming_the_entry() {
 }
 
 #[test]
+fn setup_py_build_script_outside_the_project_is_an_error() {
+    let setup = "from setuptools import setup\nsetup(cffi_modules=[\"../m_build.py:ffibuilder\"])\n";
+    let stderr = build_fails("", &[("setup.py", setup), ("../m_build.py", &script("_m", "[]"))]);
+    assert_mentions(
+        &stderr,
+        &["setup.py's cffi_modules names `../m_build.py:ffibuilder`", "outside the project"],
+    );
+}
+
+#[test]
 fn build_script_module_names_are_checked_before_any_work() {
     for (name, why) in [("..evil", "empty part"), ("pkg.a b", "a space"), ("pkg._m\nx", "a newline")] {
         let stderr = build_fails(
@@ -446,5 +456,68 @@ fn cdef_errors_show_the_users_spelling_not_internal_names() {
         for internal in ["__dotdotdot", "_cffi_array_len", "_cffi_prim_int"] {
             assert!(!stderr.contains(internal), "{internal} in the message for {cdef:?}:\n{stderr}");
         }
+    }
+}
+
+#[test]
+fn setuptools_file_directives_follow_the_path_rule() {
+    // `[tool.setuptools.dynamic]`: `/dev/zero` would be read forever.
+    let parent = tempfile::tempdir().unwrap();
+    write_files(parent.path(), &[("README.md", "# outside\n")]);
+    let root = parent.path().join("proj");
+    write_files(&root, PKG);
+    let head = "[build-system]\nrequires = [\"cffi-forge\"]\nbuild-backend = \"cffi_forge\"\n";
+    let dynamic = format!(
+        "{head}[project]\nname = \"x\"\nversion = \"1\"\ndynamic = [\"readme\"]\n\
+         [tool.setuptools.dynamic]\nreadme = {{file = \"/dev/zero\"}}\n"
+    );
+    write_files(&root, &[("pyproject.toml", &dynamic)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_with_timeout("sdist", &root, out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(&run.stderr, &["tool.setuptools.dynamic.readme", "`/dev/zero` is", "the project"]);
+    // A symlink leading outside (left out of the walk, so only the directive sees it).
+    std::os::unix::fs::symlink(parent.path().join("README.md"), root.join("docs.md")).unwrap();
+    let linked = dynamic.replace("/dev/zero", "docs.md") + "[tool.cffi-forge]\nexclude = [\"docs.md\"]\n";
+    write_files(&root, &[("pyproject.toml", &linked)]);
+    let run = run_with_timeout("sdist", &root, out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(
+        &run.stderr,
+        &["tool.setuptools.dynamic.readme", "`docs.md` resolves to", "outside the project"],
+    );
+    std::fs::remove_file(root.join("docs.md")).unwrap();
+    // setup.cfg `file:` directives.
+    write_files(&root, &[("pyproject.toml", head)]);
+    write_files(
+        &root,
+        &[("setup.cfg", "[metadata]\nname = x\nversion = 1.0\nlong_description = file: ../README.md\n")],
+    );
+    let run = run_with_timeout("sdist", &root, out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(&run.stderr, &["setup.cfg:4:26", "`../README.md` is", "the project"]);
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}
+
+#[test]
+fn setuptools_package_dir_outside_the_project_is_an_error() {
+    let parent = tempfile::tempdir().unwrap();
+    write_files(parent.path(), &[("src/other/__init__.py", "")]);
+    let root = parent.path().join("proj");
+    write_files(&root, PKG);
+    let text = "[build-system]\nrequires = [\"cffi-forge\"]\nbuild-backend = \"cffi_forge\"\n\
+                [project]\nname = \"x\"\nversion = \"1\"\n[tool.setuptools.package-dir]\n\"\" = \"../src\"\n";
+    write_files(&root, &[("pyproject.toml", text)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = run_with_timeout("build", &root, out.path(), Duration::from_secs(60)).failure();
+    assert_mentions(
+        &run.stderr,
+        &["tool.setuptools.package-dir", "pyproject.toml:8:6", "`../src` is outside the project"],
+    );
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}
+
+#[test]
+fn module_table_names_say_what_is_wrong() {
+    for (name, why) in [("..evil", "empty part"), ("pkg.a b", "a space")] {
+        let stderr = build_fails(&format!("[[tool.cffi-forge.module]]\nname = \"{name}\"\n{API}"), &[]);
+        assert_mentions(&stderr, &["invalid `tool.cffi-forge.module[0].name`", "pyproject.toml:10:8", why]);
     }
 }

@@ -206,6 +206,13 @@ fn errors_write_nothing() {
     assert!(run.stderr.contains("pyproject.toml: not valid TOML"), "{}", run.stderr);
     assert!(run.stderr.contains("line 1"), "{}", run.stderr);
     assert_eq!(std::fs::read_to_string(dir.path().join("pyproject.toml")).unwrap(), bad);
+
+    let dir = project(&[("setup.cfg", "[metadata]\nname = x\nthis line is not an entry\n")]);
+    let (run, _) = migrate(dir.path(), &["--write"]);
+    let run = run.failure();
+    assert!(run.stderr.contains("cannot read setup.cfg"), "{}", run.stderr);
+    assert!(run.stderr.contains("setup.cfg:3"), "{}", run.stderr);
+    assert_eq!(listing(dir.path()), ["setup.cfg"]);
 }
 
 /// A setuptools project with a CFFI build script, a build_clib library it links and a
@@ -307,7 +314,8 @@ setup(
 #[test]
 fn setuptools_tables_of_pyproject() {
     let pyproject = "[build-system]\nrequires = [\"setuptools\"]\nbuild-backend = \"setuptools.build_meta\"\n\n\
-                     [project]\nname = \"tabled\"\nversion = \"1\"\n\n[tool.setuptools]\nscript-files = [\"bin/t\"]\n\
+                     [project]\nname = \"tabled\"\nversion = \"1\"\ndynamic = [\"readme\"]\n\n\
+                     [tool.setuptools.dynamic]\nreadme = { file = [\"README.rst\", \"CHANGES.rst\"] }\n\n[tool.setuptools]\nscript-files = [\"bin/t\"]\n\
                      include-package-data = false\n\n[tool.setuptools.package-data]\ntabled = [\"*.txt\"]\n\n\
                      [tool.setuptools.packages.find]\nwhere = [\"lib\"]\nexclude = [\"tabled.tests*\"]\nnamespaces = false\n\n\
                      [[tool.setuptools.ext-modules]]\nname = \"tabled._speed\"\nsources = [\"lib/speed.c\"]\n\

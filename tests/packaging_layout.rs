@@ -241,7 +241,7 @@ fn inspect_says_why_each_file_ships_and_why_others_do_not() {
     .success();
     let report: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     let py = &report["python"];
-    assert_eq!(py["source_decided_by"], "flat layout (no src/ with Python code)");
+    assert_eq!(py["source_decided_by"], "flat layout: no src/ with Python code");
     let files: Vec<(String, String)> = py["files"]
         .as_array()
         .unwrap()
@@ -535,12 +535,21 @@ fn a_setup_cfg_project_builds_installs_and_imports() {
 
 #[test]
 fn inspect_names_the_setuptools_table_that_decided() {
-    let pyproject = format!("{HEAD}[tool.setuptools]\npackages = [\"pkg\"]\n");
-    let tree = project(&[("pyproject.toml", &pyproject), ("pkg/__init__.py", "")]);
+    let pyproject = format!(
+        "{HEAD}[tool.setuptools]\npackages = [\"pkg\"]\ninclude-package-data = false\n\
+         [tool.setuptools.package-data]\npkg = [\"*.json\"]\n"
+    );
+    let tree = project(&[("pyproject.toml", &pyproject), ("pkg/__init__.py", ""), ("pkg/t.json", "{}")]);
     let python = python();
     let run =
         run(&["inspect".as_ref(), tree.path().as_os_str(), "-i".as_ref(), python.as_os_str()]).success();
     assert!(run.stdout.contains("package       pkg (tool.setuptools.packages)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("package data  Python files only ([tool.setuptools] package-data)"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("    include     pkg/*.json"), "{}", run.stdout);
 }
 
 #[test]
@@ -571,5 +580,5 @@ fn setuptools_version_errors_name_their_own_key_and_file() {
     ]);
     assert!(text.contains("invalid `setup.cfg [metadata] version`"), "{text}");
     assert!(text.contains("setup.cfg:3:17"), "{text}");
-    assert!(text.contains("not a relative path inside the project"), "{text}");
+    assert!(text.contains("`../VERSION` is outside the project"), "{text}");
 }

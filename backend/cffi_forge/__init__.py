@@ -93,8 +93,15 @@ def _call(args, config_settings=None):
     command = [_binary(), "pep517"] + list(args) + ["-i", sys.executable]
     if _wants_verbose(config_settings):
         command.append("--verbose")
+    env = None
+    target = (config_settings or {}).get("target")
+    if target:
+        # `-C target=TRIPLE` (pip: `--config-settings target=...`): a cross build.
+        import os
+
+        env = dict(os.environ, CFFI_FORGE_TARGET=str(target))
     try:
-        result = subprocess.run(command, stdout=subprocess.PIPE)
+        result = subprocess.run(command, stdout=subprocess.PIPE, env=env)
     except OSError as e:
         raise SystemExit("cffi-forge: cannot run %s: %s" % (command[0], e))
     out = result.stdout.decode("utf-8", "replace").strip()

@@ -5,7 +5,6 @@
 
 use rustc_hash::FxHashMap;
 use std::borrow::Cow;
-use std::sync::Arc;
 
 use smallvec::SmallVec;
 
@@ -20,8 +19,8 @@ use super::rewrite::{
 use super::wintypes;
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::model::{
-    ArrayLength, DeclKey, DeclKind, DeclValue, Declaration, EnumId, EnumType, Ffi, Field, FunctionType,
-    Primitive, Quals, Span, StructId, StructKind, StructOrUnion, Type, TypeRef,
+    ArrayLength, DeclKey, DeclKind, DeclValue, Declaration, EnumType, Ffi, Field, FunctionType, Primitive,
+    Quals, Span, StructId, StructKind, StructOrUnion, Type, TypeId,
 };
 
 /// Deepest type we build (pointer to pointer to ..., through typedefs); deeper types
@@ -40,22 +39,32 @@ pub struct CdefContext<'a> {
     pub override_: bool,
 }
 
+/// Which Python object cffi's parser would hold for a type, for its `prevobj is obj`
+/// test on redeclarations. Primitives, `void`, `FILE`, structs, unions and enums are
+/// one object per type; every pointer, array or function type cffi builds is a new
+/// object, shared only through a typedef name or a cached Windows type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ident {
+    Canonical,
+    Fresh(u32),
+}
+
+/// A type as a declaration gets it: the type, its qualifiers, and which object it is.
+type Typed = (TypeId, Quals, Ident);
+
 /// State that lives across all cdefs of one FFI (cffi's `Parser` object).
 pub struct Builder {
     pub ffi: Ffi,
     anonymous_counter: u32,
-    /// One shared object per primitive, as cffi's type cache has (identity matters
-    /// for redeclarations).
-    primitives: Vec<Option<TypeRef>>,
-    void: TypeRef,
-    file_struct: Option<TypeRef>,
-    struct_refs: Vec<TypeRef>,
-    enum_refs: Vec<TypeRef>,
+    /// The [`Ident`] of each declaration's value, by declaration index.
+    decl_idents: Vec<Ident>,
+    fresh_objects: u32,
+    file_struct: Option<TypeId>,
     /// `Some(win64)` when cffi's Windows type names apply (on a Windows host, as in
     /// cffi).
     pub windows: Option<bool>,
     /// Resolved Windows type names (cffi caches them too; identity matters).
-    windows_types: FxHashMap<String, (TypeRef, Quals)>,
+    windows_types: FxHashMap<String, Typed>,
 }
 
 impl Default for Builder {
@@ -63,11 +72,9 @@ impl Default for Builder {
         Builder {
             ffi: Ffi::default(),
             anonymous_counter: 0,
-            primitives: vec![None; Primitive::ALL.len()],
-            void: Type::void(),
+            decl_idents: Vec::new(),
+            fresh_objects: 0,
             file_struct: None,
-            struct_refs: Vec::new(),
-            enum_refs: Vec::new(),
             windows: cfg!(windows).then_some(cfg!(target_pointer_width = "64")),
             windows_types: FxHashMap::default(),
         }
@@ -79,7 +86,7 @@ struct Pass<'b, 'a> {
     b: &'b mut Builder,
     cx: &'b CdefContext<'a>,
     unit: &'b Unit<'a>,
-    node_types: FxHashMap<SueId, TypeRef>,
+    node_types: FxHashMap<SueId, TypeId>,
     /// cffi's `_inside_extern_python`: the name of the last marker declaration
     /// (`__cffi_extern_python_start`, `..._plus_c_start`, `..._stop`).
     extern_python: String,
@@ -104,22 +111,18 @@ fn quals_of(list: &[Qual]) -> Quals {
     q
 }
 
-/// Python's `str()` of a cffi type object: `<struct foo>`.
-fn type_repr(ffi: &Ffi, ty: &Type) -> String {
-    format!("<{}>", ffi.c_name(ty))
-}
-
 /// How deep a type is, stopping early once beyond `limit`.
-fn depth_exceeds(ty: &Type, limit: usize) -> bool {
+fn depth_exceeds(ffi: &Ffi, ty: TypeId, limit: usize) -> bool {
     if limit == 0 {
         return true;
     }
-    match ty {
+    match ffi.ty(ty) {
         Type::RawFunction(f) | Type::FunctionPtr(f) => {
-            depth_exceeds(&f.result, limit - 1) || f.args.iter().any(|a| depth_exceeds(a, limit - 1))
+            depth_exceeds(ffi, f.result, limit - 1)
+                || f.args.iter().any(|&a| depth_exceeds(ffi, a, limit - 1))
         }
-        Type::Pointer { to, .. } | Type::NamedPointer { to, .. } => depth_exceeds(to, limit - 1),
-        Type::Array { item, .. } => depth_exceeds(item, limit - 1),
+        Type::Pointer { to, .. } | Type::NamedPointer { to, .. } => depth_exceeds(ffi, *to, limit - 1),
+        Type::Array { item, .. } => depth_exceeds(ffi, *item, limit - 1),
         _ => false,
     }
 }
@@ -161,49 +164,45 @@ impl Builder {
                 self.ffi.warnings.push(d);
             }
         }
+        self.ffi.seal_names();
         self.ffi
     }
 
-    fn primitive(&mut self, p: Primitive) -> TypeRef {
-        self.primitives[p as usize].get_or_insert_with(|| Type::primitive(p)).clone()
-    }
-
-    fn struct_ref(&self, id: StructId) -> TypeRef {
-        self.struct_refs[id.0 as usize].clone()
-    }
-
-    fn new_struct(&mut self, s: StructOrUnion) -> StructId {
+    /// A new struct or union, and its type.
+    fn new_struct(&mut self, s: StructOrUnion) -> TypeId {
         let id = StructId(self.ffi.structs.len() as u32);
         self.ffi.structs.push(s);
-        self.struct_refs.push(Arc::new(Type::StructOrUnion(id)));
-        id
-    }
-
-    fn new_enum(&mut self, e: EnumType) -> EnumId {
-        let id = EnumId(self.ffi.enums.len() as u32);
-        self.ffi.enums.push(e);
-        self.enum_refs.push(Arc::new(Type::Enum(id)));
-        id
+        self.ffi.struct_type(id)
     }
 
     /// cffi's shared `FILE` type: an opaque `struct _IO_FILE` named `FILE`.
-    fn file_type(&mut self) -> TypeRef {
-        if let Some(t) = &self.file_struct {
-            return t.clone();
+    fn file_type(&mut self) -> TypeId {
+        if let Some(t) = self.file_struct {
+            return t;
         }
         let mut s = StructOrUnion::new(StructKind::Struct, "_IO_FILE".into(), None);
         s.force_the_name(Some("FILE".into()));
         s.from_unknown_type = true;
-        let id = self.new_struct(s);
-        let t = self.struct_ref(id);
-        self.file_struct = Some(t.clone());
+        let t = self.new_struct(s);
+        self.file_struct = Some(t);
         t
     }
 
+    /// The object cffi would hold for a type it has just built.
+    fn new_object(&mut self, ty: TypeId) -> Ident {
+        match self.ffi.ty(ty) {
+            Type::Void | Type::Primitive(_) | Type::StructOrUnion(_) | Type::Enum(_) => Ident::Canonical,
+            _ => {
+                self.fresh_objects += 1;
+                Ident::Fresh(self.fresh_objects)
+            }
+        }
+    }
+
     /// Is this the very object cffi would have stored (`prevobj is obj`)?
-    fn same_object(a: &DeclValue, b: &DeclValue) -> bool {
-        match (a, b) {
-            (DeclValue::Type(x), DeclValue::Type(y)) => Arc::ptr_eq(x, y),
+    fn same_object(a: (&DeclValue, Ident), b: (&DeclValue, Ident)) -> bool {
+        match (a.0, b.0) {
+            (DeclValue::Type(x), DeclValue::Type(y)) => x == y && a.1 == b.1,
             // CPython keeps one object per small integer, so only those compare `is`.
             (DeclValue::Integer(x), DeclValue::Integer(y)) => x == y && (-5..=256).contains(x),
             // `#define X ...` seen twice: a new string each time.
@@ -295,6 +294,7 @@ impl Pass<'_, '_> {
         name: &str,
         value: DeclValue,
         quals: Quals,
+        ident: Ident,
         at: &ast::Span,
     ) -> BResult<()> {
         if name.split(' ').any(|w| w == DOTDOTDOT) {
@@ -309,8 +309,10 @@ impl Pass<'_, '_> {
                 .with_help("`...` cannot name a struct, union or enum"));
         }
         let key = DeclKey::new(kind, name);
-        if let Some(prev) = self.b.ffi.declarations.get(&key) {
-            if Builder::same_object(&prev.value, &value) && prev.quals == quals {
+        if let Some((index, _, prev)) = self.b.ffi.declarations.get_full(&key) {
+            if Builder::same_object((&prev.value, self.b.decl_idents[index]), (&value, ident))
+                && prev.quals == quals
+            {
                 return Ok(());
             }
             if !self.cx.override_ {
@@ -337,7 +339,12 @@ impl Pass<'_, '_> {
             }
         }
         let span = self.span(at);
-        self.b.ffi.declarations.insert(key.clone(), Declaration { key, value, quals, span });
+        let (index, _) =
+            self.b.ffi.declarations.insert_full(key.clone(), Declaration { key, value, quals, span });
+        match self.b.decl_idents.get_mut(index) {
+            Some(slot) => *slot = ident,
+            None => self.b.decl_idents.push(ident),
+        }
         Ok(())
     }
 
@@ -367,7 +374,7 @@ impl Pass<'_, '_> {
     fn add_integer_constant(&mut self, name: &str, text: &str, at: &ast::Span) -> BResult<()> {
         let value = constant::integer_constant_value(text).map_err(|e| self.const_error(e, at))?;
         self.add_constant(name, value, at)?;
-        self.declare(DeclKind::Macro, name, DeclValue::Integer(value), Quals::NONE, at)
+        self.declare(DeclKind::Macro, name, DeclValue::Integer(value), Quals::NONE, Ident::Canonical, at)
     }
 
     /// cffi's `_process_macros` (runs before the declarations of the same cdef).
@@ -386,7 +393,14 @@ impl Pass<'_, '_> {
             if constant::is_int_literal(value) {
                 self.add_integer_constant(name, value, &d.span)?;
             } else if value == "..." {
-                self.declare(DeclKind::Macro, name, DeclValue::DotDotDot, Quals::NONE, &d.span)?;
+                self.declare(
+                    DeclKind::Macro,
+                    name,
+                    DeclValue::DotDotDot,
+                    Quals::NONE,
+                    Ident::Canonical,
+                    &d.span,
+                )?;
             } else {
                 let msg = format!(
                     "only supports one of the following syntax:\n  #define {name} ...     (literally dot-dot-dot)\n  \
@@ -475,8 +489,9 @@ impl Pass<'_, '_> {
                 _ => None,
             }
         };
-        let (ty, quals) = if let Some(names) = placeholder(&d.ty) {
-            (self.unknown_type(name, &names, &d.span)?, Quals::NONE)
+        let (ty, quals, ident) = if let Some(names) = placeholder(&d.ty) {
+            let ty = self.unknown_type(name, &names, &d.span)?;
+            (ty, Quals::NONE, self.b.new_object(ty))
         } else if let Some(names) = match &d.ty {
             TypeNode::Ptr { to, .. } => placeholder(to),
             _ => None,
@@ -486,14 +501,15 @@ impl Pass<'_, '_> {
             }
             // `typedef ... *foo_p;`: a pointer to an unknown struct, named foo_p.
             let s = StructOrUnion::new(StructKind::Struct, format!("$${name}"), Some(self.span(&d.span)));
-            let id = self.b.new_struct(s);
-            (Arc::new(Type::NamedPointer { to: self.b.struct_ref(id), name: name.to_string() }), Quals::NONE)
+            let to = self.b.new_struct(s);
+            let ty = self.b.ffi.intern(Type::NamedPointer { to, name: name.to_string() });
+            (ty, Quals::NONE, self.b.new_object(ty))
         } else {
             let example = format!("*({name} *)0");
             self.type_and_quals(&d.ty, Some(name), true, Some(example))?
         };
-        self.check_depth(&ty, &d.span)?;
-        self.declare(DeclKind::Typedef, name, DeclValue::Type(ty), quals, &d.span)
+        self.check_depth(ty, &d.span)?;
+        self.declare(DeclKind::Typedef, name, DeclValue::Type(ty), quals, ident, &d.span)
     }
 
     fn unsupported_dotdotdot_typedef(&self, at: &ast::Span) -> CdefError {
@@ -510,27 +526,26 @@ impl Pass<'_, '_> {
 
     /// cffi's `_get_unknown_type`: `typedef ... foo;`, `typedef int... foo;`,
     /// `typedef float... foo;`.
-    fn unknown_type(&mut self, name: &str, names: &str, at: &ast::Span) -> BResult<TypeRef> {
+    fn unknown_type(&mut self, name: &str, names: &str, at: &ast::Span) -> BResult<TypeId> {
         if names == DOTDOTDOT {
             let mut s = StructOrUnion::new(StructKind::Struct, format!("${name}"), Some(self.span(at)));
             s.force_the_name(Some(name.to_string()));
             s.from_unknown_type = true;
-            let id = self.b.new_struct(s);
-            return Ok(self.b.struct_ref(id));
+            return Ok(self.b.new_struct(s));
         }
         if names == DOTDOTDOT_INT {
             self.b.ffi.uses_new_feature.get_or_insert_with(|| format!("'typedef int... {name}'"));
-            return Ok(Arc::new(Type::UnknownInteger(name.to_string())));
+            return Ok(self.b.ffi.intern(Type::UnknownInteger(name.to_string())));
         }
         if names == DOTDOTDOT_FLOAT {
             self.b.ffi.uses_new_feature.get_or_insert_with(|| format!("'typedef float... {name}'"));
-            return Ok(Arc::new(Type::UnknownFloat(name.to_string())));
+            return Ok(self.b.ffi.intern(Type::UnknownFloat(name.to_string())));
         }
         Err(self.unsupported_dotdotdot_typedef(at))
     }
 
-    fn check_depth(&self, ty: &Type, at: &ast::Span) -> BResult<()> {
-        if depth_exceeds(ty, MAX_TYPE_DEPTH) {
+    fn check_depth(&self, ty: TypeId, at: &ast::Span) -> BResult<()> {
+        if depth_exceeds(&self.b.ffi, ty, MAX_TYPE_DEPTH) {
             return Err(CdefError::new(
                 CffiClass::CDefError,
                 format!("type nested more than {MAX_TYPE_DEPTH} levels deep"),
@@ -553,7 +568,7 @@ impl Pass<'_, '_> {
     // extern "Python" { void v; }
     fn decl(&mut self, d: &Decl) -> BResult<()> {
         if let TypeNode::Func { .. } = &d.ty {
-            let (tp, quals) = self.type_and_quals(&d.ty, d.name, false, None)?;
+            let (tp, quals, _) = self.type_and_quals(&d.ty, d.name, false, None)?;
             return self.declare_function(tp, quals, d);
         }
         match &d.ty {
@@ -574,12 +589,12 @@ impl Pass<'_, '_> {
             _ => {}
         }
         let Some(name) = d.name else { return Ok(()) };
-        let (tp, quals) = self.type_and_quals(&d.ty, None, true, None)?;
-        self.check_depth(&tp, &d.span)?;
-        if tp.is_raw_function() {
+        let (tp, quals, ident) = self.type_and_quals(&d.ty, None, true, None)?;
+        self.check_depth(tp, &d.span)?;
+        if matches!(self.b.ffi.ty(tp), Type::RawFunction(_)) {
             return self.declare_function(tp, quals, d);
         }
-        if tp.is_integer_type() {
+        if self.b.ffi.ty(tp).is_integer_type() {
             let literal = match &d.init {
                 Some(Init::Expr(ast::Expr::Const { text, span, .. })) if constant::is_int_literal(text) => {
                     Some((text.to_string(), span.clone()))
@@ -596,7 +611,7 @@ impl Pass<'_, '_> {
                 return self.add_integer_constant(name, &text, &d.span);
             }
         }
-        if matches!(*tp, Type::Void) && name.starts_with("__cffi_extern_python_") {
+        if matches!(self.b.ffi.ty(tp), Type::Void) && name.starts_with("__cffi_extern_python_") {
             // The markers `extern "Python"` was rewritten into.
             self.extern_python = name.to_string();
             return Ok(());
@@ -611,8 +626,8 @@ impl Pass<'_, '_> {
                 )
                 .with_help("an `extern \"Python\"` block may only declare functions"));
         }
-        if quals.is_const() && !tp.is_array_type() {
-            return self.declare(DeclKind::Constant, name, DeclValue::Type(tp), quals, &d.span);
+        if quals.is_const() && !matches!(self.b.ffi.ty(tp), Type::Array { .. }) {
+            return self.declare(DeclKind::Constant, name, DeclValue::Type(tp), quals, ident, &d.span);
         }
         if d.storage.is_empty() {
             let (file, range) = (self.cx.file, self.cx.offset + d.span.start..self.cx.offset + d.span.end);
@@ -625,28 +640,29 @@ impl Pass<'_, '_> {
                 .with_help(format!("write `extern` before the declaration of `{name}`")),
             );
         }
-        self.declare(DeclKind::Variable, name, DeclValue::Type(tp), quals, &d.span)
+        self.declare(DeclKind::Variable, name, DeclValue::Type(tp), quals, ident, &d.span)
     }
 
     /// cffi's `_declare_function`.
-    fn declare_function(&mut self, tp: TypeRef, quals: Quals, d: &Decl) -> BResult<()> {
+    fn declare_function(&mut self, tp: TypeId, quals: Quals, d: &Decl) -> BResult<()> {
         let tp = self.type_pointer(tp, quals, None);
-        self.check_depth(&tp, &d.span)?;
+        self.check_depth(tp, &d.span)?;
         let kind = match self.extern_python.as_str() {
             EXTERN_PYTHON_START => DeclKind::ExternPython,
             EXTERN_PYTHON_PLUS_C_START => DeclKind::ExternPythonPlusC,
             _ => DeclKind::Function,
         };
         let name = d.name.unwrap_or_default();
-        self.declare(kind, name, DeclValue::Type(tp), Quals::NONE, &d.span)
+        let ident = self.b.new_object(tp);
+        self.declare(kind, name, DeclValue::Type(tp), Quals::NONE, ident, &d.span)
     }
 
     // ------------------------------------------------------------ types
 
     /// cffi's `_get_type_pointer`.
-    fn type_pointer(&mut self, tp: TypeRef, quals: Quals, declname: Option<&str>) -> TypeRef {
-        if let Some(f) = tp.as_function_pointer() {
-            return f;
+    fn type_pointer(&mut self, tp: TypeId, quals: Quals, declname: Option<&str>) -> TypeId {
+        if let Type::RawFunction(_) = self.b.ffi.ty(tp) {
+            return self.b.ffi.as_function_pointer(tp);
         }
         if let Some(declname) = declname {
             let anonymous = |name: &str, forced: bool| {
@@ -655,7 +671,7 @@ impl Pass<'_, '_> {
                     && name.starts_with('$')
                     && name[1..].bytes().all(|b| b.is_ascii_digit())
             };
-            let unnamed = match &*tp {
+            let unnamed = match self.b.ffi.ty(tp) {
                 Type::StructOrUnion(id) => {
                     let s = self.b.ffi.struct_(*id);
                     anonymous(&s.name, s.forcename.is_some())
@@ -667,10 +683,10 @@ impl Pass<'_, '_> {
                 _ => false,
             };
             if unnamed {
-                return Arc::new(Type::NamedPointer { to: tp, name: declname.to_string() });
+                return self.b.ffi.intern(Type::NamedPointer { to: tp, name: declname.to_string() });
             }
         }
-        Type::pointer(tp, quals)
+        self.b.ffi.pointer(tp, quals)
     }
 
     /// cffi's `_get_type_and_quals`.
@@ -680,16 +696,33 @@ impl Pass<'_, '_> {
         name: Option<&str>,
         partial_length_ok: bool,
         typedef_example: Option<String>,
-    ) -> BResult<(TypeRef, Quals)> {
+    ) -> BResult<Typed> {
         // A typedef name refers to the declared type itself.
         if let TypeNode::TypeDecl { quals, spec: ast::Spec::Names(names), .. } = node {
             if let [(single, _)] = names.as_slice() {
-                if let Some(decl) = self.b.ffi.declaration(DeclKind::Typedef, single) {
-                    let tp = decl.ty().expect("typedefs have types").clone();
-                    return Ok((tp, decl.quals | quals_of(quals)));
+                if let Some(id) = self.b.ffi.declaration_id(DeclKind::Typedef, single) {
+                    let decl = self.b.ffi.decl(id);
+                    let tp = decl.ty().expect("typedefs have types");
+                    return Ok((tp, decl.quals | quals_of(quals), self.b.decl_idents[id.0 as usize]));
                 }
             }
         }
+        self.new_type_and_quals(node, name, partial_length_ok, typedef_example)
+    }
+
+    /// A type cffi has just built, as a declaration gets it.
+    fn typed(&mut self, tp: TypeId, quals: Quals) -> Typed {
+        (tp, quals, self.b.new_object(tp))
+    }
+
+    /// [`Pass::type_and_quals`] of anything but a typedef name.
+    fn new_type_and_quals(
+        &mut self,
+        node: &TypeNode,
+        name: Option<&str>,
+        partial_length_ok: bool,
+        typedef_example: Option<String>,
+    ) -> BResult<Typed> {
         match node {
             TypeNode::Array { dim, item, .. } => {
                 let mut length = match dim {
@@ -703,13 +736,14 @@ impl Pass<'_, '_> {
                     }
                     example = Some(format!("*{ex}"));
                 }
-                let (tp, quals) = self.type_and_quals(item, None, partial_length_ok, example)?;
-                Ok((Type::array(tp, length), quals))
+                let (tp, quals, _) = self.type_and_quals(item, None, partial_length_ok, example)?;
+                let tp = self.b.ffi.array(tp, length);
+                Ok(self.typed(tp, quals))
             }
             TypeNode::Ptr { quals, to, .. } => {
-                let (item, item_quals) = self.type_and_quals(to, None, false, None)?;
+                let (item, item_quals, _) = self.type_and_quals(to, None, false, None)?;
                 let tp = self.type_pointer(item, item_quals, name);
-                Ok((tp, quals_of(quals)))
+                Ok(self.typed(tp, quals_of(quals)))
             }
             TypeNode::TypeDecl { quals, spec, span } => {
                 let q = quals_of(quals);
@@ -718,7 +752,8 @@ impl Pass<'_, '_> {
                         let words: SmallVec<[&str; 4]> = names.iter().map(|n| n.0).collect();
                         let ident = normalize_type_names(&words);
                         if ident == "void" {
-                            return Ok((self.b.void.clone(), q));
+                            let void = self.b.ffi.void();
+                            return Ok(self.typed(void, q));
                         }
                         if ident == DOTDOTDOT {
                             let line = self.cffi_line(span.start);
@@ -730,19 +765,24 @@ impl Pass<'_, '_> {
                                      (`[...]`), or stand for a type in `typedef ... name;`",
                                 ));
                         }
-                        let (tp, q0) = self.resolve_common_type(&ident, &spec.span())?;
-                        Ok((tp, q | q0))
+                        let (tp, q0, ident) = self.resolve_common_type(&ident, &spec.span())?;
+                        Ok((tp, q | q0, ident))
                     }
                     ast::Spec::Sue(id, _) => {
                         let kind = self.unit.sues[id.0].kind;
-                        Ok((self.sue_type(kind, *id, name, false)?, q))
+                        let tp = self.sue_type(kind, *id, name, false)?;
+                        Ok(self.typed(tp, q))
                     }
                 }
             }
-            TypeNode::Func { .. } => Ok((self.function_type(node, name)?, Quals::NONE)),
+            TypeNode::Func { .. } => {
+                let tp = self.function_type(node, name)?;
+                Ok(self.typed(tp, Quals::NONE))
+            }
             TypeNode::Bare(ast::Spec::Sue(id, _)) if self.unit.sues[id.0].kind != SueKind::Enum => {
                 let kind = self.unit.sues[id.0].kind;
-                Ok((self.sue_type(kind, *id, name, true)?, Quals::NONE))
+                let tp = self.sue_type(kind, *id, name, true)?;
+                Ok(self.typed(tp, Quals::NONE))
             }
             TypeNode::Bare(spec) => {
                 let line = self.cffi_line(spec.span().start);
@@ -769,7 +809,7 @@ impl Pass<'_, '_> {
     // extern int long x;
     // test_err unsupported_int128
     // extern __int128 x;
-    fn resolve_common_type(&mut self, ident: &str, at: &ast::Span) -> BResult<(TypeRef, Quals)> {
+    fn resolve_common_type(&mut self, ident: &str, at: &ast::Span) -> BResult<Typed> {
         let canonical = match ident {
             "bool" => "_Bool",
             "float _Complex" => "_cffi_float_complex_t",
@@ -777,10 +817,10 @@ impl Pass<'_, '_> {
             other => other,
         };
         if canonical == "FILE" {
-            return Ok((self.b.file_type(), Quals::NONE));
+            return Ok((self.b.file_type(), Quals::NONE, Ident::Canonical));
         }
         if let Some(p) = Primitive::from_name(canonical) {
-            return Ok((self.b.primitive(p), Quals::NONE));
+            return Ok((self.b.ffi.primitive(p), Quals::NONE, Ident::Canonical));
         }
         if let Some(win64) = self.b.windows {
             if let Some(found) = self.windows_type(ident, win64, at)? {
@@ -808,14 +848,9 @@ impl Pass<'_, '_> {
 
     /// cffi's Windows common types: a table entry resolved through its C definition,
     /// `UNICODE_STRING`, or the names that need `ffi.set_unicode()`.
-    fn windows_type(
-        &mut self,
-        ident: &str,
-        win64: bool,
-        at: &ast::Span,
-    ) -> BResult<Option<(TypeRef, Quals)>> {
+    fn windows_type(&mut self, ident: &str, win64: bool, at: &ast::Span) -> BResult<Option<Typed>> {
         if let Some(found) = self.b.windows_types.get(ident) {
-            return Ok(Some(found.clone()));
+            return Ok(Some(*found));
         }
         if wintypes::NEEDS_SET_UNICODE.contains(&ident) {
             return Err(self
@@ -831,16 +866,16 @@ impl Pass<'_, '_> {
                 .with_help("use the explicit `...A` or `...W` type (e.g. `LPCWSTR` instead of `LPCTSTR`)"));
         }
         let found = if ident == wintypes::UNICODE_STRING {
-            let ushort = self.b.primitive(Primitive::UnsignedShort);
-            let wchar_p = Type::pointer(self.b.primitive(Primitive::WcharT), Quals::NONE);
+            let ushort = self.b.ffi.primitive(Primitive::UnsignedShort);
+            let wchar = self.b.ffi.primitive(Primitive::WcharT);
+            let wchar_p = self.b.ffi.pointer(wchar, Quals::NONE);
             let mut s = StructOrUnion::new(StructKind::Struct, "_UNICODE_STRING".into(), None);
             s.fields = Some(vec![
-                Field::new("Length", ushort.clone()),
+                Field::new("Length", ushort),
                 Field::new("MaximumLength", ushort),
                 Field::new("Buffer", wchar_p),
             ]);
-            let id = self.b.new_struct(s);
-            (self.b.struct_ref(id), Quals::NONE)
+            (self.b.new_struct(s), Quals::NONE, Ident::Canonical)
         } else if let Some(def) = wintypes::definition(ident, win64) {
             let typedefs: Vec<String> = self
                 .b
@@ -860,7 +895,7 @@ impl Pass<'_, '_> {
         } else {
             return Ok(None);
         };
-        self.b.windows_types.insert(ident.to_string(), found.clone());
+        self.b.windows_types.insert(ident.to_string(), found);
         Ok(Some(found))
     }
 
@@ -873,7 +908,7 @@ impl Pass<'_, '_> {
     // int (*returns_pointer(void))(int);
     // test_err ellipsis_only
     // int f(...);
-    fn function_type(&mut self, node: &TypeNode, funcname: Option<&str>) -> BResult<TypeRef> {
+    fn function_type(&mut self, node: &TypeNode, funcname: Option<&str>) -> BResult<TypeId> {
         let TypeNode::Func { params, result, span } = node else { unreachable!("called on functions") };
         let what = funcname.unwrap_or("in expression");
         let params: &[Param] = params.as_deref().unwrap_or(&[]);
@@ -913,13 +948,13 @@ impl Pass<'_, '_> {
         let mut args = Vec::with_capacity(params.len());
         for p in params {
             let Param::Typed { ty, .. } = p else { unreachable!("checked above") };
-            let (t, q) = self.type_and_quals(ty, None, false, None)?;
+            let (t, q, _) = self.type_and_quals(ty, None, false, None)?;
             args.push(self.as_func_arg(t, q));
         }
-        if !ellipsis && args.len() == 1 && matches!(*args[0], Type::Void) {
+        if !ellipsis && args.len() == 1 && matches!(self.b.ffi.ty(args[0]), Type::Void) {
             args.clear();
         }
-        let (result_tp, _) = self.type_and_quals(result, None, false, None)?;
+        let (result_tp, _, _) = self.type_and_quals(result, None, false, None)?;
         // cffi's trick: `__stdcall` was turned into `volatile volatile const`.
         let abi = match result.quals() {
             Some(q) if q.len() >= 3 && q[q.len() - 3..] == [Qual::Volatile, Qual::Volatile, Qual::Const] => {
@@ -927,14 +962,14 @@ impl Pass<'_, '_> {
             }
             _ => None,
         };
-        Ok(Arc::new(Type::RawFunction(FunctionType { args, result: result_tp, ellipsis, abi })))
+        Ok(self.b.ffi.intern(Type::RawFunction(FunctionType { args, result: result_tp, ellipsis, abi })))
     }
 
     /// cffi's `_as_func_arg`: arrays and functions decay to pointers.
-    fn as_func_arg(&mut self, t: TypeRef, quals: Quals) -> TypeRef {
-        match &*t {
-            Type::Array { item, .. } => Type::pointer(item.clone(), quals),
-            Type::RawFunction(_) => t.as_function_pointer().expect("raw function"),
+    fn as_func_arg(&mut self, t: TypeId, quals: Quals) -> TypeId {
+        match *self.b.ffi.ty(t) {
+            Type::Array { item, .. } => self.b.ffi.pointer(item, quals),
+            Type::RawFunction(_) => self.b.ffi.as_function_pointer(t),
             _ => t,
         }
     }
@@ -1065,9 +1100,9 @@ impl Pass<'_, '_> {
         id: SueId,
         force_name: Option<&str>,
         nested: bool,
-    ) -> BResult<TypeRef> {
-        if let Some(t) = self.node_types.get(&id) {
-            return Ok(t.clone());
+    ) -> BResult<TypeId> {
+        if let Some(&t) = self.node_types.get(&id) {
+            return Ok(t);
         }
         let node = &self.unit.sues[id.0];
         let (explicit, existing) = match &node.name {
@@ -1091,7 +1126,7 @@ impl Pass<'_, '_> {
                     .b
                     .ffi
                     .declaration(kind, name)
-                    .map(|d| d.ty().expect("struct declarations have types").clone());
+                    .map(|d| d.ty().expect("struct declarations have types"));
                 (name.to_string(), existing)
             }
         };
@@ -1101,8 +1136,7 @@ impl Pass<'_, '_> {
                 let tp = match kind {
                     SueKind::Struct | SueKind::Union => {
                         let k = if kind == SueKind::Struct { StructKind::Struct } else { StructKind::Union };
-                        let sid = self.b.new_struct(StructOrUnion::new(k, explicit.clone(), Some(span)));
-                        self.b.struct_ref(sid)
+                        self.b.new_struct(StructOrUnion::new(k, explicit.clone(), Some(span)))
                     }
                     SueKind::Enum => {
                         if explicit == DOTDOTDOT {
@@ -1125,7 +1159,7 @@ impl Pass<'_, '_> {
                         SueKind::Enum => DeclKind::Enum,
                     };
                     let name = *name;
-                    self.declare(dk, name, DeclValue::Type(tp.clone()), Quals::NONE, &node.span)?;
+                    self.declare(dk, name, DeclValue::Type(tp), Quals::NONE, Ident::Canonical, &node.span)?;
                 }
                 tp
             }
@@ -1147,19 +1181,19 @@ impl Pass<'_, '_> {
             }
         };
         // Name it after the typedef that mentions it first, as cffi does.
-        let (forced, name_has_dollar, forcename) = match &*tp {
+        let (forced, name_has_dollar, forcename) = match *self.b.ffi.ty(tp) {
             Type::StructOrUnion(sid) => {
-                if self.b.ffi.struct_(*sid).forcename.is_none() {
-                    self.b.ffi.struct_mut(*sid).force_the_name(force_name.map(str::to_string));
+                if self.b.ffi.struct_(sid).forcename.is_none() {
+                    self.b.ffi.struct_mut(sid).force_the_name(force_name.map(str::to_string));
                 }
-                let s = self.b.ffi.struct_(*sid);
+                let s = self.b.ffi.struct_(sid);
                 (s.forcename.is_some(), s.name.contains('$'), s.forcename.clone())
             }
             Type::Enum(eid) => {
-                if self.b.ffi.enum_(*eid).forcename.is_none() {
-                    self.b.ffi.enum_mut(*eid).force_the_name(force_name.map(str::to_string));
+                if self.b.ffi.enum_(eid).forcename.is_none() {
+                    self.b.ffi.enum_mut(eid).force_the_name(force_name.map(str::to_string));
                 }
-                let e = self.b.ffi.enum_(*eid);
+                let e = self.b.ffi.enum_(eid);
                 (e.forcename.is_some(), e.name.contains('$'), e.forcename.clone())
             }
             _ => unreachable!("struct, union or enum"),
@@ -1169,14 +1203,15 @@ impl Pass<'_, '_> {
             self.declare(
                 DeclKind::Anonymous,
                 &forcename,
-                DeclValue::Type(tp.clone()),
+                DeclValue::Type(tp),
                 Quals::NONE,
+                Ident::Canonical,
                 &node.span,
             )?;
         }
-        self.node_types.insert(id, tp.clone());
+        self.node_types.insert(id, tp);
         let SueBody::Fields(fields) = &node.body else { return Ok(tp) };
-        let sid = tp.struct_id().expect("struct or union");
+        let sid = self.b.ffi.ty(tp).struct_id().expect("struct or union");
         if self.b.ffi.struct_(sid).fields.is_some() {
             let name = node.name.unwrap_or("None");
             return Err(self
@@ -1215,12 +1250,12 @@ impl Pass<'_, '_> {
                 Some(e) => Some(self.int_value(e)?).filter(|&w| w != -1),
             };
             self.partial_length = false;
-            let (ftype, fquals) = self.type_and_quals(&d.ty, None, true, None)?;
+            let (ftype, fquals, _) = self.type_and_quals(&d.ty, None, true, None)?;
             if self.partial_length {
                 self.make_partial(sid, nested, &d.span)?;
             }
-            if let Type::StructOrUnion(inner) = &*ftype {
-                let inner = self.b.ffi.struct_(*inner);
+            if let Type::StructOrUnion(inner) = *self.b.ffi.ty(ftype) {
+                let inner = self.b.ffi.struct_(inner);
                 if inner.kind == StructKind::Struct && inner.partial {
                     self.make_partial(sid, nested, &d.span)?;
                 }
@@ -1237,7 +1272,7 @@ impl Pass<'_, '_> {
         s.fields = Some(out);
         s.packed = self.cx.packed;
         if has_bitfields && s.kind == StructKind::Struct && s.partial {
-            let repr = type_repr(&self.b.ffi, &tp);
+            let repr = self.b.ffi.repr(tp);
             return Err(self
                 .error(
                     CffiClass::NotImplementedError,
@@ -1273,7 +1308,7 @@ impl Pass<'_, '_> {
     /// cffi's `_build_enum_type`.
     // test_err enum_named_dotdotdot class-only
     // enum ... { A };
-    fn enum_type(&mut self, explicit: String, id: SueId) -> BResult<TypeRef> {
+    fn enum_type(&mut self, explicit: String, id: SueId) -> BResult<TypeId> {
         let node = &self.unit.sues[id.0];
         let span = self.span(&node.span);
         let mut e = EnumType::new(explicit, Vec::new(), Vec::new(), Some(span));
@@ -1293,8 +1328,9 @@ impl Pass<'_, '_> {
                 next = next.checked_add(1).ok_or_else(|| self.const_error(ConstError::Overflow, &en.span))?;
             }
         }
-        let eid = self.b.new_enum(e);
-        Ok(self.b.enum_refs[eid.0 as usize].clone())
+        let eid = crate::model::EnumId(self.b.ffi.enums.len() as u32);
+        self.b.ffi.enums.push(e);
+        Ok(self.b.ffi.enum_type(eid))
     }
 }
 

@@ -15,7 +15,10 @@ fn functions_and_typedefs() {
     let f = ffi("typedef int foo_t; foo_t f(int, char *, ...);");
     let d = f.declaration(DeclKind::Function, "f").unwrap();
     assert_eq!(f.c_name(d.ty().unwrap()), "int(*)(int, char *, ...)");
-    assert!(matches!(**f.declaration(DeclKind::Typedef, "foo_t").unwrap().ty().unwrap(), Type::Primitive(_)));
+    assert!(matches!(
+        f.ty(f.declaration(DeclKind::Typedef, "foo_t").unwrap().ty().unwrap()),
+        Type::Primitive(_)
+    ));
 }
 
 /// Parse as cffi does on a Windows host (64-bit unless `win64` is false).

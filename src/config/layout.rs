@@ -91,13 +91,13 @@ pub struct Setting<T> {
 
 impl<T> Setting<T> {
     fn error(&self, message: impl Into<String>) -> LayoutError {
-        LayoutError::At {
+        LayoutError::At(Box::new(Place {
             key: self.key.clone(),
             file: self.file.clone(),
             span: self.span.clone(),
             message: message.into(),
             help: None,
-        }
+        }))
     }
 }
 
@@ -137,12 +137,22 @@ pub struct LayoutInputs {
 /// would not ship, or a flat layout too ambiguous to guess.
 #[derive(Debug, thiserror::Error)]
 pub enum LayoutError {
-    #[error("{}: `{key}`: {message}", place(file, span))]
-    At { key: String, file: SourceFile, span: Range<usize>, message: String, help: Option<String> },
+    #[error("{}: `{}`: {}", place(&.0.file, &.0.span), .0.key, .0.message)]
+    At(Box<Place>),
     #[error("{}", ambiguous_title(.kind, .found))]
     Ambiguous { kind: &'static str, found: Vec<String>, dir: String },
     #[error("{kind} `{name}` ({decided_by}) would ship without {expected}")]
     NotShipped { decided_by: String, kind: &'static str, name: String, expected: String },
+}
+
+/// A problem at a key's value.
+#[derive(Debug)]
+pub struct Place {
+    pub key: String,
+    pub file: SourceFile,
+    pub span: Range<usize>,
+    pub message: String,
+    pub help: Option<String>,
 }
 
 fn place(file: &SourceFile, span: &Range<usize>) -> String {
@@ -157,9 +167,13 @@ fn ambiguous_title(kind: &str, found: &[String]) -> String {
 impl ToDiagnostic for LayoutError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            LayoutError::At { key, file, span, message, help } => {
-                let d = Diagnostic::error(format!("invalid `{key}`")).with_label(file, span.clone(), message);
-                match help {
+            LayoutError::At(at) => {
+                let d = Diagnostic::error(format!("invalid `{}`", at.key)).with_label(
+                    &at.file,
+                    at.span.clone(),
+                    at.message.clone(),
+                );
+                match &at.help {
                     Some(help) => d.with_help(help.clone()),
                     None => d,
                 }
@@ -187,8 +201,8 @@ impl ToDiagnostic for LayoutError {
 
 impl LayoutError {
     fn with_help(mut self, text: impl Into<String>) -> Self {
-        if let LayoutError::At { help, .. } = &mut self {
-            *help = Some(text.into());
+        if let LayoutError::At(at) = &mut self {
+            at.help = Some(text.into());
         }
         self
     }
@@ -486,6 +500,11 @@ pub fn python_layout(
     let (source, source_decided_by, flat) = match &inputs.source {
         Some(setting) => {
             let dir = normalize_source(&setting.value);
+            if let Some(message) =
+                super::paths::outside_problem(root, &dir, super::paths::PathRole::ProjectFile)
+            {
+                return Err(setting.error(message));
+            }
             if !root.join(&dir).is_dir() {
                 return Err(setting.error(format!("`{dir}` is not a directory of the project")));
             }
@@ -494,9 +513,9 @@ pub fn python_layout(
             (dir, setting.key.clone(), flat)
         }
         None if has_code_in("src/") => {
-            ("src".to_string(), "src layout (src/ holds Python code)".to_string(), false)
+            ("src".to_string(), "src layout: src/ holds Python code".to_string(), false)
         }
-        None => (String::new(), "flat layout (no src/ with Python code)".to_string(), true),
+        None => (String::new(), "flat layout: no src/ with Python code".to_string(), true),
     };
     let prefix = if source.is_empty() { String::new() } else { format!("{source}/") };
     let in_source: Vec<&str> = files.iter().filter_map(|f| f.strip_prefix(prefix.as_str())).collect();

@@ -325,9 +325,9 @@ fn layout_inputs(
             include: tool.package_data_include.iter().map(|g| g.get_ref().clone()).collect(),
             exclude: tool.package_data_exclude.iter().map(|g| g.get_ref().clone()).collect(),
             decided_by: if tool.package_data {
-                "every file inside packages: `tool.cffi-forge.package-data = true`, the default".into()
+                "tool.cffi-forge.package-data = true, the default".into()
             } else {
-                "`tool.cffi-forge.package-data-include`".into()
+                "tool.cffi-forge.package-data-include".into()
             },
         },
     };
@@ -359,7 +359,7 @@ fn layout_inputs(
                 include: other.package_data.clone(),
                 exclude: other.exclude_package_data.clone(),
                 decided_by: if all {
-                    format!("every file inside packages: {} include-package-data", other.table)
+                    format!("{} include-package-data", other.table)
                 } else {
                     format!("{} package-data", other.table)
                 },

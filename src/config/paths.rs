@@ -1,6 +1,7 @@
 //! The one rule for paths that name the project's own inputs (`sources`, `cdef-file`,
 //! `source-file`, `depends`, `include-dirs`, readme, licence files, `script-files`, the
-//! `version` file, `include` / `exclude` globs, and what build scripts pass to
+//! `version` file, `include` / `exclude` globs, `cffi-modules` scripts, the setuptools
+//! tables' `file` directives and `package-dir`, and what build scripts pass to
 //! `set_source`): a path may be written any way (with `..`, or absolute) as long as it
 //! resolves inside the project, symlinks followed. Otherwise the build would read a file
 //! the sdist does not carry, and a build from the sdist would differ or fail.
@@ -21,7 +22,7 @@ use crate::spec::BuildOptions;
 
 /// What a path names, which decides whether an absolute path outside is acceptable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum PathRole {
+pub enum PathRole {
     /// A file of the project (source, header, cdef, readme, ...): always inside.
     ProjectFile,
     /// A search directory or prebuilt object: absolute system paths allowed.
@@ -70,7 +71,7 @@ fn resolve(root: &Path, value: &str) -> PathBuf {
 }
 
 /// Why `value`, given for a key with `role`, is not acceptable; `None` when it is.
-pub(crate) fn outside_problem(root: &Path, value: &str, role: PathRole) -> Option<String> {
+pub fn outside_problem(root: &Path, value: &str, role: PathRole) -> Option<String> {
     if value.is_empty() {
         return None;
     }

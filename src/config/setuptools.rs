@@ -173,14 +173,16 @@ fn source_from_package_dir(
     Ok(source)
 }
 
-/// A file a directive names must be inside the project (an sdist could not carry it
-/// otherwise).
-fn inside_project(name: &str) -> bool {
-    !name.is_empty() && !name.starts_with('/') && !name.contains('\\') && !name.split('/').any(|c| c == "..")
-}
-
-fn outside(file: &SourceFile, key: &str, span: Range<usize>, name: &str) -> ConfigError {
-    invalid(file, key, span, format!("`{name}` is not a relative path inside the project"))
+/// A file a directive names: inside the project and a regular file (the one rule of
+/// [`super::paths`]).
+fn check_file(
+    root: &Path,
+    file: &SourceFile,
+    key: &str,
+    span: Range<usize>,
+    name: &str,
+) -> Result<(), ConfigError> {
+    super::paths::check_project_file(root, file, key, &Spanned::new(span, name.to_string()))
 }
 
 fn strings(value: &toml::Value) -> Option<Vec<String>> {
@@ -367,12 +369,13 @@ pub(super) fn apply_dynamic(
             };
             let names = strings(value.get_ref())
                 .ok_or_else(|| invalid(file, key, value.span(), "expected a file name or a list of them"))?;
-            if let Some(bad) = names.iter().find(|n| !inside_project(n)) {
-                return Err(outside(file, key, value.span(), bad));
+            for name in &names {
+                check_file(root, file, key, value.span(), name)?;
             }
             Ok(names.into_iter().map(|n| (n, value.span())).collect())
         };
     let read = |name: &str, span: Range<usize>, key: &str| -> Result<String, ConfigError> {
+        super::paths::check_project_file(root, file, key, &Spanned::new(span.clone(), name.to_string()))?;
         fs_err::read_to_string(root.join(name))
             .map_err(|e| invalid(file, key, span, format!("cannot read `{name}`: {}", e.kind())))
     };
@@ -465,13 +468,13 @@ pub(super) fn apply_dynamic(
     Ok(version)
 }
 
+/// A `[project]` table from setup.cfg, and where its dynamic version comes from.
+pub(super) type CfgProject = (Spanned<RawProject>, Option<VersionSource>);
+
 /// A `[project]` table made from setup.cfg's `[metadata]` and `[options]` requirement
 /// keys, for a project whose pyproject.toml has none (setuptools reads setup.cfg then).
 /// Spans point into setup.cfg. `None` when setup.cfg names no project.
-pub(super) fn project_from_setup_cfg(
-    cfg: &SetupCfg,
-    root: &Path,
-) -> Result<Option<(Spanned<RawProject>, Option<VersionSource>)>, ConfigError> {
+pub(super) fn project_from_setup_cfg(cfg: &SetupCfg, root: &Path) -> Result<Option<CfgProject>, ConfigError> {
     let file = &cfg.file;
     let Some(metadata) = cfg.section("metadata") else { return Ok(None) };
     let Some(name) = metadata.get("name") else { return Ok(None) };
@@ -579,8 +582,8 @@ pub(super) fn project_from_setup_cfg(
                     Some(Spanned::new(version.span(), vec![Spanned::new(version.span(), "version".into())]));
             }
             Some(Directive::File(files)) => {
-                if let Some(bad) = files.iter().find(|f| !inside_project(&f.text)) {
-                    return Err(outside(file, "setup.cfg [metadata] version", bad.span.clone(), &bad.text));
+                for item in &files {
+                    check_file(root, file, "setup.cfg [metadata] version", item.span.clone(), &item.text)?;
                 }
                 let Some(first) = files.into_iter().next() else {
                     return Err(invalid(
@@ -605,14 +608,13 @@ pub(super) fn project_from_setup_cfg(
             Some(Directive::File(files)) => {
                 let mut text = String::new();
                 for item in &files {
-                    if !inside_project(&item.text) {
-                        return Err(outside(
-                            file,
-                            "setup.cfg [metadata] long_description",
-                            item.span.clone(),
-                            &item.text,
-                        ));
-                    }
+                    check_file(
+                        root,
+                        file,
+                        "setup.cfg [metadata] long_description",
+                        item.span.clone(),
+                        &item.text,
+                    )?;
                     let body = fs_err::read_to_string(root.join(&item.text)).map_err(|e| {
                         invalid(
                             file,

@@ -13,7 +13,7 @@ use std::sync::Mutex;
 use super::ConfigError;
 use crate::ui;
 
-/// Whether the walk keeps an entry that is neither a directory nor a regular file.
+/// What the walk does with an entry that is not a directory.
 pub(super) enum Verdict {
     /// A regular file, or a symlink to one (checked for escaping once selected).
     Keep,

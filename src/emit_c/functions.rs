@@ -6,27 +6,27 @@ use std::fmt::Write as _;
 
 use smallvec::SmallVec;
 
-use super::{push_int, put, ty_of, w, Emitter};
-use crate::recompiler::ctype::{CType, TypeId};
+use super::{push_int, put, w, Emitter};
+use crate::model::{Abi, Declaration, Primitive, Quals, Type, TypeId};
 use crate::recompiler::tables::VERSION_CHAR16CHAR32;
-use crate::recompiler::{Decl, Recompiler, Refusal, Result};
+use crate::recompiler::{ty_of, Recompiler, Refusal, Result};
 
-impl Emitter<'_> {
+impl Emitter<'_, '_> {
     // ------------------------------------------------------------ functions
 
-    pub(super) fn function(&mut self, d: &Decl) -> Result<()> {
+    pub(super) fn function(&mut self, d: &Declaration) -> Result<()> {
         let ty = ty_of(d);
-        let name = d.name.as_str();
+        let name = d.name();
         if self.r.func_sig(ty).ellipsis {
             // Variadic: exposed as a constant function pointer of the exact type.
             return self.constant(false, name, Some(ty), "const", None);
         }
         let sig = self.r.func_sig(ty).clone();
         let nargs = sig.args.len();
-        let abi = sig.abi.as_deref();
+        let abi = sig.abi.map(Abi::as_str);
         let arg_context = || format!("argument of {name}");
         let result_context = || format!("result of {name}");
-        let void = matches!(self.r.types.get(sig.result), CType::Void);
+        let void = matches!(self.r.ffi.ty(sig.result), Type::Void);
         // `T xN`: the parameters of the direct-call function and the wrapper's locals,
         // written one after the other into `decls` (`ends[i]` closes the i-th).
         let mut decls = String::with_capacity(48 * nargs);
@@ -131,8 +131,9 @@ impl Emitter<'_> {
 
         // PyPy calls `_cffi_f_*` directly; structs and complex numbers travel by
         // pointer (a struct result through a first pointer argument).
-        let indirect =
-            |r: &Recompiler, t: TypeId| matches!(r.types.get(t), CType::Record(_)) || r.types.is_complex(t);
+        let indirect = |r: &Recompiler, t: TypeId| {
+            matches!(r.ffi.ty(t), Type::StructOrUnion(_)) || r.ffi.ty(t).is_complex_type()
+        };
         let result_indirect = indirect(self.r, sig.result);
         if sig.args.iter().any(|&a| indirect(self.r, a)) || result_indirect {
             let mut params = Vec::with_capacity(nargs + 1);
@@ -153,7 +154,7 @@ impl Emitter<'_> {
             let call = call.join(", ");
             let abi = abi.map(|a| format!("{a} ")).unwrap_or_default();
             if result_indirect {
-                let void_ty = self.r.types.void();
+                let void_ty = self.r.ffi.void();
                 let head = self.c(void_ty, &format!("{abi}_cffi_f_{name}({params})"), "a C file")?;
                 put!(self.out; "static ", &head, "\n{\n  { *result = ", name, "(", &call, "); }\n}\n");
             } else if let Some(decl) = &result_decl {
@@ -171,21 +172,22 @@ impl Emitter<'_> {
     }
 
     fn is_pointer(&self, t: TypeId) -> bool {
-        matches!(self.r.types.get(t), CType::Pointer { .. } | CType::NamedPointer { .. })
+        self.r.ffi.ty(t).is_pointer_type()
     }
 
     fn convert_arg_to_c(&mut self, tp: TypeId, from: &str, to: &str, err: &str) -> Result<()> {
         // (argument types were spelled already: their names have no `$` here)
-        let types = &self.r.types;
-        let cname = types.plain(tp);
+        let ffi = &*self.r.ffi;
+        let cname = ffi.c_name(tp);
+        let cname = cname.as_ref();
         let out = &mut self.out;
-        match types.get(tp) {
-            CType::Primitive(name) | CType::UnknownInt(name) | CType::UnknownFloat(name)
-                if !types.is_complex(tp) =>
-            {
-                let unknown_float = matches!(types.get(tp), CType::UnknownFloat(_));
-                if types.is_integer(tp) && name != "_Bool" {
-                    put!(out; "  ", to, " = _cffi_to_c_int(", from, ", ", name.as_str(), ");\n");
+        let ty = ffi.ty(tp);
+        match ty {
+            Type::Primitive(_) | Type::UnknownInteger(_) | Type::UnknownFloat(_) if !ty.is_complex_type() => {
+                let name = scalar_name(ty);
+                let unknown_float = matches!(ty, Type::UnknownFloat(_));
+                if ty.is_integer_type() && name != "_Bool" {
+                    put!(out; "  ", to, " = _cffi_to_c_int(", from, ", ", name, ");\n");
                 } else if unknown_float {
                     put!(out; "  ", to, " = (", cname, ")_cffi_to_c_double(", from, ");\n");
                 } else {
@@ -198,7 +200,7 @@ impl Emitter<'_> {
                     self.r.needs_version(VERSION_CHAR16CHAR32);
                 }
             }
-            CType::Pointer { .. } | CType::NamedPointer { .. } => {
+            Type::Pointer { .. } | Type::NamedPointer { .. } => {
                 let idx = self.tindex(tp)?;
                 let out = &mut self.out;
                 put!(out; "  datasize = _cffi_prepare_pointer_call_argument(\n      _cffi_type(");
@@ -210,14 +212,14 @@ impl Emitter<'_> {
                 put!(out; "), ", from, ", (char **)&", to, ",\n");
                 put!(out; "            datasize, &large_args_free) < 0)\n      ", err, ";\n  }\n");
             }
-            CType::Record(_) | CType::Enum(_) | CType::Primitive(_) => {
+            Type::StructOrUnion(_) | Type::Enum(_) | Type::Primitive(_) => {
                 let idx = self.tindex(tp)?;
                 let out = &mut self.out;
                 put!(out; "  if (_cffi_to_c((char *)&", to, ", _cffi_type(");
                 push_int(out, idx);
                 put!(out; "), ", from, ") < 0)\n    ", err, ";\n");
             }
-            CType::FunctionPtr(_) => {
+            Type::FunctionPtr(_) => {
                 let idx = self.tindex(tp)?;
                 let out = &mut self.out;
                 put!(out; "  ", to, " = (", cname, ")_cffi_to_c_pointer(", from, ", _cffi_type(");
@@ -225,23 +227,25 @@ impl Emitter<'_> {
                 put!(out; "));\n");
                 put!(out; "  if (", to, " == (", cname, ")NULL && PyErr_Occurred())\n    ", err, ";\n");
             }
-            _ => return Err(Refusal::bare("NotImplementedError", self.r.types.repr(tp))),
+            _ => return Err(Refusal::bare("NotImplementedError", self.r.ffi.repr(tp))),
         }
         Ok(())
     }
 
     /// Appends the C expression converting `var` (of type `tp`) to a Python object.
     fn convert_expr_from_c(&mut self, tp: TypeId, var: &str, context: &str) -> Result<()> {
-        let types = &self.r.types;
-        let (call, index_of) = match types.get(tp) {
-            CType::Primitive(name) | CType::UnknownInt(name) | CType::UnknownFloat(name) => {
-                if types.is_integer(tp) && name != "_Bool" {
-                    put!(self.out; "_cffi_from_c_int(", var, ", ", name.as_str(), ")");
+        let ffi = &*self.r.ffi;
+        let ty = ffi.ty(tp);
+        let (call, index_of) = match ty {
+            Type::Primitive(_) | Type::UnknownInteger(_) | Type::UnknownFloat(_) => {
+                let name = scalar_name(ty);
+                if ty.is_integer_type() && name != "_Bool" {
+                    put!(self.out; "_cffi_from_c_int(", var, ", ", name, ")");
                     return Ok(());
-                } else if matches!(types.get(tp), CType::UnknownFloat(_)) {
+                } else if matches!(ty, Type::UnknownFloat(_)) {
                     put!(self.out; "_cffi_from_c_double(", var, ")");
                     return Ok(());
-                } else if name != "long double" && !types.is_complex(tp) {
+                } else if name != "long double" && !ty.is_complex_type() {
                     let char16_or_32 = name == "char16_t" || name == "char32_t";
                     self.out.push_str("_cffi_from_c_");
                     push_underscored(&mut self.out, name);
@@ -254,24 +258,24 @@ impl Emitter<'_> {
                     ("_cffi_from_c_deref((char *)&", tp)
                 }
             }
-            CType::Pointer { .. } | CType::NamedPointer { .. } | CType::FunctionPtr(_) => {
+            Type::Pointer { .. } | Type::NamedPointer { .. } | Type::FunctionPtr(_) => {
                 ("_cffi_from_c_pointer((char *)", tp)
             }
-            CType::Array { item, .. } => {
+            Type::Array { item, .. } => {
                 let item = *item;
-                ("_cffi_from_c_pointer((char *)", self.r.types.pointer(item))
+                ("_cffi_from_c_pointer((char *)", self.r.ffi.pointer(item, Quals::NONE))
             }
-            CType::Record(r) => {
-                if types.records[*r].fields.is_none() {
+            Type::StructOrUnion(r) => {
+                if ffi.struct_(*r).fields.is_none() {
                     return Err(Refusal::type_error(format!(
                         "'{}' is used as {context}, but is opaque",
-                        types.c_name_plain(tp)
+                        ffi.c_name(tp)
                     )));
                 }
                 ("_cffi_from_c_struct((char *)&", tp)
             }
-            CType::Enum(_) => ("_cffi_from_c_deref((char *)&", tp),
-            _ => return Err(Refusal::bare("NotImplementedError", types.repr(tp))),
+            Type::Enum(_) => ("_cffi_from_c_deref((char *)&", tp),
+            _ => return Err(Refusal::bare("NotImplementedError", ffi.repr(tp))),
         };
         let idx = self.tindex(index_of)?;
         put!(self.out; call, var, ", _cffi_type(");
@@ -284,11 +288,11 @@ impl Emitter<'_> {
 
     /// A C function that packs its arguments in 8-byte slots and calls the Python
     /// function attached with `@ffi.def_extern()`.
-    pub(super) fn extern_python(&mut self, d: &Decl, tag: &str) -> Result<()> {
+    pub(super) fn extern_python(&mut self, d: &Declaration, tag: &str) -> Result<()> {
         let ty = ty_of(d);
         let sig = self.r.func_sig(ty).clone();
-        let name = d.name.as_str();
-        let void = matches!(self.r.types.get(sig.result), CType::Void);
+        let name = d.name();
+        let void = matches!(self.r.ffi.ty(sig.result), Type::Void);
         let size_of_result = if void {
             "0".to_string()
         } else {
@@ -303,16 +307,16 @@ impl Emitter<'_> {
         }
         let params = if params.is_empty() { "void".to_string() } else { params.join(", ") };
         let mut name_and_args = format!("{name}({params})");
-        if sig.abi.as_deref() == Some("__stdcall") {
+        if sig.abi == Some(Abi::Stdcall) {
             name_and_args = format!("_cffi_stdcall {name_and_args}");
         }
         let long_double =
-            |r: &Recompiler, t: TypeId| matches!(r.types.get(t), CType::Primitive(n) if n == "long double");
+            |r: &Recompiler, t: TypeId| matches!(r.ffi.ty(t), Type::Primitive(Primitive::LongDouble));
         let mut size_of_a = (sig.args.len() * 8).max(8);
         if long_double(self.r, sig.result) {
             size_of_a = size_of_a.max(16);
         }
-        let size_of_a = if matches!(self.r.types.get(sig.result), CType::Record(_)) {
+        let size_of_a = if matches!(self.r.ffi.ty(sig.result), Type::StructOrUnion(_)) {
             let c = self.c(sig.result, "", "a C file")?;
             format!("sizeof({c}) > {size_of_a} ? sizeof({c}) : {size_of_a}")
         } else {
@@ -321,8 +325,8 @@ impl Emitter<'_> {
         let head = self.c(sig.result, &name_and_args, "a C file")?;
         w!(self, "{tag}{head}\n{{\n  char a[{size_of_a}];\n  char *p = a;");
         for (i, &a) in sig.args.iter().enumerate() {
-            let (arg, t) = if matches!(self.r.types.get(a), CType::Record(_)) || long_double(self.r, a) {
-                (format!("&a{i}"), self.r.types.pointer(a))
+            let (arg, t) = if matches!(self.r.ffi.ty(a), Type::StructOrUnion(_)) || long_double(self.r, a) {
+                (format!("&a{i}"), self.r.ffi.pointer(a, Quals::NONE))
             } else {
                 (format!("a{i}"), a)
             };
@@ -337,6 +341,15 @@ impl Emitter<'_> {
         w!(self, "}}\n");
         self.num_externpy += 1;
         Ok(())
+    }
+}
+
+/// The name of a primitive or of a `typedef int...` / `typedef float...` type.
+fn scalar_name(ty: &Type) -> &str {
+    match ty {
+        Type::Primitive(p) => p.name(),
+        Type::UnknownInteger(name) | Type::UnknownFloat(name) => name,
+        _ => unreachable!("not a scalar type"),
     }
 }
 

@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 
 use rustc_hash::FxHashSet;
 
-use crate::recompiler::ctype::{ArrayLen, CType, TypeId};
-use crate::recompiler::{Decl, DeclKind, DeclValue, Recompiler, Refusal, Result};
+use crate::model::{ArrayLength, DeclKind, Declaration, EnumId, Quals, Type, TypeId};
+use crate::recompiler::{macro_value, ty_of, Recompiler, Refusal, Result};
 
 const PRELUDE: &str = include_str!("prelude.h");
 
@@ -26,9 +26,9 @@ pub struct COptions {
 }
 
 /// The whole C file for a module whose tables `r` holds.
-pub fn emit(r: &mut Recompiler, preamble: &str, options: &COptions) -> Result<String> {
+pub fn emit(r: &mut Recompiler<'_>, preamble: &str, options: &COptions) -> Result<String> {
     // Roughly 1 KB of C per declaration: one allocation instead of many regrowths.
-    let capacity = PRELUDE.len() + preamble.len() + 2048 * r.decls.len() + 64 * r.type_ops.len();
+    let capacity = PRELUDE.len() + preamble.len() + 2048 * r.order.len() + 64 * r.type_ops.len();
     let mut e = Emitter {
         r,
         out: String::with_capacity(capacity),
@@ -39,8 +39,8 @@ pub fn emit(r: &mut Recompiler, preamble: &str, options: &COptions) -> Result<St
     Ok(e.out)
 }
 
-struct Emitter<'a> {
-    r: &'a mut Recompiler,
+struct Emitter<'a, 'f> {
+    r: &'a mut Recompiler<'f>,
     out: String,
     seen_constants: FxHashSet<(&'static str, String)>,
     num_externpy: usize,
@@ -62,17 +62,13 @@ macro_rules! put {
 }
 pub(crate) use put;
 
-fn verr(e: crate::recompiler::ctype::NoCName) -> Refusal {
-    Refusal::verification(e.0)
-}
-
-impl Emitter<'_> {
+impl Emitter<'_, '_> {
     fn c(&self, ty: TypeId, replace_with: &str, context: &str) -> Result<String> {
-        self.r.types.c_decl(ty, replace_with, context, 0).map_err(verr)
+        self.cq(ty, replace_with, context, Quals::NONE)
     }
 
-    fn cq(&self, ty: TypeId, replace_with: &str, context: &str, quals: u8) -> Result<String> {
-        self.r.types.c_decl(ty, replace_with, context, quals).map_err(verr)
+    fn cq(&self, ty: TypeId, replace_with: &str, context: &str, quals: Quals) -> Result<String> {
+        self.r.ffi.get_c_name(ty, replace_with, context, quals).map_err(Refusal::unknown_type_name)
     }
 
     /// [`Emitter::c`] appended to `buf`; `context` is only built for the error.
@@ -83,26 +79,26 @@ impl Emitter<'_> {
         replace_with: &str,
         context: impl FnOnce() -> String,
     ) -> Result<()> {
-        if self.r.types.write_decl(buf, ty, replace_with, 0) {
+        if self.r.ffi.write_c_name(buf, ty, replace_with, Quals::NONE) {
             Ok(())
         } else {
-            Err(verr(self.r.types.no_c_name(ty, &context())))
+            Err(Refusal::unknown_type_name(self.r.ffi.unknown_type_name(ty, &context())))
         }
     }
 
     /// [`Emitter::c`] appended to the output.
     fn put_c(&mut self, ty: TypeId, replace_with: &str, context: impl FnOnce() -> String) -> Result<()> {
-        if self.r.types.write_decl(&mut self.out, ty, replace_with, 0) {
+        if self.r.ffi.write_c_name(&mut self.out, ty, replace_with, Quals::NONE) {
             Ok(())
         } else {
-            Err(verr(self.r.types.no_c_name(ty, &context())))
+            Err(Refusal::unknown_type_name(self.r.ffi.unknown_type_name(ty, &context())))
         }
     }
 
     /// A type's index in the type table. cffi fails with a bare `KeyError` when a
     /// type it needs was never collected (a function returning an array).
     fn tindex(&self, ty: TypeId) -> Result<usize> {
-        self.r.type_index.get(&ty).copied().ok_or_else(|| Refusal::bare("KeyError", self.r.types.repr(ty)))
+        self.r.type_index.get(&ty).copied().ok_or_else(|| Refusal::bare("KeyError", self.r.ffi.repr(ty)))
     }
 
     fn file(&mut self, preamble: &str, options: &COptions) -> Result<()> {
@@ -127,9 +123,15 @@ impl Emitter<'_> {
         }
         w!(self, "}};\n");
 
-        let decls = std::mem::take(&mut self.r.decls);
-        let result = decls.iter().try_for_each(|d| self.decl(d).map_err(|e| e.in_decl(&d.key())));
-        self.r.decls = decls;
+        // (the declarations are lent out by the recompiler meanwhile)
+        let mut decls = std::mem::take(&mut self.r.ffi.declarations);
+        let order = std::mem::take(&mut self.r.order);
+        let result = order.iter().try_for_each(|&id| {
+            let d = &decls[id.0 as usize];
+            self.decl(d).map_err(|e| e.in_decl(id, &d.key))
+        });
+        std::mem::swap(&mut self.r.ffi.declarations, &mut decls);
+        self.r.order = order;
         result?;
 
         self.tables();
@@ -137,8 +139,8 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    fn decl(&mut self, d: &Decl) -> Result<()> {
-        match d.kind {
+    fn decl(&mut self, d: &Declaration) -> Result<()> {
+        match d.kind() {
             DeclKind::Typedef => Ok(()),
             DeclKind::Function => self.function(d),
             DeclKind::Struct | DeclKind::Union => {
@@ -147,24 +149,21 @@ impl Emitter<'_> {
             }
             DeclKind::Anonymous => {
                 let ty = ty_of(d);
-                match self.r.types.get(ty).clone() {
-                    CType::Enum(e) => self.enum_constants(e),
-                    _ => self.struct_check(ty, &d.name, &format!("typedef_{}", d.name)),
+                match *self.r.ffi.ty(ty) {
+                    Type::Enum(e) => self.enum_constants(e),
+                    _ => self.struct_check(ty, d.name(), &format!("typedef_{}", d.name())),
                 }
             }
             DeclKind::Constant => {
                 let ty = ty_of(d);
-                let is_int = self.r.types.is_integer(ty);
-                self.constant(is_int, &d.name, Some(ty), "const", None)
+                let is_int = self.r.ffi.ty(ty).is_integer_type();
+                self.constant(is_int, d.name(), Some(ty), "const", None)
             }
             DeclKind::Enum => {
-                let CType::Enum(e) = *self.r.types.get(ty_of(d)) else { unreachable!() };
+                let Type::Enum(e) = *self.r.ffi.ty(ty_of(d)) else { unreachable!() };
                 self.enum_constants(e)
             }
-            DeclKind::Macro => {
-                let DeclValue::Macro(v) = d.value else { unreachable!() };
-                self.constant(true, &d.name, None, "const", v)
-            }
+            DeclKind::Macro => self.constant(true, d.name(), None, "const", macro_value(d)),
             DeclKind::Variable => self.variable(d),
             DeclKind::ExternPython => self.extern_python(d, "static "),
             DeclKind::ExternPythonPlusC => self.extern_python(d, ""),
@@ -216,8 +215,8 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    fn enum_constants(&mut self, e: usize) -> Result<()> {
-        let names = self.r.types.enums[e].enumerators.clone();
+    fn enum_constants(&mut self, e: EnumId) -> Result<()> {
+        let names = self.r.ffi.enum_(e).enumerators.clone();
         for n in names {
             self.constant(true, &n, None, "const", None)?;
         }
@@ -226,15 +225,15 @@ impl Emitter<'_> {
 
     // ------------------------------------------------------------ globals
 
-    fn variable(&mut self, d: &Decl) -> Result<()> {
-        let mut ty = self.r.global_type(ty_of(d), &d.name);
+    fn variable(&mut self, d: &Declaration) -> Result<()> {
+        let mut ty = self.r.global_type(ty_of(d), d.name());
         let mut amp = "&";
-        if let CType::Array { item, len: ArrayLen::Open } = self.r.types.get(ty) {
+        if let Type::Array { item, length: ArrayLength::Unspecified } = self.r.ffi.ty(ty) {
             ty = *item;
             amp = "";
         }
-        let decl = self.cq(ty, &format!("*_cffi_var_{}(void)", d.name), "a C file", d.quals)?;
-        w!(self, "static {decl}\n{{\n  return {amp}({});\n}}\n", d.name);
+        let decl = self.cq(ty, &format!("*_cffi_var_{}(void)", d.name()), "a C file", d.quals)?;
+        w!(self, "static {decl}\n{{\n  return {amp}({});\n}}\n", d.name());
         Ok(())
     }
 
@@ -243,8 +242,8 @@ impl Emitter<'_> {
     /// Compile-time checks of a declared struct's fields (never called; warnings or
     /// errors are the point) and the helper giving its alignment.
     fn struct_check(&mut self, ty: TypeId, cname: &str, approx: &str) -> Result<()> {
-        let CType::Record(rec) = *self.r.types.get(ty) else { unreachable!() };
-        if self.r.types.records[rec].fields.is_none() {
+        let Type::StructOrUnion(rec) = *self.r.ffi.ty(ty) else { unreachable!() };
+        if self.r.ffi.struct_(rec).fields.is_none() {
             return Ok(());
         }
         w!(self, "_CFFI_UNUSED_FN\nstatic void _cffi_checkfld_{approx}({cname} *p)\n{{");
@@ -252,19 +251,21 @@ impl Emitter<'_> {
         for f in self.r.enum_fields(rec)? {
             let mut fname = f.name.clone();
             let mut fty = f.ty;
-            if self.r.types.is_integer(fty) || f.bitsize >= 0 {
+            if self.r.ffi.ty(fty).is_integer_type() || f.cffi_bitsize() >= 0 {
                 if !fname.is_empty() {
                     w!(self, "  (void)((p->{fname}) | 0);  /* check that '{cname}.{fname}' is an integer */");
                 }
                 continue;
             }
-            while let CType::Array { item, len: ArrayLen::Open | ArrayLen::Dots } = self.r.types.get(fty) {
+            while let Type::Array { item, length: ArrayLength::Unspecified | ArrayLength::DotDotDot } =
+                self.r.ffi.ty(fty)
+            {
                 fty = *item;
                 fname.push_str("[0]");
             }
-            match self.r.types.c_decl(fty, "*tmp", &format!("field '{fname}'"), f.quals) {
+            match self.r.ffi.get_c_name(fty, "*tmp", &format!("field '{fname}'"), f.quals) {
                 Ok(decl) => w!(self, "  {{ {decl} = &p->{fname}; (void)tmp; }}"),
-                Err(e) => w!(self, "  /* {} */", e.0),
+                Err(e) => w!(self, "  /* {e} */"),
             }
         }
         w!(self, "}}\nstruct _cffi_align_{approx} {{ char x; {cname} y; }};\n");
@@ -275,11 +276,4 @@ impl Emitter<'_> {
 /// Appends an integer in decimal.
 fn push_int(out: &mut String, n: impl itoa::Integer) {
     out.push_str(itoa::Buffer::new().format(n));
-}
-
-fn ty_of(d: &Decl) -> TypeId {
-    match d.value {
-        DeclValue::Type(t) => t,
-        DeclValue::Macro(_) => unreachable!("a macro has no type"),
-    }
 }

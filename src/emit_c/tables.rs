@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use super::{push_int, put, w, Emitter};
 use crate::recompiler::tables::{EnumBase, GlobalKind};
 
-impl Emitter<'_> {
+impl Emitter<'_, '_> {
     // ------------------------------------------------------------ tables
 
     pub(super) fn tables(&mut self) {

@@ -31,6 +31,8 @@ pub enum MigrateError {
     BadPyproject { path: PathBuf, message: String },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
+    #[error(transparent)]
+    SetupCfg(Box<crate::config::setup_cfg::SetupCfgError>),
 }
 
 impl ToDiagnostic for MigrateError {
@@ -41,6 +43,7 @@ impl ToDiagnostic for MigrateError {
                 d.with_help("run it in the project directory, or pass it: cffi-forge migrate path/to/project")
             }
             MigrateError::BadPyproject { .. } => d.with_note("nothing was written"),
+            MigrateError::SetupCfg(e) => e.to_diagnostic().with_note("nothing was written"),
             _ => d,
         }
     }
@@ -86,7 +89,8 @@ pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
     };
     let mut args = Vec::new();
     if let Some(text) = &setup_cfg {
-        args.extend(setup_cfg::parse(text).into_iter().map(|arg| Located { file: "setup.cfg", arg }));
+        let cfg = setup_cfg::parse(text).map_err(|e| MigrateError::SetupCfg(Box::new(e)))?;
+        args.extend(cfg.into_iter().map(|arg| Located { file: "setup.cfg", arg }));
     }
     if let Some(text) = &pyproject_text {
         args.extend(

@@ -1,10 +1,9 @@
 //! The setuptools keys of `setup.cfg` (`[metadata]`, `[options]`, `[options.*]`), read
-//! statically and turned into the `setup()` keywords they stand for, so the translator
-//! sees setup.py and setup.cfg alike.
-//!
-//! A minimal reader of its own: the `layout` work adds a full `config::setup_cfg` that
-//! the build reads in place; this one should switch to it once that lands.
+//! statically with the build's own reader ([`crate::config::setup_cfg`]) and turned into
+//! the `setup()` keywords they stand for, so the translator sees setup.py and setup.cfg
+//! alike.
 
+use crate::config::setup_cfg::{SetupCfg, SetupCfgError};
 use crate::setup_py::{SetupArg, Unknown, Value};
 
 /// `[options.*]` sections that become one dict-valued keyword: (keyword, line, entries).
@@ -18,43 +17,20 @@ struct Entry {
     line: usize,
 }
 
-fn entries(text: &str) -> Vec<Entry> {
-    let mut out: Vec<Entry> = Vec::new();
-    let mut section = String::new();
-    for (n, raw) in text.lines().enumerate() {
-        let line = n + 1;
-        let trimmed = raw.trim();
-        if trimmed.starts_with('#') || trimmed.starts_with(';') {
-            continue;
-        }
-        let continuation = raw.starts_with([' ', '\t']);
-        if continuation {
-            if let Some(last) = out.last_mut().filter(|e| e.section == section) {
-                if !trimmed.is_empty() {
-                    last.value.push('\n');
-                    last.value.push_str(trimmed);
-                }
-                continue;
-            }
-        }
-        if trimmed.is_empty() {
-            continue;
-        }
-        if let Some(name) = trimmed.strip_prefix('[').and_then(|t| t.strip_suffix(']')) {
-            section = name.trim().to_string();
-            continue;
-        }
-        let split = trimmed.find(['=', ':']);
-        if let Some(at) = split {
-            out.push(Entry {
-                section: section.clone(),
-                key: trimmed[..at].trim().to_string(),
-                value: trimmed[at + 1..].trim().to_string(),
-                line,
-            });
-        }
-    }
-    out
+fn entries(text: &str) -> Result<Vec<Entry>, SetupCfgError> {
+    let cfg = SetupCfg::parse("setup.cfg", text)?;
+    Ok(cfg
+        .sections
+        .iter()
+        .flat_map(|section| {
+            section.entries.iter().map(|e| Entry {
+                section: section.name.clone(),
+                key: e.key.clone(),
+                value: e.text(),
+                line: e.line,
+            })
+        })
+        .collect())
 }
 
 /// Newline-separated, or comma-separated when on one line (setuptools' "list-comma").
@@ -108,12 +84,12 @@ fn directive(value: &str, line: usize) -> Option<Result<Value, Unknown>> {
 }
 
 /// The `setup()` keywords `setup.cfg` gives, in file order.
-pub fn parse(text: &str) -> Vec<SetupArg> {
+pub fn parse(text: &str) -> Result<Vec<SetupArg>, SetupCfgError> {
     let mut args = Vec::new();
     let mut find = Vec::new(); // [options.packages.find]
     let mut packages_line = None;
     let mut sections: Sections = Vec::new();
-    for e in entries(text) {
+    for e in entries(text)? {
         let arg = |key: &str, value: Result<Value, Unknown>| SetupArg {
             key: key.to_string(),
             line: e.line,
@@ -130,9 +106,9 @@ pub fn parse(text: &str) -> Vec<SetupArg> {
         match (e.section.as_str(), e.key.as_str()) {
             ("metadata", key) => {
                 let key = match key {
-                    "home_page" | "home-page" => "url",
+                    "home_page" => "url",
                     "license_file" => "license_files",
-                    "description-file" | "description_file" => "long_description",
+                    "description_file" => "long_description",
                     other => other,
                 };
                 let value = match key {
@@ -209,7 +185,7 @@ pub fn parse(text: &str) -> Vec<SetupArg> {
     for (key, line, entries) in sections {
         args.push(SetupArg { key, line, value: Ok(Value::Dict(entries)), attr: None });
     }
-    args
+    Ok(args)
 }
 
 #[cfg(test)]
@@ -223,7 +199,7 @@ mod tests {
                     keywords = a, b\n\n[options]\npackages = find:\ninstall_requires =\n    cffi>=1.0,<3\n    \
                     six\n\n[options.packages.find]\nwhere = src\n\n[options.extras_require]\ntest = pytest\n\
                     [options.entry_points]\nconsole_scripts =\n    demo = demo.cli:main\n[bdist_wheel]\nuniversal = 1\n";
-        let args = parse(text);
+        let args = parse(text).unwrap();
         let keys: Vec<_> = args.iter().map(|a| (a.key.as_str(), a.line)).collect();
         assert_eq!(
             keys,

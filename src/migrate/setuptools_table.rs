@@ -40,7 +40,12 @@ fn line_of(text: &str, header: &str, key: &str) -> usize {
     for (n, line) in text.lines().enumerate() {
         let trimmed = line.trim();
         if trimmed.starts_with('[') {
-            in_table = trimmed.trim_start_matches('[').trim_end_matches(']').trim() == header;
+            let name = trimmed.trim_start_matches('[').trim_end_matches(']').trim();
+            // `[tool.setuptools.package-data]`: the key is a table of its own.
+            if name.strip_prefix(header).and_then(|r| r.strip_prefix('.')) == Some(key) {
+                return n + 1;
+            }
+            in_table = name == header;
             if in_table {
                 header_line = n + 1;
             }

@@ -312,19 +312,19 @@ impl<'a> Translator<'a> {
         // setuptools provides from Python 3.12 on).
         for script in self.build_scripts() {
             let Ok(text) = std::fs::read_to_string(self.root.join(&script)) else { continue };
-            let imports = text.lines().find(|l| {
+            let imports = text.lines().enumerate().find(|(_, l)| {
                 let l = l.trim_start();
                 ["import setuptools", "from setuptools", "import distutils", "from distutils"]
                     .iter()
                     .any(|p| l.starts_with(p))
             });
-            if let Some(line) = imports {
+            if let Some((n, line)) = imports {
                 if !requires.iter().any(|r| requirement_name(r) == "setuptools") {
                     requires.push("setuptools".into());
                     let line = line.trim().to_string();
                     self.note(
                         &script,
-                        None,
+                        Some(n + 1),
                         format!("the build script imports setuptools or distutils (`{line}`): kept `setuptools` in [build-system] requires"),
                     );
                 }
@@ -972,15 +972,20 @@ impl<'a> Translator<'a> {
         let listed = self.take("package_data");
         let excluded = self.take("exclude_package_data");
         let globs = |this: &mut Self, l: &Located| -> Option<Vec<String>> {
+            let instead = if l.arg.key == "exclude_package_data" {
+                "[tool.cffi-forge] package-data-exclude = [...]"
+            } else {
+                "[tool.cffi-forge] package-data-include = [...]"
+            };
             let entries = match &l.arg.value {
                 Ok(Value::Dict(entries)) => entries.clone(),
                 Ok(_) => {
-                    this.wrong_type(l, "a dict", "[tool.cffi-forge] package-data-include = [...]");
+                    this.wrong_type(l, "a dict", instead);
                     return None;
                 }
                 Err(u) => {
                     let u = u.clone();
-                    this.computed(l.file, &l.arg.key, &u, "[tool.cffi-forge] package-data-include = [...]");
+                    this.computed(l.file, &l.arg.key, &u, instead);
                     return None;
                 }
             };
@@ -1250,7 +1255,6 @@ impl<'a> Translator<'a> {
                     }
                 }
                 "readme" if !files.is_empty() => {
-                    self.drop_dynamic("readme");
                     let ct = from.and_then(|f| f.get("content-type")).and_then(|c| c.as_str()).map(str::to_string);
                     let item = match (files.as_slice(), ct) {
                         ([one], None) => toml_edit::value(one.as_str()),
@@ -1265,6 +1269,7 @@ impl<'a> Translator<'a> {
                             continue;
                         }
                     };
+                    self.drop_dynamic("readme");
                     self.set_project("readme", item);
                 }
                 "dependencies" if !files.is_empty() => {

@@ -1,11 +1,12 @@
 //! The type model of an FFI: types, declarations and layout facts, as cffi's `model.py`
 //! and its parser's declaration table (`cparser.Parser._declarations`,
 //! `_int_constants`) describe them. The cdef front end ([`crate::cdef`]) builds it; the
-//! recompiler and both emitters read it.
+//! recompiler and both emitters read it, and intern the types they derive into it.
 //!
 //! Conventions, all from cffi:
-//! - [`Type`]s compare structurally; structs, unions and enums by identity, through
-//!   [`StructId`] / [`EnumId`] into the arenas of [`Ffi`].
+//! - [`Type`]s are interned ([`TypeId`]): equal types share an id; structs, unions and
+//!   enums are equal by identity, through [`StructId`] / [`EnumId`] into the arenas of
+//!   [`Ffi`].
 //! - Declarations are keyed `"<kind> <name>"` ([`DeclKey`]); the recompiler walks them
 //!   sorted by that string ([`Ffi::sorted_declarations`]).
 //! - C names are rendered with cffi's `&` marker ([`Ffi::c_name_with_marker`],
@@ -26,7 +27,7 @@ use crate::diagnostic::{Diagnostic, SourceFile};
 
 pub use c_name::UnknownTypeName;
 pub use records::{EnumType, Field, StructKind, StructOrUnion};
-pub use types::{Abi, ArrayLength, FunctionType, Primitive, PrimitiveKind, Quals, Type, TypeRef};
+pub use types::{Abi, ArrayLength, FunctionType, Primitive, PrimitiveKind, Quals, Type, TypeId, Types};
 
 /// Index of a struct or union in [`Ffi::structs`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -135,11 +136,16 @@ impl fmt::Display for DeclKey {
     }
 }
 
+/// Index of a declaration in [`Ffi::declarations`] (stable: a redefinition with
+/// `override` keeps the index).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct DeclId(pub u32);
+
 /// What a declaration stands for (the first half of cffi's `(obj, quals)` pairs).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DeclValue {
     /// Every kind except [`DeclKind::Macro`].
-    Type(TypeRef),
+    Type(TypeId),
     /// `macro`: an integer known at parse time (`#define X 42`,
     /// `static const int X = 42;`).
     Integer(i128),
@@ -169,8 +175,8 @@ impl Declaration {
     }
 
     /// The declared type (every kind but `macro`).
-    pub fn ty(&self) -> Option<&TypeRef> {
-        match &self.value {
+    pub fn ty(&self) -> Option<TypeId> {
+        match self.value {
             DeclValue::Type(t) => Some(t),
             _ => None,
         }
@@ -180,6 +186,10 @@ impl Declaration {
 /// Everything the cdefs of one FFI declare.
 #[derive(Clone, Debug, Default)]
 pub struct Ffi {
+    /// Every type, interned.
+    pub types: Types,
+    /// Their C spellings, once the names are final.
+    spellings: c_name::Spellings,
     /// Struct and union arena ([`StructId`] indexes it).
     pub structs: Vec<StructOrUnion>,
     /// Enum arena ([`EnumId`] indexes it).
@@ -199,6 +209,79 @@ pub struct Ffi {
 }
 
 impl Ffi {
+    /// The id of `ty`, interned (and spelled, once the names are final).
+    pub fn intern(&mut self, ty: Type) -> TypeId {
+        let (id, new) = self.types.insert(ty);
+        if new {
+            self.spell_new_types();
+        }
+        id
+    }
+
+    /// Room for about `n` more types.
+    pub fn reserve_types(&mut self, n: usize) {
+        self.types.reserve(n);
+    }
+
+    pub fn ty(&self, id: TypeId) -> &Type {
+        &self.types[id]
+    }
+
+    pub fn primitive(&mut self, p: Primitive) -> TypeId {
+        self.intern(Type::Primitive(p))
+    }
+
+    pub fn void(&mut self) -> TypeId {
+        self.intern(Type::Void)
+    }
+
+    pub fn pointer(&mut self, to: TypeId, quals: Quals) -> TypeId {
+        self.intern(Type::Pointer { to, quals })
+    }
+
+    pub fn array(&mut self, item: TypeId, length: ArrayLength) -> TypeId {
+        self.intern(Type::Array { item, length })
+    }
+
+    /// The type of a struct or union.
+    pub fn struct_type(&mut self, id: StructId) -> TypeId {
+        self.intern(Type::StructOrUnion(id))
+    }
+
+    /// The type of an enum.
+    pub fn enum_type(&mut self, id: EnumId) -> TypeId {
+        self.intern(Type::Enum(id))
+    }
+
+    /// cffi's `FunctionPtrType.as_raw_function()` (other types are returned as they are).
+    pub fn as_raw_function(&mut self, id: TypeId) -> TypeId {
+        if let Some(raw) = self.types.raw_of(id) {
+            return raw;
+        }
+        match &self.types[id] {
+            Type::FunctionPtr(f) => {
+                let raw = self.intern(Type::RawFunction(f.clone()));
+                self.types.remember_raw(id, raw);
+                raw
+            }
+            _ => id,
+        }
+    }
+
+    /// cffi's `RawFunctionType.as_function_pointer()` (other types are returned as
+    /// they are).
+    pub fn as_function_pointer(&mut self, id: TypeId) -> TypeId {
+        match &self.types[id] {
+            Type::RawFunction(f) => self.intern(Type::FunctionPtr(f.clone())),
+            _ => id,
+        }
+    }
+
+    /// The function type of a raw function or function pointer type.
+    pub fn function(&self, id: TypeId) -> Option<&FunctionType> {
+        self.types[id].function()
+    }
+
     pub fn struct_(&self, id: StructId) -> &StructOrUnion {
         &self.structs[id.0 as usize]
     }
@@ -228,12 +311,31 @@ impl Ffi {
         self.declarations.get(&DeclKeyRef { kind, name })
     }
 
+    /// The id of `"<kind> <name>"`.
+    pub fn declaration_id(&self, kind: DeclKind, name: &str) -> Option<DeclId> {
+        self.declarations.get_index_of(&DeclKeyRef { kind, name }).map(|i| DeclId(i as u32))
+    }
+
+    pub fn decl(&self, id: DeclId) -> &Declaration {
+        &self.declarations[id.0 as usize]
+    }
+
     /// The declarations in the order cffi's recompiler visits them: sorted by the key
     /// string `"<kind> <name>"`.
+    pub fn sorted_declaration_ids(&self) -> Vec<DeclId> {
+        let mut ids: Vec<DeclId> = (0..self.declarations.len() as u32).map(DeclId).collect();
+        // Comparing (kind, name) gives the order of the key strings: a kind that is a
+        // prefix of another is followed by a space there.
+        ids.sort_by(|a, b| {
+            let (a, b) = (&self.decl(*a).key, &self.decl(*b).key);
+            (a.kind.as_str(), &a.name).cmp(&(b.kind.as_str(), &b.name))
+        });
+        ids
+    }
+
+    /// [`Ffi::sorted_declaration_ids`], as the declarations.
     pub fn sorted_declarations(&self) -> Vec<&Declaration> {
-        let mut v: Vec<&Declaration> = self.declarations.values().collect();
-        v.sort_by_cached_key(|d| d.key.to_string());
-        v
+        self.sorted_declaration_ids().into_iter().map(|id| self.decl(id)).collect()
     }
 
     /// cffi's `StructOrUnion.enumfields(expand_anonymous_struct_union)`: the fields,
@@ -252,7 +354,7 @@ impl Ffi {
 
     fn collect_fields(&self, id: StructId, expand: bool, open: &mut Vec<StructId>, out: &mut Vec<Field>) {
         for field in self.struct_(id).fields.iter().flatten() {
-            match field.ty.struct_id() {
+            match self.types[field.ty].struct_id() {
                 Some(inner) if expand && field.name.is_empty() && !open.contains(&inner) => {
                     open.push(inner);
                     self.collect_fields(inner, true, open, out);
@@ -261,13 +363,6 @@ impl Ffi {
                 _ => out.push(field.clone()),
             }
         }
-    }
-
-    /// cffi's `force_flatten()`: rewrite the struct's own field list as
-    /// `enumfields(true)`.
-    pub fn force_flatten(&mut self, id: StructId) {
-        let flat = self.enumfields(id, true);
-        self.struct_mut(id).fields = Some(flat);
     }
 
     /// The user's file and the absolute byte range of a span, for a diagnostic label.

@@ -1,7 +1,7 @@
 //! Structs, unions and enums: the types cffi compares by identity. They live in the
 //! [`Ffi`](super::Ffi) arenas and types point at them by id.
 
-use super::{Quals, Span, Type, TypeRef};
+use super::{Quals, Span, TypeId};
 
 /// `struct` or `union`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -26,7 +26,7 @@ pub struct Field {
     /// Empty for an anonymous member (nested anonymous struct/union or unnamed
     /// bitfield).
     pub name: String,
-    pub ty: TypeRef,
+    pub ty: TypeId,
     /// Bitfield width; `None` for ordinary fields (cffi stores `-1`, so a declared
     /// width of `-1` is an ordinary field too, as in cffi).
     pub bitsize: Option<i128>,
@@ -94,27 +94,9 @@ impl StructOrUnion {
         self.forcename = forcename;
     }
 
-    /// cffi's `get_official_name()`.
-    pub fn official_name(&self) -> &str {
-        &self.c_name
-    }
-
-    pub fn is_opaque(&self) -> bool {
-        self.fields.is_none()
-    }
-
     /// cffi's `has_c_name()`: the C name has no `$` (it can be written in C).
     pub fn has_c_name(&self) -> bool {
         !self.c_name.contains('$')
-    }
-
-    /// cffi's `anonymous_struct_fields()`: the nested anonymous structs/unions.
-    pub fn anonymous_struct_fields(&self) -> impl Iterator<Item = &TypeRef> {
-        self.fields
-            .iter()
-            .flatten()
-            .filter(|f| f.name.is_empty() && f.ty.struct_id().is_some())
-            .map(|f| &f.ty)
     }
 }
 
@@ -134,24 +116,13 @@ pub struct EnumType {
     pub values: Vec<i128>,
     /// Declared with `...` or `X = ...`: values come from the C compiler.
     pub partial: bool,
-    /// cffi's `baseinttype`; never set by the parser (the emitters compute it).
-    pub base_int_type: Option<TypeRef>,
     pub span: Option<Span>,
 }
 
 impl EnumType {
     pub fn new(name: String, enumerators: Vec<String>, values: Vec<i128>, span: Option<Span>) -> Self {
         let c_name = format!("enum {name}");
-        EnumType {
-            name,
-            forcename: None,
-            c_name,
-            enumerators,
-            values,
-            partial: false,
-            base_int_type: None,
-            span,
-        }
+        EnumType { name, forcename: None, c_name, enumerators, values, partial: false, span }
     }
 
     /// cffi's `EnumType.force_the_name()`, quirk included.
@@ -165,31 +136,11 @@ impl EnumType {
             None => Some(format!("${}", self.c_name.replace(' ', "_"))),
         };
     }
-
-    pub fn official_name(&self) -> &str {
-        &self.c_name
-    }
-
-    pub fn has_c_name(&self) -> bool {
-        !self.c_name.contains('$')
-    }
-
-    /// Enumerators with their values.
-    pub fn items(&self) -> impl Iterator<Item = (&str, i128)> {
-        self.enumerators.iter().map(String::as_str).zip(self.values.iter().copied())
-    }
 }
 
-/// Quick constructor used by tests and the emitters' own fixtures.
 impl Field {
-    pub fn new(name: impl Into<String>, ty: TypeRef) -> Self {
+    /// An ordinary (not bitfield, unqualified) field.
+    pub fn new(name: impl Into<String>, ty: TypeId) -> Self {
         Field { name: name.into(), ty, bitsize: None, quals: Quals::NONE }
-    }
-}
-
-impl Type {
-    /// True if this is a struct or union (cffi's `isinstance(tp, StructOrUnion)`).
-    pub fn is_struct_or_union(&self) -> bool {
-        matches!(self, Type::StructOrUnion(_))
     }
 }

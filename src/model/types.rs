@@ -1,17 +1,16 @@
 //! C types as cffi's `model.py` describes them.
 //!
-//! Types are immutable values shared through [`TypeRef`] (`Arc<Type>`), with
-//! structural equality and hashing, like cffi's `BaseType.__eq__`. Structs, unions and
-//! enums are the exception: cffi compares them by identity, so they are stored once in
-//! the [`Ffi`](super::Ffi) arenas and referenced here by id.
+//! Types are interned in one arena per FFI ([`Types`]) and referred to by
+//! [`TypeId`]: equal types share one id, like cffi's structural `BaseType.__eq__`.
+//! Structs, unions and enums are the exception: cffi compares them by identity, so
+//! they are stored once in the [`Ffi`](super::Ffi) arenas and referenced by id.
 
 use std::fmt;
-use std::sync::Arc;
+
+use indexmap::IndexSet;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 
 use super::{EnumId, StructId};
-
-/// Shared, immutable type. Cheap to clone; compares and hashes structurally.
-pub type TypeRef = Arc<Type>;
 
 /// Type qualifiers (`Q_CONST`, `Q_RESTRICT`, `Q_VOLATILE` in cffi), as a bit set with
 /// cffi's bit values.
@@ -159,17 +158,66 @@ primitives! {
 }
 
 impl Primitive {
-    pub fn is_char_type(self) -> bool {
-        self.kind() == PrimitiveKind::Char
-    }
-    pub fn is_integer_type(self) -> bool {
+    /// cffi's `is_integer_type()` for primitives (`_Bool` included).
+    pub fn is_integer(self) -> bool {
         self.kind() == PrimitiveKind::Integer
     }
-    pub fn is_float_type(self) -> bool {
-        self.kind() == PrimitiveKind::Float
-    }
-    pub fn is_complex_type(self) -> bool {
-        self.kind() == PrimitiveKind::Complex
+
+    /// The `_CFFI_PRIM_*` number `_cffi_backend` knows this primitive by.
+    pub fn cffi_index(self) -> u32 {
+        match self {
+            Primitive::Bool => 1,
+            Primitive::Char => 2,
+            Primitive::SignedChar => 3,
+            Primitive::UnsignedChar => 4,
+            Primitive::Short => 5,
+            Primitive::UnsignedShort => 6,
+            Primitive::Int => 7,
+            Primitive::UnsignedInt => 8,
+            Primitive::Long => 9,
+            Primitive::UnsignedLong => 10,
+            Primitive::LongLong => 11,
+            Primitive::UnsignedLongLong => 12,
+            Primitive::Float => 13,
+            Primitive::Double => 14,
+            Primitive::LongDouble => 15,
+            Primitive::WcharT => 16,
+            Primitive::Int8T => 17,
+            Primitive::Uint8T => 18,
+            Primitive::Int16T => 19,
+            Primitive::Uint16T => 20,
+            Primitive::Int32T => 21,
+            Primitive::Uint32T => 22,
+            Primitive::Int64T => 23,
+            Primitive::Uint64T => 24,
+            Primitive::IntptrT => 25,
+            Primitive::UintptrT => 26,
+            Primitive::PtrdiffT => 27,
+            Primitive::SizeT => 28,
+            Primitive::SsizeT => 29,
+            Primitive::IntLeast8T => 30,
+            Primitive::UintLeast8T => 31,
+            Primitive::IntLeast16T => 32,
+            Primitive::UintLeast16T => 33,
+            Primitive::IntLeast32T => 34,
+            Primitive::UintLeast32T => 35,
+            Primitive::IntLeast64T => 36,
+            Primitive::UintLeast64T => 37,
+            Primitive::IntFast8T => 38,
+            Primitive::UintFast8T => 39,
+            Primitive::IntFast16T => 40,
+            Primitive::UintFast16T => 41,
+            Primitive::IntFast32T => 42,
+            Primitive::UintFast32T => 43,
+            Primitive::IntFast64T => 44,
+            Primitive::UintFast64T => 45,
+            Primitive::IntmaxT => 46,
+            Primitive::UintmaxT => 47,
+            Primitive::FloatComplex => 48,
+            Primitive::DoubleComplex => 49,
+            Primitive::Char16T => 50,
+            Primitive::Char32T => 51,
+        }
     }
 }
 
@@ -200,8 +248,8 @@ impl Abi {
 pub struct FunctionType {
     /// Parameter types, already adjusted as C does (arrays → pointers, functions →
     /// function pointers). `f(void)` and `f()` both have no arguments.
-    pub args: Vec<TypeRef>,
-    pub result: TypeRef,
+    pub args: Vec<TypeId>,
+    pub result: TypeId,
     /// `, ...` at the end of the parameter list.
     pub ellipsis: bool,
     pub abi: Option<Abi>,
@@ -222,14 +270,7 @@ pub enum ArrayLength {
     CExpr(String),
 }
 
-impl ArrayLength {
-    /// cffi's `length_is_unknown()`: the length is a string (`...` or a C expression).
-    pub fn is_unknown(&self) -> bool {
-        matches!(self, ArrayLength::DotDotDot | ArrayLength::CExpr(_))
-    }
-}
-
-/// A C type.
+/// A C type. Component types are [`TypeId`]s into the same [`Types`] arena.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
     /// `void`.
@@ -248,13 +289,13 @@ pub enum Type {
     /// `T *`. `quals` qualify the pointed-to type: `const char *` is
     /// `Pointer { to: char, quals: CONST }`, spelled `char const *` (the qualifiers of
     /// the pointer itself, `char * const`, belong to the declaration instead).
-    Pointer { to: TypeRef, quals: Quals },
+    Pointer { to: TypeId, quals: Quals },
     /// `typedef struct { ... } *foo_p;` where the struct has no other name: a pointer
     /// type whose C name is `foo_p` (cffi's `NamedPointerType`). Like cffi, equality
     /// looks at the target and the name only.
-    NamedPointer { to: TypeRef, name: String },
+    NamedPointer { to: TypeId, name: String },
     /// `T[N]`, `T[]`, `T[...]`.
-    Array { item: TypeRef, length: ArrayLength },
+    Array { item: TypeId, length: ArrayLength },
     /// A struct or union, by identity.
     StructOrUnion(StructId),
     /// An enum, by identity.
@@ -262,40 +303,19 @@ pub enum Type {
 }
 
 impl Type {
-    pub fn void() -> TypeRef {
-        Arc::new(Type::Void)
-    }
-
-    pub fn primitive(p: Primitive) -> TypeRef {
-        Arc::new(Type::Primitive(p))
-    }
-
-    pub fn pointer(to: TypeRef, quals: Quals) -> TypeRef {
-        Arc::new(Type::Pointer { to, quals })
-    }
-
-    pub fn array(item: TypeRef, length: ArrayLength) -> TypeRef {
-        Arc::new(Type::Array { item, length })
-    }
-
-    /// cffi's `is_array_type`.
-    pub fn is_array_type(&self) -> bool {
-        matches!(self, Type::Array { .. })
-    }
-
-    /// cffi's `is_raw_function`.
-    pub fn is_raw_function(&self) -> bool {
-        matches!(self, Type::RawFunction(_))
-    }
-
     /// cffi's `is_integer_type()`: integer primitives and `typedef int...` types.
     /// Enums are not integer types in cffi's model.
     pub fn is_integer_type(&self) -> bool {
         match self {
-            Type::Primitive(p) => p.is_integer_type(),
+            Type::Primitive(p) => p.is_integer(),
             Type::UnknownInteger(_) => true,
             _ => false,
         }
+    }
+
+    /// `float _Complex` / `double _Complex`.
+    pub fn is_complex_type(&self) -> bool {
+        matches!(self, Type::Primitive(p) if p.kind() == PrimitiveKind::Complex)
     }
 
     /// `PointerType` and its subclass `NamedPointerType`.
@@ -303,42 +323,10 @@ impl Type {
         matches!(self, Type::Pointer { .. } | Type::NamedPointer { .. })
     }
 
-    /// The target of a pointer or named pointer.
-    pub fn pointer_target(&self) -> Option<&TypeRef> {
-        match self {
-            Type::Pointer { to, .. } | Type::NamedPointer { to, .. } => Some(to),
-            _ => None,
-        }
-    }
-
     /// The function type of a raw function or function pointer.
     pub fn function(&self) -> Option<&FunctionType> {
         match self {
             Type::RawFunction(f) | Type::FunctionPtr(f) => Some(f),
-            _ => None,
-        }
-    }
-
-    /// cffi's `RawFunctionType.as_function_pointer()`.
-    pub fn as_function_pointer(&self) -> Option<TypeRef> {
-        match self {
-            Type::RawFunction(f) => Some(Arc::new(Type::FunctionPtr(f.clone()))),
-            _ => None,
-        }
-    }
-
-    /// cffi's `FunctionPtrType.as_raw_function()`.
-    pub fn as_raw_function(&self) -> Option<TypeRef> {
-        match self {
-            Type::FunctionPtr(f) => Some(Arc::new(Type::RawFunction(f.clone()))),
-            _ => None,
-        }
-    }
-
-    /// cffi's `ArrayType.resolve_length()`: the same array with a known length.
-    pub fn resolve_length(&self, length: i128) -> Option<TypeRef> {
-        match self {
-            Type::Array { item, .. } => Some(Type::array(item.clone(), ArrayLength::Known(length))),
             _ => None,
         }
     }
@@ -350,27 +338,70 @@ impl Type {
             _ => None,
         }
     }
+}
 
-    /// The enum this type is, if any.
-    pub fn enum_id(&self) -> Option<EnumId> {
-        match self {
-            Type::Enum(id) => Some(*id),
-            _ => None,
-        }
+/// Index of a type in a [`Types`] arena. Equal types have equal ids (cffi's
+/// `BaseType.__eq__`); structs, unions and enums are equal only to themselves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TypeId(u32);
+
+impl TypeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
     }
 
-    /// The types this type is made of, in cffi's `_get_items()` order (what the
-    /// recompiler walks to collect every type it needs).
-    pub fn components(&self) -> Vec<&TypeRef> {
-        match self {
-            Type::RawFunction(f) | Type::FunctionPtr(f) => {
-                let mut v: Vec<&TypeRef> = f.args.iter().collect();
-                v.push(&f.result);
-                v
-            }
-            Type::Pointer { to, .. } | Type::NamedPointer { to, .. } => vec![to],
-            Type::Array { item, .. } => vec![item],
-            _ => Vec::new(),
-        }
+    pub(super) fn from_index(index: usize) -> TypeId {
+        TypeId(index as u32)
+    }
+}
+
+/// The interning arena of every type of one FFI: the parser's and those the
+/// recompiler derives (raw function types, arrays whose length became a C
+/// expression, pointers to items). A type's components are always interned before
+/// it, so they have smaller ids.
+#[derive(Clone, Debug, Default)]
+pub struct Types {
+    set: IndexSet<Type, FxBuildHasher>,
+    /// Function pointer type → its raw function type (asked for often).
+    raw_of: FxHashMap<TypeId, TypeId>,
+}
+
+impl Types {
+    /// The id of `ty`, added if new; `true` when it was new.
+    pub(super) fn insert(&mut self, ty: Type) -> (TypeId, bool) {
+        let (index, new) = self.set.insert_full(ty);
+        (TypeId(index as u32), new)
+    }
+
+    pub(super) fn reserve(&mut self, n: usize) {
+        self.set.reserve(n);
+    }
+
+    /// The id of `ty` if it was interned.
+    pub fn find(&self, ty: &Type) -> Option<TypeId> {
+        self.set.get_index_of(ty).map(|i| TypeId(i as u32))
+    }
+
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    pub(super) fn raw_of(&self, fptr: TypeId) -> Option<TypeId> {
+        self.raw_of.get(&fptr).copied()
+    }
+
+    pub(super) fn remember_raw(&mut self, fptr: TypeId, raw: TypeId) {
+        self.raw_of.insert(fptr, raw);
+    }
+}
+
+impl std::ops::Index<TypeId> for Types {
+    type Output = Type;
+    fn index(&self, id: TypeId) -> &Type {
+        &self.set[id.index()]
     }
 }

@@ -63,6 +63,8 @@ pub struct PythonReport {
     pub package_data: bool,
     pub package_data_include: Vec<String>,
     pub package_data_exclude: Vec<String>,
+    /// The key or table that decided the package data.
+    pub package_data_decided_by: String,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -267,6 +269,7 @@ impl Report {
                 package_data: project.python.package_data.all,
                 package_data_include: project.python.package_data.include.clone(),
                 package_data_exclude: project.python.package_data.exclude.clone(),
+                package_data_decided_by: project.python.package_data.decided_by.clone(),
             },
             modules: resolved.modules.iter().zip(module_files).map(|(m, f)| module_report(m, f)).collect(),
             extensions: resolved
@@ -317,7 +320,7 @@ impl Report {
             let _ = writeln!(out, "  {:<14}{}: {}", "not shipped", skipped.path, skipped.reason);
         }
         let data = if py.package_data { "every file inside packages" } else { "Python files only" };
-        let _ = writeln!(out, "  {:<14}{data}", "package data");
+        let _ = writeln!(out, "  {:<14}{}", "package data", decided(data, Some(&py.package_data_decided_by)));
         field(&mut out, "  include", &py.package_data_include);
         field(&mut out, "  exclude", &py.package_data_exclude);
         field(&mut out, "script files", &self.script_files);

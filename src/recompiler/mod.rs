@@ -9,8 +9,6 @@
 //! entries of the other tables). The API-mode emitter adds a fourth pass, the C
 //! declarations, in [`crate::emit_c`].
 
-pub mod ctype;
-pub mod from_model;
 pub mod tables;
 
 use indexmap::IndexMap;
@@ -20,7 +18,10 @@ use smallvec::SmallVec;
 /// An insertion-ordered map with a fast hash (keys are small ids).
 pub type FxIndexMap<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-use ctype::{ArrayLen, CType, EnumId, Field, RecordId, RecordKind, TypeId, Types};
+use crate::model::{
+    Abi, ArrayLength, DeclId, DeclKey, DeclKind, DeclValue, Declaration, EnumId, Ffi, Field, FunctionType,
+    Quals, StructId, StructKind, Type, TypeId,
+};
 use tables::*;
 
 /// Something cffi would refuse: its exception class and message.
@@ -28,8 +29,8 @@ use tables::*;
 pub struct Refusal {
     pub class: &'static str,
     pub message: String,
-    /// Key of the declaration being processed (`"function foo"`), to point at it.
-    pub decl: Option<String>,
+    /// The declaration being processed, to point at it.
+    pub decl: Option<DeclId>,
     /// cffi raised it with a non-string argument (a type object), so its message
     /// does not get the declaration prefix.
     bare: bool,
@@ -53,104 +54,39 @@ impl Refusal {
         Self::new("TypeError", message)
     }
     /// cffi's `attach_exception_info`: prefix the declaration being processed.
-    pub fn in_decl(mut self, key: &str) -> Self {
+    pub fn in_decl(mut self, id: DeclId, key: &DeclKey) -> Self {
         if !self.bare {
             self.message = format!("{key}: {}", self.message);
         }
-        self.decl = Some(key.to_string());
+        self.decl = Some(id);
         self
+    }
+
+    /// cffi's `VerificationError` for a type without a C name.
+    pub fn unknown_type_name(e: crate::model::UnknownTypeName) -> Self {
+        Self::verification(e.to_string())
     }
 }
 
 pub type Result<T> = std::result::Result<T, Refusal>;
-
-/// What a declaration is, as the first word of cffi's declaration keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum DeclKind {
-    Typedef,
-    Function,
-    ExternPython,
-    ExternPythonPlusC,
-    DllexportPython,
-    Struct,
-    Union,
-    /// An anonymous struct/union/enum named by a typedef (or `$enum_$N`).
-    Anonymous,
-    Enum,
-    Constant,
-    Variable,
-    Macro,
-}
-
-impl DeclKind {
-    pub fn tag(self) -> &'static str {
-        match self {
-            DeclKind::Typedef => "typedef",
-            DeclKind::Function => "function",
-            DeclKind::ExternPython => "extern_python",
-            DeclKind::ExternPythonPlusC => "extern_python_plus_c",
-            DeclKind::DllexportPython => "dllexport_python",
-            DeclKind::Struct => "struct",
-            DeclKind::Union => "union",
-            DeclKind::Anonymous => "anonymous",
-            DeclKind::Enum => "enum",
-            DeclKind::Constant => "constant",
-            DeclKind::Variable => "variable",
-            DeclKind::Macro => "macro",
-        }
-    }
-}
-
-#[derive(Clone, Debug)]
-pub enum DeclValue {
-    Type(TypeId),
-    /// `#define NAME <int>` (`Some`) or `#define NAME ...` (`None`).
-    Macro(Option<i128>),
-}
-
-#[derive(Clone, Debug)]
-pub struct Decl {
-    pub kind: DeclKind,
-    pub name: String,
-    pub value: DeclValue,
-    pub quals: u8,
-}
-
-impl Decl {
-    pub fn key(&self) -> String {
-        format!("{} {}", self.kind.tag(), self.name)
-    }
-    fn ty(&self) -> TypeId {
-        match self.value {
-            DeclValue::Type(t) => t,
-            DeclValue::Macro(_) => unreachable!("a macro has no type"),
-        }
-    }
-}
-
-/// The declarations of one FFI, in the recompiler's own type representation.
-#[derive(Debug, Default)]
-pub struct Ffi {
-    pub types: Types,
-    pub decls: Vec<Decl>,
-}
 
 /// Sizes of `int` and `long` on the machine generating, which cffi uses to choose the
 /// integer type of enums it cannot ask the compiler about.
 const SIZEOF_INT: u32 = 4;
 const SIZEOF_LONG: u32 = std::mem::size_of::<std::ffi::c_long>() as u32;
 
-/// cffi's `Recompiler` after `collect_type_table()` and `collect_step_tables()`.
-pub struct Recompiler {
-    pub types: Types,
-    /// Declarations sorted by key.
-    pub decls: Vec<Decl>,
+/// cffi's `Recompiler` after `collect_type_table()` and `collect_step_tables()`. It
+/// reads the FFI's model and interns the types it derives into it.
+pub struct Recompiler<'f> {
+    pub ffi: &'f mut Ffi,
+    /// The declarations in cffi's order (sorted by key).
+    pub order: Vec<DeclId>,
     pub target_is_python: bool,
     pub module_name: String,
     /// Type → index in the type table (cffi's `_typesdict`).
     pub type_index: FxIndexMap<TypeId, usize>,
     pub type_ops: Vec<Op>,
-    struct_index: FxIndexMap<RecordId, usize>,
+    struct_index: FxIndexMap<StructId, usize>,
     enum_index: FxIndexMap<EnumId, usize>,
     pub globals: Vec<GlobalEntry>,
     pub fields: Vec<FieldEntry>,
@@ -164,16 +100,20 @@ pub struct Recompiler {
 /// A type-table slot: `None` until its opcode is known.
 type Slot = Option<Op>;
 
-impl Recompiler {
+/// The type of a declaration that has one (every kind but `macro`).
+pub fn ty_of(d: &Declaration) -> TypeId {
+    d.ty().expect("only macros have no type")
+}
+
+impl<'f> Recompiler<'f> {
     /// Run cffi's collect passes: the type table, then the other tables.
-    pub fn new(mut ffi: Ffi, module_name: &str, target_is_python: bool) -> Result<Self> {
-        // cffi walks `sorted("kind name")`; comparing (kind, name) gives the same order
-        // because a kind that is a prefix of another is followed by a space.
-        ffi.decls.sort_by(|a, b| (a.kind.tag(), &a.name).cmp(&(b.kind.tag(), &b.name)));
-        let nrecords = ffi.types.records.len();
+    pub fn new(ffi: &'f mut Ffi, module_name: &str, target_is_python: bool) -> Result<Self> {
+        // Each declaration brings a few types of its own (raw functions, array lengths).
+        ffi.reserve_types(ffi.declarations.len() + 64);
+        let nrecords = ffi.structs.len();
         let mut r = Recompiler {
-            types: ffi.types,
-            decls: ffi.decls,
+            order: ffi.sorted_declaration_ids(),
+            ffi,
             target_is_python,
             module_name: module_name.to_string(),
             type_index: FxIndexMap::default(),
@@ -201,7 +141,7 @@ impl Recompiler {
 
     /// cffi's `_enum_fields`: C expands anonymous members to check their fields;
     /// Python keeps them as one unnamed field.
-    pub fn enum_fields(&self, rec: RecordId) -> Result<Vec<Field>> {
+    pub fn enum_fields(&self, rec: StructId) -> Result<Vec<Field>> {
         let expand = !self.target_is_python;
         let mut out = Vec::new();
         self.push_fields(rec, expand, &mut vec![rec], &mut out)?;
@@ -213,15 +153,15 @@ impl Recompiler {
     /// recursion error, as we do.
     fn push_fields(
         &self,
-        rec: RecordId,
+        rec: StructId,
         expand: bool,
-        open: &mut Vec<RecordId>,
+        open: &mut Vec<StructId>,
         out: &mut Vec<Field>,
     ) -> Result<()> {
-        let Some(fields) = &self.types.records[rec].fields else { return Ok(()) };
+        let Some(fields) = &self.ffi.struct_(rec).fields else { return Ok(()) };
         for f in fields {
-            match self.types.get(f.ty) {
-                CType::Record(inner) if f.name.is_empty() && expand => {
+            match self.ffi.ty(f.ty) {
+                Type::StructOrUnion(inner) if f.name.is_empty() && expand => {
                     if open.contains(inner) {
                         return Err(recursion_error());
                     }
@@ -236,44 +176,42 @@ impl Recompiler {
     }
 
     /// cffi's `_field_type`: `[...]` array lengths become compiler expressions.
-    pub fn field_type(&mut self, rec: RecordId, field_name: &str, ty: TypeId) -> Result<TypeId> {
-        if let CType::Array { item, len } = self.types.get(ty) {
-            let (item, len) = (*item, len.clone());
-            let len = if len == ArrayLen::Dots {
-                let rec_ty = self.record_type(rec);
-                let ptr =
-                    self.types.c_decl(rec_ty, "*", "a C file", 0).map_err(|e| Refusal::verification(e.0))?;
-                ArrayLen::Expr(format!("_cffi_array_len((({ptr})0)->{field_name})"))
+    pub fn field_type(&mut self, rec: StructId, field_name: &str, ty: TypeId) -> Result<TypeId> {
+        if let Type::Array { item, length } = self.ffi.ty(ty) {
+            let (item, length) = (*item, length.clone());
+            let length = if length == ArrayLength::DotDotDot {
+                let rec_ty = self.ffi.struct_type(rec);
+                let ptr = self
+                    .ffi
+                    .get_c_name(rec_ty, "*", "a C file", Quals::NONE)
+                    .map_err(Refusal::unknown_type_name)?;
+                ArrayLength::CExpr(format!("_cffi_array_len((({ptr})0)->{field_name})"))
             } else {
-                len
+                length
             };
             let item = self.field_type(rec, &format!("{field_name}[0]"), item)?;
-            return Ok(self.types.intern(CType::Array { item, len }));
+            return Ok(self.ffi.array(item, length));
         }
         Ok(ty)
     }
 
     /// cffi's `_global_type`: the same for globals (and typedefs).
     pub fn global_type(&mut self, ty: TypeId, global_name: &str) -> TypeId {
-        if let CType::Array { item, len } = self.types.get(ty) {
-            let (item, len) = (*item, len.clone());
-            let len = if len == ArrayLen::Dots {
-                ArrayLen::Expr(format!("_cffi_array_len({global_name})"))
+        if let Type::Array { item, length } = self.ffi.ty(ty) {
+            let (item, length) = (*item, length.clone());
+            let length = if length == ArrayLength::DotDotDot {
+                ArrayLength::CExpr(format!("_cffi_array_len({global_name})"))
             } else {
-                len
+                length
             };
             let item = self.global_type(item, &format!("{global_name}[0]"));
-            return self.types.intern(CType::Array { item, len });
+            return self.ffi.array(item, length);
         }
         ty
     }
 
-    pub fn record_type(&mut self, rec: RecordId) -> TypeId {
-        self.types.record_type(rec)
-    }
-
     fn typedef_type(&mut self, ty: TypeId, name: &str) -> TypeId {
-        if !self.types.is_array(ty) {
+        if !matches!(self.ffi.ty(ty), Type::Array { .. }) {
             return ty;
         }
         self.global_type(ty, &format!("(*({name} *)0)"))
@@ -284,20 +222,20 @@ impl Recompiler {
             return Ok(());
         }
         seen.insert(ty, ());
-        match self.types.get(ty) {
-            CType::FunctionPtr(_) => {
-                let raw = self.types.as_raw_function(ty);
+        match self.ffi.ty(ty) {
+            Type::FunctionPtr(_) => {
+                let raw = self.ffi.as_raw_function(ty);
                 self.collect(seen, raw)?;
             }
-            &CType::Record(rec) => {
-                if self.types.records[rec].fields.is_some() {
+            &Type::StructOrUnion(rec) => {
+                if self.ffi.struct_(rec).fields.is_some() {
                     for f in self.enum_fields(rec)? {
                         let ft = self.field_type(rec, &f.name, f.ty)?;
                         self.collect(seen, ft)?;
                     }
                 }
             }
-            CType::RawFunction(sig) => {
+            Type::RawFunction(sig) => {
                 let args: SmallVec<[TypeId; 8]> = sig.args.iter().copied().collect();
                 let result = sig.result;
                 for a in args {
@@ -305,13 +243,13 @@ impl Recompiler {
                 }
                 self.collect(seen, result)?;
             }
-            &CType::Pointer { to, .. } | &CType::NamedPointer { to, .. } => self.collect(seen, to)?,
-            &CType::Array { item, .. } => self.collect(seen, item)?,
-            CType::Void
-            | CType::Primitive(_)
-            | CType::UnknownInt(_)
-            | CType::UnknownFloat(_)
-            | CType::Enum(_) => {}
+            &Type::Pointer { to, .. } | &Type::NamedPointer { to, .. } => self.collect(seen, to)?,
+            &Type::Array { item, .. } => self.collect(seen, item)?,
+            Type::Void
+            | Type::Primitive(_)
+            | Type::UnknownInteger(_)
+            | Type::UnknownFloat(_)
+            | Type::Enum(_) => {}
         }
         Ok(())
     }
@@ -324,19 +262,19 @@ impl Recompiler {
         &mut self,
         seen: &mut FxIndexMap<TypeId, ()>,
         ty: TypeId,
-        open: &mut Vec<RecordId>,
+        open: &mut Vec<StructId>,
     ) -> Result<()> {
         self.collect(seen, ty)?;
         if self.target_is_python {
             // ABI mode lists nested anonymous structs as types of their own.
-            if let CType::Record(rec) = *self.types.get(ty) {
+            if let Type::StructOrUnion(rec) = *self.ffi.ty(ty) {
                 if open.contains(&rec) {
                     return Err(recursion_error());
                 }
                 open.push(rec);
-                let anon: Vec<RecordId> = self.types.records[rec].anonymous_members(&self.types).collect();
+                let anon: Vec<StructId> = self.anonymous_members(rec).collect();
                 for inner in anon {
-                    let t = self.record_type(inner);
+                    let t = self.ffi.struct_type(inner);
                     self.collect_struct_in(seen, t, open)?;
                 }
                 open.pop();
@@ -345,61 +283,82 @@ impl Recompiler {
         Ok(())
     }
 
-    fn collect_decl_types(&mut self, seen: &mut FxIndexMap<TypeId, ()>, d: &Decl) -> Result<()> {
+    /// The nested anonymous structs/unions of a struct (cffi's
+    /// `anonymous_struct_fields()`).
+    fn anonymous_members(&self, rec: StructId) -> impl Iterator<Item = StructId> + '_ {
+        self.ffi.struct_(rec).fields.iter().flatten().filter_map(move |f| match self.ffi.ty(f.ty) {
+            Type::StructOrUnion(r) if f.name.is_empty() => Some(*r),
+            _ => None,
+        })
+    }
+
+    fn collect_decl_types(&mut self, seen: &mut FxIndexMap<TypeId, ()>, d: &Declaration) -> Result<()> {
         let python = self.target_is_python;
-        match d.kind {
+        match d.kind() {
             DeclKind::Typedef => {
-                let t = self.typedef_type(d.ty(), &d.name);
+                let t = self.typedef_type(ty_of(d), d.name());
                 self.collect(seen, t)?;
             }
             DeclKind::Function => {
-                let raw = self.types.as_raw_function(d.ty());
+                let raw = self.ffi.as_raw_function(ty_of(d));
                 self.collect(seen, raw)?;
-                if self.func_sig(d.ty()).ellipsis && !python {
-                    self.collect(seen, d.ty())?;
+                if self.func_sig(ty_of(d)).ellipsis && !python {
+                    self.collect(seen, ty_of(d))?;
                 }
             }
-            DeclKind::Struct | DeclKind::Union => self.collect_struct(seen, d.ty())?,
+            DeclKind::Struct | DeclKind::Union => self.collect_struct(seen, ty_of(d))?,
             DeclKind::Anonymous => {
-                if matches!(self.types.get(d.ty()), CType::Enum(_)) {
-                    self.collect(seen, d.ty())?;
+                if matches!(self.ffi.ty(ty_of(d)), Type::Enum(_)) {
+                    self.collect(seen, ty_of(d))?;
                 } else {
-                    self.collect_struct(seen, d.ty())?;
+                    self.collect_struct(seen, ty_of(d))?;
                 }
             }
             DeclKind::Constant => {
-                if !self.types.is_integer(d.ty()) || python {
-                    self.collect(seen, d.ty())?;
+                if !self.ffi.ty(ty_of(d)).is_integer_type() || python {
+                    self.collect(seen, ty_of(d))?;
                 }
             }
-            DeclKind::Enum => self.collect(seen, d.ty())?,
+            DeclKind::Enum => self.collect(seen, ty_of(d))?,
             DeclKind::Macro => {}
             DeclKind::Variable => {
-                let t = self.global_type(d.ty(), &d.name);
+                let t = self.global_type(ty_of(d), d.name());
                 self.collect(seen, t)?;
             }
             DeclKind::ExternPython | DeclKind::ExternPythonPlusC | DeclKind::DllexportPython => {
-                self.collect(seen, d.ty())?
+                self.collect(seen, ty_of(d))?
             }
         }
         Ok(())
     }
 
-    pub fn func_sig(&self, ty: TypeId) -> &ctype::FuncSig {
-        match self.types.get(ty) {
-            CType::FunctionPtr(s) | CType::RawFunction(s) => s,
-            other => panic!("not a function type: {other:?}"),
+    pub fn func_sig(&self, ty: TypeId) -> &FunctionType {
+        match self.ffi.function(ty) {
+            Some(f) => f,
+            None => panic!("not a function type: {:?}", self.ffi.ty(ty)),
         }
+    }
+
+    /// Run `pass` over the declarations in cffi's order, naming the declaration in
+    /// what it refuses (the declarations are lent out meanwhile).
+    pub fn each_declaration(
+        &mut self,
+        mut pass: impl FnMut(&mut Self, &Declaration) -> Result<()>,
+    ) -> Result<()> {
+        let decls = std::mem::take(&mut self.ffi.declarations);
+        let order = std::mem::take(&mut self.order);
+        let result = order.iter().try_for_each(|&id| {
+            let d = &decls[id.0 as usize];
+            pass(self, d).map_err(|e| e.in_decl(id, &d.key))
+        });
+        self.ffi.declarations = decls;
+        self.order = order;
+        result
     }
 
     fn collect_type_table(&mut self) -> Result<()> {
         let mut seen = FxIndexMap::default();
-        let decls = std::mem::take(&mut self.decls);
-        let result = decls
-            .iter()
-            .try_for_each(|d| self.collect_decl_types(&mut seen, d).map_err(|e| e.in_decl(&d.key())));
-        self.decls = decls;
-        result?;
+        self.each_declaration(|r, d| r.collect_decl_types(&mut seen, d))?;
         // cffi sorts by `str(tp)`, i.e. `repr(tp)`: `<c name>` (the closing `>` matters:
         // `<int const *>` sorts before `<int>`). Stable: ties keep discovery order.
         let mut all: Vec<TypeId> = seen.keys().copied().collect();
@@ -407,7 +366,7 @@ impl Recompiler {
         // as a stable sort, and faster.
         let mut keyed: Vec<(usize, TypeId)> = all.iter().copied().enumerate().collect();
         keyed.sort_unstable_by(|&(i, a), &(j, b)| {
-            repr_order(self.types.plain(a), self.types.plain(b)).then(i.cmp(&j))
+            repr_order(&self.ffi.c_name(a), &self.ffi.c_name(b)).then(i.cmp(&j))
         });
         all.clear();
         all.extend(keyed.into_iter().map(|(_, t)| t));
@@ -417,7 +376,7 @@ impl Recompiler {
         let mut index: FxIndexMap<TypeId, usize> = FxIndexMap::default();
         // Function signatures first, each followed by its arguments.
         for &t in &all {
-            if let CType::RawFunction(sig) = self.types.get(t) {
+            if let Type::RawFunction(sig) = self.ffi.ty(t) {
                 index.insert(t, slots.len());
                 slots.push(None);
                 for &a in &sig.args {
@@ -428,28 +387,28 @@ impl Recompiler {
             }
         }
         for &t in &all {
-            if !self.types.is_raw_function(t) && !index.contains_key(&t) {
+            if !matches!(self.ffi.ty(t), Type::RawFunction(_)) && !index.contains_key(&t) {
                 index.insert(t, slots.len());
                 slots.push(None);
-                if let CType::Array { len, .. } = self.types.get(t) {
-                    if *len != ArrayLen::Open {
+                if let Type::Array { length, .. } = self.ffi.ty(t) {
+                    if *length != ArrayLength::Unspecified {
                         slots.push(None);
                     }
                 }
             }
         }
         // Structs/unions and enums are numbered in name order.
-        let mut recs: Vec<RecordId> = Vec::new();
+        let mut recs: Vec<StructId> = Vec::new();
         let mut enums: Vec<EnumId> = Vec::new();
         for &t in &all {
-            match self.types.get(t) {
-                CType::Record(r) => recs.push(*r),
-                CType::Enum(e) => enums.push(*e),
+            match self.ffi.ty(t) {
+                Type::StructOrUnion(r) => recs.push(*r),
+                Type::Enum(e) => enums.push(*e),
                 _ => {}
             }
         }
-        recs.sort_by(|a, b| self.types.records[*a].name.cmp(&self.types.records[*b].name));
-        enums.sort_by(|a, b| self.types.enums[*a].name.cmp(&self.types.enums[*b].name));
+        recs.sort_by(|a, b| self.ffi.struct_(*a).name.cmp(&self.ffi.struct_(*b).name));
+        enums.sort_by(|a, b| self.ffi.enum_(*a).name.cmp(&self.ffi.enum_(*b).name));
         self.struct_index = recs.iter().enumerate().map(|(i, r)| (*r, i)).collect();
         self.enum_index = enums.iter().enumerate().map(|(i, e)| (*e, i)).collect();
         // Reorder the index map to the sorted type order (matters only for ties).
@@ -464,72 +423,69 @@ impl Recompiler {
     }
 
     fn emit_type_op(&mut self, slots: &mut [Slot], t: TypeId, i: usize) -> Result<()> {
-        let raw = match self.types.get(t) {
-            CType::FunctionPtr(_) => self.types.as_raw_function(t),
+        let raw = match self.ffi.ty(t) {
+            Type::FunctionPtr(_) => self.ffi.as_raw_function(t),
             _ => t,
         };
-        let op = match self.types.get(t) {
-            CType::Void => Op::new(OP_PRIMITIVE, PRIM_VOID),
-            CType::Primitive(name) => Op::new(OP_PRIMITIVE, ctype::prim_index(name).expect("known primitive") as i64),
-            CType::UnknownInt(name) => Op {
+        let op = match self.ffi.ty(t) {
+            Type::Void => Op::new(OP_PRIMITIVE, PRIM_VOID),
+            Type::Primitive(p) => Op::new(OP_PRIMITIVE, p.cffi_index() as i64),
+            Type::UnknownInteger(name) => Op {
                 op: Some(OP_PRIMITIVE),
                 arg: OpArg::Expr(format!(
                     "_cffi_prim_int(sizeof({name}), (\n           (({name})-1) | 0 /* check that {name} is an integer type */\n         ) <= 0)"
                 )),
             },
-            CType::UnknownFloat(name) => Op {
+            Type::UnknownFloat(name) => Op {
                 op: Some(OP_PRIMITIVE),
                 arg: OpArg::Expr(format!(
                     "_cffi_prim_float(sizeof({name}) *\n           ((({name})1) / 2) * 2 /* integer => 0, float => 1 */\n         )"
                 )),
             },
-            CType::RawFunction(sig) => {
+            Type::RawFunction(sig) => {
                 let mut idx = i + 1;
                 for &a in &sig.args {
                     let real = self.type_index[&a];
                     if idx != real {
-                        slots[idx] = Some(match self.types.get(a) {
-                            CType::Primitive(name) => {
-                                Op::new(OP_PRIMITIVE, ctype::prim_index(name).expect("known primitive") as i64)
-                            }
+                        slots[idx] = Some(match self.ffi.ty(a) {
+                            Type::Primitive(p) => Op::new(OP_PRIMITIVE, p.cffi_index() as i64),
                             _ => Op::new(OP_NOOP, real as i64),
                         });
                     }
                     idx += 1;
                 }
                 let mut flags = sig.ellipsis as i64;
-                match sig.abi.as_deref() {
+                match sig.abi {
                     None => {}
-                    Some("__stdcall") => flags |= 2,
-                    Some(other) => return Err(Refusal::not_implemented(format!("abi={}", py_repr(other)))),
+                    Some(Abi::Stdcall) => flags |= 2,
                 }
                 slots[idx] = Some(Op::new(OP_FUNCTION_END, flags));
                 Op::new(OP_FUNCTION, self.type_index[&sig.result] as i64)
             }
-            CType::Pointer { to, .. } | CType::NamedPointer { to, .. } => Op::new(OP_POINTER, self.type_index[to] as i64),
-            CType::FunctionPtr(_) => Op::new(OP_POINTER, self.type_index[&raw] as i64),
-            CType::Array { item, len } => {
+            Type::Pointer { to, .. } | Type::NamedPointer { to, .. } => Op::new(OP_POINTER, self.type_index[to] as i64),
+            Type::FunctionPtr(_) => Op::new(OP_POINTER, self.type_index[&raw] as i64),
+            Type::Array { item, length } => {
                 let item_index = self.type_index[item] as i64;
-                match len {
-                    ArrayLen::Open => Op::new(OP_OPEN_ARRAY, item_index),
-                    ArrayLen::Dots => {
+                match length {
+                    ArrayLength::Unspecified => Op::new(OP_OPEN_ARRAY, item_index),
+                    ArrayLength::DotDotDot => {
                         return Err(Refusal::verification(format!(
                             "type {} badly placed: the '...' array length can only be used on global arrays or on fields of structures",
-                            self.types.c_name_plain(t).replace("/*...*/", "...")
+                            self.ffi.c_name(t).replace("/*...*/", "...")
                         )))
                     }
-                    ArrayLen::Known(n) => {
+                    ArrayLength::Known(n) => {
                         slots[i + 1] = Some(Op { op: None, arg: OpArg::Expr(n.to_string()) });
                         Op::new(OP_ARRAY, item_index)
                     }
-                    ArrayLen::Expr(e) => {
+                    ArrayLength::CExpr(e) => {
                         slots[i + 1] = Some(Op { op: None, arg: OpArg::Expr(e.clone()) });
                         Op::new(OP_ARRAY, item_index)
                     }
                 }
             }
-            CType::Record(r) => Op::new(OP_STRUCT_UNION, self.struct_index[r] as i64),
-            CType::Enum(e) => Op::new(OP_ENUM, self.enum_index[e] as i64),
+            Type::StructOrUnion(r) => Op::new(OP_STRUCT_UNION, self.struct_index[r] as i64),
+            Type::Enum(e) => Op::new(OP_ENUM, self.enum_index[e] as i64),
         };
         slots[i] = Some(op);
         Ok(())
@@ -543,12 +499,9 @@ impl Recompiler {
     // ---------------------------------------------------------------- context
 
     fn collect_step_tables(&mut self) -> Result<()> {
-        let decls = std::mem::take(&mut self.decls);
         // Most declarations are globals (functions, variables, constants): one allocation.
-        self.globals.reserve(decls.len());
-        let result = decls.iter().try_for_each(|d| self.decl_ctx(d).map_err(|e| e.in_decl(&d.key())));
-        self.decls = decls;
-        result?;
+        self.globals.reserve(self.order.len());
+        self.each_declaration(|r, d| r.decl_ctx(d))?;
         self.add_missing_struct_unions()?;
         self.globals.sort_by(|a, b| a.name.cmp(&b.name));
         self.struct_unions.sort_by(|a, b| a.name.cmp(&b.name));
@@ -559,20 +512,21 @@ impl Recompiler {
         Ok(())
     }
 
-    fn decl_ctx(&mut self, d: &Decl) -> Result<()> {
+    fn decl_ctx(&mut self, d: &Declaration) -> Result<()> {
         let python = self.target_is_python;
-        match d.kind {
+        match d.kind() {
             DeclKind::Typedef => {
-                let t = self.typedef_type(d.ty(), &d.name);
-                self.typenames.push(TypenameEntry { name: d.name.clone(), type_index: self.type_index[&t] });
-                match self.types.get(t).clone() {
-                    CType::Record(r) if self.types.records[r].unknown_type => {
-                        let name = self.types.records[r].name.clone();
+                let t = self.typedef_type(ty_of(d), d.name());
+                self.typenames
+                    .push(TypenameEntry { name: d.name().to_string(), type_index: self.type_index[&t] });
+                match self.ffi.ty(t).clone() {
+                    Type::StructOrUnion(r) if self.ffi.struct_(r).from_unknown_type => {
+                        let name = self.ffi.struct_(r).name.clone();
                         self.struct_ctx(r, Some(&name), None, None)?;
                     }
-                    CType::NamedPointer { to, name } => {
-                        if let CType::Record(r) = *self.types.get(to) {
-                            let rname = self.types.records[r].name.clone();
+                    Type::NamedPointer { to, name } => {
+                        if let Type::StructOrUnion(r) = *self.ffi.ty(to) {
+                            let rname = self.ffi.struct_(r).name.clone();
                             self.struct_ctx(r, Some(&rname), Some(&name), Some(&name))?;
                         }
                     }
@@ -580,12 +534,12 @@ impl Recompiler {
                 }
             }
             DeclKind::Function => {
-                let ty = d.ty();
+                let ty = ty_of(d);
                 let (ellipsis, nargs) = (self.func_sig(ty).ellipsis, self.func_sig(ty).args.len());
                 if ellipsis && !python {
-                    return self.constant_ctx(ty, &d.name);
+                    return self.constant_ctx(ty, d.name());
                 }
-                let raw = self.types.as_raw_function(ty);
+                let raw = self.ffi.as_raw_function(ty);
                 let kind = if python {
                     OP_DLOPEN_FUNC
                 } else {
@@ -596,50 +550,50 @@ impl Recompiler {
                     }
                 };
                 self.globals.push(GlobalEntry {
-                    name: d.name.clone(),
+                    name: d.name().to_string(),
                     kind: GlobalKind::Function,
                     type_op: Op::new(kind, self.type_index[&raw] as i64),
                     check_value: Some(0),
                 });
             }
             DeclKind::Struct | DeclKind::Union => {
-                let CType::Record(r) = *self.types.get(d.ty()) else { unreachable!() };
-                let (cname, approx) = self.struct_names(d.ty())?;
+                let Type::StructOrUnion(r) = *self.ffi.ty(ty_of(d)) else { unreachable!() };
+                let (cname, approx) = self.struct_names(ty_of(d))?;
                 self.struct_ctx(r, Some(&cname), Some(&approx), None)?;
             }
-            DeclKind::Anonymous => match *self.types.get(d.ty()) {
-                CType::Enum(e) => self.enum_ctx(e, &d.name)?,
-                CType::Record(r) => {
-                    self.struct_ctx(r, Some(&d.name), Some(&format!("typedef_{}", d.name)), None)?
+            DeclKind::Anonymous => match *self.ffi.ty(ty_of(d)) {
+                Type::Enum(e) => self.enum_ctx(e, d.name())?,
+                Type::StructOrUnion(r) => {
+                    self.struct_ctx(r, Some(d.name()), Some(&format!("typedef_{}", d.name())), None)?
                 }
                 _ => unreachable!("anonymous declaration of a non-struct"),
             },
-            DeclKind::Constant => self.constant_ctx(d.ty(), &d.name)?,
+            DeclKind::Constant => self.constant_ctx(ty_of(d), d.name())?,
             DeclKind::Enum => {
-                let CType::Enum(e) = *self.types.get(d.ty()) else { unreachable!() };
-                let cname = self.types.c_name_plain(d.ty());
+                let Type::Enum(e) = *self.ffi.ty(ty_of(d)) else { unreachable!() };
+                let cname = self.ffi.c_name(ty_of(d)).into_owned();
                 self.enum_ctx(e, &cname)?;
             }
             DeclKind::Macro => {
-                let DeclValue::Macro(value) = d.value else { unreachable!() };
+                let value = macro_value(d);
                 if value.is_none() && python {
                     return Err(Refusal::verification(format!(
                         "cannot use the syntax '...' in '#define {} ...' when using the ABI mode",
-                        d.name
+                        d.name()
                     )));
                 }
                 self.globals.push(GlobalEntry {
-                    name: d.name.clone(),
+                    name: d.name().to_string(),
                     kind: GlobalKind::Constant,
                     type_op: Op::new(OP_CONSTANT_INT, -1),
                     check_value: value,
                 });
             }
             DeclKind::Variable => {
-                let t = self.global_type(d.ty(), &d.name);
+                let t = self.global_type(ty_of(d), d.name());
                 let op = if python { OP_GLOBAL_VAR } else { OP_GLOBAL_VAR_F };
                 self.globals.push(GlobalEntry {
-                    name: d.name.clone(),
+                    name: d.name().to_string(),
                     kind: GlobalKind::Variable,
                     type_op: Op::new(op, self.type_index[&t] as i64),
                     check_value: Some(0),
@@ -649,13 +603,13 @@ impl Recompiler {
                 if python {
                     return Err(Refusal::verification("cannot use 'extern \"Python\"' in the ABI mode"));
                 }
-                if self.func_sig(d.ty()).ellipsis {
+                if self.func_sig(ty_of(d)).ellipsis {
                     return Err(Refusal::not_implemented("a vararg function is extern \"Python\""));
                 }
                 self.globals.push(GlobalEntry {
-                    name: d.name.clone(),
+                    name: d.name().to_string(),
                     kind: GlobalKind::ExternPython,
-                    type_op: Op::new(OP_EXTERN_PYTHON, self.type_index[&d.ty()] as i64),
+                    type_op: Op::new(OP_EXTERN_PYTHON, self.type_index[&ty_of(d)] as i64),
                     check_value: Some(0),
                 });
             }
@@ -665,13 +619,14 @@ impl Recompiler {
 
     /// cffi's `_struct_names`: the C name and a C-identifier-friendly variant.
     pub fn struct_names(&self, ty: TypeId) -> Result<(String, String)> {
-        let cname = self.types.c_decl(ty, "", "a C file", 0).map_err(|e| Refusal::verification(e.0))?;
+        let cname =
+            self.ffi.get_c_name(ty, "", "a C file", Quals::NONE).map_err(Refusal::unknown_type_name)?;
         let approx = if cname.contains(' ') { cname.replace(' ', "_") } else { format!("_{cname}") };
         Ok((cname, approx))
     }
 
     fn constant_ctx(&mut self, ty: TypeId, name: &str) -> Result<()> {
-        let type_op = if !self.target_is_python && self.types.is_integer(ty) {
+        let type_op = if !self.target_is_python && self.ffi.ty(ty).is_integer_type() {
             Op::new(OP_CONSTANT_INT, -1)
         } else {
             let kind = if self.target_is_python { OP_DLOPEN_CONST } else { OP_CONSTANT };
@@ -687,11 +642,11 @@ impl Recompiler {
     }
 
     fn check_not_opaque(&self, mut ty: TypeId, location: impl FnOnce() -> String) -> Result<()> {
-        while let CType::Array { item, .. } = self.types.get(ty) {
+        while let Type::Array { item, .. } = self.ffi.ty(ty) {
             ty = *item;
         }
-        if let Some(rec) = self.types.record(ty) {
-            if rec.fields.is_none() {
+        if let Type::StructOrUnion(rec) = *self.ffi.ty(ty) {
+            if self.ffi.struct_(rec).fields.is_none() {
                 return Err(Refusal::type_error(format!(
                     "{} is of an opaque type (not declared in cdef())",
                     location()
@@ -705,35 +660,32 @@ impl Recompiler {
     /// through other types; `named_ptr` a `typedef ... *name;`.
     fn struct_ctx(
         &mut self,
-        rec: RecordId,
+        rec: StructId,
         cname: Option<&str>,
         approxname: Option<&str>,
         named_ptr: Option<&str>,
     ) -> Result<()> {
-        let ty = self.record_type(rec);
+        let ty = self.ffi.struct_type(rec);
         let type_index = self.type_index[&ty];
-        let record = &self.types.records[rec];
+        let record = self.ffi.struct_(rec);
         let record_name = record.name.clone();
         let mut flags = 0;
         let mut reason: Option<&'static str> = None;
-        if record.kind == RecordKind::Union {
+        if record.kind == StructKind::Union {
             flags |= F_UNION;
         }
         if record.fields.is_none() {
             flags |= F_OPAQUE;
             reason = Some("opaque");
         }
-        if record.fields.is_some()
-            && !record.partial
-            && record.anonymous_members(&self.types).next().is_none()
-        {
+        if record.fields.is_some() && !record.partial && self.anonymous_members(rec).next().is_none() {
             flags |= F_CHECK_FIELDS;
         }
         if record.packed != 0 {
             if record.packed > 1 {
                 return Err(Refusal::not_implemented(format!(
                     "{} is declared with 'pack={}'; only 0 or 1 are supported in API mode (try to use \"...;\", which does not require a 'pack' declaration)",
-                    self.types.repr(ty),
+                    self.ffi.repr(ty),
                     record.packed
                 )));
             }
@@ -748,22 +700,24 @@ impl Recompiler {
             for f in self.enum_fields(rec)? {
                 let fty = self.field_type(rec, &f.name, f.ty)?;
                 self.check_not_opaque(fty, || format!("field '{}.{}'", record_name, f.name))?;
-                let bitfield = f.bitsize >= 0;
+                let bitsize = f.cffi_bitsize() as i64;
+                let bitfield = bitsize >= 0;
                 let op = if bitfield { OP_BITFIELD } else { OP_NOOP };
-                let open_array = matches!(self.types.get(fty), CType::Array { len: ArrayLen::Open, .. });
+                let open_array =
+                    matches!(self.ffi.ty(fty), Type::Array { length: ArrayLength::Unspecified, .. });
                 // (the C expressions of size and offset mean nothing to ABI mode)
                 let size = if self.target_is_python {
                     String::new()
                 } else if bitfield {
-                    format!("{} /* bits */", f.bitsize)
+                    format!("{bitsize} /* bits */")
                 } else if cname.is_none() || open_array {
                     "(size_t)-1".to_string()
                 } else {
                     if ptr_decl.is_none() {
                         ptr_decl = Some(
-                            self.types
-                                .c_decl(ty, "*", "a C file", 0)
-                                .map_err(|e| Refusal::verification(e.0))?,
+                            self.ffi
+                                .get_c_name(ty, "*", "a C file", Quals::NONE)
+                                .map_err(Refusal::unknown_type_name)?,
                         );
                     }
                     concat(&["sizeof(((", ptr_decl.as_deref().unwrap_or_default(), ")0)->", &f.name, ")"])
@@ -777,9 +731,9 @@ impl Recompiler {
                 } else {
                     if plain_decl.is_none() {
                         plain_decl = Some(
-                            self.types
-                                .c_decl(ty, "", "a C file", 0)
-                                .map_err(|e| Refusal::verification(e.0))?,
+                            self.ffi
+                                .get_c_name(ty, "", "a C file", Quals::NONE)
+                                .map_err(Refusal::unknown_type_name)?,
                         );
                     }
                     concat(&["offsetof(", plain_decl.as_deref().unwrap_or_default(), ", ", &f.name, ")"])
@@ -788,7 +742,7 @@ impl Recompiler {
                     name: f.name.clone(),
                     offset,
                     size,
-                    bitsize: f.bitsize,
+                    bitsize,
                     type_op: Op::new(op, self.type_index[&fty] as i64),
                 });
             }
@@ -827,23 +781,23 @@ impl Recompiler {
             }
         };
         self.struct_unions.push(entry);
-        self.seen_records[rec] = true;
+        self.seen_records[rec.0 as usize] = true;
         Ok(())
     }
 
     fn add_missing_struct_unions(&mut self) -> Result<()> {
-        let mut order: Vec<(RecordId, usize)> = self.struct_index.iter().map(|(r, i)| (*r, *i)).collect();
+        let mut order: Vec<(StructId, usize)> = self.struct_index.iter().map(|(r, i)| (*r, *i)).collect();
         order.sort_by_key(|x| x.1);
         for (rec, _) in order {
-            if self.seen_records[rec] {
+            if self.seen_records[rec.0 as usize] {
                 continue;
             }
-            let ty = self.types.record_type(rec);
-            let record = &self.types.records[rec];
+            let ty = self.ffi.struct_type(rec);
+            let record = self.ffi.struct_(rec);
             if record.partial {
                 return Err(Refusal::not_implemented(format!(
                     "internal inconsistency: {} is partial but was not seen at this point",
-                    self.types.repr(ty)
+                    self.ffi.repr(ty)
                 )));
             }
             let approx = if let Some(digits) = record
@@ -858,7 +812,7 @@ impl Recompiler {
             } else {
                 return Err(Refusal::not_implemented(format!(
                     "internal inconsistency: {}",
-                    self.types.repr(ty)
+                    self.ffi.repr(ty)
                 )));
             };
             self.struct_ctx(rec, None, Some(&approx), None)?;
@@ -867,11 +821,11 @@ impl Recompiler {
     }
 
     fn enum_ctx(&mut self, e: EnumId, cname: &str) -> Result<()> {
-        let ty = self.types.intern(CType::Enum(e));
+        let ty = self.ffi.enum_type(e);
         let type_index = self.type_index[&ty];
-        let decl = self.types.enums[e].clone();
-        if self.target_is_python && decl.partial && !decl.partial_resolved {
-            return Err(Refusal::new("VerificationMissing", self.types.c_name_plain(ty)));
+        let decl = self.ffi.enum_(e).clone();
+        if self.target_is_python && decl.partial {
+            return Err(Refusal::new("VerificationMissing", self.ffi.c_name(ty).into_owned()));
         }
         for (name, value) in decl.enumerators.iter().zip(&decl.values) {
             self.globals.push(GlobalEntry {
@@ -884,7 +838,7 @@ impl Recompiler {
         let base = if !cname.contains('$') && !self.target_is_python {
             EnumBase::Expr { size: format!("sizeof({cname})"), signed: format!("(({cname})-1) <= 0") }
         } else {
-            let (size, signed) = self.enum_base_int(e, ty)?;
+            let (size, signed) = self.enum_base_int(&decl.values, ty)?;
             EnumBase::Known { size, signed }
         };
         self.enums.push(EnumEntry {
@@ -898,14 +852,8 @@ impl Recompiler {
 
     /// cffi's `EnumType.build_baseinttype`: `int`/`unsigned int` if the values fit,
     /// else `long`/`unsigned long`.
-    fn enum_base_int(&self, e: EnumId, ty: TypeId) -> Result<(u32, bool)> {
-        let decl = &self.types.enums[e];
-        if let Some(base) = decl.base {
-            if let CType::Primitive(name) = self.types.get(base) {
-                return Ok(primitive_size_sign(name));
-            }
-        }
-        let (lo, hi) = match (decl.values.iter().min(), decl.values.iter().max()) {
+    fn enum_base_int(&self, values: &[i128], ty: TypeId) -> Result<(u32, bool)> {
+        let (lo, hi) = match (values.iter().min(), values.iter().max()) {
             (Some(lo), Some(hi)) => (*lo, *hi),
             _ => (0, 0),
         };
@@ -919,10 +867,7 @@ impl Recompiler {
         }
         Err(Refusal::new(
             "CDefError",
-            format!(
-                "{} values don't all fit into either 'long' or 'unsigned long'",
-                self.types.c_name_plain(ty)
-            ),
+            format!("{} values don't all fit into either 'long' or 'unsigned long'", self.ffi.c_name(ty)),
         ))
     }
 }
@@ -954,112 +899,100 @@ fn recursion_error() -> Refusal {
     Refusal::new("RecursionError", "maximum recursion depth exceeded while calling a Python object")
 }
 
-/// Size and signedness of a primitive integer type on the generating machine.
-fn primitive_size_sign(name: &str) -> (u32, bool) {
-    let ptr = std::mem::size_of::<usize>() as u32;
-    match name {
-        "char" | "signed char" | "int8_t" | "int_least8_t" | "int_fast8_t" => (1, true),
-        "_Bool" | "unsigned char" | "uint8_t" | "uint_least8_t" | "uint_fast8_t" => (1, false),
-        "short" | "int16_t" | "int_least16_t" => (2, true),
-        "unsigned short" | "uint16_t" | "uint_least16_t" => (2, false),
-        "int" | "int32_t" | "int_least32_t" => (4, true),
-        "unsigned int" | "uint32_t" | "uint_least32_t" => (4, false),
-        "long" => (SIZEOF_LONG, true),
-        "unsigned long" => (SIZEOF_LONG, false),
-        "intptr_t" | "ptrdiff_t" | "ssize_t" | "int_fast16_t" | "int_fast32_t" => (ptr, true),
-        "uintptr_t" | "size_t" | "uint_fast16_t" | "uint_fast32_t" => (ptr, false),
-        n if n.starts_with('u') => (8, false),
-        _ => (8, true),
+/// The value of a `macro` declaration: known (`Some`) or found by the compiler.
+pub fn macro_value(d: &Declaration) -> Option<i128> {
+    match d.value {
+        DeclValue::Integer(v) => Some(v),
+        DeclValue::DotDotDot => None,
+        DeclValue::Type(_) => unreachable!("a macro has no type"),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::ctype::{FuncSig, Record};
     use super::*;
+    use crate::model::{Primitive, Span, StructOrUnion};
 
-    fn prim(t: &mut Types, n: &str) -> TypeId {
-        t.intern(CType::Primitive(n.into()))
+    fn prim(ffi: &mut Ffi, p: Primitive) -> TypeId {
+        ffi.primitive(p)
     }
 
-    fn func(t: &mut Types, args: Vec<TypeId>, result: TypeId, ellipsis: bool) -> TypeId {
-        t.intern(CType::FunctionPtr(FuncSig { args, result, ellipsis, abi: None }))
+    fn func(ffi: &mut Ffi, args: Vec<TypeId>, result: TypeId, ellipsis: bool) -> TypeId {
+        ffi.intern(Type::FunctionPtr(FunctionType { args, result, ellipsis, abi: None }))
     }
 
-    fn decl(kind: DeclKind, name: &str, ty: TypeId) -> Decl {
-        Decl { kind, name: name.into(), value: DeclValue::Type(ty), quals: 0 }
+    fn decl(ffi: &mut Ffi, kind: DeclKind, name: &str, ty: TypeId) {
+        let key = DeclKey::new(kind, name);
+        let span = Span { cdef: 0, start: 0, end: 0 };
+        ffi.declarations
+            .insert(key.clone(), Declaration { key, value: DeclValue::Type(ty), quals: Quals::NONE, span });
     }
 
-    fn table(types: Types, decls: Vec<Decl>) -> String {
-        Recompiler::new(Ffi { types, decls }, "testmod", false).unwrap().type_table_debug()
+    fn table(mut ffi: Ffi) -> String {
+        ffi.seal_names();
+        Recompiler::new(&mut ffi, "testmod", false).unwrap().type_table_debug()
     }
 
     // Expected strings are cffi's own, from its test_recompiler.py.
     #[test]
     fn repeated_pointer_args_use_noop() {
-        let mut t = Types::default();
-        let d = prim(&mut t, "double");
-        let pd = t.pointer(d);
+        let mut t = Ffi::default();
+        let d = prim(&mut t, Primitive::Double);
+        let pd = t.pointer(d, Quals::NONE);
         let f = func(&mut t, vec![pd, pd, d], d, false);
-        assert_eq!(
-            table(t, vec![decl(DeclKind::Function, "sin", f)]),
-            "(FUNCTION 3)(POINTER 3)(NOOP 1)(PRIMITIVE 14)(FUNCTION_END 0)"
-        );
+        decl(&mut t, DeclKind::Function, "sin", f);
+        assert_eq!(table(t), "(FUNCTION 3)(POINTER 3)(NOOP 1)(PRIMITIVE 14)(FUNCTION_END 0)");
     }
 
     #[test]
     fn function_pointer_argument() {
-        let mut t = Types::default();
-        let (i, d, fl) = (prim(&mut t, "int"), prim(&mut t, "double"), prim(&mut t, "float"));
+        let mut t = Ffi::default();
+        let i = prim(&mut t, Primitive::Int);
+        let d = prim(&mut t, Primitive::Double);
+        let fl = prim(&mut t, Primitive::Float);
         let inner = func(&mut t, vec![fl], d, false);
         let f = func(&mut t, vec![inner], i, false);
+        decl(&mut t, DeclKind::Function, "sin", f);
         assert_eq!(
-            table(t, vec![decl(DeclKind::Function, "sin", f)]),
+            table(t),
             "(FUNCTION 6)(PRIMITIVE 13)(FUNCTION_END 0)(FUNCTION 7)(POINTER 0)(FUNCTION_END 0)(PRIMITIVE 14)(PRIMITIVE 7)"
         );
     }
 
     #[test]
     fn variadic_function() {
-        let mut t = Types::default();
-        let i = prim(&mut t, "int");
+        let mut t = Ffi::default();
+        let i = prim(&mut t, Primitive::Int);
         let f = func(&mut t, vec![i], i, true);
-        assert_eq!(
-            table(t, vec![decl(DeclKind::Function, "sin", f)]),
-            "(FUNCTION 1)(PRIMITIVE 7)(FUNCTION_END 1)(POINTER 0)"
-        );
+        decl(&mut t, DeclKind::Function, "sin", f);
+        assert_eq!(table(t), "(FUNCTION 1)(PRIMITIVE 7)(FUNCTION_END 1)(POINTER 0)");
     }
 
     #[test]
     fn struct_used_by_pointer() {
-        let mut t = Types::default();
-        let (i, l) = (prim(&mut t, "int"), prim(&mut t, "long"));
-        let s = t.add_record(Record {
-            kind: RecordKind::Struct,
-            name: "foo_s".into(),
-            forcename: None,
-            c_name: "struct foo_s".into(),
-            fields: Some(vec![
-                Field { name: "a".into(), ty: i, bitsize: -1, quals: 0 },
-                Field { name: "b".into(), ty: l, bitsize: -1, quals: 0 },
-            ]),
-            partial: false,
-            packed: 0,
-            unknown_type: false,
-        });
-        let ps = t.pointer(s);
+        let mut t = Ffi::default();
+        let i = prim(&mut t, Primitive::Int);
+        let l = prim(&mut t, Primitive::Long);
+        let mut foo = StructOrUnion::new(StructKind::Struct, "foo_s".into(), None);
+        foo.fields = Some(vec![Field::new("a", i), Field::new("b", l)]);
+        t.structs.push(foo);
+        let s = t.struct_type(StructId(0));
+        let ps = t.pointer(s, Quals::NONE);
         let f = func(&mut t, vec![ps], i, false);
+        decl(&mut t, DeclKind::Struct, "foo_s", s);
+        decl(&mut t, DeclKind::Function, "f", f);
         assert_eq!(
-            table(t, vec![decl(DeclKind::Struct, "foo_s", s), decl(DeclKind::Function, "f", f)]),
+            table(t),
             "(FUNCTION 3)(POINTER 5)(FUNCTION_END 0)(PRIMITIVE 7)(PRIMITIVE 9)(STRUCT_UNION 0)"
         );
     }
 
     #[test]
     fn global_array() {
-        let mut t = Types::default();
-        let i = prim(&mut t, "int");
-        let a = t.intern(CType::Array { item: i, len: ArrayLen::Known(100) });
-        assert_eq!(table(t, vec![decl(DeclKind::Variable, "a", a)]), "(PRIMITIVE 7)(ARRAY 0)(None 100)");
+        let mut t = Ffi::default();
+        let i = prim(&mut t, Primitive::Int);
+        let a = t.array(i, ArrayLength::Known(100));
+        decl(&mut t, DeclKind::Variable, "a", a);
+        assert_eq!(table(t), "(PRIMITIVE 7)(ARRAY 0)(None 100)");
     }
 }

@@ -1,7 +1,7 @@
 //! Entries of the tables `_cffi_backend` reads, and their two serialisations: C
 //! initialisers (API mode) and the byte strings of an ABI-mode `.py` module.
 
-pub use crate::cdef::py_repr;
+use crate::cdef::py_repr;
 
 use super::Refusal;
 
@@ -80,12 +80,6 @@ pub struct Op {
 impl Op {
     pub fn new(op: u8, arg: i64) -> Self {
         Op { op: Some(op), arg: OpArg::Int(arg) }
-    }
-
-    pub fn c_expr(&self) -> String {
-        let mut out = String::with_capacity(40);
-        self.write_c(&mut out);
-        out
     }
 
     /// Appends the C initialiser of this word.

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 
 use cffi_forge::cdef;
 use cffi_forge::diagnostic::SourceFile;
-use cffi_forge::model::{DeclValue, Ffi, Type};
+use cffi_forge::model::{DeclValue, Ffi, Type, TypeId};
 use cffi_forge::spec::{CdefOptions, CdefSource};
 use serde_json::{json, Value};
 
@@ -270,7 +270,8 @@ pub fn run_oracle(cases: &[Case]) -> Vec<Value> {
     v
 }
 
-fn desc(ffi: &Ffi, ty: &Type, records: &mut BTreeMap<String, Value>) -> String {
+fn desc(ffi: &Ffi, id: TypeId, records: &mut BTreeMap<String, Value>) -> String {
+    let ty = ffi.ty(id);
     match ty {
         Type::Void => "void".into(),
         Type::Primitive(p) => p.name().into(),
@@ -278,15 +279,15 @@ fn desc(ffi: &Ffi, ty: &Type, records: &mut BTreeMap<String, Value>) -> String {
         Type::UnknownFloat(n) => format!("float...:{n}"),
         Type::RawFunction(f) | Type::FunctionPtr(f) => {
             let kind = if matches!(ty, Type::RawFunction(_)) { "rawfunc" } else { "funcptr" };
-            let mut args: Vec<String> = f.args.iter().map(|a| desc(ffi, a, records)).collect();
+            let mut args: Vec<String> = f.args.iter().map(|&a| desc(ffi, a, records)).collect();
             if f.ellipsis {
                 args.push("...".into());
             }
             let abi = f.abi.map(|a| format!(" {}", a.as_str())).unwrap_or_default();
-            format!("{kind}{abi}({})->{}", args.join(", "), desc(ffi, &f.result, records))
+            format!("{kind}{abi}({})->{}", args.join(", "), desc(ffi, f.result, records))
         }
-        Type::NamedPointer { to, name } => format!("namedptr:{name}({})", desc(ffi, to, records)),
-        Type::Pointer { to, quals } => format!("ptr{}({})", quals.bits(), desc(ffi, to, records)),
+        Type::NamedPointer { to, name } => format!("namedptr:{name}({})", desc(ffi, *to, records)),
+        Type::Pointer { to, quals } => format!("ptr{}({})", quals.bits(), desc(ffi, *to, records)),
         Type::Array { item, length } => {
             use cffi_forge::model::ArrayLength::*;
             let l = match length {
@@ -295,7 +296,7 @@ fn desc(ffi: &Ffi, ty: &Type, records: &mut BTreeMap<String, Value>) -> String {
                 DotDotDot => "...".into(),
                 CExpr(e) => e.clone(),
             };
-            format!("array[{l}]({})", desc(ffi, item, records))
+            format!("array[{l}]({})", desc(ffi, *item, records))
         }
         Type::StructOrUnion(id) => {
             let s = ffi.struct_(*id);
@@ -307,7 +308,7 @@ fn desc(ffi: &Ffi, ty: &Type, records: &mut BTreeMap<String, Value>) -> String {
                         .map(|f| {
                             json!([
                                 f.name,
-                                desc(ffi, &f.ty, records),
+                                desc(ffi, f.ty, records),
                                 f.cffi_bitsize().to_string(),
                                 f.quals.bits()
                             ])
@@ -347,7 +348,7 @@ pub fn dump(case: &Case) -> Value {
     let mut decls = Vec::new();
     for d in ffi.sorted_declarations() {
         let v = match &d.value {
-            DeclValue::Type(t) => format!("{} = {}", desc(&ffi, t, &mut records), ffi.c_name(t)),
+            DeclValue::Type(t) => format!("{} = {}", desc(&ffi, *t, &mut records), ffi.c_name(*t)),
             DeclValue::Integer(i) => format!("value:{i}"),
             DeclValue::DotDotDot => "value:...".into(),
         };

@@ -23,6 +23,13 @@ if [ "$arch" != amd64 ]; then
     exit 2
 fi
 
+for tool in curl dpkg patchelf; do
+    if ! command -v "$tool" >/dev/null; then
+        echo "python-sid.sh: needs $tool (Debian: apt-get install $tool)" >&2
+        exit 2
+    fi
+done
+
 mirror="${CFFI_FORGE_DEBIAN_MIRROR:-}"
 if [ -z "$mirror" ]; then
     # The first Debian archive URI in the system's apt sources (deb822 or one-line form).

@@ -314,10 +314,12 @@ sources = ["src/persistent/_timestamp.c"]
             test_requires=["pytest", "manuel", "zope.testrunner"],
             test_paths=[],
             # The tests ship inside the package; test_docs.py looks for setup.py above
-            # itself (a source checkout) and is skipped as with setuptools.
+            # itself (a source checkout), and test_rapid_create_destroy_cycle gives four
+            # threads 30 s of wall-clock time (it times out on a loaded machine, whoever
+            # built the wheel): both are left out, for both builds.
             test_command=["-m", "pytest", "-p", "no:cacheprovider", "--pyargs", "persistent.tests",
-                          "-k", "not (test_docs and test_suite)"],
-            results={"passed": 616, "skipped": 6, "deselected": 1},
+                          "-k", "not (test_docs and test_suite) and not test_rapid_create_destroy_cycle"],
+            results={"passed": 615, "skipped": 6, "deselected": 2},
             notes="setup.py: three plain C Extensions beside the CFFI module (now "
             "[[tool.cffi-forge.extension]]), headers= (C headers installed for other "
             "extensions: not shipped by cffi-forge), setup_requires; readme from "
@@ -654,16 +656,31 @@ def forge_bin():
     return path
 
 
+# The edits the `migrate` variant makes after `cffi-forge migrate --write`: each one is
+# what a todo line of migrate asks for (tests/py/e2e/test_real_projects_migrate.py checks
+# the todo is reported). Everything else is migrate's output as is.
+MIGRATE_EDITS = {
+    # "pyproject.toml: todo: the readme concatenates several files"
+    "persistent": [('dynamic = ["readme"]', 'readme = "README.rst"')],
+}
+
+
 def prepare_migrated(project, dest, cache=None):
     """The `migrate` variant: a fresh copy of the sdist's tree converted by `cffi-forge
-    migrate --write` alone, then without its setup.py (the pyproject.toml it wrote must
-    say everything). Its todo/note lines are saved beside the tree in migrate.txt."""
+    migrate --write` plus MIGRATE_EDITS, then without its setup.py (the pyproject.toml
+    must say everything). Its todo/note lines are saved beside the tree in migrate.txt."""
     source = fetch(project, cache)
     if dest.exists():
         shutil.rmtree(dest)
     shutil.copytree(source, dest)
     output = run([forge_bin(), "migrate", "--write", dest])
     (dest.parent / "migrate.txt").write_text(output, encoding="utf-8")
+    path = dest / "pyproject.toml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in MIGRATE_EDITS.get(project.name, []):
+        assert old in text, "%s: %r is not in the migrated pyproject.toml" % (project.name, old)
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
     if (dest / "setup.py").exists():
         (dest / "setup.py").unlink()
     return dest

@@ -11,7 +11,6 @@ import sys
 
 import pytest
 
-from . import interpreters
 from .test_samples import check_abi3_audit
 from .wheelcheck import Wheel
 from .support import REPO
@@ -19,7 +18,9 @@ from .support import REPO
 sys.path.insert(0, str(REPO / "tests" / "real_projects"))
 import real_projects  # noqa: E402
 
-NEWEST = interpreters.CPYTHONS[-1]
+# The newest stable CPython (not a pre-release: the projects' pinned dependencies must
+# have wheels or build there).
+NEWEST = "3.13"
 
 
 def _runs():

@@ -1,0 +1,126 @@
+//! Windows targets built with a GCC- or Clang-like compiler (MinGW-w64 gcc, clang, `zig
+//! cc`) instead of MSVC: what MSVC gets implicitly from CPython's `pyconfig.h` is made
+//! explicit here.
+//!
+//! - `MS_WIN64`: Windows' `pyconfig.h` defines it only under `_MSC_VER`; without it a
+//!   64-bit module is compiled with 32-bit `Py_ssize_t`-related definitions.
+//! - The Python DLL: MSVC finds `python3.lib` / `python3XY.lib` through `#pragma
+//!   comment(lib)`; GNU linkers ignore that pragma, so the import library is linked
+//!   explicitly. It is the interpreter's own `libs\<dll>.lib` when it has one (python.org
+//!   installers ship them; the embeddable zips do not), else one generated from the
+//!   DLL's export list by the `python3-dll-a` crate, so a cross build needs no Windows
+//!   files at all.
+
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+
+use super::LimitedApi;
+use crate::interpreter::Interpreter;
+
+/// The Python DLL a module links: `python3` (stable ABI), `python312`, `python313t`,
+/// `libpypy3.10-c`.
+#[derive(Clone, Debug)]
+pub struct PythonDll {
+    pub name: String,
+    implementation: python3_dll_a::PythonImplementation,
+    /// `None` for the version-independent `python3.dll`.
+    version: Option<(u8, u8)>,
+    abiflags: Option<&'static str>,
+}
+
+impl PythonDll {
+    /// The DLL a module of `interp` links, given how it uses the limited API.
+    pub fn for_module(interp: &Interpreter, limited_api: LimitedApi) -> Self {
+        let (major, minor) = interp.version;
+        let version = Some((major as u8, minor as u8));
+        if interp.is_pypy() {
+            return PythonDll {
+                name: if minor <= 8 { "libpypy3-c".into() } else { format!("libpypy{major}.{minor}-c") },
+                implementation: python3_dll_a::PythonImplementation::PyPy,
+                version,
+                abiflags: None,
+            };
+        }
+        let (stable, free_threaded) = match limited_api {
+            LimitedApi::Abi3 { .. } => (true, false),
+            LimitedApi::Abi3t { .. } => (true, true),
+            LimitedApi::Off | LimitedApi::Untouched => (false, interp.free_threaded),
+        };
+        let t = if free_threaded { "t" } else { "" };
+        PythonDll {
+            name: if stable { format!("python3{t}") } else { format!("python{major}{minor}{t}") },
+            implementation: python3_dll_a::PythonImplementation::CPython,
+            version: if stable { None } else { version },
+            abiflags: free_threaded.then_some("t"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("no import library for `{dll}.dll` (needed to link a Windows module without MSVC)")]
+pub struct ImportLibraryError {
+    pub dll: String,
+    /// What was tried, one line each.
+    pub tried: Vec<String>,
+}
+
+/// The macros a GCC-like compiler needs for a Windows target, beyond the module's own.
+pub fn defines(interp: &Interpreter) -> Vec<(&'static str, Option<String>)> {
+    if interp.pointer_bits == 64 {
+        vec![("MS_WIN64", None)]
+    } else {
+        Vec::new()
+    }
+}
+
+/// The import library of `dll` for a GNU-style link: the interpreter's own when it has
+/// one, else generated once into `dir` (kept between builds: regenerating would change
+/// its bytes and so every module's link cache key).
+pub fn import_library(
+    interp: &Interpreter,
+    dll: &PythonDll,
+    dir: &Path,
+) -> Result<PathBuf, ImportLibraryError> {
+    let mut tried = Vec::new();
+    let own = interp.base_prefix.join("libs").join(format!("{}.lib", dll.name));
+    if own.is_file() {
+        return Ok(own);
+    }
+    tried.push(format!("the interpreter's own `{}`: not there", own.display()));
+
+    let arch = match interp.pointer_bits {
+        32 => "x86",
+        _ if interp.platform.ends_with("arm64") => "aarch64",
+        _ => "x86_64",
+    };
+    // MinGW's dlltool writes `<dll>.dll.a`; llvm-dlltool, `zig dlltool` and lib.exe write
+    // `<dll>.lib` (the MSVC format, which GNU ld and lld read too).
+    for (env, file_name) in [("gnu", format!("{}.dll.a", dll.name)), ("msvc", format!("{}.lib", dll.name))] {
+        let dest = dir.join(arch).join(&file_name);
+        if dest.is_file() {
+            return Ok(dest);
+        }
+        match generate(dll, arch, env, &dest) {
+            Ok(()) => return Ok(dest),
+            Err(e) => tried.push(format!("python3-dll-a ({env} flavour): {e}")),
+        }
+    }
+    Err(ImportLibraryError { dll: dll.name.clone(), tried })
+}
+
+/// Generate into a private directory, then move into place: builds sharing a build
+/// directory never see a half-written library.
+fn generate(dll: &PythonDll, arch: &str, env: &str, dest: &Path) -> Result<(), String> {
+    let parent = dest.parent().expect("a file under a directory");
+    fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+    let scratch = tempfile::tempdir_in(parent).map_err(|e| e.to_string())?;
+    let mut generator = python3_dll_a::ImportLibraryGenerator::new(arch, env);
+    generator.version(dll.version).abiflags(dll.abiflags).implementation(dll.implementation);
+    generator.generate(scratch.path()).map_err(|e| e.to_string())?;
+    let made = scratch.path().join(dest.file_name().expect("a file name"));
+    if !made.is_file() {
+        return Err(format!("it wrote no `{}`", made.display()));
+    }
+    fs::rename(&made, dest).map_err(|e| e.to_string())
+}
