@@ -523,3 +523,46 @@ pub fn decide(modules: &[Module], request: &Request) -> Result<Outcome, AuditErr
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compatibility_values() {
+        assert_eq!(Compatibility::parse("auto"), Ok(Compatibility::Auto));
+        assert_eq!(Compatibility::parse("linux"), Ok(Compatibility::Linux));
+        assert_eq!(Compatibility::parse("linux_x86_64"), Ok(Compatibility::Linux));
+        let named = |text: &str| match Compatibility::parse(text) {
+            Ok(Compatibility::Policy(p)) => p.name.clone(),
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(named("manylinux2014"), "manylinux_2_17");
+        assert_eq!(named("manylinux_2_28_x86_64"), "manylinux_2_28");
+        assert_eq!(named("manylinux1_i686"), "manylinux_2_5");
+        assert_eq!(named("musllinux_1_2"), "musllinux_1_2");
+        let err = Compatibility::parse("manylinux_3_0").unwrap_err();
+        assert!(
+            err.starts_with("unknown compatibility `manylinux_3_0`: use \"auto\", \"linux\" or a policy"),
+            "{err}"
+        );
+        assert!(err.contains("manylinux2014") && err.contains("musllinux_1_1"), "{err}");
+    }
+
+    #[test]
+    fn blockers_read_as_sentences() {
+        let symbol = Blocker::SymbolVersion {
+            object: "pkg/_m.abi3.so".into(),
+            library: "libc.so.6".into(),
+            version: "GLIBC_2.36".into(),
+            symbols: vec!["a".into(), "b".into(), "c".into(), "d".into()],
+        };
+        assert_eq!(
+            symbol.to_string(),
+            "`pkg/_m.abi3.so` needs GLIBC_2.36 from `libc.so.6` (`a@GLIBC_2.36`, `b@GLIBC_2.36`, `c@GLIBC_2.36` and 1 more)"
+        );
+        let missing = Blocker::Library { soname: "libx.so.1".into(), path: None, needed_by: "m.so".into() };
+        assert_eq!(missing.to_string(), "`m.so` needs `libx.so.1` (not found), a library outside the policy");
+        assert_eq!(missing.bundle(), None, "a library not found cannot be shipped");
+    }
+}
