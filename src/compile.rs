@@ -611,6 +611,12 @@ impl Toolchain {
                     }
                 }
             }
+            // Record every library named, libc included: with the `--as-needed` some
+            // distributions' compilers default to, a module using no libc symbol has no
+            // `DT_NEEDED` at all, and no auditor (ours or auditwheel) can tell its libc.
+            if self.interp.is_linux() {
+                args.push("-Wl,--no-as-needed".into());
+            }
             args.extend(inputs.iter().map(OsString::from));
             for dir in &opts.library_dirs {
                 args.push(concat_os("-L", &self.root.join(dir)));

@@ -149,6 +149,10 @@ impl Interpreter {
         self.platform.starts_with("win")
     }
 
+    pub fn is_linux(&self) -> bool {
+        self.platform.starts_with("linux")
+    }
+
     pub fn is_macos(&self) -> bool {
         self.platform.starts_with("macosx")
     }

@@ -27,6 +27,7 @@ pub mod recompiler;
 
 // Backend.
 pub mod archive;
+pub mod audit;
 pub mod compile;
 pub mod config;
 pub mod cross;

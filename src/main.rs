@@ -11,6 +11,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use cffi_forge::audit::Compatibility;
 use cffi_forge::config::module_table;
 use cffi_forge::diagnostic::{Diagnostic, ToDiagnostic};
 use cffi_forge::generate::{self, Generated};
@@ -73,6 +74,15 @@ struct BuildArgs {
     /// platform]. See docs/cross.md.
     #[arg(long, value_name = "TRIPLE")]
     target: Option<String>,
+    /// The platform tag of a Linux wheel: "auto" (the most compatible manylinux/musllinux
+    /// policy the build satisfies), a policy ("manylinux_2_17", "manylinux2014",
+    /// "musllinux_1_2"; the build fails unless it satisfies it), or "linux" (no audit).
+    #[arg(long, value_parser = parse_compatibility)]
+    compatibility: Option<Compatibility>,
+}
+
+fn parse_compatibility(text: &str) -> Result<Compatibility, String> {
+    Compatibility::parse(text)
 }
 
 #[derive(clap::Args)]
@@ -141,6 +151,9 @@ enum Pep517Command {
         metadata_directory: Option<PathBuf>,
         #[arg(long)]
         editable: bool,
+        /// The `compatibility` config-setting.
+        #[arg(long, value_parser = parse_compatibility)]
+        compatibility: Option<Compatibility>,
     },
     /// build_sdist: the sdist's file name.
     BuildSdist {
@@ -216,6 +229,7 @@ fn build_command(args: BuildArgs) -> ExitCode {
         root: args.dir,
         python: args.interpreter.unwrap_or_else(default_python),
         editable: args.editable,
+        compatibility: args.compatibility,
         target: cffi_forge::cross::requested(args.target.as_deref(), &cffi_forge::compile::process_env()),
     };
     match pipeline::build_wheel(&request) {
@@ -290,8 +304,8 @@ fn pep517_command(command: Pep517Command) -> ExitCode {
         Pep517Command::PrepareMetadata { common, out_dir, editable: _ } => {
             (Hook::PrepareMetadata { out_dir }, common)
         }
-        Pep517Command::BuildWheel { common, out_dir, metadata_directory, editable } => {
-            (Hook::BuildWheel { out_dir, metadata_dir: metadata_directory, editable }, common)
+        Pep517Command::BuildWheel { common, out_dir, metadata_directory, editable, compatibility } => {
+            (Hook::BuildWheel { out_dir, metadata_dir: metadata_directory, editable, compatibility }, common)
         }
         Pep517Command::BuildSdist { common, out_dir } => (Hook::BuildSdist { out_dir }, common),
     };

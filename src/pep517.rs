@@ -6,6 +6,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
+use crate::audit::Compatibility;
 use crate::diagnostic::Diagnostic;
 use crate::pipeline::{self, PipelineError, WheelRequest};
 
@@ -16,7 +17,12 @@ pub enum Hook {
     /// `prepare_metadata_for_build_wheel` / `..._editable`: the `.dist-info` in `out_dir`.
     PrepareMetadata { out_dir: PathBuf },
     /// `build_wheel` / `build_editable`.
-    BuildWheel { out_dir: PathBuf, metadata_dir: Option<PathBuf>, editable: bool },
+    BuildWheel {
+        out_dir: PathBuf,
+        metadata_dir: Option<PathBuf>,
+        editable: bool,
+        compatibility: Option<Compatibility>,
+    },
     /// `build_sdist`.
     BuildSdist { out_dir: PathBuf },
 }
@@ -29,12 +35,13 @@ pub fn run(hook: &Hook, root: &Path, python: &Path) -> Result<String, PipelineEr
             Ok(serde_json::to_string(&requires).expect("strings serialise"))
         }
         Hook::PrepareMetadata { out_dir } => Ok(file_name(&pipeline::prepare_metadata(root, out_dir)?)),
-        Hook::BuildWheel { out_dir, metadata_dir, editable } => {
+        Hook::BuildWheel { out_dir, metadata_dir, editable, compatibility } => {
             let request = WheelRequest {
                 root: root.to_path_buf(),
                 python: python.to_path_buf(),
                 out_dir: out_dir.clone(),
                 editable: *editable,
+                compatibility: compatibility.clone(),
                 // Frontends pass the `target` config setting through the shim as this variable.
                 target: crate::cross::requested(None, &crate::compile::process_env()),
             };

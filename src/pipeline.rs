@@ -11,6 +11,7 @@ use std::time::Instant;
 use fs_err as fs;
 
 use crate::archive::{self, ArchiveError, BuiltFile};
+use crate::audit::{self, AuditError, Compatibility};
 use crate::compile::{self, CompileError, CompileJob, LibraryJob, LimitedApi, Toolchain};
 use crate::config::{ConfigError, Extension, Generator, ModuleOptions, Project, SkippedTable, StaticLibrary};
 use crate::diagnostic::{Diagnostic, ToDiagnostic};
@@ -45,6 +46,12 @@ pub enum PipelineError {
     Compile(#[from] CompileError),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
+    #[error(transparent)]
+    Audit(#[from] AuditError),
+    #[error(transparent)]
+    Repair(Box<audit::RepairError>),
+    #[error("{origin}: {why}")]
+    Compatibility { origin: String, why: String },
     #[error("two modules are both named `{name}`: {first} and {second}")]
     DuplicateModule { name: String, first: String, second: String },
     #[error("cannot write into the output directory {}: {source}", path.display())]
@@ -76,6 +83,7 @@ impl ToDiagnostic for PipelineError {
             }
             PipelineError::Compile(e) => e.to_diagnostic(),
             PipelineError::Archive(e) => e.to_diagnostic(),
+            PipelineError::Audit(e) => e.to_diagnostic(),
             PipelineError::OutputDir { .. } => {
                 Diagnostic::error(self.to_string()).with_help("choose a directory you can write to")
             }
@@ -102,6 +110,9 @@ pub struct WheelRequest {
     pub out_dir: PathBuf,
     /// PEP 660: compiled modules in the wheel, pure Python live from the tree.
     pub editable: bool,
+    /// `--compatibility` or the `compatibility` config-setting: overrides
+    /// `[tool.cffi-forge] compatibility` and `AUDITWHEEL_PLAT`.
+    pub compatibility: Option<Compatibility>,
     /// A cross build's target triple (see `cross`); `None` builds for `python` itself.
     pub target: Option<String>,
 }
@@ -133,16 +144,96 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
         ui::status("Tagging", &naming.reason);
     }
 
-    let built = build_modules(target, resolved)?;
+    let linux = target.interp.is_linux();
+    let mut built = build_modules(target, resolved)?;
+    let mut tag = naming.tag.clone();
+    if linux && tag.platform.starts_with("linux_") {
+        let request = compatibility_request(request.compatibility.as_ref(), &project)?;
+        let modules: Vec<audit::Module> = built
+            .iter()
+            .filter_map(|b| match &b.source {
+                archive::Source::File(file) if !b.archive_path.ends_with(".py") => {
+                    Some(audit::Module { archive_path: b.archive_path.clone(), file: file.clone() })
+                }
+                _ => None,
+            })
+            .collect();
+        if !modules.is_empty() {
+            let outcome = audit::decide(&modules, &request)?;
+            ui::status("Auditing", &outcome.why);
+            if !outcome.bundles.is_empty() {
+                // `<dist>.libs/` at the top of the wheel, as auditwheel names it.
+                let stem = project.metadata.file_name_stem();
+                let libs_dir = format!("{}.libs", stem.split('-').next().unwrap_or(&stem));
+                let repaired = audit::repair::repair(&modules, &outcome.bundles, &libs_dir)
+                    .map_err(|e| PipelineError::Repair(Box::new(e)))?;
+                for (soname, new_name) in &repaired.renamed {
+                    ui::verbose("Bundling", format!("{soname} as {libs_dir}/{new_name}"));
+                }
+                for (path, data) in repaired.modules {
+                    if let Some(file) = built.iter_mut().find(|b| b.archive_path == path) {
+                        *file = BuiltFile::bytes(path, data);
+                    }
+                }
+                built.extend(repaired.libraries.into_iter().map(|(path, data)| BuiltFile::bytes(path, data)));
+            }
+            if let Some(platform) = outcome.platform {
+                tag.platform = platform;
+            }
+        }
+    }
     let kind = if request.editable { "editable wheel" } else { "wheel" };
-    ui::status("Writing", format!("{kind} {}-{}.whl", project.metadata.file_name_stem(), naming.tag));
+    ui::status("Writing", format!("{kind} {}-{}.whl", project.metadata.file_name_stem(), tag));
     let wheel = if request.editable {
-        archive::write_editable_wheel(&project, &naming.tag, &built, &request.out_dir)?
+        archive::write_editable_wheel(&project, &tag, &built, &request.out_dir)?
     } else {
-        archive::write_wheel(&project, &naming.tag, &built, &request.out_dir)?
+        archive::write_wheel(&project, &tag, &built, &request.out_dir)?
     };
     ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
     Ok(wheel)
+}
+
+/// Which compatibility the build asks for: `--compatibility` (or the config-setting), else
+/// `[tool.cffi-forge] compatibility`, else `AUDITWHEEL_PLAT` (set inside cibuildwheel's
+/// and the manylinux images), else automatic.
+pub fn compatibility_request(
+    flag: Option<&Compatibility>,
+    project: &Project,
+) -> Result<audit::Request, PipelineError> {
+    if let Some(compatibility) = flag {
+        return Ok(audit::Request {
+            compatibility: compatibility.clone(),
+            origin: "--compatibility".into(),
+            exclude: project.tool.repair_exclude.clone(),
+        });
+    }
+    if let Some(compatibility) = &project.tool.compatibility {
+        let origin = "[tool.cffi-forge] compatibility".to_string();
+        return Ok(audit::Request {
+            compatibility: compatibility.clone(),
+            origin,
+            exclude: project.tool.repair_exclude.clone(),
+        });
+    }
+    let mut request = compatibility_from_env(std::env::var("AUDITWHEEL_PLAT").ok().as_deref())?;
+    request.exclude = project.tool.repair_exclude.clone();
+    Ok(request)
+}
+
+fn compatibility_from_env(value: Option<&str>) -> Result<audit::Request, PipelineError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        Some(plat) => {
+            let origin = format!("AUDITWHEEL_PLAT={plat}");
+            let compatibility = Compatibility::parse(plat)
+                .map_err(|why| PipelineError::Compatibility { origin: origin.clone(), why })?;
+            Ok(audit::Request { compatibility, origin, exclude: Vec::new() })
+        }
+        None => Ok(audit::Request {
+            compatibility: Compatibility::Auto,
+            origin: "the default".into(),
+            exclude: Vec::new(),
+        }),
+    }
 }
 
 /// The resolved configuration of the project for the interpreter `python`: runs the

@@ -234,7 +234,10 @@ fn abi3t_wheel_for_315t_compiles_and_runs_on_the_real_315() {
     let out = tempfile::tempdir().unwrap();
     let stand_in = StandIn::new("cpython-3.15t", Some(&sid.join("tree/usr/include/python3.15")));
     let wheel = build_with(&stand_in, project.path(), out.path(), "");
-    assert_eq!(wheel.file_name().unwrap(), "b64kit-1.1.0-cp315-abi3.abi3t-linux_x86_64.whl");
+    assert_eq!(
+        wheel.file_name().unwrap(),
+        "b64kit-1.1.0-cp315-abi3.abi3t-manylinux_2_5_x86_64.manylinux1_x86_64.whl"
+    );
     assert!(zip_names(&wheel).contains(&"b64kit/_codec.abi3t.so".to_string()));
     // Free-threaded layout: reference counts go through functions, never `ob_refcnt`.
     let symbols = undefined_symbols(&wheel, "b64kit/_codec.abi3t.so");
@@ -280,7 +283,10 @@ fn free_threaded_314_compiles_against_314_headers_without_the_limited_api() {
     let stand_in = StandIn::new("cpython-3.14t", Some(&sid.join("tree/usr/include/python3.14")));
     // A free-threaded pyconfig.h defines Py_GIL_DISABLED; Debian's GIL one does not.
     let wheel = build_with(&stand_in, project.path(), out.path(), "-DPy_GIL_DISABLED=1");
-    assert_eq!(wheel.file_name().unwrap(), "b64kit-1.1.0-cp314-cp314t-linux_x86_64.whl");
+    assert_eq!(
+        wheel.file_name().unwrap(),
+        "b64kit-1.1.0-cp314-cp314t-manylinux_2_5_x86_64.manylinux1_x86_64.whl"
+    );
     let member = "b64kit/_codec.cpython-314t-x86_64-linux-gnu.so";
     assert!(zip_names(&wheel).contains(&member.to_string()));
     // The full C API's free-threaded refcounting: biased counts merged on the shared path.
@@ -325,7 +331,7 @@ fn a_real_free_threaded_313_is_detected_named_and_compiled_for() {
         .unwrap()
         .into();
     run.success();
-    let wheel = out.path().join("b64kit-1.1.0-cp313-cp313t-linux_x86_64.whl");
+    let wheel = out.path().join("b64kit-1.1.0-cp313-cp313t-manylinux_2_5_x86_64.manylinux1_x86_64.whl");
     let symbols = undefined_symbols(&wheel, "b64kit/_codec.cpython-313t-x86_64-linux-gnu.so");
     assert!(symbols.iter().any(|s| s == "_Py_DecRefShared"), "{symbols:?}");
 }

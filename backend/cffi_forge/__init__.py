@@ -158,6 +158,10 @@ def _build(wheel_directory, metadata_directory, editable, config_settings):
         args += ["--metadata-directory", metadata_directory]
     if editable:
         args.append("--editable")
+    # `-C compatibility=manylinux_2_17` (pip: `--config-settings`), like `--compatibility`.
+    compatibility = (config_settings or {}).get("compatibility")
+    if compatibility:
+        args += ["--compatibility", str(compatibility)]
     return _call(args, config_settings)
 
 

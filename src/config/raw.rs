@@ -79,6 +79,8 @@ pub(super) struct RawTool {
     pub exclude: Option<Vec<Spanned<String>>>,
     pub generator: Option<Spanned<String>>,
     pub py_limited_api: Option<Spanned<toml::Value>>,
+    pub compatibility: Option<Spanned<String>>,
+    pub repair_exclude: Option<Vec<Spanned<String>>>,
     pub add_cffi_dependency: Option<bool>,
     pub version: Option<Spanned<RawVersionSource>>,
     pub ext_package: Option<Spanned<String>>,

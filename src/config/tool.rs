@@ -9,6 +9,7 @@ use super::module_table::ModuleTable;
 use super::raw::RawTool;
 use super::targets::{ExtensionTable, LibraryTable, ModuleOptionsTable};
 use super::ConfigError;
+use crate::audit::Compatibility;
 use crate::diagnostic::SourceFile;
 use crate::tags::Abi3Policy;
 
@@ -58,6 +59,12 @@ pub struct ToolConfig {
     pub generator: Generator,
     /// `py-limited-api = "cp39"` (abi3 floor) or `false` (never abi3). Default: automatic.
     pub py_limited_api: Abi3Policy,
+    /// `compatibility = "manylinux_2_17" | "musllinux_1_2" | "linux" | "auto"`: the
+    /// platform tag of Linux wheels (see `crate::audit`). `None` when absent (automatic).
+    pub compatibility: Option<Compatibility>,
+    /// `repair-exclude = ["libcuda.so.*"]`: libraries (file-name globs) a repair never
+    /// ships in the wheel: they must come from the user's system.
+    pub repair_exclude: Vec<String>,
     /// `add-cffi-dependency = false` keeps cffi out of `Requires-Dist` (default `true`).
     pub add_cffi_dependency: bool,
     /// `version = { attr = ... }` / `{ file = ... }` for `dynamic = ["version"]`.
@@ -220,6 +227,23 @@ impl ToolConfig {
                 .with_help("\"cp3X\" tags abi3 wheels for CPython 3.X and newer; `false` never builds abi3")
             })?,
         };
+        let compatibility = match &raw.compatibility {
+            None => None,
+            Some(value) => Some(Compatibility::parse(value.get_ref()).map_err(|why| {
+                ConfigError::invalid(file, key("compatibility"), value.span(), why)
+                    .with_help("\"auto\" (the default) tags the most compatible policy the build satisfies")
+            })?),
+        };
+        for pattern in raw.repair_exclude.iter().flatten() {
+            if let Err(e) = globset::Glob::new(pattern.get_ref()) {
+                return Err(ConfigError::invalid(
+                    file,
+                    key("repair-exclude"),
+                    pattern.span(),
+                    format!("not a glob: {}", e.kind()),
+                ));
+            }
+        }
         let version = match raw.version {
             None => None,
             Some(v) => {
@@ -376,6 +400,13 @@ impl ToolConfig {
             exclude: raw.exclude.unwrap_or_default(),
             generator,
             py_limited_api,
+            compatibility,
+            repair_exclude: raw
+                .repair_exclude
+                .unwrap_or_default()
+                .into_iter()
+                .map(|p| p.into_inner())
+                .collect(),
             add_cffi_dependency: raw.add_cffi_dependency.unwrap_or(true),
             version,
             ext_package: raw.ext_package,

@@ -8,6 +8,7 @@ use std::fmt::Write as _;
 use serde::Serialize;
 
 use super::{Resolved, ResolvedLibrary, ResolvedModule};
+use crate::audit::Compatibility;
 use crate::config::{Extension, Project};
 use crate::spec::{BuildOptions, ModuleOrigin};
 use crate::tags::{ModuleFile, Naming};
@@ -145,6 +146,9 @@ pub struct WheelReport {
     pub limited_api_macros: Vec<String>,
     /// Why the wheel is or is not abi3 (the build's `Tagging` line).
     pub reason: String,
+    /// For a Linux wheel with compiled modules: how its platform tag will be decided
+    /// (`compatibility`, see `crate::audit`).
+    pub compatibility: Option<String>,
 }
 
 /// The build keys that are set (empty lists left out).
@@ -288,6 +292,7 @@ impl Report {
                 stable_abi: resolved.naming.stable_abi.map(|abi| abi.name()),
                 limited_api_macros: limited_api_macros(&resolved.naming),
                 reason: resolved.naming.reason.clone(),
+                compatibility: compatibility_line(project, resolved),
             },
         }
     }
@@ -379,8 +384,43 @@ impl Report {
                 self.wheel.limited_api_macros.join(" ")
             );
         }
+        if let Some(line) = &self.wheel.compatibility {
+            let _ = writeln!(out, "  {line}");
+        }
         out
     }
+}
+
+/// How a Linux wheel's platform tag is decided, from `[tool.cffi-forge] compatibility`
+/// or `AUDITWHEEL_PLAT`; `None` for other platforms and pure wheels.
+fn compatibility_line(project: &Project, resolved: &Resolved) -> Option<String> {
+    let platform = &resolved.naming.tag.platform;
+    if !resolved.interp.is_linux() || !platform.starts_with("linux_") {
+        return None;
+    }
+    let arch = platform.trim_start_matches("linux_");
+    let request = match super::compatibility_request(None, project) {
+        Ok(request) => request,
+        Err(e) => return Some(format!("platform: {e}")),
+    };
+    Some(match request.compatibility {
+        Compatibility::Auto => format!(
+            "platform: compatibility \"auto\" ({}): once compiled, the modules are audited and the wheel \
+             is tagged with the most compatible manylinux/musllinux policy they satisfy (e.g. \
+             manylinux_2_17_{arch}.manylinux2014_{arch}), else {platform}; the build's `Auditing` line \
+             names the library or symbol version that limits it",
+            request.origin
+        ),
+        Compatibility::Linux => format!(
+            "platform: {platform}, as compatibility \"linux\" ({}) asks: no audit (PyPI refuses such wheels)",
+            request.origin
+        ),
+        Compatibility::Policy(policy) => format!(
+            "platform: {} ({}): the build fails if a module needs a library or symbol version outside it",
+            policy.platform_tag(arch),
+            request.origin
+        ),
+    })
 }
 
 /// `name (reason)`.

@@ -224,3 +224,21 @@ def check_imports_from_venv(venv: Venv, modules, cwd: Path):
         assert os.path.realpath(path).startswith(root + os.sep), (
             "%s was imported from %s, not from the venv %s" % (module, path, venv.path)
         )
+
+
+POLICY_TAG = r"(?:manylinux_\d+_\d+|manylinux1|manylinux2010|manylinux2014|musllinux_\d+_\d+)_"
+
+
+def audited_platform(wheel_platform: str, sysconfig_platform: str) -> str:
+    """The platform part a wheel built on `sysconfig_platform` (`linux_x86_64`, in wheel
+    form) must carry. On Linux the build audits its modules and tags the most compatible
+    manylinux/musllinux policy they satisfy, a set like
+    `manylinux_2_17_x86_64.manylinux2014_x86_64` (test_manylinux.py checks that auditwheel
+    agrees); elsewhere it is sysconfig's platform."""
+    if not sysconfig_platform.startswith("linux_"):
+        return sysconfig_platform
+    arch = re.escape(sysconfig_platform[len("linux_"):])
+    parts = wheel_platform.split(".")
+    assert all(re.fullmatch(POLICY_TAG + arch, p) for p in parts), (
+        "%s is not a manylinux/musllinux tag set for %s" % (wheel_platform, sysconfig_platform))
+    return wheel_platform

@@ -27,7 +27,7 @@ def test_sample_built_on_a_new_python(sample, builder, sample_builds, venvs, scr
     facts = venvs.facts(builder)
     assert tuple(facts["version"]) == tuple(int(x) for x in builder.split("."))
     expect = EXPECT[sample]
-    assert wheel.tag == expected_tag(sample, facts)
+    assert wheel.tag == expected_tag(sample, facts, wheel)
     for module in expect["modules"]:
         path = module_path(module, expect["wheel"], facts)
         assert path in wheel.files, "%s missing from %s: %s" % (path, wheel.path.name, sorted(wheel.files))

@@ -14,6 +14,7 @@ import pytest
 from . import interpreters
 from .support import (
     SAMPLES,
+    audited_platform,
     check_imports_from_venv,
     load_samples,
     run_sample_tests,
@@ -53,10 +54,10 @@ def abi3_floor(sample):
     return "cp3" + match.group(1)
 
 
-def expected_tag(sample, facts):
+def expected_tag(sample, facts, wheel):
     if EXPECT[sample]["wheel"] == "any":
         return "py3-none-any"
-    platform = facts["platform"]
+    platform = audited_platform(wheel.platform_tag, facts["platform"])
     if facts["implementation"] == "pypy":
         py = "%d%d" % tuple(facts["version"])
         pp = "%d%d" % tuple(facts["pypy_version"])
@@ -86,7 +87,7 @@ def test_wheel_is_correct(sample, builder, sample_builds, venvs):
 
     assert wheel.name == re.sub(r"[-_.]+", "_", project["name"]).lower()
     assert wheel.version == project["version"]
-    assert wheel.tag == expected_tag(sample, facts)
+    assert wheel.tag == expected_tag(sample, facts, wheel)
     wheel.check_layout()
     wheel.check_record()
     assert wheel.wheel_file()["Root-Is-Purelib"] == ("true" if expect["wheel"] == "any" else "false")
