@@ -379,7 +379,7 @@ fn resolve(
             }
             return Err(unknown_module(project, options, &modules, &tables.extensions));
         };
-        options.apply(&mut module.spec.options);
+        module.spec.options.append(&options.options);
         module.module_options.push(options.key.clone());
     }
 

@@ -54,27 +54,126 @@ pub struct Define {
     pub value: Option<String>,
 }
 
-/// What `set_source(...)` keyword arguments (or their declarative equivalents) say
-/// about compiling and linking. Paths are as the user wrote them, relative to the
-/// project root unless absolute.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BuildOptions {
-    pub sources: Vec<String>,
-    pub include_dirs: Vec<String>,
-    pub define_macros: Vec<Define>,
-    pub undef_macros: Vec<String>,
-    pub libraries: Vec<String>,
-    pub library_dirs: Vec<String>,
-    pub runtime_library_dirs: Vec<String>,
-    pub extra_objects: Vec<String>,
-    pub extra_compile_args: Vec<String>,
-    pub extra_link_args: Vec<String>,
-    pub depends: Vec<String>,
-    /// `pkgconfig=[...]` / `set_source_pkgconfig`: requirement strings like `"zlib >= 1.2"`.
-    pub pkg_config: Vec<String>,
-    /// `py_limited_api`: `None` = the default (abi3 where possible).
-    pub py_limited_api: Option<bool>,
+impl std::fmt::Display for Define {
+    /// `NAME` or `NAME=VALUE`, as `inspect` shows it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.value {
+            Some(value) => write!(f, "{}={value}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
 }
+
+impl serde::Serialize for Define {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Every build key, declared once. Adding a key means adding a row here: it then exists
+/// in [`BuildOptions`] (with its append and `inspect` output) and in every TOML table
+/// that compiles something (see `config::build_keys`).
+///
+/// A row is `/// doc  scope field: Resolved = Toml => resolver(arg);`, in the order setuptools
+/// lists the keys. `compiled`: every table accepts it, `[[library]]` included;
+/// `linked`: only tables that build a module; `own`: each table declares it itself,
+/// since its form or default differs between tables. The resolver is a function of
+/// `config::build_keys`.
+macro_rules! build_keys {
+    ($callback:ident ! ($($state:tt)*)) => {
+        $callback! { ($($state)*)
+            own sources: Vec<String> = Vec<toml::Spanned<String>> => sources();
+            compiled include_dirs: Vec<String> = Vec<toml::Spanned<String>> => paths(SystemOrProject);
+            compiled define_macros: Vec<$crate::spec::Define>
+                = Vec<toml::Spanned<$crate::config::build_keys::MacroEntry>> => defines();
+            compiled undef_macros: Vec<String> = Vec<String> => copied();
+            linked libraries: Vec<String> = Vec<String> => copied();
+            linked library_dirs: Vec<String> = Vec<toml::Spanned<String>> => paths(SystemOrProject);
+            linked runtime_library_dirs: Vec<String> = Vec<toml::Spanned<String>> => paths(SystemOrProject);
+            linked extra_objects: Vec<String> = Vec<toml::Spanned<String>> => paths(SystemOrProject);
+            compiled extra_compile_args: Vec<String> = Vec<String> => copied();
+            linked extra_link_args: Vec<String> = Vec<String> => copied();
+            linked depends: Vec<String> = Vec<toml::Spanned<String>> => paths(ProjectFile);
+            /// `pkgconfig=[...]` / `set_source_pkgconfig`: requirement strings like `"zlib >= 1.2"`.
+            linked pkg_config: Vec<String> = Vec<String> => copied();
+            /// `py_limited_api`: `None` = the default (abi3 where possible). Shown by
+            /// `inspect` as the module's mode, not among its options.
+            own py_limited_api: Option<bool> = Option<bool> => copied();
+        }
+    };
+}
+pub(crate) use build_keys;
+
+/// How a build key's value appends and shows; lists append, a flag given replaces.
+pub trait BuildValue {
+    fn append(&mut self, extra: &Self);
+    /// Whether `inspect` leaves it out of the options it lists.
+    fn hidden(&self) -> bool;
+    /// Its values as `inspect` lists them.
+    fn shown(&self) -> Vec<String>;
+}
+
+impl<T: Clone + std::fmt::Display> BuildValue for Vec<T> {
+    fn append(&mut self, extra: &Self) {
+        self.extend(extra.iter().cloned());
+    }
+    fn hidden(&self) -> bool {
+        self.is_empty()
+    }
+    fn shown(&self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl BuildValue for Option<bool> {
+    fn append(&mut self, extra: &Self) {
+        if extra.is_some() {
+            *self = *extra;
+        }
+    }
+    fn hidden(&self) -> bool {
+        true
+    }
+    fn shown(&self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+macro_rules! build_options {
+    (() $($(#[$attr:meta])* $scope:ident $field:ident : $resolved:ty = $toml:ty => $how:ident($($arg:ident)?);)*) => {
+        /// What `set_source(...)` keyword arguments (or their declarative equivalents) say
+        /// about compiling and linking. Paths are as the user wrote them, relative to the
+        /// project root unless absolute. `inspect` serialises it (empty lists left out).
+        #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+        pub struct BuildOptions {
+            $(
+                $(#[$attr])*
+                #[serde(skip_serializing_if = "BuildValue::hidden")]
+                pub $field: $resolved,
+            )*
+        }
+
+        impl BuildOptions {
+            /// Merge `extra` in after what is here (a module's `set_source` arguments come
+            /// before its `module-options`): lists append, a flag given replaces.
+            pub fn append(&mut self, extra: &BuildOptions) {
+                $( BuildValue::append(&mut self.$field, &extra.$field); )*
+            }
+
+            /// `(key, values)` of the keys that are set, in the order setuptools lists them.
+            pub fn entries(&self) -> Vec<(String, Vec<String>)> {
+                let mut out = Vec::new();
+                $(
+                    if !BuildValue::hidden(&self.$field) {
+                        out.push((stringify!($field).replace('_', "-"), BuildValue::shown(&self.$field)));
+                    }
+                )*
+                out
+            }
+        }
+    };
+}
+build_keys!(build_options!());
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Language {

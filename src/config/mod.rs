@@ -16,7 +16,7 @@
 //! - [`Project::files`]: every file of the project that may be packaged (the walk that
 //!   sdists and wheels select from; see [`files`]).
 
-mod build_keys;
+pub mod build_keys;
 pub mod files;
 pub mod layout;
 pub mod module_table;

@@ -103,7 +103,8 @@ pub struct ModuleReport {
     /// Path inside the wheel.
     pub file: String,
     pub limited_api: bool,
-    pub options: OptionsReport,
+    /// The build keys that are set (empty lists left out).
+    pub options: BuildOptions,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -114,7 +115,8 @@ pub struct ExtensionReport {
     pub file: String,
     pub limited_api: bool,
     pub language: &'static str,
-    pub options: OptionsReport,
+    /// The build keys that are set (empty lists left out).
+    pub options: BuildOptions,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -123,7 +125,8 @@ pub struct LibraryReport {
     pub table: String,
     /// Modules and extensions linking it; empty means it is not built.
     pub linked_into: Vec<String>,
-    pub options: OptionsReport,
+    /// The build keys that are set (empty lists left out).
+    pub options: BuildOptions,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -145,86 +148,6 @@ pub struct WheelReport {
     pub limited_api_macros: Vec<String>,
     /// Why the wheel is or is not abi3 (the build's `Tagging` line).
     pub reason: String,
-}
-
-/// The build keys that are set (empty lists left out).
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct OptionsReport {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub include_dirs: Vec<String>,
-    /// `NAME` or `NAME=VALUE`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub define_macros: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub undef_macros: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub libraries: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub library_dirs: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub runtime_library_dirs: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub extra_objects: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub extra_compile_args: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub extra_link_args: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub depends: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pkg_config: Vec<String>,
-}
-
-impl From<&BuildOptions> for OptionsReport {
-    fn from(o: &BuildOptions) -> Self {
-        OptionsReport {
-            sources: o.sources.clone(),
-            include_dirs: o.include_dirs.clone(),
-            define_macros: o
-                .define_macros
-                .iter()
-                .map(|d| match &d.value {
-                    Some(v) => format!("{}={v}", d.name),
-                    None => d.name.clone(),
-                })
-                .collect(),
-            undef_macros: o.undef_macros.clone(),
-            libraries: o.libraries.clone(),
-            library_dirs: o.library_dirs.clone(),
-            runtime_library_dirs: o.runtime_library_dirs.clone(),
-            extra_objects: o.extra_objects.clone(),
-            extra_compile_args: o.extra_compile_args.clone(),
-            extra_link_args: o.extra_link_args.clone(),
-            depends: o.depends.clone(),
-            pkg_config: o.pkg_config.clone(),
-        }
-    }
-}
-
-impl OptionsReport {
-    /// `(key, values)` of the keys that are set, in the order setuptools lists them.
-    fn entries(&self) -> Vec<(&'static str, &[String])> {
-        [
-            ("sources", &self.sources),
-            ("include-dirs", &self.include_dirs),
-            ("define-macros", &self.define_macros),
-            ("undef-macros", &self.undef_macros),
-            ("libraries", &self.libraries),
-            ("library-dirs", &self.library_dirs),
-            ("runtime-library-dirs", &self.runtime_library_dirs),
-            ("extra-objects", &self.extra_objects),
-            ("extra-compile-args", &self.extra_compile_args),
-            ("extra-link-args", &self.extra_link_args),
-            ("depends", &self.depends),
-            ("pkg-config", &self.pkg_config),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k, v.as_slice()))
-        .collect()
-    }
 }
 
 impl Report {
@@ -404,7 +327,7 @@ fn field(out: &mut String, name: &str, values: &[String]) {
     }
 }
 
-fn options(out: &mut String, options: &OptionsReport) {
+fn options(out: &mut String, options: &BuildOptions) {
     for (key, values) in options.entries() {
         let _ = writeln!(out, "    {key:<22}{}", values.join(" "));
     }
@@ -426,7 +349,7 @@ fn module_report(m: &ResolvedModule, file: &ModuleFile) -> ModuleReport {
         module_options: m.module_options.clone(),
         file: file.archive_path.clone(),
         limited_api: file.limited_api,
-        options: (&m.spec.options).into(),
+        options: m.spec.options.clone(),
     }
 }
 
@@ -437,7 +360,7 @@ fn extension_report(e: &Extension, file: &ModuleFile) -> ExtensionReport {
         file: file.archive_path.clone(),
         limited_api: file.limited_api,
         language: if e.cxx { "c++" } else { "c" },
-        options: (&e.options).into(),
+        options: e.options.clone(),
     }
 }
 
@@ -446,6 +369,6 @@ fn library_report(l: &ResolvedLibrary) -> LibraryReport {
         name: l.library.name.clone(),
         table: format!("tool.cffi-forge.library[{}]", l.library.index),
         linked_into: l.linked_into.clone(),
-        options: (&l.library.options).into(),
+        options: l.library.options.clone(),
     }
 }
