@@ -5,6 +5,7 @@
 pub mod inspect;
 
 use std::collections::HashMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -13,13 +14,13 @@ use fs_err as fs;
 use crate::archive::{self, ArchiveError, BuiltFile};
 use crate::compile::{self, CompileError, CompileJob, LibraryJob, LimitedApi, Toolchain};
 use crate::config::{ConfigError, Extension, Generator, ModuleOptions, Project, SkippedTable, StaticLibrary};
-use crate::diagnostic::{Diagnostic, ToDiagnostic};
+use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::discovery::{self, BuildScript, DiscoveryError, ScriptSource};
 use crate::generate::{self, GenerateError, Generated};
 use crate::interpreter::{Interpreter, InterpreterError};
 use crate::pkgconfig::{PkgConfig, PkgConfigError};
 use crate::script_runner::{self, ScriptError};
-use crate::spec::{ModuleOrigin, ModuleSpec};
+use crate::spec::{ModuleOrigin, ModuleSpec, TableRef};
 use crate::tags::{self, ModuleInput, Naming};
 use crate::ui;
 
@@ -51,9 +52,26 @@ pub enum PipelineError {
     OutputDir { path: PathBuf, source: std::io::Error },
     #[error("cannot use the build directory {}: {source}", path.display())]
     BuildDir { path: PathBuf, source: std::io::Error },
-    /// An error already shaped as a diagnostic (e.g. pointing into `pyproject.toml`).
-    #[error("{}", .0.title)]
-    Reported(Box<Diagnostic>),
+    /// A `cffi-modules` entry of `pyproject.toml` naming no usable build script.
+    #[error("{source}")]
+    CffiModulesEntry { source: DiscoveryError, file: SourceFile, span: Range<usize> },
+    #[error("setup.py's cffi_modules names `{spec}`: {why}")]
+    SetupPyScriptOutside { spec: String, why: String },
+    /// A build script's `set_source` arguments that cannot build a module.
+    #[error("{origin}: {message}")]
+    ScriptModule { origin: ModuleOrigin, message: String },
+    /// A `module-options` table naming no module of the build.
+    #[error("`{table}` names no module")]
+    UnknownModuleOptions {
+        table: TableRef,
+        file: SourceFile,
+        span: Range<usize>,
+        label: String,
+        help: String,
+    },
+    /// PEP 517: the wheel's metadata is not what `prepare_metadata_for_build_wheel` gave.
+    #[error("the wheel's METADATA differs from the one prepared earlier in {}: {detail}", dir.display())]
+    MetadataMismatch { dir: PathBuf, detail: String },
 }
 
 impl ToDiagnostic for PipelineError {
@@ -79,7 +97,14 @@ impl ToDiagnostic for PipelineError {
             PipelineError::OutputDir { .. } => {
                 Diagnostic::error(self.to_string()).with_help("choose a directory you can write to")
             }
-            PipelineError::Reported(d) => (**d).clone(),
+            PipelineError::CffiModulesEntry { file, span, .. } => {
+                Diagnostic::error(self.to_string()).with_label(file, span.clone(), "listed here")
+            }
+            PipelineError::UnknownModuleOptions { file, span, label, help, .. } => {
+                Diagnostic::error(self.to_string())
+                    .with_label(file, span.clone(), label.clone())
+                    .with_help(help.clone())
+            }
             _ => Diagnostic::error(self.to_string()),
         }
     }
@@ -209,39 +234,31 @@ fn check_writable(dir: &Path) -> Result<(), PipelineError> {
 
 /// The build scripts of the project, with the user told how they were found.
 fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
-    let configured: Option<Vec<String>> =
-        project.tool.cffi_modules.as_ref().map(|list| list.iter().map(|s| s.get_ref().clone()).collect());
-    let discover = project.tool.modules.is_empty();
-    let scripts =
-        discovery::find_build_scripts(&project.root, configured.as_deref(), discover).map_err(|e| {
-            // Point at the faulty `cffi-modules` entry in pyproject.toml when it came from there.
-            let entry = match &e {
-                DiscoveryError::BadForm { spec, origin, .. } if *origin == discovery::CONFIG_ORIGIN => {
-                    Some(spec.clone())
-                }
-                DiscoveryError::NoSuchFile { file, origin, .. } if *origin == discovery::CONFIG_ORIGIN => {
-                    Some(file.clone())
-                }
-                _ => None,
-            };
-            let spanned = entry.and_then(|entry| {
-                project.tool.cffi_modules.iter().flatten().find(|s| s.get_ref().starts_with(entry.as_str()))
-            });
-            match spanned {
-                Some(s) => PipelineError::Reported(Box::new(project.diagnostic_at(
-                    s.span(),
-                    e.to_string(),
-                    "listed here",
-                ))),
-                None => PipelineError::Discovery(e),
-            }
-        })?;
+    let scripts = match &project.tool.cffi_modules {
+        // Each entry parsed with its span, so an error points at it in pyproject.toml.
+        Some(entries) => entries
+            .iter()
+            .map(|entry| {
+                discovery::parse_spec(
+                    &project.root,
+                    entry.get_ref(),
+                    ScriptSource::Config,
+                    discovery::CONFIG_ORIGIN,
+                )
+                .map_err(|source| PipelineError::CffiModulesEntry {
+                    source,
+                    file: project.pyproject.clone(),
+                    span: entry.span(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?,
+        None => discovery::find_build_scripts(&project.root, None, project.tool.modules.is_empty())?,
+    };
     // (`cffi-modules` in pyproject.toml was checked with its span when it was read.)
     for script in scripts.iter().filter(|s| s.source == ScriptSource::SetupPy) {
         let role = crate::config::paths::PathRole::ProjectFile;
         if let Some(why) = crate::config::paths::outside_problem(&project.root, &script.path, role) {
-            let title = format!("setup.py's cffi_modules names `{}`: {why}", script.spec());
-            return Err(PipelineError::Reported(Box::new(Diagnostic::error(title))));
+            return Err(PipelineError::SetupPyScriptOutside { spec: script.spec(), why });
         }
     }
     match scripts.first().map(|s| s.source) {
@@ -296,10 +313,7 @@ fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, P
                     .map(|(key, why)| format!("set_source({key}=...): {why}"))
             });
         if let Some(message) = problem {
-            return Err(PipelineError::Reported(Box::new(Diagnostic::error(format!(
-                "{}: {message}",
-                describe(&spec.origin)
-            )))));
+            return Err(PipelineError::ScriptModule { origin: spec.origin.clone(), message });
         }
     }
     Ok(specs)
@@ -326,8 +340,8 @@ pub struct Resolved {
 #[derive(Clone, Debug)]
 pub struct ResolvedModule {
     pub spec: ModuleSpec,
-    /// The keys of the `module-options` tables merged into it.
-    pub module_options: Vec<String>,
+    /// The `module-options` tables merged into it.
+    pub module_options: Vec<TableRef>,
 }
 
 #[derive(Clone, Debug)]
@@ -353,12 +367,10 @@ fn resolve(
         .collect();
 
     let mut seen: HashMap<&str, String> = HashMap::new();
-    let named = modules.iter().map(|m| (m.spec.name.as_str(), describe(&m.spec.origin))).chain(
-        tables
-            .extensions
-            .iter()
-            .map(|e| (e.name.as_str(), format!("[[tool.cffi-forge.extension]] #{}", e.index + 1))),
-    );
+    let named = modules
+        .iter()
+        .map(|m| (m.spec.name.as_str(), m.spec.origin.to_string()))
+        .chain(tables.extensions.iter().map(|e| (e.name.as_str(), e.table.to_string())));
     for (name, origin) in named {
         if let Some(first) = seen.insert(name, origin.clone()) {
             return Err(PipelineError::DuplicateModule { name: name.to_string(), first, second: origin });
@@ -369,18 +381,21 @@ fn resolve(
     for options in &tables.module_options {
         let Some(module) = modules.iter_mut().find(|m| m.spec.name == options.module) else {
             // The options of a module that a `when` marker leaves out go with it.
-            let module_table = skipped
-                .iter()
-                .find(|s| s.name == options.module && s.key.starts_with("tool.cffi-forge.module["));
+            let module_table =
+                skipped.iter().find(|s| s.name == options.module && matches!(s.table, TableRef::Module(_)));
             if let Some(module_table) = module_table {
                 let when = module_table.when.clone();
-                skipped.push(SkippedTable { key: options.key.clone(), name: options.module.clone(), when });
+                skipped.push(SkippedTable {
+                    table: options.table.clone(),
+                    name: options.module.clone(),
+                    when,
+                });
                 continue;
             }
             return Err(unknown_module(project, options, &modules, &tables.extensions));
         };
         module.spec.options.append(&options.options);
-        module.module_options.push(options.key.clone());
+        module.module_options.push(options.table.clone());
     }
 
     let libraries: Vec<ResolvedLibrary> = tables
@@ -437,16 +452,12 @@ fn unknown_module(
             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         ),
     };
-    let diagnostic = project
-        .diagnostic_at(options.span.clone(), format!("`{}` names no module", options.key), label)
-        .with_help(help);
-    PipelineError::Reported(Box::new(diagnostic))
-}
-
-fn describe(origin: &ModuleOrigin) -> String {
-    match origin {
-        ModuleOrigin::Script { path, variable } => format!("build script `{}:{variable}`", path.display()),
-        ModuleOrigin::Declarative { index } => format!("[[tool.cffi-forge.module]] #{}", index + 1),
+    PipelineError::UnknownModuleOptions {
+        table: options.table.clone(),
+        file: project.pyproject.clone(),
+        span: options.span.clone(),
+        label,
+        help,
     }
 }
 
@@ -565,9 +576,8 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
     for ResolvedLibrary { library, linked_into } in libraries {
         if linked_into.is_empty() {
             ui::warning(format!(
-                "library `{}` ([[tool.cffi-forge.library]] #{}) is not built: no module names it in `libraries`",
-                library.name,
-                library.index + 1
+                "library `{}` ({}) is not built: no module names it in `libraries`",
+                library.name, library.table
             ));
             continue;
         }
@@ -661,6 +671,31 @@ mod tests {
         assert_eq!(project("").tool.generator, Generator::Native);
         assert_eq!(project("[tool.cffi-forge]\ngenerator = \"cffi\"\n").tool.generator, Generator::Cffi);
         assert_eq!(project("[tool.cffi-forge]\ngenerator = \"native\"\n").tool.generator, Generator::Native);
+    }
+
+    #[test]
+    fn duplicate_module_names_both_tables_by_their_toml_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let module = "[[tool.cffi-forge.module]]\nname = \"_m\"\ncdef = \"int f(void);\"\n";
+        let text = format!("[project]\nname = \"x\"\nversion = \"1\"\n{module}{module}");
+        std::fs::write(dir.path().join("pyproject.toml"), text).unwrap();
+        let python = std::env::var_os("CFFI_FORGE_TEST_PYTHON").unwrap_or_else(|| "python3".into());
+        let err = resolve_project(dir.path(), Path::new(&python)).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "two modules are both named `_m`: tool.cffi-forge.module[0] and tool.cffi-forge.module[1]"
+        );
+    }
+
+    #[test]
+    fn a_bad_cffi_modules_entry_is_pointed_at_even_when_an_earlier_one_shares_its_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a_build.py"), "").unwrap();
+        let text = "[project]\nname = \"x\"\nversion = \"1\"\n[tool.cffi-forge]\ncffi-modules = [\n  \"a_build.py:ffi\",\n  \"a:ffi\",\n]\n";
+        std::fs::write(dir.path().join("pyproject.toml"), text).unwrap();
+        let err = requires_for_build_wheel(dir.path(), Path::new("python3")).unwrap_err();
+        assert_eq!(err.to_diagnostic().location().as_deref(), Some("pyproject.toml:7:3"), "{err}");
+        assert_eq!(err.to_string(), "'a' does not name an existing file");
     }
 
     #[test]

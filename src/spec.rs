@@ -43,8 +43,58 @@ pub struct CdefOptions {
 pub enum ModuleOrigin {
     /// `path/to/foo_build.py:ffibuilder` (from `cffi-modules`, discovery or `setup.py`).
     Script { path: PathBuf, variable: String },
-    /// The N-th `[[tool.cffi-forge.module]]` table (0-based).
-    Declarative { index: usize },
+    /// A `[[tool.cffi-forge.module]]` table (always [`TableRef::Module`]).
+    Declarative { table: TableRef },
+}
+
+impl std::fmt::Display for ModuleOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModuleOrigin::Script { path, variable } => {
+                write!(f, "build script `{}:{variable}`", path.display())
+            }
+            ModuleOrigin::Declarative { table } => write!(f, "{table}"),
+        }
+    }
+}
+
+/// One table of `[tool.cffi-forge]` that builds something, shown as the TOML path that
+/// names it: `tool.cffi-forge.module[0]` (0-based, as TOML paths count) or
+/// `tool.cffi-forge.module-options."pkg._mod"`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TableRef {
+    Module(usize),
+    Library(usize),
+    Extension(usize),
+    /// Keyed by the module it applies to.
+    ModuleOptions(String),
+}
+
+impl TableRef {
+    /// The position among the tables of its kind (`None` for `module-options`).
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            TableRef::Module(i) | TableRef::Library(i) | TableRef::Extension(i) => Some(*i),
+            TableRef::ModuleOptions(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TableRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TableRef::Module(i) => write!(f, "tool.cffi-forge.module[{i}]"),
+            TableRef::Library(i) => write!(f, "tool.cffi-forge.library[{i}]"),
+            TableRef::Extension(i) => write!(f, "tool.cffi-forge.extension[{i}]"),
+            TableRef::ModuleOptions(module) => write!(f, "tool.cffi-forge.module-options.\"{module}\""),
+        }
+    }
+}
+
+impl serde::Serialize for TableRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// A C macro definition as in setuptools' `define_macros`: `(name, value)`.

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::build_keys::{self, build_key_table};
 pub use super::build_keys::MacroEntry;
+use super::build_keys::{self, build_key_table};
 use super::paths::{outside_problem, PathRole};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
-use crate::spec::{CSource, CdefOptions, CdefSource, ModuleOrigin, ModuleSpec};
+use crate::spec::{CSource, CdefOptions, CdefSource, ModuleOrigin, ModuleSpec, TableRef};
 
 /// `cdef-file = "a.h"` or `cdef-file = ["a.h", "b.h"]`.
 #[derive(Clone, Debug, Deserialize)]
@@ -250,7 +250,7 @@ impl ModuleTable {
         options.py_limited_api = self.py_limited_api;
         Ok(ModuleSpec {
             name: name.clone(),
-            origin: ModuleOrigin::Declarative { index },
+            origin: ModuleOrigin::Declarative { table: TableRef::Module(index) },
             cdefs,
             source,
             options,

@@ -15,7 +15,7 @@ use toml::Spanned;
 use super::build_keys::{build_key_table, EntryError, SourceExpander};
 use super::ConfigError;
 use crate::diagnostic::SourceFile;
-use crate::spec::BuildOptions;
+use crate::spec::{BuildOptions, TableRef};
 
 build_key_table! {
     /// `[tool.cffi-forge.module-options."pkg._mod"]`.
@@ -58,8 +58,8 @@ build_key_table! {
 pub struct ModuleOptions {
     /// The module it applies to (dotted name, after `ext-package`).
     pub module: String,
-    /// `tool.cffi-forge.module-options."pkg._mod"`, for messages.
-    pub key: String,
+    /// Its table, [`TableRef::ModuleOptions`].
+    pub table: TableRef,
     /// Appended to the module's own ([`BuildOptions::append`]).
     pub options: BuildOptions,
     /// The span of the table's name in `pyproject.toml`.
@@ -73,8 +73,8 @@ pub struct ModuleOptions {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StaticLibrary {
     pub name: String,
-    /// Position among the `[[tool.cffi-forge.library]]` tables (0-based).
-    pub index: usize,
+    /// Its table, [`TableRef::Library`].
+    pub table: TableRef,
     pub options: BuildOptions,
 }
 
@@ -83,8 +83,8 @@ pub struct StaticLibrary {
 pub struct Extension {
     /// Dotted module name; its `PyInit_<last part>` is the entry point.
     pub name: String,
-    /// Position among the `[[tool.cffi-forge.extension]]` tables (0-based).
-    pub index: usize,
+    /// Its table, [`TableRef::Extension`].
+    pub table: TableRef,
     /// `py_limited_api` is always `Some`: `Some(false)` unless the table says `true`.
     pub options: BuildOptions,
     /// `language = "c++"`: link with the C++ driver.
@@ -94,30 +94,29 @@ pub struct Extension {
 /// A table left out because its `when` marker is false for the target.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SkippedTable {
-    /// e.g. `tool.cffi-forge.extension[1]`.
-    pub key: String,
+    pub table: TableRef,
     /// The module or library it would have built (the module for `module-options`).
     pub name: String,
     pub when: String,
 }
 
 /// Turns a `(key, (span, message))` from a table's resolve into an error at `key.field`.
-fn at<'a>(file: &'a SourceFile, key: &'a str) -> impl Fn((String, EntryError)) -> ConfigError + 'a {
+fn at<'a>(file: &'a SourceFile, key: &'a TableRef) -> impl Fn((String, EntryError)) -> ConfigError + 'a {
     move |(field, (span, message))| ConfigError::invalid(file, format!("{key}.{field}"), span, message)
 }
 
 impl ModuleOptionsTable {
-    /// `key` names the table in messages; `sources` expands globs.
+    /// `sources` expands globs.
     pub(super) fn resolve(
         &self,
         module: &Spanned<String>,
-        key: &str,
         file: &SourceFile,
         sources: &SourceExpander,
     ) -> Result<ModuleOptions, ConfigError> {
-        let mut options = self.resolve_build_keys(sources).map_err(at(file, key))?;
+        let table = TableRef::ModuleOptions(module.get_ref().clone());
+        let mut options = self.resolve_build_keys(sources).map_err(at(file, &table))?;
         options.py_limited_api = self.py_limited_api;
-        Ok(ModuleOptions { module: module.get_ref().clone(), key: key.to_string(), span: module.span(), options })
+        Ok(ModuleOptions { module: module.get_ref().clone(), table, span: module.span(), options })
     }
 }
 
@@ -125,12 +124,12 @@ impl LibraryTable {
     pub(super) fn resolve(
         &self,
         index: usize,
-        key: &str,
         file: &SourceFile,
         sources: &SourceExpander,
     ) -> Result<StaticLibrary, ConfigError> {
-        let options = self.resolve_build_keys(sources).map_err(at(file, key))?;
-        Ok(StaticLibrary { name: self.name.get_ref().clone(), index, options })
+        let table = TableRef::Library(index);
+        let options = self.resolve_build_keys(sources).map_err(at(file, &table))?;
+        Ok(StaticLibrary { name: self.name.get_ref().clone(), table, options })
     }
 }
 
@@ -138,15 +137,15 @@ impl ExtensionTable {
     pub(super) fn resolve(
         &self,
         index: usize,
-        key: &str,
         file: &SourceFile,
         sources: &SourceExpander,
     ) -> Result<Extension, ConfigError> {
-        let mut options = self.resolve_build_keys(sources).map_err(at(file, key))?;
+        let table = TableRef::Extension(index);
+        let mut options = self.resolve_build_keys(sources).map_err(at(file, &table))?;
         options.py_limited_api = Some(self.py_limited_api.unwrap_or(false));
         Ok(Extension {
             name: self.name.get_ref().clone(),
-            index,
+            table,
             cxx: self.language.as_ref().is_some_and(|l| l.get_ref() == "c++"),
             options,
         })

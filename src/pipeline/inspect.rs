@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::{Resolved, ResolvedLibrary, ResolvedModule};
 use crate::config::{Extension, Project};
-use crate::spec::{BuildOptions, ModuleOrigin};
+use crate::spec::{BuildOptions, ModuleOrigin, TableRef};
 use crate::tags::{ModuleFile, Naming};
 
 #[derive(Clone, Debug, Serialize)]
@@ -89,7 +89,7 @@ pub enum OriginReport {
     /// A build script: `path:variable`.
     Script { script: String },
     /// A `[[tool.cffi-forge.module]]` table, e.g. `tool.cffi-forge.module[0]`.
-    Declarative { table: String },
+    Declarative { table: TableRef },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -99,7 +99,7 @@ pub struct ModuleReport {
     pub mode: &'static str,
     pub origin: OriginReport,
     /// The `module-options` tables merged into it.
-    pub module_options: Vec<String>,
+    pub module_options: Vec<TableRef>,
     /// Path inside the wheel.
     pub file: String,
     pub limited_api: bool,
@@ -111,7 +111,7 @@ pub struct ModuleReport {
 pub struct ExtensionReport {
     pub name: String,
     /// e.g. `tool.cffi-forge.extension[0]`.
-    pub table: String,
+    pub table: TableRef,
     pub file: String,
     pub limited_api: bool,
     pub language: &'static str,
@@ -122,7 +122,7 @@ pub struct ExtensionReport {
 #[derive(Clone, Debug, Serialize)]
 pub struct LibraryReport {
     pub name: String,
-    pub table: String,
+    pub table: TableRef,
     /// Modules and extensions linking it; empty means it is not built.
     pub linked_into: Vec<String>,
     /// The build keys that are set (empty lists left out).
@@ -131,7 +131,7 @@ pub struct LibraryReport {
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SkippedReport {
-    pub table: String,
+    pub table: TableRef,
     pub name: String,
     pub when: String,
 }
@@ -201,7 +201,7 @@ impl Report {
             skipped: resolved
                 .skipped
                 .iter()
-                .map(|s| SkippedReport { table: s.key.clone(), name: s.name.clone(), when: s.when.clone() })
+                .map(|s| SkippedReport { table: s.table.clone(), name: s.name.clone(), when: s.when.clone() })
                 .collect(),
             script_files: project.tool.script_files.iter().map(|s| s.get_ref().clone()).collect(),
             wheel: WheelReport {
@@ -249,7 +249,7 @@ impl Report {
                 let _ = writeln!(out, "  {} → {}", m.name, m.file);
                 let mut from = match &m.origin {
                     OriginReport::Script { script } => format!("build script {script}"),
-                    OriginReport::Declarative { table } => table.clone(),
+                    OriginReport::Declarative { table } => table.to_string(),
                 };
                 for options in &m.module_options {
                     from.push_str(&format!(" + {options}"));
@@ -338,9 +338,7 @@ fn module_report(m: &ResolvedModule, file: &ModuleFile) -> ModuleReport {
         ModuleOrigin::Script { path, variable } => {
             OriginReport::Script { script: format!("{}:{variable}", path.display()) }
         }
-        ModuleOrigin::Declarative { index } => {
-            OriginReport::Declarative { table: format!("tool.cffi-forge.module[{index}]") }
-        }
+        ModuleOrigin::Declarative { table } => OriginReport::Declarative { table: table.clone() },
     };
     ModuleReport {
         name: m.spec.name.clone(),
@@ -356,7 +354,7 @@ fn module_report(m: &ResolvedModule, file: &ModuleFile) -> ModuleReport {
 fn extension_report(e: &Extension, file: &ModuleFile) -> ExtensionReport {
     ExtensionReport {
         name: e.name.clone(),
-        table: format!("tool.cffi-forge.extension[{}]", e.index),
+        table: e.table.clone(),
         file: file.archive_path.clone(),
         limited_api: file.limited_api,
         language: if e.cxx { "c++" } else { "c" },
@@ -367,7 +365,7 @@ fn extension_report(e: &Extension, file: &ModuleFile) -> ExtensionReport {
 fn library_report(l: &ResolvedLibrary) -> LibraryReport {
     LibraryReport {
         name: l.library.name.clone(),
-        table: format!("tool.cffi-forge.library[{}]", l.library.index),
+        table: l.library.table.clone(),
         linked_into: l.linked_into.clone(),
         options: l.library.options.clone(),
     }
