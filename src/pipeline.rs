@@ -21,7 +21,7 @@ use crate::interpreter::{Interpreter, InterpreterError};
 use crate::pkgconfig::{PkgConfig, PkgConfigError};
 use crate::script_runner::{self, ScriptError};
 use crate::spec::{ModuleOrigin, ModuleSpec, TableRef};
-use crate::tags::{self, ModuleInput, Naming};
+use crate::tags::{self, ModuleFile, ModuleInput, ModuleKind, Naming};
 use crate::ui;
 
 /// Any failure of a build, from the layer that found it.
@@ -297,8 +297,16 @@ fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, P
     let mut specs = script_runner::run_build_scripts(python, &project.root, &import_dirs, &scripts, emit)?;
     // setuptools' `ext_package`: pyproject's `ext-package`, else setup.py's.
     let configured = project.tool.ext_package.as_ref().map(|p| p.get_ref().as_str());
-    for (spec, script) in specs.iter_mut().zip(&scripts) {
-        if let Some(prefix) = configured.or(script.ext_package.as_deref()) {
+    for spec in &mut specs {
+        // The script that declared it (setup.py may give an `ext_package`).
+        let from_setup_py = match &spec.origin {
+            ModuleOrigin::Script { path, variable } => scripts
+                .iter()
+                .find(|s| Path::new(&s.path) == path && &s.variable == variable)
+                .and_then(|s| s.ext_package.as_deref()),
+            ModuleOrigin::Declarative { .. } => None,
+        };
+        if let Some(prefix) = configured.or(from_setup_py) {
             spec.name = format!("{prefix}.{}", spec.name);
         }
     }
@@ -328,12 +336,12 @@ pub struct Resolved {
     /// `module-options` merged in.
     pub modules: Vec<ResolvedModule>,
     /// Plain extension modules.
-    pub extensions: Vec<Extension>,
+    pub extensions: Vec<ResolvedExtension>,
     /// Static libraries, with the modules that link them.
     pub libraries: Vec<ResolvedLibrary>,
     /// Tables whose `when` marker is false for this interpreter.
     pub skipped: Vec<SkippedTable>,
-    /// File names and the wheel tag; `naming.modules` lists `modules`, then `extensions`.
+    /// File names and the wheel tag (each module and extension carries its own file).
     pub naming: Naming,
 }
 
@@ -342,6 +350,18 @@ pub struct ResolvedModule {
     pub spec: ModuleSpec,
     /// The `module-options` tables merged into it.
     pub module_options: Vec<TableRef>,
+    /// Where it goes in the wheel.
+    pub file: ModuleFile,
+    /// How it is compiled (API mode only).
+    pub limited_api: LimitedApi,
+}
+
+#[derive(Clone, Debug)]
+pub struct ResolvedExtension {
+    pub extension: Extension,
+    /// Where it goes in the wheel.
+    pub file: ModuleFile,
+    pub limited_api: LimitedApi,
 }
 
 #[derive(Clone, Debug)]
@@ -359,17 +379,13 @@ fn resolve(
     from_scripts: Vec<ModuleSpec>,
 ) -> Result<Resolved, PipelineError> {
     let tables = project.build_tables(Some(&interp))?;
-    let mut modules: Vec<ResolvedModule> = tables
-        .modules
-        .into_iter()
-        .chain(from_scripts)
-        .map(|spec| ResolvedModule { spec, module_options: Vec::new() })
-        .collect();
+    let mut specs: Vec<(ModuleSpec, Vec<TableRef>)> =
+        tables.modules.into_iter().chain(from_scripts).map(|spec| (spec, Vec::new())).collect();
 
     let mut seen: HashMap<&str, String> = HashMap::new();
-    let named = modules
+    let named = specs
         .iter()
-        .map(|m| (m.spec.name.as_str(), m.spec.origin.to_string()))
+        .map(|(spec, _)| (spec.name.as_str(), spec.origin.to_string()))
         .chain(tables.extensions.iter().map(|e| (e.name.as_str(), e.table.to_string())));
     for (name, origin) in named {
         if let Some(first) = seen.insert(name, origin.clone()) {
@@ -379,7 +395,7 @@ fn resolve(
 
     let mut skipped = tables.skipped;
     for options in &tables.module_options {
-        let Some(module) = modules.iter_mut().find(|m| m.spec.name == options.module) else {
+        let Some((spec, merged)) = specs.iter_mut().find(|(spec, _)| spec.name == options.module) else {
             // The options of a module that a `when` marker leaves out go with it.
             let module_table =
                 skipped.iter().find(|s| s.name == options.module && matches!(s.table, TableRef::Module(_)));
@@ -392,19 +408,20 @@ fn resolve(
                 });
                 continue;
             }
-            return Err(unknown_module(project, options, &modules, &tables.extensions));
+            let names: Vec<&str> = specs.iter().map(|(spec, _)| spec.name.as_str()).collect();
+            return Err(unknown_module(project, options, &names, &tables.extensions));
         };
-        module.spec.options.append(&options.options);
-        module.module_options.push(options.table.clone());
+        spec.options.append(&options.options);
+        merged.push(options.table.clone());
     }
 
     let libraries: Vec<ResolvedLibrary> = tables
         .libraries
         .into_iter()
         .map(|library| {
-            let users = modules
+            let users = specs
                 .iter()
-                .map(|m| (&m.spec.name, &m.spec.options.libraries))
+                .map(|(spec, _)| (&spec.name, &spec.options.libraries))
                 .chain(tables.extensions.iter().map(|e| (&e.name, &e.options.libraries)));
             let linked_into =
                 users.filter(|(_, libs)| libs.contains(&library.name)).map(|(n, _)| n.clone()).collect();
@@ -412,9 +429,9 @@ fn resolve(
         })
         .collect();
 
-    let inputs: Vec<ModuleInput> = modules
+    let inputs: Vec<ModuleInput> = specs
         .iter()
-        .map(|m| ModuleInput::from(&m.spec))
+        .map(|(spec, _)| ModuleInput::from(spec))
         .chain(
             tables
                 .extensions
@@ -423,14 +440,46 @@ fn resolve(
         )
         .collect();
     let naming = tags::decide(&interp, &inputs, project.requires_python(), project.abi3_policy());
-    Ok(Resolved { interp, modules, extensions: tables.extensions, libraries, skipped, naming })
+    // Names are unique (checked above), so each module finds its own file.
+    let placed = |name: &str, kind: ModuleKind| {
+        let file = naming.modules.iter().find(|f| f.name == name).expect("every module is named").clone();
+        let limited_api = limited_api(&naming, &file, &interp, kind);
+        (file, limited_api)
+    };
+    let modules = specs
+        .into_iter()
+        .map(|(spec, module_options)| {
+            let (file, limited_api) = placed(&spec.name, ModuleKind::Cffi);
+            ResolvedModule { spec, module_options, file, limited_api }
+        })
+        .collect();
+    let extensions = tables
+        .extensions
+        .into_iter()
+        .map(|extension| {
+            let (file, limited_api) = placed(&extension.name, ModuleKind::Extension);
+            ResolvedExtension { extension, file, limited_api }
+        })
+        .collect();
+    Ok(Resolved { interp, modules, extensions, libraries, skipped, naming })
+}
+
+/// How a module is compiled against Python's headers. Outside an abi3 wheel, cffi's C
+/// must be kept from defining `Py_LIMITED_API` on CPython, and a plain extension is
+/// left alone.
+fn limited_api(naming: &Naming, file: &ModuleFile, interp: &Interpreter, kind: ModuleKind) -> LimitedApi {
+    match (naming.limited_api(file), kind) {
+        (Some(limited), _) => limited,
+        (None, ModuleKind::Cffi) if !interp.is_pypy() => LimitedApi::Off,
+        (None, _) => LimitedApi::Untouched,
+    }
 }
 
 /// A `module-options` table naming no module of the build.
 fn unknown_module(
     project: &Project,
     options: &ModuleOptions,
-    modules: &[ResolvedModule],
+    names: &[&str],
     extensions: &[Extension],
 ) -> PipelineError {
     let label = if extensions.iter().any(|e| e.name == options.module) {
@@ -438,7 +487,6 @@ fn unknown_module(
     } else {
         "no module of this build has this name".to_string()
     };
-    let names: Vec<&str> = modules.iter().map(|m| m.spec.name.as_str()).collect();
     let closest = names
         .iter()
         .map(|n| (strsim::jaro_winkler(n, &options.module), *n))
@@ -493,7 +541,7 @@ fn apply_pkg_config(resolved: &mut Resolved) -> Result<(), PipelineError> {
         .modules
         .iter_mut()
         .map(|m| (&m.spec.name, &mut m.spec.options))
-        .chain(resolved.extensions.iter_mut().map(|e| (&e.name, &mut e.options)));
+        .chain(resolved.extensions.iter_mut().map(|e| (&e.extension.name, &mut e.extension.options)));
     for (name, options) in targets {
         if options.pkg_config.is_empty() {
             continue;
@@ -513,11 +561,9 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
-    let Target { interp, build_dir, toolchain } = target;
-    let Resolved { modules, extensions, libraries, naming, .. } = resolved;
-    let (module_files, extension_files) = naming.modules.split_at(modules.len());
-    for (module, file) in modules.into_iter().zip(module_files) {
-        let mut spec = module.spec;
+    let Target { build_dir, toolchain, .. } = target;
+    let Resolved { modules, extensions, libraries, .. } = resolved;
+    for ResolvedModule { mut spec, file, limited_api, .. } in modules {
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
             None => {
@@ -543,11 +589,6 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
         write_if_changed(&generated, code.as_bytes())
             .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
         let options = spec.options.clone();
-        let limited_api = match naming.limited_api(file) {
-            Some(limited) => limited,
-            None if interp.is_pypy() => LimitedApi::Untouched,
-            None => LimitedApi::Off,
-        };
         ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
         jobs.push(CompileJob {
             module: spec.name.clone(),
@@ -559,8 +600,7 @@ fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, P
         });
         job_paths.push(file.archive_path.clone());
     }
-    for (extension, file) in extensions.into_iter().zip(extension_files) {
-        let limited_api = naming.limited_api(file).unwrap_or(LimitedApi::Untouched);
+    for ResolvedExtension { extension, file, limited_api } in extensions {
         ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
         jobs.push(CompileJob {
             options: extension.options,

@@ -7,10 +7,10 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Resolved, ResolvedLibrary, ResolvedModule};
-use crate::config::{Extension, Project};
+use super::{Resolved, ResolvedExtension, ResolvedLibrary, ResolvedModule};
+use crate::config::Project;
 use crate::spec::{BuildOptions, ModuleOrigin, TableRef};
-use crate::tags::{ModuleFile, Naming};
+use crate::tags::Naming;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -153,8 +153,6 @@ pub struct WheelReport {
 impl Report {
     pub fn new(project: &Project, resolved: &Resolved) -> Report {
         let interp = &resolved.interp;
-        let files = &resolved.naming.modules;
-        let (module_files, extension_files) = files.split_at(resolved.modules.len());
         Report {
             project: ProjectReport {
                 name: project.metadata.name.clone(),
@@ -190,13 +188,8 @@ impl Report {
                 package_data_exclude: project.python.package_data.exclude.clone(),
                 package_data_decided_by: project.python.package_data.decided_by.clone(),
             },
-            modules: resolved.modules.iter().zip(module_files).map(|(m, f)| module_report(m, f)).collect(),
-            extensions: resolved
-                .extensions
-                .iter()
-                .zip(extension_files)
-                .map(|(e, f)| extension_report(e, f))
-                .collect(),
+            modules: resolved.modules.iter().map(module_report).collect(),
+            extensions: resolved.extensions.iter().map(extension_report).collect(),
             libraries: resolved.libraries.iter().map(library_report).collect(),
             skipped: resolved
                 .skipped
@@ -333,7 +326,7 @@ fn options(out: &mut String, options: &BuildOptions) {
     }
 }
 
-fn module_report(m: &ResolvedModule, file: &ModuleFile) -> ModuleReport {
+fn module_report(m: &ResolvedModule) -> ModuleReport {
     let origin = match &m.spec.origin {
         ModuleOrigin::Script { path, variable } => {
             OriginReport::Script { script: format!("{}:{variable}", path.display()) }
@@ -345,13 +338,14 @@ fn module_report(m: &ResolvedModule, file: &ModuleFile) -> ModuleReport {
         mode: if m.spec.is_api_mode() { "api" } else { "abi" },
         origin,
         module_options: m.module_options.clone(),
-        file: file.archive_path.clone(),
-        limited_api: file.limited_api,
+        file: m.file.archive_path.clone(),
+        limited_api: m.file.limited_api,
         options: m.spec.options.clone(),
     }
 }
 
-fn extension_report(e: &Extension, file: &ModuleFile) -> ExtensionReport {
+fn extension_report(resolved: &ResolvedExtension) -> ExtensionReport {
+    let ResolvedExtension { extension: e, file, .. } = resolved;
     ExtensionReport {
         name: e.name.clone(),
         table: e.table.clone(),
