@@ -161,9 +161,28 @@ pub trait BuildValue {
     fn hidden(&self) -> bool;
     /// Its values as `inspect` lists them.
     fn shown(&self) -> Vec<String>;
+    /// The list, when the key is a list of plain strings (as `set_source` takes most).
+    fn strings_mut(&mut self) -> Option<&mut Vec<String>> {
+        None
+    }
 }
 
-impl<T: Clone + std::fmt::Display> BuildValue for Vec<T> {
+impl BuildValue for Vec<String> {
+    fn append(&mut self, extra: &Self) {
+        self.extend(extra.iter().cloned());
+    }
+    fn hidden(&self) -> bool {
+        self.is_empty()
+    }
+    fn shown(&self) -> Vec<String> {
+        self.clone()
+    }
+    fn strings_mut(&mut self) -> Option<&mut Vec<String>> {
+        Some(self)
+    }
+}
+
+impl BuildValue for Vec<Define> {
     fn append(&mut self, extra: &Self) {
         self.extend(extra.iter().cloned());
     }
@@ -208,6 +227,14 @@ macro_rules! build_options {
             /// before its `module-options`): lists append, a flag given replaces.
             pub fn append(&mut self, extra: &BuildOptions) {
                 $( BuildValue::append(&mut self.$field, &extra.$field); )*
+            }
+
+            /// The build key `field` (`include_dirs`) when it is a list of plain strings.
+            pub fn strings_mut(&mut self, field: &str) -> Option<&mut Vec<String>> {
+                match field {
+                    $( stringify!($field) => BuildValue::strings_mut(&mut self.$field), )*
+                    _ => None,
+                }
             }
 
             /// `(key, values)` of the keys that are set, in the order setuptools lists them.
