@@ -64,15 +64,9 @@ pub enum PipelineError {
     /// A build script's `set_source` arguments that cannot build a module.
     #[error("{origin}: {message}")]
     ScriptModule { origin: ModuleOrigin, message: String },
-    /// A `module-options` table naming no module of the build.
-    #[error("`{table}` names no module")]
-    UnknownModuleOptions {
-        table: TableRef,
-        file: SourceFile,
-        span: Range<usize>,
-        label: String,
-        help: String,
-    },
+    /// A `module-options` table naming no module of the build (boxed: it is large).
+    #[error("`{}` names no module", .0.table)]
+    UnknownModuleOptions(Box<UnknownModuleOptions>),
     /// PEP 517: the wheel's metadata is not what `prepare_metadata_for_build_wheel` gave.
     #[error("the wheel's METADATA differs from the one prepared earlier in {}: {detail}", dir.display())]
     MetadataMismatch { dir: PathBuf, detail: String },
@@ -104,7 +98,8 @@ impl ToDiagnostic for PipelineError {
             PipelineError::CffiModulesEntry { file, span, .. } => {
                 Diagnostic::error(self.to_string()).with_label(file, span.clone(), "listed here")
             }
-            PipelineError::UnknownModuleOptions { file, span, label, help, .. } => {
+            PipelineError::UnknownModuleOptions(e) => {
+                let UnknownModuleOptions { file, span, label, help, .. } = e.as_ref();
                 Diagnostic::error(self.to_string())
                     .with_label(file, span.clone(), label.clone())
                     .with_help(help.clone())
@@ -112,6 +107,16 @@ impl ToDiagnostic for PipelineError {
             _ => Diagnostic::error(self.to_string()),
         }
     }
+}
+
+#[derive(Debug)]
+pub struct UnknownModuleOptions {
+    pub table: TableRef,
+    pub file: SourceFile,
+    pub span: Range<usize>,
+    /// What the label at the table's name says.
+    pub label: String,
+    pub help: String,
 }
 
 impl From<ConfigError> for PipelineError {

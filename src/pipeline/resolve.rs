@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::PipelineError;
+use super::{PipelineError, UnknownModuleOptions};
 use crate::compile::LimitedApi;
 use crate::config::{Extension, Generator, ModuleOptions, Project, SkippedTable, StaticLibrary};
 use crate::discovery::{self, BuildScript, ScriptSource};
@@ -283,13 +283,13 @@ fn unknown_module(
             names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
         ),
     };
-    PipelineError::UnknownModuleOptions {
+    PipelineError::UnknownModuleOptions(Box::new(UnknownModuleOptions {
         table: options.table.clone(),
         file: project.pyproject.clone(),
         span: options.span.clone(),
         label,
         help,
-    }
+    }))
 }
 
 #[cfg(test)]
