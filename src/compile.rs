@@ -131,11 +131,20 @@ impl ToDiagnostic for CompileError {
     fn to_diagnostic(&self) -> Diagnostic {
         let d = Diagnostic::error(self.to_string());
         match self {
-            CompileError::NoCompiler { detail, .. } => d.with_note(detail.clone()).with_help(
-                "install a C compiler (Debian/Ubuntu: `apt-get install gcc`; Fedora/manylinux: \
-                 `yum install gcc`; macOS: `xcode-select --install`; Windows: Visual Studio Build \
-                 Tools), or point CC (and CXX for C++) at one",
-            ),
+            CompileError::NoCompiler { detail, program, .. } => {
+                let d = d.with_note(detail.clone());
+                match cross_compiler_package(program) {
+                    Some(package) => d.with_help(format!(
+                        "install the cross compiler (Debian/Ubuntu: `apt-get install {package}`), or point \
+                         CC (and CXX for C++) at one for this target"
+                    )),
+                    None => d.with_help(
+                        "install a C compiler (Debian/Ubuntu: `apt-get install gcc`; Fedora/manylinux: \
+                         `yum install gcc`; macOS: `xcode-select --install`; Windows: Visual Studio Build \
+                         Tools), or point CC (and CXX for C++) at one",
+                    ),
+                }
+            }
             CompileError::ImportLibrary(e) => e
                 .tried
                 .iter()
@@ -158,6 +167,22 @@ impl ToDiagnostic for CompileError {
             _ => d,
         }
     }
+}
+
+/// The Debian package of a cross compiler `cc` looked for (`x86_64-w64-mingw32-gcc` →
+/// `gcc-mingw-w64-x86-64`, `aarch64-linux-gnu-g++` → `g++-aarch64-linux-gnu`).
+fn cross_compiler_package(program: &str) -> Option<String> {
+    let name = Path::new(program).file_name()?.to_str()?;
+    let (prefix, driver) = name.rsplit_once('-')?;
+    let driver = match driver {
+        "gcc" | "cc" => "gcc",
+        "g++" | "c++" => "g++",
+        _ => return None,
+    };
+    if let Some(arch) = prefix.strip_suffix("-w64-mingw32") {
+        return Some(format!("{driver}-mingw-w64-{}", arch.replace('_', "-")));
+    }
+    prefix.contains("-linux-").then(|| format!("{driver}-{}", prefix.replace('_', "-")))
 }
 
 /// The help for a compiler that could not find `Python.h`: the interpreter's headers are
@@ -229,6 +254,11 @@ impl Toolchain {
     /// builds; `root` is the project root (relative paths in options start there).
     pub fn new(interp: &Interpreter, root: &Path, build_dir: &Path, env: Env) -> Result<Self, CompileError> {
         let target = target_triple(interp);
+        let mut interp = interp.clone();
+        if interp.is_windows() && !host_triple().contains("-windows-") {
+            windows::host_paths(&mut interp, &env);
+        }
+        let interp = &interp;
         fs::create_dir_all(build_dir.join("cc"))?;
         leftovers::clean_build_dir(build_dir);
         let jobs = env
@@ -997,6 +1027,17 @@ mod python_headers_tests {
     use super::missing_python_headers;
 
     #[test]
+    fn a_missing_cross_compiler_names_its_debian_package() {
+        use super::cross_compiler_package as package;
+        assert_eq!(package("x86_64-w64-mingw32-gcc").as_deref(), Some("gcc-mingw-w64-x86-64"));
+        assert_eq!(package("i686-w64-mingw32-g++").as_deref(), Some("g++-mingw-w64-i686"));
+        assert_eq!(package("/usr/bin/aarch64-linux-gnu-gcc").as_deref(), Some("gcc-aarch64-linux-gnu"));
+        assert_eq!(package("x86_64-linux-gnu-gcc").as_deref(), Some("gcc-x86-64-linux-gnu"));
+        assert_eq!(package("cc"), None);
+        assert_eq!(package("x86_64-linux-gnu-gcc-12"), None);
+    }
+
+    #[test]
     fn a_missing_python_h_names_the_include_directory_and_the_dev_package() {
         let gcc = "gen/_x.c:1:10: fatal error: Python.h: No such file or directory\ncompilation terminated.";
         let command = "cc -O2 -fPIC -I/usr/include/python3.12 -c gen/_x.c -o x.o";
@@ -1339,6 +1380,31 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
             dlls.contains(&"python312.dll".to_string()) && !dlls.contains(&"python3.dll".to_string()),
             "{dlls:?}"
         );
+    }
+
+    #[test]
+    fn a_windows_interpreter_under_wine_has_its_paths_mapped_to_the_host() {
+        let dir = tempfile::tempdir().unwrap();
+        let prefix = dir.path().join("prefix");
+        let drive = dir.path().join("drive-d");
+        fs::create_dir_all(prefix.join("dosdevices")).unwrap();
+        fs::create_dir_all(drive.join("Py/libs")).unwrap();
+        std::os::unix::fs::symlink(&drive, prefix.join("dosdevices/d:")).unwrap();
+        fs::write(drive.join("Py/libs/python3.lib"), "").unwrap();
+        let mut interp = windows_cpython(Path::new("D:\\Py"));
+        interp.include = Some("D:\\Py\\Include".into());
+        interp.platinclude = Some("Q:\\unmapped".into());
+        let mut env = Env::new();
+        env.insert("WINEPREFIX".into(), prefix.clone().into());
+        windows::host_paths(&mut interp, &env);
+        let drive = fs::canonicalize(&drive).unwrap();
+        assert_eq!(interp.include, Some(drive.join("Py/Include")));
+        assert_eq!(interp.base_prefix, drive.join("Py"));
+        assert_eq!(interp.platinclude, Some(PathBuf::from("Q:\\unmapped")), "no such drive: left alone");
+        // The interpreter's own import library is found there and preferred.
+        let dll = windows::PythonDll::for_module(&interp, LimitedApi::Abi3 { major: 3, minor: 8 });
+        let lib = windows::import_library(&interp, &dll, &dir.path().join("gen")).unwrap();
+        assert_eq!(lib, drive.join("Py/libs/python3.lib"));
     }
 
     #[test]

@@ -86,7 +86,7 @@ pub fn retarget(host: &Interpreter, triple: &str, env: &Env) -> Result<Interpret
     let t = if host.free_threaded { "t" } else { "" };
     let markers = host.markers.clone().unwrap_or_default();
 
-    if parts.iter().any(|p| *p == "windows") {
+    if parts.contains(&"windows") {
         let (platform, machine, bits) = match arch {
             "x86_64" => ("win-amd64", "AMD64", 64),
             "i686" | "i586" | "x86" => ("win32", "x86", 32),
@@ -104,7 +104,8 @@ pub fn retarget(host: &Interpreter, triple: &str, env: &Env) -> Result<Interpret
             format!(".{}-{tag}.pyd", host.soabi.clone().unwrap_or_default())
         };
         target.extension_suffixes = vec![target.ext_suffix.clone(), ".pyd".into()];
-        target.soabi = cpython.then(|| format!("cp{major}{minor}{t}-{tag}"));
+        // Windows builds report a SOABI since 3.13.
+        target.soabi = (cpython && (major, minor) >= (3, 13)).then(|| format!("cp{major}{minor}{t}-{tag}"));
         target.abiflags = String::new();
         target.base_prefix = include.parent().map(PathBuf::from).unwrap_or_else(|| include.clone());
         target.include = Some(include.clone());
@@ -168,6 +169,42 @@ pub fn retarget(host: &Interpreter, triple: &str, env: &Env) -> Result<Interpret
     Ok(target)
 }
 
+/// Where pkg-config looks for the target's `.pc` files when cffi-forge builds for another
+/// platform than its own and the user set neither `PKG_CONFIG_LIBDIR` nor `PKG_CONFIG`:
+/// the target's multiarch folder (Debian's layout for cross libraries, e.g.
+/// `/usr/lib/aarch64-linux-gnu/pkgconfig`, MinGW-w64's `/usr/x86_64-w64-mingw32/lib/pkgconfig`),
+/// never the host's, whose libraries the target's linker cannot use. `None` for a native build.
+pub fn pkg_config_libdir(target: &Interpreter, env: &Env) -> Option<String> {
+    let set = |key: &str| env.get(std::ffi::OsStr::new(key)).is_some_and(|v| !v.is_empty());
+    if set("PKG_CONFIG_LIBDIR") || set("PKG_CONFIG") {
+        return None;
+    }
+    let triple = crate::compile::target_triple(target);
+    let host = crate::compile::host_triple();
+    let same = |i: usize| triple.split('-').nth(i) == host.split('-').nth(i);
+    if same(0) && same(2) {
+        return None;
+    }
+    let arch = triple.split('-').next().unwrap_or_default();
+    if target.is_windows() {
+        let prefix = match arch {
+            "i686" => "i686-w64-mingw32",
+            "aarch64" => "aarch64-w64-mingw32",
+            _ => "x86_64-w64-mingw32",
+        };
+        return Some(format!("/usr/{prefix}/lib/pkgconfig"));
+    }
+    // `.cpython-311-aarch64-linux-gnu.so`: the multiarch triple is the suffix's last part.
+    let multiarch = target
+        .ext_suffix
+        .trim_end_matches(".so")
+        .split_once('-')
+        .and_then(|(_, rest)| rest.split_once('-'))
+        .map(|(_, multiarch)| multiarch.to_string())
+        .filter(|m| m.contains("-linux-"))?;
+    Some(format!("/usr/lib/{multiarch}/pkgconfig:/usr/share/pkgconfig"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -217,6 +254,35 @@ mod tests {
         assert_eq!(retarget(&host, "aarch64-pc-windows-gnullvm", &env).unwrap().platform, "win-arm64");
     }
 
+    /// What a real Windows CPython reports (recorded under Wine:
+    /// tests/data/interpreter-facts/cpython-3.X-win_amd64.json) is what the rules derive.
+    #[test]
+    fn windows_rules_match_recorded_windows_interpreters() {
+        let (_dir, env) = env_with_include();
+        for (minor, file) in [(8, "cpython-3.8-win_amd64.json"), (13, "cpython-3.13-win_amd64.json")] {
+            let path = format!("{}/tests/data/interpreter-facts/{file}", env!("CARGO_MANIFEST_DIR"));
+            let real: Interpreter = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+            let derived = retarget(&cpython(3, minor), "x86_64-pc-windows-gnu", &env).unwrap();
+            assert_eq!(
+                (&derived.platform, &derived.machine, derived.pointer_bits, &derived.ext_suffix),
+                (&real.platform, &real.machine, real.pointer_bits, &real.ext_suffix),
+                "{file}"
+            );
+            assert_eq!(
+                (&derived.soabi, &derived.extension_suffixes),
+                (&real.soabi, &real.extension_suffixes),
+                "{file}"
+            );
+            let (d, r) = (derived.markers.clone().unwrap(), real.markers.clone().unwrap());
+            assert_eq!(
+                (&d.os_name, &d.sys_platform, &d.platform_system, &d.platform_machine),
+                (&r.os_name, &r.sys_platform, &r.platform_system, &r.platform_machine),
+                "{file}"
+            );
+            assert_eq!(crate::tags::platform_tag(&derived), crate::tags::platform_tag(&real));
+        }
+    }
+
     #[test]
     fn linux_aarch64_target_uses_its_own_suffix() {
         let host = cpython(3, 11);
@@ -225,6 +291,26 @@ mod tests {
         assert_eq!(crate::tags::platform_tag(&t), "linux_aarch64");
         assert_eq!(t.marker_environment().unwrap().platform_machine(), "aarch64");
         assert!(crate::compile::target_triple(&t).starts_with("aarch64-unknown-linux-"));
+    }
+
+    #[test]
+    fn pkg_config_searches_the_targets_folders() {
+        let host = cpython(3, 11);
+        let arm = retarget(&host, "aarch64-unknown-linux-gnu", &Env::new()).unwrap();
+        if crate::compile::host_triple().starts_with("x86_64-") {
+            assert_eq!(
+                pkg_config_libdir(&arm, &Env::new()).as_deref(),
+                Some("/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig")
+            );
+        }
+        let (_dir, env) = env_with_include();
+        let win = retarget(&host, "x86_64-pc-windows-gnu", &env).unwrap();
+        assert_eq!(pkg_config_libdir(&win, &env).as_deref(), Some("/usr/x86_64-w64-mingw32/lib/pkgconfig"));
+        // The user's own choice stands; a native build changes nothing.
+        let mut user = Env::new();
+        user.insert("PKG_CONFIG_LIBDIR".into(), "/opt/sysroot/lib/pkgconfig".into());
+        assert_eq!(pkg_config_libdir(&arm, &user), None);
+        assert_eq!(pkg_config_libdir(&host, &Env::new()), None);
     }
 
     #[test]

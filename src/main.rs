@@ -96,6 +96,9 @@ struct InspectArgs {
     /// Print JSON instead of text.
     #[arg(long)]
     json: bool,
+    /// Resolve for this target triple, as `build --target` builds for it.
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -239,7 +242,8 @@ fn sdist_command(args: SdistArgs) -> ExitCode {
 /// `cffi-forge inspect`: the report on stdout.
 fn inspect_command(args: InspectArgs) -> ExitCode {
     let python = args.interpreter.unwrap_or_else(default_python);
-    match pipeline::resolve_project(&args.dir, &python) {
+    let target = cffi_forge::cross::requested(args.target.as_deref(), &cffi_forge::compile::process_env());
+    match pipeline::resolve_project(&args.dir, &python, target.as_deref()) {
         Ok((project, resolved)) => {
             let report = pipeline::inspect::Report::new(&project, &resolved);
             if args.json {

@@ -181,14 +181,23 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
 
 /// The resolved configuration of the project for the interpreter `python`: runs the
 /// build scripts and evaluates `when` markers, compiles nothing (`cffi-forge inspect`).
-pub fn resolve_project(root: &Path, python: &Path) -> Result<(Project, Resolved), PipelineError> {
+/// `cross`: a target triple, as for [`WheelRequest::target`].
+pub fn resolve_project(
+    root: &Path,
+    python: &Path,
+    cross: Option<&str>,
+) -> Result<(Project, Resolved), PipelineError> {
     let project = load(root)?;
     let (interp, from_scripts) = std::thread::scope(|scope| {
         let interp = scope.spawn(|| Interpreter::query(python));
         let from_scripts = script_modules(&project, python);
         (interp.join().expect("the interpreter query does not panic"), from_scripts)
     });
-    let resolved = resolve::resolve(&project, interp?, from_scripts?)?;
+    let mut interp = interp?;
+    if let Some(triple) = cross {
+        interp = crate::cross::retarget(&interp, triple, &crate::compile::process_env())?;
+    }
+    let resolved = resolve::resolve(&project, interp, from_scripts?)?;
     Ok((project, resolved))
 }
 

@@ -189,6 +189,17 @@ fn write_edits_pyproject_in_place_and_keeps_its_mode() {
     assert!(written.contains("dependencies = [\"six\"]"), "{written}");
     assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o640);
     assert_eq!(listing(dir.path()), ["pyproject.toml", "setup.py"], "no temporary file left");
+
+    // A new pyproject.toml gets the mode the umask gives, as any file the user creates.
+    let dir = project(&[("setup.py", "from setuptools import setup\nsetup(name='n', version='1')\n")]);
+    migrate(dir.path(), &["--write"]).0.success();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let umask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|m| u32::from_str_radix(m.trim(), 8).unwrap());
+    let mode = std::fs::metadata(dir.path().join("pyproject.toml")).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o666 & !umask.unwrap(), "mode {mode:o}");
 }
 
 #[test]
@@ -196,7 +207,11 @@ fn errors_write_nothing() {
     let dir = project(&[("README.md", "")]);
     let (run, _) = migrate(dir.path(), &["--write"]);
     let run = run.failure();
-    assert!(run.stderr.contains("no setup.py or setup.cfg to migrate from"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("no setup.py, setup.cfg or setuptools pyproject.toml to migrate from"),
+        "{}",
+        run.stderr
+    );
     assert_eq!(listing(dir.path()), ["README.md"]);
 
     let bad = "[project\nname = 'x'\n";
@@ -330,4 +345,27 @@ fn setuptools_tables_of_pyproject() {
     let (run, text) = migrate(dir.path(), &[]);
     run.success();
     insta::assert_snapshot!("setuptools_tables", text);
+    // Without setup.py: pyproject.toml alone configures setuptools, and migrates the same.
+    std::fs::remove_file(dir.path().join("setup.py")).unwrap();
+    let (run, without) = migrate(dir.path(), &[]);
+    run.success();
+    assert_eq!(without, text);
+}
+
+/// `license-files` cannot go with a legacy license table (cffi-forge refuses the pair),
+/// also when the table was already in pyproject.toml.
+#[test]
+fn license_files_are_not_added_to_a_legacy_license_table() {
+    let dir = project(&[
+        ("pyproject.toml", "[project]\nname = \"lic\"\nversion = \"1\"\nlicense = { text = \"BSD\" }\n"),
+        ("setup.cfg", "[metadata]\nlicense_files = LICENSE\n"),
+    ]);
+    let (run, _) = migrate(dir.path(), &[]);
+    let run = run.success();
+    assert!(!run.stdout.contains("license-files"), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("setup.cfg:2: note: `license_files` cannot go with a legacy license table"),
+        "{}",
+        run.stderr
+    );
 }

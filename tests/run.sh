@@ -4,7 +4,8 @@
 #     tests/run.sh [extra pytest arguments, e.g. -k fasthash]
 #
 # 1. installs the system packages the tests need, if missing (pkg-config, zlib1g-dev,
-#    g++, pypy3, pypy3-dev; with sudo when not root) and Rust if there is no cargo;
+#    g++, pypy3, pypy3-dev, wine, wine64 and MinGW-w64 for the Windows tests, the aarch64
+#    cross gcc; with sudo when not root) and Rust if there is no cargo;
 # 2. creates a tools venv (maturin, pytest, build, uv, cffi, setuptools, ...) in the cache;
 # 3. finds CPython 3.8-3.13 and PyPy (installing missing CPythons with `uv python install`);
 # 4. builds the release binary and the cffi-forge wheel once, with maturin, into
@@ -106,7 +107,10 @@ as_root() {
 }
 
 system_packages() {
-    local wanted=(pkg-config zlib1g-dev gcc g++ pypy3 pypy3-dev) missing=() p
+    # wine, wine64 and MinGW-w64: the Windows tests (tests/windows, test_windows.py); the
+    # aarch64 cross compiler and C library: `--target aarch64-unknown-linux-gnu` (cli_cross.rs).
+    local wanted=(pkg-config zlib1g-dev gcc g++ pypy3 pypy3-dev wine wine64 gcc-mingw-w64-x86-64
+        binutils-mingw-w64-x86-64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross) missing=() p
     # What the real projects link or dlopen (one per line, # comments).
     wanted+=($(sed -e 's/#.*//' tests/real_projects/apt-packages.txt))
     if ! command -v dpkg >/dev/null; then

@@ -3,7 +3,7 @@
 1. generation of a large cdef (> 5,000 lines): parse + emit, ABI mode (`.py`) against
    cffi's `make_py_source`, API mode (C) against cffi's `make_c_source`;
 2. gcc -O2 time compiling our generated C against cffi's for the same modules (a
-   library-shaped module and the API-mode cases of tests/cdef-corpus).
+   library-shaped module and the API-mode cases of tests/module_cases).
 
 Prints one ratio per benchmark (no assertion on timings). See README.md.
 """

@@ -109,6 +109,37 @@ pub fn import_library(
     Err(ImportLibraryError { dll: dll.name.clone(), tried })
 }
 
+/// A Windows interpreter run under Wine reports its paths as Windows sees them
+/// (`Z:\\opt\\py\\Include`); the compiler and linker run on the host and need the host's.
+/// A drive letter maps through the Wine prefix's `dosdevices/<x>:` link (`$WINEPREFIX`, else
+/// `~/.wine`); a path that does not map is left alone.
+pub fn host_paths(interp: &mut Interpreter, env: &super::Env) {
+    let prefix = env
+        .get(std::ffi::OsStr::new("WINEPREFIX"))
+        .map(PathBuf::from)
+        .or_else(|| env.get(std::ffi::OsStr::new("HOME")).map(|home| Path::new(home).join(".wine")));
+    let Some(prefix) = prefix else { return };
+    let map = |path: &mut PathBuf| {
+        let text = path.to_string_lossy();
+        let mut chars = text.chars();
+        let (Some(drive), Some(':'), Some('\\' | '/')) = (chars.next(), chars.next(), chars.next()) else {
+            return;
+        };
+        let Ok(root) =
+            std::fs::canonicalize(prefix.join("dosdevices").join(format!("{}:", drive.to_ascii_lowercase())))
+        else {
+            return;
+        };
+        let mapped =
+            text[3..].split(['\\', '/']).filter(|p| !p.is_empty()).fold(root, |p, part| p.join(part));
+        *path = mapped;
+    };
+    for path in [&mut interp.include, &mut interp.platinclude, &mut interp.libdir].into_iter().flatten() {
+        map(path);
+    }
+    map(&mut interp.base_prefix);
+}
+
 /// Generate into a private directory, then move into place: builds sharing a build
 /// directory never see a half-written library.
 fn generate(dll: &PythonDll, arch: &str, env: &str, dest: &Path) -> Result<(), String> {

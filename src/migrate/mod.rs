@@ -23,7 +23,7 @@ use translate::{Located, Translator};
 
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
-    #[error("{}: no setup.py or setup.cfg to migrate from", dir.display())]
+    #[error("{}: no setup.py, setup.cfg or setuptools pyproject.toml to migrate from", dir.display())]
     NothingToMigrate { dir: PathBuf },
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
@@ -76,9 +76,6 @@ fn read(path: &Path) -> Result<Option<String>, MigrateError> {
 pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
     let setup_py = read(&root.join("setup.py"))?;
     let setup_cfg = read(&root.join("setup.cfg"))?;
-    if setup_py.is_none() && setup_cfg.is_none() {
-        return Err(MigrateError::NothingToMigrate { dir: root.to_path_buf() });
-    }
     let path = root.join("pyproject.toml");
     let pyproject_text = read(&path)?;
     let doc = match &pyproject_text {
@@ -87,6 +84,16 @@ pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
             .map_err(|e| MigrateError::BadPyproject { path: path.clone(), message: e.to_string() })?,
         None => DocumentMut::new(),
     };
+    // A project configured for setuptools in pyproject.toml alone migrates too.
+    let setuptools_pyproject = doc.get("tool").and_then(|t| t.get("setuptools")).is_some()
+        || doc
+            .get("build-system")
+            .and_then(|b| b.get("build-backend"))
+            .and_then(|b| b.as_str())
+            .is_some_and(|b| b.starts_with("setuptools"));
+    if setup_py.is_none() && setup_cfg.is_none() && !setuptools_pyproject {
+        return Err(MigrateError::NothingToMigrate { dir: root.to_path_buf() });
+    }
     let mut args = Vec::new();
     if let Some(text) = &setup_cfg {
         let cfg = setup_cfg::parse(text).map_err(|e| MigrateError::SetupCfg(Box::new(e)))?;

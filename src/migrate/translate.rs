@@ -573,14 +573,12 @@ impl<'a> Translator<'a> {
                 .and_then(|p| p.get("classifiers"))
                 .and_then(Item::as_array)
                 .is_some_and(|a| a.iter().any(|c| c.as_str().is_some_and(|c| c.starts_with("License ::"))));
-        let mut legacy = false;
         if let Some((l, v)) = license {
             match v {
                 Value::Str(s) if SPDX.contains(&s.trim()) && !classified => {
                     self.set_project("license", toml_edit::value(s.trim()))
                 }
                 Value::Str(s) => {
-                    legacy = true;
                     let mut t = InlineTable::new();
                     t.insert("text", s.trim().into());
                     self.set_project("license", Item::Value(t.into()));
@@ -588,6 +586,9 @@ impl<'a> Translator<'a> {
                 _ => self.wrong_type(&l, "a string", "[project] license = \"SPDX-ID\""),
             }
         }
+        // What pyproject.toml ends up with decides, whoever wrote it.
+        let legacy =
+            self.doc.get("project").and_then(|p| p.get("license")).is_some_and(|l| l.is_table_like());
         if let Some(l) = files {
             match l.arg.value.as_ref().ok().and_then(|v| string_list(v, words)) {
                 Some(_) if legacy => self.note(

@@ -43,7 +43,11 @@ impl Target {
 /// Run pkg-config for every module and extension that names packages, appending the
 /// flags to its options (after the user's own, as cffi does).
 pub(super) fn apply_pkg_config(resolved: &mut Resolved) -> Result<(), PipelineError> {
-    let pkg_config = PkgConfig::from_env();
+    let mut pkg_config = PkgConfig::from_env();
+    if let Some(libdir) = crate::cross::pkg_config_libdir(&resolved.interp, &compile::process_env()) {
+        ui::verbose("pkg-config", format!("cross build: PKG_CONFIG_LIBDIR={libdir}"));
+        pkg_config = pkg_config.env("PKG_CONFIG_LIBDIR", Some(std::ffi::OsStr::new(&libdir)));
+    }
     let targets = resolved
         .modules
         .iter_mut()

@@ -305,7 +305,7 @@ mod tests {
         let text = format!("[project]\nname = \"x\"\nversion = \"1\"\n{module}{module}");
         std::fs::write(dir.path().join("pyproject.toml"), text).unwrap();
         let python = std::env::var_os("CFFI_FORGE_TEST_PYTHON").unwrap_or_else(|| "python3".into());
-        let err = resolve_project(dir.path(), Path::new(&python)).unwrap_err();
+        let err = resolve_project(dir.path(), Path::new(&python), None).unwrap_err();
         assert_eq!(
             err.to_string(),
             "two modules are both named `_m`: tool.cffi-forge.module[0] and tool.cffi-forge.module[1]"

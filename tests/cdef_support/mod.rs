@@ -145,12 +145,8 @@ pub fn parse_corpus(text: &str, file: &str) -> Vec<Case> {
 /// ```
 pub fn inline_cases() -> Vec<Case> {
     let mut cases = Vec::new();
-    let dir = repo_root().join("src/cdef");
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "rs"))
-        .collect();
+    let mut files = Vec::new();
+    rust_files(&repo_root().join("src/cdef"), &mut files);
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
@@ -195,6 +191,18 @@ pub fn inline_cases() -> Vec<Case> {
         }
     }
     cases
+}
+
+/// The `.rs` files under `dir`, at any depth (the parser's grammar is a folder).
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
 }
 
 fn inline_case(name: String, origin: String, text: String, ok: bool, expect: Expect) -> Case {

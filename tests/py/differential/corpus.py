@@ -19,7 +19,7 @@ import cffi.recompiler
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[2]
-CORPUS = REPO / "tests" / "cdef-corpus"
+CORPUS = REPO / "tests" / "module_cases"
 WORKER = HERE / "worker.py"
 
 
