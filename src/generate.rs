@@ -197,7 +197,7 @@ mod tests {
     fn spec(cdef: &str, source: Option<&str>) -> ModuleSpec {
         ModuleSpec {
             name: "pkg._m".into(),
-            origin: ModuleOrigin::Declarative { index: 0 },
+            origin: ModuleOrigin::Declarative { table: crate::spec::TableRef::Module(0) },
             cdefs: vec![CdefSource::standalone("m.cdef", cdef)],
             source: source.map(|s| CSource { text: s.into(), extension: ".c".into() }),
             options: Default::default(),

@@ -7,7 +7,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use crate::audit::Compatibility;
-use crate::diagnostic::Diagnostic;
 use crate::pipeline::{self, PipelineError, WheelRequest};
 
 #[derive(Clone, Debug)]
@@ -65,12 +64,8 @@ fn file_name(path: &Path) -> String {
 /// PEP 517: a wheel built after `prepare_metadata_for_build_wheel` must carry the
 /// metadata the frontend already saw (it may have resolved dependencies from it).
 fn check_same_metadata(wheel: &Path, metadata_dir: &Path) -> Result<(), PipelineError> {
-    let inconsistent = |detail: String| {
-        PipelineError::Reported(Box::new(Diagnostic::error(format!(
-            "the wheel's METADATA differs from the one prepared earlier in {}: {detail}",
-            metadata_dir.display()
-        ))))
-    };
+    let inconsistent =
+        |detail: String| PipelineError::MetadataMismatch { dir: metadata_dir.to_path_buf(), detail };
     let prepared = std::fs::read(metadata_dir.join("METADATA")).map_err(|e| inconsistent(e.to_string()))?;
     let dist_info = file_name(metadata_dir);
     let file = std::fs::File::open(wheel).map_err(|e| inconsistent(e.to_string()))?;

@@ -2,9 +2,15 @@
 //! archive. Every command (`cffi-forge build`, the PEP 517 hooks) is a path through
 //! these steps; nothing here knows about the command line.
 
+mod build;
 pub mod inspect;
+mod resolve;
 
-use std::collections::HashMap;
+use build::{apply_pkg_config, build_modules, Target};
+use resolve::{find_scripts, script_modules};
+pub use resolve::{Resolved, ResolvedExtension, ResolvedLibrary, ResolvedModule};
+
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -12,16 +18,15 @@ use fs_err as fs;
 
 use crate::archive::{self, ArchiveError, BuiltFile};
 use crate::audit::{self, AuditError, Compatibility};
-use crate::compile::{self, CompileError, CompileJob, LibraryJob, LimitedApi, Toolchain};
-use crate::config::{ConfigError, Extension, Generator, ModuleOptions, Project, SkippedTable, StaticLibrary};
-use crate::diagnostic::{Diagnostic, ToDiagnostic};
-use crate::discovery::{self, BuildScript, DiscoveryError, ScriptSource};
-use crate::generate::{self, GenerateError, Generated};
+use crate::compile::CompileError;
+use crate::config::{ConfigError, Project};
+use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
+use crate::discovery::DiscoveryError;
+use crate::generate::GenerateError;
 use crate::interpreter::{Interpreter, InterpreterError};
-use crate::pkgconfig::{PkgConfig, PkgConfigError};
-use crate::script_runner::{self, ScriptError};
-use crate::spec::{ModuleOrigin, ModuleSpec};
-use crate::tags::{self, ModuleInput, Naming};
+use crate::pkgconfig::PkgConfigError;
+use crate::script_runner::ScriptError;
+use crate::spec::{ModuleOrigin, TableRef};
 use crate::ui;
 
 /// Any failure of a build, from the layer that found it.
@@ -58,9 +63,20 @@ pub enum PipelineError {
     OutputDir { path: PathBuf, source: std::io::Error },
     #[error("cannot use the build directory {}: {source}", path.display())]
     BuildDir { path: PathBuf, source: std::io::Error },
-    /// An error already shaped as a diagnostic (e.g. pointing into `pyproject.toml`).
-    #[error("{}", .0.title)]
-    Reported(Box<Diagnostic>),
+    /// A `cffi-modules` entry of `pyproject.toml` naming no usable build script.
+    #[error("{source}")]
+    CffiModulesEntry { source: DiscoveryError, file: SourceFile, span: Range<usize> },
+    #[error("setup.py's cffi_modules names `{spec}`: {why}")]
+    SetupPyScriptOutside { spec: String, why: String },
+    /// A build script's `set_source` arguments that cannot build a module.
+    #[error("{origin}: {message}")]
+    ScriptModule { origin: ModuleOrigin, message: String },
+    /// A `module-options` table naming no module of the build (boxed: it is large).
+    #[error("`{}` names no module", .0.table)]
+    UnknownModuleOptions(Box<UnknownModuleOptions>),
+    /// PEP 517: the wheel's metadata is not what `prepare_metadata_for_build_wheel` gave.
+    #[error("the wheel's METADATA differs from the one prepared earlier in {}: {detail}", dir.display())]
+    MetadataMismatch { dir: PathBuf, detail: String },
 }
 
 impl ToDiagnostic for PipelineError {
@@ -87,10 +103,28 @@ impl ToDiagnostic for PipelineError {
             PipelineError::OutputDir { .. } => {
                 Diagnostic::error(self.to_string()).with_help("choose a directory you can write to")
             }
-            PipelineError::Reported(d) => (**d).clone(),
+            PipelineError::CffiModulesEntry { file, span, .. } => {
+                Diagnostic::error(self.to_string()).with_label(file, span.clone(), "listed here")
+            }
+            PipelineError::UnknownModuleOptions(e) => {
+                let UnknownModuleOptions { file, span, label, help, .. } = e.as_ref();
+                Diagnostic::error(self.to_string())
+                    .with_label(file, span.clone(), label.clone())
+                    .with_help(help.clone())
+            }
             _ => Diagnostic::error(self.to_string()),
         }
     }
+}
+
+#[derive(Debug)]
+pub struct UnknownModuleOptions {
+    pub table: TableRef,
+    pub file: SourceFile,
+    pub span: Range<usize>,
+    /// What the label at the table's name says.
+    pub label: String,
+    pub help: String,
 }
 
 impl From<ConfigError> for PipelineError {
@@ -135,7 +169,7 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
         // What the scripts wrote into the packages ships in this wheel.
         project.rescan_files()?;
     }
-    let mut resolved = resolve(&project, target.interp.clone(), from_scripts)?;
+    let mut resolved = resolve::resolve(&project, target.interp.clone(), from_scripts)?;
     // Missing system libraries are configuration errors: reported before any decision
     // about the wheel is announced.
     apply_pkg_config(&mut resolved)?;
@@ -252,9 +286,9 @@ pub fn resolve_project(
     });
     let mut interp = interp?;
     if let Some(triple) = cross {
-        interp = crate::cross::retarget(&interp, triple, &compile::process_env())?;
+        interp = crate::cross::retarget(&interp, triple, &crate::compile::process_env())?;
     }
-    let resolved = resolve(&project, interp, from_scripts?)?;
+    let resolved = resolve::resolve(&project, interp, from_scripts?)?;
     Ok((project, resolved))
 }
 
@@ -304,455 +338,10 @@ fn check_writable(dir: &Path) -> Result<(), PipelineError> {
     Ok(())
 }
 
-// ---------------------------------------------------------------------------------
-// Config → module specs.
-
-/// The build scripts of the project, with the user told how they were found.
-fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, PipelineError> {
-    let configured: Option<Vec<String>> =
-        project.tool.cffi_modules.as_ref().map(|list| list.iter().map(|s| s.get_ref().clone()).collect());
-    let discover = project.tool.modules.is_empty();
-    let scripts =
-        discovery::find_build_scripts(&project.root, configured.as_deref(), discover).map_err(|e| {
-            // Point at the faulty `cffi-modules` entry in pyproject.toml when it came from there.
-            let entry = match &e {
-                DiscoveryError::BadForm { spec, origin, .. } if *origin == discovery::CONFIG_ORIGIN => {
-                    Some(spec.clone())
-                }
-                DiscoveryError::NoSuchFile { file, origin, .. } if *origin == discovery::CONFIG_ORIGIN => {
-                    Some(file.clone())
-                }
-                _ => None,
-            };
-            let spanned = entry.and_then(|entry| {
-                project.tool.cffi_modules.iter().flatten().find(|s| s.get_ref().starts_with(entry.as_str()))
-            });
-            match spanned {
-                Some(s) => PipelineError::Reported(Box::new(project.diagnostic_at(
-                    s.span(),
-                    e.to_string(),
-                    "listed here",
-                ))),
-                None => PipelineError::Discovery(e),
-            }
-        })?;
-    // (`cffi-modules` in pyproject.toml was checked with its span when it was read.)
-    for script in scripts.iter().filter(|s| s.source == ScriptSource::SetupPy) {
-        let role = crate::config::paths::PathRole::ProjectFile;
-        if let Some(why) = crate::config::paths::outside_problem(&project.root, &script.path, role) {
-            let title = format!("setup.py's cffi_modules names `{}`: {why}", script.spec());
-            return Err(PipelineError::Reported(Box::new(Diagnostic::error(title))));
-        }
-    }
-    match scripts.first().map(|s| s.source) {
-        Some(ScriptSource::SetupPy) => ui::warning(format!(
-            "using `cffi_modules` from setup.py (read, never run): {}{}; \
-             move it to pyproject.toml as [tool.cffi-forge] cffi-modules",
-            scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", "),
-            scripts[0]
-                .ext_package
-                .as_ref()
-                .map(|p| format!(" with ext_package {p:?} (ext-package)"))
-                .unwrap_or_default(),
-        )),
-        Some(ScriptSource::Discovered) => {
-            for script in &scripts {
-                ui::status(
-                    "Found",
-                    format!("{} (set [tool.cffi-forge] cffi-modules to choose)", script.spec()),
-                );
-            }
-        }
-        _ => {}
-    }
-    Ok(scripts)
-}
-
-/// The modules the project's build scripts declare, run with `python`.
-fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, PipelineError> {
-    let scripts = find_scripts(project)?;
-    if scripts.is_empty() {
-        return Ok(Vec::new());
-    }
-    let emit = project.tool.generator == Generator::Cffi;
-    let source_dir = project.python.root(&project.root);
-    let import_dirs: Vec<PathBuf> = (source_dir != project.root).then_some(source_dir).into_iter().collect();
-    let mut specs = script_runner::run_build_scripts(python, &project.root, &import_dirs, &scripts, emit)?;
-    // setuptools' `ext_package`: pyproject's `ext-package`, else setup.py's.
-    let configured = project.tool.ext_package.as_ref().map(|p| p.get_ref().as_str());
-    for (spec, script) in specs.iter_mut().zip(&scripts) {
-        if let Some(prefix) = configured.or(script.ext_package.as_deref()) {
-            spec.name = format!("{prefix}.{}", spec.name);
-        }
-    }
-    // Checked before anything is generated or compiled.
-    for spec in &specs {
-        let problem = crate::spec::module_name_problem(&spec.name)
-            .map(|why| {
-                format!("set_source names the module {:?}, which cannot be imported: {why}", spec.name)
-            })
-            .or_else(|| {
-                crate::config::paths::build_option_problem(&project.root, &spec.options)
-                    .map(|(key, why)| format!("set_source({key}=...): {why}"))
-            });
-        if let Some(message) = problem {
-            return Err(PipelineError::Reported(Box::new(Diagnostic::error(format!(
-                "{}: {message}",
-                describe(&spec.origin)
-            )))));
-        }
-    }
-    Ok(specs)
-}
-
-/// Everything a build for one interpreter makes, decided before anything compiles:
-/// what `cffi-forge inspect` shows and [`build_wheel`] builds.
-#[derive(Clone, Debug)]
-pub struct Resolved {
-    pub interp: Interpreter,
-    /// CFFI modules: declarative tables, then the build scripts' modules, with their
-    /// `module-options` merged in.
-    pub modules: Vec<ResolvedModule>,
-    /// Plain extension modules.
-    pub extensions: Vec<Extension>,
-    /// Static libraries, with the modules that link them.
-    pub libraries: Vec<ResolvedLibrary>,
-    /// Tables whose `when` marker is false for this interpreter.
-    pub skipped: Vec<SkippedTable>,
-    /// File names and the wheel tag; `naming.modules` lists `modules`, then `extensions`.
-    pub naming: Naming,
-}
-
-#[derive(Clone, Debug)]
-pub struct ResolvedModule {
-    pub spec: ModuleSpec,
-    /// The keys of the `module-options` tables merged into it.
-    pub module_options: Vec<String>,
-}
-
-#[derive(Clone, Debug)]
-pub struct ResolvedLibrary {
-    pub library: StaticLibrary,
-    /// The modules and extensions that name it in `libraries` (it is built only if any).
-    pub linked_into: Vec<String>,
-}
-
-/// Every module of the project for `interp`: the tables that apply to it, then the
-/// build scripts' modules; `module-options` merged; names checked; tags decided.
-fn resolve(
-    project: &Project,
-    interp: Interpreter,
-    from_scripts: Vec<ModuleSpec>,
-) -> Result<Resolved, PipelineError> {
-    let tables = project.build_tables(Some(&interp))?;
-    let mut modules: Vec<ResolvedModule> = tables
-        .modules
-        .into_iter()
-        .chain(from_scripts)
-        .map(|spec| ResolvedModule { spec, module_options: Vec::new() })
-        .collect();
-
-    let mut seen: HashMap<&str, String> = HashMap::new();
-    let named = modules.iter().map(|m| (m.spec.name.as_str(), describe(&m.spec.origin))).chain(
-        tables
-            .extensions
-            .iter()
-            .map(|e| (e.name.as_str(), format!("[[tool.cffi-forge.extension]] #{}", e.index + 1))),
-    );
-    for (name, origin) in named {
-        if let Some(first) = seen.insert(name, origin.clone()) {
-            return Err(PipelineError::DuplicateModule { name: name.to_string(), first, second: origin });
-        }
-    }
-
-    let mut skipped = tables.skipped;
-    for options in &tables.module_options {
-        let Some(module) = modules.iter_mut().find(|m| m.spec.name == options.module) else {
-            // The options of a module that a `when` marker leaves out go with it.
-            let module_table = skipped
-                .iter()
-                .find(|s| s.name == options.module && s.key.starts_with("tool.cffi-forge.module["));
-            if let Some(module_table) = module_table {
-                let when = module_table.when.clone();
-                skipped.push(SkippedTable { key: options.key.clone(), name: options.module.clone(), when });
-                continue;
-            }
-            return Err(unknown_module(project, options, &modules, &tables.extensions));
-        };
-        options.apply(&mut module.spec.options);
-        module.module_options.push(options.key.clone());
-    }
-
-    let libraries: Vec<ResolvedLibrary> = tables
-        .libraries
-        .into_iter()
-        .map(|library| {
-            let users = modules
-                .iter()
-                .map(|m| (&m.spec.name, &m.spec.options.libraries))
-                .chain(tables.extensions.iter().map(|e| (&e.name, &e.options.libraries)));
-            let linked_into =
-                users.filter(|(_, libs)| libs.contains(&library.name)).map(|(n, _)| n.clone()).collect();
-            ResolvedLibrary { library, linked_into }
-        })
-        .collect();
-
-    let inputs: Vec<ModuleInput> = modules
-        .iter()
-        .map(|m| ModuleInput::from(&m.spec))
-        .chain(
-            tables
-                .extensions
-                .iter()
-                .map(|e| ModuleInput::extension(e.name.clone(), e.options.py_limited_api == Some(true))),
-        )
-        .collect();
-    let naming = tags::decide(&interp, &inputs, project.requires_python(), project.abi3_policy());
-    Ok(Resolved { interp, modules, extensions: tables.extensions, libraries, skipped, naming })
-}
-
-/// A `module-options` table naming no module of the build.
-fn unknown_module(
-    project: &Project,
-    options: &ModuleOptions,
-    modules: &[ResolvedModule],
-    extensions: &[Extension],
-) -> PipelineError {
-    let label = if extensions.iter().any(|e| e.name == options.module) {
-        "this is a [[tool.cffi-forge.extension]]: give the keys in its own table".to_string()
-    } else {
-        "no module of this build has this name".to_string()
-    };
-    let names: Vec<&str> = modules.iter().map(|m| m.spec.name.as_str()).collect();
-    let closest = names
-        .iter()
-        .map(|n| (strsim::jaro_winkler(n, &options.module), *n))
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0));
-    let help = match closest {
-        Some((_, name)) => format!("did you mean `{name}`?"),
-        None if names.is_empty() => "the build has no CFFI modules".to_string(),
-        None => format!(
-            "the modules are {} (names after `ext-package`; a table with a false `when` builds nothing)",
-            names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
-        ),
-    };
-    let diagnostic = project
-        .diagnostic_at(options.span.clone(), format!("`{}` names no module", options.key), label)
-        .with_help(help);
-    PipelineError::Reported(Box::new(diagnostic))
-}
-
-fn describe(origin: &ModuleOrigin) -> String {
-    match origin {
-        ModuleOrigin::Script { path, variable } => format!("build script `{}:{variable}`", path.display()),
-        ModuleOrigin::Declarative { index } => format!("[[tool.cffi-forge.module]] #{}", index + 1),
-    }
-}
-
-// ---------------------------------------------------------------------------------
-// Module specs → generated source → compiled modules.
-
-/// What building for one interpreter needs: its facts, the build directory and the
-/// compiler. A missing compiler only matters once something must be compiled.
-struct Target {
-    interp: Interpreter,
-    build_dir: PathBuf,
-    toolchain: Result<Toolchain, CompileError>,
-}
-
-impl Target {
-    fn prepare(project: &Project, python: &Path, cross: Option<&str>) -> Result<Target, PipelineError> {
-        let env = compile::process_env();
-        let mut interp = Interpreter::query(python)?;
-        if let Some(triple) = cross {
-            interp = crate::cross::retarget(&interp, triple, &env)?;
-        }
-        let build_dir = build_dir(project, &interp)?;
-        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, env);
-        Ok(Target { interp, build_dir, toolchain })
-    }
-}
-
-/// Run pkg-config for every module and extension that names packages, appending the
-/// flags to its options (after the user's own, as cffi does).
-fn apply_pkg_config(resolved: &mut Resolved) -> Result<(), PipelineError> {
-    let mut pkg_config = PkgConfig::from_env();
-    if let Some(libdir) = crate::cross::pkg_config_libdir(&resolved.interp, &compile::process_env()) {
-        ui::verbose("pkg-config", format!("cross build: PKG_CONFIG_LIBDIR={libdir}"));
-        pkg_config = pkg_config.env("PKG_CONFIG_LIBDIR", Some(std::ffi::OsStr::new(&libdir)));
-    }
-    let targets = resolved
-        .modules
-        .iter_mut()
-        .map(|m| (&m.spec.name, &mut m.spec.options))
-        .chain(resolved.extensions.iter_mut().map(|e| (&e.name, &mut e.options)));
-    for (name, options) in targets {
-        if options.pkg_config.is_empty() {
-            continue;
-        }
-        let flags = pkg_config
-            .flags(&options.pkg_config)
-            .map_err(|source| PipelineError::PkgConfig { module: name.clone(), source })?;
-        ui::verbose("pkg-config", format!("{}: {flags:?}", options.pkg_config.join(", ")));
-        flags.merge_into(options);
-    }
-    Ok(())
-}
-
-/// Generate and compile every module, extension and library; returns the files for
-/// the wheel.
-fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, PipelineError> {
-    let mut built = Vec::new();
-    let mut jobs = Vec::new();
-    let mut job_paths = Vec::new();
-    let Target { interp, build_dir, toolchain } = target;
-    let Resolved { modules, extensions, libraries, naming, .. } = resolved;
-    let (module_files, extension_files) = naming.modules.split_at(modules.len());
-    for (module, file) in modules.into_iter().zip(module_files) {
-        let mut spec = module.spec;
-        let code = match spec.pregenerated.take() {
-            Some(pregenerated) => pregenerated.code,
-            None => {
-                ui::verbose("Generating", format!("{} (native generator)", spec.name));
-                match generate::generate(&spec) {
-                    Ok(Generated::C { code } | Generated::Python { code }) => code,
-                    Err(source) => {
-                        return Err(PipelineError::Generate {
-                            module: spec.name.clone(),
-                            source: Box::new(source),
-                        })
-                    }
-                }
-            }
-        };
-        let Some(source) = &spec.source else {
-            ui::status("Generating", format!("{} → {} (ABI mode)", spec.name, file.archive_path));
-            built.push(BuiltFile::bytes(file.archive_path.clone(), code.into_bytes()));
-            continue;
-        };
-        let file_name = format!("{}{}", spec.name, source.extension);
-        let generated = compile::generated_path(&build_dir, &file_name, code.as_bytes());
-        write_if_changed(&generated, code.as_bytes())
-            .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
-        let options = spec.options.clone();
-        let limited_api = match naming.limited_api(file) {
-            Some(limited) => limited,
-            None if interp.is_pypy() => LimitedApi::Untouched,
-            None => LimitedApi::Off,
-        };
-        ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
-        jobs.push(CompileJob {
-            module: spec.name.clone(),
-            generated: Some(generated),
-            options,
-            limited_api,
-            file_name: file.file_name.clone(),
-            cxx_link: false,
-        });
-        job_paths.push(file.archive_path.clone());
-    }
-    for (extension, file) in extensions.into_iter().zip(extension_files) {
-        let limited_api = naming.limited_api(file).unwrap_or(LimitedApi::Untouched);
-        ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
-        jobs.push(CompileJob {
-            options: extension.options,
-            module: extension.name,
-            generated: None,
-            limited_api,
-            file_name: file.file_name.clone(),
-            cxx_link: extension.cxx,
-        });
-        job_paths.push(file.archive_path.clone());
-    }
-    let mut library_jobs = Vec::new();
-    for ResolvedLibrary { library, linked_into } in libraries {
-        if linked_into.is_empty() {
-            ui::warning(format!(
-                "library `{}` ([[tool.cffi-forge.library]] #{}) is not built: no module names it in `libraries`",
-                library.name,
-                library.index + 1
-            ));
-            continue;
-        }
-        ui::status("Compiling", format!("library {} (static, for {})", library.name, linked_into.join(", ")));
-        library_jobs.push(LibraryJob { name: library.name, options: library.options });
-    }
-    if !jobs.is_empty() {
-        let modules = toolchain?.build(&jobs, &library_jobs)?;
-        built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
-    }
-    Ok(built)
-}
-
-/// Where generated sources and the object cache live between builds:
-/// `$CFFI_FORGE_BUILD_DIR`, else `build/cffi-forge/` in the project (like setuptools'
-/// `build/`), else a folder in the system's temporary directory when the project is
-/// read-only. One subfolder per interpreter, since objects depend on its headers.
-fn build_dir(project: &Project, interp: &Interpreter) -> Result<PathBuf, PipelineError> {
-    // `cpython-311-x86_64-linux-gnu`, `pypy39-pp73-x86_64-linux-gnu`, `cp311-win_amd64`.
-    let suffix = interp.ext_suffix.trim_start_matches('.');
-    let suffix = suffix.rsplit_once('.').map_or(suffix, |(stem, _)| stem);
-    let flavour = if suffix.is_empty() {
-        format!("{}-{}.{}", interp.implementation, interp.version.0, interp.version.1)
-    } else {
-        suffix.to_string()
-    };
-    // (base, whether it lives in the shared temporary directory and must be private)
-    let candidates = match std::env::var_os("CFFI_FORGE_BUILD_DIR") {
-        Some(dir) => vec![(PathBuf::from(dir), false)],
-        None => vec![
-            (project.root.join("build").join("cffi-forge"), false),
-            (std::env::temp_dir().join(format!("cffi-forge-{}", stable_hash(&project.root))), true),
-        ],
-    };
-    let mut last_error = None;
-    for (base, private) in candidates {
-        let base = if private {
-            match compile::private_dir::private_dir(&base) {
-                Ok(base) => base,
-                Err(e) => {
-                    last_error = Some((base, e));
-                    continue;
-                }
-            }
-        } else {
-            base
-        };
-        let dir = base.join(&flavour);
-        match fs::create_dir_all(&dir) {
-            Ok(()) => return Ok(dir),
-            Err(e) => last_error = Some((dir, e)),
-        }
-    }
-    let (path, source) = last_error.expect("at least one candidate");
-    Err(PipelineError::BuildDir { path, source })
-}
-
-fn stable_hash(path: &Path) -> String {
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
-    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
-}
-
-/// Keep the file (and its timestamp) when the content is the same.
-fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    // Named like every cache temporary, so a killed run's is removed by the next build.
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".tmp{}-{name}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Generator;
 
     fn project(tool: &str) -> Project {
         let dir = tempfile::tempdir().unwrap();
@@ -765,18 +354,5 @@ mod tests {
         assert_eq!(project("").tool.generator, Generator::Native);
         assert_eq!(project("[tool.cffi-forge]\ngenerator = \"cffi\"\n").tool.generator, Generator::Cffi);
         assert_eq!(project("[tool.cffi-forge]\ngenerator = \"native\"\n").tool.generator, Generator::Native);
-    }
-
-    #[test]
-    fn unchanged_generated_source_keeps_its_timestamp() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("gen/m.c");
-        write_if_changed(&path, b"int x;").unwrap();
-        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        write_if_changed(&path, b"int x;").unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), before);
-        write_if_changed(&path, b"int y;").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"int y;");
     }
 }

@@ -455,18 +455,10 @@ fn build_options(path: &str, kwds: serde_json::Map<String, Value>) -> Result<Bui
     for (key, value) in kwds {
         let list = |value: Value| string_list(path, &key, value);
         match key.as_str() {
-            "sources" => options.sources = list(value)?,
-            "include_dirs" => options.include_dirs = list(value)?,
-            "undef_macros" => options.undef_macros = list(value)?,
-            "libraries" => options.libraries = list(value)?,
-            "library_dirs" => options.library_dirs = list(value)?,
-            "runtime_library_dirs" => options.runtime_library_dirs = list(value)?,
-            "extra_objects" => options.extra_objects = list(value)?,
-            "extra_compile_args" => options.extra_compile_args = list(value)?,
-            "extra_link_args" => options.extra_link_args = list(value)?,
-            "depends" => options.depends = list(value)?,
-            // `set_source(..., pkgconfig=[...])`, as cffi's docstring shows it.
+            // `set_source(..., pkgconfig=[...])`, as cffi's docstring shows it; our own
+            // spelling is not a keyword cffi knows.
             "pkgconfig" => options.pkg_config.extend(list(value)?),
+            "pkg_config" => unsupported(path, &key),
             "define_macros" => options.define_macros = defines(path, value)?,
             "py_limited_api" => {
                 options.py_limited_api = match value {
@@ -476,12 +468,20 @@ fn build_options(path: &str, kwds: serde_json::Map<String, Value>) -> Result<Bui
                     other => return Err(bad(path, &key, format!("must be True or False, not {other}"))),
                 }
             }
-            _ => ui::warning(format!(
-                "build script `{path}`: set_source() argument `{key}` is not supported by cffi-forge and is ignored"
-            )),
+            // Every other list of strings among the build keys, by its setuptools name.
+            name => match options.strings_mut(name) {
+                Some(field) => *field = list(value)?,
+                None => unsupported(path, &key),
+            },
         }
     }
     Ok(options)
+}
+
+fn unsupported(path: &str, key: &str) {
+    ui::warning(format!(
+        "build script `{path}`: set_source() argument `{key}` is not supported by cffi-forge and is ignored"
+    ));
 }
 
 fn bad(path: &str, key: &str, problem: String) -> ScriptError {

@@ -43,8 +43,58 @@ pub struct CdefOptions {
 pub enum ModuleOrigin {
     /// `path/to/foo_build.py:ffibuilder` (from `cffi-modules`, discovery or `setup.py`).
     Script { path: PathBuf, variable: String },
-    /// The N-th `[[tool.cffi-forge.module]]` table (0-based).
-    Declarative { index: usize },
+    /// A `[[tool.cffi-forge.module]]` table (always [`TableRef::Module`]).
+    Declarative { table: TableRef },
+}
+
+impl std::fmt::Display for ModuleOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ModuleOrigin::Script { path, variable } => {
+                write!(f, "build script `{}:{variable}`", path.display())
+            }
+            ModuleOrigin::Declarative { table } => write!(f, "{table}"),
+        }
+    }
+}
+
+/// One table of `[tool.cffi-forge]` that builds something, shown as the TOML path that
+/// names it: `tool.cffi-forge.module[0]` (0-based, as TOML paths count) or
+/// `tool.cffi-forge.module-options."pkg._mod"`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum TableRef {
+    Module(usize),
+    Library(usize),
+    Extension(usize),
+    /// Keyed by the module it applies to.
+    ModuleOptions(String),
+}
+
+impl TableRef {
+    /// The position among the tables of its kind (`None` for `module-options`).
+    pub fn index(&self) -> Option<usize> {
+        match self {
+            TableRef::Module(i) | TableRef::Library(i) | TableRef::Extension(i) => Some(*i),
+            TableRef::ModuleOptions(_) => None,
+        }
+    }
+}
+
+impl std::fmt::Display for TableRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TableRef::Module(i) => write!(f, "tool.cffi-forge.module[{i}]"),
+            TableRef::Library(i) => write!(f, "tool.cffi-forge.library[{i}]"),
+            TableRef::Extension(i) => write!(f, "tool.cffi-forge.extension[{i}]"),
+            TableRef::ModuleOptions(module) => write!(f, "tool.cffi-forge.module-options.\"{module}\""),
+        }
+    }
+}
+
+impl serde::Serialize for TableRef {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
 }
 
 /// A C macro definition as in setuptools' `define_macros`: `(name, value)`.
@@ -54,27 +104,153 @@ pub struct Define {
     pub value: Option<String>,
 }
 
-/// What `set_source(...)` keyword arguments (or their declarative equivalents) say
-/// about compiling and linking. Paths are as the user wrote them, relative to the
-/// project root unless absolute.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct BuildOptions {
-    pub sources: Vec<String>,
-    pub include_dirs: Vec<String>,
-    pub define_macros: Vec<Define>,
-    pub undef_macros: Vec<String>,
-    pub libraries: Vec<String>,
-    pub library_dirs: Vec<String>,
-    pub runtime_library_dirs: Vec<String>,
-    pub extra_objects: Vec<String>,
-    pub extra_compile_args: Vec<String>,
-    pub extra_link_args: Vec<String>,
-    pub depends: Vec<String>,
-    /// `pkgconfig=[...]` / `set_source_pkgconfig`: requirement strings like `"zlib >= 1.2"`.
-    pub pkg_config: Vec<String>,
-    /// `py_limited_api`: `None` = the default (abi3 where possible).
-    pub py_limited_api: Option<bool>,
+impl std::fmt::Display for Define {
+    /// `NAME` or `NAME=VALUE`, as `inspect` shows it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.value {
+            Some(value) => write!(f, "{}={value}", self.name),
+            None => f.write_str(&self.name),
+        }
+    }
 }
+
+impl serde::Serialize for Define {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Every build key, declared once. Adding a key means adding a row here: it then exists
+/// in [`BuildOptions`] (with its append and `inspect` output) and in every TOML table
+/// that compiles something (see `config::build_keys`).
+///
+/// A row is `/// doc  scope field: Resolved = Toml => resolver(arg);`, in the order setuptools
+/// lists the keys. `compiled`: every table accepts it, `[[library]]` included;
+/// `linked`: only tables that build a module; `own`: each table declares it itself,
+/// since its form or default differs between tables. The resolver is a function of
+/// `config::build_keys`.
+macro_rules! build_keys {
+    ($callback:ident ! ($($state:tt)*)) => {
+        $callback! { ($($state)*)
+            own sources: Vec<String> = Vec<toml::Spanned<String>> => sources();
+            compiled include_dirs: Vec<String> = Vec<toml::Spanned<String>> => paths(SystemOrProject);
+            compiled define_macros: Vec<$crate::spec::Define>
+                = Vec<toml::Spanned<$crate::config::build_keys::MacroEntry>> => defines();
+            compiled undef_macros: Vec<String> = Vec<String> => copied();
+            linked libraries: Vec<String> = Vec<String> => copied();
+            linked library_dirs: Vec<String> = Vec<toml::Spanned<String>> => paths(SystemOrProject);
+            linked runtime_library_dirs: Vec<String> = Vec<toml::Spanned<String>> => paths(SystemOrProject);
+            linked extra_objects: Vec<String> = Vec<toml::Spanned<String>> => paths(SystemOrProject);
+            compiled extra_compile_args: Vec<String> = Vec<String> => copied();
+            linked extra_link_args: Vec<String> = Vec<String> => copied();
+            linked depends: Vec<String> = Vec<toml::Spanned<String>> => paths(ProjectFile);
+            /// `pkgconfig=[...]` / `set_source_pkgconfig`: requirement strings like `"zlib >= 1.2"`.
+            linked pkg_config: Vec<String> = Vec<String> => copied();
+            /// `py_limited_api`: `None` = the default (abi3 where possible). Shown by
+            /// `inspect` as the module's mode, not among its options.
+            own py_limited_api: Option<bool> = Option<bool> => copied();
+        }
+    };
+}
+pub(crate) use build_keys;
+
+/// How a build key's value appends and shows; lists append, a flag given replaces.
+pub trait BuildValue {
+    fn append(&mut self, extra: &Self);
+    /// Whether `inspect` leaves it out of the options it lists.
+    fn hidden(&self) -> bool;
+    /// Its values as `inspect` lists them.
+    fn shown(&self) -> Vec<String>;
+    /// The list, when the key is a list of plain strings (as `set_source` takes most).
+    fn strings_mut(&mut self) -> Option<&mut Vec<String>> {
+        None
+    }
+}
+
+impl BuildValue for Vec<String> {
+    fn append(&mut self, extra: &Self) {
+        self.extend(extra.iter().cloned());
+    }
+    fn hidden(&self) -> bool {
+        self.is_empty()
+    }
+    fn shown(&self) -> Vec<String> {
+        self.clone()
+    }
+    fn strings_mut(&mut self) -> Option<&mut Vec<String>> {
+        Some(self)
+    }
+}
+
+impl BuildValue for Vec<Define> {
+    fn append(&mut self, extra: &Self) {
+        self.extend(extra.iter().cloned());
+    }
+    fn hidden(&self) -> bool {
+        self.is_empty()
+    }
+    fn shown(&self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+impl BuildValue for Option<bool> {
+    fn append(&mut self, extra: &Self) {
+        if extra.is_some() {
+            *self = *extra;
+        }
+    }
+    fn hidden(&self) -> bool {
+        true
+    }
+    fn shown(&self) -> Vec<String> {
+        self.iter().map(ToString::to_string).collect()
+    }
+}
+
+macro_rules! build_options {
+    (() $($(#[$attr:meta])* $scope:ident $field:ident : $resolved:ty = $toml:ty => $how:ident($($arg:ident)?);)*) => {
+        /// What `set_source(...)` keyword arguments (or their declarative equivalents) say
+        /// about compiling and linking. Paths are as the user wrote them, relative to the
+        /// project root unless absolute. `inspect` serialises it (empty lists left out).
+        #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+        pub struct BuildOptions {
+            $(
+                $(#[$attr])*
+                #[serde(skip_serializing_if = "BuildValue::hidden")]
+                pub $field: $resolved,
+            )*
+        }
+
+        impl BuildOptions {
+            /// Merge `extra` in after what is here (a module's `set_source` arguments come
+            /// before its `module-options`): lists append, a flag given replaces.
+            pub fn append(&mut self, extra: &BuildOptions) {
+                $( BuildValue::append(&mut self.$field, &extra.$field); )*
+            }
+
+            /// The build key `field` (`include_dirs`) when it is a list of plain strings.
+            pub fn strings_mut(&mut self, field: &str) -> Option<&mut Vec<String>> {
+                match field {
+                    $( stringify!($field) => BuildValue::strings_mut(&mut self.$field), )*
+                    _ => None,
+                }
+            }
+
+            /// `(key, values)` of the keys that are set, in the order setuptools lists them.
+            pub fn entries(&self) -> Vec<(String, Vec<String>)> {
+                let mut out = Vec::new();
+                $(
+                    if !BuildValue::hidden(&self.$field) {
+                        out.push((stringify!($field).replace('_', "-"), BuildValue::shown(&self.$field)));
+                    }
+                )*
+                out
+            }
+        }
+    };
+}
+build_keys!(build_options!());
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Language {

@@ -77,7 +77,7 @@ language = "c++"
 
     let [options] = tables.module_options.as_slice() else { panic!("{tables:?}") };
     assert_eq!(options.module, "demo._ffi");
-    assert_eq!(options.key, "tool.cffi-forge.module-options.\"demo._ffi\"");
+    assert_eq!(options.table.to_string(), "tool.cffi-forge.module-options.\"demo._ffi\"");
     assert_eq!(options.options.sources, ["csrc/a.c", "csrc/b.c", "csrc/speedups.c"]);
     let define = |n: &str, v: Option<&str>| Define { name: n.into(), value: v.map(Into::into) };
     assert_eq!(
@@ -92,7 +92,7 @@ language = "c++"
         py_limited_api: None,
         ..Default::default()
     };
-    options.apply(&mut from_script);
+    from_script.append(&options.options);
     assert_eq!(from_script.sources, ["own.c", "csrc/a.c", "csrc/b.c", "csrc/speedups.c"]);
     assert_eq!(from_script.libraries, ["z", "core"]);
     assert_eq!(from_script.include_dirs, ["csrc"]);
@@ -146,11 +146,12 @@ when = "implementation_name == 'no-such-python'"
     let tables = project.build_tables(Some(&interp)).unwrap();
     assert_eq!(tables.libraries.len(), 1);
     assert_eq!(tables.libraries[0].options.sources, ["csrc/a.c"]);
-    assert_eq!(tables.libraries[0].index, 0);
+    assert_eq!(tables.libraries[0].table.index(), Some(0));
     assert!(tables.extensions.is_empty() && tables.modules.is_empty());
     assert_eq!(tables.module_options.len(), 1);
+    let keys: Vec<String> = tables.skipped.iter().map(|s| s.table.to_string()).collect();
     let skipped: Vec<(&str, &str)> =
-        tables.skipped.iter().map(|s| (s.key.as_str(), s.name.as_str())).collect();
+        keys.iter().zip(&tables.skipped).map(|(k, s)| (k.as_str(), s.name.as_str())).collect();
     assert_eq!(
         skipped,
         [

@@ -32,10 +32,14 @@ PYTEST_FLOORS = {
     "tests/py/e2e/test_demo.py": 1,
     "tests/py/e2e/test_errors.py": 3,
     "tests/py/e2e/test_frontends.py": 7,
+    "tests/py/e2e/test_manylinux.py": 8,
     "tests/py/e2e/test_new_pythons.py": 16,
     "tests/py/e2e/test_real_projects.py": 17,
     "tests/py/e2e/test_real_projects_migrate.py": 14,
     "tests/py/e2e/test_packaging_oracle.py": 34,
+    # Needs scripts/release-wheels.sh first (zig cross builds, not part of run.sh yet):
+    # skipped with the reason in pytest's summary, counted here as 0.
+    "tests/py/e2e/test_release_wheels.py": 0,
     "tests/py/e2e/test_samples.py": 115,
     "tests/py/e2e/test_setuptools_oracle.py": 8,
     "tests/py/e2e/test_stable_abi_compile.py": 18,
@@ -54,6 +58,7 @@ CARGO_FLOORS = {
     "tests/cdef_limits.rs": 10,
     "tests/cdef_props.rs": 5,
     "tests/cdef_random.rs": 2,
+    "tests/cli_audit.rs": 9,
     "tests/cli_build.rs": 6,
     "tests/cli_cache.rs": 5,
     "tests/cli_cross.rs": 5,

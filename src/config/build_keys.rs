@@ -1,6 +1,8 @@
-//! What the tables that compile something share: `sources` lists with globs,
-//! `define-macros` entries and `when` markers. Each helper returns the span of the faulty
-//! entry and a message, and the caller names the key in its own error type.
+//! What the tables that compile something share: the build keys of
+//! [`crate::spec::build_keys`] spliced into each table by [`build_key_table!`] and resolved
+//! by one generated method, `sources` lists with globs, `define-macros` entries and `when`
+//! markers. Each helper returns the span of the faulty entry and a message, and the caller
+//! names the key in its own error type.
 
 use std::cell::OnceCell;
 use std::ops::Range;
@@ -9,9 +11,116 @@ use std::path::Path;
 use globset::GlobBuilder;
 use toml::Spanned;
 
-use super::module_table::MacroEntry;
 use super::paths::{outside_problem, PathRole};
 use crate::spec::Define;
+
+/// `define-macros` entries: `"NAME"`, `"NAME=VALUE"` or `["NAME", "VALUE"]`.
+#[derive(Clone, Debug, serde::Deserialize)]
+#[serde(untagged)]
+pub enum MacroEntry {
+    Text(String),
+    Pair(Vec<String>),
+}
+
+impl MacroEntry {
+    pub fn to_define(&self) -> Result<Define, String> {
+        match self {
+            MacroEntry::Text(s) => Ok(match s.split_once('=') {
+                Some((name, value)) => Define { name: name.to_string(), value: Some(value.to_string()) },
+                None => Define { name: s.clone(), value: None },
+            }),
+            MacroEntry::Pair(v) => match v.as_slice() {
+                [name] => Ok(Define { name: name.clone(), value: None }),
+                [name, value] => Ok(Define { name: name.clone(), value: Some(value.clone()) }),
+                _ => Err(format!("expected [\"NAME\"] or [\"NAME\", \"VALUE\"], got {} items", v.len())),
+            },
+        }
+    }
+}
+
+/// A TOML table that compiles something, with the build keys spliced in after the
+/// table's own leading fields. `#[serde(flatten)]` cannot share them: serde cannot combine
+/// it with `deny_unknown_fields` (which the "did you mean" errors rely on) and flattened
+/// fields lose their `toml::Spanned` spans.
+///
+/// `pub struct Name: linked { head fields } then { tail fields }`: `linked` takes every
+/// key, `compiled` only those a static library uses. The table declares `sources` (and
+/// `py_limited_api` if it takes it) itself; the generated `resolve_build_keys` resolves
+/// every key but `py_limited_api`, naming the faulty key in its error.
+macro_rules! build_key_table {
+    ($(#[$meta:meta])* pub struct $name:ident: $scope:ident { $($head:tt)* } then { $($tail:tt)* }) => {
+        crate::spec::build_keys!(build_key_table!(@munch $scope ($(#[$meta])* ; $name ; {$($head)*} ; {$($tail)*}) []));
+    };
+    // Keep or drop the first row, by its scope and the table's.
+    ((@munch $s:ident $ctx:tt [$($acc:tt)*]) $(#[$attr:meta])* own $field:ident : $r:ty = $raw:ty => $how:ident($($arg:ident)?); $($rest:tt)*) => {
+        build_key_table! { (@munch $s $ctx [$($acc)*]) $($rest)* }
+    };
+    ((@munch linked $ctx:tt [$($acc:tt)*]) $(#[$attr:meta])* $rs:ident $field:ident : $r:ty = $raw:ty => $how:ident($($arg:ident)?); $($rest:tt)*) => {
+        build_key_table! { (@munch linked $ctx [$($acc)* $field: $raw => $how($($arg)?);]) $($rest)* }
+    };
+    ((@munch compiled $ctx:tt [$($acc:tt)*]) $(#[$attr:meta])* compiled $field:ident : $r:ty = $raw:ty => $how:ident($($arg:ident)?); $($rest:tt)*) => {
+        build_key_table! { (@munch compiled $ctx [$($acc)* $field: $raw => $how($($arg)?);]) $($rest)* }
+    };
+    ((@munch compiled $ctx:tt [$($acc:tt)*]) $(#[$attr:meta])* linked $field:ident : $r:ty = $raw:ty => $how:ident($($arg:ident)?); $($rest:tt)*) => {
+        build_key_table! { (@munch compiled $ctx [$($acc)*]) $($rest)* }
+    };
+    // Every row seen: the table and its resolve.
+    ((@munch $s:ident ($(#[$meta:meta])* ; $name:ident ; {$($head:tt)*} ; {$($tail:tt)*})
+        [$($field:ident : $raw:ty => $how:ident($($arg:ident)?);)*])) => {
+        $(#[$meta])*
+        #[derive(Clone, Debug, serde::Deserialize)]
+        #[serde(rename_all = "kebab-case", deny_unknown_fields)]
+        pub struct $name {
+            $($head)*
+            $( #[serde(default)] pub $field: $raw, )*
+            $($tail)*
+        }
+
+        impl $name {
+            /// The build keys as [`BuildOptions`](crate::spec::BuildOptions) (`py_limited_api`
+            /// left unset), `sources` expanded; an error names its key (`include-dirs`).
+            pub(crate) fn resolve_build_keys(
+                &self,
+                sources: &$crate::config::build_keys::SourceExpander,
+            ) -> Result<crate::spec::BuildOptions, (String, $crate::config::build_keys::EntryError)> {
+                #[allow(unused_imports)]
+                use $crate::config::build_keys::{copied, defines, paths, SourceList};
+                #[allow(unused_imports)]
+                use $crate::config::paths::PathRole::*;
+                let root = sources.root();
+                Ok(crate::spec::BuildOptions {
+                    sources: sources.expand(self.sources.entries()).map_err(|e| ("sources".to_string(), e))?,
+                    $( $field: $how(root, &self.$field $(, $arg)?)
+                        .map_err(|e| (stringify!($field).replace('_', "-"), e))?, )*
+                    ..Default::default()
+                })
+            }
+        }
+    };
+}
+pub(crate) use build_key_table;
+
+/// The `sources` of a table: optional (`Vec`) or required (`Spanned<Vec>`).
+pub(crate) trait SourceList {
+    fn entries(&self) -> &[Spanned<String>];
+}
+
+impl SourceList for Vec<Spanned<String>> {
+    fn entries(&self) -> &[Spanned<String>] {
+        self
+    }
+}
+
+impl SourceList for Spanned<Vec<Spanned<String>>> {
+    fn entries(&self) -> &[Spanned<String>] {
+        self.get_ref()
+    }
+}
+
+/// A key whose value is used as written.
+pub(crate) fn copied<T: Clone>(_root: &Path, value: &T) -> Result<T, EntryError> {
+    Ok(value.clone())
+}
 
 /// A problem with one entry: where it is in the file, and what is wrong.
 pub(crate) type EntryError = (Range<usize>, String);
@@ -111,7 +220,7 @@ pub(crate) fn paths(
 }
 
 /// `define-macros` entries → [`Define`]s.
-pub(crate) fn defines(entries: &[Spanned<MacroEntry>]) -> Result<Vec<Define>, EntryError> {
+pub(crate) fn defines(_root: &Path, entries: &[Spanned<MacroEntry>]) -> Result<Vec<Define>, EntryError> {
     entries.iter().map(|entry| entry.get_ref().to_define().map_err(|m| (entry.span(), m))).collect()
 }
 

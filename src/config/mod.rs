@@ -16,7 +16,7 @@
 //! - [`Project::files`]: every file of the project that may be packaged (the walk that
 //!   sdists and wheels select from; see [`files`]).
 
-mod build_keys;
+pub mod build_keys;
 pub mod files;
 pub mod layout;
 pub mod module_table;
@@ -41,7 +41,7 @@ pub use self::tool::{Generator, ToolConfig, VersionSource};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::interpreter::Interpreter;
 use crate::metadata::Metadata;
-use crate::spec::ModuleSpec;
+use crate::spec::{ModuleSpec, TableRef};
 use crate::tags::Abi3Policy;
 use module_table::ModuleTableError;
 
@@ -530,54 +530,56 @@ impl Project {
         let sources = build_keys::SourceExpander::new(&self.root);
         let mut out = BuildTables::default();
         // Whether a table applies; a skipped one is remembered for `inspect`.
-        let mut keep = |key: &str, name: &str, when: Option<&Spanned<String>>| -> Result<bool, ConfigError> {
-            let applies = build_keys::applies(when, environment.as_ref())
-                .map_err(|(span, m)| ConfigError::invalid(file, format!("{key}.when"), span, m))?;
-            if !applies {
-                out.skipped.push(SkippedTable {
-                    key: key.to_string(),
-                    name: name.to_string(),
-                    when: when.map(|w| w.get_ref().clone()).unwrap_or_default(),
-                });
-            }
-            Ok(applies)
-        };
+        let mut keep =
+            |table: TableRef, name: &str, when: Option<&Spanned<String>>| -> Result<bool, ConfigError> {
+                let applies = build_keys::applies(when, environment.as_ref())
+                    .map_err(|(span, m)| ConfigError::invalid(file, format!("{table}.when"), span, m))?;
+                if !applies {
+                    out.skipped.push(SkippedTable {
+                        table,
+                        name: name.to_string(),
+                        when: when.map(|w| w.get_ref().clone()).unwrap_or_default(),
+                    });
+                }
+                Ok(applies)
+            };
         let mut modules = Vec::new();
         for (index, table) in self.tool.modules.iter().enumerate() {
-            let key = format!("tool.cffi-forge.module[{index}]");
-            if keep(&key, table.name.get_ref(), table.when.as_ref())? {
+            if keep(TableRef::Module(index), table.name.get_ref(), table.when.as_ref())? {
+                let key = TableRef::Module(index).to_string();
                 modules.push(table.to_spec(index, &key, file, &self.root)?);
             }
         }
         let mut module_options = Vec::new();
         for (name, table) in &self.tool.module_options {
-            let key = format!("tool.cffi-forge.module-options.\"{}\"", name.get_ref());
-            if keep(&key, name.get_ref(), table.when.as_ref())? {
-                module_options.push(table.resolve(name, &key, file, &sources)?);
+            if keep(TableRef::ModuleOptions(name.get_ref().clone()), name.get_ref(), table.when.as_ref())? {
+                module_options.push(table.resolve(name, file, &sources)?);
             }
         }
         let mut libraries: Vec<StaticLibrary> = Vec::new();
         for (index, table) in self.tool.libraries.iter().enumerate() {
-            let key = format!("tool.cffi-forge.library[{index}]");
-            if !keep(&key, table.name.get_ref(), table.when.as_ref())? {
+            if !keep(TableRef::Library(index), table.name.get_ref(), table.when.as_ref())? {
                 continue;
             }
             if let Some(first) = libraries.iter().find(|l| &l.name == table.name.get_ref()) {
                 return Err(ConfigError::invalid(
                     file,
-                    format!("{key}.name"),
+                    format!("{}.name", TableRef::Library(index)),
                     table.name.span(),
-                    format!("library `{}` is also defined by library[{}]", first.name, first.index),
+                    format!(
+                        "library `{}` is also defined by library[{}]",
+                        first.name,
+                        first.table.index().unwrap_or_default()
+                    ),
                 )
                 .with_help("give each library its own name, or `when` markers that never hold together"));
             }
-            libraries.push(table.resolve(index, &key, file, &sources)?);
+            libraries.push(table.resolve(index, file, &sources)?);
         }
         let mut extensions = Vec::new();
         for (index, table) in self.tool.extensions.iter().enumerate() {
-            let key = format!("tool.cffi-forge.extension[{index}]");
-            if keep(&key, table.name.get_ref(), table.when.as_ref())? {
-                extensions.push(table.resolve(index, &key, file, &sources)?);
+            if keep(TableRef::Extension(index), table.name.get_ref(), table.when.as_ref())? {
+                extensions.push(table.resolve(index, file, &sources)?);
             }
         }
         out.modules = modules;

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::build_keys;
+pub use super::build_keys::MacroEntry;
+use super::build_keys::{self, build_key_table};
 use super::paths::{outside_problem, PathRole};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
-use crate::spec::{BuildOptions, CSource, CdefOptions, CdefSource, Define, ModuleOrigin, ModuleSpec};
+use crate::spec::{CSource, CdefOptions, CdefSource, ModuleOrigin, ModuleSpec, TableRef};
 
 /// `cdef-file = "a.h"` or `cdef-file = ["a.h", "b.h"]`.
 #[derive(Clone, Debug, Deserialize)]
@@ -29,30 +30,6 @@ impl OneOrMany {
     }
 }
 
-/// `define-macros` entries: `"NAME"`, `"NAME=VALUE"` or `["NAME", "VALUE"]`.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(untagged)]
-pub enum MacroEntry {
-    Text(String),
-    Pair(Vec<String>),
-}
-
-impl MacroEntry {
-    pub fn to_define(&self) -> Result<Define, String> {
-        match self {
-            MacroEntry::Text(s) => Ok(match s.split_once('=') {
-                Some((name, value)) => Define { name: name.to_string(), value: Some(value.to_string()) },
-                None => Define { name: s.clone(), value: None },
-            }),
-            MacroEntry::Pair(v) => match v.as_slice() {
-                [name] => Ok(Define { name: name.clone(), value: None }),
-                [name, value] => Ok(Define { name: name.clone(), value: Some(value.clone()) }),
-                _ => Err(format!("expected [\"NAME\"] or [\"NAME\", \"VALUE\"], got {} items", v.len())),
-            },
-        }
-    }
-}
-
 /// One `[[module.cdefs]]` entry: a cdef with its options (one `ffi.cdef()` call).
 #[derive(Clone, Debug, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -66,44 +43,24 @@ pub struct CdefTable {
     pub override_: bool,
 }
 
-#[derive(Clone, Debug, Deserialize)]
-#[serde(rename_all = "kebab-case", deny_unknown_fields)]
-pub struct ModuleTable {
-    pub name: Spanned<String>,
-    pub cdef: Option<Spanned<String>>,
-    pub cdef_file: Option<Spanned<OneOrMany>>,
-    pub cdefs: Option<Vec<CdefTable>>,
-    pub source: Option<Spanned<String>>,
-    pub source_file: Option<Spanned<String>>,
-    pub source_extension: Option<String>,
-    /// Paths or globs (`csrc/*.c`) relative to the project root (the spec file's folder).
-    #[serde(default)]
-    pub sources: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub include_dirs: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub define_macros: Vec<Spanned<MacroEntry>>,
-    #[serde(default)]
-    pub undef_macros: Vec<String>,
-    #[serde(default)]
-    pub libraries: Vec<String>,
-    #[serde(default)]
-    pub library_dirs: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub runtime_library_dirs: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub extra_compile_args: Vec<String>,
-    #[serde(default)]
-    pub extra_link_args: Vec<String>,
-    #[serde(default)]
-    pub extra_objects: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub depends: Vec<Spanned<String>>,
-    #[serde(default)]
-    pub pkg_config: Vec<String>,
-    pub py_limited_api: Option<bool>,
-    /// PEP 508 marker; the table is skipped when it is false for the target interpreter.
-    pub when: Option<Spanned<String>>,
+build_key_table! {
+    /// `[[module]]` / `[[tool.cffi-forge.module]]`.
+    pub struct ModuleTable: linked {
+        pub name: Spanned<String>,
+        pub cdef: Option<Spanned<String>>,
+        pub cdef_file: Option<Spanned<OneOrMany>>,
+        pub cdefs: Option<Vec<CdefTable>>,
+        pub source: Option<Spanned<String>>,
+        pub source_file: Option<Spanned<String>>,
+        pub source_extension: Option<String>,
+        /// Paths or globs (`csrc/*.c`) relative to the project root (the spec file's folder).
+        #[serde(default)]
+        pub sources: Vec<Spanned<String>>,
+    } then {
+        pub py_limited_api: Option<bool>,
+        /// PEP 508 marker; the table is skipped when it is false for the target interpreter.
+        pub when: Option<Spanned<String>>,
+    }
 }
 
 /// A generator spec file: exactly the `[[module]]` tables.
@@ -287,38 +244,13 @@ impl ModuleTable {
         let extension = self.source_extension.clone().unwrap_or_else(|| ".c".to_string());
         let source = source_text.map(|text| CSource { text, extension });
 
-        let define_macros = build_keys::defines(&self.define_macros)
-            .map_err(|(span, m)| invalid("define-macros", span, m))?;
-        let sources = build_keys::SourceExpander::new(root)
-            .expand(&self.sources)
-            .map_err(|(span, m)| invalid("sources", span, m))?;
-        let options = BuildOptions {
-            sources,
-            include_dirs: build_keys::paths(root, &self.include_dirs, PathRole::SystemOrProject)
-                .map_err(|(span, m)| invalid("include-dirs", span, m))?,
-            define_macros,
-            undef_macros: self.undef_macros.clone(),
-            libraries: self.libraries.clone(),
-            library_dirs: build_keys::paths(root, &self.library_dirs, PathRole::SystemOrProject)
-                .map_err(|(span, m)| invalid("library-dirs", span, m))?,
-            runtime_library_dirs: build_keys::paths(
-                root,
-                &self.runtime_library_dirs,
-                PathRole::SystemOrProject,
-            )
-            .map_err(|(span, m)| invalid("runtime-library-dirs", span, m))?,
-            extra_objects: build_keys::paths(root, &self.extra_objects, PathRole::SystemOrProject)
-                .map_err(|(span, m)| invalid("extra-objects", span, m))?,
-            extra_compile_args: self.extra_compile_args.clone(),
-            extra_link_args: self.extra_link_args.clone(),
-            depends: build_keys::paths(root, &self.depends, PathRole::ProjectFile)
-                .map_err(|(span, m)| invalid("depends", span, m))?,
-            pkg_config: self.pkg_config.clone(),
-            py_limited_api: self.py_limited_api,
-        };
+        let mut options = self
+            .resolve_build_keys(&build_keys::SourceExpander::new(root))
+            .map_err(|(field, (span, m))| invalid(&field, span, m))?;
+        options.py_limited_api = self.py_limited_api;
         Ok(ModuleSpec {
             name: name.clone(),
-            origin: ModuleOrigin::Declarative { index },
+            origin: ModuleOrigin::Declarative { table: TableRef::Module(index) },
             cdefs,
             source,
             options,

@@ -7,11 +7,11 @@ use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::{Resolved, ResolvedLibrary, ResolvedModule};
+use super::{Resolved, ResolvedExtension, ResolvedLibrary, ResolvedModule};
 use crate::audit::Compatibility;
-use crate::config::{Extension, Project};
-use crate::spec::{BuildOptions, ModuleOrigin};
-use crate::tags::{ModuleFile, Naming};
+use crate::config::Project;
+use crate::spec::{BuildOptions, ModuleOrigin, TableRef};
+use crate::tags::Naming;
 
 #[derive(Clone, Debug, Serialize)]
 pub struct Report {
@@ -90,7 +90,7 @@ pub enum OriginReport {
     /// A build script: `path:variable`.
     Script { script: String },
     /// A `[[tool.cffi-forge.module]]` table, e.g. `tool.cffi-forge.module[0]`.
-    Declarative { table: String },
+    Declarative { table: TableRef },
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -100,36 +100,39 @@ pub struct ModuleReport {
     pub mode: &'static str,
     pub origin: OriginReport,
     /// The `module-options` tables merged into it.
-    pub module_options: Vec<String>,
+    pub module_options: Vec<TableRef>,
     /// Path inside the wheel.
     pub file: String,
     pub limited_api: bool,
-    pub options: OptionsReport,
+    /// The build keys that are set (empty lists left out).
+    pub options: BuildOptions,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ExtensionReport {
     pub name: String,
     /// e.g. `tool.cffi-forge.extension[0]`.
-    pub table: String,
+    pub table: TableRef,
     pub file: String,
     pub limited_api: bool,
     pub language: &'static str,
-    pub options: OptionsReport,
+    /// The build keys that are set (empty lists left out).
+    pub options: BuildOptions,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct LibraryReport {
     pub name: String,
-    pub table: String,
+    pub table: TableRef,
     /// Modules and extensions linking it; empty means it is not built.
     pub linked_into: Vec<String>,
-    pub options: OptionsReport,
+    /// The build keys that are set (empty lists left out).
+    pub options: BuildOptions,
 }
 
 #[derive(Clone, Debug, Serialize)]
 pub struct SkippedReport {
-    pub table: String,
+    pub table: TableRef,
     pub name: String,
     pub when: String,
 }
@@ -151,91 +154,9 @@ pub struct WheelReport {
     pub compatibility: Option<String>,
 }
 
-/// The build keys that are set (empty lists left out).
-#[derive(Clone, Debug, Default, Serialize)]
-pub struct OptionsReport {
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub sources: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub include_dirs: Vec<String>,
-    /// `NAME` or `NAME=VALUE`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub define_macros: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub undef_macros: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub libraries: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub library_dirs: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub runtime_library_dirs: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub extra_objects: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub extra_compile_args: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub extra_link_args: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub depends: Vec<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub pkg_config: Vec<String>,
-}
-
-impl From<&BuildOptions> for OptionsReport {
-    fn from(o: &BuildOptions) -> Self {
-        OptionsReport {
-            sources: o.sources.clone(),
-            include_dirs: o.include_dirs.clone(),
-            define_macros: o
-                .define_macros
-                .iter()
-                .map(|d| match &d.value {
-                    Some(v) => format!("{}={v}", d.name),
-                    None => d.name.clone(),
-                })
-                .collect(),
-            undef_macros: o.undef_macros.clone(),
-            libraries: o.libraries.clone(),
-            library_dirs: o.library_dirs.clone(),
-            runtime_library_dirs: o.runtime_library_dirs.clone(),
-            extra_objects: o.extra_objects.clone(),
-            extra_compile_args: o.extra_compile_args.clone(),
-            extra_link_args: o.extra_link_args.clone(),
-            depends: o.depends.clone(),
-            pkg_config: o.pkg_config.clone(),
-        }
-    }
-}
-
-impl OptionsReport {
-    /// `(key, values)` of the keys that are set, in the order setuptools lists them.
-    fn entries(&self) -> Vec<(&'static str, &[String])> {
-        [
-            ("sources", &self.sources),
-            ("include-dirs", &self.include_dirs),
-            ("define-macros", &self.define_macros),
-            ("undef-macros", &self.undef_macros),
-            ("libraries", &self.libraries),
-            ("library-dirs", &self.library_dirs),
-            ("runtime-library-dirs", &self.runtime_library_dirs),
-            ("extra-objects", &self.extra_objects),
-            ("extra-compile-args", &self.extra_compile_args),
-            ("extra-link-args", &self.extra_link_args),
-            ("depends", &self.depends),
-            ("pkg-config", &self.pkg_config),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.is_empty())
-        .map(|(k, v)| (k, v.as_slice()))
-        .collect()
-    }
-}
-
 impl Report {
     pub fn new(project: &Project, resolved: &Resolved) -> Report {
         let interp = &resolved.interp;
-        let files = &resolved.naming.modules;
-        let (module_files, extension_files) = files.split_at(resolved.modules.len());
         Report {
             project: ProjectReport {
                 name: project.metadata.name.clone(),
@@ -271,18 +192,13 @@ impl Report {
                 package_data_exclude: project.python.package_data.exclude.clone(),
                 package_data_decided_by: project.python.package_data.decided_by.clone(),
             },
-            modules: resolved.modules.iter().zip(module_files).map(|(m, f)| module_report(m, f)).collect(),
-            extensions: resolved
-                .extensions
-                .iter()
-                .zip(extension_files)
-                .map(|(e, f)| extension_report(e, f))
-                .collect(),
+            modules: resolved.modules.iter().map(module_report).collect(),
+            extensions: resolved.extensions.iter().map(extension_report).collect(),
             libraries: resolved.libraries.iter().map(library_report).collect(),
             skipped: resolved
                 .skipped
                 .iter()
-                .map(|s| SkippedReport { table: s.key.clone(), name: s.name.clone(), when: s.when.clone() })
+                .map(|s| SkippedReport { table: s.table.clone(), name: s.name.clone(), when: s.when.clone() })
                 .collect(),
             script_files: project.tool.script_files.iter().map(|s| s.get_ref().clone()).collect(),
             wheel: WheelReport {
@@ -331,7 +247,7 @@ impl Report {
                 let _ = writeln!(out, "  {} → {}", m.name, m.file);
                 let mut from = match &m.origin {
                     OriginReport::Script { script } => format!("build script {script}"),
-                    OriginReport::Declarative { table } => table.clone(),
+                    OriginReport::Declarative { table } => table.to_string(),
                 };
                 for options in &m.module_options {
                     from.push_str(&format!(" + {options}"));
@@ -444,48 +360,47 @@ fn field(out: &mut String, name: &str, values: &[String]) {
     }
 }
 
-fn options(out: &mut String, options: &OptionsReport) {
+fn options(out: &mut String, options: &BuildOptions) {
     for (key, values) in options.entries() {
         let _ = writeln!(out, "    {key:<22}{}", values.join(" "));
     }
 }
 
-fn module_report(m: &ResolvedModule, file: &ModuleFile) -> ModuleReport {
+fn module_report(m: &ResolvedModule) -> ModuleReport {
     let origin = match &m.spec.origin {
         ModuleOrigin::Script { path, variable } => {
             OriginReport::Script { script: format!("{}:{variable}", path.display()) }
         }
-        ModuleOrigin::Declarative { index } => {
-            OriginReport::Declarative { table: format!("tool.cffi-forge.module[{index}]") }
-        }
+        ModuleOrigin::Declarative { table } => OriginReport::Declarative { table: table.clone() },
     };
     ModuleReport {
         name: m.spec.name.clone(),
         mode: if m.spec.is_api_mode() { "api" } else { "abi" },
         origin,
         module_options: m.module_options.clone(),
-        file: file.archive_path.clone(),
-        limited_api: file.limited_api,
-        options: (&m.spec.options).into(),
+        file: m.file.archive_path.clone(),
+        limited_api: m.file.limited_api,
+        options: m.spec.options.clone(),
     }
 }
 
-fn extension_report(e: &Extension, file: &ModuleFile) -> ExtensionReport {
+fn extension_report(resolved: &ResolvedExtension) -> ExtensionReport {
+    let ResolvedExtension { extension: e, file, .. } = resolved;
     ExtensionReport {
         name: e.name.clone(),
-        table: format!("tool.cffi-forge.extension[{}]", e.index),
+        table: e.table.clone(),
         file: file.archive_path.clone(),
         limited_api: file.limited_api,
         language: if e.cxx { "c++" } else { "c" },
-        options: (&e.options).into(),
+        options: e.options.clone(),
     }
 }
 
 fn library_report(l: &ResolvedLibrary) -> LibraryReport {
     LibraryReport {
         name: l.library.name.clone(),
-        table: format!("tool.cffi-forge.library[{}]", l.library.index),
+        table: l.library.table.clone(),
         linked_into: l.linked_into.clone(),
-        options: (&l.library.options).into(),
+        options: l.library.options.clone(),
     }
 }

@@ -1,0 +1,226 @@
+//! Module specs → generated source → compiled modules: the target's build directory
+//! and compiler, pkg-config, generation and compilation of everything [`Resolved`]
+//! lists.
+
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+
+use super::{PipelineError, Resolved, ResolvedExtension, ResolvedLibrary, ResolvedModule};
+use crate::archive::BuiltFile;
+use crate::compile::{self, CompileError, CompileJob, LibraryJob, Toolchain};
+use crate::config::Project;
+use crate::generate::{self, Generated};
+use crate::interpreter::Interpreter;
+use crate::pkgconfig::PkgConfig;
+use crate::ui;
+
+/// What building for one interpreter needs: its facts, the build directory and the
+/// compiler. A missing compiler only matters once something must be compiled.
+pub(super) struct Target {
+    pub(super) interp: Interpreter,
+    build_dir: PathBuf,
+    toolchain: Result<Toolchain, CompileError>,
+}
+
+impl Target {
+    pub(super) fn prepare(
+        project: &Project,
+        python: &Path,
+        cross: Option<&str>,
+    ) -> Result<Target, PipelineError> {
+        let env = compile::process_env();
+        let mut interp = Interpreter::query(python)?;
+        if let Some(triple) = cross {
+            interp = crate::cross::retarget(&interp, triple, &env)?;
+        }
+        let build_dir = build_dir(project, &interp)?;
+        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, env);
+        Ok(Target { interp, build_dir, toolchain })
+    }
+}
+
+/// Run pkg-config for every module and extension that names packages, appending the
+/// flags to its options (after the user's own, as cffi does).
+pub(super) fn apply_pkg_config(resolved: &mut Resolved) -> Result<(), PipelineError> {
+    let mut pkg_config = PkgConfig::from_env();
+    if let Some(libdir) = crate::cross::pkg_config_libdir(&resolved.interp, &compile::process_env()) {
+        ui::verbose("pkg-config", format!("cross build: PKG_CONFIG_LIBDIR={libdir}"));
+        pkg_config = pkg_config.env("PKG_CONFIG_LIBDIR", Some(std::ffi::OsStr::new(&libdir)));
+    }
+    let targets = resolved
+        .modules
+        .iter_mut()
+        .map(|m| (&m.spec.name, &mut m.spec.options))
+        .chain(resolved.extensions.iter_mut().map(|e| (&e.extension.name, &mut e.extension.options)));
+    for (name, options) in targets {
+        if options.pkg_config.is_empty() {
+            continue;
+        }
+        let flags = pkg_config
+            .flags(&options.pkg_config)
+            .map_err(|source| PipelineError::PkgConfig { module: name.clone(), source })?;
+        ui::verbose("pkg-config", format!("{}: {flags:?}", options.pkg_config.join(", ")));
+        flags.merge_into(options);
+    }
+    Ok(())
+}
+
+/// Generate and compile every module, extension and library; returns the files for
+/// the wheel.
+pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, PipelineError> {
+    let mut built = Vec::new();
+    let mut jobs = Vec::new();
+    let mut job_paths = Vec::new();
+    let Target { build_dir, toolchain, .. } = target;
+    let Resolved { modules, extensions, libraries, .. } = resolved;
+    for ResolvedModule { mut spec, file, limited_api, .. } in modules {
+        let code = match spec.pregenerated.take() {
+            Some(pregenerated) => pregenerated.code,
+            None => {
+                ui::verbose("Generating", format!("{} (native generator)", spec.name));
+                match generate::generate(&spec) {
+                    Ok(Generated::C { code } | Generated::Python { code }) => code,
+                    Err(source) => {
+                        return Err(PipelineError::Generate {
+                            module: spec.name.clone(),
+                            source: Box::new(source),
+                        })
+                    }
+                }
+            }
+        };
+        let Some(source) = &spec.source else {
+            ui::status("Generating", format!("{} → {} (ABI mode)", spec.name, file.archive_path));
+            built.push(BuiltFile::bytes(file.archive_path.clone(), code.into_bytes()));
+            continue;
+        };
+        let file_name = format!("{}{}", spec.name, source.extension);
+        let generated = compile::generated_path(&build_dir, &file_name, code.as_bytes());
+        write_if_changed(&generated, code.as_bytes())
+            .map_err(|e| PipelineError::BuildDir { path: generated.clone(), source: e })?;
+        let options = spec.options.clone();
+        ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
+        jobs.push(CompileJob {
+            module: spec.name.clone(),
+            generated: Some(generated),
+            options,
+            limited_api,
+            file_name: file.file_name.clone(),
+            cxx_link: false,
+        });
+        job_paths.push(file.archive_path.clone());
+    }
+    for ResolvedExtension { extension, file, limited_api } in extensions {
+        ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
+        jobs.push(CompileJob {
+            options: extension.options,
+            module: extension.name,
+            generated: None,
+            limited_api,
+            file_name: file.file_name.clone(),
+            cxx_link: extension.cxx,
+        });
+        job_paths.push(file.archive_path.clone());
+    }
+    let mut library_jobs = Vec::new();
+    for ResolvedLibrary { library, linked_into } in libraries {
+        if linked_into.is_empty() {
+            ui::warning(format!(
+                "library `{}` ({}) is not built: no module names it in `libraries`",
+                library.name, library.table
+            ));
+            continue;
+        }
+        ui::status("Compiling", format!("library {} (static, for {})", library.name, linked_into.join(", ")));
+        library_jobs.push(LibraryJob { name: library.name, options: library.options });
+    }
+    if !jobs.is_empty() {
+        let modules = toolchain?.build(&jobs, &library_jobs)?;
+        built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
+    }
+    Ok(built)
+}
+
+/// Where generated sources and the object cache live between builds:
+/// `$CFFI_FORGE_BUILD_DIR`, else `build/cffi-forge/` in the project (like setuptools'
+/// `build/`), else a folder in the system's temporary directory when the project is
+/// read-only. One subfolder per interpreter, since objects depend on its headers.
+fn build_dir(project: &Project, interp: &Interpreter) -> Result<PathBuf, PipelineError> {
+    // `cpython-311-x86_64-linux-gnu`, `pypy39-pp73-x86_64-linux-gnu`, `cp311-win_amd64`.
+    let suffix = interp.ext_suffix.trim_start_matches('.');
+    let suffix = suffix.rsplit_once('.').map_or(suffix, |(stem, _)| stem);
+    let flavour = if suffix.is_empty() {
+        format!("{}-{}.{}", interp.implementation, interp.version.0, interp.version.1)
+    } else {
+        suffix.to_string()
+    };
+    // (base, whether it lives in the shared temporary directory and must be private)
+    let candidates = match std::env::var_os("CFFI_FORGE_BUILD_DIR") {
+        Some(dir) => vec![(PathBuf::from(dir), false)],
+        None => vec![
+            (project.root.join("build").join("cffi-forge"), false),
+            (std::env::temp_dir().join(format!("cffi-forge-{}", stable_hash(&project.root))), true),
+        ],
+    };
+    let mut last_error = None;
+    for (base, private) in candidates {
+        let base = if private {
+            match compile::private_dir::private_dir(&base) {
+                Ok(base) => base,
+                Err(e) => {
+                    last_error = Some((base, e));
+                    continue;
+                }
+            }
+        } else {
+            base
+        };
+        let dir = base.join(&flavour);
+        match fs::create_dir_all(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) => last_error = Some((dir, e)),
+        }
+    }
+    let (path, source) = last_error.expect("at least one candidate");
+    Err(PipelineError::BuildDir { path, source })
+}
+
+fn stable_hash(path: &Path) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(path.as_os_str().as_encoded_bytes());
+    digest.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Keep the file (and its timestamp) when the content is the same.
+fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    // Named like every cache temporary, so a killed run's is removed by the next build.
+    let name = path.file_name().unwrap_or_default().to_string_lossy();
+    let tmp = path.with_file_name(format!(".tmp{}-{name}", std::process::id()));
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unchanged_generated_source_keeps_its_timestamp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("gen/m.c");
+        write_if_changed(&path, b"int x;").unwrap();
+        let before = std::fs::metadata(&path).unwrap().modified().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        write_if_changed(&path, b"int x;").unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), before);
+        write_if_changed(&path, b"int y;").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"int y;");
+    }
+}
