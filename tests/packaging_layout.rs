@@ -304,6 +304,41 @@ fn a_flat_project_with_a_stray_script_installs_only_its_package() {
     assert_eq!(venv.run("import importlib.util as u; print(u.find_spec('check') is None)"), "True");
 }
 
+#[test]
+fn a_src_folder_holding_only_a_namespace_package_is_the_python_source() {
+    // src/ns/ has no __init__.py (PEP 420): src/ is still where the code lives, whether
+    // the package is named or discovered, and the C file beside it does not ship.
+    let files = |pyproject: &str| {
+        vec![
+            ("pyproject.toml".to_string(), pyproject.to_string()),
+            ("src/ns/plugin/__init__.py".into(), "from .core import X\n".into()),
+            ("src/ns/plugin/core.py".into(), "X = 42\n".into()),
+            ("src/ns/plugin/data/t.json".into(), "{}".into()),
+            ("src/lib/helper.c".into(), "int f(void) { return 1; }\n".into()),
+        ]
+    };
+    for pyproject in [with_tool("packages = [\"ns.plugin\"]"), HEAD.to_string()] {
+        let files = files(&pyproject);
+        let files: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let (tree, project) = load(&files);
+        let project = project.unwrap();
+        assert_eq!(project.python.source, "src", "{pyproject}");
+        assert_eq!(
+            shipped(&project),
+            ["ns/plugin/__init__.py", "ns/plugin/core.py", "ns/plugin/data/t.json"],
+            "{pyproject}"
+        );
+        if pyproject == HEAD {
+            assert_eq!(
+                project.python.decided_by["ns.plugin"],
+                "discovered: a package under src/ (src/ns/plugin/__init__.py)"
+            );
+            let venv = build_and_install(tree.path());
+            assert_eq!(venv.run("import ns.plugin; print(ns.plugin.X)"), "42");
+        }
+    }
+}
+
 // ---- setuptools' configuration read in place (issue 15 item 7) ----
 
 const BACKEND: &str = "[build-system]\nrequires = [\"cffi-forge\"]\nbuild-backend = \"cffi_forge\"\n";

@@ -74,7 +74,7 @@ CARGO_FLOORS = {
     "tests/packaging_config.rs": 25,
     "tests/packaging_epoch.rs": 1,
     "tests/packaging_import_names.rs": 3,
-    "tests/packaging_layout.rs": 25,
+    "tests/packaging_layout.rs": 26,
     "tests/packaging_metadata.rs": 3,
     "tests/packaging_modes.rs": 3,
     "tests/packaging_tags.rs": 3,

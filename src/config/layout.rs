@@ -484,13 +484,13 @@ pub fn python_layout(
     files: &[String],
 ) -> Result<PythonLayout, LayoutError> {
     let is_build_script = |path: &str| inputs.build_scripts.iter().any(|s| s == path);
-    // `src/` is the source directory when it holds Python code: a package, or a
-    // top-level module that is not tooling (C-only `src/` folders are common in CFFI
-    // projects with the package at the root).
+    // `src/` is the source directory when it holds Python code: a package (at any depth
+    // of identifier directories, so that `src/ns/plugin/__init__.py` inside a PEP 420
+    // namespace `ns/` counts), or a top-level module that is not tooling (C-only `src/`
+    // folders are common in CFFI projects with the package at the root).
     let has_code_in = |dir: &str| {
         files.iter().filter(|f| !is_build_script(f)).filter_map(|f| f.strip_prefix(dir)).any(|rel| {
-            let package =
-                rel.strip_suffix("/__init__.py").is_some_and(|p| !p.contains('/') && is_identifier(p));
+            let package = rel.strip_suffix("/__init__.py").is_some_and(|p| p.split('/').all(is_identifier));
             let module = rel
                 .strip_suffix(".py")
                 .is_some_and(|m| !m.contains('/') && is_identifier(m) && !is_tooling_module(m));
@@ -658,6 +658,19 @@ fn discover(
             if !(flat && (FLAT_EXCLUDED_PACKAGES.contains(&pkg) || pkg.starts_with('_'))) {
                 packages.insert(pkg.to_string());
             }
+        } else if let Some(dir) =
+            rel.strip_suffix("/__init__.py").filter(|p| !flat && p.split('/').all(is_identifier))
+        {
+            // A src layout finds packages inside PEP 420 namespace directories too (as
+            // setuptools does there): `ns/plugin/__init__.py` without `ns/__init__.py`
+            // ships `ns.plugin`. Only the shallowest package of a chain is listed; it
+            // ships everything below it.
+            let outermost = dir
+                .match_indices('/')
+                .all(|(i, _)| !in_source.contains(&format!("{}/__init__.py", &dir[..i]).as_str()));
+            if outermost {
+                packages.insert(dir.replace('/', "."));
+            }
         } else if let Some(stem) = rel.strip_suffix(".py").filter(|s| !s.contains('/') && is_identifier(s)) {
             let private = flat && stem.starts_with('_');
             if !is_tooling_module(stem) && !private && !is_build_script(&format!("{prefix}{rel}")) {
@@ -692,7 +705,8 @@ fn discover(
     };
     for package in packages {
         let reason = rule("package");
-        layout.decided_by.insert(package.clone(), format!("{reason} ({prefix}{package}/__init__.py)"));
+        let init = format!("{prefix}{}/__init__.py", package.replace('.', "/"));
+        layout.decided_by.insert(package.clone(), format!("{reason} ({init})"));
         layout.packages.push(package);
     }
     for module in modules {

@@ -342,12 +342,9 @@ LAYOUTS = [
 # What the current code gets wrong: strict, so the marker must go when the fix lands.
 # (python-source "." / "./src", stray top-level modules, a root build script read from
 # setup.py and two top-level packages in a flat layout failed here before issue 15's layout
-# work.)
-XFAIL = {
-    "namespace": "a src/ folder holding only a PEP 420 namespace (src/ns/plugin, no "
-    "src/ns/__init__.py) is not taken as the python-source: packages = [\"ns.plugin\"] fails "
-    "with 'no directory ns/plugin' (python-source = \"src\" works: namespace-python-source-src)",
-}
+# work; a src/ holding only a namespace package, namespace, until the src-layout check
+# counted packages below a namespace directory.)
+XFAIL = {}
 
 
 @pytest.mark.parametrize("layout", [
