@@ -108,9 +108,12 @@ as_root() {
 
 system_packages() {
     # wine, wine64 and MinGW-w64: the Windows tests (tests/windows, test_windows.py); the
-    # aarch64 cross compiler and C library: `--target aarch64-unknown-linux-gnu` (cli_cross.rs).
+    # aarch64 cross compiler and C library: `--target aarch64-unknown-linux-gnu` (cli_cross.rs);
+    # clang, lld and llvm 16: macOS cross builds (-bundle links, llvm-lipo, llvm-objdump);
+    # ccache: the compiler-launcher tests; musl: runs the musllinux release wheel's binary.
     local wanted=(pkg-config zlib1g-dev gcc g++ pypy3 pypy3-dev wine wine64 gcc-mingw-w64-x86-64
-        binutils-mingw-w64-x86-64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross) missing=() p
+        binutils-mingw-w64-x86-64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+        clang-16 lld-16 llvm-16 ccache musl musl-tools) missing=() p
     # What the real projects link or dlopen (one per line, # comments).
     wanted+=($(sed -e 's/#.*//' tests/real_projects/apt-packages.txt))
     if ! command -v dpkg >/dev/null; then
