@@ -1,7 +1,7 @@
 //! Unit tests of the whole front end on small cdefs.
 
 use super::*;
-use crate::model::{DeclKind, Type};
+use crate::generator::model::{DeclKind, Type};
 
 fn ffi(src: &str) -> Ffi {
     match parse_str(src) {

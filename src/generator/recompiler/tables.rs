@@ -1,7 +1,7 @@
 //! Entries of the tables `_cffi_backend` reads, and their two serialisations: C
 //! initialisers (API mode) and the byte strings of an ABI-mode `.py` module.
 
-use crate::cdef::py_repr;
+use crate::generator::cdef::py_repr;
 
 use super::Refusal;
 
@@ -121,7 +121,8 @@ impl Op {
         }
     }
 
-    /// cffi's `str(CffiOp)`, as `check_type_table` prints it.
+    /// cffi's `str(CffiOp)`, as `check_type_table` prints it (tests).
+    #[cfg(test)]
     pub fn debug_str(&self) -> String {
         let arg = match &self.arg {
             OpArg::Int(n) => n.to_string(),

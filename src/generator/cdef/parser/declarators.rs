@@ -4,8 +4,8 @@
 
 use super::types::TypeSpecPart;
 use super::{PResult, Parser, SyntaxError, MAX_DEPTH};
-use crate::cdef::ast::*;
-use crate::cdef::lexer::{Kw, Punct, TokenKind};
+use crate::generator::cdef::ast::*;
+use crate::generator::cdef::lexer::{Kw, Punct, TokenKind};
 
 /// A declarator before the base type is known: the name and the type constructors
 /// from the name outwards (`*p[3]` → array of pointers).

@@ -3,8 +3,8 @@
 //! everything else C allows is parsed and kept as an opaque span.
 
 use super::{PResult, Parser, SyntaxError, MAX_CHAIN};
-use crate::cdef::ast::*;
-use crate::cdef::lexer::{Kw, Punct, TokenKind};
+use crate::generator::cdef::ast::*;
+use crate::generator::cdef::lexer::{Kw, Punct, TokenKind};
 
 impl<'a: 'n, 'n> Parser<'a, 'n> {
     pub(super) fn starts_expression(&self) -> bool {

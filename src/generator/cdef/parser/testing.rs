@@ -5,8 +5,8 @@
 use std::fmt::Write;
 
 use super::{Parser, SyntaxError};
-use crate::cdef::ast::*;
-use crate::cdef::{lexer, rewrite};
+use crate::generator::cdef::ast::*;
+use crate::generator::cdef::{lexer, rewrite};
 
 /// The parse of `src`, one line per item; panics on a syntax error.
 pub(super) fn ok(src: &str) -> String {

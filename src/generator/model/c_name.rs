@@ -223,7 +223,7 @@ impl Ffi {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Abi, FunctionType, Primitive, StructKind, StructOrUnion};
+    use crate::generator::model::{Abi, FunctionType, Primitive, StructKind, StructOrUnion};
 
     /// The spellings must be the same before (computed) and after (cached) sealing.
     fn both(ffi: &mut Ffi, check: impl Fn(&Ffi)) {
@@ -274,7 +274,7 @@ mod tests {
         let arr = ffi.array(int, ArrayLength::Known(3));
         let parr = ffi.pointer(arr, Quals::NONE);
         ffi.structs.push(StructOrUnion::new(StructKind::Struct, "$1".into(), None));
-        let anon = ffi.intern(Type::StructOrUnion(crate::model::StructId(0)));
+        let anon = ffi.intern(Type::StructOrUnion(crate::generator::model::StructId(0)));
         both(&mut ffi, |ffi| {
             assert_eq!(ffi.get_c_name(arr, "*x", "a C file", Quals::NONE).unwrap(), "int(*x)[3]");
             assert_eq!(ffi.get_c_name(parr, "*x", "here", Quals::NONE).unwrap(), "int(* *x)[3]");
@@ -289,10 +289,10 @@ mod tests {
     fn a_struct_renamed_before_sealing_is_spelled_with_its_final_name() {
         let mut ffi = Ffi::default();
         ffi.structs.push(StructOrUnion::new(StructKind::Struct, "foo".into(), None));
-        let s = ffi.intern(Type::StructOrUnion(crate::model::StructId(0)));
+        let s = ffi.intern(Type::StructOrUnion(crate::generator::model::StructId(0)));
         let p = ffi.pointer(s, Quals::NONE);
         assert_eq!(ffi.c_name(p), "struct foo *");
-        ffi.struct_mut(crate::model::StructId(0)).force_the_name(Some("foo_t".into()));
+        ffi.struct_mut(crate::generator::model::StructId(0)).force_the_name(Some("foo_t".into()));
         ffi.seal_names();
         assert_eq!(ffi.c_name(p), "foo_t *");
     }

@@ -7,9 +7,9 @@ use std::fmt::Write as _;
 use smallvec::SmallVec;
 
 use super::{push_int, put, w, Emitter};
-use crate::model::{Abi, Declaration, Primitive, Quals, Type, TypeId};
-use crate::recompiler::tables::VERSION_CHAR16CHAR32;
-use crate::recompiler::{ty_of, Recompiler, Refusal, Result};
+use crate::generator::model::{Abi, Declaration, Primitive, Quals, Type, TypeId};
+use crate::generator::recompiler::tables::VERSION_CHAR16CHAR32;
+use crate::generator::recompiler::{ty_of, Recompiler, Refusal, Result};
 
 impl Emitter<'_, '_> {
     // ------------------------------------------------------------ functions

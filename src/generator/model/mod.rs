@@ -1,6 +1,6 @@
 //! The type model of an FFI: types, declarations and layout facts, as cffi's `model.py`
 //! and its parser's declaration table (`cparser.Parser._declarations`,
-//! `_int_constants`) describe them. The cdef front end ([`crate::cdef`]) builds it; the
+//! `_int_constants`) describe them. The cdef front end ([`crate::generator::cdef`]) builds it; the
 //! recompiler and both emitters read it, and intern the types they derive into it.
 //!
 //! Conventions, all from cffi:

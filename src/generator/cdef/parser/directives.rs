@@ -3,8 +3,8 @@
 //! `_Static_assert(expr, "...")`, and the string literals they take.
 
 use super::{PResult, Parser};
-use crate::cdef::ast::Span;
-use crate::cdef::lexer::{Punct, TokenKind};
+use crate::generator::cdef::ast::Span;
+use crate::generator::cdef::lexer::{Punct, TokenKind};
 
 impl<'a: 'n, 'n> Parser<'a, 'n> {
     pub(super) fn static_assert(&mut self) -> PResult<Span> {

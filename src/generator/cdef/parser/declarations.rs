@@ -7,8 +7,8 @@ use smallvec::{smallvec, SmallVec};
 use super::declarators::{apply_derivs, Declarator, DeclaratorKind, Deriv};
 use super::types::{DeclSpec, TypeSpecPart};
 use super::{PResult, Parser, SyntaxError};
-use crate::cdef::ast::*;
-use crate::cdef::lexer::{Kw, Punct, TokenKind};
+use crate::generator::cdef::ast::*;
+use crate::generator::cdef::lexer::{Kw, Punct, TokenKind};
 
 /// The declarators of one declaration (usually one) and what they declare.
 /// Inline for the usual single declarator: one heap allocation less per declaration.

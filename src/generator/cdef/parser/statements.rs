@@ -2,7 +2,7 @@
 //! parses the body first, so its syntax errors come first and are found here.
 
 use super::{PResult, Parser};
-use crate::cdef::lexer::{Kw, Punct, TokenKind};
+use crate::generator::cdef::lexer::{Kw, Punct, TokenKind};
 
 impl<'a: 'n, 'n> Parser<'a, 'n> {
     /// A function body, `{ ... }`: parsed (so syntax errors are found where

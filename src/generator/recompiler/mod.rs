@@ -7,7 +7,7 @@
 //! (`"function foo"`, `"struct bar"`, ...): *collect types* (every type reachable from a
 //! declaration), *type table* (opcode sequences, functions first), and *context* (the
 //! entries of the other tables). The API-mode emitter adds a fourth pass, the C
-//! declarations, in [`crate::emit_c`].
+//! declarations, in [`crate::generator::emit_c`].
 
 pub mod tables;
 
@@ -18,7 +18,7 @@ use smallvec::SmallVec;
 /// An insertion-ordered map with a fast hash (keys are small ids).
 pub type FxIndexMap<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-use crate::model::{
+use crate::generator::model::{
     Abi, ArrayLength, DeclId, DeclKey, DeclKind, DeclValue, Declaration, EnumId, Ffi, Field, FunctionType,
     Quals, StructId, StructKind, Type, TypeId,
 };
@@ -63,7 +63,7 @@ impl Refusal {
     }
 
     /// cffi's `VerificationError` for a type without a C name.
-    pub fn unknown_type_name(e: crate::model::UnknownTypeName) -> Self {
+    pub fn unknown_type_name(e: crate::generator::model::UnknownTypeName) -> Self {
         Self::verification(e.to_string())
     }
 }
@@ -492,6 +492,7 @@ impl<'f> Recompiler<'f> {
     }
 
     /// The type table as cffi's `check_type_table` prints it (tests).
+    #[cfg(test)]
     pub fn type_table_debug(&self) -> String {
         self.type_ops.iter().map(Op::debug_str).collect()
     }
@@ -911,7 +912,7 @@ pub fn macro_value(d: &Declaration) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Primitive, Span, StructOrUnion};
+    use crate::generator::model::{Primitive, Span, StructOrUnion};
 
     fn prim(ffi: &mut Ffi, p: Primitive) -> TypeId {
         ffi.primitive(p)

@@ -7,7 +7,7 @@
 //! Doing the same on tokens keeps every token's span in the user's text.
 
 use super::lexer::{Kw, Punct, Token, TokenKind};
-use crate::model::Primitive;
+use crate::generator::model::Primitive;
 
 /// Placeholder type name for a general `...` (typedef'd before parsing, as in cffi).
 pub const DOTDOTDOT: &str = "__dotdotdot__";

@@ -6,8 +6,8 @@ use smallvec::{smallvec, SmallVec};
 
 use super::declarators::{Declarator, Derivs};
 use super::{PResult, Parser};
-use crate::cdef::ast::*;
-use crate::cdef::lexer::{Kw, Punct, TokenKind};
+use crate::generator::cdef::ast::*;
+use crate::generator::cdef::lexer::{Kw, Punct, TokenKind};
 
 /// What a specifier list collected (pycparser's `_DeclSpec`).
 #[derive(Clone, Debug, Default)]

@@ -2,14 +2,14 @@
 //! `generate-c` / `generate-py` commands use: parse the cdefs, build cffi's tables,
 //! emit C (API mode) or Python (ABI mode).
 
-use crate::cdef::{self, CdefError};
+use crate::generator::cdef::{self, CdefError};
 use std::ops::Range;
 
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
-use crate::emit_c::{self, COptions};
-use crate::emit_py;
-use crate::model;
-use crate::recompiler::{Recompiler, Refusal};
+use crate::generator::emit_c::{self, COptions};
+use crate::generator::emit_py;
+use crate::generator::model;
+use crate::generator::recompiler::{Recompiler, Refusal};
 use crate::spec::ModuleSpec;
 
 /// Generated source of one module.

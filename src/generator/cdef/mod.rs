@@ -1,8 +1,8 @@
 //! The cdef front end: a hand-written lexer and recursive-descent parser for cffi's
-//! dialect of C declarations, producing the [`crate::model`] of an FFI.
+//! dialect of C declarations, producing the [`crate::generator::model`] of an FFI.
 //!
 //! Contract used by the generators:
-//! `pub fn parse(cdefs: &[crate::spec::CdefSource]) -> Result<crate::model::Ffi, CdefError>`
+//! `pub fn parse(cdefs: &[crate::spec::CdefSource]) -> Result<crate::generator::model::Ffi, CdefError>`
 //! where `CdefError: crate::diagnostic::ToDiagnostic` and names cffi's exception class.
 //!
 //! Each cdef goes through the same stages as in cffi, so errors come out in the same
@@ -25,7 +25,7 @@ pub use error::{CdefError, CffiClass};
 pub use rewrite::user_spelling;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::model::{DeclKind, Ffi};
+use crate::generator::model::{DeclKind, Ffi};
 use crate::spec::{CdefOptions, CdefSource};
 
 use lexer::{Token, TokenKind};

@@ -13,8 +13,8 @@ use std::fmt::Write as _;
 
 use rustc_hash::FxHashSet;
 
-use crate::model::{ArrayLength, DeclKind, Declaration, EnumId, Quals, Type, TypeId};
-use crate::recompiler::{macro_value, ty_of, Recompiler, Refusal, Result};
+use crate::generator::model::{ArrayLength, DeclKind, Declaration, EnumId, Quals, Type, TypeId};
+use crate::generator::recompiler::{macro_value, ty_of, Recompiler, Refusal, Result};
 
 const PRELUDE: &str = include_str!("prelude.h");
 

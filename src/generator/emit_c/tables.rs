@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{push_int, put, w, Emitter};
-use crate::recompiler::tables::{EnumBase, GlobalKind};
+use crate::generator::recompiler::tables::{EnumBase, GlobalKind};
 
 impl Emitter<'_, '_> {
     // ------------------------------------------------------------ tables

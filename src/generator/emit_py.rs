@@ -4,8 +4,8 @@
 
 use std::fmt::Write as _;
 
-use crate::recompiler::tables::{push_four_bytes, EnumBase, OP_BITFIELD, OP_NOOP};
-use crate::recompiler::{Recompiler, Refusal};
+use crate::generator::recompiler::tables::{push_four_bytes, EnumBase, OP_BITFIELD, OP_NOOP};
+use crate::generator::recompiler::{Recompiler, Refusal};
 
 /// `_CFFI_PRIM_*` of a fixed-width integer.
 fn prim_of(size: u32, signed: bool) -> Result<u32, Refusal> {

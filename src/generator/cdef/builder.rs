@@ -18,7 +18,7 @@ use super::rewrite::{
 };
 use super::wintypes;
 use crate::diagnostic::{Diagnostic, SourceFile};
-use crate::model::{
+use crate::generator::model::{
     ArrayLength, DeclKey, DeclKind, DeclValue, Declaration, EnumType, Ffi, Field, FunctionType, Primitive,
     Quals, Span, StructId, StructKind, StructOrUnion, Type, TypeId,
 };
@@ -130,7 +130,9 @@ fn depth_exceeds(ffi: &Ffi, ty: TypeId, limit: usize) -> bool {
 impl Builder {
     /// Enter one cdef's declarations (cffi's `Parser._internal_parse`).
     pub fn add_cdef<'a>(&mut self, cx: &CdefContext<'a>, unit: &Unit<'a>) -> BResult<()> {
-        self.ffi.sources.push(crate::model::SourceRef { file: cx.file.clone(), offset: cx.offset });
+        self.ffi
+            .sources
+            .push(crate::generator::model::SourceRef { file: cx.file.clone(), offset: cx.offset });
         let mut pass = Pass {
             b: self,
             cx,
@@ -958,7 +960,7 @@ impl Pass<'_, '_> {
         // cffi's trick: `__stdcall` was turned into `volatile volatile const`.
         let abi = match result.quals() {
             Some(q) if q.len() >= 3 && q[q.len() - 3..] == [Qual::Volatile, Qual::Volatile, Qual::Const] => {
-                Some(crate::model::Abi::Stdcall)
+                Some(crate::generator::model::Abi::Stdcall)
             }
             _ => None,
         };
@@ -1328,7 +1330,7 @@ impl Pass<'_, '_> {
                 next = next.checked_add(1).ok_or_else(|| self.const_error(ConstError::Overflow, &en.span))?;
             }
         }
-        let eid = crate::model::EnumId(self.b.ffi.enums.len() as u32);
+        let eid = crate::generator::model::EnumId(self.b.ffi.enums.len() as u32);
         self.b.ffi.enums.push(e);
         Ok(self.b.ffi.enum_type(eid))
     }
