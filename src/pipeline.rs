@@ -89,7 +89,10 @@ impl ToDiagnostic for PipelineError {
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
                 let mut d = source.to_diagnostic();
-                d.title = format!("module `{module}`: {}", d.title);
+                // A refusal's title already names the module ("cannot generate module `m`").
+                if !matches!(**source, GenerateError::Refused { .. }) {
+                    d.title = format!("module `{module}`: {}", d.title);
+                }
                 d
             }
             PipelineError::PkgConfig { module, source } => {
