@@ -81,7 +81,10 @@ fi
 # Never a stale wheel next to new ones (of another version or target), nor a stamp of a
 # build that did not finish.
 rm -f "$OUT"/cffi_forge-* "$OUT/.sources-hash"
-installed=$(rustup target list --installed)
+# The Rust targets of the toolchain rust-toolchain.toml pins (what cargo builds with in
+# $ROOT), whatever directory this runs from.
+toolchain=$(sed -n 's/^channel = "\(.*\)"$/\1/p' "$ROOT/rust-toolchain.toml")
+installed=$(rustup target list --installed --toolchain "$toolchain")
 for target in $TARGETS; do
     case $target in
         *-linux-gnu) compatibility=manylinux2014 ;;
@@ -89,7 +92,7 @@ for target in $TARGETS; do
         *) echo "release-wheels.sh: no Linux policy for $target" >&2; exit 1 ;;
     esac
     if ! grep -qx "$target" <<<"$installed"; then
-        rustup target add "$target"
+        rustup target add --toolchain "$toolchain" "$target"
     fi
     echo "release-wheels.sh: $target ($compatibility)" >&2
     "$PYTHON" -m maturin build --release --zig --target "$target" --compatibility "$compatibility" \
