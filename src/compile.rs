@@ -19,6 +19,7 @@ mod cache;
 mod includes;
 pub mod leftovers;
 pub mod private_dir;
+pub mod symbols;
 mod windows;
 
 use std::collections::BTreeMap;
@@ -460,10 +461,13 @@ impl Toolchain {
         unit: &Unit,
     ) -> Result<PathBuf, CompileError> {
         let msvc = self.is_msvc();
-        let args = match unit.owner {
+        let mut args = match unit.owner {
             Owner::Module(i) => self.compile_command(&jobs[i].options, Some(jobs[i].limited_api), unit),
             Owner::Library(i) => self.compile_command(&libraries[i].options, None, unit),
         };
+        if unit.is_generated(jobs) && unit.language == Language::C {
+            args.push(symbols::implicit_declaration_is_error(msvc).into());
+        }
         let owner = unit.owner.describe(jobs, libraries);
         let mut key = Key::new("compile");
         key.file_identity(&resolve_program(&args[0]));
@@ -864,6 +868,13 @@ struct Unit {
     source: PathBuf,
     language: Language,
     tool: Tool,
+}
+
+impl Unit {
+    /// The generated source of a CFFI module (not one of the user's own files).
+    fn is_generated(&self, jobs: &[CompileJob]) -> bool {
+        matches!(self.owner, Owner::Module(i) if jobs[i].generated.as_ref() == Some(&self.source))
+    }
 }
 
 struct RunOutput {

@@ -4,6 +4,7 @@
 
 mod build;
 pub mod inspect;
+pub mod provided;
 mod resolve;
 
 use build::{apply_pkg_config, build_modules, Target};
@@ -49,6 +50,9 @@ pub enum PipelineError {
     PkgConfig { module: String, source: PkgConfigError },
     #[error(transparent)]
     Compile(#[from] CompileError),
+    /// A cdef declaration the C does not provide (boxed: it carries cdef snippets).
+    #[error(transparent)]
+    NotProvided(Box<provided::NotProvided>),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error(transparent)]
@@ -98,6 +102,7 @@ impl ToDiagnostic for PipelineError {
                 d
             }
             PipelineError::Compile(e) => e.to_diagnostic(),
+            PipelineError::NotProvided(e) => e.to_diagnostic(),
             PipelineError::Archive(e) => e.to_diagnostic(),
             PipelineError::Audit(e) => e.to_diagnostic(),
             PipelineError::OutputDir { .. } => {
