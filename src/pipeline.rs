@@ -94,6 +94,13 @@ impl ToDiagnostic for PipelineError {
             PipelineError::Generate { module, source } => {
                 let mut d = source.to_diagnostic();
                 d.title = format!("module `{module}`: {}", d.title);
+                if d.labels.iter().any(|l| l.file.name.contains(crate::script_runner::CDEF_STRING_MARKER)) {
+                    d = d.with_note(
+                        "line and column count from the start of the string given to cdef(): it is \
+                         found in the script only when the argument is a plain string literal \
+                         (without escapes or computed parts)",
+                    );
+                }
                 d
             }
             PipelineError::PkgConfig { module, source } => {

@@ -95,3 +95,58 @@ fn a_cdef_function_no_linked_library_defines_fails_after_linking() {
         ],
     );
 }
+
+/// The rendered error of a failed build (from `error:` on), printed exactly once.
+fn rendered_error(stderr: &str) -> String {
+    let start = stderr.find("error:").unwrap_or_else(|| panic!("no error in:\n{stderr}"));
+    let error = &stderr[start..];
+    let title = error.lines().next().unwrap();
+    assert_eq!(stderr.matches(title).count(), 1, "printed once:\n{stderr}");
+    error.to_string()
+}
+
+fn script_project(script: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "pyproject.toml",
+            pyproject("diag", "[tool.cffi-forge]\ncffi-modules = [\"tools/mod_build.py:ffibuilder\"]\n"),
+        ),
+        ("tools/mod_build.py", script.to_string()),
+    ]
+}
+
+fn fails_owned(files: &[(&'static str, String)]) -> String {
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    fails(&files)
+}
+
+#[test]
+fn a_build_script_cdef_error_points_at_the_scripts_own_line_and_column() {
+    // The `;` is missing after `one`: the error is there (line 7 of the script), not at
+    // the next declaration, and not at line 3 of the string.
+    let script = "import cffi\n\n# the module's declarations\nffibuilder = cffi.FFI()\n\
+                  ffibuilder.cdef(\"\"\"\n    typedef int handle_t;\n    int one(handle_t h)\n    \
+                  int two(int);\n\"\"\")\nffibuilder.set_source('_mod', 'int one(int h) { return h; }')\n";
+    let stderr = fails_owned(&script_project(script));
+    let error = rendered_error(&stderr);
+    assert_mentions(&error, &["tools/mod_build.py:7:9"]);
+    insta::assert_snapshot!(error);
+}
+
+#[test]
+fn a_cdef_given_through_a_module_level_name_points_into_the_script() {
+    let script = "import cffi\nCDEF = '''\nint one(void);\nint two(unknown_t);\n'''\n\
+                  ffibuilder = cffi.FFI()\nffibuilder.cdef(CDEF)\n\
+                  ffibuilder.set_source('_mod', 'int one(void) { return 1; }')\n";
+    let error = rendered_error(&fails_owned(&script_project(script)));
+    assert_mentions(&error, &["tools/mod_build.py:4:9", "unknown type `unknown_t`"]);
+}
+
+#[test]
+fn a_cdef_string_with_escapes_falls_back_to_its_own_lines_with_a_note() {
+    let script = "import cffi\nffibuilder = cffi.FFI()\n\n\
+                  ffibuilder.cdef(\"int one(void);\\nint two(int)\\nint three(int);\\n\")\n\
+                  ffibuilder.set_source('_mod', 'int one(void) { return 1; }')\n";
+    let error = rendered_error(&fails_owned(&script_project(script)));
+    insta::assert_snapshot!(error);
+}
