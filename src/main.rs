@@ -122,7 +122,7 @@ struct MigrateArgs {
 }
 
 /// The hooks, as `backend/cffi_forge/__init__.py` runs them from the project directory.
-/// On success stdout holds the hook's result; on failure a one-line summary.
+/// On success stdout holds the hook's result; on failure it is empty (the error is on stderr).
 #[derive(Subcommand)]
 enum Pep517Command {
     /// get_requires_for_build_wheel / _editable: a JSON list.
@@ -314,13 +314,9 @@ fn pep517_command(command: Pep517Command) -> ExitCode {
             println!("{result}");
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            let diagnostic = e.to_diagnostic();
-            let code = report(&diagnostic);
-            // The shim raises SystemExit with this line, after the full error above.
-            println!("cffi-forge: {}", diagnostic.title);
-            code
-        }
+        // Rendered once, on stderr; stdout stays empty, so the shim exits with the status
+        // alone instead of repeating the error.
+        Err(e) => report(&e.to_diagnostic()),
     }
 }
 

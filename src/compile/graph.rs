@@ -98,6 +98,13 @@ pub(super) struct Unit {
     pub(super) tool: Tool,
 }
 
+impl Unit {
+    /// The generated source of a CFFI module (not one of the user's own files).
+    pub(super) fn is_generated(&self, jobs: &[CompileJob]) -> bool {
+        matches!(self.owner, Owner::Module(i) if jobs[i].generated.as_ref() == Some(&self.source))
+    }
+}
+
 /// C++ for the usual C++ extensions, C for everything else.
 fn language_of(path: &Path) -> Language {
     match path.extension().and_then(|e| e.to_str()) {

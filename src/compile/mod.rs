@@ -27,6 +27,7 @@ mod graph;
 mod includes;
 pub mod leftovers;
 pub mod private_dir;
+pub mod symbols;
 mod steps;
 mod target;
 mod toolchain;

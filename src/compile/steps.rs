@@ -74,10 +74,13 @@ impl Toolchain {
         unit: &Unit,
     ) -> Result<PathBuf, CompileError> {
         let flavour = self.flavour();
-        let args = match unit.owner {
+        let mut args = match unit.owner {
             Owner::Module(i) => self.compile_command(&jobs[i].options, Some(jobs[i].limited_api), unit),
             Owner::Library(i) => self.compile_command(&libraries[i].options, None, unit),
         };
+        if unit.is_generated(jobs) && unit.language == Language::C {
+            args.push(super::symbols::implicit_declaration_is_error(self.is_msvc()).into());
+        }
         let owner = unit.owner.describe(jobs, libraries);
         let mut key = Key::new("compile");
         key.file_identity(&resolve_program(&args[0]));
