@@ -64,6 +64,7 @@ CARGO_FLOORS = {
     "tests/cli_cross.rs": 5,
     "tests/cli_discovery.rs": 6,
     "tests/cli_errors.rs": 10,
+    "tests/cli_facts.rs": 4,
     "tests/cli_free_threaded.rs": 4,
     "tests/cli_generators.rs": 5,
     "tests/cli_inputs.rs": 27,

@@ -3,8 +3,10 @@
 A thin shim over the ``cffi-forge`` binary: every hook runs
 ``cffi-forge pep517 <command> ... -i <this interpreter>`` in the project directory,
 with stderr going straight to the user and stdout carrying only the result (the
-artifact's file name, or the requirements as JSON). The binary asks this interpreter
-for its facts (version, ABI, platform, include dirs) and never guesses them.
+artifact's file name, or the requirements as JSON). The hooks that need this
+interpreter's facts (version, ABI, platform, include dirs) compute them here, in the
+process that already runs, and pass them along (``--interpreter-facts``), so the binary
+never starts a second Python to ask.
 
 Frontends import the backend in a fresh process for every hook, so imports stay lazy:
 importing this module costs nothing beyond the module itself.
@@ -81,9 +83,23 @@ def _binary_from_record(exe):
     return None
 
 
-def _call(args, config_settings=None):
+def _facts_args():
+    """``--interpreter-facts JSON`` for this interpreter (a few ms here, against a Python
+    start-up in the binary); nothing if they cannot be computed (the binary then asks)."""
+    import json
+
+    try:
+        from ._facts import facts
+
+        return ["--interpreter-facts", json.dumps(facts())]
+    except Exception:  # pragma: no cover - the binary's own query reports the problem
+        return []
+
+
+def _call(args, config_settings=None, facts=False):
     """Run ``cffi-forge pep517 <args>``; return its stdout (the result) as text.
 
+    ``facts``: the hook needs this interpreter's facts; pass them.
     On failure the binary has already printed the full error on stderr; its stdout then
     holds a one-line summary, which becomes the ``SystemExit`` message.
     """
@@ -91,6 +107,8 @@ def _call(args, config_settings=None):
     import sys
 
     command = [_binary(), "pep517"] + list(args) + ["-i", sys.executable]
+    if facts:
+        command += _facts_args()
     if _wants_verbose(config_settings):
         command.append("--verbose")
     env = None
@@ -123,7 +141,7 @@ def _requires(editable, config_settings):
     import json
 
     args = ["requires-for-build-wheel"] + (["--editable"] if editable else [])
-    return json.loads(_call(args, config_settings))
+    return json.loads(_call(args, config_settings, facts=True))
 
 
 def get_requires_for_build_wheel(config_settings=None):
@@ -162,7 +180,7 @@ def _build(wheel_directory, metadata_directory, editable, config_settings):
     compatibility = (config_settings or {}).get("compatibility")
     if compatibility:
         args += ["--compatibility", str(compatibility)]
-    return _call(args, config_settings)
+    return _call(args, config_settings, facts=True)
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
