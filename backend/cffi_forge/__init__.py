@@ -112,12 +112,19 @@ def _call(args, config_settings=None, facts=False):
     if _wants_verbose(config_settings):
         command.append("--verbose")
     env = None
-    target = (config_settings or {}).get("target")
-    if target:
-        # `-C target=TRIPLE` (pip: `--config-settings target=...`): a cross build.
+    # Config settings that the binary reads as environment variables:
+    # `-C target=TRIPLE` (pip: `--config-settings target=...`): a cross build;
+    # `-C compiler-launcher=sccache`: a program in front of every compile command.
+    settings = config_settings or {}
+    passed = {
+        variable: str(settings[key])
+        for key, variable in (("target", "CFFI_FORGE_TARGET"), ("compiler-launcher", "CFFI_FORGE_COMPILER_LAUNCHER"))
+        if settings.get(key)
+    }
+    if passed:
         import os
 
-        env = dict(os.environ, CFFI_FORGE_TARGET=str(target))
+        env = dict(os.environ, **passed)
     try:
         result = subprocess.run(command, stdout=subprocess.PIPE, env=env)
     except OSError as e:
