@@ -61,26 +61,46 @@ def _binary():
 
 
 def _binary_from_record(exe):
+    """The executable listed in the RECORD of the distribution this module came from.
+
+    Read directly from ``cffi_forge-*.dist-info/RECORD`` beside the package: importing
+    ``importlib.metadata`` alone costs more than the rest of a hook's Python side, and
+    every hook runs in a fresh process.
+    """
     import os
 
-    try:
-        from importlib.metadata import PackageNotFoundError, distribution
-    except ImportError:  # pragma: no cover - Python < 3.8
-        return None
-    try:
-        dist = distribution("cffi-forge")
-    except PackageNotFoundError:
-        return None
     here = os.path.dirname(os.path.abspath(__file__))
-    # Only trust the distribution this very module came from.
-    if os.path.normcase(os.path.abspath(str(dist.locate_file("cffi_forge")))) != os.path.normcase(here):
+    site = os.path.dirname(here)
+    try:
+        names = os.listdir(site)
+    except OSError:
         return None
-    for entry in dist.files or ():
-        if entry.name == exe:
-            path = os.path.abspath(str(dist.locate_file(entry)))
-            if os.path.isfile(path):
-                return path
+    for name in names:
+        if not (name.startswith("cffi_forge-") and name.endswith(".dist-info")):
+            continue
+        try:
+            with open(os.path.join(site, name, "RECORD"), encoding="utf-8") as f:
+                paths = [_record_path(line) for line in f.read().splitlines() if line]
+        except OSError:
+            continue
+        # Only trust the distribution this very module came from.
+        if "cffi_forge/__init__.py" not in paths:
+            continue
+        for path in paths:
+            if path.rsplit("/", 1)[-1] == exe:
+                full = os.path.normpath(os.path.join(site, path))
+                if os.path.isfile(full):
+                    return full
     return None
+
+
+def _record_path(line):
+    """The path field of a RECORD row (CSV: quoted when it holds a comma or a quote)."""
+    if line.startswith('"'):
+        import csv
+
+        return next(csv.reader([line]))[0]
+    return line.split(",", 1)[0]
 
 
 def _facts_args():

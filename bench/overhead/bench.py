@@ -160,6 +160,26 @@ def beyond_the_compiler(binary, python, work, reps):
     return rows
 
 
+def compiler_probe(work, reps):
+    """What the `cc` crate runs to learn the compiler's family before the first compile
+    (`cc -E` of a file testing __clang__/__GNUC__, then `cc -?`), on every build."""
+    probe = work / "probe.c"
+    probe.write_text("#ifdef __clang__\n\"clang\"\n#endif\n#ifdef __GNUC__\n\"gcc\"\n#endif\n")
+    compiler = os.environ.get("CC", "cc").split()[-1]
+    walls, cpus = [], []
+    for _ in range(reps):
+        cpu = children_cpu()
+        start = time.perf_counter()
+        subprocess.run([compiler, "-E", str(probe)], capture_output=True)
+        subprocess.run([compiler, "-?"], capture_output=True, stdin=subprocess.DEVNULL)
+        walls.append(time.perf_counter() - start)
+        cpus.append(children_cpu() - cpu)
+    print("%-10s %10s %10s %10s   %10s %10s %10s" % (
+        "  of which", "", "", ms(statistics.median(walls)), "", "", ms(statistics.median(cpus))))
+    print("  (the last line: cc's compiler-family probe, `%s -E` + `%s -?`, part of every build)"
+          % (compiler, compiler))
+
+
 def rebuild(binary, python, work, reps):
     print("\n== no-change rebuild (object cache warm) ==")
     tree = work / "trees" / "b64kit"
@@ -223,6 +243,7 @@ def main(argv=None):
           % (binary, version, os.cpu_count(), args.reps), flush=True)
 
     beyond = beyond_the_compiler(binary, python, work, args.reps)
+    compiler_probe(work, args.reps)
     rebuilt = rebuild(binary, python, work, args.reps)
     uv = None
     if not args.no_uv:
