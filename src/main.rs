@@ -169,6 +169,10 @@ struct HookArgs {
     /// The interpreter that called the hook.
     #[arg(short, long)]
     interpreter: PathBuf,
+    /// Its facts as JSON (what backend/cffi_forge/_facts.py reports), so that no second
+    /// Python starts to ask for them.
+    #[arg(long)]
+    interpreter_facts: Option<String>,
     /// The project directory.
     #[arg(long, default_value = ".")]
     dir: PathBuf,
@@ -309,7 +313,13 @@ fn pep517_command(command: Pep517Command) -> ExitCode {
         }
         Pep517Command::BuildSdist { common, out_dir } => (Hook::BuildSdist { out_dir }, common),
     };
-    match pep517::run(&hook, &common.dir, &common.interpreter) {
+    let provided = match &common.interpreter_facts {
+        Some(json) => cffi_forge::interpreter::Interpreter::provide(&common.interpreter, json),
+        None => Ok(()),
+    };
+    let result =
+        provided.map_err(Into::into).and_then(|()| pep517::run(&hook, &common.dir, &common.interpreter));
+    match result {
         Ok(result) => {
             println!("{result}");
             ExitCode::SUCCESS
