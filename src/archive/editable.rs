@@ -10,7 +10,6 @@
 //! build scripts and `pyproject.toml`. Every file is published by rename, so a process
 //! importing while another rebuilds sees the old file or the new one, never half of one.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
 
@@ -110,12 +109,14 @@ pub fn write_editable_tree(
 /// Path, size, mtime and hash of each input inside the project, minus the build
 /// directory (generated sources follow from the cdef, which is an input itself).
 /// System and Python headers change only with upgrades, which need a reinstall anyway;
-/// leaving them out keeps the hook's check to a few `stat` calls.
+/// leaving them out keeps the hook's check to a few `stat` calls. In the order given
+/// (what the user wrote before what the compiler found), which the hook reports first.
 fn records(builder: &Builder<'_>, inputs: &[PathBuf]) -> Vec<serde_json::Value> {
     let base = builder.build_dir.parent().unwrap_or(builder.build_dir);
-    let mut seen = BTreeMap::new();
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
     for path in inputs {
-        if !path.starts_with(builder.project_root) || path.starts_with(base) {
+        if !path.starts_with(builder.project_root) || path.starts_with(base) || !seen.insert(path) {
             continue;
         }
         let Ok(meta) = std::fs::metadata(path) else { continue };
@@ -123,18 +124,15 @@ fn records(builder: &Builder<'_>, inputs: &[PathBuf]) -> Vec<serde_json::Value> 
         let mtime_ns =
             meta.modified().ok().and_then(|t| t.duration_since(UNIX_EPOCH).ok()).map_or(0, |d| d.as_nanos());
         let sha256: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
-        seen.insert(
-            path.clone(),
-            serde_json::json!({
-                "path": path,
-                "size": meta.len(),
-                // A string: JSON numbers beyond 2^53 lose digits in some readers.
-                "mtime_ns": mtime_ns.to_string(),
-                "sha256": sha256,
-            }),
-        );
+        out.push(serde_json::json!({
+            "path": path,
+            "size": meta.len(),
+            // A string: JSON numbers beyond 2^53 lose digits in some readers.
+            "mtime_ns": mtime_ns.to_string(),
+            "sha256": sha256,
+        }));
     }
-    seen.into_values().collect()
+    out
 }
 
 /// Replace `path` with `bytes` by rename; an identical file is left alone (its mtime
