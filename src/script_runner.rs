@@ -365,6 +365,9 @@ struct ScriptResult {
     /// The other FFIs the script created.
     #[serde(default)]
     others: Vec<OtherFfi>,
+    /// The project's files the script read, relative to the project root.
+    #[serde(default)]
+    reads: Vec<PathBuf>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -446,6 +449,7 @@ fn to_spec(
             .map(|text| CSource { text, extension: result.source_extension.unwrap_or_else(|| ".c".into()) }),
         options,
         pregenerated: result.code.map(|code| Pregenerated { code }),
+        reads: result.reads,
     })
 }
 

@@ -32,6 +32,7 @@ impl ConfigInputs {
             if let ModuleOrigin::Script { path, .. } = &spec.origin {
                 inputs.push(root.join(path));
             }
+            inputs.extend(spec.reads.iter().map(|path| root.join(path)));
             // `cdef-file`, `[[cdefs]] file`: their messages name the file they were read from.
             for cdef in &spec.cdefs {
                 let path = root.join(&cdef.file.name);

@@ -67,11 +67,14 @@ SCRIPTED = {
         """,
     "scalc/__init__.py": "from scalc._s import ffi, lib\n",
     "scalc/s.h": "#define FACTOR 1\nint mul(int a, int b);\n",
-    "scalc/s.c": '#include "s.h"\nint mul(int a, int b) { return a * b * FACTOR; }\n',
+    "scalc/s.c": '#include "s.h"\nint mul(int a, int b) { return a * b * FACTOR; }\nint twice(int a) { return 2 * a; }\n',
+    "scalc/extra.cdef": "int twice(int a);\n",
     "scalc_build.py": """\
         from cffi import FFI
         ffibuilder = FFI()
         ffibuilder.cdef("int mul(int a, int b);")
+        with open("scalc/extra.cdef") as f:  # a cdef file the script reads itself
+            ffibuilder.cdef(f.read())
         ffibuilder.set_source("scalc._s", '#include "s.h"', sources=["scalc/s.c"], include_dirs=["scalc"])
         """,
 }
@@ -225,6 +228,12 @@ def test_build_script_project_rebuilds_on_import(venvs, scratch, forge_wheelhous
     with open(p.root / "scalc/s.c", "a") as f:
         f.write("int neg(int a) { return -a; }\n")
     assert p.rebuilt("from scalc import lib; print(lib.neg(5))", "scalc._s", "scalc_build.py") == "-5"
+
+    # The cdef, in a file the build script reads.
+    edit(p.root / "scalc/extra.cdef", "int twice(int a);\n", "int twice(int a);\nint half(int a);\n")
+    with open(p.root / "scalc/s.c", "a") as f:
+        f.write("int half(int a) { return a / 2; }\n")
+    assert p.rebuilt("from scalc import lib; print(lib.half(8), lib.twice(8))", "scalc._s", "scalc/extra.cdef") == "4 16"
 
     # A build script that fails: ImportError with its traceback's message.
     edit(p.root / "scalc_build.py", "ffibuilder = FFI()\n", "ffibuilder = FFI()\nraise ValueError('boom from the script')\n")
