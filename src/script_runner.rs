@@ -705,6 +705,19 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
     }
 
     #[test]
+    fn the_projects_files_a_script_reads_are_recorded_and_nothing_else() {
+        let text = "from cffi import FFI\nimport root_helper\nffi = FFI()\n\
+                    ffi.cdef(open('api.h').read())\nopen('written.txt', 'w').write('x')\n\
+                    import json\nffi.set_source('_r', None)\n";
+        let dir =
+            project(&[("r_build.py", text), ("root_helper.py", "X = 1\n"), ("api.h", "int f(void);\n")]);
+        let specs =
+            run_build_scripts(&python(), dir.path(), &[], &[script("r_build.py", "ffi")], false).unwrap();
+        // Not the script itself, a file it writes, nor the standard library.
+        assert_eq!(specs[0].reads, [PathBuf::from("api.h"), PathBuf::from("root_helper.py")]);
+    }
+
+    #[test]
     fn set_unicode_adds_macros_and_forces_cffis_emitter() {
         let text = "from cffi import FFI\nffi = FFI()\nffi.set_unicode(True)\nffi.cdef('int f(void);')\n\
                     ffi.set_source('_u', 'int f(void) { return 1; }')\n";
