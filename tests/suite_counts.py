@@ -30,7 +30,7 @@ PYTEST_FLOORS = {
     "tests/py/differential/test_tables.py": 787,
     "tests/py/e2e/test_cibuildwheel.py": 1,
     "tests/py/e2e/test_demo.py": 1,
-    "tests/py/e2e/test_editable.py": 4,
+    "tests/py/e2e/test_editable.py": 6,
     "tests/py/e2e/test_errors.py": 3,
     "tests/py/e2e/test_frontends.py": 7,
     "tests/py/e2e/test_manylinux.py": 8,

@@ -4,8 +4,10 @@ extension; a new process importing the module gets the new code and one line on 
 A broken edit is an ImportError with the compiler's message; CFFI_FORGE_EDITABLE_REBUILD=0
 loads the last good build; nothing changed means no process is spawned."""
 
+import os
 import re
 import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -240,3 +242,68 @@ def test_build_script_project_rebuilds_on_import(venvs, scratch, forge_wheelhous
     out, err, status = p.run(call, check=False)
     assert status != 0 and "ImportError" in err and "boom from the script" in err, err
     assert p.run(call, CFFI_FORGE_EDITABLE_REBUILD="0")[:2] == ("421", "")
+
+
+# The hook's own logic, on a hand-written manifest (no install, no build).
+def load_runtime(manifest: Path, modules):
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[3] / "backend" / "cffi_forge" / "_editable.py"
+    spec = importlib.util.spec_from_file_location("_editable_under_test", path)
+    runtime = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runtime)
+    return runtime._BuiltModuleFinder(str(manifest), frozenset(modules)), runtime
+
+
+def fake_install(tmp_path: Path, binary: str):
+    import hashlib
+    import json
+
+    source = tmp_path / "proj" / "m.c"
+    source.parent.mkdir()
+    source.write_text("int x;\n")
+    built = tmp_path / "build" / "editable" / "_m.py"
+    built.parent.mkdir(parents=True)
+    built.write_text("VALUE = 1\n")
+    st = source.stat()
+    record = {
+        "path": str(source),
+        "size": st.st_size,
+        "mtime_ns": str(st.st_mtime_ns),
+        "sha256": hashlib.sha256(source.read_bytes()).hexdigest(),
+    }
+    manifest = built.parent / "manifest.json"
+    manifest.write_text(json.dumps({
+        "format": 1,
+        "project": str(source.parent),
+        "binary": binary,
+        "python": sys.executable,
+        "ext_suffix": "",
+        "build_dir": str(tmp_path / "build"),
+        "common": [],
+        "modules": {"_m": {"file": str(built), "inputs": [record]}},
+    }))
+    return manifest, source, built
+
+
+def test_a_touched_input_with_the_same_content_is_not_stale(tmp_path):
+    manifest, source, built = fake_install(tmp_path, "/nonexistent/cffi-forge")
+    finder, _ = load_runtime(manifest, ["_m"])
+    assert finder.find_spec("other") is None
+    assert finder.find_spec("_m").origin == str(built)
+    os.utime(source, ns=(source.stat().st_atime_ns, source.stat().st_mtime_ns + 5 * 10**9))
+    # Only the hash tells: still fresh, no rebuild attempted (the binary does not exist).
+    assert finder.find_spec("_m").origin == str(built)
+
+
+def test_a_stale_module_whose_binary_is_gone_asks_for_a_reinstall(tmp_path, monkeypatch):
+    manifest, source, _ = fake_install(tmp_path, str(tmp_path / "gone" / "cffi-forge"))
+    finder, _ = load_runtime(manifest, ["_m"])
+    source.write_text("int x, y;\n")
+    with pytest.raises(ImportError) as raised:
+        finder.find_spec("_m")
+    message = str(raised.value)
+    assert "cannot rebuild _m (m.c changed)" in message and "reinstall the project" in message, message
+    # Turned off, the last build is used.
+    monkeypatch.setenv("CFFI_FORGE_EDITABLE_REBUILD", "0")
+    assert finder.find_spec("_m") is not None
