@@ -60,7 +60,7 @@ CARGO_FLOORS = {
     "tests/cdef_props.rs": 5,
     "tests/cdef_random.rs": 2,
     "tests/cli_audit.rs": 9,
-    "tests/cli_build.rs": 6,
+    "tests/cli_build.rs": 7,
     "tests/cli_cache.rs": 5,
     "tests/cli_cross.rs": 5,
     "tests/cli_discovery.rs": 6,
