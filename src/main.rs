@@ -47,6 +47,10 @@ enum Command {
     /// Backend of the PEP 517 hooks, called by the `cffi_forge` Python module.
     #[command(subcommand, hide = true)]
     Pep517(Pep517Command),
+    /// Rebuild an editable install's modules into the build directory (run by its
+    /// import hook when an input changed).
+    #[command(name = "editable-rebuild", hide = true)]
+    EditableRebuild(EditableRebuildArgs),
     /// Generate the C source of an API-mode module from a spec file.
     #[command(name = "generate-c")]
     GenerateC(GenerateArgs),
@@ -83,6 +87,15 @@ struct BuildArgs {
 
 fn parse_compatibility(text: &str) -> Result<Compatibility, String> {
     Compatibility::parse(text)
+}
+
+#[derive(clap::Args)]
+struct EditableRebuildArgs {
+    /// The project directory (holding pyproject.toml).
+    dir: PathBuf,
+    /// The interpreter of the environment holding the editable install.
+    #[arg(short, long)]
+    interpreter: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -208,6 +221,13 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect_command(args),
         Command::Migrate(args) => migrate_command(args),
         Command::Pep517(command) => pep517_command(command),
+        Command::EditableRebuild(args) => match pipeline::rebuild_editable(&args.dir, &args.interpreter) {
+            Ok(manifest) => {
+                println!("{}", manifest.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => report(&e.to_diagnostic()),
+        },
         Command::GenerateC(args) => generate_command(args, false),
         Command::GeneratePy(args) => generate_command(args, true),
     }

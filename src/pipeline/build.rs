@@ -21,7 +21,7 @@ use crate::ui;
 /// compiler. A missing compiler only matters once something must be compiled.
 pub(super) struct Target {
     pub(super) interp: Interpreter,
-    build_dir: PathBuf,
+    pub(super) build_dir: PathBuf,
     toolchain: Result<Toolchain, CompileError>,
     root: PathBuf,
 }
@@ -70,8 +70,8 @@ pub(super) fn apply_pkg_config(resolved: &mut Resolved) -> Result<(), PipelineEr
 }
 
 /// Generate and compile every module, extension and library; returns the files for
-/// the wheel.
-pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, PipelineError> {
+/// the wheel, and the path in the wheel and inputs of each compiled module.
+pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built, PipelineError> {
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
@@ -142,20 +142,27 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
         ui::status("Compiling", format!("library {} (static, for {})", library.name, linked_into.join(", ")));
         library_jobs.push(LibraryJob { name: library.name, options: library.options });
     }
+    let mut inputs = Vec::new();
     if !jobs.is_empty() {
         let by_source: Vec<(PathBuf, &ModuleSpec)> = cffi_jobs.iter().map(|(g, s)| (g.clone(), s)).collect();
         let modules = toolchain?
-            .build(&jobs, &library_jobs)
+            .build_with_inputs(&jobs, &library_jobs)
             .map_err(|e| provided::compile_error(e, &project_root, &by_source))?;
         if interp.is_linux() {
-            for ((_, spec), module) in cffi_jobs.iter().zip(&modules) {
+            for ((_, spec), (module, _)) in cffi_jobs.iter().zip(&modules) {
                 provided::check_linked(spec, module, &interp.executable, &project_root)?;
             }
         }
-        built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
+        for (path, (file, module_inputs)) in job_paths.into_iter().zip(modules) {
+            built.push(BuiltFile::path(path.clone(), file));
+            inputs.push((path, module_inputs));
+        }
     }
-    Ok(built)
+    Ok((built, inputs))
 }
+
+/// The files for the wheel; (path in the wheel, inputs) of each compiled module.
+pub(super) type Built = (Vec<BuiltFile>, Vec<(String, Vec<PathBuf>)>);
 
 /// Where generated sources and the object cache live between builds:
 /// `$CFFI_FORGE_BUILD_DIR`, else `build/cffi-forge/` in the project (like setuptools'
