@@ -8,6 +8,7 @@ use std::ops::Range;
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::emit_c::{self, COptions};
 use crate::emit_py;
+use crate::emit_pyi;
 use crate::model;
 use crate::recompiler::{Recompiler, Refusal};
 use crate::spec::ModuleSpec;
@@ -150,6 +151,14 @@ pub fn generate(spec: &ModuleSpec) -> Result<Generated, GenerateError> {
         .map_err(|r| GenerateError::refused(&spec.name, &model, r))?;
     clock.lap("emit");
     Ok(generated)
+}
+
+/// The module's typed stub (`.pyi`, see [`crate::emit_pyi`]). Parses the cdefs again,
+/// silently: [`generate`] has shown their warnings.
+pub fn stubs(spec: &ModuleSpec) -> Result<String, GenerateError> {
+    let model = cdef::parse(&spec.cdefs)?;
+    let target = emit_pyi::StubTarget { module: &spec.name, api_mode: spec.is_api_mode() };
+    Ok(emit_pyi::emit(&model, &target))
 }
 
 /// The recompiler's tables and the emitter's output, from the parsed model.

@@ -21,6 +21,7 @@ pub mod ui;
 pub mod cdef;
 pub mod emit_c;
 pub mod emit_py;
+pub mod emit_pyi;
 pub mod generate;
 pub mod model;
 pub mod recompiler;

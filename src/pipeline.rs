@@ -216,6 +216,12 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
             }
         }
     }
+    // A stub the project writes itself wins over the generated one; type checkers do not
+    // look inside an editable install's hook folder, so it gets none.
+    let source_root = project.python.root(&project.root);
+    built.retain(|b| {
+        !b.archive_path.ends_with(".pyi") || !(request.editable || source_root.join(&b.archive_path).exists())
+    });
     let kind = if request.editable { "editable wheel" } else { "wheel" };
     ui::status("Writing", format!("{kind} {}-{}.whl", project.metadata.file_name_stem(), tag));
     let wheel = if request.editable {

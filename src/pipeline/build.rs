@@ -75,6 +75,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
     let Target { build_dir, toolchain, .. } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
     for ResolvedModule { mut spec, file, limited_api, .. } in modules {
+        let from_cffi = spec.pregenerated.is_some();
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
             None => {
@@ -90,6 +91,9 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
                 }
             }
         };
+        if spec.options.stubs != Some(false) {
+            built.extend(stub(&spec, from_cffi)?);
+        }
         let Some(source) = &spec.source else {
             ui::status("Generating", format!("{} → {} (ABI mode)", spec.name, file.archive_path));
             built.push(BuiltFile::bytes(file.archive_path.clone(), code.into_bytes()));
@@ -140,6 +144,24 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
         built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
     }
     Ok(built)
+}
+
+/// The module's typed stub for the wheel. Our parser read the cdef already unless cffi's
+/// emitter made the module (`generator = "cffi"`): a cdef only cffi accepts then costs
+/// the stub, with a warning, not the build.
+fn stub(spec: &crate::spec::ModuleSpec, from_cffi: bool) -> Result<Option<BuiltFile>, PipelineError> {
+    let path = crate::emit_pyi::archive_path(&spec.name);
+    match generate::stubs(spec) {
+        Ok(text) => {
+            ui::verbose("Stub", format!("{} → {path}", spec.name));
+            Ok(Some(BuiltFile::bytes(path, text.into_bytes())))
+        }
+        Err(source) if from_cffi => {
+            ui::warning(format!("module `{}`: no typed stub: {source}", spec.name));
+            Ok(None)
+        }
+        Err(source) => Err(PipelineError::Generate { module: spec.name.clone(), source: Box::new(source) }),
+    }
 }
 
 /// Where generated sources and the object cache live between builds:
