@@ -157,9 +157,10 @@ fn decl_type(decl: &Declaration) -> TypeId {
 fn function(ffi: &Ffi, decl: &Declaration) -> Option<String> {
     let f = ffi.function(decl_type(decl))?;
     let name = decl.name();
+    let names = param_names(ffi, decl, f.args.len(), f.ellipsis);
     let mut params = String::from("self");
-    for (i, &arg) in f.args.iter().enumerate() {
-        let _ = write!(params, ", arg{i}: {}", param_type(ffi, arg));
+    for (&arg, arg_name) in f.args.iter().zip(&names) {
+        let _ = write!(params, ", {arg_name}: {}", param_type(ffi, arg));
     }
     if !f.args.is_empty() {
         params.push_str(", /");
@@ -178,6 +179,104 @@ fn function(ffi: &Ffi, decl: &Declaration) -> Option<String> {
     ))
 }
 
+/// The parameter names the cdef gives a function (`int add(int a, int b)` → `a`, `b`),
+/// read from its text after the declared name; `arg<i>` where there is none or it cannot
+/// be a Python parameter. The parameters are positional-only, so names only document.
+fn param_names(ffi: &Ffi, decl: &Declaration, count: usize, ellipsis: bool) -> Vec<String> {
+    let fallback = |i: usize| format!("arg{i}");
+    let written = written_param_names(ffi, decl).filter(|names| names.len() == count);
+    let mut out: Vec<String> = Vec::with_capacity(count);
+    for i in 0..count {
+        let name = written.as_ref().and_then(|names| names[i].clone());
+        let usable = name.filter(|n| {
+            !is_python_keyword(n)
+                && n != "self"
+                && !(ellipsis && n == "args")
+                && !out.contains(n)
+                // `arg<i>` is what unnamed parameters are called.
+                && !n.strip_prefix("arg").is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
+        });
+        out.push(usable.unwrap_or_else(|| fallback(i)));
+    }
+    out
+}
+
+/// Each parameter's name as written, `None` for an unnamed one; `None` overall when the
+/// text is not a plain parameter list (comments, macros, unbalanced parentheses).
+fn written_param_names(ffi: &Ffi, decl: &Declaration) -> Option<Vec<Option<String>>> {
+    let (file, range) = ffi.span_location(decl.span)?;
+    let rest = file.text.get(range.end..)?.trim_start();
+    let rest = rest.strip_prefix('(')?;
+    let mut depth = 0usize;
+    let mut params = Vec::new();
+    let mut start = 0;
+    let mut end = None;
+    for (i, c) in rest.char_indices() {
+        match c {
+            '(' | '[' => depth += 1,
+            ')' | ']' if depth > 0 => depth -= 1,
+            ')' => {
+                params.push(&rest[start..i]);
+                end = Some(i);
+                break;
+            }
+            ',' if depth == 0 => {
+                params.push(&rest[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    end?;
+    if params.iter().any(|p| p.contains("/*") || p.contains("//") || p.contains('#')) {
+        return None;
+    }
+    let params: Vec<&str> = params.into_iter().map(str::trim).collect();
+    if params == [""] || params == ["void"] {
+        return Some(Vec::new());
+    }
+    Some(params.into_iter().filter(|p| *p != "...").map(|p| param_name(ffi, p)).collect())
+}
+
+/// The name in one parameter declaration: `const char *s` → `s`, `int (*cb)(int)` →
+/// `cb`, `size_t` / `struct point` / `unsigned long` → none.
+fn param_name(ffi: &Ffi, param: &str) -> Option<String> {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .filter(|w| !w.is_empty())
+            .map(str::to_string)
+            .collect()
+    };
+    if let Some(open) = param.find('(') {
+        // A function pointer: the name sits in the first parentheses, after the `*`.
+        let inner = &param[open + 1..param[open..].find(')')? + open];
+        let inner = inner.trim_start().strip_prefix('*')?;
+        let name = words(inner).pop()?;
+        return is_declared_name(ffi, &name).then_some(name);
+    }
+    let before_array = param.split('[').next().unwrap_or(param);
+    let words = words(before_array);
+    let [.., before, name] = words.as_slice() else { return None };
+    if matches!(before.as_str(), "struct" | "union" | "enum") {
+        return None;
+    }
+    is_declared_name(ffi, name).then(|| name.clone())
+}
+
+/// Whether `word` can be a declarator name rather than part of a type.
+fn is_declared_name(ffi: &Ffi, word: &str) -> bool {
+    const C_TYPE_WORDS: &[&str] = &[
+        "void", "char", "short", "int", "long", "float", "double", "signed", "unsigned", "_Bool",
+        "_Complex", "const", "volatile", "restrict", "__restrict", "__restrict__", "__const", "struct",
+        "union", "enum", "bool", "FILE", "__stdcall", "WINAPI", "__cdecl",
+    ];
+    !word.starts_with(|c: char| c.is_ascii_digit())
+        && !C_TYPE_WORDS.contains(&word)
+        && !word.ends_with("_t")
+        && Primitive::from_name(word).is_none()
+        && ffi.declaration(DeclKind::Typedef, word).is_none()
+}
+
 /// The C declaration of a function, as the cdef declares it: `int add(int, int)`.
 fn c_declaration(ffi: &Ffi, decl: &Declaration) -> String {
     let ty = decl_type(decl);
@@ -189,7 +288,9 @@ fn c_declaration(ffi: &Ffi, decl: &Declaration) -> String {
         args.push("void".into());
     }
     let declarator = format!("{}({})", decl.name(), args.join(", "));
-    declare(&ffi.c_name_with_marker(f.result), &declarator)
+    let c = declare(&ffi.c_name_with_marker(f.result), &declarator);
+    // cffi's internal names of the complex types, in C's spelling.
+    c.replace("_cffi_float_complex_t", "float _Complex").replace("_cffi_double_complex_t", "double _Complex")
 }
 
 /// A type's marker spelling with the declarator in place of `&`: `int&` → `int add(...)`,
@@ -372,6 +473,28 @@ mod tests {
         assert!(!s.lines().any(|l| l == "lib: _Lib"), "{s}");
         let s = stub("int f(int);", true);
         assert!(!s.contains("def dlopen"), "{s}");
+    }
+
+    #[test]
+    fn parameters_keep_the_names_the_cdef_gives() {
+        let s = stub(
+            "typedef int handle;\nint copy(char *dst, const char *src, size_t n);\nint main2(int argc, char **argv);\n\
+             int sort(void *base, size_t, int (*compar)(const void *, const void *));\n\
+             int unnamed(struct point *, unsigned long, const handle);\n\
+             int clash(int self, int lambda, int x, int x, int args, ...);\n\
+             int arrays(int values[8], int count);",
+            true,
+        );
+        for line in [
+            "    def copy(self, dst: bytes | _CData, src: bytes | _CData, n: int, /) -> int:",
+            "    def main2(self, argc: int, argv: _CData | list[Any] | tuple[Any, ...], /) -> int:",
+            "    def sort(self, base: bytes | _CData, arg1: int, compar: _CData, /) -> int:",
+            "    def unnamed(self, arg0: _CData | list[Any] | tuple[Any, ...], arg1: int, arg2: int, /) -> int:",
+            "    def clash(self, arg0: int, arg1: int, x: int, arg3: int, arg4: int, /, *args: _CData) -> int:",
+            "    def arrays(self, values: _CData | list[int] | tuple[int, ...], count: int, /) -> int:",
+        ] {
+            assert!(s.lines().any(|l| l == line), "missing {line:?} in\n{s}");
+        }
     }
 
     #[test]
