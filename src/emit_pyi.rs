@@ -48,9 +48,14 @@ pub fn emit(ffi: &Ffi, target: &StubTarget<'_>) -> String {
         "# from its cdef. `ffi` and `CData` are typed by cffi's stubs (the `types-cffi`\n\
          # package); without them, type checkers see them as `Any`.\n",
     );
-    out.push_str("from typing import Any, Final, final, overload\n\nimport _cffi_backend\n");
-    if q {
-        out.push_str("import builtins\nimport typing\n");
+    // Only what is used: strict checkers flag an unused import even in a stub.
+    let mut from_typing: Vec<&str> = ["Any", "Final"].into_iter().filter(|w| uses(&members, w)).collect();
+    from_typing.extend(["final", "overload"]);
+    let _ = writeln!(out, "from typing import {}\n\nimport _cffi_backend", from_typing.join(", "));
+    for module in ["builtins", "typing"] {
+        if uses(&members, module) {
+            let _ = writeln!(out, "import {module}");
+        }
     }
     out.push('\n');
     let _ = writeln!(out, "{CDATA} = _cffi_backend.FFI.CData\n");
@@ -79,7 +84,9 @@ pub fn emit(ffi: &Ffi, target: &StubTarget<'_>) -> String {
     if !target.api_mode {
         let _ = writeln!(
             out,
-            "    def dlopen(self, libpath: str | {CDATA} | None = ..., flags: int = ..., /) -> _Lib: ..."
+            // Narrower than cffi's `Lib`, which types no member: an override type checkers
+            // would flag in the stub itself, never in code using it.
+            "    def dlopen(self, libpath: str | {CDATA} | None = ..., flags: int = ..., /) -> _Lib: ...  # type: ignore[override]"
         );
     }
     out.push_str("\nffi: _FFI\n");
@@ -87,6 +94,15 @@ pub fn emit(ffi: &Ffi, target: &StubTarget<'_>) -> String {
         out.push_str("lib: _Lib\n");
     }
     out
+}
+
+/// Whether a member's code (not its docstring) uses the word `word`.
+fn uses(members: &[String], word: &str) -> bool {
+    members
+        .iter()
+        .flat_map(|m| m.lines())
+        .filter(|line| !line.trim_start().starts_with("\"\"\""))
+        .any(|line| line.split(|c: char| !(c.is_alphanumeric() || c == '_')).any(|w| w == word))
 }
 
 /// Names a stub cannot declare (`lib.from` is a syntax error in Python too: such a
@@ -539,7 +555,7 @@ mod tests {
     #[test]
     fn abi_mode_types_dlopen_instead_of_lib() {
         let s = stub("int f(int);", false);
-        assert!(s.contains("-> _Lib: ..."), "{s}");
+        assert!(s.contains("-> _Lib: ...  # type: ignore[override]"), "{s}");
         assert!(!s.lines().any(|l| l == "lib: _Lib"), "{s}");
         let s = stub("int f(int);", true);
         assert!(!s.contains("def dlopen"), "{s}");
@@ -585,7 +601,10 @@ mod tests {
         ] {
             assert!(s.lines().any(|l| l == line), "missing {line:?} in\n{s}");
         }
-        assert!(!stub("int f(void);", true).contains("import builtins"));
+        assert!(s.contains("from typing import Any, Final, final, overload\n"), "{s}");
+        let plain = stub("int f(void);", true);
+        assert!(plain.contains("from typing import final, overload\n"), "{plain}");
+        assert!(!plain.contains("import builtins"), "{plain}");
     }
 
     #[test]

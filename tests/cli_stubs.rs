@@ -83,7 +83,7 @@ fn abi_mode_stub_types_what_dlopen_returns() {
     let stub = std::fs::read_to_string(out).unwrap();
     assert!(
         stub.contains(
-            "    def dlopen(self, libpath: str | _CData | None = ..., flags: int = ..., /) -> _Lib: ..."
+            "    def dlopen(self, libpath: str | _CData | None = ..., flags: int = ..., /) -> _Lib: ...  # type: ignore[override]"
         ),
         "{stub}"
     );
