@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use cffi_forge::audit::Compatibility;
 use cffi_forge::config::module_table;
 use cffi_forge::diagnostic::{Diagnostic, ToDiagnostic};
-use cffi_forge::generate::{self, Generated};
+use cffi_forge::generator::{self, Generated};
 use cffi_forge::pep517::{self, Hook};
 use cffi_forge::pipeline::{self, WheelRequest};
 use cffi_forge::ui;
@@ -342,7 +342,7 @@ fn generate_command(args: GenerateArgs, python: bool) -> ExitCode {
         Ok(spec) => spec,
         Err(e) => return report(&e.to_diagnostic()),
     };
-    let code = match (generate::generate(&spec), python) {
+    let code = match (generator::generate(&spec), python) {
         (Ok(Generated::C { code }), false) | (Ok(Generated::Python { code }), true) => code,
         (Ok(_), _) => {
             let wanted = if python {
@@ -371,7 +371,7 @@ fn generate_pyi_command(args: GenerateArgs) -> ExitCode {
         Ok(spec) => spec,
         Err(e) => return report(&e.to_diagnostic()),
     };
-    let stub = match generate::stubs(&spec) {
+    let stub = match generator::typed_stub(&spec) {
         Ok(stub) => stub,
         Err(e) => return report(&e.to_diagnostic()),
     };

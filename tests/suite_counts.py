@@ -37,9 +37,8 @@ PYTEST_FLOORS = {
     "tests/py/e2e/test_real_projects.py": 17,
     "tests/py/e2e/test_real_projects_migrate.py": 14,
     "tests/py/e2e/test_packaging_oracle.py": 34,
-    # Needs scripts/release-wheels.sh first (zig cross builds, not part of run.sh yet):
-    # skipped with the reason in pytest's summary, counted here as 0.
-    "tests/py/e2e/test_release_wheels.py": 0,
+    # run.sh's "release wheels" step builds what these install and run.
+    "tests/py/e2e/test_release_wheels.py": 7,
     "tests/py/e2e/test_samples.py": 115,
     "tests/py/e2e/test_setuptools_oracle.py": 8,
     "tests/py/e2e/test_stable_abi_compile.py": 18,

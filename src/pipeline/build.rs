@@ -10,7 +10,7 @@ use super::{PipelineError, Resolved, ResolvedExtension, ResolvedLibrary, Resolve
 use crate::archive::BuiltFile;
 use crate::compile::{self, CompileError, CompileJob, LibraryJob, Toolchain};
 use crate::config::Project;
-use crate::generate::{self, Generated};
+use crate::generator::{self, Generated};
 use crate::interpreter::Interpreter;
 use crate::pkgconfig::PkgConfig;
 use crate::ui;
@@ -80,7 +80,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
             Some(pregenerated) => pregenerated.code,
             None => {
                 ui::verbose("Generating", format!("{} (native generator)", spec.name));
-                match generate::generate(&spec) {
+                match generator::generate(&spec) {
                     Ok(Generated::C { code } | Generated::Python { code }) => code,
                     Err(source) => {
                         return Err(PipelineError::Generate {
@@ -150,8 +150,8 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
 /// emitter made the module (`generator = "cffi"`): a cdef only cffi accepts then costs
 /// the stub, with a warning, not the build.
 fn stub(spec: &crate::spec::ModuleSpec, from_cffi: bool) -> Result<Option<BuiltFile>, PipelineError> {
-    let path = crate::emit_pyi::archive_path(&spec.name);
-    match generate::stubs(spec) {
+    let path = generator::stub_archive_path(&spec.name);
+    match generator::typed_stub(spec) {
         Ok(text) => {
             ui::verbose("Stub", format!("{} → {path}", spec.name));
             Ok(Some(BuiltFile::bytes(path, text.into_bytes())))
