@@ -57,6 +57,9 @@ enum Command {
     /// Generate the Python source of an ABI-mode module from a spec file.
     #[command(name = "generate-py")]
     GeneratePy(GenerateArgs),
+    /// Generate the typed stub (`.pyi`) of a module from a spec file.
+    #[command(name = "generate-pyi")]
+    GeneratePyi(GenerateArgs),
 }
 
 #[derive(clap::Args)]
@@ -230,6 +233,7 @@ fn main() -> ExitCode {
         },
         Command::GenerateC(args) => generate_command(args, false),
         Command::GeneratePy(args) => generate_command(args, true),
+        Command::GeneratePyi(args) => generate_pyi_command(args),
     }
 }
 
@@ -381,6 +385,23 @@ fn generate_command(args: GenerateArgs, python: bool) -> ExitCode {
         }
     };
     if let Err(e) = cffi_forge::atomic_write::write_atomically(&args.output, code.as_bytes()) {
+        return report(&Diagnostic::error(format!("cannot write {}: {e}", args.output.display())));
+    }
+    ExitCode::SUCCESS
+}
+
+/// `generate-pyi`: the stub a wheel ships beside the module (API or ABI mode, as the
+/// spec says).
+fn generate_pyi_command(args: GenerateArgs) -> ExitCode {
+    let spec = match module_table::load_spec_file(&args.spec, &args.module) {
+        Ok(spec) => spec,
+        Err(e) => return report(&e.to_diagnostic()),
+    };
+    let stub = match generator::typed_stub(&spec) {
+        Ok(stub) => stub,
+        Err(e) => return report(&e.to_diagnostic()),
+    };
+    if let Err(e) = cffi_forge::atomic_write::write_atomically(&args.output, stub.as_bytes()) {
         return report(&Diagnostic::error(format!("cannot write {}: {e}", args.output.display())));
     }
     ExitCode::SUCCESS
