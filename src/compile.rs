@@ -16,6 +16,7 @@
 //! The target is the interpreter's platform, never the platform cffi-forge was built for.
 
 mod cache;
+mod darwin;
 mod includes;
 pub mod leftovers;
 pub mod private_dir;
@@ -124,6 +125,8 @@ pub enum CompileError {
     #[error(transparent)]
     ImportLibrary(#[from] windows::ImportLibraryError),
     #[error(transparent)]
+    Darwin(#[from] darwin::DarwinError),
+    #[error(transparent)]
     Io(#[from] std::io::Error),
 }
 
@@ -153,6 +156,9 @@ impl ToDiagnostic for CompileError {
                     "install MinGW-w64's binutils (Debian/Ubuntu: `apt-get install binutils-mingw-w64-x86-64`) \
                      or LLVM's `llvm-dlltool`, or set ZIG_COMMAND (e.g. `python -m ziglang`) to use zig's",
                 ),
+            CompileError::Darwin(e) => {
+                e.tried().iter().fold(d, |d, tried| d.with_note(format!("tried {tried}"))).with_help(e.help())
+            }
             CompileError::Compile { output, command, .. }
             | CompileError::Link { output, command, .. }
             | CompileError::Archive { output, command, .. } => {
@@ -247,6 +253,10 @@ pub struct Toolchain {
     /// without MSVC), so that parallel links generate it once.
     import_library: Mutex<()>,
     jobs: usize,
+    /// A macOS target built on another OS: how its compiler was chosen.
+    darwin: Option<darwin::Setup>,
+    /// universal2 built on another OS: one toolchain per slice, and the `lipo` merging them.
+    universal: Option<(Vec<Toolchain>, PathBuf)>,
 }
 
 impl Toolchain {
@@ -266,8 +276,28 @@ impl Toolchain {
             .and_then(|j| j.to_str()?.parse().ok())
             .filter(|&j| j > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let c = make_tool(interp, &env, &target, build_dir, Language::C)?;
-        let archiver = configure(interp, &env, &target, build_dir, Language::C)
+        let mut universal = None;
+        let mut darwin = None;
+        if darwin::is_cross(interp) {
+            let arches = darwin::slices(interp);
+            if arches.len() > 1 {
+                let lipo = darwin::find_lipo(&env)?;
+                let slices = arches
+                    .into_iter()
+                    .map(|arch| Toolchain::new(&darwin::slice(interp, arch), root, build_dir, env.clone()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                universal = Some((slices, lipo));
+            } else {
+                darwin = Some(darwin::setup(interp, &env)?);
+            }
+        }
+        // A universal2 toolchain compiles nothing itself: its `c` is its first slice's.
+        let cc_env = darwin.as_ref().map_or_else(|| env.clone(), |d| d.cc_env(env.clone()));
+        let c = match &universal {
+            Some((slices, _)) => slices[0].c.clone(),
+            None => make_tool(interp, &cc_env, &target, build_dir, Language::C)?,
+        };
+        let archiver = configure(interp, &cc_env, &target, build_dir, Language::C)
             .try_get_archiver()
             .map(|command| {
                 std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
@@ -284,6 +314,8 @@ impl Toolchain {
             cxx: Mutex::new(None),
             import_library: Mutex::new(()),
             jobs,
+            darwin,
+            universal,
         })
     }
 
@@ -301,7 +333,8 @@ impl Toolchain {
     fn cxx(&self) -> Result<Tool, CompileError> {
         let mut cxx = self.cxx.lock().unwrap();
         if cxx.is_none() {
-            *cxx = Some(make_tool(&self.interp, &self.env, &self.target, &self.build_dir, Language::Cxx)?);
+            let env = self.darwin.as_ref().map_or_else(|| self.env.clone(), |d| d.cc_env(self.env.clone()));
+            *cxx = Some(make_tool(&self.interp, &env, &self.target, &self.build_dir, Language::Cxx)?);
         }
         Ok(cxx.clone().unwrap())
     }
@@ -319,6 +352,17 @@ impl Toolchain {
     /// returns the built module files, in job order. Built files live in the build
     /// directory's cache: copy them, don't move them.
     pub fn build(&self, jobs: &[CompileJob], libraries: &[LibraryJob]) -> Result<Vec<PathBuf>, CompileError> {
+        if let Some((slices, lipo)) = &self.universal {
+            let built = slices.iter().map(|s| s.build(jobs, libraries)).collect::<Result<Vec<_>, _>>()?;
+            return jobs
+                .iter()
+                .enumerate()
+                .map(|(i, job)| {
+                    let files: Vec<PathBuf> = built.iter().map(|b| b[i].clone()).collect();
+                    darwin::merge(&self.build_dir, lipo, &job.module, &job.file_name, &files, &self.env)
+                })
+                .collect();
+        }
         let mut units = Vec::new();
         let owners = libraries.iter().enumerate().map(|(i, l)| (Owner::Library(i), &l.options, None)).chain(
             jobs.iter().enumerate().map(|(i, j)| (Owner::Module(i), &j.options, j.generated.as_ref())),
@@ -604,7 +648,9 @@ impl Toolchain {
                 Some(_) => args.extend(self.env_flags("LDSHARED").into_iter().map(OsString::from)),
                 None => {
                     args.extend(self.base_command(&tool));
-                    if self.interp.is_macos() {
+                    if let Some(darwin) = &self.darwin {
+                        args.extend(darwin.link_flags(&self.env_flags("LDFLAGS")));
+                    } else if self.interp.is_macos() {
                         args.extend(["-bundle", "-undefined", "dynamic_lookup"].map(OsString::from));
                     } else {
                         args.push("-shared".into());
@@ -739,6 +785,11 @@ impl Toolchain {
         let command = tool.to_command();
         let mut args: Vec<OsString> =
             std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect();
+        if let Some(darwin) = &self.darwin {
+            // Cross builds compile one architecture per toolchain (universal2: one per slice).
+            darwin.adjust(&mut args);
+            return args;
+        }
         let archflags = self.env_flags("ARCHFLAGS");
         if self.interp.is_macos() && !archflags.is_empty() {
             let mut kept = Vec::with_capacity(args.len());
@@ -833,7 +884,12 @@ fn configure(
         .extra_warnings(false)
         .out_dir(build_dir.join("cc"))
         .cpp(language == Language::Cxx);
-    if interp.is_macos() && !env.contains_key(OsStr::new("MACOSX_DEPLOYMENT_TARGET")) {
+    if darwin::is_cross(interp) {
+        // The cross target settled it (arm64 never below 11.0).
+        if let Some(version) = darwin::deployment_target(interp) {
+            build.env("MACOSX_DEPLOYMENT_TARGET", version);
+        }
+    } else if interp.is_macos() && !env.contains_key(OsStr::new("MACOSX_DEPLOYMENT_TARGET")) {
         // Match the deployment target the wheel's platform tag names.
         if let Some(version) = interp.platform.split('-').nth(1) {
             build.env("MACOSX_DEPLOYMENT_TARGET", version);
