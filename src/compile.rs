@@ -649,7 +649,7 @@ impl Toolchain {
                 None => {
                     args.extend(self.base_command(&tool));
                     if let Some(darwin) = &self.darwin {
-                        args.extend(darwin.link_flags(&self.env_flags("LDFLAGS")));
+                        args.extend(darwin.link_flags(&job.file_name, &self.env_flags("LDFLAGS")));
                     } else if self.interp.is_macos() {
                         args.extend(["-bundle", "-undefined", "dynamic_lookup"].map(OsString::from));
                     } else {

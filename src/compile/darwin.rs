@@ -272,10 +272,12 @@ impl Setup {
         }
     }
 
-    /// The flags that make the driver link an extension module, replacing `-shared`.
-    pub fn link_flags(&self, ldflags: &[String]) -> Vec<OsString> {
+    /// The flags that make the driver link the extension module `file_name`, replacing
+    /// `-shared`.
+    pub fn link_flags(&self, file_name: &str, ldflags: &[String]) -> Vec<OsString> {
         let mut flags: Vec<OsString> = match self.kind {
-            Kind::Zig { .. } => vec!["-shared".into()],
+            // A dylib records its own name: the module's, not the temporary file's.
+            Kind::Zig { .. } => vec!["-shared".into(), format!("-Wl,-install_name,{file_name}").into()],
             _ => vec!["-bundle".into()],
         };
         flags.extend(["-undefined", "dynamic_lookup"].map(OsString::from));
@@ -382,10 +384,15 @@ mod tests {
             ["zig", "cc", "--target=arm64-apple-macosx", "-O2"].map(OsString::from).to_vec();
         setup.adjust(&mut args);
         assert_eq!(args, ["zig", "cc", "-O2", "-target", "aarch64-macos.11.0"].map(OsString::from));
-        assert_eq!(setup.link_flags(&[]), ["-shared", "-undefined", "dynamic_lookup"].map(OsString::from));
+        assert_eq!(
+            setup.link_flags("_m.abi3.so", &[]),
+            ["-shared", "-Wl,-install_name,_m.abi3.so", "-undefined", "dynamic_lookup"].map(OsString::from)
+        );
         let clang = Setup { kind: Kind::Clang, sdk: Some("/sdk".into()), cc: None };
-        assert!(clang.link_flags(&[]).contains(&OsString::from("-fuse-ld=lld")));
-        assert!(!clang.link_flags(&["-fuse-ld=ld64".into()]).contains(&OsString::from("-fuse-ld=lld")));
+        assert!(clang.link_flags("_m.so", &[]).contains(&OsString::from("-fuse-ld=lld")));
+        assert!(!clang
+            .link_flags("_m.so", &["-fuse-ld=ld64".into()])
+            .contains(&OsString::from("-fuse-ld=lld")));
     }
 
     #[test]
