@@ -210,6 +210,14 @@ pub fn pkg_config_libdir(target: &Interpreter, env: &Env) -> Option<String> {
         };
         return Some(format!("/usr/{prefix}/lib/pkgconfig"));
     }
+    if target.is_macos() {
+        // macOS has no multiarch folders: the SDK's own (`SDKROOT`), else none at all —
+        // the host's `.pc` files name libraries a Mach-O linker cannot use.
+        let sdk = env.get(std::ffi::OsStr::new("SDKROOT")).filter(|v| !v.is_empty());
+        return Some(
+            sdk.map(|sdk| format!("{}/usr/lib/pkgconfig", sdk.to_string_lossy())).unwrap_or_default(),
+        );
+    }
     // `.cpython-311-aarch64-linux-gnu.so`: the multiarch triple is the suffix's last part.
     let multiarch = target
         .ext_suffix
@@ -376,6 +384,12 @@ mod tests {
         let (_dir, env) = env_with_include();
         let win = retarget(&host, "x86_64-pc-windows-gnu", &env).unwrap();
         assert_eq!(pkg_config_libdir(&win, &env).as_deref(), Some("/usr/x86_64-w64-mingw32/lib/pkgconfig"));
+        // macOS: the SDK's folder, never the host's.
+        let mac = retarget(&host, "aarch64-apple-darwin", &Env::new()).unwrap();
+        assert_eq!(pkg_config_libdir(&mac, &Env::new()).as_deref(), Some(""));
+        let mut sdk = Env::new();
+        sdk.insert("SDKROOT".into(), "/sdk".into());
+        assert_eq!(pkg_config_libdir(&mac, &sdk).as_deref(), Some("/sdk/usr/lib/pkgconfig"));
         // The user's own choice stands; a native build changes nothing.
         let mut user = Env::new();
         user.insert("PKG_CONFIG_LIBDIR".into(), "/opt/sysroot/lib/pkgconfig".into());

@@ -186,6 +186,27 @@ def test_macosx_deployment_target_is_honoured(lief, sdk, target, deployment, tag
     check_wheel(lief, wheel, "b64kit", tmp_path, slices)
 
 
+def test_version_specific_module_is_named_for_darwin(lief, sdk, tmp_path):
+    """Without the limited API the module gets macOS CPython's own suffix and the wheel
+    the building interpreter's tag (headers from the building interpreter)."""
+    project = copy_project(REPO / "sample-projects" / "b64kit", tmp_path / "b64kit")
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    assert "[[tool.cffi-forge.module]]\n" in text
+    pyproject.write_text(text.replace("[[tool.cffi-forge.module]]\n",
+                                      "[[tool.cffi-forge.module]]\npy-limited-api = false\n"))
+    out = tmp_path / "dist"
+    run([forge_bin(), "build", project, "-i", sys.executable, "--target", "aarch64-apple-darwin", "-o", out],
+        env=build_env(SDKROOT=sdk))
+    (wheel,) = out.glob("*.whl")
+    cp = "cp%d%d" % sys.version_info[:2]
+    assert wheel.name.endswith("-%s-%s-macosx_11_0_arm64.whl" % (cp, cp)), wheel.name
+    member = "b64kit/_codec.cpython-%d%d-darwin.so" % sys.version_info[:2]
+    with zipfile.ZipFile(wheel) as z:
+        assert member in z.namelist(), z.namelist()
+        check_module(lief, Path(z.extract(member, tmp_path / "unzipped")), "b64kit._codec", {"arm64": "11.0"})
+
+
 def test_archflags_with_both_arches_builds_universal2(lief, sdk, tmp_path):
     """cibuildwheel's universal2 setting turns a single-arch target into universal2."""
     env = build_env(SDKROOT=sdk, ARCHFLAGS="-arch arm64 -arch x86_64")
@@ -227,4 +248,19 @@ def test_no_compiler_is_a_clear_error_listing_what_was_tried(tmp_path):
     assert "clang-14: not on PATH" in proc.text, proc.text
     assert "cannot import `ziglang`" in proc.text, proc.text
     assert "tests/provision/macos-sdk.sh" in proc.text, proc.text
+    assert not out.exists() or not list(out.iterdir())
+
+
+def test_pkg_config_searches_the_sdk_not_the_host(sdk, tmp_path):
+    """zstream links zlib through pkg-config: the host's zlib.pc (a Linux library) must
+    not be used for a macOS module; the SDK's folder is searched, and has none."""
+    if shutil.which("pkg-config") is None:
+        not_run("no pkg-config")
+    project = copy_project(REPO / "sample-projects" / "zstream", tmp_path / "zstream")
+    out = tmp_path / "dist"
+    proc = run([forge_bin(), "build", project, "-i", sys.executable, "--target", "aarch64-apple-darwin",
+                "-o", out], env=build_env(SDKROOT=sdk), check=False)
+    assert proc.returncode != 0, proc.text
+    assert "Package zlib was not found" in proc.text, proc.text
+    assert "searched: %s/usr/lib/pkgconfig" % sdk in proc.text, proc.text
     assert not out.exists() or not list(out.iterdir())
