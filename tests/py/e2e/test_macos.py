@@ -207,6 +207,20 @@ def test_version_specific_module_is_named_for_darwin(lief, sdk, tmp_path):
         check_module(lief, Path(z.extract(member, tmp_path / "unzipped")), "b64kit._codec", {"arm64": "11.0"})
 
 
+def test_pep517_config_setting_target(lief, sdk, tmp_path):
+    """A frontend's `-C target=universal2-apple-darwin` reaches the build: the shim's
+    build_wheel hook, called as a frontend calls it, gives a universal2 wheel."""
+    project = copy_project(REPO / "sample-projects" / "b64kit", tmp_path / "b64kit")
+    code = ("import sys; sys.path.insert(0, sys.argv[1]); import cffi_forge; "
+            "print(cffi_forge.build_wheel(sys.argv[2], {'target': 'universal2-apple-darwin'}))")
+    (tmp_path / "dist").mkdir()
+    proc = run([sys.executable, "-c", code, REPO / "backend", tmp_path / "dist"], cwd=project,
+               env=build_env(CFFI_FORGE_BIN=forge_bin(), SDKROOT=sdk), timeout=900)
+    name = proc.text.strip().splitlines()[-1]
+    assert name.endswith("-cp38-abi3-macosx_10_12_universal2.whl"), name
+    check_wheel(lief, tmp_path / "dist" / name, "b64kit", tmp_path, {"arm64": "11.0", "x86_64": "10.12"})
+
+
 def test_archflags_with_both_arches_builds_universal2(lief, sdk, tmp_path):
     """cibuildwheel's universal2 setting turns a single-arch target into universal2."""
     env = build_env(SDKROOT=sdk, ARCHFLAGS="-arch arm64 -arch x86_64")
