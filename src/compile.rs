@@ -303,6 +303,7 @@ impl Toolchain {
                 std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
             })
             .unwrap_or_else(|_| vec![OsString::from(if c.is_like_msvc() { "lib.exe" } else { "ar" })]);
+        let archiver = darwin.as_ref().and_then(|d| d.archiver(&env)).unwrap_or(archiver);
         Ok(Toolchain {
             interp: interp.clone(),
             root: root.to_path_buf(),

@@ -289,6 +289,36 @@ impl Setup {
     }
 }
 
+impl Setup {
+    /// The archiver for the project's static libraries, unless `AR` names one: GNU `ar`
+    /// cannot index Mach-O objects (ld64.lld then refuses the archive), so LLVM's `llvm-ar`
+    /// (the one beside `clang-NN` first) or `zig ar`.
+    pub fn archiver(&self, env: &Env) -> Option<Vec<OsString>> {
+        if var(env, "AR").is_some() {
+            return None;
+        }
+        let compiler = self.cc.as_ref().map(|(c, _)| c.as_str()).or_else(|| var(env, "CC"))?;
+        match self.kind {
+            Kind::Zig { .. } => {
+                let zig = compiler.strip_suffix(" cc").unwrap_or(compiler);
+                Some(vec![zig.into(), "ar".into()])
+            }
+            Kind::Clang => {
+                let name = file_name_of(compiler);
+                let version =
+                    name.rsplit_once('-').map(|(_, v)| v).filter(|v| v.chars().all(|c| c.is_ascii_digit()));
+                let names = version
+                    .map(|v| format!("llvm-ar-{v}"))
+                    .into_iter()
+                    .chain(std::iter::once("llvm-ar".to_string()))
+                    .chain((14..=20).rev().map(|v| format!("llvm-ar-{v}")));
+                names.into_iter().find_map(|name| on_path(env, &name)).map(|path| vec![path.into()])
+            }
+            Kind::User => None,
+        }
+    }
+}
+
 /// `lipo`: `LIPO`, else LLVM's or Apple's on PATH.
 pub fn find_lipo(env: &Env) -> Result<PathBuf, DarwinError> {
     if let Some(lipo) = var(env, "LIPO") {

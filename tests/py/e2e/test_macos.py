@@ -278,3 +278,51 @@ def test_pkg_config_searches_the_sdk_not_the_host(sdk, tmp_path):
     assert "Package zlib was not found" in proc.text, proc.text
     assert "searched: %s/usr/lib/pkgconfig" % sdk in proc.text, proc.text
     assert not out.exists() or not list(out.iterdir())
+
+
+LIBRARY_PROJECT = """\
+[build-system]
+requires = ["cffi-forge"]
+build-backend = "cffi_forge"
+[project]
+name = "demo"
+version = "1.0"
+requires-python = ">=3.8"
+[[tool.cffi-forge.library]]
+name = "adder"
+sources = ["lib/add.c"]
+[[tool.cffi-forge.module]]
+name = "demo._m"
+cdef = "int add(int, int);"
+source = "int add(int, int);"
+libraries = ["adder"]
+"""
+
+
+@pytest.mark.parametrize("compiler", ["clang", "zig"])
+def test_static_library_is_archived_for_the_mach_o_linker(lief, sdk, compiler, tmp_path):
+    """A [[tool.cffi-forge.library]] is archived by llvm-ar (clang) or `zig ar`: GNU ar
+    cannot index Mach-O objects, and ld64.lld refuses an archive without an index."""
+    if compiler == "zig":
+        try:
+            import ziglang  # noqa: F401
+        except ImportError:
+            not_run("ziglang is not importable (pip install -r tests/py/requirements-tools.txt)")
+    project = tmp_path / "demo"
+    (project / "demo").mkdir(parents=True)
+    (project / "lib").mkdir()
+    (project / "pyproject.toml").write_text(LIBRARY_PROJECT)
+    (project / "demo" / "__init__.py").write_text("")
+    (project / "lib" / "add.c").write_text("int add(int a, int b) { return a + b; }\n")
+    env = build_env(SDKROOT=sdk) if compiler == "clang" else build_env()
+    target = "universal2-apple-darwin" if compiler == "clang" else "aarch64-apple-darwin"
+    out = tmp_path / "dist"
+    run([forge_bin(), "build", project, "-i", sys.executable, "--target", target, "-o", out], env=env)
+    (wheel,) = out.glob("*.whl")
+    with zipfile.ZipFile(wheel) as z:
+        module = Path(z.extract("demo/_m.abi3.so", tmp_path / "unzipped"))
+    fat = lief.MachO.parse(str(module))  # held: its slices die with it
+    assert fat is not None and fat.size == (2 if compiler == "clang" else 1), module
+    for binary in fat:
+        defined = [s.name for s in binary.symbols if s.name == "_add" and s.category != lief.MachO.Symbol.CATEGORY.UNDEFINED]
+        assert defined, "the library's `add` is not linked into the %s slice" % binary.header.cpu_type
