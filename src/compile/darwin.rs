@@ -426,6 +426,38 @@ mod tests {
     }
 
     #[test]
+    fn mach_o_archives_come_from_llvm_ar_or_zig_unless_ar_is_set() {
+        let dir = tempfile::tempdir().unwrap();
+        for tool in ["llvm-ar-16", "llvm-ar-17"] {
+            let path = dir.path().join(tool);
+            std::fs::write(&path, "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        }
+        let mut env = Env::new();
+        env.insert("PATH".into(), dir.path().into());
+        let clang = Setup {
+            kind: Kind::Clang,
+            sdk: None,
+            cc: Some(("/usr/bin/clang-16".into(), "clang++-16".into())),
+        };
+        // The llvm-ar of clang's own version, not merely the newest.
+        assert_eq!(clang.archiver(&env), Some(vec![dir.path().join("llvm-ar-16").into()]));
+        let zig = Setup {
+            kind: Kind::Zig { target: "aarch64-macos.11.0".into() },
+            sdk: None,
+            cc: Some(("/z/zig cc".into(), "/z/zig c++".into())),
+        };
+        assert_eq!(zig.archiver(&env), Some(vec!["/z/zig".into(), "ar".into()]));
+        env.insert("AR".into(), "/opt/ar".into());
+        assert_eq!(clang.archiver(&env), None);
+        // No lipo: the error says where it looked.
+        let mut empty = Env::new();
+        empty.insert("PATH".into(), "/nonexistent".into());
+        let err = find_lipo(&empty).unwrap_err();
+        assert!(err.tried()[0].contains("llvm-lipo-16"), "{:?}", err.tried());
+    }
+
+    #[test]
     fn without_sdk_or_zig_the_error_lists_what_was_tried() {
         let mut interp = crate::interpreter::tests::cpython(3, 12);
         interp.platform = "macosx-11.0-arm64".into();
