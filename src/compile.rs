@@ -791,7 +791,7 @@ impl Toolchain {
             darwin.adjust(&mut args);
             return args;
         }
-        let archflags = self.env_flags("ARCHFLAGS");
+        let archflags = darwin::native_arch_flags(&self.interp, self.env_flags("ARCHFLAGS"));
         if self.interp.is_macos() && !archflags.is_empty() {
             let mut kept = Vec::with_capacity(args.len());
             let mut iter = args.into_iter();

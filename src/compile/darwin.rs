@@ -106,6 +106,17 @@ pub fn slice(interp: &Interpreter, arch: &'static str) -> Interpreter {
     slice
 }
 
+/// On a macOS host, the `-arch` flags that replace the compiler's own: `ARCHFLAGS` when
+/// set (as setuptools does), else both architectures for a universal2 target (python.org's
+/// universal2 CPythons compile fat through their own CFLAGS, which cffi-forge does not
+/// pass on), else none: a universal2 wheel must never hold a single-architecture module.
+pub fn native_arch_flags(interp: &Interpreter, archflags: Vec<String>) -> Vec<String> {
+    if archflags.is_empty() && interp.platform.ends_with("-universal2") {
+        return ["-arch", "arm64", "-arch", "x86_64"].map(String::from).to_vec();
+    }
+    archflags
+}
+
 /// The deployment target the compiler is told.
 pub fn deployment_target(interp: &Interpreter) -> Option<String> {
     interp.macosx_deployment_target.clone()
@@ -405,6 +416,17 @@ mod tests {
         let intel = slice(&interp, "x86_64");
         assert_eq!(intel.macosx_deployment_target.as_deref(), Some("10.13"));
         assert_eq!(crate::compile::target_triple(&intel), "x86_64-apple-darwin");
+    }
+
+    #[test]
+    fn a_universal2_interpreter_compiles_both_architectures_natively() {
+        let mut interp = crate::interpreter::tests::cpython(3, 12);
+        interp.platform = "macosx-10.9-universal2".into();
+        assert_eq!(native_arch_flags(&interp, Vec::new()), ["-arch", "arm64", "-arch", "x86_64"]);
+        // cibuildwheel's thin builds on a universal2 interpreter: ARCHFLAGS decides.
+        assert_eq!(native_arch_flags(&interp, vec!["-arch".into(), "arm64".into()]), ["-arch", "arm64"]);
+        interp.platform = "macosx-11.0-arm64".into();
+        assert!(native_arch_flags(&interp, Vec::new()).is_empty());
     }
 
     #[test]
