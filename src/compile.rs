@@ -18,6 +18,7 @@
 mod cache;
 mod includes;
 pub mod leftovers;
+mod libc;
 pub mod private_dir;
 mod windows;
 
@@ -953,8 +954,9 @@ fn parallel<T: Sync, R: Send, E: Send>(
     Ok(out)
 }
 
-/// The triple `cc` should target: the interpreter's platform. When that is the
-/// platform cffi-forge runs on, the host triple itself (keeping its C library flavour).
+/// The triple `cc` should target: the interpreter's platform, and on Linux its C library
+/// (a musl CPython on a glibc machine is built for with `musl-gcc`). When that is the
+/// platform of the machine, the host triple itself.
 pub fn target_triple(interp: &Interpreter) -> String {
     let host = host_triple();
     let platform = interp.platform.as_str();
@@ -974,8 +976,10 @@ pub fn target_triple(interp: &Interpreter) -> String {
         ("armv7l", _) => "armv7",
         (other, _) => other,
     };
-    let triple = if platform.starts_with("linux") {
-        let env = if host.ends_with("musl") { "musl" } else { "gnu" };
+    let linux = platform.starts_with("linux");
+    let triple = if linux {
+        let musl = libc::interpreter_uses_musl(&interp.ext_suffix).unwrap_or_else(|| host.ends_with("musl"));
+        let env = if musl { "musl" } else { "gnu" };
         match arch {
             "armv7" => format!("armv7-unknown-linux-{env}eabihf"),
             "riscv64" => format!("riscv64gc-unknown-linux-{env}"),
@@ -999,9 +1003,11 @@ pub fn target_triple(interp: &Interpreter) -> String {
     } else {
         host.clone()
     };
-    // Same OS and arch as the host: keep the host's exact triple (env, ABI).
+    // Same OS and arch (and on Linux C library) as the host: keep the host's exact triple.
+    let same_libc = !linux || triple.contains("-musl") == host.contains("-musl");
     if triple.split('-').next() == host.split('-').next()
         && triple.split('-').nth(2) == host.split('-').nth(2)
+        && same_libc
     {
         host
     } else {
@@ -1009,7 +1015,9 @@ pub fn target_triple(interp: &Interpreter) -> String {
     }
 }
 
-/// The triple cffi-forge itself runs on.
+/// The triple of the machine cffi-forge runs on. On Linux its C library is the machine's
+/// (that of its own programs), not necessarily cffi-forge's: the static musl build runs on
+/// glibc systems, whose `cc` builds for glibc.
 pub fn host_triple() -> String {
     let arch = std::env::consts::ARCH;
     if cfg!(target_os = "macos") {
@@ -1017,7 +1025,7 @@ pub fn host_triple() -> String {
     } else if cfg!(target_os = "windows") {
         format!("{arch}-pc-windows-{}", if cfg!(target_env = "gnu") { "gnu" } else { "msvc" })
     } else if cfg!(target_os = "linux") {
-        let env = if cfg!(target_env = "musl") { "musl" } else { "gnu" };
+        let env = if libc::machine_uses_musl() { "musl" } else { "gnu" };
         match arch {
             "arm" => format!("armv7-unknown-linux-{env}eabihf"),
             "riscv64" => format!("riscv64gc-unknown-linux-{env}"),
@@ -1423,5 +1431,19 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         assert_eq!(target_triple(&interp), "x86_64-pc-windows-gnu");
         interp.platform = "linux-aarch64".into();
         assert!(target_triple(&interp).starts_with("aarch64-unknown-linux-"));
+    }
+
+    #[test]
+    #[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+    fn target_follows_the_interpreters_c_library() {
+        let mut interp = Interpreter::query(&python()).unwrap();
+        interp.platform = "linux-x86_64".into();
+        interp.ext_suffix = ".cpython-313-x86_64-linux-musl.so".into();
+        assert_eq!(target_triple(&interp), "x86_64-unknown-linux-musl");
+        interp.ext_suffix = ".cpython-313-x86_64-linux-gnu.so".into();
+        assert_eq!(target_triple(&interp), "x86_64-unknown-linux-gnu");
+        // The machine's C library, whichever cffi-forge was built for.
+        let machine = if libc::machine_uses_musl() { "musl" } else { "gnu" };
+        assert_eq!(host_triple(), format!("x86_64-unknown-linux-{machine}"));
     }
 }
