@@ -28,6 +28,7 @@ mod graph;
 mod includes;
 mod launcher;
 pub mod leftovers;
+mod libc;
 pub mod private_dir;
 pub mod symbols;
 mod steps;
