@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 
+use super::provided;
 use super::{PipelineError, Resolved, ResolvedExtension, ResolvedLibrary, ResolvedModule};
 use crate::archive::BuiltFile;
 use crate::compile::{self, CompileError, CompileJob, LibraryJob, Toolchain};
 use crate::config::Project;
-use crate::generate::{self, Generated};
+use crate::generator::{self, Generated};
 use crate::interpreter::Interpreter;
 use crate::pkgconfig::PkgConfig;
+use crate::spec::ModuleSpec;
 use crate::ui;
 
 /// What building for one interpreter needs: its facts, the build directory and the
@@ -21,6 +23,7 @@ pub(super) struct Target {
     pub(super) interp: Interpreter,
     pub(super) build_dir: PathBuf,
     toolchain: Result<Toolchain, CompileError>,
+    root: PathBuf,
 }
 
 impl Target {
@@ -36,7 +39,7 @@ impl Target {
         }
         let build_dir = build_dir(project, &interp)?;
         let toolchain = Toolchain::new(&interp, &project.root, &build_dir, env);
-        Ok(Target { interp, build_dir, toolchain })
+        Ok(Target { interp, build_dir, toolchain, root: project.root.clone() })
     }
 }
 
@@ -72,14 +75,17 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
-    let Target { build_dir, toolchain, .. } = target;
+    // The generated source and spec of each CFFI module job, to map what the C does not
+    // provide back to the cdef.
+    let mut cffi_jobs: Vec<(PathBuf, ModuleSpec)> = Vec::new();
+    let Target { build_dir, toolchain, interp, root: project_root } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
     for ResolvedModule { mut spec, file, limited_api, .. } in modules {
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
             None => {
                 ui::verbose("Generating", format!("{} (native generator)", spec.name));
-                match generate::generate(&spec) {
+                match generator::generate(&spec) {
                     Ok(Generated::C { code } | Generated::Python { code }) => code,
                     Err(source) => {
                         return Err(PipelineError::Generate {
@@ -103,13 +109,14 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
         ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
         jobs.push(CompileJob {
             module: spec.name.clone(),
-            generated: Some(generated),
+            generated: Some(generated.clone()),
             options,
             limited_api,
             file_name: file.file_name.clone(),
             cxx_link: false,
         });
         job_paths.push(file.archive_path.clone());
+        cffi_jobs.push((generated, spec));
     }
     for ResolvedExtension { extension, file, limited_api } in extensions {
         ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
@@ -137,7 +144,15 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
     }
     let mut inputs = Vec::new();
     if !jobs.is_empty() {
-        let modules = toolchain?.build_with_inputs(&jobs, &library_jobs)?;
+        let by_source: Vec<(PathBuf, &ModuleSpec)> = cffi_jobs.iter().map(|(g, s)| (g.clone(), s)).collect();
+        let modules = toolchain?
+            .build_with_inputs(&jobs, &library_jobs)
+            .map_err(|e| provided::compile_error(e, &project_root, &by_source))?;
+        if interp.is_linux() {
+            for ((_, spec), (module, _)) in cffi_jobs.iter().zip(&modules) {
+                provided::check_linked(spec, module, &interp.executable, &project_root)?;
+            }
+        }
         for (path, (file, module_inputs)) in job_paths.into_iter().zip(modules) {
             built.push(BuiltFile::path(path.clone(), file));
             inputs.push((path, module_inputs));
