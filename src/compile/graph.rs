@@ -83,7 +83,8 @@ impl Toolchain {
                 || linked.iter().any(|&l| has_cxx(Owner::Library(l)));
             let static_libs: Vec<&Path> = linked.iter().map(|&l| archives[l].as_path()).collect();
             let module = self.link(job, objects, &static_libs, &built_names, cxx)?;
-            let mut inputs: Vec<PathBuf> = job.options.extra_objects.iter().map(|o| self.root.join(o)).collect();
+            let mut inputs: Vec<PathBuf> =
+                job.options.extra_objects.iter().map(|o| self.root.join(o)).collect();
             let owners: Vec<Owner> =
                 std::iter::once(Owner::Module(*i)).chain(linked.iter().map(|&l| Owner::Library(l))).collect();
             for (unit, object) in units.iter().zip(unit_objects).filter(|(u, _)| owners.contains(&u.owner)) {
