@@ -57,6 +57,9 @@ enum Command {
     /// Generate the Python source of an ABI-mode module from a spec file.
     #[command(name = "generate-py")]
     GeneratePy(GenerateArgs),
+    /// Generate the typed stub (`.pyi`) of a module from a spec file.
+    #[command(name = "generate-pyi")]
+    GeneratePyi(GenerateArgs),
 }
 
 #[derive(clap::Args)]
@@ -182,6 +185,10 @@ struct HookArgs {
     /// The interpreter that called the hook.
     #[arg(short, long)]
     interpreter: PathBuf,
+    /// Its facts as JSON (what backend/cffi_forge/_facts.py reports), so that no second
+    /// Python starts to ask for them.
+    #[arg(long)]
+    interpreter_facts: Option<String>,
     /// The project directory.
     #[arg(long, default_value = ".")]
     dir: PathBuf,
@@ -226,6 +233,7 @@ fn main() -> ExitCode {
         },
         Command::GenerateC(args) => generate_command(args, false),
         Command::GeneratePy(args) => generate_command(args, true),
+        Command::GeneratePyi(args) => generate_pyi_command(args),
     }
 }
 
@@ -329,7 +337,13 @@ fn pep517_command(command: Pep517Command) -> ExitCode {
         }
         Pep517Command::BuildSdist { common, out_dir } => (Hook::BuildSdist { out_dir }, common),
     };
-    match pep517::run(&hook, &common.dir, &common.interpreter) {
+    let provided = match &common.interpreter_facts {
+        Some(json) => cffi_forge::interpreter::Interpreter::provide(&common.interpreter, json),
+        None => Ok(()),
+    };
+    let result =
+        provided.map_err(Into::into).and_then(|()| pep517::run(&hook, &common.dir, &common.interpreter));
+    match result {
         Ok(result) => {
             println!("{result}");
             ExitCode::SUCCESS
@@ -371,6 +385,23 @@ fn generate_command(args: GenerateArgs, python: bool) -> ExitCode {
         }
     };
     if let Err(e) = write_atomically(&args.output, code.as_bytes()) {
+        return report(&Diagnostic::error(format!("cannot write {}: {e}", args.output.display())));
+    }
+    ExitCode::SUCCESS
+}
+
+/// `generate-pyi`: the stub a wheel ships beside the module (API or ABI mode, as the
+/// spec says).
+fn generate_pyi_command(args: GenerateArgs) -> ExitCode {
+    let spec = match module_table::load_spec_file(&args.spec, &args.module) {
+        Ok(spec) => spec,
+        Err(e) => return report(&e.to_diagnostic()),
+    };
+    let stub = match generator::typed_stub(&spec) {
+        Ok(stub) => stub,
+        Err(e) => return report(&e.to_diagnostic()),
+    };
+    if let Err(e) = write_atomically(&args.output, stub.as_bytes()) {
         return report(&Diagnostic::error(format!("cannot write {}: {e}", args.output.display())));
     }
     ExitCode::SUCCESS

@@ -228,6 +228,9 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
             }
         }
     }
+    // A stub the project writes itself wins over the generated one.
+    let source_root = project.python.root(&project.root);
+    built.retain(|b| !b.archive_path.ends_with(".pyi") || !source_root.join(&b.archive_path).exists());
     ui::status("Writing", format!("wheel {}-{}.whl", project.metadata.file_name_stem(), tag));
     let wheel = archive::write_wheel(&project, &tag, &built, &request.out_dir)?;
     ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
@@ -270,7 +273,9 @@ fn build_editable_tree(
 ) -> Result<archive::EditableTree, PipelineError> {
     let inputs = editable::ConfigInputs::of(project, &resolved);
     let (interp, build_dir) = (target.interp.clone(), target.build_dir.clone());
-    let (built, compiled) = build_modules(target, resolved)?;
+    let (mut built, compiled) = build_modules(target, resolved)?;
+    // Type checkers do not look inside the hook's build folder: stubs would be dead weight.
+    built.retain(|b| !b.archive_path.ends_with(".pyi"));
     editable::write_tree(project, &interp, &build_dir, built, compiled, inputs)
 }
 

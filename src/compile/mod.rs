@@ -25,6 +25,7 @@ mod error;
 mod flavour;
 mod graph;
 mod includes;
+mod launcher;
 pub mod leftovers;
 pub mod private_dir;
 mod steps;

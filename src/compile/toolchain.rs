@@ -10,6 +10,8 @@ use cc::Tool;
 use fs_err as fs;
 
 use crate::interpreter::Interpreter;
+
+use super::launcher;
 use crate::spec::Language;
 
 use super::flavour::{Flavour, Gnu, Msvc};
@@ -33,6 +35,8 @@ pub struct Toolchain {
     /// without MSVC), so that parallel links generate it once.
     pub(super) import_library: Mutex<()>,
     pub(super) jobs: usize,
+    /// `CFFI_FORGE_COMPILER_LAUNCHER`, put in front of compile commands (see `launcher`).
+    pub(super) launcher: Vec<OsString>,
 }
 
 impl Toolchain {
@@ -53,6 +57,7 @@ impl Toolchain {
             .filter(|&j| j > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
         let c = make_tool(interp, &env, &target, build_dir, Language::C)?;
+        let launcher = launcher::from_env(&env, root)?;
         let archiver = configure(interp, &env, &target, build_dir, Language::C)
             .try_get_archiver()
             .map(|command| {
@@ -70,6 +75,7 @@ impl Toolchain {
             cxx: Mutex::new(None),
             import_library: Mutex::new(()),
             jobs,
+            launcher,
         })
     }
 

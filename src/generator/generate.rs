@@ -8,6 +8,7 @@ use std::ops::Range;
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::generator::emit_c::{self, COptions};
 use crate::generator::emit_py;
+use crate::generator::stubs;
 use crate::generator::model;
 use crate::generator::recompiler::{Recompiler, Refusal};
 use crate::spec::ModuleSpec;
@@ -150,6 +151,14 @@ pub fn generate(spec: &ModuleSpec) -> Result<Generated, GenerateError> {
         .map_err(|r| GenerateError::refused(&spec.name, &model, r))?;
     clock.lap("emit");
     Ok(generated)
+}
+
+/// The module's typed stub (`.pyi`, see [`stubs`]). Parses the cdefs again,
+/// silently: [`generate`] has shown their warnings.
+pub fn typed_stub(spec: &ModuleSpec) -> Result<String, GenerateError> {
+    let model = cdef::parse(&spec.cdefs)?;
+    let target = stubs::StubTarget { module: &spec.name, api_mode: spec.is_api_mode() };
+    Ok(stubs::emit(&model, &target))
 }
 
 /// The recompiler's tables and the emitter's output, from the parsed model.

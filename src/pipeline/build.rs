@@ -81,6 +81,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
     let Target { build_dir, toolchain, interp, root: project_root } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
     for ResolvedModule { mut spec, file, limited_api, .. } in modules {
+        let from_cffi = spec.pregenerated.is_some();
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
             None => {
@@ -96,6 +97,9 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
                 }
             }
         };
+        if spec.options.stubs != Some(false) {
+            built.extend(stub(&spec, from_cffi)?);
+        }
         let Some(source) = &spec.source else {
             ui::status("Generating", format!("{} → {} (ABI mode)", spec.name, file.archive_path));
             built.push(BuiltFile::bytes(file.archive_path.clone(), code.into_bytes()));
@@ -163,6 +167,24 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
 
 /// The files for the wheel; (path in the wheel, inputs) of each compiled module.
 pub(super) type Built = (Vec<BuiltFile>, Vec<(String, Vec<PathBuf>)>);
+
+/// The module's typed stub for the wheel. Our parser read the cdef already unless cffi's
+/// emitter made the module (`generator = "cffi"`): a cdef only cffi accepts then costs
+/// the stub, with a warning, not the build.
+fn stub(spec: &crate::spec::ModuleSpec, from_cffi: bool) -> Result<Option<BuiltFile>, PipelineError> {
+    let path = generator::stub_archive_path(&spec.name);
+    match generator::typed_stub(spec) {
+        Ok(text) => {
+            ui::verbose("Stub", format!("{} → {path}", spec.name));
+            Ok(Some(BuiltFile::bytes(path, text.into_bytes())))
+        }
+        Err(source) if from_cffi => {
+            ui::warning(format!("module `{}`: no typed stub: {source}", spec.name));
+            Ok(None)
+        }
+        Err(source) => Err(PipelineError::Generate { module: spec.name.clone(), source: Box::new(source) }),
+    }
+}
 
 /// Where generated sources and the object cache live between builds:
 /// `$CFFI_FORGE_BUILD_DIR`, else `build/cffi-forge/` in the project (like setuptools'
