@@ -21,6 +21,7 @@
 //! MSVC; `error.rs` says what failed and how to fix it.
 
 mod cache;
+mod darwin;
 mod error;
 mod flavour;
 mod graph;
