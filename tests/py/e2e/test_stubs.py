@@ -278,3 +278,90 @@ def test_mypy_needs_py_typed_pyright_does_not_and_top_level_stub_packages_serve_
     out = pyright(venv.python, path)
     assert 'Type of "lib.b64kit_encoded_len(3)" is "int"' in out.text, out.text
     assert 'Type of "top.half(4)" is "int"' in out.text, out.text
+
+
+# tests/module_cases: cdefs of every kind, each with calls the differential tests run against
+# cffi's own modules. The stub of each case must accept every call cffi accepts (a stub that
+# rejects correct code is worse than none) and refuse the ones cffi refuses with a TypeError
+# for the argument's Python type: these, by case and call index.
+MODULE_CASES = REPO / "tests" / "module_cases"
+REFUSED_CALLS = {
+    "fn_wrong_arg_count": {0, 1, 2, 3},
+    "fn_wrong_arg_type": {1},  # needs_ptr(5); a `long *` for an `int *` is cdata either way
+    "prim_int_overflow_errors": {3},  # take_uc('x'); 256 and -1 overflow at run time
+    "prim_float_errors": {1, 2},  # id_d(None), id_d('1.0')
+}
+# Struct fields and items of cdata: cffi's own stubs (types-cffi) give `CData` no attributes,
+# so `ffi.new("struct s *").x` is an error with or without these stubs (docs/stubs.md).
+CDATA_SURFACE = re.compile(r'"_CDataBase" has no attribute|for class "(_CDataBase|_?CData)"')
+
+
+def module_case_files():
+    return sorted(p.name for p in MODULE_CASES.glob("*.toml"))
+
+
+@pytest.fixture(scope="session")
+def types_venv(scratch):
+    """A venv with types-cffi only: what type checkers resolve `_cffi_backend` against."""
+    venv = Venv.create(Path(sys.executable), scratch / "stubs-types-venv")
+    venv.pip("install", "types-cffi")
+    return venv
+
+
+def toml_string(text):
+    return "'''%s'''" % text if "'''" not in text and not text.endswith("'") else repr(text)
+
+
+@pytest.mark.parametrize("case_file", module_case_files())
+def test_stubs_accept_every_call_cffi_accepts(types_venv, scratch, case_file):
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+    with open(MODULE_CASES / case_file, "rb") as f:
+        cases = [c for c in tomllib.load(f)["case"] if not c.get("refused") and c.get("calls")]
+    work = scratch / "stubs-cases" / case_file.replace(".toml", "")
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    spec = []
+    for case in cases:
+        api = "api" in case.get("modes", ["abi", "api"])
+        spec.append("[[module]]\nname = \"m_%s\"\ncdef = %s\n" % (case["name"], toml_string(case["cdef"])))
+        if api:
+            spec.append("source = %s\n" % toml_string(case.get("source", "")))
+    (work / "spec.toml").write_text("".join(spec))
+    uses = []
+    expected_errors = set()
+    for case in cases:
+        module = "m_%s" % case["name"]
+        run([forge_bin(), "generate-pyi", work / "spec.toml", "--module", module, "-o", work / (module + ".pyi")],
+            env=dict(os.environ, NO_COLOR="1"))
+        api = "api" in case.get("modes", ["abi", "api"])
+        lines = ["from %s import ffi%s\n" % (module, ", lib" if api else "")]
+        if not api:
+            lines.append("lib = ffi.dlopen('lib%s.so')\n" % module)
+        lines += ["%s\n" % call for call in case["calls"]]
+        path = work / ("use_%s.py" % case["name"])
+        path.write_text("".join(lines))
+        uses.append(path.name)
+        for index in REFUSED_CALLS.get(case["name"], ()):
+            expected_errors.add((path.name, len(lines) - len(case["calls"]) + index + 1))
+    # Default strictness: the calls are untyped expressions (lambdas); what matters is
+    # that no argument cffi accepted is refused.
+    # (The calls gather a void function's None into tuples: mypy's func-returns-value says so.)
+    out = run([sys.executable, "-m", "mypy", "--no-error-summary", "--show-error-codes",
+               "--disable-error-code", "func-returns-value", "--cache-dir",
+               work / ".mypy_cache", "--python-executable", types_venv.python, *uses],
+              cwd=work, env=dict(os.environ), check=False)
+    errors = [line for line in out.text.splitlines() if ": error: " in line and not CDATA_SURFACE.search(line)]
+    found = {(e.split(":")[0], int(e.split(":")[1])) for e in errors}
+    assert found == expected_errors, "mypy: expected errors at %s only:\n%s" % (sorted(expected_errors), "\n".join(errors))
+    (work / "pyrightconfig.json").write_text('{"typeCheckingMode": "standard"}\n')
+    out = run([sys.executable, "-m", "pyright", "--pythonpath", types_venv.python, *uses],
+              cwd=work, env=dict(os.environ), check=False)
+    found = set()
+    for m in re.finditer(r"/(use_\w+\.py):(\d+):\d+ - error: ([^\n]*)", out.text):
+        if not CDATA_SURFACE.search(m.group(3)):
+            found.add((m.group(1), int(m.group(2))))
+    assert found == expected_errors, "pyright: expected errors at %s only:\n%s" % (sorted(expected_errors), out.text)
