@@ -330,13 +330,15 @@ fn param_names(ffi: &Ffi, decl: &Declaration, count: usize, ellipsis: bool) -> V
     let mut out: Vec<String> = Vec::with_capacity(count);
     for i in 0..count {
         let name = written.as_ref().and_then(|names| names[i].clone());
+        // `arg<i>` is what unnamed parameters are called.
+        let is_fallback =
+            |n: &str| n.strip_prefix("arg").is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
         let usable = name.filter(|n| {
-            !is_python_keyword(n)
-                && n != "self"
-                && !(ellipsis && n == "args")
-                && !out.contains(n)
-                // `arg<i>` is what unnamed parameters are called.
-                && !n.strip_prefix("arg").is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
+            !(is_python_keyword(n)
+                || n == "self"
+                || (ellipsis && n == "args")
+                || out.contains(n)
+                || is_fallback(n))
         });
         out.push(usable.unwrap_or_else(|| fallback(i)));
     }
