@@ -21,12 +21,15 @@
 //! MSVC; `error.rs` says what failed and how to fix it.
 
 mod cache;
+mod darwin;
 mod error;
 mod flavour;
 mod graph;
 mod includes;
+mod launcher;
 pub mod leftovers;
 pub mod private_dir;
+pub mod symbols;
 mod steps;
 mod target;
 mod toolchain;

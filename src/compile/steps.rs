@@ -74,13 +74,18 @@ impl Toolchain {
         unit: &Unit,
     ) -> Result<PathBuf, CompileError> {
         let flavour = self.flavour();
-        let args = match unit.owner {
+        let mut args = match unit.owner {
             Owner::Module(i) => self.compile_command(&jobs[i].options, Some(jobs[i].limited_api), unit),
             Owner::Library(i) => self.compile_command(&libraries[i].options, None, unit),
         };
+        if unit.is_generated(jobs) && unit.language == Language::C {
+            args.push(super::symbols::implicit_declaration_is_error(self.is_msvc()).into());
+        }
         let owner = unit.owner.describe(jobs, libraries);
         let mut key = Key::new("compile");
-        key.file_identity(&resolve_program(&args[0]));
+        // The compiler itself, not a wrapper in front of it (`CC="ccache gcc"`); a
+        // launcher changes no object, so it is not part of the key.
+        key.file_identity(&resolve_program(unit.tool.path().as_os_str()));
         for arg in &args {
             key.text(arg);
         }
@@ -120,7 +125,7 @@ impl Toolchain {
         // Relative to the project (the compiler's working directory) when inside it, so
         // the compiler's messages name files as the user knows them.
         let source = shown_source.clone();
-        let mut command = self.command(&args);
+        let mut command = self.command(&super::launcher::launch(&self.launcher, &args));
         flavour.compile_output(&mut command, &source, &self.display(&tmp_object), &self.display(&depfile));
         let shown = show(&command);
         ui::verbose("Running", &shown);

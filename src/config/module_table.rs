@@ -258,6 +258,7 @@ impl ModuleTable {
             source,
             options,
             pregenerated: None,
+            reads: Vec::new(),
         })
     }
 }

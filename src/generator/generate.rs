@@ -211,6 +211,7 @@ mod tests {
             source: source.map(|s| CSource { text: s.into(), extension: ".c".into() }),
             options: Default::default(),
             pregenerated: None,
+            reads: Vec::new(),
         }
     }
 

@@ -113,10 +113,14 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
         .chain([rewrite::DOTDOTDOT, rewrite::DOTDOTDOT_INT, rewrite::DOTDOTDOT_FLOAT]);
 
     let unit = parser::Parser::new(src, &tokens, typedefs).parse_unit().map_err(|e| {
-        let mut err =
-            syntax_error(src, e.span.clone(), &format!("before: {}", e.before.as_deref().unwrap_or("")))
-                .at(file, at(e.span.clone()), e.message.clone())
-                .with_summary(format!("cannot parse cdef: {}", e.message));
+        let mut err = syntax_error(
+            src,
+            e.span.clone(),
+            &e.pycparser
+                .map_or_else(|| format!("before: {}", e.before.as_deref().unwrap_or("")), String::from),
+        )
+        .at(file, at(e.span.clone()), e.message.clone())
+        .with_summary(format!("cannot parse cdef: {}", e.message));
         err = err.with_help(e.help.unwrap_or_else(|| {
             "cdef() takes C declarations: functions, variables, typedefs, structs, unions, enums and \
              `#define NAME <integer or ...>`"

@@ -30,6 +30,12 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
     // foo_t f(void);
     // test_err old_style_parameters
     // int f(a, b);
+    // test_err missing_semicolon_after_function
+    // int f(int)
+    // int g(int);
+    // test_err missing_semicolon_after_variable
+    // extern int x
+    // int g(int);
     pub(super) fn external_declaration(&mut self) -> PResult<()> {
         let Some(t) = self.peek() else { return Ok(()) };
         match t.kind {
@@ -70,6 +76,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                             .into(),
                     ),
                     before: None,
+                    pycparser: None,
                 }));
             }
             let start = d.span.start;
@@ -87,14 +94,15 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         }
         let first = self.declarator(DeclaratorKind::Id, true)?;
         if self.is_punct(0, Punct::LBrace) || self.starts_declaration() {
-            // A function definition (possibly with K&R parameter declarations).
-            while self.starts_declaration() {
-                let (s, t) = self.declaration_specifiers(true)?;
-                let _ = self.decl_body_with_spec(s, t)?;
-                self.expect(Punct::Semi)?;
-            }
+            // A function definition (possibly with K&R parameter declarations). Without
+            // the body's `{` after them, those "parameter declarations" are the next
+            // declarations and this one lacks its `;`: say so here, not at the next one.
+            // An error inside well-formed-looking K&R declarations stays where it is.
+            let knr = self.starts_declaration();
+            self.knr_parameter_declarations()?;
             if !self.is_punct(0, Punct::LBrace) {
-                return Err(self.error_here("expected the body of a function definition"));
+                let e = self.error_here("expected the body of a function definition");
+                return Err(if knr { missing_semicolon(e, &first.span) } else { e });
             }
             let start = spec.start.unwrap_or(first.span.start);
             // pycparser checks the declaration part before the body.
@@ -120,6 +128,16 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         let decls = self.build_declarations(&spec, list, true)?;
         self.expect(Punct::Semi)?;
         self.push_decls(decls);
+        Ok(())
+    }
+
+    /// K&R parameter declarations (those before the body's `{`).
+    fn knr_parameter_declarations(&mut self) -> PResult<()> {
+        while self.starts_declaration() {
+            let (s, t) = self.declaration_specifiers(true)?;
+            let _ = self.decl_body_with_spec(s, t)?;
+            self.expect(Punct::Semi)?;
+        }
         Ok(())
     }
 
@@ -406,4 +424,17 @@ mod tests {
             "expected a member name, found `=` (at `=`)"
         );
     }
+}
+
+/// The error for a declaration (`declarator`) followed by another declaration without a
+/// `;` between them (`parsed`: what parsing on gave). pycparser takes it for a K&R function
+/// definition and says so at the declarator, which is cffi's message too.
+fn missing_semicolon(parsed: Box<SyntaxError>, declarator: &Span) -> Box<SyntaxError> {
+    Box::new(SyntaxError {
+        message: "expected `;` after this declaration".into(),
+        span: declarator.clone(),
+        help: Some("end each declaration with `;`".into()),
+        before: parsed.before,
+        pycparser: Some("Invalid function definition"),
+    })
 }

@@ -163,6 +163,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                 span: d.span.clone(),
                 help: Some("simplify the declaration; cffi-forge limits nesting to keep parsing safe".into()),
                 before: None,
+                pycparser: None,
             }));
         }
         Ok(())

@@ -143,6 +143,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                         "split the expression; cffi-forge limits its length to keep evaluation safe".into(),
                     ),
                     before: None,
+                    pycparser: None,
                 }));
             }
             self.pos += 1;

@@ -52,6 +52,8 @@ pub struct SyntaxError {
     pub help: Option<String>,
     /// The token the error is "before", in pycparser's words (for cffi's message).
     pub before: Option<String>,
+    /// pycparser's own message, where it gives one instead of `before: <token>`.
+    pub pycparser: Option<&'static str>,
 }
 
 /// Errors are rare: boxed, they keep every `PResult` small.
@@ -157,6 +159,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                     span: t.span.clone(),
                     help: None,
                     before: Some(shown.to_string()),
+                    pycparser: None,
                 })
             }
             None => self.error_at_end(message),
@@ -164,12 +167,18 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
     }
 
     fn error_at(&self, message: impl Into<String>, span: Span) -> Box<SyntaxError> {
-        Box::new(SyntaxError { message: message.into(), span, help: None, before: None })
+        Box::new(SyntaxError { message: message.into(), span, help: None, before: None, pycparser: None })
     }
 
     fn error_at_end(&self, message: impl Into<String>) -> Box<SyntaxError> {
         let end = self.end_offset();
-        Box::new(SyntaxError { message: message.into(), span: end..end, help: None, before: None })
+        Box::new(SyntaxError {
+            message: message.into(),
+            span: end..end,
+            help: None,
+            before: None,
+            pycparser: None,
+        })
     }
 
     /// An identifier where a type belongs, followed by what looks like a declarator:
@@ -190,6 +199,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                  `typedef struct {name} {name};`, or `typedef int... {name};` (an integer type)"
             )),
             before: Some(name.to_string()),
+            pycparser: None,
         })
     }
 
@@ -202,6 +212,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
                 span,
                 help: Some("simplify the declaration; cffi-forge limits nesting to keep parsing safe".into()),
                 before: None,
+                pycparser: None,
             }));
         }
         Ok(())
