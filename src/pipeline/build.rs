@@ -20,7 +20,12 @@ use crate::ui;
 pub(super) struct Target {
     pub(super) interp: Interpreter,
     build_dir: PathBuf,
-    toolchain: Result<Toolchain, CompileError>,
+    /// Set up while the build scripts run (`cc` runs the compiler twice to learn its
+    /// family); `None` when the configuration needs no compiler (see [`needs_no_compiler`]),
+    /// then set up only if something compiles after all.
+    toolchain: Option<Result<Toolchain, CompileError>>,
+    root: PathBuf,
+    env: compile::Env,
 }
 
 impl Target {
@@ -35,9 +40,22 @@ impl Target {
             interp = crate::cross::retarget(&interp, triple, &env)?;
         }
         let build_dir = build_dir(project, &interp)?;
-        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, env);
-        Ok(Target { interp, build_dir, toolchain })
+        let toolchain = (!needs_no_compiler(project))
+            .then(|| Toolchain::new(&interp, &project.root, &build_dir, env.clone()));
+        Ok(Target { interp, build_dir, toolchain, root: project.root.clone(), env })
     }
+}
+
+/// Whether the configuration alone says nothing will compile: only ABI-mode
+/// `[[tool.cffi-forge.module]]` tables (no `source`), no build scripts, extensions or
+/// libraries. Such a build never starts the compiler, not even to probe it.
+fn needs_no_compiler(project: &Project) -> bool {
+    let tool = &project.tool;
+    !tool.modules.is_empty()
+        && tool.cffi_modules.as_ref().is_none_or(|scripts| scripts.is_empty())
+        && tool.modules.iter().all(|m| m.source.is_none() && m.source_file.is_none() && m.sources.is_empty())
+        && tool.extensions.is_empty()
+        && tool.libraries.is_empty()
 }
 
 /// Run pkg-config for every module and extension that names packages, appending the
@@ -72,7 +90,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
-    let Target { build_dir, toolchain, .. } = target;
+    let Target { interp, build_dir, toolchain, root, env } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
     for ResolvedModule { mut spec, file, limited_api, .. } in modules {
         let code = match spec.pregenerated.take() {
@@ -136,6 +154,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
         library_jobs.push(LibraryJob { name: library.name, options: library.options });
     }
     if !jobs.is_empty() {
+        let toolchain = toolchain.unwrap_or_else(|| Toolchain::new(&interp, &root, &build_dir, env));
         let modules = toolchain?.build(&jobs, &library_jobs)?;
         built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
     }
