@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use cffi_forge::audit::Compatibility;
 use cffi_forge::config::module_table;
 use cffi_forge::diagnostic::{Diagnostic, ToDiagnostic};
-use cffi_forge::generate::{self, Generated};
+use cffi_forge::generator::{self, Generated};
 use cffi_forge::pep517::{self, Hook};
 use cffi_forge::pipeline::{self, WheelRequest};
 use cffi_forge::ui;
@@ -122,7 +122,7 @@ struct MigrateArgs {
 }
 
 /// The hooks, as `backend/cffi_forge/__init__.py` runs them from the project directory.
-/// On success stdout holds the hook's result; on failure a one-line summary.
+/// On success stdout holds the hook's result; on failure it is empty (the error is on stderr).
 #[derive(Subcommand)]
 enum Pep517Command {
     /// get_requires_for_build_wheel / _editable: a JSON list.
@@ -324,13 +324,9 @@ fn pep517_command(command: Pep517Command) -> ExitCode {
             println!("{result}");
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            let diagnostic = e.to_diagnostic();
-            let code = report(&diagnostic);
-            // The shim raises SystemExit with this line, after the full error above.
-            println!("cffi-forge: {}", diagnostic.title);
-            code
-        }
+        // Rendered once, on stderr; stdout stays empty, so the shim exits with the status
+        // alone instead of repeating the error.
+        Err(e) => report(&e.to_diagnostic()),
     }
 }
 
@@ -348,7 +344,7 @@ fn generate_command(args: GenerateArgs, python: bool) -> ExitCode {
         Ok(spec) => spec,
         Err(e) => return report(&e.to_diagnostic()),
     };
-    let code = match (generate::generate(&spec), python) {
+    let code = match (generator::generate(&spec), python) {
         (Ok(Generated::C { code }), false) | (Ok(Generated::Python { code }), true) => code,
         (Ok(_), _) => {
             let wanted = if python {

@@ -4,6 +4,7 @@
 
 mod build;
 pub mod inspect;
+pub mod provided;
 mod resolve;
 
 use build::{apply_pkg_config, build_modules, Target};
@@ -22,7 +23,7 @@ use crate::compile::CompileError;
 use crate::config::{ConfigError, Project};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::discovery::DiscoveryError;
-use crate::generate::GenerateError;
+use crate::generator::GenerateError;
 use crate::interpreter::{Interpreter, InterpreterError};
 use crate::pkgconfig::PkgConfigError;
 use crate::script_runner::ScriptError;
@@ -49,6 +50,9 @@ pub enum PipelineError {
     PkgConfig { module: String, source: PkgConfigError },
     #[error(transparent)]
     Compile(#[from] CompileError),
+    /// A cdef declaration the C does not provide (boxed: it carries cdef snippets).
+    #[error(transparent)]
+    NotProvided(Box<provided::NotProvided>),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error(transparent)]
@@ -90,6 +94,13 @@ impl ToDiagnostic for PipelineError {
             PipelineError::Generate { module, source } => {
                 let mut d = source.to_diagnostic();
                 d.title = format!("module `{module}`: {}", d.title);
+                if d.labels.iter().any(|l| l.file.name.contains(crate::script_runner::CDEF_STRING_MARKER)) {
+                    d = d.with_note(
+                        "line and column count from the start of the string given to cdef(): it is \
+                         found in the script only when the argument is a plain string literal \
+                         (without escapes or computed parts)",
+                    );
+                }
                 d
             }
             PipelineError::PkgConfig { module, source } => {
@@ -98,6 +109,7 @@ impl ToDiagnostic for PipelineError {
                 d
             }
             PipelineError::Compile(e) => e.to_diagnostic(),
+            PipelineError::NotProvided(e) => e.to_diagnostic(),
             PipelineError::Archive(e) => e.to_diagnostic(),
             PipelineError::Audit(e) => e.to_diagnostic(),
             PipelineError::OutputDir { .. } => {

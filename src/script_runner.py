@@ -77,9 +77,82 @@ def wrap_cdef(original):
             self.__dict__.setdefault("_forge_unparsed", []).append((csource, options))
         else:
             original(self, csource, override=override, packed=packed, pack=pack)
-        note(self, "cdefs", dict(options, text=csource))
+        note(self, "cdefs", dict(options, text=csource, at=cdef_position(csource)))
 
     return cdef
+
+
+# Where in the running script a cdef() string is written, so its errors point at the
+# script's own lines: {"offset": byte offset of the string's first character in the file}
+# when the literal holds exactly the text (no escapes, no computed parts), else
+# {"line": line of the call}; None when the call is not in the script itself.
+PARSED = {}
+
+
+def cdef_position(csource):
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename != CURRENT_FILE[0]:
+        frame = frame.f_back
+    if frame is None:
+        return None
+    line = frame.f_lineno
+    try:
+        offset = literal_offset(frame.f_code.co_filename, line, csource)
+    except Exception:  # a position is a nicety: never fail the build over it
+        offset = None
+    if offset is not None:
+        return {"offset": offset}
+    return {"line": line}
+
+
+def literal_offset(path, line, csource):
+    import ast
+
+    if path not in PARSED:
+        with open(path, "rb") as f:
+            data = f.read()
+        tree = ast.parse(data, path)
+        starts = [0]
+        for piece in data.splitlines(True):
+            starts.append(starts[-1] + len(piece))
+        PARSED[path] = (data, tree, starts)
+    data, tree, starts = PARSED[path]
+    # The innermost `.cdef(...)` call spanning the line being run.
+    calls = [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cdef"
+        and node.lineno <= line <= getattr(node, "end_lineno", node.lineno)
+    ]
+    if not calls:
+        return None
+    call = min(calls, key=lambda n: getattr(n, "end_lineno", n.lineno) - n.lineno)
+    arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "csource"), None)
+    if isinstance(arg, ast.Name):
+        # `ffi.cdef(CDEF)` with `CDEF = "..."` at module level.
+        assigned = [
+            node.value for node in tree.body
+            if isinstance(node, ast.Assign) and node.lineno <= call.lineno
+            and any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets)
+        ]
+        arg = assigned[-1] if assigned else None
+    if arg is None or not isinstance(getattr(arg, "value", getattr(arg, "s", None)), str):
+        return None
+    start = starts[arg.lineno - 1] + arg.col_offset
+    prefix = b""
+    while data[start + len(prefix):start + len(prefix) + 1].lower() in (b"r", b"u"):
+        prefix += data[start + len(prefix):start + len(prefix) + 1]
+    for quote in (b'"""', b"'''", b'"', b"'"):
+        if data.startswith(quote, start + len(prefix)):
+            break
+    else:
+        return None
+    content = start + len(prefix) + len(quote)
+    text = csource.encode("utf-8")
+    # Only when the file holds the text verbatim: escapes or implicit concatenation
+    # would shift every position after them.
+    if data[content:content + len(text)] != text or not data.startswith(quote, content + len(text)):
+        return None
+    return content
 
 
 # With the native generator, cffi-forge parses every cdef itself: letting pycparser parse

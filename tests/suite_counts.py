@@ -37,9 +37,8 @@ PYTEST_FLOORS = {
     "tests/py/e2e/test_real_projects.py": 17,
     "tests/py/e2e/test_real_projects_migrate.py": 14,
     "tests/py/e2e/test_packaging_oracle.py": 34,
-    # Needs scripts/release-wheels.sh first (zig cross builds, not part of run.sh yet):
-    # skipped with the reason in pytest's summary, counted here as 0.
-    "tests/py/e2e/test_release_wheels.py": 0,
+    # run.sh's "release wheels" step builds what these install and run.
+    "tests/py/e2e/test_release_wheels.py": 7,
     "tests/py/e2e/test_samples.py": 115,
     "tests/py/e2e/test_setuptools_oracle.py": 8,
     "tests/py/e2e/test_shim.py": 2,
@@ -63,6 +62,7 @@ CARGO_FLOORS = {
     "tests/cli_build.rs": 6,
     "tests/cli_cache.rs": 5,
     "tests/cli_cross.rs": 5,
+    "tests/cli_diagnostics.rs": 5,
     "tests/cli_discovery.rs": 6,
     "tests/cli_errors.rs": 10,
     "tests/cli_facts.rs": 4,

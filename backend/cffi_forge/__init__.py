@@ -120,8 +120,8 @@ def _call(args, config_settings=None, facts=False):
     """Run ``cffi-forge pep517 <args>``; return its stdout (the result) as text.
 
     ``facts``: the hook needs this interpreter's facts; pass them.
-    On failure the binary has already printed the full error on stderr; its stdout then
-    holds a one-line summary, which becomes the ``SystemExit`` message.
+    On failure the binary has already printed the full error on stderr, once: the hook
+    exits with its status and adds nothing (a ``SystemExit`` message would print it again).
     """
     import subprocess
     import sys
@@ -151,7 +151,10 @@ def _call(args, config_settings=None, facts=False):
         raise SystemExit("cffi-forge: cannot run %s: %s" % (command[0], e))
     out = result.stdout.decode("utf-8", "replace").strip()
     if result.returncode != 0:
-        raise SystemExit(out or "cffi-forge %s failed (exit status %d)" % (args[0], result.returncode))
+        if result.returncode < 0:
+            # Killed by a signal: nothing was printed about it.
+            raise SystemExit("cffi-forge %s was stopped by signal %d" % (args[0], -result.returncode))
+        raise SystemExit(result.returncode)
     if not out:
         raise SystemExit("cffi-forge %s printed no result" % args[0])
     return out

@@ -6,13 +6,15 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 
+use super::provided;
 use super::{PipelineError, Resolved, ResolvedExtension, ResolvedLibrary, ResolvedModule};
 use crate::archive::BuiltFile;
 use crate::compile::{self, CompileError, CompileJob, LibraryJob, Toolchain};
 use crate::config::Project;
-use crate::generate::{self, Generated};
+use crate::generator::{self, Generated};
 use crate::interpreter::Interpreter;
 use crate::pkgconfig::PkgConfig;
+use crate::spec::ModuleSpec;
 use crate::ui;
 
 /// What building for one interpreter needs: its facts, the build directory and the
@@ -90,14 +92,17 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
-    let Target { interp, build_dir, toolchain, root, env } = target;
+    // The generated source and spec of each CFFI module job, to map what the C does not
+    // provide back to the cdef.
+    let mut cffi_jobs: Vec<(PathBuf, ModuleSpec)> = Vec::new();
+    let Target { build_dir, toolchain, interp, root: project_root, env } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
     for ResolvedModule { mut spec, file, limited_api, .. } in modules {
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
             None => {
                 ui::verbose("Generating", format!("{} (native generator)", spec.name));
-                match generate::generate(&spec) {
+                match generator::generate(&spec) {
                     Ok(Generated::C { code } | Generated::Python { code }) => code,
                     Err(source) => {
                         return Err(PipelineError::Generate {
@@ -121,13 +126,14 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
         ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
         jobs.push(CompileJob {
             module: spec.name.clone(),
-            generated: Some(generated),
+            generated: Some(generated.clone()),
             options,
             limited_api,
             file_name: file.file_name.clone(),
             cxx_link: false,
         });
         job_paths.push(file.archive_path.clone());
+        cffi_jobs.push((generated, spec));
     }
     for ResolvedExtension { extension, file, limited_api } in extensions {
         ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
@@ -154,8 +160,16 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
         library_jobs.push(LibraryJob { name: library.name, options: library.options });
     }
     if !jobs.is_empty() {
-        let toolchain = toolchain.unwrap_or_else(|| Toolchain::new(&interp, &root, &build_dir, env));
-        let modules = toolchain?.build(&jobs, &library_jobs)?;
+        let by_source: Vec<(PathBuf, &ModuleSpec)> = cffi_jobs.iter().map(|(g, s)| (g.clone(), s)).collect();
+        let toolchain = toolchain.unwrap_or_else(|| Toolchain::new(&interp, &project_root, &build_dir, env));
+        let modules = toolchain?
+            .build(&jobs, &library_jobs)
+            .map_err(|e| provided::compile_error(e, &project_root, &by_source))?;
+        if interp.is_linux() {
+            for ((_, spec), module) in cffi_jobs.iter().zip(&modules) {
+                provided::check_linked(spec, module, &interp.executable, &project_root)?;
+            }
+        }
         built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
     }
     Ok(built)
