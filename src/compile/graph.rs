@@ -17,6 +17,32 @@ impl Toolchain {
     /// returns the built module files, in job order. Built files live in the build
     /// directory's cache: copy them, don't move them.
     pub fn build(&self, jobs: &[CompileJob], libraries: &[LibraryJob]) -> Result<Vec<PathBuf>, CompileError> {
+        Ok(self.build_with_inputs(jobs, libraries)?.into_iter().map(|(module, _)| module).collect())
+    }
+
+    /// [`Toolchain::build`], with each module's inputs: the files its objects and the
+    /// libraries it links were compiled from, headers included (the compiler's depfiles,
+    /// as the object cache recorded them; with MSVC only the sources). For editable
+    /// installs, which rebuild when one changes.
+    pub fn build_with_inputs(
+        &self,
+        jobs: &[CompileJob],
+        libraries: &[LibraryJob],
+    ) -> Result<Vec<(PathBuf, Vec<PathBuf>)>, CompileError> {
+        if let Some((slices, lipo)) = &self.universal {
+            let built =
+                slices.iter().map(|s| s.build_with_inputs(jobs, libraries)).collect::<Result<Vec<_>, _>>()?;
+            // Every slice compiled the same sources: the first slice's inputs stand for all.
+            return jobs
+                .iter()
+                .enumerate()
+                .map(|(i, job)| {
+                    let files: Vec<PathBuf> = built.iter().map(|b| b[i].0.clone()).collect();
+                    let merged = super::darwin::merge(&self.build_dir, lipo, &job.module, &job.file_name, &files, &self.env)?;
+                    Ok((merged, built[0][i].1.clone()))
+                })
+                .collect();
+        }
         let mut units = Vec::new();
         let owners = libraries.iter().enumerate().map(|(i, l)| (Owner::Library(i), &l.options, None)).chain(
             jobs.iter().enumerate().map(|(i, j)| (Owner::Module(i), &j.options, j.generated.as_ref())),
@@ -54,6 +80,7 @@ impl Toolchain {
         let archives = parallel(&archives, self.jobs, |(i, objects)| self.archive(&libraries[*i], objects))?;
 
         let built_names: Vec<&str> = libraries.iter().map(|l| l.name.as_str()).collect();
+        let unit_objects = &objects;
         let links: Vec<(usize, Vec<PathBuf>)> =
             (0..jobs.len()).map(|i| (i, objects_of(Owner::Module(i)))).collect();
         parallel(&links, self.jobs, |(i, objects)| {
@@ -69,7 +96,18 @@ impl Toolchain {
                 || has_cxx(Owner::Module(*i))
                 || linked.iter().any(|&l| has_cxx(Owner::Library(l)));
             let static_libs: Vec<&Path> = linked.iter().map(|&l| archives[l].as_path()).collect();
-            self.link(job, objects, &static_libs, &built_names, cxx)
+            let module = self.link(job, objects, &static_libs, &built_names, cxx)?;
+            let mut inputs: Vec<PathBuf> =
+                job.options.extra_objects.iter().map(|o| self.root.join(o)).collect();
+            let owners: Vec<Owner> =
+                std::iter::once(Owner::Module(*i)).chain(linked.iter().map(|&l| Owner::Library(l))).collect();
+            for (unit, object) in units.iter().zip(unit_objects).filter(|(u, _)| owners.contains(&u.owner)) {
+                inputs.push(unit.source.clone());
+                inputs.extend(super::cache::recorded_deps(object));
+            }
+            inputs.sort();
+            inputs.dedup();
+            Ok((module, inputs))
         })
     }
 }

@@ -21,6 +21,7 @@
 //! MSVC; `error.rs` says what failed and how to fix it.
 
 mod cache;
+mod darwin;
 mod error;
 mod flavour;
 mod graph;
@@ -28,8 +29,8 @@ mod includes;
 mod launcher;
 pub mod leftovers;
 pub mod private_dir;
-mod steps;
 pub mod symbols;
+mod steps;
 mod target;
 mod toolchain;
 mod windows;

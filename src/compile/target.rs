@@ -10,7 +10,7 @@ use crate::interpreter::Interpreter;
 use crate::spec::Language;
 
 use super::toolchain::language_name;
-use super::{CompileError, Env};
+use super::{darwin, CompileError, Env};
 
 /// The triple `cc` should target: the interpreter's platform. When that is the
 /// platform cffi-forge runs on, the host triple itself (keeping its C library flavour).
@@ -128,7 +128,12 @@ pub(super) fn configure(
         .extra_warnings(false)
         .out_dir(build_dir.join("cc"))
         .cpp(language == Language::Cxx);
-    if interp.is_macos() && !env.contains_key(OsStr::new("MACOSX_DEPLOYMENT_TARGET")) {
+    if darwin::is_cross(interp) {
+        // The cross target settled it (arm64 never below 11.0).
+        if let Some(version) = darwin::deployment_target(interp) {
+            build.env("MACOSX_DEPLOYMENT_TARGET", version);
+        }
+    } else if interp.is_macos() && !env.contains_key(OsStr::new("MACOSX_DEPLOYMENT_TARGET")) {
         // Match the deployment target the wheel's platform tag names.
         if let Some(version) = interp.platform.split('-').nth(1) {
             build.env("MACOSX_DEPLOYMENT_TARGET", version);

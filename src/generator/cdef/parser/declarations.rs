@@ -97,8 +97,11 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             // A function definition (possibly with K&R parameter declarations). Without
             // the body's `{` after them, those "parameter declarations" are the next
             // declarations and this one lacks its `;`: say so here, not at the next one.
+            // An error inside well-formed-looking K&R declarations stays where it is.
             let knr = self.starts_declaration();
-            if let Err(e) = self.knr_parameter_declarations() {
+            self.knr_parameter_declarations()?;
+            if !self.is_punct(0, Punct::LBrace) {
+                let e = self.error_here("expected the body of a function definition");
                 return Err(if knr { missing_semicolon(e, &first.span) } else { e });
             }
             let start = spec.start.unwrap_or(first.span.start);
@@ -128,15 +131,12 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         Ok(())
     }
 
-    /// K&R parameter declarations up to the body's `{`.
+    /// K&R parameter declarations (those before the body's `{`).
     fn knr_parameter_declarations(&mut self) -> PResult<()> {
         while self.starts_declaration() {
             let (s, t) = self.declaration_specifiers(true)?;
             let _ = self.decl_body_with_spec(s, t)?;
             self.expect(Punct::Semi)?;
-        }
-        if !self.is_punct(0, Punct::LBrace) {
-            return Err(self.error_here("expected the body of a function definition"));
         }
         Ok(())
     }
