@@ -150,3 +150,52 @@ fn a_cdef_string_with_escapes_falls_back_to_its_own_lines_with_a_note() {
     let error = rendered_error(&fails_owned(&script_project(script)));
     insta::assert_snapshot!(error);
 }
+
+/// Every Debian name of the pkg-config hint table is a real package, not only a name other
+/// packages mention (as `libuv-dev` is, whose `apt-cache show` prints nothing).
+#[test]
+fn every_debian_package_of_the_pkg_config_hints_exists() {
+    let names: Vec<&str> = cffi_forge::pkgconfig::packages::all().map(|p| p.debian).collect();
+    assert!(names.len() >= 25, "{names:?}");
+    let Ok(out) =
+        std::process::Command::new("apt-cache").args(["show", "--no-all-versions"]).args(&names).output()
+    else {
+        return not_run("every_debian_package_of_the_pkg_config_hints_exists", "no apt-cache here");
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    let found: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("Package: ")).collect();
+    if found.is_empty() {
+        return not_run("every_debian_package_of_the_pkg_config_hints_exists", "apt has no package lists");
+    }
+    let missing: Vec<&&str> = names.iter().filter(|n| !found.contains(n)).collect();
+    assert!(missing.is_empty(), "not Debian packages: {missing:?}");
+}
+
+#[test]
+fn a_missing_pkg_config_package_gets_real_package_names_per_distribution() {
+    let script = "from cffi import FFI\nffibuilder = FFI()\nffibuilder.cdef('int uv_version(void);')\n\
+                  ffibuilder.set_source_pkgconfig('_mod', ['libuv'], '#include <uv.h>')\n";
+    let tree = project(&[
+        (
+            "pyproject.toml",
+            &pyproject("diag", "[tool.cffi-forge]\ncffi-modules = [\"tools/mod_build.py:ffibuilder\"]\n"),
+        ),
+        ("tools/mod_build.py", script),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let mut command = cffi_forge(&["build"]);
+    // An empty search path: libuv.pc is never found, whatever this machine has.
+    command.arg(tree.path()).arg("-o").arg(out.path()).arg("-i").arg(python());
+    command.env("PKG_CONFIG_LIBDIR", tree.path().join("no-pc")).env_remove("PKG_CONFIG_PATH");
+    let run = Run::from(command.output().unwrap()).failure();
+    let error = rendered_error(&run.stderr);
+    assert_mentions(
+        &error,
+        &["apt-get install libuv1-dev", "dnf install libuv-devel", "apk add libuv-dev", "brew install libuv"],
+    );
+    // The Debian name that does not exist, as the old pattern guessed it.
+    assert!(
+        !error.contains("apt-get install libuv-dev") && !error.contains("usually `libuv-dev`"),
+        "{error}"
+    );
+}
