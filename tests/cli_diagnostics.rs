@@ -199,3 +199,55 @@ fn a_missing_pkg_config_package_gets_real_package_names_per_distribution() {
         "{error}"
     );
 }
+
+/// A cdef that disagrees with the C (`long *` for `int *`): the compiler warns about the
+/// generated code at each of the two calls cffi generates. `helper.c` (the user's own)
+/// has a warning of its own.
+fn warning_project() -> Vec<(&'static str, String)> {
+    let script = "from cffi import FFI\nffibuilder = FFI()\nffibuilder.cdef('int two(long *);')\n\
+                  ffibuilder.set_source('_mod', 'int two(int *p) { return *p; }', sources=['helper.c'])\n";
+    let mut files = script_project(script);
+    files.push(("helper.c", "int helper(void) { int unused_here; return 0; }\n".to_string()));
+    files
+}
+
+fn build_owned(files: &[(&'static str, String)], extra: &[&str]) -> Run {
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    let (run, listing) = build_tree(&files, extra);
+    let run = run.success();
+    assert_eq!(listing.len(), 1, "{}", run.stderr);
+    run
+}
+
+#[test]
+fn warnings_about_the_generated_code_are_shown_once_those_of_bundled_c_with_v() {
+    let run = build_owned(&warning_project(), &[]);
+    let warning = "module `_mod`: generated code: passing argument 1 of 'two' from incompatible pointer type";
+    assert_eq!(
+        run.stderr.matches(warning).count(),
+        1,
+        "once, though the compiler said it twice:\n{}",
+        run.stderr
+    );
+    assert_mentions(&run.stderr, &["note: expected 'int *' but argument is of type 'long int *'"]);
+    assert!(!run.stderr.contains("unused_here"), "the user's own C: only with -v\n{}", run.stderr);
+
+    let run = build_owned(&warning_project(), &["-v"]);
+    assert_mentions(
+        &run.stderr,
+        &["helper.c:1:", "unused variable 'unused_here'", "incompatible pointer type"],
+    );
+}
+
+#[test]
+fn under_quiet_warnings_about_the_generated_code_are_one_summary_line() {
+    let run = build_owned(&warning_project(), &["-q"]);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    assert_eq!(
+        lines,
+        ["warning: module `_mod`: the C compiler gave 1 warning about the generated code (the cdef and the C \
+          may disagree); run without -q to see it"],
+        "{}",
+        run.stderr
+    );
+}
