@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use cffi_forge::audit::Compatibility;
 use cffi_forge::config::module_table;
 use cffi_forge::diagnostic::{Diagnostic, ToDiagnostic};
-use cffi_forge::generate::{self, Generated};
+use cffi_forge::generator::{self, Generated};
 use cffi_forge::pep517::{self, Hook};
 use cffi_forge::pipeline::{self, WheelRequest};
 use cffi_forge::ui;
@@ -169,6 +169,10 @@ struct HookArgs {
     /// The interpreter that called the hook.
     #[arg(short, long)]
     interpreter: PathBuf,
+    /// Its facts as JSON (what backend/cffi_forge/_facts.py reports), so that no second
+    /// Python starts to ask for them.
+    #[arg(long)]
+    interpreter_facts: Option<String>,
     /// The project directory.
     #[arg(long, default_value = ".")]
     dir: PathBuf,
@@ -309,7 +313,13 @@ fn pep517_command(command: Pep517Command) -> ExitCode {
         }
         Pep517Command::BuildSdist { common, out_dir } => (Hook::BuildSdist { out_dir }, common),
     };
-    match pep517::run(&hook, &common.dir, &common.interpreter) {
+    let provided = match &common.interpreter_facts {
+        Some(json) => cffi_forge::interpreter::Interpreter::provide(&common.interpreter, json),
+        None => Ok(()),
+    };
+    let result =
+        provided.map_err(Into::into).and_then(|()| pep517::run(&hook, &common.dir, &common.interpreter));
+    match result {
         Ok(result) => {
             println!("{result}");
             ExitCode::SUCCESS
@@ -334,7 +344,7 @@ fn generate_command(args: GenerateArgs, python: bool) -> ExitCode {
         Ok(spec) => spec,
         Err(e) => return report(&e.to_diagnostic()),
     };
-    let code = match (generate::generate(&spec), python) {
+    let code = match (generator::generate(&spec), python) {
         (Ok(Generated::C { code }), false) | (Ok(Generated::Python { code }), true) => code,
         (Ok(_), _) => {
             let wanted = if python {

@@ -23,7 +23,7 @@ use crate::compile::CompileError;
 use crate::config::{ConfigError, Project};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::discovery::DiscoveryError;
-use crate::generate::GenerateError;
+use crate::generator::GenerateError;
 use crate::interpreter::{Interpreter, InterpreterError};
 use crate::pkgconfig::PkgConfigError;
 use crate::script_runner::ScriptError;

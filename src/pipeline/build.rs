@@ -11,7 +11,7 @@ use super::{PipelineError, Resolved, ResolvedExtension, ResolvedLibrary, Resolve
 use crate::archive::BuiltFile;
 use crate::compile::{self, CompileError, CompileJob, LibraryJob, Toolchain};
 use crate::config::Project;
-use crate::generate::{self, Generated};
+use crate::generator::{self, Generated};
 use crate::interpreter::Interpreter;
 use crate::pkgconfig::PkgConfig;
 use crate::spec::ModuleSpec;
@@ -85,7 +85,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
             Some(pregenerated) => pregenerated.code,
             None => {
                 ui::verbose("Generating", format!("{} (native generator)", spec.name));
-                match generate::generate(&spec) {
+                match generator::generate(&spec) {
                     Ok(Generated::C { code } | Generated::Python { code }) => code,
                     Err(source) => {
                         return Err(PipelineError::Generate {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use crate::compile::{symbols, CompileError};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
-use crate::model::DeclKind;
+use crate::generator::model::DeclKind;
 use crate::spec::ModuleSpec;
 use crate::ui;
 
@@ -86,7 +86,7 @@ impl ToDiagnostic for NotProvided {
 /// each is declared. A cdef that does not parse here (a module cffi's emitter generated,
 /// using what only cffi handles) gives nothing.
 fn declarations(spec: &ModuleSpec, names: &[String]) -> Vec<Missing> {
-    let Ok(model) = crate::cdef::parse(&spec.cdefs) else { return Vec::new() };
+    let Ok(model) = crate::generator::cdef::parse(&spec.cdefs) else { return Vec::new() };
     let kinds = [
         (DeclKind::Function, "function"),
         (DeclKind::Variable, "global variable"),
