@@ -50,15 +50,20 @@ const API_H: &str = "int one(void);\n\n/* declared, but nobody defines it */\nin
 fn a_cdef_function_the_c_never_declares_fails_the_build_at_the_cdef_line() {
     // gcc before 14 only warns about the implicit declaration: this built "successfully"
     // and failed at import with `undefined symbol: missing`.
+    // Globals and constants too: the compiler's 'undeclared' errors map to their lines.
+    let api_h = format!("{API_H}extern int gone_var;\n#define GONE_K ...\n");
     let stderr = fails(&[
         ("pyproject.toml", &declarative("int one(void) { return 1; }", "")),
-        ("include/api.h", API_H),
+        ("include/api.h", &api_h),
     ]);
     assert_mentions(
         &stderr,
         &[
-            "module `_mod`: the cdef declares function `missing`, which the C source does not declare",
+            "module `_mod`: the cdef declares function `missing`, global variable `gone_var`, constant \
+             `GONE_K`, which the C source does not declare",
             "include/api.h:4:5",
+            "include/api.h:5:12",
+            "include/api.h:6:1",
             "int missing(int);",
             "declared in the cdef but not declared by the C source given to set_source",
             "help: declare it in the C source of set_source",
