@@ -48,6 +48,9 @@ pub fn undeclared_names(output: &str, file_name: &str) -> Vec<String> {
         if !MARKERS.iter().any(|m| message.contains(m)) {
             continue;
         }
+        // `invalid application of 'sizeof' to incomplete type 'struct s'`: the type is
+        // the name after the marker; elsewhere the first quoted one.
+        let message = message.split_once("incomplete type").map_or(message, |(_, after)| after);
         if let Some(name) = first_quoted(message) {
             if !names.contains(&name) {
                 names.push(name);
