@@ -256,3 +256,35 @@ fn under_quiet_warnings_about_the_generated_code_are_one_summary_line() {
         run.stderr
     );
 }
+
+#[test]
+fn a_compile_error_in_the_c_given_to_set_source_points_at_the_users_line() {
+    // A build script's string literal: line 7, column 15 of the script.
+    let script = "from cffi import FFI\nffibuilder = FFI()\nffibuilder.cdef('int one(void);')\n\
+                  ffibuilder.set_source('_mod', \"\"\"\n#include <stdio.h>\nint one(void) {\n    return 1 +;\n}\n\"\"\")\n";
+    let error = rendered_error(&fails_owned(&script_project(script)));
+    assert_mentions(
+        &error,
+        &[
+            "module `_mod`: the C source given to set_source does not compile",
+            "tools/mod_build.py:7:15",
+            "return 1 +;",
+        ],
+    );
+
+    // A module table's `source-file`, and its inline `source` in pyproject.toml.
+    let table = |source: &str| {
+        pyproject(
+            "diag",
+            &format!("\n[[tool.cffi-forge.module]]\nname = \"_mod\"\ncdef = \"int one(void);\"\n{source}\n"),
+        )
+    };
+    let stderr = fails(&[
+        ("pyproject.toml", &table("source-file = \"csrc/glue.c\"")),
+        ("csrc/glue.c", "/* glue */\nint one(void) { return undefined_thing; }\n"),
+    ]);
+    assert_mentions(&stderr, &["csrc/glue.c:2:24", "undefined_thing"]);
+    let stderr = fails(&[("pyproject.toml", &table("source = '''\nint one(void) { return 1 +; }\n'''"))]);
+    // Line 14 of pyproject.toml, inside the table after [build-system] and [project].
+    assert_mentions(&rendered_error(&stderr), &["pyproject.toml:14:27"]);
+}

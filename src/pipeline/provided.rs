@@ -161,6 +161,11 @@ pub fn compile_error(
                     detail: Some(output.clone()),
                 }));
             }
+            if let CompileError::Compile { command, .. } = &error {
+                if let Some(located) = super::user_source::locate(output, command, generated, spec) {
+                    return super::PipelineError::UserSource(Box::new(located));
+                }
+            }
         }
     }
     error.into()
