@@ -47,12 +47,19 @@ enum Command {
     /// Backend of the PEP 517 hooks, called by the `cffi_forge` Python module.
     #[command(subcommand, hide = true)]
     Pep517(Pep517Command),
+    /// Rebuild an editable install's modules into the build directory (run by its
+    /// import hook when an input changed).
+    #[command(name = "editable-rebuild", hide = true)]
+    EditableRebuild(EditableRebuildArgs),
     /// Generate the C source of an API-mode module from a spec file.
     #[command(name = "generate-c")]
     GenerateC(GenerateArgs),
     /// Generate the Python source of an ABI-mode module from a spec file.
     #[command(name = "generate-py")]
     GeneratePy(GenerateArgs),
+    /// Generate the typed stub (`.pyi`) of a module from a spec file.
+    #[command(name = "generate-pyi")]
+    GeneratePyi(GenerateArgs),
 }
 
 #[derive(clap::Args)]
@@ -83,6 +90,15 @@ struct BuildArgs {
 
 fn parse_compatibility(text: &str) -> Result<Compatibility, String> {
     Compatibility::parse(text)
+}
+
+#[derive(clap::Args)]
+struct EditableRebuildArgs {
+    /// The project directory (holding pyproject.toml).
+    dir: PathBuf,
+    /// The interpreter of the environment holding the editable install.
+    #[arg(short, long)]
+    interpreter: PathBuf,
 }
 
 #[derive(clap::Args)]
@@ -208,8 +224,16 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect_command(args),
         Command::Migrate(args) => migrate_command(args),
         Command::Pep517(command) => pep517_command(command),
+        Command::EditableRebuild(args) => match pipeline::rebuild_editable(&args.dir, &args.interpreter) {
+            Ok(manifest) => {
+                println!("{}", manifest.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => report(&e.to_diagnostic()),
+        },
         Command::GenerateC(args) => generate_command(args, false),
         Command::GeneratePy(args) => generate_command(args, true),
+        Command::GeneratePyi(args) => generate_pyi_command(args),
     }
 }
 
@@ -361,6 +385,23 @@ fn generate_command(args: GenerateArgs, python: bool) -> ExitCode {
         }
     };
     if let Err(e) = write_atomically(&args.output, code.as_bytes()) {
+        return report(&Diagnostic::error(format!("cannot write {}: {e}", args.output.display())));
+    }
+    ExitCode::SUCCESS
+}
+
+/// `generate-pyi`: the stub a wheel ships beside the module (API or ABI mode, as the
+/// spec says).
+fn generate_pyi_command(args: GenerateArgs) -> ExitCode {
+    let spec = match module_table::load_spec_file(&args.spec, &args.module) {
+        Ok(spec) => spec,
+        Err(e) => return report(&e.to_diagnostic()),
+    };
+    let stub = match generator::typed_stub(&spec) {
+        Ok(stub) => stub,
+        Err(e) => return report(&e.to_diagnostic()),
+    };
+    if let Err(e) = write_atomically(&args.output, stub.as_bytes()) {
         return report(&Diagnostic::error(format!("cannot write {}: {e}", args.output.display())));
     }
     ExitCode::SUCCESS

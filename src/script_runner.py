@@ -295,6 +295,39 @@ def emit(ffi, api_mode):
         os.unlink(path)
 
 
+# The project's files each script reads (a cdef kept in a header, a helper module it
+# imports), seen through the interpreter's audit events: an editable install rebuilds when
+# one changes. Files of the interpreter and its environments are not the project's.
+READS = []
+READING = [False]
+NOT_PROJECT = tuple(
+    os.path.join(os.path.abspath(p), "")
+    for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.join(root, "build")}
+)
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+
+def audit(event, args):
+    if not READING[0] or event != "open":
+        return
+    path, mode = args[0], args[1]
+    if isinstance(mode, str) and any(c in mode for c in "wax+"):
+        return
+    if isinstance(mode, int) and mode & WRITE_FLAGS:
+        return
+    if isinstance(path, int):
+        return
+    try:
+        path = os.path.abspath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return
+    if path.startswith(os.path.join(root, "")) and not path.startswith(NOT_PROJECT) and "__pycache__" not in path:
+        READS.append(os.path.relpath(path, root))
+
+
+sys.addaudithook(audit)
+
+
 def run(script):
     spec = "%s:%s" % (script["path"], script["variable"])
     path = os.path.join(root, script["path"])
@@ -306,7 +339,9 @@ def run(script):
     os.chdir(root)
     started = time.time()
     del CREATED[:]
+    del READS[:]
     CURRENT_FILE[0] = path
+    READING[0] = True
     try:
         # Bytes, so a PEP 263 coding line is honoured as Python would.
         with open(path, "rb") as f:
@@ -333,6 +368,8 @@ def run(script):
         if isinstance(e, KeyboardInterrupt):
             raise
         return {"kind": "raised", "message": "%s: %s" % (type(e).__name__, e), "traceback": user_traceback(e)}
+    finally:
+        READING[0] = False
     return {
         "kind": "ok",
         "module": module_name,
@@ -346,6 +383,7 @@ def run(script):
         "code": code,
         "seconds": round(time.time() - started, 4),
         "others": others(ffi, namespace),
+        "reads": sorted(set(READS) - {script["path"]}),
     }
 
 

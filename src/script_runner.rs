@@ -368,6 +368,9 @@ struct ScriptResult {
     /// The other FFIs the script created.
     #[serde(default)]
     others: Vec<OtherFfi>,
+    /// The project's files the script read, relative to the project root.
+    #[serde(default)]
+    reads: Vec<PathBuf>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -509,6 +512,7 @@ fn to_spec(
         }),
         options,
         pregenerated: result.code.map(|code| Pregenerated { code }),
+        reads: result.reads,
     })
 }
 
@@ -765,6 +769,19 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
         let text = err.to_diagnostic().render(false);
         assert!(text.contains("if `surely_not_installed` comes from PyPI"), "{text}");
         assert!(text.contains("[build-system] requires"), "{text}");
+    }
+
+    #[test]
+    fn the_projects_files_a_script_reads_are_recorded_and_nothing_else() {
+        let text = "from cffi import FFI\nimport root_helper\nffi = FFI()\n\
+                    ffi.cdef(open('api.h').read())\nopen('written.txt', 'w').write('x')\n\
+                    import json\nffi.set_source('_r', None)\n";
+        let dir =
+            project(&[("r_build.py", text), ("root_helper.py", "X = 1\n"), ("api.h", "int f(void);\n")]);
+        let specs =
+            run_build_scripts(&python(), dir.path(), &[], &[script("r_build.py", "ffi")], false).unwrap();
+        // Not the script itself, a file it writes, nor the standard library.
+        assert_eq!(specs[0].reads, [PathBuf::from("api.h"), PathBuf::from("root_helper.py")]);
     }
 
     #[test]

@@ -149,6 +149,9 @@ macro_rules! build_keys {
             /// `py_limited_api`: `None` = the default (abi3 where possible). Shown by
             /// `inspect` as the module's mode, not among its options.
             own py_limited_api: Option<bool> = Option<bool> => copied();
+            /// `stubs = false`: no typed stub (`.pyi`) beside the module in the wheel.
+            /// `None` = `[tool.cffi-forge] stubs`, else `true`. CFFI modules only.
+            own stubs: Option<bool> = Option<bool> => copied();
         }
     };
 }
@@ -298,6 +301,9 @@ pub struct ModuleSpec {
     pub options: BuildOptions,
     /// Set when cffi's own emitter produced the source instead of ours.
     pub pregenerated: Option<Pregenerated>,
+    /// Files of the project its build script read (relative to the root), besides the
+    /// script itself: what an editable install watches too.
+    pub reads: Vec<PathBuf>,
 }
 
 impl ModuleSpec {

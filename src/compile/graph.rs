@@ -17,6 +17,18 @@ impl Toolchain {
     /// returns the built module files, in job order. Built files live in the build
     /// directory's cache: copy them, don't move them.
     pub fn build(&self, jobs: &[CompileJob], libraries: &[LibraryJob]) -> Result<Vec<PathBuf>, CompileError> {
+        Ok(self.build_with_inputs(jobs, libraries)?.into_iter().map(|(module, _)| module).collect())
+    }
+
+    /// [`Toolchain::build`], with each module's inputs: the files its objects and the
+    /// libraries it links were compiled from, headers included (the compiler's depfiles,
+    /// as the object cache recorded them; with MSVC only the sources). For editable
+    /// installs, which rebuild when one changes.
+    pub fn build_with_inputs(
+        &self,
+        jobs: &[CompileJob],
+        libraries: &[LibraryJob],
+    ) -> Result<Vec<(PathBuf, Vec<PathBuf>)>, CompileError> {
         let mut units = Vec::new();
         let owners = libraries.iter().enumerate().map(|(i, l)| (Owner::Library(i), &l.options, None)).chain(
             jobs.iter().enumerate().map(|(i, j)| (Owner::Module(i), &j.options, j.generated.as_ref())),
@@ -54,6 +66,7 @@ impl Toolchain {
         let archives = parallel(&archives, self.jobs, |(i, objects)| self.archive(&libraries[*i], objects))?;
 
         let built_names: Vec<&str> = libraries.iter().map(|l| l.name.as_str()).collect();
+        let unit_objects = &objects;
         let links: Vec<(usize, Vec<PathBuf>)> =
             (0..jobs.len()).map(|i| (i, objects_of(Owner::Module(i)))).collect();
         parallel(&links, self.jobs, |(i, objects)| {
@@ -69,7 +82,18 @@ impl Toolchain {
                 || has_cxx(Owner::Module(*i))
                 || linked.iter().any(|&l| has_cxx(Owner::Library(l)));
             let static_libs: Vec<&Path> = linked.iter().map(|&l| archives[l].as_path()).collect();
-            self.link(job, objects, &static_libs, &built_names, cxx)
+            let module = self.link(job, objects, &static_libs, &built_names, cxx)?;
+            let mut inputs: Vec<PathBuf> =
+                job.options.extra_objects.iter().map(|o| self.root.join(o)).collect();
+            let owners: Vec<Owner> =
+                std::iter::once(Owner::Module(*i)).chain(linked.iter().map(|&l| Owner::Library(l))).collect();
+            for (unit, object) in units.iter().zip(unit_objects).filter(|(u, _)| owners.contains(&u.owner)) {
+                inputs.push(unit.source.clone());
+                inputs.extend(super::cache::recorded_deps(object));
+            }
+            inputs.sort();
+            inputs.dedup();
+            Ok((module, inputs))
         })
     }
 }

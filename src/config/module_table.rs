@@ -58,6 +58,8 @@ build_key_table! {
         pub sources: Vec<Spanned<String>>,
     } then {
         pub py_limited_api: Option<bool>,
+        /// `false`: ship no typed stub (`.pyi`) for this module.
+        pub stubs: Option<bool>,
         /// PEP 508 marker; the table is skipped when it is false for the target interpreter.
         pub when: Option<Spanned<String>>,
     }
@@ -255,6 +257,7 @@ impl ModuleTable {
             .resolve_build_keys(&build_keys::SourceExpander::new(root))
             .map_err(|(field, (span, m))| invalid(&field, span, m))?;
         options.py_limited_api = self.py_limited_api;
+        options.stubs = self.stubs;
         Ok(ModuleSpec {
             name: name.clone(),
             origin: ModuleOrigin::Declarative { table: TableRef::Module(index) },
@@ -262,6 +265,7 @@ impl ModuleTable {
             source,
             options,
             pregenerated: None,
+            reads: Vec::new(),
         })
     }
 }

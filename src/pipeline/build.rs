@@ -21,7 +21,7 @@ use crate::ui;
 /// compiler. A missing compiler only matters once something must be compiled.
 pub(super) struct Target {
     pub(super) interp: Interpreter,
-    build_dir: PathBuf,
+    pub(super) build_dir: PathBuf,
     toolchain: Result<Toolchain, CompileError>,
     root: PathBuf,
 }
@@ -70,8 +70,8 @@ pub(super) fn apply_pkg_config(resolved: &mut Resolved) -> Result<(), PipelineEr
 }
 
 /// Generate and compile every module, extension and library; returns the files for
-/// the wheel.
-pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, PipelineError> {
+/// the wheel, and the path in the wheel and inputs of each compiled module.
+pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built, PipelineError> {
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
@@ -81,6 +81,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
     let Target { build_dir, toolchain, interp, root: project_root } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
     for ResolvedModule { mut spec, file, limited_api, .. } in modules {
+        let from_cffi = spec.pregenerated.is_some();
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
             None => {
@@ -96,6 +97,9 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
                 }
             }
         };
+        if spec.options.stubs != Some(false) {
+            built.extend(stub(&spec, from_cffi)?);
+        }
         let Some(source) = &spec.source else {
             ui::status("Generating", format!("{} → {} (ABI mode)", spec.name, file.archive_path));
             built.push(BuiltFile::bytes(file.archive_path.clone(), code.into_bytes()));
@@ -142,19 +146,44 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
         ui::status("Compiling", format!("library {} (static, for {})", library.name, linked_into.join(", ")));
         library_jobs.push(LibraryJob { name: library.name, options: library.options });
     }
+    let mut inputs = Vec::new();
     if !jobs.is_empty() {
         let by_source: Vec<(PathBuf, &ModuleSpec)> = cffi_jobs.iter().map(|(g, s)| (g.clone(), s)).collect();
         let modules = toolchain?
-            .build(&jobs, &library_jobs)
+            .build_with_inputs(&jobs, &library_jobs)
             .map_err(|e| provided::compile_error(e, &project_root, &by_source))?;
         if interp.is_linux() {
-            for ((_, spec), module) in cffi_jobs.iter().zip(&modules) {
+            for ((_, spec), (module, _)) in cffi_jobs.iter().zip(&modules) {
                 provided::check_linked(spec, module, &interp.executable, &project_root)?;
             }
         }
-        built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
+        for (path, (file, module_inputs)) in job_paths.into_iter().zip(modules) {
+            built.push(BuiltFile::path(path.clone(), file));
+            inputs.push((path, module_inputs));
+        }
     }
-    Ok(built)
+    Ok((built, inputs))
+}
+
+/// The files for the wheel; (path in the wheel, inputs) of each compiled module.
+pub(super) type Built = (Vec<BuiltFile>, Vec<(String, Vec<PathBuf>)>);
+
+/// The module's typed stub for the wheel. Our parser read the cdef already unless cffi's
+/// emitter made the module (`generator = "cffi"`): a cdef only cffi accepts then costs
+/// the stub, with a warning, not the build.
+fn stub(spec: &crate::spec::ModuleSpec, from_cffi: bool) -> Result<Option<BuiltFile>, PipelineError> {
+    let path = generator::stub_archive_path(&spec.name);
+    match generator::typed_stub(spec) {
+        Ok(text) => {
+            ui::verbose("Stub", format!("{} → {path}", spec.name));
+            Ok(Some(BuiltFile::bytes(path, text.into_bytes())))
+        }
+        Err(source) if from_cffi => {
+            ui::warning(format!("module `{}`: no typed stub: {source}", spec.name));
+            Ok(None)
+        }
+        Err(source) => Err(PipelineError::Generate { module: spec.name.clone(), source: Box::new(source) }),
+    }
 }
 
 /// Where generated sources and the object cache live between builds:
