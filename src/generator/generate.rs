@@ -8,9 +8,9 @@ use std::ops::Range;
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::generator::emit_c::{self, COptions};
 use crate::generator::emit_py;
-use crate::generator::stubs;
 use crate::generator::model;
 use crate::generator::recompiler::{Recompiler, Refusal};
+use crate::generator::stubs;
 use crate::spec::ModuleSpec;
 
 /// Generated source of one module.
