@@ -7,6 +7,7 @@ mod editable;
 pub mod inspect;
 pub mod provided;
 mod resolve;
+pub mod user_source;
 
 use build::{apply_pkg_config, build_modules, Target};
 use resolve::{find_scripts, script_modules};
@@ -54,6 +55,9 @@ pub enum PipelineError {
     /// A cdef declaration the C does not provide (boxed: it carries cdef snippets).
     #[error(transparent)]
     NotProvided(Box<provided::NotProvided>),
+    /// A compile error in the C source given to set_source, at the user's line.
+    #[error(transparent)]
+    UserSource(Box<user_source::SourceError>),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error(transparent)]
@@ -114,6 +118,7 @@ impl ToDiagnostic for PipelineError {
             }
             PipelineError::Compile(e) => e.to_diagnostic(),
             PipelineError::NotProvided(e) => e.to_diagnostic(),
+            PipelineError::UserSource(e) => e.to_diagnostic(),
             PipelineError::Archive(e) => e.to_diagnostic(),
             PipelineError::Audit(e) => e.to_diagnostic(),
             PipelineError::OutputDir { .. } => {

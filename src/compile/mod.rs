@@ -34,6 +34,7 @@ mod steps;
 pub mod symbols;
 mod target;
 mod toolchain;
+mod warnings;
 mod windows;
 
 use std::collections::BTreeMap;

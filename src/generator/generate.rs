@@ -208,7 +208,7 @@ mod tests {
             name: "pkg._m".into(),
             origin: ModuleOrigin::Declarative { table: crate::spec::TableRef::Module(0) },
             cdefs: vec![CdefSource::standalone("m.cdef", cdef)],
-            source: source.map(|s| CSource { text: s.into(), extension: ".c".into() }),
+            source: source.map(|s| CSource { text: s.into(), extension: ".c".into(), at: None }),
             options: Default::default(),
             pregenerated: None,
             reads: Vec::new(),
