@@ -169,13 +169,8 @@ fn is_python_keyword(name: &str) -> bool {
 
 /// The names the annotations inside `_Lib` use, which a member of that name would shadow.
 const SHADOWABLE: &[&str] = &[
-<<<<<<< HEAD
     "int", "float", "bool", "bytes", "str", "complex", "list", "tuple", "dict", "Any", "Final", "Callable",
     "property", CDATA,
-=======
-    "int", "float", "bool", "bytes", "str", "complex", "list", "tuple", "dict", "Any", "Final", "property",
-    CDATA,
->>>>>>> s2-diag
 ];
 
 /// A type expression of this module, qualified when members shadow plain names.
@@ -615,13 +610,10 @@ mod tests {
             s.contains(
                 "def area(self, arg0: _CData | list[Any] | tuple[Any, ...] | dict[str, Any], /) -> int:"
             ),
-<<<<<<< HEAD
             "{s}"
         );
         assert!(
             s.contains("def apply(self, arg0: _CData | Callable[..., Any], arg1: int, /) -> int:"),
-=======
->>>>>>> s2-diag
             "{s}"
         );
         assert!(s.contains("def logf(self, arg0: bytes | _CData, /, *args: _CData) -> int:"), "{s}");
