@@ -6,8 +6,8 @@
 
 use std::path::{Path, PathBuf};
 
-use cffi_forge::audit::ElfFile;
 use crate::cli_support::*;
+use cffi_forge::audit::ElfFile;
 
 /// A plain extension whose C is `body` plus a module `name` with one function `f`
 /// returning `value` (a C expression).

@@ -3,11 +3,11 @@
 
 use std::path::Path;
 
+use crate::packaging_support::*;
 use base64::Engine as _;
 use cffi_forge::archive::{self, ArchiveError, BuiltFile};
 use cffi_forge::config::Project;
 use cffi_forge::tags::WheelTag;
-use crate::packaging_support::*;
 use sha2::{Digest, Sha256};
 
 fn tag() -> WheelTag {

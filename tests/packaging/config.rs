@@ -1,10 +1,10 @@
 //! Bad `pyproject.toml` input: each error names the key, points at `file:line:col` and
 //! shows the line (snapshots of the rendered diagnostics), and good input loads.
 
+use crate::packaging_support::*;
 use cffi_forge::config::{ConfigError, Generator, Project};
 use cffi_forge::diagnostic::{Diagnostic, ToDiagnostic};
 use cffi_forge::tags::Abi3Policy;
-use crate::packaging_support::*;
 
 const HEAD: &str = "[project]\nname = \"demo\"\nversion = \"1.0\"\n";
 

@@ -1,10 +1,10 @@
 //! `SOURCE_DATE_EPOCH` sets every archive timestamp. Alone in its own test binary because
 //! it changes the process environment.
 
+use crate::packaging_support::*;
 use cffi_forge::archive::{self, ArchiveError};
 use cffi_forge::config::Project;
 use cffi_forge::tags::WheelTag;
-use crate::packaging_support::*;
 
 #[test]
 fn source_date_epoch_sets_archive_times() {

@@ -2,11 +2,11 @@
 //! `Import-Name` / `Import-Namespace` in metadata 2.5 (wheel and sdist alike), read back by
 //! Python's email parser and validated by `packaging`; bad entries are refused at their line.
 
+use crate::packaging_support::*;
 use cffi_forge::archive;
 use cffi_forge::config::Project;
 use cffi_forge::diagnostic::ToDiagnostic;
 use cffi_forge::tags::WheelTag;
-use crate::packaging_support::*;
 
 const PYPROJECT: &str = r#"[project]
 name = "azure-mgmt-search"

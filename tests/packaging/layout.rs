@@ -6,11 +6,11 @@
 
 use std::path::Path;
 
+use crate::cli_support::*;
 use cffi_forge::archive;
 use cffi_forge::config::{ConfigError, Project};
 use cffi_forge::diagnostic::ToDiagnostic;
 use cffi_forge::tags::WheelTag;
-use crate::cli_support::*;
 
 const HEAD: &str = "[project]\nname = \"lay\"\nversion = \"1.0\"\n";
 

@@ -2,10 +2,10 @@
 //! uses) must recover every value of the pyproject, and `packaging.metadata` must accept
 //! it as valid metadata 2.4 when `packaging` (24.2 or newer) is installed.
 
+use crate::packaging_support::*;
 use cffi_forge::archive;
 use cffi_forge::config::Project;
 use cffi_forge::tags::WheelTag;
-use crate::packaging_support::*;
 
 const PYPROJECT: &str = r#"[project]
 name = "rich_Meta"

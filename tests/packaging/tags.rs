@@ -17,7 +17,9 @@ fn interpreters(test: &str) -> Vec<PathBuf> {
     for (version, path, missing) in crate::packaging_support::test_interpreters() {
         match path {
             Some(path) => out.push(path),
-            None => crate::packaging_support::not_run(&format!("packaging_tags {test} on {version}"), &missing),
+            None => {
+                crate::packaging_support::not_run(&format!("packaging_tags {test} on {version}"), &missing)
+            }
         }
     }
     out

@@ -5,11 +5,11 @@
 
 use std::path::PathBuf;
 
+use crate::packaging_support::*;
 use cffi_forge::config::{ConfigError, Project, VersionOrigin};
 use cffi_forge::diagnostic::ToDiagnostic;
 use cffi_forge::interpreter::Interpreter;
 use cffi_forge::spec::Define;
-use crate::packaging_support::*;
 
 const HEAD: &str = "[project]\nname = \"demo\"\nversion = \"1.0\"\n";
 
