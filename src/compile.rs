@@ -20,6 +20,7 @@ mod includes;
 pub mod leftovers;
 pub mod private_dir;
 mod windows;
+mod zig;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -110,6 +111,8 @@ pub struct LibraryJob {
 pub enum CompileError {
     #[error("no {what} compiler: cannot run `{program}`{}", from_env.map(|v| format!(" (from {v})")).unwrap_or_default())]
     NoCompiler { what: &'static str, program: String, from_env: Option<&'static str>, detail: String },
+    #[error("no C compiler for {target}")]
+    NoCompilerFound { target: String, tried: Vec<String> },
     #[error("cannot set up the {what} compiler for {target}: {detail}")]
     Toolchain { what: &'static str, target: String, detail: String },
     /// `owner` is `module `pkg._foo`` or `library `bar``.
@@ -145,6 +148,14 @@ impl ToDiagnostic for CompileError {
                     ),
                 }
             }
+            CompileError::NoCompilerFound { tried, .. } => tried
+                .iter()
+                .fold(d, |d, tried| d.with_note(format!("tried {tried}")))
+                .with_help(
+                    "install the target's compiler (on Windows: Visual Studio Build Tools), or `pip install \
+                     ziglang` into the building interpreter to compile with `zig cc`, or point CC (and CXX \
+                     for C++) at a compiler",
+                ),
             CompileError::ImportLibrary(e) => e
                 .tried
                 .iter()
@@ -247,6 +258,8 @@ pub struct Toolchain {
     /// without MSVC), so that parallel links generate it once.
     import_library: Mutex<()>,
     jobs: usize,
+    /// zig standing in for a missing compiler (see `zig`).
+    zig: Option<zig::Zig>,
 }
 
 impl Toolchain {
@@ -261,13 +274,18 @@ impl Toolchain {
         let interp = &interp;
         fs::create_dir_all(build_dir.join("cc"))?;
         leftovers::clean_build_dir(build_dir);
+        let mut env = env;
+        let (zig, usual) = fallback_to_zig(interp, &mut env, &target, build_dir)?;
         let jobs = env
             .get(OsStr::new("CFFI_FORGE_JOBS"))
             .and_then(|j| j.to_str()?.parse().ok())
             .filter(|&j| j > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let c = make_tool(interp, &env, &target, build_dir, Language::C)?;
-        let archiver = configure(interp, &env, &target, build_dir, Language::C)
+        let c = match usual {
+            Some(tool) => tool,
+            None => make_tool(interp, &env, &target, build_dir, Language::C, zig.is_some())?,
+        };
+        let archiver = configure(interp, &env, &target, build_dir, Language::C, zig.is_some())
             .try_get_archiver()
             .map(|command| {
                 std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
@@ -284,6 +302,7 @@ impl Toolchain {
             cxx: Mutex::new(None),
             import_library: Mutex::new(()),
             jobs,
+            zig,
         })
     }
 
@@ -301,7 +320,14 @@ impl Toolchain {
     fn cxx(&self) -> Result<Tool, CompileError> {
         let mut cxx = self.cxx.lock().unwrap();
         if cxx.is_none() {
-            *cxx = Some(make_tool(&self.interp, &self.env, &self.target, &self.build_dir, Language::Cxx)?);
+            *cxx = Some(make_tool(
+                &self.interp,
+                &self.env,
+                &self.target,
+                &self.build_dir,
+                Language::Cxx,
+                self.zig.is_some(),
+            )?);
         }
         Ok(cxx.clone().unwrap())
     }
@@ -571,7 +597,12 @@ impl Toolchain {
             // GNU linkers ignore pyconfig.h's `#pragma comment(lib)`: name the DLL's import library.
             let dll = windows::PythonDll::for_module(&self.interp, job.limited_api);
             let _generating = self.import_library.lock().unwrap();
-            inputs.push(windows::import_library(&self.interp, &dll, &self.build_dir.join("python-dll"))?);
+            inputs.push(windows::import_library(
+                &self.interp,
+                &dll,
+                &self.build_dir.join("python-dll"),
+                self.zig.as_ref(),
+            )?);
         }
         let system_libraries = opts.libraries.iter().filter(|l| !built_libraries.contains(&l.as_str()));
         if self.is_msvc() {
@@ -798,15 +829,69 @@ fn make_tool(
     target: &str,
     build_dir: &Path,
     language: Language,
+    zig: bool,
 ) -> Result<Tool, CompileError> {
     let what = language_name(&language);
-    let build = configure(interp, env, target, build_dir, language);
+    let build = configure(interp, env, target, build_dir, language, zig);
     let tool = build.try_get_compiler().map_err(|e| CompileError::Toolchain {
         what,
         target: target.to_string(),
         detail: e.to_string(),
     })?;
     Ok(tool)
+}
+
+/// Without CC/CXX, when the compiler `cc` picks for `target` is not there: zig from the
+/// interpreter's `ziglang` package, made the `CC`/`CXX` (and `AR`) of this build. An error
+/// lists what was tried when there is no zig either. Also gives the usual C compiler
+/// when it was found, so it is not looked for twice.
+fn fallback_to_zig(
+    interp: &Interpreter,
+    env: &mut Env,
+    target: &str,
+    build_dir: &Path,
+) -> Result<(Option<zig::Zig>, Option<Tool>), CompileError> {
+    let set = |env: &Env, key: &str| env.get(OsStr::new(key)).is_some_and(|v| !v.is_empty());
+    if set(env, "CC") || set(env, "CXX") {
+        return Ok((None, None));
+    }
+    let usual = make_tool(interp, env, target, build_dir, Language::C, false);
+    let cross = target_triple_os_arch(target) != target_triple_os_arch(&host_triple());
+    let (usable, tried) = match &usual {
+        Ok(tool) if tool.is_like_msvc() => (
+            cc::windows_registry::find_tool(target, "cl.exe").is_some(),
+            "MSVC (`cl.exe`): no Visual Studio installation found".to_string(),
+        ),
+        Ok(tool) => (
+            zig::exists(tool.path(), env),
+            format!("`{}` (the usual compiler for {target}): not found", tool.path().display()),
+        ),
+        Err(e) => (false, format!("the usual compiler for {target}: {e}")),
+    };
+    // A cross build given the host's own `cc`/`gcc`/`clang` (what `cc` names when it
+    // knows no cross compiler for the target): zig, when there is one, can build for it.
+    let host_only = cross
+        && usable
+        && usual.as_ref().is_ok_and(|tool| {
+            tool.path().file_name().is_some_and(|name| !name.to_string_lossy().contains('-'))
+        });
+    if usable && !host_only {
+        return Ok((None, usual.ok()));
+    }
+    let zig = match zig::find(interp, target, env) {
+        Ok(zig) => zig,
+        Err(_) if host_only => return Ok((None, usual.ok())),
+        Err(why) => {
+            return Err(CompileError::NoCompilerFound { target: target.to_string(), tried: vec![tried, why] })
+        }
+    };
+    ui::verbose("Compiler", format!("zig ({}), for {target}", zig.program.display()));
+    env.insert("CC".into(), zig.compiler(false));
+    env.insert("CXX".into(), zig.compiler(true));
+    if !set(env, "AR") {
+        env.insert("AR".into(), zig.archiver());
+    }
+    Ok((Some(zig), None))
 }
 
 /// The `cc` configuration for the target: compilers and archiver come from it.
@@ -816,6 +901,7 @@ fn configure(
     target: &str,
     build_dir: &Path,
     language: Language,
+    zig: bool,
 ) -> cc::Build {
     let mut build = cc::Build::new();
     build
@@ -833,6 +919,14 @@ fn configure(
         .extra_warnings(false)
         .out_dir(build_dir.join("cc"))
         .cpp(language == Language::Cxx);
+    if zig {
+        // cc's defaults include `--target=<LLVM triple>`, which `zig cc` rejects (its
+        // `-target` is in CC already); the rest that matters is given here.
+        build.no_default_flags(true).flag("-O2");
+        if !interp.is_windows() {
+            build.flag("-fPIC");
+        }
+    }
     if interp.is_macos() && !env.contains_key(OsStr::new("MACOSX_DEPLOYMENT_TARGET")) {
         // Match the deployment target the wheel's platform tag names.
         if let Some(version) = interp.platform.split('-').nth(1) {
@@ -1007,6 +1101,13 @@ pub fn target_triple(interp: &Interpreter) -> String {
     } else {
         triple
     }
+}
+
+/// A triple's architecture and OS (`aarch64-pc-windows-gnullvm` → (`aarch64`, `windows`)).
+fn target_triple_os_arch(triple: &str) -> (&str, &str) {
+    let parts: Vec<&str> = triple.split('-').collect();
+    let os = parts.iter().copied().find(|p| ["windows", "linux", "darwin"].contains(p)).unwrap_or("");
+    (parts[0], os)
 }
 
 /// The triple cffi-forge itself runs on.
@@ -1409,7 +1510,7 @@ PyMODINIT_FUNC PyInit_tmod(void) { return PyModule_Create(&def); }
         assert_eq!(interp.platinclude, Some(PathBuf::from("Q:\\unmapped")), "no such drive: left alone");
         // The interpreter's own import library is found there and preferred.
         let dll = windows::PythonDll::for_module(&interp, LimitedApi::Abi3 { major: 3, minor: 8 });
-        let lib = windows::import_library(&interp, &dll, &dir.path().join("gen")).unwrap();
+        let lib = windows::import_library(&interp, &dll, &dir.path().join("gen"), None).unwrap();
         assert_eq!(lib, drive.join("Py/libs/python3.lib"));
     }
 

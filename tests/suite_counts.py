@@ -62,6 +62,7 @@ CARGO_FLOORS = {
     "tests/cli_build.rs": 6,
     "tests/cli_cache.rs": 5,
     "tests/cli_cross.rs": 5,
+    "tests/cli_zig.rs": 2,
     "tests/cli_discovery.rs": 6,
     "tests/cli_errors.rs": 10,
     "tests/cli_free_threaded.rs": 4,

