@@ -44,7 +44,7 @@ PYTEST_FLOORS = {
     "tests/py/e2e/test_setuptools_oracle.py": 8,
     "tests/py/e2e/test_stable_abi_compile.py": 18,
     "tests/py/e2e/test_suite_counts.py": 24,
-    "tests/py/e2e/test_windows.py": 5,
+    "tests/py/e2e/test_windows.py": 9,
     "tests/py/parity/test_parity_samples.py": 13,
 }
 
