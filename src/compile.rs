@@ -841,10 +841,11 @@ fn make_tool(
     Ok(tool)
 }
 
-/// Without CC/CXX, when the compiler `cc` picks for `target` is not there: zig from the
-/// interpreter's `ziglang` package, made the `CC`/`CXX` (and `AR`) of this build. An error
-/// lists what was tried when there is no zig either. Also gives the usual C compiler
-/// when it was found, so it is not looked for twice.
+/// Without CC/CXX, when the compiler `cc` picks for `target` is not there: on Windows
+/// without MSVC, MinGW-w64 on PATH (`x86_64-w64-mingw32-gcc`, as MSYS2 and llvm-mingw
+/// install it); else zig from the interpreter's `ziglang` package. The one found becomes
+/// the `CC`/`CXX` (and `AR`) of this build. An error lists what was tried when there is
+/// none. Also gives the usual C compiler when it was found, so it is not looked for twice.
 fn fallback_to_zig(
     interp: &Interpreter,
     env: &mut Env,
@@ -878,11 +879,30 @@ fn fallback_to_zig(
     if usable && !host_only {
         return Ok((None, usual.ok()));
     }
+    let mut tried = vec![tried];
+    if usual.as_ref().is_ok_and(|tool| tool.is_like_msvc()) {
+        let prefix = format!("{}-w64-mingw32", target_triple_os_arch(target).0);
+        for (cc, cxx) in [("gcc", "g++"), ("clang", "clang++")] {
+            let program = format!("{prefix}-{cc}");
+            if !zig::exists(Path::new(&program), env) {
+                tried.push(format!("MinGW-w64 `{program}` on PATH: not found"));
+                continue;
+            }
+            ui::verbose("Compiler", format!("{program} (no MSVC found), for {target}"));
+            env.insert("CC".into(), program.into());
+            env.insert("CXX".into(), format!("{prefix}-{cxx}").into());
+            if !set(env, "AR") && zig::exists(Path::new(&format!("{prefix}-ar")), env) {
+                env.insert("AR".into(), format!("{prefix}-ar").into());
+            }
+            return Ok((None, None));
+        }
+    }
     let zig = match zig::find(interp, target, env) {
         Ok(zig) => zig,
         Err(_) if host_only => return Ok((None, usual.ok())),
         Err(why) => {
-            return Err(CompileError::NoCompilerFound { target: target.to_string(), tried: vec![tried, why] })
+            tried.push(why);
+            return Err(CompileError::NoCompilerFound { target: target.to_string(), tried });
         }
     };
     ui::verbose("Compiler", format!("zig ({}), for {target}", zig.program.display()));

@@ -9,9 +9,9 @@ Two samples: fasthash (a build script) and b64kit (declarative modules). Each is
 - by the Windows interpreters' own PEP 517 hooks: cffi-forge built for Windows
   (tests/windows/build-exe.sh: cffi-forge.exe in a win_amd64 wheel) is installed into
   Windows Python 3.8 and 3.13, and `python -m pip wheel --no-build-isolation` there runs
-  the `cffi_forge` backend, which runs cffi-forge.exe, all under Wine. Its compiler is
-  MinGW-w64 as a Windows user has it on PATH (CC=x86_64-w64-mingw32-gcc): under Wine
-  that is provision.sh's hostbin/, Windows programs that run the host's MinGW-w64
+  the `cffi_forge` backend, which runs cffi-forge.exe, all under Wine. There is no MSVC:
+  cffi-forge.exe finds MinGW-w64 on PATH as a Windows user (MSYS2) has it, no CC set;
+  under Wine that is provision.sh's hostbin/, Windows programs that run the host's MinGW-w64
   (hostcc.c: zig's Windows build, the Windows-native compiler PyPI has, cannot run under
   Wine 8, whose NtLockFile lacks what zig's cache locking asks for);
 and each wheel is checked (tag `cp38-abi3-win_amd64`, `.pyd` modules importing
@@ -200,20 +200,41 @@ def test_pep517_config_setting_target(windows, tmp_path):
 @pytest.mark.parametrize("sample", SAMPLES)
 def test_pep517_hooks_run_by_the_windows_interpreter(windows, windows_forge, sample, builder, tmp_path):
     """`pip wheel` inside Windows Python `builder` builds the sample through cffi_forge's
-    hooks and cffi-forge.exe (no Linux cffi-forge involved: CFFI_FORGE_BIN is unset)."""
+    hooks and cffi-forge.exe (no Linux cffi-forge involved: CFFI_FORGE_BIN is unset),
+    compiling with the MinGW-w64 it finds on PATH when there is no MSVC."""
     project = copy_project(REPO / "sample-projects" / sample, tmp_path / sample)
     dist = tmp_path / "dist"
     dist.mkdir()
-    env = build_env(CC="x86_64-w64-mingw32-gcc", WINEPATH=win_path(windows["hostbin"]))
+    env = build_env(WINEPATH=win_path(windows["hostbin"]))
     env.pop("CFFI_FORGE_BIN", None)
     proc = run([windows["pythons"][builder], "-m", "pip", "wheel", "-v", "--no-build-isolation",
                 "--no-deps", "--no-index", "--disable-pip-version-check", "-w", win_path(dist),
-                win_path(project)], cwd=tmp_path, env=env, timeout=900)
+                "--config-settings", "verbose=1", win_path(project)], cwd=tmp_path, env=env, timeout=900)
     # The backend's binary reported its work through the Windows pip.
     assert "Writing wheel" in proc.text and "-cp38-abi3-win_amd64.whl" in proc.text, proc.text[-3000:]
+    assert "x86_64-w64-mingw32-gcc (no MSVC found)" in proc.text, proc.text[-3000:]
     wheels = sorted(dist.glob("*.whl"))
     assert len(wheels) == 1, wheels
     check_wheel(wheels[0], load_samples()[sample]["modules"], tmp_path)
     # In the interpreter that built it (the other one loads the same cp38-abi3 wheels in
     # the tests above; each run under Wine costs half a minute).
     install_and_test(windows, sample, wheels[0], tmp_path, versions=(builder,))
+
+
+def test_pep517_hooks_without_any_compiler_say_what_was_tried(windows, windows_forge, tmp_path):
+    """No MSVC, no MinGW-w64 on PATH, no `ziglang`: the Windows pip reports cffi-forge.exe's
+    error naming each compiler it looked for, and no wheel is written."""
+    project = copy_project(REPO / "sample-projects" / "b64kit", tmp_path / "b64kit")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    env = build_env()
+    env.pop("CFFI_FORGE_BIN", None)
+    env.pop("WINEPATH", None)
+    proc = run([windows["pythons"]["3.13"], "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
+                "--no-index", "--disable-pip-version-check", "-w", win_path(dist), win_path(project)],
+               cwd=tmp_path, env=env, timeout=900, check=False)
+    assert proc.returncode != 0, proc.text[-3000:]
+    for expected in ("no C compiler for x86_64-pc-windows-", "MSVC (`cl.exe`): no Visual Studio installation found",
+                     "MinGW-w64 `x86_64-w64-mingw32-gcc` on PATH: not found", "cannot import `ziglang`"):
+        assert expected in proc.text, (expected, proc.text[-3000:])
+    assert list(dist.iterdir()) == []
