@@ -1,13 +1,26 @@
 //! Facts about the target interpreter: the one that called the PEP 517 hook (the shim
 //! passes `sys.executable`) or the one given with `-i`. Naming, tags and compilation are
 //! decided from these facts, never from how the binary itself was built.
+//!
+//! Asking an interpreter costs a Python start-up (~40 ms), so the facts come, in order,
+//! from the shim (which already runs in the target interpreter and passes them with
+//! `--interpreter-facts`, see [`Interpreter::provide`]), from the cache of earlier
+//! answers ([`facts_cache`]), and only then from running the interpreter.
+
+mod facts_cache;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-const QUERY: &str = include_str!("interpreter_facts.py");
+/// The facts script, shared with the shim (which imports it instead of running it).
+const QUERY: &str = include_str!("../backend/cffi_forge/_facts.py");
+
+/// Facts handed over by the PEP 517 shim for the interpreter it runs in: (the path the
+/// hook was given with `-i`, its facts). Set once, before the pipeline starts.
+static PROVIDED: OnceLock<(PathBuf, Interpreter)> = OnceLock::new();
 
 #[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
 pub struct Interpreter {
@@ -84,6 +97,8 @@ pub enum InterpreterError {
     TooOld { path: PathBuf, implementation: String, version: (u32, u32) },
     #[error("`{}` does not look like a Python interpreter: asked for its configuration, it {outcome}", path.display())]
     NotPython { path: PathBuf, outcome: String },
+    #[error("the interpreter facts passed for `{}` cannot be read: {source}", path.display())]
+    Provided { path: PathBuf, source: serde_json::Error },
 }
 
 impl crate::diagnostic::ToDiagnostic for InterpreterError {
@@ -106,8 +121,41 @@ const VERSION_PROBE: &str = "import sys, platform\n\
     sys.stdout.write('%d %d %s' % (sys.version_info[0], sys.version_info[1], platform.python_implementation()))";
 
 impl Interpreter {
-    /// Ask `python` for its facts (one short subprocess).
+    /// Take `json` (what `_facts.py` reports, passed by the shim) as the facts of
+    /// `python`: later [`Interpreter::query`]s for that path start no process.
+    pub fn provide(python: &Path, json: &str) -> Result<(), InterpreterError> {
+        let interp: Interpreter = serde_json::from_str(json)
+            .map_err(|source| InterpreterError::Provided { path: python.to_path_buf(), source })?;
+        check_supported(python, &interp)?;
+        // A second call keeps the first facts: there is one target per process.
+        let _ = PROVIDED.set((python.to_path_buf(), interp));
+        Ok(())
+    }
+
+    /// The facts of `python`: those the shim provided, else a cached answer still valid
+    /// for the interpreter's file, else asked from `python` (one short subprocess, whose
+    /// answer is then cached).
     pub fn query(python: &Path) -> Result<Self, InterpreterError> {
+        if let Some((path, interp)) = PROVIDED.get() {
+            if path == python {
+                return Ok(interp.clone());
+            }
+        }
+        let cache = facts_cache::FactsCache::for_interpreter(python);
+        if let Some(interp) = cache.as_ref().and_then(|c| c.load()) {
+            if check_supported(python, &interp).is_ok() {
+                return Ok(interp);
+            }
+        }
+        let (interp, json) = Self::ask(python)?;
+        if let Some(cache) = cache {
+            cache.store(&interp, &json);
+        }
+        Ok(interp)
+    }
+
+    /// Run `python` with the facts script.
+    fn ask(python: &Path) -> Result<(Self, Vec<u8>), InterpreterError> {
         let output = Command::new(python)
             .args(["-I", "-c", QUERY])
             .output()
@@ -127,14 +175,8 @@ impl Interpreter {
                 return Err(InterpreterError::Parse { path: python.to_path_buf(), source });
             }
         };
-        if interp.version < MINIMUM_PYTHON {
-            return Err(InterpreterError::TooOld {
-                path: python.to_path_buf(),
-                implementation: implementation_name(&interp.implementation).to_string(),
-                version: interp.version,
-            });
-        }
-        Ok(interp)
+        check_supported(python, &interp)?;
+        Ok((interp, output.stdout))
     }
 
     pub fn is_pypy(&self) -> bool {
@@ -177,6 +219,17 @@ impl Interpreter {
         })
         .map_err(|e| e.to_string())
     }
+}
+
+fn check_supported(python: &Path, interp: &Interpreter) -> Result<(), InterpreterError> {
+    if interp.version < MINIMUM_PYTHON {
+        return Err(InterpreterError::TooOld {
+            path: python.to_path_buf(),
+            implementation: implementation_name(&interp.implementation).to_string(),
+            version: interp.version,
+        });
+    }
+    Ok(())
 }
 
 fn implementation_name(name: &str) -> &str {

@@ -4,7 +4,7 @@
 //!
 //! ```text
 //! config (pyproject.toml) ──► discovery / script runner ──► ModuleSpec
-//!     ──► generate (cdef parser → model → C or Python emitter) ──► generated source
+//!     ──► generator (cdef parser → model → C or Python emitter) ──► generated source
 //!     ──► compile (pkg-config, cc) ──► objects / shared libraries
 //!     ──► archive (wheel, sdist, metadata directory)
 //! ```
@@ -18,12 +18,7 @@ pub mod spec;
 pub mod ui;
 
 // Front end and generators (no Python needed).
-pub mod cdef;
-pub mod emit_c;
-pub mod emit_py;
-pub mod generate;
-pub mod model;
-pub mod recompiler;
+pub mod generator;
 
 // Backend.
 pub mod archive;

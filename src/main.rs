@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 use cffi_forge::audit::Compatibility;
 use cffi_forge::config::module_table;
 use cffi_forge::diagnostic::{Diagnostic, ToDiagnostic};
-use cffi_forge::generate::{self, Generated};
+use cffi_forge::generator::{self, Generated};
 use cffi_forge::pep517::{self, Hook};
 use cffi_forge::pipeline::{self, WheelRequest};
 use cffi_forge::ui;
@@ -47,6 +47,10 @@ enum Command {
     /// Backend of the PEP 517 hooks, called by the `cffi_forge` Python module.
     #[command(subcommand, hide = true)]
     Pep517(Pep517Command),
+    /// Rebuild an editable install's modules into the build directory (run by its
+    /// import hook when an input changed).
+    #[command(name = "editable-rebuild", hide = true)]
+    EditableRebuild(EditableRebuildArgs),
     /// Generate the C source of an API-mode module from a spec file.
     #[command(name = "generate-c")]
     GenerateC(GenerateArgs),
@@ -86,6 +90,15 @@ fn parse_compatibility(text: &str) -> Result<Compatibility, String> {
 }
 
 #[derive(clap::Args)]
+struct EditableRebuildArgs {
+    /// The project directory (holding pyproject.toml).
+    dir: PathBuf,
+    /// The interpreter of the environment holding the editable install.
+    #[arg(short, long)]
+    interpreter: PathBuf,
+}
+
+#[derive(clap::Args)]
 struct SdistArgs {
     /// The project directory (holding pyproject.toml).
     #[arg(default_value = ".")]
@@ -122,7 +135,7 @@ struct MigrateArgs {
 }
 
 /// The hooks, as `backend/cffi_forge/__init__.py` runs them from the project directory.
-/// On success stdout holds the hook's result; on failure a one-line summary.
+/// On success stdout holds the hook's result; on failure it is empty (the error is on stderr).
 #[derive(Subcommand)]
 enum Pep517Command {
     /// get_requires_for_build_wheel / _editable: a JSON list.
@@ -169,6 +182,10 @@ struct HookArgs {
     /// The interpreter that called the hook.
     #[arg(short, long)]
     interpreter: PathBuf,
+    /// Its facts as JSON (what backend/cffi_forge/_facts.py reports), so that no second
+    /// Python starts to ask for them.
+    #[arg(long)]
+    interpreter_facts: Option<String>,
     /// The project directory.
     #[arg(long, default_value = ".")]
     dir: PathBuf,
@@ -204,6 +221,13 @@ fn main() -> ExitCode {
         Command::Inspect(args) => inspect_command(args),
         Command::Migrate(args) => migrate_command(args),
         Command::Pep517(command) => pep517_command(command),
+        Command::EditableRebuild(args) => match pipeline::rebuild_editable(&args.dir, &args.interpreter) {
+            Ok(manifest) => {
+                println!("{}", manifest.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => report(&e.to_diagnostic()),
+        },
         Command::GenerateC(args) => generate_command(args, false),
         Command::GeneratePy(args) => generate_command(args, true),
     }
@@ -309,18 +333,20 @@ fn pep517_command(command: Pep517Command) -> ExitCode {
         }
         Pep517Command::BuildSdist { common, out_dir } => (Hook::BuildSdist { out_dir }, common),
     };
-    match pep517::run(&hook, &common.dir, &common.interpreter) {
+    let provided = match &common.interpreter_facts {
+        Some(json) => cffi_forge::interpreter::Interpreter::provide(&common.interpreter, json),
+        None => Ok(()),
+    };
+    let result =
+        provided.map_err(Into::into).and_then(|()| pep517::run(&hook, &common.dir, &common.interpreter));
+    match result {
         Ok(result) => {
             println!("{result}");
             ExitCode::SUCCESS
         }
-        Err(e) => {
-            let diagnostic = e.to_diagnostic();
-            let code = report(&diagnostic);
-            // The shim raises SystemExit with this line, after the full error above.
-            println!("cffi-forge: {}", diagnostic.title);
-            code
-        }
+        // Rendered once, on stderr; stdout stays empty, so the shim exits with the status
+        // alone instead of repeating the error.
+        Err(e) => report(&e.to_diagnostic()),
     }
 }
 
@@ -338,7 +364,7 @@ fn generate_command(args: GenerateArgs, python: bool) -> ExitCode {
         Ok(spec) => spec,
         Err(e) => return report(&e.to_diagnostic()),
     };
-    let code = match (generate::generate(&spec), python) {
+    let code = match (generator::generate(&spec), python) {
         (Ok(Generated::C { code }), false) | (Ok(Generated::Python { code }), true) => code,
         (Ok(_), _) => {
             let wanted = if python {

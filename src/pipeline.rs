@@ -3,7 +3,9 @@
 //! these steps; nothing here knows about the command line.
 
 mod build;
+mod editable;
 pub mod inspect;
+pub mod provided;
 mod resolve;
 
 use build::{apply_pkg_config, build_modules, Target};
@@ -22,7 +24,7 @@ use crate::compile::CompileError;
 use crate::config::{ConfigError, Project};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::discovery::DiscoveryError;
-use crate::generate::GenerateError;
+use crate::generator::GenerateError;
 use crate::interpreter::{Interpreter, InterpreterError};
 use crate::pkgconfig::PkgConfigError;
 use crate::script_runner::ScriptError;
@@ -49,6 +51,9 @@ pub enum PipelineError {
     PkgConfig { module: String, source: PkgConfigError },
     #[error(transparent)]
     Compile(#[from] CompileError),
+    /// A cdef declaration the C does not provide (boxed: it carries cdef snippets).
+    #[error(transparent)]
+    NotProvided(Box<provided::NotProvided>),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error(transparent)]
@@ -90,6 +95,13 @@ impl ToDiagnostic for PipelineError {
             PipelineError::Generate { module, source } => {
                 let mut d = source.to_diagnostic();
                 d.title = format!("module `{module}`: {}", d.title);
+                if d.labels.iter().any(|l| l.file.name.contains(crate::script_runner::CDEF_STRING_MARKER)) {
+                    d = d.with_note(
+                        "line and column count from the start of the string given to cdef(): it is \
+                         found in the script only when the argument is a plain string literal \
+                         (without escapes or computed parts)",
+                    );
+                }
                 d
             }
             PipelineError::PkgConfig { module, source } => {
@@ -98,6 +110,7 @@ impl ToDiagnostic for PipelineError {
                 d
             }
             PipelineError::Compile(e) => e.to_diagnostic(),
+            PipelineError::NotProvided(e) => e.to_diagnostic(),
             PipelineError::Archive(e) => e.to_diagnostic(),
             PipelineError::Audit(e) => e.to_diagnostic(),
             PipelineError::OutputDir { .. } => {
@@ -155,31 +168,30 @@ pub struct WheelRequest {
 pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let started = Instant::now();
     check_writable(&request.out_dir)?;
-    let mut project = load(&request.root)?;
-    // Asking the interpreter for its facts and setting up the compiler overlap with the
-    // build scripts, which take the longest.
-    let (target, from_scripts) = std::thread::scope(|scope| {
-        let target = scope.spawn(|| Target::prepare(&project, &request.python, request.target.as_deref()));
-        let from_scripts = script_modules(&project, &request.python);
-        (target.join().expect("target preparation does not panic"), from_scripts)
-    });
-    let target = target?;
-    let from_scripts = from_scripts?;
-    if !from_scripts.is_empty() {
-        // What the scripts wrote into the packages ships in this wheel.
-        project.rescan_files()?;
-    }
-    let mut resolved = resolve::resolve(&project, target.interp.clone(), from_scripts)?;
-    // Missing system libraries are configuration errors: reported before any decision
-    // about the wheel is announced.
-    apply_pkg_config(&mut resolved)?;
+    let (project, target, resolved) = prepare(&request.root, &request.python, request.target.as_deref())?;
     let naming = resolved.naming.clone();
     if !naming.modules.is_empty() {
         ui::status("Tagging", &naming.reason);
     }
+    if request.editable {
+        let mut tag = naming.tag.clone();
+        let linux = target.interp.is_linux();
+        let tree = build_editable_tree(&project, target, resolved)?;
+        // The platform tag the audit would give; nothing is repaired: the modules stay in
+        // the build directory, next to the system's libraries they were linked with.
+        if linux && tag.platform.starts_with("linux_") {
+            if let Some(platform) = editable_platform(request, &project, &tree)? {
+                tag.platform = platform;
+            }
+        }
+        ui::status("Writing", format!("editable wheel {}-{}.whl", project.metadata.file_name_stem(), tag));
+        let wheel = archive::write_editable_wheel(&project, &tag, &tree, &request.out_dir)?;
+        ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
+        return Ok(wheel);
+    }
 
     let linux = target.interp.is_linux();
-    let mut built = build_modules(target, resolved)?;
+    let (mut built, _) = build_modules(target, resolved)?;
     let mut tag = naming.tag.clone();
     if linux && tag.platform.starts_with("linux_") {
         let request = compatibility_request(request.compatibility.as_ref(), &project)?;
@@ -216,15 +228,79 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
             }
         }
     }
-    let kind = if request.editable { "editable wheel" } else { "wheel" };
-    ui::status("Writing", format!("{kind} {}-{}.whl", project.metadata.file_name_stem(), tag));
-    let wheel = if request.editable {
-        archive::write_editable_wheel(&project, &tag, &built, &request.out_dir)?
-    } else {
-        archive::write_wheel(&project, &tag, &built, &request.out_dir)?
-    };
+    ui::status("Writing", format!("wheel {}-{}.whl", project.metadata.file_name_stem(), tag));
+    let wheel = archive::write_wheel(&project, &tag, &built, &request.out_dir)?;
     ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
     Ok(wheel)
+}
+
+/// The project loaded, the target prepared, the build scripts run and everything
+/// resolved for `python`: what every build does before compiling.
+fn prepare(
+    root: &Path,
+    python: &Path,
+    cross: Option<&str>,
+) -> Result<(Project, Target, Resolved), PipelineError> {
+    let mut project = load(root)?;
+    // Asking the interpreter for its facts and setting up the compiler overlap with the
+    // build scripts, which take the longest.
+    let (target, from_scripts) = std::thread::scope(|scope| {
+        let target = scope.spawn(|| Target::prepare(&project, python, cross));
+        let from_scripts = script_modules(&project, python);
+        (target.join().expect("target preparation does not panic"), from_scripts)
+    });
+    let target = target?;
+    let from_scripts = from_scripts?;
+    if !from_scripts.is_empty() {
+        // What the scripts wrote into the packages ships in this wheel.
+        project.rescan_files()?;
+    }
+    let mut resolved = resolve::resolve(&project, target.interp.clone(), from_scripts)?;
+    // Missing system libraries are configuration errors: reported before any decision
+    // about the wheel is announced.
+    apply_pkg_config(&mut resolved)?;
+    Ok((project, target, resolved))
+}
+
+/// Compile everything into the build directory's editable tree (see `editable`).
+fn build_editable_tree(
+    project: &Project,
+    target: Target,
+    resolved: Resolved,
+) -> Result<archive::EditableTree, PipelineError> {
+    let inputs = editable::ConfigInputs::of(project, &resolved);
+    let (interp, build_dir) = (target.interp.clone(), target.build_dir.clone());
+    let (built, compiled) = build_modules(target, resolved)?;
+    editable::write_tree(project, &interp, &build_dir, built, compiled, inputs)
+}
+
+/// The platform tag the audit gives the editable tree's compiled modules, if any.
+fn editable_platform(
+    request: &WheelRequest,
+    project: &Project,
+    tree: &archive::EditableTree,
+) -> Result<Option<String>, PipelineError> {
+    let modules: Vec<audit::Module> = tree
+        .files
+        .iter()
+        .filter(|(archive_path, _)| !archive_path.ends_with(".py"))
+        .map(|(archive_path, file)| audit::Module { archive_path: archive_path.clone(), file: file.clone() })
+        .collect();
+    if modules.is_empty() {
+        return Ok(None);
+    }
+    let outcome = audit::decide(&modules, &compatibility_request(request.compatibility.as_ref(), project)?)?;
+    ui::status("Auditing", &outcome.why);
+    Ok(outcome.platform)
+}
+
+/// `cffi-forge editable-rebuild`: what the import hook of an editable install runs when
+/// an input changed. Rebuilds every module of the project for `python` (unchanged ones
+/// come from the object cache) into the build directory's editable tree, and rewrites
+/// its manifest. Returns the manifest's path.
+pub fn rebuild_editable(root: &Path, python: &Path) -> Result<PathBuf, PipelineError> {
+    let (project, target, resolved) = prepare(root, python, None)?;
+    Ok(build_editable_tree(&project, target, resolved)?.manifest)
 }
 
 /// Which compatibility the build asks for: `--compatibility` (or the config-setting), else

@@ -77,9 +77,82 @@ def wrap_cdef(original):
             self.__dict__.setdefault("_forge_unparsed", []).append((csource, options))
         else:
             original(self, csource, override=override, packed=packed, pack=pack)
-        note(self, "cdefs", dict(options, text=csource))
+        note(self, "cdefs", dict(options, text=csource, at=cdef_position(csource)))
 
     return cdef
+
+
+# Where in the running script a cdef() string is written, so its errors point at the
+# script's own lines: {"offset": byte offset of the string's first character in the file}
+# when the literal holds exactly the text (no escapes, no computed parts), else
+# {"line": line of the call}; None when the call is not in the script itself.
+PARSED = {}
+
+
+def cdef_position(csource):
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename != CURRENT_FILE[0]:
+        frame = frame.f_back
+    if frame is None:
+        return None
+    line = frame.f_lineno
+    try:
+        offset = literal_offset(frame.f_code.co_filename, line, csource)
+    except Exception:  # a position is a nicety: never fail the build over it
+        offset = None
+    if offset is not None:
+        return {"offset": offset}
+    return {"line": line}
+
+
+def literal_offset(path, line, csource):
+    import ast
+
+    if path not in PARSED:
+        with open(path, "rb") as f:
+            data = f.read()
+        tree = ast.parse(data, path)
+        starts = [0]
+        for piece in data.splitlines(True):
+            starts.append(starts[-1] + len(piece))
+        PARSED[path] = (data, tree, starts)
+    data, tree, starts = PARSED[path]
+    # The innermost `.cdef(...)` call spanning the line being run.
+    calls = [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cdef"
+        and node.lineno <= line <= getattr(node, "end_lineno", node.lineno)
+    ]
+    if not calls:
+        return None
+    call = min(calls, key=lambda n: getattr(n, "end_lineno", n.lineno) - n.lineno)
+    arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "csource"), None)
+    if isinstance(arg, ast.Name):
+        # `ffi.cdef(CDEF)` with `CDEF = "..."` at module level.
+        assigned = [
+            node.value for node in tree.body
+            if isinstance(node, ast.Assign) and node.lineno <= call.lineno
+            and any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets)
+        ]
+        arg = assigned[-1] if assigned else None
+    if arg is None or not isinstance(getattr(arg, "value", getattr(arg, "s", None)), str):
+        return None
+    start = starts[arg.lineno - 1] + arg.col_offset
+    prefix = b""
+    while data[start + len(prefix):start + len(prefix) + 1].lower() in (b"r", b"u"):
+        prefix += data[start + len(prefix):start + len(prefix) + 1]
+    for quote in (b'"""', b"'''", b'"', b"'"):
+        if data.startswith(quote, start + len(prefix)):
+            break
+    else:
+        return None
+    content = start + len(prefix) + len(quote)
+    text = csource.encode("utf-8")
+    # Only when the file holds the text verbatim: escapes or implicit concatenation
+    # would shift every position after them.
+    if data[content:content + len(text)] != text or not data.startswith(quote, content + len(text)):
+        return None
+    return content
 
 
 # With the native generator, cffi-forge parses every cdef itself: letting pycparser parse
@@ -202,6 +275,39 @@ def emit(ffi, api_mode):
         os.unlink(path)
 
 
+# The project's files each script reads (a cdef kept in a header, a helper module it
+# imports), seen through the interpreter's audit events: an editable install rebuilds when
+# one changes. Files of the interpreter and its environments are not the project's.
+READS = []
+READING = [False]
+NOT_PROJECT = tuple(
+    os.path.join(os.path.abspath(p), "")
+    for p in {sys.prefix, sys.base_prefix, sys.exec_prefix, os.path.join(root, "build")}
+)
+WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_TRUNC
+
+
+def audit(event, args):
+    if not READING[0] or event != "open":
+        return
+    path, mode = args[0], args[1]
+    if isinstance(mode, str) and any(c in mode for c in "wax+"):
+        return
+    if isinstance(mode, int) and mode & WRITE_FLAGS:
+        return
+    if isinstance(path, int):
+        return
+    try:
+        path = os.path.abspath(os.fsdecode(path))
+    except (TypeError, ValueError):
+        return
+    if path.startswith(os.path.join(root, "")) and not path.startswith(NOT_PROJECT) and "__pycache__" not in path:
+        READS.append(os.path.relpath(path, root))
+
+
+sys.addaudithook(audit)
+
+
 def run(script):
     spec = "%s:%s" % (script["path"], script["variable"])
     path = os.path.join(root, script["path"])
@@ -213,7 +319,9 @@ def run(script):
     os.chdir(root)
     started = time.time()
     del CREATED[:]
+    del READS[:]
     CURRENT_FILE[0] = path
+    READING[0] = True
     try:
         # Bytes, so a PEP 263 coding line is honoured as Python would.
         with open(path, "rb") as f:
@@ -240,6 +348,8 @@ def run(script):
         if isinstance(e, KeyboardInterrupt):
             raise
         return {"kind": "raised", "message": "%s: %s" % (type(e).__name__, e), "traceback": user_traceback(e)}
+    finally:
+        READING[0] = False
     return {
         "kind": "ok",
         "module": module_name,
@@ -252,6 +362,7 @@ def run(script):
         "code": code,
         "seconds": round(time.time() - started, 4),
         "others": others(ffi, namespace),
+        "reads": sorted(set(READS) - {script["path"]}),
     }
 
 

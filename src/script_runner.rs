@@ -216,7 +216,7 @@ pub fn run_build_scripts(
             if let Some(module) = &result.module {
                 produced.push(module.clone());
             }
-            by_script.push((script, to_spec(python, script, result, emit)));
+            by_script.push((script, to_spec(python, root, script, result, emit)));
         }
     }
     // Report the first failure in the user's order, whichever process it came from.
@@ -365,6 +365,9 @@ struct ScriptResult {
     /// The other FFIs the script created.
     #[serde(default)]
     others: Vec<OtherFfi>,
+    /// The project's files the script read, relative to the project root.
+    #[serde(default)]
+    reads: Vec<PathBuf>,
 }
 
 #[derive(Clone, Deserialize)]
@@ -386,6 +389,49 @@ struct RecordedCdef {
     override_: bool,
     packed: bool,
     pack: Option<u32>,
+    /// Where the runner found the string in the script.
+    #[serde(default)]
+    at: Option<CdefAt>,
+}
+
+#[derive(Deserialize)]
+struct CdefAt {
+    /// Byte offset of the string's first character in the script (a literal that holds
+    /// the text verbatim).
+    offset: Option<usize>,
+    /// Line of the `cdef()` call otherwise.
+    line: Option<usize>,
+}
+
+/// Marks the name of a cdef that could not be found in its script: errors then count
+/// lines from the start of the string (`PipelineError` adds a note saying so).
+pub const CDEF_STRING_MARKER: &str = "(cdef string of line";
+
+/// What cdef errors point into: the script itself when the runner found the string there
+/// verbatim, else the string alone under a name saying where it was given.
+fn cdef_file(
+    root: &Path,
+    path: &str,
+    index: usize,
+    cdef: &RecordedCdef,
+    script: &mut Option<Option<SourceFile>>,
+) -> (SourceFile, usize) {
+    let at = cdef.at.as_ref();
+    if let Some(offset) = at.and_then(|a| a.offset) {
+        let file = script.get_or_insert_with(|| {
+            std::fs::read_to_string(root.join(path)).ok().map(|text| SourceFile::new(path, text))
+        });
+        if let Some(file) = file {
+            if file.text.get(offset..offset + cdef.text.len()) == Some(cdef.text.as_str()) {
+                return (file.clone(), offset);
+            }
+        }
+    }
+    let name = match at.and_then(|a| a.line) {
+        Some(line) => format!("{path} {CDEF_STRING_MARKER} {line})"),
+        None => format!("{path}: cdef #{}", index + 1),
+    };
+    (SourceFile::new(name, cdef.text.as_str()), 0)
 }
 
 /// How the user wrote a feature recorded by the runner.
@@ -398,6 +444,7 @@ fn feature_call(feature: &str) -> String {
 
 fn to_spec(
     python: &Path,
+    root: &Path,
     script: &BuildScript,
     result: ScriptResult,
     emit: bool,
@@ -426,15 +473,19 @@ fn to_spec(
             ui::status("Falling back", message);
         }
     }
+    let mut script_text = None;
     let cdefs = result
         .cdefs
         .into_iter()
         .enumerate()
-        .map(|(i, c)| CdefSource {
-            file: SourceFile::new(format!("{path}: cdef #{}", i + 1), c.text.as_str()),
-            text: c.text,
-            offset: 0,
-            options: CdefOptions { packed: c.packed, pack: c.pack, override_: c.override_ },
+        .map(|(i, c)| {
+            let (file, offset) = cdef_file(root, &path, i, &c, &mut script_text);
+            CdefSource {
+                file,
+                text: c.text,
+                offset,
+                options: CdefOptions { packed: c.packed, pack: c.pack, override_: c.override_ },
+            }
         })
         .collect();
     Ok(ModuleSpec {
@@ -446,6 +497,7 @@ fn to_spec(
             .map(|text| CSource { text, extension: result.source_extension.unwrap_or_else(|| ".c".into()) }),
         options,
         pregenerated: result.code.map(|code| Pregenerated { code }),
+        reads: result.reads,
     })
 }
 
@@ -625,7 +677,11 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
         assert_eq!(spec.cdefs.len(), 2);
         assert_eq!(spec.cdefs[0].text, "int add(int, int);");
         assert!(!spec.cdefs[0].options.packed && spec.cdefs[1].options.packed);
-        assert_eq!(spec.cdefs[1].file.name, "src/pkg/_foo_build.py: cdef #2");
+        // Errors point into the script itself, where the literal's text starts.
+        let second = &spec.cdefs[1];
+        assert_eq!(second.file.name, "src/pkg/_foo_build.py");
+        assert_eq!(&second.file.text[second.offset..second.offset + second.text.len()], second.text);
+        assert_eq!(second.file.line_col(second.offset), (11, 18));
         let source = spec.source.as_ref().unwrap();
         assert_eq!(source.extension, ".c");
         assert!(source.text.contains("return a + b"));
@@ -698,6 +754,19 @@ ffibuilder.set_source("pkg._foo", "int add(int a, int b) { return a + b; }",
         let text = err.to_diagnostic().render(false);
         assert!(text.contains("if `surely_not_installed` comes from PyPI"), "{text}");
         assert!(text.contains("[build-system] requires"), "{text}");
+    }
+
+    #[test]
+    fn the_projects_files_a_script_reads_are_recorded_and_nothing_else() {
+        let text = "from cffi import FFI\nimport root_helper\nffi = FFI()\n\
+                    ffi.cdef(open('api.h').read())\nopen('written.txt', 'w').write('x')\n\
+                    import json\nffi.set_source('_r', None)\n";
+        let dir =
+            project(&[("r_build.py", text), ("root_helper.py", "X = 1\n"), ("api.h", "int f(void);\n")]);
+        let specs =
+            run_build_scripts(&python(), dir.path(), &[], &[script("r_build.py", "ffi")], false).unwrap();
+        // Not the script itself, a file it writes, nor the standard library.
+        assert_eq!(specs[0].reads, [PathBuf::from("api.h"), PathBuf::from("root_helper.py")]);
     }
 
     #[test]

@@ -295,6 +295,9 @@ pub struct ModuleSpec {
     pub options: BuildOptions,
     /// Set when cffi's own emitter produced the source instead of ours.
     pub pregenerated: Option<Pregenerated>,
+    /// Files of the project its build script read (relative to the root), besides the
+    /// script itself: what an editable install watches too.
+    pub reads: Vec<PathBuf>,
 }
 
 impl ModuleSpec {

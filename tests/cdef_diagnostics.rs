@@ -5,8 +5,8 @@
 mod cdef_support;
 
 use cdef_support::{inline_cases, inline_expects_ok, source};
-use cffi_forge::cdef;
 use cffi_forge::diagnostic::{SourceFile, ToDiagnostic};
+use cffi_forge::generator::cdef;
 use cffi_forge::spec::{CdefOptions, CdefSource};
 
 fn render_error(sources: &[CdefSource]) -> String {

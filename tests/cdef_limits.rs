@@ -2,8 +2,8 @@
 
 use std::time::Instant;
 
-use cffi_forge::cdef::{self, parse_str};
 use cffi_forge::diagnostic::ToDiagnostic;
+use cffi_forge::generator::cdef::{self, parse_str};
 
 fn refused_with(src: &str, needle: &str) {
     let start = Instant::now();

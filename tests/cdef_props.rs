@@ -3,8 +3,10 @@
 //!   gives the same type, qualifiers and declaration kind;
 //! - any input at all gives a model or an error, never a panic.
 
-use cffi_forge::cdef::parse_str;
-use cffi_forge::model::{ArrayLength, DeclKind, Ffi, FunctionType, Primitive, Quals, Type, TypeId};
+use cffi_forge::generator::cdef::parse_str;
+use cffi_forge::generator::model::{
+    ArrayLength, DeclKind, Ffi, FunctionType, Primitive, Quals, Type, TypeId,
+};
 use proptest::prelude::*;
 
 /// A type as a tree, to generate (model types live in one FFI's arena).

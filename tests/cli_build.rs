@@ -167,6 +167,44 @@ fn py_limited_api_false_gives_a_version_specific_module_and_wheel() {
     assert_eq!(venv.run("from calc import lib; print(lib.scaled_add(2, 2))"), "12");
 }
 
+/// Run `code` in the venv; (stdout, stderr).
+fn run_in(venv: &Venv, code: &str) -> (String, String) {
+    let out = std::process::Command::new(venv.python())
+        .args(["-c", code])
+        .current_dir(venv.dir.path())
+        .output()
+        .unwrap();
+    let text = |b: &[u8]| String::from_utf8_lossy(b).trim().to_string();
+    assert!(out.status.success(), "{code}\n{}", text(&out.stderr));
+    (text(&out.stdout), text(&out.stderr))
+}
+
+#[test]
+fn editable_install_rebuilds_a_changed_source_on_import_once() {
+    let tree = calc_project();
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &["--editable"]).success();
+    let venv = Venv::new();
+    venv.install(std::path::Path::new(run.stdout.trim()));
+    let call = "from calc import lib; print(lib.scaled_add(1, 1))";
+    assert_eq!(run_in(&venv, call), ("6".to_string(), String::new()));
+    write_files(
+        tree.path(),
+        &[(
+            "csrc/calc.c",
+            "#include \"calc.h\"\nint scaled_add(int a, int b) { return (a + b) * CALC_FACTOR + 1; }\n",
+        )],
+    );
+    let (stdout, stderr) = run_in(&venv, call);
+    assert_eq!(stdout, "7");
+    assert!(stderr.starts_with("cffi-forge: rebuilt calc._calc (csrc/calc.c changed) in "), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert_eq!(run_in(&venv, call), ("7".to_string(), String::new()));
+    // Built into the project's build directory, not the environment.
+    let file = run_in(&venv, "import calc._calc as c; print(c.__file__)").0;
+    assert!(file.starts_with(&tree.path().join("build/cffi-forge").display().to_string()), "{file}");
+}
+
 #[test]
 fn editable_wheel_has_compiled_modules_and_live_python() {
     let tree = calc_project();

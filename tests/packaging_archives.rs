@@ -284,11 +284,29 @@ fn failed_writes_leave_nothing_behind() {
 }
 
 #[test]
-fn editable_wheel_serves_sources_from_the_tree_and_built_modules_from_the_wheel() {
+fn editable_wheel_serves_sources_from_the_tree_and_built_modules_from_the_build_dir() {
     let tree = demo_tree();
     let project = Project::load(tree.path()).unwrap();
     let out = tempfile::tempdir().unwrap();
-    let wheel = archive::write_editable_wheel(&project, &tag(), &built(), out.path()).unwrap();
+    let build_dir = tree.path().join("build/cffi-forge/flavour");
+    let binary = std::env::current_exe().unwrap();
+    let builder = archive::editable::Builder {
+        project_root: &project.root,
+        binary: &binary,
+        python: Path::new("python3"),
+        ext_suffix: "",
+        build_dir: &build_dir,
+    };
+    let modules: Vec<archive::EditableModule> = built()
+        .into_iter()
+        .zip(["demo._ffi", "demo._abi"])
+        .map(|(file, name)| archive::EditableModule { name: name.into(), file, inputs: Vec::new() })
+        .collect();
+    let editable = archive::write_editable_tree(&builder, &modules, &[]).unwrap();
+    assert_eq!(editable.modules, ["demo._abi", "demo._ffi"]);
+    assert_eq!(editable.manifest, build_dir.join("editable/manifest.json"));
+    assert!(build_dir.join("editable/demo/_ffi.abi3.so").is_file());
+    let wheel = archive::write_editable_wheel(&project, &tag(), &editable, out.path()).unwrap();
     let entries = read_zip(&wheel);
     let names: Vec<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(
@@ -297,8 +315,6 @@ fn editable_wheel_serves_sources_from_the_tree_and_built_modules_from_the_wheel(
             "_cffi_forge_editable_demo_pkg.pth",
             "_cffi_forge_editable_demo_pkg.py",
             "_cffi_forge_editable_demo_pkg.start",
-            "_cffi_forge_editable_demo_pkg/demo/_abi.py",
-            "_cffi_forge_editable_demo_pkg/demo/_ffi.abi3.so",
             "demo_pkg-1.2.0.dist-info/METADATA",
             "demo_pkg-1.2.0.dist-info/WHEEL",
             "demo_pkg-1.2.0.dist-info/entry_points.txt",
@@ -307,15 +323,16 @@ fn editable_wheel_serves_sources_from_the_tree_and_built_modules_from_the_wheel(
         ]
     );
     // "Install" it the way an installer would (unpack into a site directory) and import:
-    // `demo` comes from the tree, the generated `demo._abi` from the wheel.
+    // `demo` comes from the tree, the generated `demo._abi` from the build directory.
     let site = tempfile::tempdir().unwrap();
     let mut zip = zip::ZipArchive::new(std::fs::File::open(&wheel).unwrap()).unwrap();
     zip.extract(site.path()).unwrap();
-    let code = "import site, sys; site.addsitedir(sys.argv[1]); import demo, demo._abi; print(demo.__file__); print(demo._abi.VALUE)";
+    let code = "import site, sys; site.addsitedir(sys.argv[1]); import demo, demo._abi; print(demo.__file__); print(demo._abi.__file__); print(demo._abi.VALUE)";
     let stdout = run_python(code, &[site.path().to_str().unwrap()]);
     let lines: Vec<&str> = stdout.lines().collect();
     let src = std::fs::canonicalize(tree.path().join("src/demo/__init__.py")).unwrap();
-    assert_eq!(lines, [src.to_str().unwrap(), "42"]);
+    let abi = build_dir.join("editable/demo/_abi.py");
+    assert_eq!(lines, [src.to_str().unwrap(), abi.to_str().unwrap(), "42"]);
 
     // CPython 3.15+ (PEP 829) installs the hook from the `.start` entry point and skips the
     // `.pth`'s import line; `-v` makes site.py say so.

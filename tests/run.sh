@@ -9,7 +9,8 @@
 # 2. creates a tools venv (maturin, pytest, build, uv, cffi, setuptools, ...) in the cache;
 # 3. finds CPython 3.8-3.13 and PyPy (installing missing CPythons with `uv python install`);
 # 4. builds the release binary and the cffi-forge wheel once, with maturin, into
-#    target/wheelhouse;
+#    target/wheelhouse, and cffi-forge's own release wheels (scripts/release-wheels.sh,
+#    cached by a hash of their sources) into target/release-wheels;
 # 5. runs `cargo test`;
 # 6. runs `pytest tests/py`: end-to-end tests of every sample project on every interpreter,
 #    the frontends (pip, build, uv), the three real projects, and the other Python tests;
@@ -110,10 +111,12 @@ system_packages() {
     # wine, wine64 and MinGW-w64: the Windows tests (tests/windows, test_windows.py); the
     # aarch64 cross compiler and C library: `--target aarch64-unknown-linux-gnu` (cli_cross.rs);
     # clang, lld and llvm 16: macOS cross builds (-bundle links, llvm-lipo, llvm-objdump);
-    # ccache: the compiler-launcher tests; musl: runs the musllinux release wheel's binary.
+    # ccache: the compiler-launcher tests; musl, musl-tools: the musl CPython that runs the
+    # musllinux release wheel (tests/provision/python-musl.sh); qemu-user: runs the aarch64
+    # release wheel's binary.
     local wanted=(pkg-config zlib1g-dev gcc g++ pypy3 pypy3-dev wine wine64 gcc-mingw-w64-x86-64
         binutils-mingw-w64-x86-64 gcc-aarch64-linux-gnu libc6-dev-arm64-cross
-        clang-16 lld-16 llvm-16 ccache musl musl-tools) missing=() p
+        clang-16 lld-16 llvm-16 ccache musl musl-tools qemu-user) missing=() p
     # What the real projects link or dlopen (one per line, # comments).
     wanted+=($(sed -e 's/#.*//' tests/real_projects/apt-packages.txt))
     if ! command -v dpkg >/dev/null; then
@@ -254,6 +257,29 @@ build_tool() {
     NOTE=$(cd "$WHEELHOUSE" && ls cffi_forge-*.whl)
 }
 
+# cffi-forge's own release wheels (scripts/release-wheels.sh: manylinux2014 x86_64 and
+# aarch64, musllinux_1_2 x86_64, the sdist) with maturin and zig from the tools venv, into
+# target/release-wheels; the script skips the rebuild when the sources' hash matches its
+# stamp. Then the musl CPython test_release_wheels.py installs the musllinux wheel into.
+RELEASE_WHEELS=$ROOT/target/release-wheels
+release_wheels() {
+    local log=$LOGS/release-wheels.txt
+    if ! command -v rustup >/dev/null || ! "$TOOLS_PY" -c 'import maturin, ziglang' 2>/dev/null; then
+        NOTE="NOT RUN: no rustup, or no maturin/ziglang in the tools venv"
+        SKIPPED+=("release wheels: $NOTE")
+        [ $IN_CI -eq 1 ] && NOTE="$NOTE (a failure under CI=true)" && return 1
+        return 0
+    fi
+    # From here on test_release_wheels.py fails, never skips, without the wheels.
+    export CFFI_FORGE_RELEASE_WHEELS=$RELEASE_WHEELS
+    PYTHON=$TOOLS_PY OUT=$RELEASE_WHEELS scripts/release-wheels.sh 2>&1 | tee "$log"
+    [ "${PIPESTATUS[0]}" -eq 0 ] || { NOTE="release-wheels.sh failed (see $log)"; return 1; }
+    # `<wheel>: auditwheel <tag>, <glibc floor>` lines, shortened to `<tag> (<floor>)`.
+    NOTE="$(grep -q 'up to date' "$log" && echo "cached" || echo "built"): $(sed -nE \
+        's/^cffi_forge-.*: auditwheel ([^,]+), (.*)$/\1 (\2)/p' "$log" | paste -sd, - | sed 's/,/, /g')"
+    tests/provision/python-musl.sh "$CACHE" || { NOTE="$NOTE; the musl CPython failed to build"; return 1; }
+}
+
 cargo_tests() {
     cargo test --no-fail-fast 2>&1 | tee "$LOGS/cargo-test.txt"
     local rc=${PIPESTATUS[0]}
@@ -374,6 +400,8 @@ main() {
         run_step "provision CPython 3.14/3.15" provision_pythons
         run_step "interpreters" find_interpreters
         if [ $RUST_OK -eq 0 ] && run_step "build (maturin, release)" build_tool; then
+            run_step "release wheels" release_wheels
+            [[ ${NOTES[-1]} == "NOT RUN:"* ]] && RESULTS[-1]="NOT RUN"
             run_step "cargo test" cargo_tests
             run_step "pytest tests/py" python_tests "$@"
             if [ -x "$CFFI_SUITE" ]; then
@@ -391,6 +419,7 @@ main() {
             fi
             run_step "suite counts" suite_counts "$@"
         else
+            not_run "release wheels" "the build failed"
             not_run "cargo test" "the build failed"
             not_run "pytest tests/py" "the build failed"
             not_run "cffi's recompiler tests" "the build failed"
@@ -399,6 +428,7 @@ main() {
     else
         not_run "interpreters" "no tools venv"
         not_run "build (maturin, release)" "no tools venv"
+        not_run "release wheels" "no tools venv"
         not_run "cargo test" "no tools venv"
         not_run "pytest tests/py" "no tools venv"
         not_run "cffi's recompiler tests" "no tools venv"

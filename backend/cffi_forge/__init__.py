@@ -3,8 +3,10 @@
 A thin shim over the ``cffi-forge`` binary: every hook runs
 ``cffi-forge pep517 <command> ... -i <this interpreter>`` in the project directory,
 with stderr going straight to the user and stdout carrying only the result (the
-artifact's file name, or the requirements as JSON). The binary asks this interpreter
-for its facts (version, ABI, platform, include dirs) and never guesses them.
+artifact's file name, or the requirements as JSON). The hooks that need this
+interpreter's facts (version, ABI, platform, include dirs) compute them here, in the
+process that already runs, and pass them along (``--interpreter-facts``), so the binary
+never starts a second Python to ask.
 
 Frontends import the backend in a fresh process for every hook, so imports stay lazy:
 importing this module costs nothing beyond the module itself.
@@ -59,54 +61,100 @@ def _binary():
 
 
 def _binary_from_record(exe):
+    """The executable listed in the RECORD of the distribution this module came from.
+
+    Read directly from ``cffi_forge-*.dist-info/RECORD`` beside the package: importing
+    ``importlib.metadata`` alone costs more than the rest of a hook's Python side, and
+    every hook runs in a fresh process.
+    """
     import os
 
-    try:
-        from importlib.metadata import PackageNotFoundError, distribution
-    except ImportError:  # pragma: no cover - Python < 3.8
-        return None
-    try:
-        dist = distribution("cffi-forge")
-    except PackageNotFoundError:
-        return None
     here = os.path.dirname(os.path.abspath(__file__))
-    # Only trust the distribution this very module came from.
-    if os.path.normcase(os.path.abspath(str(dist.locate_file("cffi_forge")))) != os.path.normcase(here):
+    site = os.path.dirname(here)
+    try:
+        names = os.listdir(site)
+    except OSError:
         return None
-    for entry in dist.files or ():
-        if entry.name == exe:
-            path = os.path.abspath(str(dist.locate_file(entry)))
-            if os.path.isfile(path):
-                return path
+    for name in names:
+        if not (name.startswith("cffi_forge-") and name.endswith(".dist-info")):
+            continue
+        try:
+            with open(os.path.join(site, name, "RECORD"), encoding="utf-8") as f:
+                paths = [_record_path(line) for line in f.read().splitlines() if line]
+        except OSError:
+            continue
+        # Only trust the distribution this very module came from.
+        if "cffi_forge/__init__.py" not in paths:
+            continue
+        for path in paths:
+            if path.rsplit("/", 1)[-1] == exe:
+                full = os.path.normpath(os.path.join(site, path))
+                if os.path.isfile(full):
+                    return full
     return None
 
 
-def _call(args, config_settings=None):
+def _record_path(line):
+    """The path field of a RECORD row (CSV: quoted when it holds a comma or a quote)."""
+    if line.startswith('"'):
+        import csv
+
+        return next(csv.reader([line]))[0]
+    return line.split(",", 1)[0]
+
+
+def _facts_args():
+    """``--interpreter-facts JSON`` for this interpreter (a few ms here, against a Python
+    start-up in the binary); nothing if they cannot be computed (the binary then asks)."""
+    import json
+
+    try:
+        from ._facts import facts
+
+        return ["--interpreter-facts", json.dumps(facts())]
+    except Exception:  # pragma: no cover - the binary's own query reports the problem
+        return []
+
+
+def _call(args, config_settings=None, facts=False):
     """Run ``cffi-forge pep517 <args>``; return its stdout (the result) as text.
 
-    On failure the binary has already printed the full error on stderr; its stdout then
-    holds a one-line summary, which becomes the ``SystemExit`` message.
+    ``facts``: the hook needs this interpreter's facts; pass them.
+    On failure the binary has already printed the full error on stderr, once: the hook
+    exits with its status and adds nothing (a ``SystemExit`` message would print it again).
     """
     import subprocess
     import sys
 
     command = [_binary(), "pep517"] + list(args) + ["-i", sys.executable]
+    if facts:
+        command += _facts_args()
     if _wants_verbose(config_settings):
         command.append("--verbose")
     env = None
-    target = (config_settings or {}).get("target")
-    if target:
-        # `-C target=TRIPLE` (pip: `--config-settings target=...`): a cross build.
+    # Config settings that the binary reads as environment variables:
+    # `-C target=TRIPLE` (pip: `--config-settings target=...`): a cross build;
+    # `-C compiler-launcher=sccache`: a program in front of every compile command.
+    settings = config_settings or {}
+    passed = {
+        variable: str(settings[key])
+        for key, variable in (("target", "CFFI_FORGE_TARGET"), ("compiler-launcher", "CFFI_FORGE_COMPILER_LAUNCHER"))
+        if settings.get(key)
+    }
+    if passed:
         import os
 
-        env = dict(os.environ, CFFI_FORGE_TARGET=str(target))
+        env = dict(os.environ, **passed)
     try:
         result = subprocess.run(command, stdout=subprocess.PIPE, env=env)
     except OSError as e:
         raise SystemExit("cffi-forge: cannot run %s: %s" % (command[0], e))
     out = result.stdout.decode("utf-8", "replace").strip()
     if result.returncode != 0:
-        raise SystemExit(out or "cffi-forge %s failed (exit status %d)" % (args[0], result.returncode))
+        if result.returncode < 0:
+            # Killed by a signal: nothing was printed about it.
+            raise SystemExit("cffi-forge %s was stopped by signal %d" % (args[0], -result.returncode))
+        raise SystemExit(result.returncode)
     if not out:
         raise SystemExit("cffi-forge %s printed no result" % args[0])
     return out
@@ -123,7 +171,7 @@ def _requires(editable, config_settings):
     import json
 
     args = ["requires-for-build-wheel"] + (["--editable"] if editable else [])
-    return json.loads(_call(args, config_settings))
+    return json.loads(_call(args, config_settings, facts=True))
 
 
 def get_requires_for_build_wheel(config_settings=None):
@@ -162,7 +210,7 @@ def _build(wheel_directory, metadata_directory, editable, config_settings):
     compatibility = (config_settings or {}).get("compatibility")
     if compatibility:
         args += ["--compatibility", str(compatibility)]
-    return _call(args, config_settings)
+    return _call(args, config_settings, facts=True)
 
 
 def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):

@@ -9,6 +9,7 @@ sdist with only pyproject.toml patched for cffi-forge). Modes:
   rebuild       a second --no-build-isolation pip wheel of the same, unchanged tree
   hook          the backend alone: `python -c "import <backend>; <backend>.build_wheel(out)"`
                 in a fresh tree, no pip (shows how much of the rest is the frontend's)
+  uv            `uv build --wheel` of a fresh tree (isolated, uv's cache warm)
 
 Each (project, backend, mode) runs --reps times; the table shows medians and the ratio
 setuptools / cffi-forge (above 1 means cffi-forge is faster). Nothing is asserted.
@@ -38,7 +39,7 @@ sys.path.insert(0, str(REPO / "tests" / "real_projects"))
 import real_projects  # noqa: E402
 import setuptools_variant  # noqa: E402
 
-MODES = ["isolated", "no-isolation", "rebuild", "hook"]
+MODES = ["isolated", "no-isolation", "rebuild", "hook", "uv"]
 HOOKS = {"setuptools": "setuptools.build_meta", "cffi-forge": "cffi_forge"}
 BACKENDS = ["setuptools", "cffi-forge"]
 # Build requirements preinstalled for the no-isolation modes: the union of what both
@@ -46,10 +47,15 @@ BACKENDS = ["setuptools", "cffi-forge"]
 NO_ISOLATION_REQUIREMENTS = ["cffi", "pycparser", "setuptools>=77", "setuptools-scm", "wheel"]
 
 
+UV_CACHE = None  # set by Bench: uv's cache in the work folder, warm after the first build
+
+
 def env():
-    e = {k: v for k, v in os.environ.items() if not k.startswith(("CFFI_FORGE_", "PIP_"))}
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("CFFI_FORGE_", "PIP_", "UV_"))}
     e.pop("PYTHONPATH", None)
     e.update(PIP_CONFIG_FILE=os.devnull, PIP_DISABLE_PIP_VERSION_CHECK="1", PIP_NO_INPUT="1")
+    if UV_CACHE:
+        e.update(UV_CACHE_DIR=str(UV_CACHE), UV_NO_CONFIG="1", UV_PYTHON_DOWNLOADS="never")
     return e
 
 
@@ -86,6 +92,9 @@ class Bench:
         run([self.py, "-m", "pip", "install", "-q", forge, *NO_ISOLATION_REQUIREMENTS])
         self.python_version = run([self.py, "--version"]).stdout.decode().strip()
         self.index = ["--find-links", wheelhouse]
+        global UV_CACHE
+        UV_CACHE = work / "uv-cache"
+        self.uv = shutil.which("uv") or str(Path(sys.executable).parent / "uv")
         if local_index:
             # Everything any isolated build below installs, fetched once.
             local = work / "index"
@@ -104,6 +113,14 @@ class Bench:
         run(cmd + [tree], cwd=tree.parent)
         return time.perf_counter() - start
 
+    def uv_build(self, tree, out):
+        if not Path(self.uv).is_file():
+            raise SystemExit("the uv mode needs uv (`pip install uv`, or the tools venv's)")
+        cmd = [self.uv, "build", "--wheel", "-q", "--python", self.py, "-o", out, *self.index, tree]
+        start = time.perf_counter()
+        run(cmd, cwd=tree.parent)
+        return time.perf_counter() - start
+
     def hook(self, tree, out, backend):
         code = "import sys, %s as b; b.build_wheel(sys.argv[1])" % HOOKS[backend]
         out.mkdir(parents=True, exist_ok=True)
@@ -118,6 +135,11 @@ class Bench:
             for _ in range(self.reps):
                 tree = make_tree(self.work / "tree")
                 times.append(self.hook(tree, self.work / "out", backend))
+        elif mode == "uv":
+            self.uv_build(make_tree(self.work / "tree"), self.work / "out")  # warms uv's cache
+            for _ in range(self.reps):
+                tree = make_tree(self.work / "tree")
+                times.append(self.uv_build(tree, self.work / "out"))
         elif mode == "rebuild":
             tree = make_tree(self.work / "tree")
             self.pip_wheel(tree, self.work / "out", isolated=False)  # the first build

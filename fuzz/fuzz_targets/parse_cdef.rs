@@ -4,8 +4,8 @@
 
 #![no_main]
 
-use cffi_forge::cdef;
 use cffi_forge::diagnostic::ToDiagnostic;
+use cffi_forge::generator::cdef;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -15,8 +15,8 @@
 //! let sdist = archive::write_sdist(project, Path::new("dist"))?;
 //! // prepare_metadata_for_build_wheel: `dist/name-1.0.dist-info/`, no build needed.
 //! let dist_info = archive::write_metadata_dir(project, None, Path::new("dist"))?;
-//! // build_editable (PEP 660)
-//! let editable = archive::write_editable_wheel(project, tag, &built, Path::new("dist"))?;
+//! // build_editable (PEP 660): the modules go into the build directory (see
+//! // `editable`), the wheel holds the import hook that finds and rebuilds them.
 //! // dry runs: what would go in, and from where
 //! for entry in archive::list_wheel(project, tag, &built)? {
 //!     println!("{} ({:?})", entry.path, entry.origin);
@@ -31,6 +31,7 @@
 //! byte-identical archives, and a wheel built from the unpacked sdist is identical to one
 //! built from the tree.
 
+pub mod editable;
 pub mod sinks;
 pub mod writer;
 
@@ -39,6 +40,7 @@ mod wheel;
 
 use std::path::PathBuf;
 
+pub use self::editable::{write_editable_tree, EditableModule, EditableTree};
 pub use self::sdist::{list_sdist, write_sdist};
 pub use self::sinks::Listed;
 pub use self::wheel::{list_wheel, write_editable_wheel, write_metadata_dir, write_wheel};

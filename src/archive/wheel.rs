@@ -4,6 +4,7 @@ use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
+use super::editable::EditableTree;
 use super::sinks::{DirSink, ListSink, Listed, ZipSink};
 use super::writer::{disk_mode, Entries, Order, MODE_EXECUTABLE, MODE_FILE};
 use super::{ArchiveError, BuiltFile};
@@ -136,16 +137,17 @@ pub fn list_wheel(
 }
 
 /// `build_editable` (PEP 660): a wheel whose `.pth` puts the project's Python source
-/// root on `sys.path` (so edits to `.py` files are live) and which ships the built
-/// files under `_cffi_forge_editable_<name>/`, found through a small import hook
-/// (`_cffi_forge_editable_<name>.py`). Python 3.15+ installs the hook from the matching
-/// `.start` file (PEP 829: its entry point replaces the `.pth`'s deprecated `import`
-/// line); older Pythons ignore `.start` files and run the `.pth`'s `import` line.
-/// Nothing is written into the project tree; rebuilding means reinstalling.
+/// root on `sys.path` (so edits to `.py` files are live) and installs a small import
+/// hook (`_cffi_forge_editable_<name>.py`, from `backend/cffi_forge/_editable.py`) that
+/// loads the built modules from the build directory (`tree`, see
+/// [`super::editable`]) and rebuilds them on import when an input changed. Python
+/// 3.15+ installs the hook from the matching `.start` file (PEP 829: its entry point
+/// replaces the `.pth`'s deprecated `import` line); older Pythons ignore `.start` files
+/// and run the `.pth`'s `import` line.
 pub fn write_editable_wheel(
     project: &Project,
     tag: &WheelTag,
-    built: &[BuiltFile],
+    tree: &EditableTree,
     out_dir: &Path,
 ) -> Result<PathBuf, ArchiveError> {
     let hook = format!("_cffi_forge_editable_{}", normalize_name(&project.metadata.name).replace('-', "_"));
@@ -154,11 +156,10 @@ pub fn write_editable_wheel(
         .map_err(|source| ArchiveError::Read { path: source_root.clone(), source })?;
     let mut pth = format!("{}\n", source_root.display());
     let mut entries = Entries::new();
-    if !built.is_empty() {
+    if !tree.modules.is_empty() {
         pth.push_str(&format!("import {hook}\n"));
         entries.add_bytes(format!("{hook}.start"), format!("{hook}:install\n"), MODE_FILE);
-        entries.add_bytes(format!("{hook}.py"), editable_hook(project, &hook, built), MODE_FILE);
-        add_built(project, built, &format!("{hook}/"), &mut entries)?;
+        entries.add_bytes(format!("{hook}.py"), editable_hook(project, tree), MODE_FILE);
     }
     entries.add_bytes(format!("{hook}.pth"), pth, MODE_FILE);
     add_dist_info(project, Some(tag), &mut entries);
@@ -166,61 +167,21 @@ pub fn write_editable_wheel(
     entries.write(Box::new(sink), Order::Wheel, Some(&record_path(project)))
 }
 
-/// The module name of a file inside a wheel: `pkg/_foo.abi3.so` → `pkg._foo`.
-fn module_name(archive_path: &str) -> String {
-    let (dir, file) = archive_path.rsplit_once('/').unwrap_or(("", archive_path));
-    let stem = file.split('.').next().unwrap_or(file);
-    if dir.is_empty() {
-        stem.to_string()
-    } else {
-        format!("{}.{stem}", dir.replace('/', "."))
-    }
-}
+/// The hook's code, shared by every editable install; see its docstring.
+const EDITABLE_RUNTIME: &str = include_str!("../../backend/cffi_forge/_editable.py");
 
-/// The import hook of an editable install: maps each built module to its file.
-fn editable_hook(project: &Project, hook: &str, built: &[BuiltFile]) -> String {
-    let mut modules = String::new();
-    let mut sorted: Vec<&BuiltFile> = built.iter().collect();
-    sorted.sort_by(|a, b| a.archive_path.cmp(&b.archive_path));
-    for file in sorted {
-        let name = serde_json::to_string(&module_name(&file.archive_path)).expect("strings serialise");
-        let path = serde_json::to_string(&file.archive_path).expect("strings serialise");
-        modules.push_str(&format!("    {name}: {path},\n"));
-    }
+/// The import hook of an editable install: the shared runtime, then what it serves.
+fn editable_hook(project: &Project, tree: &EditableTree) -> String {
+    // A JSON string literal is a valid Python string literal, whatever the text.
+    let py = |text: &str| serde_json::to_string(text).expect("strings serialise");
+    let modules: Vec<String> = tree.modules.iter().map(|m| py(m)).collect();
     format!(
-        r#""""Editable install of {name}, written by cffi-forge.
-
-The Python sources are used from the project tree (see {hook}.pth); the modules
-built by cffi-forge live next to this file and are found through this hook.
-"""
-import importlib.util
-import os
-import sys
-
-_ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), {hook_json})
-_MODULES = {{
-{modules}}}
-
-
-class _BuiltModuleFinder:
-    @classmethod
-    def find_spec(cls, fullname, path=None, target=None):
-        relative = _MODULES.get(fullname)
-        if relative is None:
-            return None
-        return importlib.util.spec_from_file_location(fullname, os.path.join(_ROOT, *relative.split("/")))
-
-
-def install():
-    """Put the finder on sys.meta_path once: the entry point of {hook}.start (3.15+)."""
-    if not any(getattr(f, "__name__", None) == "_BuiltModuleFinder" for f in sys.meta_path):
-        sys.meta_path.append(_BuiltModuleFinder)
-
-
-install()  # importing the module (the .pth's import line before 3.15) installs it too
-"#,
-        name = project.metadata.name,
-        hook_json = serde_json::to_string(hook).expect("strings serialise"),
+        "# Editable install of {name}, written by cffi-forge.\n{EDITABLE_RUNTIME}\n\
+         _MANIFEST = {manifest}\n_MODULES = frozenset([{modules}])\n\n\
+         install()  # importing the module (the .pth's import line before 3.15) installs it too\n",
+        name = project.metadata.name.replace('\n', " "),
+        manifest = py(&tree.manifest.to_string_lossy()),
+        modules = modules.join(", "),
     )
 }
 
@@ -251,13 +212,5 @@ mod tests {
         assert_eq!(rewrite("#!/usr/bin/pythonista\n"), "#!/usr/bin/pythonista\n");
         assert_eq!(rewrite("print(1)\n"), "print(1)\n");
         assert_eq!(rewrite("#!/usr/bin/python"), "#!python");
-    }
-
-    #[test]
-    fn module_names_from_archive_paths() {
-        assert_eq!(module_name("pkg/_foo.abi3.so"), "pkg._foo");
-        assert_eq!(module_name("a/b/_c.cpython-311-x86_64-linux-gnu.so"), "a.b._c");
-        assert_eq!(module_name("_top.pyd"), "_top");
-        assert_eq!(module_name("pkg/_abi.py"), "pkg._abi");
     }
 }

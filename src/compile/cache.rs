@@ -197,6 +197,17 @@ impl Store {
     }
 }
 
+/// The files a stored file was made from, as its entry records them (nothing when
+/// there is no readable entry).
+pub fn recorded_deps(stored: &Path) -> Vec<PathBuf> {
+    let Some(dir) = stored.parent() else { return Vec::new() };
+    std::fs::read_to_string(dir.join(ENTRY))
+        .ok()
+        .and_then(|text| Entry::parse(&text))
+        .map(|entry| entry.deps.into_iter().map(|(_, path)| path).collect())
+        .unwrap_or_default()
+}
+
 /// The parsed record of one stored file.
 struct Entry {
     size: u64,

@@ -105,7 +105,12 @@ pub fn exists(program: &Path, env: &Env) -> bool {
     if program.components().count() > 1 {
         return program.is_file();
     }
-    let path = env.get(std::ffi::OsStr::new("PATH")).cloned().unwrap_or_default();
+    // Windows spells it `Path`, and its variable names ignore case.
+    let path = env
+        .iter()
+        .find(|(key, _)| key.to_str().is_some_and(|k| k.eq_ignore_ascii_case("PATH")))
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
     let cwd = std::env::current_dir().unwrap_or_default();
     which::which_in(program, Some(path), cwd).is_ok()
 }

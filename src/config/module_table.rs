@@ -255,6 +255,7 @@ impl ModuleTable {
             source,
             options,
             pregenerated: None,
+            reads: Vec::new(),
         })
     }
 }

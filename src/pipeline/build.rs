@@ -6,21 +6,24 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 
+use super::provided;
 use super::{PipelineError, Resolved, ResolvedExtension, ResolvedLibrary, ResolvedModule};
 use crate::archive::BuiltFile;
 use crate::compile::{self, CompileError, CompileJob, LibraryJob, Toolchain};
 use crate::config::Project;
-use crate::generate::{self, Generated};
+use crate::generator::{self, Generated};
 use crate::interpreter::Interpreter;
 use crate::pkgconfig::PkgConfig;
+use crate::spec::ModuleSpec;
 use crate::ui;
 
 /// What building for one interpreter needs: its facts, the build directory and the
 /// compiler. A missing compiler only matters once something must be compiled.
 pub(super) struct Target {
     pub(super) interp: Interpreter,
-    build_dir: PathBuf,
+    pub(super) build_dir: PathBuf,
     toolchain: Result<Toolchain, CompileError>,
+    root: PathBuf,
 }
 
 impl Target {
@@ -36,7 +39,7 @@ impl Target {
         }
         let build_dir = build_dir(project, &interp)?;
         let toolchain = Toolchain::new(&interp, &project.root, &build_dir, env);
-        Ok(Target { interp, build_dir, toolchain })
+        Ok(Target { interp, build_dir, toolchain, root: project.root.clone() })
     }
 }
 
@@ -67,19 +70,22 @@ pub(super) fn apply_pkg_config(resolved: &mut Resolved) -> Result<(), PipelineEr
 }
 
 /// Generate and compile every module, extension and library; returns the files for
-/// the wheel.
-pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<BuiltFile>, PipelineError> {
+/// the wheel, and the path in the wheel and inputs of each compiled module.
+pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built, PipelineError> {
     let mut built = Vec::new();
     let mut jobs = Vec::new();
     let mut job_paths = Vec::new();
-    let Target { build_dir, toolchain, .. } = target;
+    // The generated source and spec of each CFFI module job, to map what the C does not
+    // provide back to the cdef.
+    let mut cffi_jobs: Vec<(PathBuf, ModuleSpec)> = Vec::new();
+    let Target { build_dir, toolchain, interp, root: project_root } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
     for ResolvedModule { mut spec, file, limited_api, .. } in modules {
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
             None => {
                 ui::verbose("Generating", format!("{} (native generator)", spec.name));
-                match generate::generate(&spec) {
+                match generator::generate(&spec) {
                     Ok(Generated::C { code } | Generated::Python { code }) => code,
                     Err(source) => {
                         return Err(PipelineError::Generate {
@@ -103,13 +109,14 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
         ui::status("Compiling", format!("{} → {}", spec.name, file.archive_path));
         jobs.push(CompileJob {
             module: spec.name.clone(),
-            generated: Some(generated),
+            generated: Some(generated.clone()),
             options,
             limited_api,
             file_name: file.file_name.clone(),
             cxx_link: false,
         });
         job_paths.push(file.archive_path.clone());
+        cffi_jobs.push((generated, spec));
     }
     for ResolvedExtension { extension, file, limited_api } in extensions {
         ui::status("Compiling", format!("{} (extension) → {}", extension.name, file.archive_path));
@@ -135,12 +142,27 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Vec<Bu
         ui::status("Compiling", format!("library {} (static, for {})", library.name, linked_into.join(", ")));
         library_jobs.push(LibraryJob { name: library.name, options: library.options });
     }
+    let mut inputs = Vec::new();
     if !jobs.is_empty() {
-        let modules = toolchain?.build(&jobs, &library_jobs)?;
-        built.extend(job_paths.into_iter().zip(modules).map(|(path, file)| BuiltFile::path(path, file)));
+        let by_source: Vec<(PathBuf, &ModuleSpec)> = cffi_jobs.iter().map(|(g, s)| (g.clone(), s)).collect();
+        let modules = toolchain?
+            .build_with_inputs(&jobs, &library_jobs)
+            .map_err(|e| provided::compile_error(e, &project_root, &by_source))?;
+        if interp.is_linux() {
+            for ((_, spec), (module, _)) in cffi_jobs.iter().zip(&modules) {
+                provided::check_linked(spec, module, &interp.executable, &project_root)?;
+            }
+        }
+        for (path, (file, module_inputs)) in job_paths.into_iter().zip(modules) {
+            built.push(BuiltFile::path(path.clone(), file));
+            inputs.push((path, module_inputs));
+        }
     }
-    Ok(built)
+    Ok((built, inputs))
 }
+
+/// The files for the wheel; (path in the wheel, inputs) of each compiled module.
+pub(super) type Built = (Vec<BuiltFile>, Vec<(String, Vec<PathBuf>)>);
 
 /// Where generated sources and the object cache live between builds:
 /// `$CFFI_FORGE_BUILD_DIR`, else `build/cffi-forge/` in the project (like setuptools'

@@ -8,9 +8,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use cffi_forge::cdef;
 use cffi_forge::diagnostic::SourceFile;
-use cffi_forge::model::{DeclValue, Ffi, Type, TypeId};
+use cffi_forge::generator::cdef;
+use cffi_forge::generator::model::{DeclValue, Ffi, Type, TypeId};
 use cffi_forge::spec::{CdefOptions, CdefSource};
 use serde_json::{json, Value};
 
@@ -146,7 +146,7 @@ pub fn parse_corpus(text: &str, file: &str) -> Vec<Case> {
 pub fn inline_cases() -> Vec<Case> {
     let mut cases = Vec::new();
     let mut files = Vec::new();
-    rust_files(&repo_root().join("src/cdef"), &mut files);
+    rust_files(&repo_root().join("src/generator/cdef"), &mut files);
     files.sort();
     for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
@@ -297,7 +297,7 @@ fn desc(ffi: &Ffi, id: TypeId, records: &mut BTreeMap<String, Value>) -> String 
         Type::NamedPointer { to, name } => format!("namedptr:{name}({})", desc(ffi, *to, records)),
         Type::Pointer { to, quals } => format!("ptr{}({})", quals.bits(), desc(ffi, *to, records)),
         Type::Array { item, length } => {
-            use cffi_forge::model::ArrayLength::*;
+            use cffi_forge::generator::model::ArrayLength::*;
             let l = match length {
                 Known(n) => n.to_string(),
                 Unspecified => "None".into(),

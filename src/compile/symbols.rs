@@ -1,0 +1,172 @@
+//! Names the C does not provide, found at the two points where a compiler and linker can
+//! tell: a function, global or constant the generated module uses but the C source never
+//! declares (a compile error, with implicit declarations made errors), and a symbol the
+//! linked module needs that no library it loads defines (what would otherwise surface only
+//! at import, as `undefined symbol`). Mapping the names back to the cdef is the caller's.
+
+use std::collections::{HashSet, VecDeque};
+use std::path::{Path, PathBuf};
+
+use object::elf;
+use object::read::elf::{FileHeader, Sym};
+use object::{Endianness, FileKind};
+
+use crate::audit::elf::ElfFile;
+use crate::audit::resolve::Loader;
+
+/// The flag that makes a call to an undeclared function an error in C (C89 allowed it and
+/// gcc before 14 only warns; the module would then fail at import).
+pub fn implicit_declaration_is_error(msvc: bool) -> &'static str {
+    // C4013: "'f' undefined; assuming extern returning int".
+    if msvc {
+        "/we4013"
+    } else {
+        "-Werror=implicit-function-declaration"
+    }
+}
+
+/// The identifiers the compiler reports as undeclared in `file_name` (the generated
+/// source), in order, once each: gcc, clang and MSVC spellings, C and C++.
+pub fn undeclared_names(output: &str, file_name: &str) -> Vec<String> {
+    const MARKERS: [&str; 5] = [
+        "implicit declaration of function", // gcc
+        "undeclared",                       // gcc `'x' undeclared`, clang, MSVC C2065
+        "was not declared in this scope",   // g++
+        "undefined; assuming extern",       // MSVC C4013
+        "implicitly declaring library function",
+    ];
+    let mut names: Vec<String> = Vec::new();
+    for line in output.lines() {
+        if !line.contains(file_name) || !(line.contains("error") || line.contains("warning")) {
+            continue;
+        }
+        // The message after `file:line:col:` (MSVC: `file(line): error ...`).
+        let message = line.rsplit_once(file_name).map_or(line, |(_, rest)| rest);
+        if !MARKERS.iter().any(|m| message.contains(m)) {
+            continue;
+        }
+        if let Some(name) = first_quoted(message) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names
+}
+
+/// The first identifier in quotes: `‘x’` (gcc in a UTF-8 locale), `'x'`, `"x"`.
+fn first_quoted(text: &str) -> Option<String> {
+    let start = text.find(['‘', '\'', '"'])?;
+    let open = text[start..].chars().next()?;
+    let rest = &text[start + open.len_utf8()..];
+    let end = rest.find(['’', '\'', '"'])?;
+    let name = &rest[..end];
+    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .then(|| name.to_string())
+}
+
+/// The undefined (non-weak) dynamic symbols of the ELF module at `module` that nothing the
+/// loader would have at import defines: not the libraries it names (`DT_NEEDED`, searched
+/// as the loader does, then in `library_dirs`, and theirs in turn), not the interpreter
+/// `python` and the libraries it loads (libc, libm, libpython), not Python's C API
+/// (`Py*`, `_Py*`, resolved at import). `None` when that cannot be told: not ELF, a library
+/// that cannot be found, an interpreter of another architecture (a cross build).
+pub fn unresolved(module: &Path, python: &Path, library_dirs: &[PathBuf]) -> Option<Vec<String>> {
+    let symbols = read_symbols(module)?;
+    let elf = ElfFile::read(module).ok()?;
+    let interpreter = ElfFile::read(python).ok()?;
+    if interpreter.machine != elf.machine {
+        return None;
+    }
+    let loader = Loader::system();
+    let mut defined: HashSet<String> = read_symbols(python)?.defined;
+    let mut seen: HashSet<PathBuf> = HashSet::new();
+    let mut queue: VecDeque<(String, ElfFile)> = VecDeque::new();
+    for from in [&elf, &interpreter] {
+        for name in &from.needed {
+            queue.push_back((name.clone(), from.clone()));
+        }
+    }
+    while let Some((name, from)) = queue.pop_front() {
+        let found = loader.find(&name, &from).or_else(|| {
+            library_dirs.iter().find_map(|dir| {
+                ElfFile::read(&dir.join(&name)).ok().filter(|lib| lib.machine == from.machine)
+            })
+        })?;
+        let path = std::fs::canonicalize(&found.path).unwrap_or_else(|_| found.path.clone());
+        if !seen.insert(path) {
+            continue;
+        }
+        defined.extend(read_symbols(&found.path)?.defined);
+        for needed in &found.needed {
+            queue.push_back((needed.clone(), found.clone()));
+        }
+    }
+    let missing = symbols
+        .undefined
+        .into_iter()
+        .filter(|name| !defined.contains(name) && !name.starts_with("Py") && !name.starts_with("_Py"))
+        .collect();
+    Some(missing)
+}
+
+/// The dynamic symbols of an ELF file: the strong undefined ones, and the defined ones.
+#[derive(Default)]
+struct Symbols {
+    undefined: Vec<String>,
+    defined: HashSet<String>,
+}
+
+fn read_symbols(path: &Path) -> Option<Symbols> {
+    let data = std::fs::read(path).ok()?;
+    match FileKind::parse(&*data).ok()? {
+        FileKind::Elf32 => symbols_as::<elf::FileHeader32<Endianness>>(&data).ok(),
+        FileKind::Elf64 => symbols_as::<elf::FileHeader64<Endianness>>(&data).ok(),
+        _ => None,
+    }
+}
+
+fn symbols_as<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> object::read::Result<Symbols> {
+    let header = Elf::parse(data)?;
+    let endian = header.endian()?;
+    let sections = header.sections(endian, data)?;
+    let table = sections.symbols(endian, data, elf::SHT_DYNSYM)?;
+    let mut out = Symbols::default();
+    for symbol in table.iter() {
+        if symbol.st_name(endian) == 0 {
+            continue;
+        }
+        let name = String::from_utf8_lossy(symbol.name(endian, table.strings())?).into_owned();
+        if symbol.is_undefined(endian) {
+            if symbol.st_bind() != elf::STB_WEAK {
+                out.undefined.push(name);
+            }
+        } else {
+            out.defined.insert(name);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn undeclared_names_from_gcc_clang_and_msvc() {
+        let gcc = "gen/abc/_mod.c: In function ‘_cffi_d_missing’:\n\
+                   gen/abc/_mod.c:390:10: error: implicit declaration of function ‘missing’; did you mean ‘isinf’? [-Werror=implicit-function-declaration]\n\
+                   gen/abc/_mod.c:400:10: error: ‘gone_var’ undeclared (first use in this function)\n\
+                   gen/abc/_mod.c:406:14: error: implicit declaration of function ‘missing’\n\
+                   helper.c:1:1: error: ‘other’ undeclared\n";
+        assert_eq!(undeclared_names(gcc, "_mod.c"), ["missing", "gone_var"]);
+        let clang = "x/_mod.c:390:10: error: call to undeclared function 'missing'; ISO C99 and later do not support implicit function declarations [-Wimplicit-function-declaration]\n\
+                     x/_mod.c:9:3: error: use of undeclared identifier 'K'\n";
+        assert_eq!(undeclared_names(clang, "_mod.c"), ["missing", "K"]);
+        let msvc = "gen\\_mod.c(390): error C4013: 'missing' undefined; assuming extern returning int\n\
+                    gen\\_mod.c(400): error C2065: 'gone_var': undeclared identifier\n";
+        assert_eq!(undeclared_names(msvc, "_mod.c"), ["missing", "gone_var"]);
+        let gxx = "_mod.cpp:5:3: error: ‘missing’ was not declared in this scope\n";
+        assert_eq!(undeclared_names(gxx, "_mod.cpp"), ["missing"]);
+    }
+}

@@ -1,0 +1,156 @@
+//! The target of a build: the interpreter's platform (never the one cffi-forge was built
+//! for) as a Rust-style triple, and the `cc` configuration that finds compilers for it.
+
+use std::ffi::OsStr;
+use std::path::Path;
+
+use cc::Tool;
+
+use crate::interpreter::Interpreter;
+use crate::spec::Language;
+
+use super::toolchain::language_name;
+use super::{CompileError, Env};
+
+/// The triple `cc` should target: the interpreter's platform. When that is the
+/// platform cffi-forge runs on, the host triple itself (keeping its C library flavour).
+pub fn target_triple(interp: &Interpreter) -> String {
+    let host = host_triple();
+    let platform = interp.platform.as_str();
+    let last = platform.rsplit('-').next().unwrap_or(platform);
+    let arch = match (last, interp.machine.as_str()) {
+        ("x86_64" | "amd64", _) if interp.pointer_bits == 32 => "i686",
+        ("x86_64" | "amd64", _) => "x86_64",
+        ("arm64" | "aarch64", _) => "aarch64",
+        ("i386" | "i686" | "win32", _) => "i686",
+        ("universal2" | "intel" | "fat" | "fat3" | "universal", machine) => {
+            if machine == "arm64" {
+                "aarch64"
+            } else {
+                "x86_64"
+            }
+        }
+        ("armv7l", _) => "armv7",
+        (other, _) => other,
+    };
+    let triple = if platform.starts_with("linux") {
+        let env = if host.ends_with("musl") { "musl" } else { "gnu" };
+        match arch {
+            "armv7" => format!("armv7-unknown-linux-{env}eabihf"),
+            "riscv64" => format!("riscv64gc-unknown-linux-{env}"),
+            "ppc64le" => format!("powerpc64le-unknown-linux-{env}"),
+            "ppc64" => format!("powerpc64-unknown-linux-{env}"),
+            _ => format!("{arch}-unknown-linux-{env}"),
+        }
+    } else if platform.starts_with("macosx") {
+        format!("{arch}-apple-darwin")
+    } else if platform.starts_with("win") {
+        // MSVC on Windows; elsewhere MSVC cannot run, and cc then looks for the MinGW-w64
+        // cross compiler (`x86_64-w64-mingw32-gcc`) unless CC names another.
+        if host.contains("-windows-") {
+            format!("{arch}-pc-windows-msvc")
+        } else {
+            format!("{arch}-pc-windows-gnu")
+        }
+    } else if let Some(os) = ["freebsd", "netbsd", "openbsd"].into_iter().find(|os| platform.starts_with(os))
+    {
+        format!("{arch}-unknown-{os}")
+    } else {
+        host.clone()
+    };
+    // Same OS and arch as the host: keep the host's exact triple (env, ABI).
+    if triple.split('-').next() == host.split('-').next()
+        && triple.split('-').nth(2) == host.split('-').nth(2)
+    {
+        host
+    } else {
+        triple
+    }
+}
+
+/// A triple's architecture and OS (`aarch64-pc-windows-gnullvm` → (`aarch64`, `windows`)).
+pub(super) fn triple_arch_os(triple: &str) -> (&str, &str) {
+    let parts: Vec<&str> = triple.split('-').collect();
+    let os = parts.iter().copied().find(|p| ["windows", "linux", "darwin"].contains(p)).unwrap_or("");
+    (parts[0], os)
+}
+
+/// The triple cffi-forge itself runs on.
+pub fn host_triple() -> String {
+    let arch = std::env::consts::ARCH;
+    if cfg!(target_os = "macos") {
+        format!("{arch}-apple-darwin")
+    } else if cfg!(target_os = "windows") {
+        format!("{arch}-pc-windows-{}", if cfg!(target_env = "gnu") { "gnu" } else { "msvc" })
+    } else if cfg!(target_os = "linux") {
+        let env = if cfg!(target_env = "musl") { "musl" } else { "gnu" };
+        match arch {
+            "arm" => format!("armv7-unknown-linux-{env}eabihf"),
+            "riscv64" => format!("riscv64gc-unknown-linux-{env}"),
+            _ => format!("{arch}-unknown-linux-{env}"),
+        }
+    } else {
+        format!("{arch}-unknown-{}", std::env::consts::OS)
+    }
+}
+
+pub(super) fn make_tool(
+    interp: &Interpreter,
+    env: &Env,
+    target: &str,
+    build_dir: &Path,
+    language: Language,
+    zig: bool,
+) -> Result<Tool, CompileError> {
+    let what = language_name(&language);
+    let build = configure(interp, env, target, build_dir, language, zig);
+    let tool = build.try_get_compiler().map_err(|e| CompileError::Toolchain {
+        what,
+        target: target.to_string(),
+        detail: e.to_string(),
+    })?;
+    Ok(tool)
+}
+
+/// The `cc` configuration for the target: compilers and archiver come from it. `zig`:
+/// the compiler is `zig cc` (see `choice`).
+pub(super) fn configure(
+    interp: &Interpreter,
+    env: &Env,
+    target: &str,
+    build_dir: &Path,
+    language: Language,
+    zig: bool,
+) -> cc::Build {
+    let mut build = cc::Build::new();
+    build
+        .set_envs_snapshot(env.iter())
+        .cargo_metadata(false)
+        .cargo_warnings(false)
+        .cargo_output(false)
+        .inherit_rustflags(false)
+        .target(target)
+        .host(&host_triple())
+        .opt_level(2)
+        .debug(false)
+        .pic(true)
+        // -Wall (unless CFLAGS says otherwise), as setuptools compiles; warnings show with -v.
+        .extra_warnings(false)
+        .out_dir(build_dir.join("cc"))
+        .cpp(language == Language::Cxx);
+    if zig {
+        // cc's defaults include `--target=<LLVM triple>`, which `zig cc` rejects (its
+        // `-target` is in CC already); the rest that matters is given here.
+        build.no_default_flags(true).flag("-O2");
+        if !interp.is_windows() {
+            build.flag("-fPIC");
+        }
+    }
+    if interp.is_macos() && !env.contains_key(OsStr::new("MACOSX_DEPLOYMENT_TARGET")) {
+        // Match the deployment target the wheel's platform tag names.
+        if let Some(version) = interp.platform.split('-').nth(1) {
+            build.env("MACOSX_DEPLOYMENT_TARGET", version);
+        }
+    }
+    build
+}

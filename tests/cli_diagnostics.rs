@@ -1,0 +1,152 @@
+//! Mistakes caught at build time, reported at the user's own line: a cdef declaration the
+//! C does not provide, compiler warnings, build-script cdef errors at the script's line
+//! and column, each error printed once.
+
+mod cli_support;
+
+use cli_support::*;
+
+/// Build `files` (a pyproject is added unless given); the run, and the output listing.
+fn build_tree(files: &[(&str, &str)], extra: &[&str]) -> (Run, Vec<String>) {
+    let tree = project(files);
+    if !tree.path().join("pyproject.toml").exists() {
+        write_files(tree.path(), &[("pyproject.toml", &pyproject("diag", ""))]);
+    }
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), extra);
+    let listing = listing(out.path());
+    (run, listing)
+}
+
+/// A failed build: exit status 1, nothing written, stdout clean; returns stderr.
+fn fails(files: &[(&str, &str)]) -> String {
+    let (run, listing) = build_tree(files, &[]);
+    let run = run.failure();
+    assert!(listing.is_empty(), "nothing at the output path: {listing:?}\n{}", run.stderr);
+    assert!(run.stdout.is_empty(), "{}", run.stdout);
+    run.stderr
+}
+
+fn assert_mentions(stderr: &str, expected: &[&str]) {
+    for e in expected {
+        assert!(stderr.contains(e), "missing {e:?} in:\n{stderr}");
+    }
+}
+
+/// A declarative module whose cdef is `include/api.h`.
+fn declarative(source: &str, extra: &str) -> String {
+    pyproject(
+        "diag",
+        &format!(
+            "\n[[tool.cffi-forge.module]]\nname = \"_mod\"\ncdef-file = \"include/api.h\"\n\
+             source = '''{source}'''\n{extra}"
+        ),
+    )
+}
+
+const API_H: &str = "int one(void);\n\n/* declared, but nobody defines it */\nint missing(int);\n";
+
+#[test]
+fn a_cdef_function_the_c_never_declares_fails_the_build_at_the_cdef_line() {
+    // gcc before 14 only warns about the implicit declaration: this built "successfully"
+    // and failed at import with `undefined symbol: missing`.
+    let stderr = fails(&[
+        ("pyproject.toml", &declarative("int one(void) { return 1; }", "")),
+        ("include/api.h", API_H),
+    ]);
+    assert_mentions(
+        &stderr,
+        &[
+            "module `_mod`: the cdef declares function `missing`, which the C source does not declare",
+            "include/api.h:4:5",
+            "int missing(int);",
+            "declared in the cdef but not declared by the C source given to set_source",
+            "help: declare it in the C source of set_source",
+        ],
+    );
+}
+
+#[test]
+fn a_cdef_function_no_linked_library_defines_fails_after_linking() {
+    // What the libraries and the interpreter provide is no error: `sqrt` comes from libm,
+    // which the interpreter loads (no `-lm` needed), `compressBound` from zlib through
+    // `libraries`, `PyLong_FromLong` from Python itself.
+    let cdef =
+        "double sqrt(double);\nunsigned long compressBound(unsigned long);\nvoid *PyLong_FromLong(long);\n";
+    let source = "#include <math.h>\n#include <zlib.h>\n#include <Python.h>";
+    let (run, listing) = build_tree(
+        &[("pyproject.toml", &declarative(source, "libraries = [\"z\"]\n")), ("include/api.h", cdef)],
+        &[],
+    );
+    let run = run.success();
+    assert_eq!(listing.len(), 1, "{}", run.stderr);
+    assert!(!run.stderr.contains("warning"), "{}", run.stderr);
+
+    // Declared by the C (so it compiles), defined nowhere: only the loader would notice.
+    let source = "int one(void) { return 1; }\nint missing(int);";
+    let stderr = fails(&[("pyproject.toml", &declarative(source, "")), ("include/api.h", API_H)]);
+    assert_mentions(
+        &stderr,
+        &[
+            "module `_mod`: the cdef declares function `missing`, which neither the C source nor any \
+             library it links defines",
+            "include/api.h:4:5",
+            "declared in the cdef but not defined by the C source or any linked library",
+        ],
+    );
+}
+
+/// The rendered error of a failed build (from `error:` on), printed exactly once.
+fn rendered_error(stderr: &str) -> String {
+    let start = stderr.find("error:").unwrap_or_else(|| panic!("no error in:\n{stderr}"));
+    let error = &stderr[start..];
+    let title = error.lines().next().unwrap();
+    assert_eq!(stderr.matches(title).count(), 1, "printed once:\n{stderr}");
+    error.to_string()
+}
+
+fn script_project(script: &str) -> Vec<(&'static str, String)> {
+    vec![
+        (
+            "pyproject.toml",
+            pyproject("diag", "[tool.cffi-forge]\ncffi-modules = [\"tools/mod_build.py:ffibuilder\"]\n"),
+        ),
+        ("tools/mod_build.py", script.to_string()),
+    ]
+}
+
+fn fails_owned(files: &[(&'static str, String)]) -> String {
+    let files: Vec<(&str, &str)> = files.iter().map(|(p, t)| (*p, t.as_str())).collect();
+    fails(&files)
+}
+
+#[test]
+fn a_build_script_cdef_error_points_at_the_scripts_own_line_and_column() {
+    // The `;` is missing after `one`: the error is there (line 7 of the script), not at
+    // the next declaration, and not at line 3 of the string.
+    let script = "import cffi\n\n# the module's declarations\nffibuilder = cffi.FFI()\n\
+                  ffibuilder.cdef(\"\"\"\n    typedef int handle_t;\n    int one(handle_t h)\n    \
+                  int two(int);\n\"\"\")\nffibuilder.set_source('_mod', 'int one(int h) { return h; }')\n";
+    let stderr = fails_owned(&script_project(script));
+    let error = rendered_error(&stderr);
+    assert_mentions(&error, &["tools/mod_build.py:7:9"]);
+    insta::assert_snapshot!(error);
+}
+
+#[test]
+fn a_cdef_given_through_a_module_level_name_points_into_the_script() {
+    let script = "import cffi\nCDEF = '''\nint one(void);\nint two(unknown_t);\n'''\n\
+                  ffibuilder = cffi.FFI()\nffibuilder.cdef(CDEF)\n\
+                  ffibuilder.set_source('_mod', 'int one(void) { return 1; }')\n";
+    let error = rendered_error(&fails_owned(&script_project(script)));
+    assert_mentions(&error, &["tools/mod_build.py:4:9", "unknown type `unknown_t`"]);
+}
+
+#[test]
+fn a_cdef_string_with_escapes_falls_back_to_its_own_lines_with_a_note() {
+    let script = "import cffi\nffibuilder = cffi.FFI()\n\n\
+                  ffibuilder.cdef(\"int one(void);\\nint two(int)\\nint three(int);\\n\")\n\
+                  ffibuilder.set_source('_mod', 'int one(void) { return 1; }')\n";
+    let error = rendered_error(&fails_owned(&script_project(script)));
+    insta::assert_snapshot!(error);
+}
