@@ -53,7 +53,9 @@ pub(super) fn choose(
         return Ok((None, usual.ok()));
     }
     let mut tried = vec![tried];
-    if usual.as_ref().is_ok_and(|tool| tool.is_like_msvc()) {
+    // Windows without MSVC (or a cffi-forge built for MinGW-w64, whose usual compiler is a
+    // plain `gcc.exe`): MinGW-w64's prefixed drivers on PATH.
+    if triple_arch_os(target).1 == "windows" {
         let prefix = format!("{}-w64-mingw32", triple_arch_os(target).0);
         for (cc, cxx) in [("gcc", "g++"), ("clang", "clang++")] {
             let program = format!("{prefix}-{cc}");
@@ -61,7 +63,7 @@ pub(super) fn choose(
                 tried.push(format!("MinGW-w64 `{program}` on PATH: not found"));
                 continue;
             }
-            ui::verbose("Compiler", format!("{program} (no MSVC found), for {target}"));
+            ui::verbose("Compiler", format!("{program} (found on PATH), for {target}"));
             env.insert("CC".into(), program.into());
             env.insert("CXX".into(), format!("{prefix}-{cxx}").into());
             if !set(env, "AR") && zig::exists(Path::new(&format!("{prefix}-ar")), env) {
