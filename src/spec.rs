@@ -149,6 +149,9 @@ macro_rules! build_keys {
             /// `py_limited_api`: `None` = the default (abi3 where possible). Shown by
             /// `inspect` as the module's mode, not among its options.
             own py_limited_api: Option<bool> = Option<bool> => copied();
+            /// `stubs = false`: no typed stub (`.pyi`) beside the module in the wheel.
+            /// `None` = `[tool.cffi-forge] stubs`, else `true`. CFFI modules only.
+            own stubs: Option<bool> = Option<bool> => copied();
         }
     };
 }
@@ -265,6 +268,9 @@ pub struct CSource {
     pub text: String,
     /// `source_extension`: ".c" (default) or ".cpp"/".cxx"/... for C++.
     pub extension: String,
+    /// Where `text` is written in the user's own files (the file and the byte offset of its
+    /// first character), when it is there verbatim: compile errors in it point there.
+    pub at: Option<(SourceFile, usize)>,
 }
 
 impl CSource {

@@ -23,17 +23,20 @@
 
 mod cache;
 mod choice;
+mod darwin;
 mod error;
 mod flavour;
 mod graph;
 mod includes;
 mod launcher;
 pub mod leftovers;
+mod libc;
 pub mod private_dir;
 mod steps;
 pub mod symbols;
 mod target;
 mod toolchain;
+mod warnings;
 mod windows;
 mod zig;
 

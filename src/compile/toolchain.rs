@@ -16,7 +16,7 @@ use crate::spec::Language;
 
 use super::flavour::{Flavour, Gnu, Msvc};
 use super::target::{configure, host_triple, make_tool, target_triple};
-use super::{choice, leftovers, windows, zig, CompileError, Env};
+use super::{choice, darwin, leftovers, windows, zig, CompileError, Env};
 
 /// The toolchain of one build: compilers for the target interpreter, the build
 /// directory holding the object cache, and the environment.
@@ -39,6 +39,10 @@ pub struct Toolchain {
     pub(super) launcher: Vec<OsString>,
     /// zig standing in for a missing compiler (see `choice`).
     pub(super) zig: Option<zig::Zig>,
+    /// A macOS target built on another OS: how its compiler was chosen.
+    pub(super) darwin: Option<darwin::Setup>,
+    /// universal2 built on another OS: one toolchain per slice, and the `lipo` merging them.
+    pub(super) universal: Option<(Vec<Toolchain>, PathBuf)>,
 }
 
 impl Toolchain {
@@ -58,19 +62,43 @@ impl Toolchain {
             .and_then(|j| j.to_str()?.parse().ok())
             .filter(|&j| j > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+        let mut universal = None;
+        let mut darwin = None;
+        if darwin::is_cross(interp) {
+            let arches = darwin::slices(interp);
+            if arches.len() > 1 {
+                let lipo = darwin::find_lipo(&env)?;
+                let slices = arches
+                    .into_iter()
+                    .map(|arch| Toolchain::new(&darwin::slice(interp, arch), root, build_dir, env.clone()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                universal = Some((slices, lipo));
+            } else {
+                darwin = Some(darwin::setup(interp, &env)?);
+            }
+        }
+        // macOS cross targets choose their compiler in `darwin`; the others here.
         let mut env = env;
-        let (zig, usual) = choice::choose(interp, &mut env, &target, build_dir)?;
-        let c = match usual {
-            Some(tool) => tool,
-            None => make_tool(interp, &env, &target, build_dir, Language::C, zig.is_some())?,
+        let (zig, usual) = if darwin::is_cross(interp) {
+            (None, None)
+        } else {
+            choice::choose(interp, &mut env, &target, build_dir)?
+        };
+        // A universal2 toolchain compiles nothing itself: its `c` is its first slice's.
+        let cc_env = darwin.as_ref().map_or_else(|| env.clone(), |d| d.cc_env(env.clone()));
+        let c = match (&universal, usual) {
+            (Some((slices, _)), _) => slices[0].c.clone(),
+            (None, Some(tool)) => tool,
+            (None, None) => make_tool(interp, &cc_env, &target, build_dir, Language::C, zig.is_some())?,
         };
         let launcher = launcher::from_env(&env, root)?;
-        let archiver = configure(interp, &env, &target, build_dir, Language::C, zig.is_some())
+        let archiver = configure(interp, &cc_env, &target, build_dir, Language::C, zig.is_some())
             .try_get_archiver()
             .map(|command| {
                 std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
             })
             .unwrap_or_else(|_| vec![OsString::from(if c.is_like_msvc() { "lib.exe" } else { "ar" })]);
+        let archiver = darwin.as_ref().and_then(|d| d.archiver(&env)).unwrap_or(archiver);
         Ok(Toolchain {
             interp: interp.clone(),
             root: root.to_path_buf(),
@@ -84,6 +112,8 @@ impl Toolchain {
             jobs,
             launcher,
             zig,
+            darwin,
+            universal,
         })
     }
 
@@ -101,9 +131,10 @@ impl Toolchain {
     pub(super) fn cxx(&self) -> Result<Tool, CompileError> {
         let mut cxx = self.cxx.lock().unwrap();
         if cxx.is_none() {
+            let env = self.darwin.as_ref().map_or_else(|| self.env.clone(), |d| d.cc_env(self.env.clone()));
             *cxx = Some(make_tool(
                 &self.interp,
-                &self.env,
+                &env,
                 &self.target,
                 &self.build_dir,
                 Language::Cxx,
@@ -139,7 +170,12 @@ impl Toolchain {
         let command = tool.to_command();
         let mut args: Vec<OsString> =
             std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect();
-        let archflags = self.env_flags("ARCHFLAGS");
+        if let Some(darwin) = &self.darwin {
+            // Cross builds compile one architecture per toolchain (universal2: one per slice).
+            darwin.adjust(&mut args);
+            return args;
+        }
+        let archflags = darwin::native_arch_flags(&self.interp, self.env_flags("ARCHFLAGS"));
         if self.interp.is_macos() && !archflags.is_empty() {
             let mut kept = Vec::with_capacity(args.len());
             let mut iter = args.into_iter();

@@ -82,6 +82,7 @@ pub(super) struct RawTool {
     pub compatibility: Option<Spanned<String>>,
     pub repair_exclude: Option<Vec<Spanned<String>>>,
     pub add_cffi_dependency: Option<bool>,
+    pub stubs: Option<bool>,
     pub version: Option<Spanned<RawVersionSource>>,
     pub ext_package: Option<Spanned<String>>,
     pub script_files: Option<Vec<Spanned<String>>>,

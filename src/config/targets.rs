@@ -24,6 +24,7 @@ build_key_table! {
         pub sources: Vec<Spanned<String>>,
     } then {
         pub py_limited_api: Option<bool>,
+        pub stubs: Option<bool>,
         pub when: Option<Spanned<String>>,
     }
 }
@@ -116,6 +117,7 @@ impl ModuleOptionsTable {
         let table = TableRef::ModuleOptions(module.get_ref().clone());
         let mut options = self.resolve_build_keys(sources).map_err(at(file, &table))?;
         options.py_limited_api = self.py_limited_api;
+        options.stubs = self.stubs;
         Ok(ModuleOptions { module: module.get_ref().clone(), table, span: module.span(), options })
     }
 }

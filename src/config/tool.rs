@@ -67,6 +67,9 @@ pub struct ToolConfig {
     pub repair_exclude: Vec<String>,
     /// `add-cffi-dependency = false` keeps cffi out of `Requires-Dist` (default `true`).
     pub add_cffi_dependency: bool,
+    /// `stubs = false`: no typed stubs (`.pyi`) for the CFFI modules, unless a module's
+    /// own table says `stubs = true`. `None` when absent (stubs are made).
+    pub stubs: Option<bool>,
     /// `version = { attr = ... }` / `{ file = ... }` for `dynamic = ["version"]`.
     pub version: Option<VersionSource>,
     /// `ext-package = "pkg"`: prefix for module names given by build scripts.
@@ -408,6 +411,7 @@ impl ToolConfig {
                 .map(|p| p.into_inner())
                 .collect(),
             add_cffi_dependency: raw.add_cffi_dependency.unwrap_or(true),
+            stubs: raw.stubs,
             version,
             ext_package: raw.ext_package,
             script_files: raw.script_files.unwrap_or_default(),

@@ -10,6 +10,7 @@ use crate::generator::emit_c::{self, COptions};
 use crate::generator::emit_py;
 use crate::generator::model;
 use crate::generator::recompiler::{Recompiler, Refusal};
+use crate::generator::stubs;
 use crate::spec::ModuleSpec;
 
 /// Generated source of one module.
@@ -152,6 +153,14 @@ pub fn generate(spec: &ModuleSpec) -> Result<Generated, GenerateError> {
     Ok(generated)
 }
 
+/// The module's typed stub (`.pyi`, see [`stubs`]). Parses the cdefs again,
+/// silently: [`generate`] has shown their warnings.
+pub fn typed_stub(spec: &ModuleSpec) -> Result<String, GenerateError> {
+    let model = cdef::parse(&spec.cdefs)?;
+    let target = stubs::StubTarget { module: &spec.name, api_mode: spec.is_api_mode() };
+    Ok(stubs::emit(&model, &target))
+}
+
 /// The recompiler's tables and the emitter's output, from the parsed model.
 fn tables_and_emit(
     spec: &ModuleSpec,
@@ -199,7 +208,7 @@ mod tests {
             name: "pkg._m".into(),
             origin: ModuleOrigin::Declarative { table: crate::spec::TableRef::Module(0) },
             cdefs: vec![CdefSource::standalone("m.cdef", cdef)],
-            source: source.map(|s| CSource { text: s.into(), extension: ".c".into() }),
+            source: source.map(|s| CSource { text: s.into(), extension: ".c".into(), at: None }),
             options: Default::default(),
             pregenerated: None,
             reads: Vec::new(),

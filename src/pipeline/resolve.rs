@@ -197,6 +197,10 @@ pub(super) fn resolve(
         spec.options.append(&options.options);
         merged.push(options.table.clone());
     }
+    // A module's own `stubs` (its table or `module-options`) before the project's.
+    for (spec, _) in &mut specs {
+        spec.options.stubs = spec.options.stubs.or(project.tool.stubs);
+    }
 
     let libraries: Vec<ResolvedLibrary> = tables
         .libraries

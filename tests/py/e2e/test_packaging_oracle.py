@@ -66,7 +66,17 @@ def _build_script(path, case):
     return any(path == script or path.endswith("/" + script) for script in case.build_scripts)
 
 
+def _typed_stub(path, case):
+    # pkg/_mod.pyi beside a compiled or ABI-mode module; a top-level one as _mod-stubs/.
+    return path.endswith(".pyi") and (path.endswith("-stubs/__init__.pyi") or "/" in path)
+
+
 DELIBERATE = [
+    Deliberate(
+        "typed stubs", "cffi-forge", _typed_stub,
+        "cffi-forge ships a generated .pyi for each CFFI module (docs/stubs.md; `stubs = false` "
+        "turns it off); setuptools has none to ship. A project's own .pyi wins over it.",
+    ),
     Deliberate(
         "package data by default", "cffi-forge", _package_data,
         "cffi-forge ships every non-Python file inside a package unless `package-data = false` "

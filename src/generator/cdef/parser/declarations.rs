@@ -97,9 +97,13 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             // A function definition (possibly with K&R parameter declarations). Without
             // the body's `{` after them, those "parameter declarations" are the next
             // declarations and this one lacks its `;`: say so here, not at the next one.
-            let knr = self.starts_declaration();
+            // Only a declarator with an identifier list (`f(a, b)`) can have them.
+            let knr_params = first.derivs.iter().any(|d| {
+                matches!(d, Deriv::Func(Some(params), _) if params.iter().any(|p| matches!(p, Param::Ident { .. })))
+            });
+            let next_declaration = self.starts_declaration() && !knr_params;
             if let Err(e) = self.knr_parameter_declarations() {
-                return Err(if knr { missing_semicolon(e, &first.span) } else { e });
+                return Err(if next_declaration { missing_semicolon(e, &first.span) } else { e });
             }
             let start = spec.start.unwrap_or(first.span.start);
             // pycparser checks the declaration part before the body.
