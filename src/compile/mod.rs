@@ -21,12 +21,14 @@
 //! MSVC; `error.rs` says what failed and how to fix it.
 
 mod cache;
+mod darwin;
 mod error;
 mod flavour;
 mod graph;
 mod includes;
 mod launcher;
 pub mod leftovers;
+mod libc;
 pub mod private_dir;
 mod steps;
 pub mod symbols;

@@ -16,7 +16,7 @@ use crate::spec::Language;
 
 use super::flavour::{Flavour, Gnu, Msvc};
 use super::target::{configure, host_triple, make_tool, target_triple};
-use super::{leftovers, windows, CompileError, Env};
+use super::{darwin, leftovers, windows, CompileError, Env};
 
 /// The toolchain of one build: compilers for the target interpreter, the build
 /// directory holding the object cache, and the environment.
@@ -37,6 +37,10 @@ pub struct Toolchain {
     pub(super) jobs: usize,
     /// `CFFI_FORGE_COMPILER_LAUNCHER`, put in front of compile commands (see `launcher`).
     pub(super) launcher: Vec<OsString>,
+    /// A macOS target built on another OS: how its compiler was chosen.
+    pub(super) darwin: Option<darwin::Setup>,
+    /// universal2 built on another OS: one toolchain per slice, and the `lipo` merging them.
+    pub(super) universal: Option<(Vec<Toolchain>, PathBuf)>,
 }
 
 impl Toolchain {
@@ -56,14 +60,35 @@ impl Toolchain {
             .and_then(|j| j.to_str()?.parse().ok())
             .filter(|&j| j > 0)
             .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-        let c = make_tool(interp, &env, &target, build_dir, Language::C)?;
+        let mut universal = None;
+        let mut darwin = None;
+        if darwin::is_cross(interp) {
+            let arches = darwin::slices(interp);
+            if arches.len() > 1 {
+                let lipo = darwin::find_lipo(&env)?;
+                let slices = arches
+                    .into_iter()
+                    .map(|arch| Toolchain::new(&darwin::slice(interp, arch), root, build_dir, env.clone()))
+                    .collect::<Result<Vec<_>, _>>()?;
+                universal = Some((slices, lipo));
+            } else {
+                darwin = Some(darwin::setup(interp, &env)?);
+            }
+        }
+        // A universal2 toolchain compiles nothing itself: its `c` is its first slice's.
+        let cc_env = darwin.as_ref().map_or_else(|| env.clone(), |d| d.cc_env(env.clone()));
+        let c = match &universal {
+            Some((slices, _)) => slices[0].c.clone(),
+            None => make_tool(interp, &cc_env, &target, build_dir, Language::C)?,
+        };
         let launcher = launcher::from_env(&env, root)?;
-        let archiver = configure(interp, &env, &target, build_dir, Language::C)
+        let archiver = configure(interp, &cc_env, &target, build_dir, Language::C)
             .try_get_archiver()
             .map(|command| {
                 std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
             })
             .unwrap_or_else(|_| vec![OsString::from(if c.is_like_msvc() { "lib.exe" } else { "ar" })]);
+        let archiver = darwin.as_ref().and_then(|d| d.archiver(&env)).unwrap_or(archiver);
         Ok(Toolchain {
             interp: interp.clone(),
             root: root.to_path_buf(),
@@ -76,6 +101,8 @@ impl Toolchain {
             import_library: Mutex::new(()),
             jobs,
             launcher,
+            darwin,
+            universal,
         })
     }
 
@@ -93,7 +120,8 @@ impl Toolchain {
     pub(super) fn cxx(&self) -> Result<Tool, CompileError> {
         let mut cxx = self.cxx.lock().unwrap();
         if cxx.is_none() {
-            *cxx = Some(make_tool(&self.interp, &self.env, &self.target, &self.build_dir, Language::Cxx)?);
+            let env = self.darwin.as_ref().map_or_else(|| self.env.clone(), |d| d.cc_env(self.env.clone()));
+            *cxx = Some(make_tool(&self.interp, &env, &self.target, &self.build_dir, Language::Cxx)?);
         }
         Ok(cxx.clone().unwrap())
     }
@@ -124,7 +152,12 @@ impl Toolchain {
         let command = tool.to_command();
         let mut args: Vec<OsString> =
             std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect();
-        let archflags = self.env_flags("ARCHFLAGS");
+        if let Some(darwin) = &self.darwin {
+            // Cross builds compile one architecture per toolchain (universal2: one per slice).
+            darwin.adjust(&mut args);
+            return args;
+        }
+        let archflags = darwin::native_arch_flags(&self.interp, self.env_flags("ARCHFLAGS"));
         if self.interp.is_macos() && !archflags.is_empty() {
             let mut kept = Vec::with_capacity(args.len());
             let mut iter = args.into_iter();

@@ -55,12 +55,20 @@ pub fn emit(ffi: &Ffi, target: &StubTarget<'_>) -> String {
          # package); without them, type checkers see them as `Any`.\n",
     );
     // Only what is used: strict checkers flag an unused import even in a stub.
-    let mut from_typing: Vec<&str> = ["Any", "Final"].into_iter().filter(|w| uses(&members, w)).collect();
+    // (`_FFI.typeof` uses `Any` and `Callable` whatever the members are.)
+    let mut from_typing = vec!["Any"];
+    from_typing.extend(["Final"].into_iter().filter(|w| uses(&members, w)));
     from_typing.extend(["final", "overload"]);
-    let _ = writeln!(out, "from typing import {}\n\nimport _cffi_backend", from_typing.join(", "));
-    for module in ["builtins", "typing"] {
+    let _ = writeln!(
+        out,
+        "from collections.abc import Callable\nfrom typing import {}\n",
+        from_typing.join(", ")
+    );
+    out.push_str("import _cffi_backend\n");
+    for module in ["builtins", "collections", "typing"] {
         if uses(&members, module) {
-            let _ = writeln!(out, "import {module}");
+            let _ =
+                writeln!(out, "import {}", if module == "collections" { "collections.abc" } else { module });
         }
     }
     out.push('\n');
@@ -87,6 +95,11 @@ pub fn emit(ffi: &Ffi, target: &StubTarget<'_>) -> String {
         "    @overload\n    def addressof(self, library: _Lib | _cffi_backend.Lib, name: str, /) -> {CDATA}: ..."
     );
     out.push_str("    def dlclose(self, lib: _Lib | _cffi_backend.Lib, /) -> None: ...\n");
+    // `ffi.typeof(lib.f)` is the type of a function of `lib`, which the stub declares as a method.
+    let _ = writeln!(
+        out,
+        "    def typeof(self, cdecl: str | {CDATA} | Callable[..., Any], /) -> _cffi_backend.CType: ..."
+    );
     if !target.api_mode {
         let _ = writeln!(
             out,
@@ -156,8 +169,8 @@ fn is_python_keyword(name: &str) -> bool {
 
 /// The names the annotations inside `_Lib` use, which a member of that name would shadow.
 const SHADOWABLE: &[&str] = &[
-    "int", "float", "bool", "bytes", "str", "complex", "list", "tuple", "dict", "Any", "Final", "property",
-    CDATA,
+    "int", "float", "bool", "bytes", "str", "complex", "list", "tuple", "dict", "Any", "Final", "Callable",
+    "property", CDATA,
 ];
 
 /// A type expression of this module, qualified when members shadow plain names.
@@ -171,6 +184,7 @@ fn ann(expr: &str, q: bool) -> String {
         match word.as_str() {
             "" => {}
             "Any" | "Final" => out.push_str("typing."),
+            "Callable" => out.push_str("collections.abc."),
             CDATA => {
                 out.push_str("_cffi_backend.FFI.CData");
                 word.clear();
@@ -316,13 +330,15 @@ fn param_names(ffi: &Ffi, decl: &Declaration, count: usize, ellipsis: bool) -> V
     let mut out: Vec<String> = Vec::with_capacity(count);
     for i in 0..count {
         let name = written.as_ref().and_then(|names| names[i].clone());
+        // `arg<i>` is what unnamed parameters are called.
+        let is_fallback =
+            |n: &str| n.strip_prefix("arg").is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()));
         let usable = name.filter(|n| {
-            !is_python_keyword(n)
-                && n != "self"
-                && !(ellipsis && n == "args")
-                && !out.contains(n)
-                // `arg<i>` is what unnamed parameters are called.
-                && !n.strip_prefix("arg").is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit()))
+            !(is_python_keyword(n)
+                || n == "self"
+                || (ellipsis && n == "args")
+                || out.contains(n)
+                || is_fallback(n))
         });
         out.push(usable.unwrap_or_else(|| fallback(i)));
     }
@@ -498,6 +514,11 @@ fn read_type(ffi: &Ffi, ty: TypeId) -> String {
 fn param_type(ffi: &Ffi, ty: TypeId) -> String {
     match ffi.ty(ty) {
         Type::Primitive(Primitive::LongDouble) | Type::UnknownFloat(_) => format!("float | {CDATA}"),
+        // cffi takes 0 and 1 too.
+        Type::Primitive(Primitive::Bool) => "bool | int".to_string(),
+        // cffi's stubs type `ffi.callback(...)` as a Python callable, not as cdata: take
+        // both (a plain Python function passes the checker; cffi refuses it at run time).
+        Type::FunctionPtr(_) => format!("{CDATA} | Callable[..., Any]"),
         Type::Pointer { to, .. } => match ffi.ty(*to) {
             Type::Void | Type::Primitive(Primitive::Char) => format!("bytes | {CDATA}"),
             Type::Primitive(p) if p.kind() == PrimitiveKind::Char => format!("str | {CDATA}"),
@@ -567,7 +588,7 @@ mod tests {
             "    def scale(self, arg0: float, /) -> float:",
             "    def nothing(self) -> None:",
             "        \"\"\"void nothing(void)\"\"\"",
-            "    def ok(self, arg0: bool, /) -> bool:",
+            "    def ok(self, arg0: bool | int, /) -> bool:",
             "    def first(self, arg0: bytes | _CData, /) -> bytes:",
             "    def ld(self, arg0: float | _CData, /) -> _CData:",
             "    def count(self, arg0: _CData | list[int] | tuple[int, ...], arg1: int, /) -> int:",
@@ -591,7 +612,10 @@ mod tests {
             ),
             "{s}"
         );
-        assert!(s.contains("def apply(self, arg0: _CData, arg1: int, /) -> int:"), "{s}");
+        assert!(
+            s.contains("def apply(self, arg0: _CData | Callable[..., Any], arg1: int, /) -> int:"),
+            "{s}"
+        );
         assert!(s.contains("def logf(self, arg0: bytes | _CData, /, *args: _CData) -> int:"), "{s}");
     }
 
@@ -641,7 +665,7 @@ mod tests {
         for line in [
             "    def copy(self, dst: bytes | _CData, src: bytes | _CData, n: int, /) -> int:",
             "    def main2(self, argc: int, argv: _CData | list[Any] | tuple[Any, ...], /) -> int:",
-            "    def sort(self, base: bytes | _CData, arg1: int, compar: _CData, /) -> int:",
+            "    def sort(self, base: bytes | _CData, arg1: int, compar: _CData | Callable[..., Any], /) -> int:",
             "    def unnamed(self, arg0: _CData | list[Any] | tuple[Any, ...], arg1: int, arg2: int, /) -> int:",
             "    def clash(self, arg0: int, arg1: int, x: int, arg3: int, arg4: int, /, *args: _CData) -> int:",
             "    def arrays(self, values: _CData | list[int] | tuple[int, ...], count: int, /) -> int:",
@@ -670,7 +694,7 @@ mod tests {
         }
         assert!(s.contains("from typing import Any, Final, final, overload\n"), "{s}");
         let plain = stub("int f(void);", true);
-        assert!(plain.contains("from typing import final, overload\n"), "{plain}");
+        assert!(plain.contains("from typing import Any, final, overload\n"), "{plain}");
         assert!(!plain.contains("import builtins"), "{plain}");
     }
 

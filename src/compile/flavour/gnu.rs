@@ -72,7 +72,9 @@ impl Flavour for Gnu {
             Some(_) => args.extend(tc.env_flags("LDSHARED").into_iter().map(OsString::from)),
             None => {
                 args.extend(tc.base_command(&tool));
-                if tc.interp.is_macos() {
+                if let Some(darwin) = &tc.darwin {
+                    args.extend(darwin.link_flags(&job.file_name, &tc.env_flags("LDFLAGS")));
+                } else if tc.interp.is_macos() {
                     args.extend(["-bundle", "-undefined", "dynamic_lookup"].map(OsString::from));
                 } else {
                     args.push("-shared".into());
