@@ -48,7 +48,7 @@ pub enum ScriptError {
         path: String,
         key: String,
         problem: String,
-        at: Option<(SourceFile, std::ops::Range<usize>)>,
+        at: Option<Box<(SourceFile, std::ops::Range<usize>)>>,
     },
     #[error("`{}` stopped ({status}) while running {scripts}", python.display())]
     Crashed { python: PathBuf, status: std::process::ExitStatus, scripts: String },
@@ -86,7 +86,7 @@ impl ToDiagnostic for ScriptError {
                  themselves, since cffi-forge asks for cffi whenever build scripts must run",
             ),
             ScriptError::BadArgument { at, .. } => {
-                let d = match at {
+                let d = match at.as_deref() {
                     Some((file, range)) => d.with_label(file, range.clone(), "set_source() is called here"),
                     None => d,
                 };
@@ -506,7 +506,7 @@ fn to_spec(
     let mut script_text = None;
     let mut options = build_options(&path, result.kwds).map_err(|e| match e {
         ScriptError::BadArgument { path: p, key, problem, .. } => {
-            let at = call_line(root, &path, result.source_at.as_ref(), &mut script_text);
+            let at = call_line(root, &path, result.source_at.as_ref(), &mut script_text).map(Box::new);
             ScriptError::BadArgument { path: p, key, problem, at }
         }
         other => other,

@@ -107,13 +107,13 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             let parsed = self.knr_parameter_declarations();
             if knr && !knr_params {
                 if let Err(e) = parsed {
-                    return Err(missing_semicolon(e, &first.span));
+                    return Err(missing_semicolon(e.before, &first.span));
                 }
             }
             parsed?;
             if !self.is_punct(0, Punct::LBrace) {
                 let e = self.error_here("expected the body of a function definition");
-                return Err(if knr { missing_semicolon(e, &first.span) } else { e });
+                return Err(if knr { missing_semicolon(e.before, &first.span) } else { e });
             }
             let start = spec.start.unwrap_or(first.span.start);
             // pycparser checks the declaration part before the body.
@@ -359,6 +359,19 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
 }
 
 /// A valid and an invalid example of each rule above, as the parser sees them.
+/// The error for a declaration (`declarator`) followed by another declaration without a
+/// `;` between them (`before`: the token parsing on stopped at). pycparser takes it for a
+/// K&R function definition and says so at the declarator, which is cffi's message too.
+fn missing_semicolon(before: Option<String>, declarator: &Span) -> Box<SyntaxError> {
+    Box::new(SyntaxError {
+        message: "expected `;` after this declaration".into(),
+        span: declarator.clone(),
+        help: Some("end each declaration with `;`".into()),
+        before,
+        pycparser: Some("Invalid function definition"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{err, ok};
@@ -440,17 +453,4 @@ mod tests {
             "expected a member name, found `=` (at `=`)"
         );
     }
-}
-
-/// The error for a declaration (`declarator`) followed by another declaration without a
-/// `;` between them (`parsed`: what parsing on gave). pycparser takes it for a K&R function
-/// definition and says so at the declarator, which is cffi's message too.
-fn missing_semicolon(parsed: Box<SyntaxError>, declarator: &Span) -> Box<SyntaxError> {
-    Box::new(SyntaxError {
-        message: "expected `;` after this declaration".into(),
-        span: declarator.clone(),
-        help: Some("end each declaration with `;`".into()),
-        before: parsed.before,
-        pycparser: Some("Invalid function definition"),
-    })
 }
