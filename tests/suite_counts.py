@@ -65,7 +65,7 @@ CARGO_FLOORS = {
     "tests/cli_build.rs": 7,
     "tests/cli_cache.rs": 5,
     "tests/cli_cross.rs": 5,
-    "tests/cli_diagnostics.rs": 10,
+    "tests/cli_diagnostics.rs": 11,
     "tests/cli_discovery.rs": 6,
     "tests/cli_errors.rs": 10,
     "tests/cli_facts.rs": 4,
