@@ -256,17 +256,10 @@ fn stable_hash(path: &Path) -> String {
 
 /// Keep the file (and its timestamp) when the content is the same.
 fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    // Named like every cache temporary, so a killed run's is removed by the next build.
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".tmp{}-{name}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    crate::atomic_write::write_atomically(path, bytes)
 }
 
 #[cfg(test)]
