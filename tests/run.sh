@@ -162,6 +162,10 @@ rust_toolchain() {
         . "$HOME/.cargo/env"
     fi
     cargo --version || return 1
+    # The Windows build of cffi-forge itself (tests/windows/build-exe.sh, test_windows.py's
+    # PEP 517 hooks run by Windows CPython under Wine), for the pinned toolchain.
+    rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu ||
+        rustup target add x86_64-pc-windows-gnu || return 1
     NOTE=$(cargo --version)
 }
 

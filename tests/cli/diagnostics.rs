@@ -286,3 +286,18 @@ fn a_compile_error_in_the_c_given_to_set_source_points_at_the_users_line() {
     // Line 14 of pyproject.toml, inside the table after [build-system] and [project].
     assert_mentions(&rendered_error(&stderr), &["pyproject.toml:14:27"]);
 }
+
+#[test]
+fn a_bad_set_source_argument_points_at_the_call_in_the_script() {
+    let script = "from cffi import FFI\nffibuilder = FFI()\nffibuilder.cdef('int one(void);')\n\n\
+                  ffibuilder.set_source('_mod', 'int one(void) { return 1; }',\n    libraries=[1, 2])\n";
+    let error = rendered_error(&fails_owned(&script_project(script)));
+    assert_mentions(
+        &error,
+        &[
+            "set_source() argument `libraries` must hold strings only",
+            "tools/mod_build.py:5:1",
+            "set_source() is called here",
+        ],
+    );
+}

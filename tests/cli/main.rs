@@ -19,3 +19,4 @@ mod migrate;
 mod pep517;
 mod processes;
 mod stubs;
+mod zig;
