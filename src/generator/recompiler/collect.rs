@@ -1,7 +1,12 @@
 //! cffi's first pass, *collect types*: every type reachable from a declaration, and the
 //! types cffi derives on the way (struct fields, globals, typedefs as it sees them).
 
-use super::*;
+use crate::generator::model::{
+    ArrayLength, DeclKind, Declaration, Field, FunctionType, Quals, StructId, Type, TypeId,
+};
+use smallvec::SmallVec;
+
+use super::{recursion_error, ty_of, FxIndexMap, Recompiler, Refusal, Result};
 
 impl<'f> Recompiler<'f> {
     /// cffi's `_enum_fields`: C expands anonymous members to check their fields;

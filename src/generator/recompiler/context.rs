@@ -1,7 +1,10 @@
 //! cffi's third pass, *context*: one entry per declaration in the globals and typenames
 //! tables; structs, unions and enums go to `records.rs` and `enums.rs`.
 
-use super::*;
+use crate::generator::model::{DeclKind, Declaration, Quals, Type, TypeId};
+
+use super::tables::*;
+use super::{macro_value, ty_of, Recompiler, Refusal, Result};
 
 impl<'f> Recompiler<'f> {
     pub(super) fn collect_step_tables(&mut self) -> Result<()> {

@@ -1,6 +1,9 @@
 //! The enum table (context pass): values, and the integer type cffi picks for them.
 
-use super::*;
+use crate::generator::model::{EnumId, TypeId};
+
+use super::tables::*;
+use super::{Recompiler, Refusal, Result, SIZEOF_INT, SIZEOF_LONG};
 
 impl<'f> Recompiler<'f> {
     pub(super) fn enum_ctx(&mut self, e: EnumId, cname: &str) -> Result<()> {

@@ -22,15 +22,11 @@ mod type_table;
 
 use indexmap::IndexMap;
 use rustc_hash::FxBuildHasher;
-use smallvec::SmallVec;
 
 /// An insertion-ordered map with a fast hash (keys are small ids).
 pub type FxIndexMap<K, V> = IndexMap<K, V, FxBuildHasher>;
 
-use crate::generator::model::{
-    Abi, ArrayLength, DeclId, DeclKey, DeclKind, DeclValue, Declaration, EnumId, Ffi, Field, FunctionType,
-    Quals, StructId, StructKind, Type, TypeId,
-};
+use crate::generator::model::{DeclId, DeclKey, DeclValue, Declaration, EnumId, Ffi, StructId, TypeId};
 use tables::*;
 
 /// Something cffi would refuse: its exception class and message.
@@ -186,7 +182,9 @@ pub fn macro_value(d: &Declaration) -> Option<i128> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::generator::model::{Primitive, Span, StructOrUnion};
+    use crate::generator::model::{
+        ArrayLength, DeclKind, Field, FunctionType, Primitive, Quals, Span, StructKind, StructOrUnion, Type,
+    };
 
     fn prim(ffi: &mut Ffi, p: Primitive) -> TypeId {
         ffi.primitive(p)

@@ -1,7 +1,10 @@
 //! The struct/union table and its fields (context pass), including the structs cffi
 //! adds because a type names them without declaring them.
 
-use super::*;
+use crate::generator::model::{ArrayLength, Quals, StructId, StructKind, Type};
+
+use super::tables::*;
+use super::{concat, Recompiler, Refusal, Result};
 
 impl<'f> Recompiler<'f> {
     /// cffi's `_struct_ctx`. `cname == None` is an anonymous struct only reachable

@@ -1,7 +1,10 @@
 //! cffi's second pass: the *type table*, opcode sequences for every collected type,
 //! functions first, in cffi's order.
 
-use super::*;
+use crate::generator::model::{Abi, ArrayLength, EnumId, StructId, Type, TypeId};
+
+use super::tables::*;
+use super::{repr_order, FxIndexMap, Recompiler, Refusal, Result, Slot};
 
 impl<'f> Recompiler<'f> {
     pub(super) fn collect_type_table(&mut self) -> Result<()> {
