@@ -34,9 +34,11 @@ class CffiForgeBuildHook(BuildHookInterface):
         if version == "editable":
             # hatch's editable wheel puts the source directory on sys.path (a .pth):
             # the modules must sit beside the package sources there.
-            shutil.rmtree(stage, ignore_errors=True)
-            for path in _plugin.install_inplace(report):
-                self.app.display_info("cffi-forge: built %s in place" % path)
+            try:
+                for path in _plugin.install_inplace(report):
+                    self.app.display_info("cffi-forge: built %s in place" % path)
+            finally:
+                shutil.rmtree(stage, ignore_errors=True)
         else:
             self._stage = stage
             for entry in report["files"]:
