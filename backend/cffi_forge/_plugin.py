@@ -36,6 +36,11 @@ def build(root, options, verbose=False):
 
     passed = {k: v for k, v in (options or {}).items() if k not in HOOK_KEYS}
     stage = tempfile.mkdtemp(prefix="cffi-forge-plugin-")
+    # Also when the host never reaches its finalize step (pdm-backend runs the initialize
+    # hooks for prepare_metadata_for_build_wheel too, and nothing after them).
+    import atexit
+
+    atexit.register(shutil.rmtree, stage, True)
     command = [_binary(), "plugin-build", "--dir", root, "-i", sys.executable, "-o", stage]
     if passed:
         command += ["--options", json.dumps(passed)]

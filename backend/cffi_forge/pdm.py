@@ -46,10 +46,26 @@ def pdm_build_initialize(context):
     context.config.build_config["is-purelib"] = False
     python, abi, platform = report["tag"].split("-")
     # pdm-backend reads these as the `--python-tag`, `--py-limited-api` and `--plat-name`
-    # config-settings; a list of platforms keeps their dots (a compressed tag set).
+    # config-settings. pdm-backend >= 2.5 takes a list of platforms (a compressed tag
+    # set keeps its dots); older ones one platform: the first, the most specific.
+    platforms = platform.split(".")
     context.builder.config_settings.update(
-        {"--python-tag": python, "--py-limited-api": abi, "--plat-name": platform.split(".")}
+        {
+            "--python-tag": python,
+            "--py-limited-api": abi,
+            "--plat-name": platforms if _takes_platform_lists() else platforms[0],
+        }
     )
+
+
+def _takes_platform_lists():
+    try:
+        from importlib.metadata import version
+
+        major, minor = (int(p) for p in version("pdm-backend").split(".")[:2])
+    except Exception:
+        return False
+    return (major, minor) >= (2, 5)
 
 
 def pdm_build_update_files(context, files):
