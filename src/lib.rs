@@ -13,6 +13,7 @@
 //! rendered once, at the top, by [`diagnostic`].
 
 // Shared vocabulary.
+pub mod atomic_write;
 pub mod diagnostic;
 pub mod spec;
 pub mod ui;

@@ -419,7 +419,7 @@ fn generate_command(args: GenerateArgs, python: bool) -> ExitCode {
             return report(&e.to_diagnostic());
         }
     };
-    if let Err(e) = write_atomically(&args.output, code.as_bytes()) {
+    if let Err(e) = cffi_forge::atomic_write::write_atomically(&args.output, code.as_bytes()) {
         return report(&Diagnostic::error(format!("cannot write {}: {e}", args.output.display())));
     }
     ExitCode::SUCCESS
@@ -436,43 +436,8 @@ fn generate_pyi_command(args: GenerateArgs) -> ExitCode {
         Ok(stub) => stub,
         Err(e) => return report(&e.to_diagnostic()),
     };
-    if let Err(e) = write_atomically(&args.output, stub.as_bytes()) {
+    if let Err(e) = cffi_forge::atomic_write::write_atomically(&args.output, stub.as_bytes()) {
         return report(&Diagnostic::error(format!("cannot write {}: {e}", args.output.display())));
     }
     ExitCode::SUCCESS
-}
-
-/// Write under a temporary name beside the target and rename on success, so a failure
-/// never leaves a half-written file at the output path. A file that already holds exactly
-/// these bytes is left alone, as cffi's `make_c_source` does: its timestamp stays, so
-/// make-style tools see it as up to date.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    if holds_exactly(path, bytes) {
-        return Ok(());
-    }
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
-    let mut tmp = cffi_forge::archive::sinks::user_temp_file_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
-}
-
-/// Whether the file at `path` holds exactly `bytes`, compared a block at a time (outputs
-/// reach megabytes; reading one whole costs more than generating it).
-fn holds_exactly(path: &std::path::Path, bytes: &[u8]) -> bool {
-    use std::io::Read;
-    let Ok(mut file) = std::fs::File::open(path) else { return false };
-    if !file.metadata().is_ok_and(|m| m.is_file() && m.len() == bytes.len() as u64) {
-        return false;
-    }
-    let mut block = [0u8; 64 * 1024];
-    let mut rest = bytes;
-    loop {
-        match file.read(&mut block) {
-            Ok(0) => return rest.is_empty(),
-            Ok(n) if n <= rest.len() && block[..n] == rest[..n] => rest = &rest[n..],
-            Ok(_) | Err(_) => return false,
-        }
-    }
 }

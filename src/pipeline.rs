@@ -7,6 +7,7 @@ mod editable;
 pub mod inspect;
 pub mod provided;
 mod resolve;
+pub mod user_source;
 
 use build::{apply_pkg_config, build_modules, Target};
 use resolve::{find_scripts, script_modules};
@@ -54,6 +55,9 @@ pub enum PipelineError {
     /// A cdef declaration the C does not provide (boxed: it carries cdef snippets).
     #[error(transparent)]
     NotProvided(Box<provided::NotProvided>),
+    /// A compile error in the C source given to set_source, at the user's line.
+    #[error(transparent)]
+    UserSource(Box<user_source::SourceError>),
     #[error(transparent)]
     Archive(#[from] ArchiveError),
     #[error(transparent)]
@@ -94,7 +98,10 @@ impl ToDiagnostic for PipelineError {
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
                 let mut d = source.to_diagnostic();
-                d.title = format!("module `{module}`: {}", d.title);
+                // A refusal's title already names the module ("cannot generate module `m`").
+                if !matches!(**source, GenerateError::Refused { .. }) {
+                    d.title = format!("module `{module}`: {}", d.title);
+                }
                 if d.labels.iter().any(|l| l.file.name.contains(crate::script_runner::CDEF_STRING_MARKER)) {
                     d = d.with_note(
                         "line and column count from the start of the string given to cdef(): it is \
@@ -111,6 +118,7 @@ impl ToDiagnostic for PipelineError {
             }
             PipelineError::Compile(e) => e.to_diagnostic(),
             PipelineError::NotProvided(e) => e.to_diagnostic(),
+            PipelineError::UserSource(e) => e.to_diagnostic(),
             PipelineError::Archive(e) => e.to_diagnostic(),
             PipelineError::Audit(e) => e.to_diagnostic(),
             PipelineError::OutputDir { .. } => {

@@ -7,6 +7,8 @@
 //! pkg-config itself is run (`$PKG_CONFIG`, else `pkg-config`), so `PKG_CONFIG_PATH`,
 //! `PKG_CONFIG_LIBDIR` and `PKG_CONFIG_SYSROOT_DIR` work exactly as users expect.
 
+pub mod packages;
+
 use std::ffi::{OsStr, OsString};
 use std::process::Command;
 
@@ -114,13 +116,9 @@ impl ToDiagnostic for PkgConfigError {
                 } else {
                     format!("searched: {}", search_path.join(", "))
                 };
-                let (debian, redhat) = system_packages(package);
-                d.with_note(message.trim().to_string()).with_note(searched).with_help(format!(
-                    "install the development package that provides `{package}.pc` (Debian/Ubuntu: \
-                     {debian}; find it with `apt-file search {package}.pc`), or add the folder \
-                     holding `{package}.pc` to PKG_CONFIG_PATH; under cibuildwheel install it in \
-                     `before-all` (e.g. `before-all = \"yum install -y {redhat}\"`)"
-                ))
+                d.with_note(message.trim().to_string())
+                    .with_note(searched)
+                    .with_help(packages::install_hint(package))
             }
             PkgConfigError::VersionMismatch { package, search_path, .. } => {
                 d.with_note(format!("searched: {}", search_path.join(", "))).with_help(format!(
@@ -129,27 +127,6 @@ impl ToDiagnostic for PkgConfigError {
                 ))
             }
             PkgConfigError::NotUtf8 { .. } | PkgConfigError::Unsplittable { .. } => d,
-        }
-    }
-}
-
-/// The likely Debian and Red Hat development packages holding `package.pc`, for hints:
-/// a few well-known names, else the usual `libfoo-dev` / `foo-devel` patterns.
-fn system_packages(package: &str) -> (String, String) {
-    let known = match package {
-        "zlib" => Some(("zlib1g-dev", "zlib-devel")),
-        "libffi" => Some(("libffi-dev", "libffi-devel")),
-        "openssl" | "libssl" | "libcrypto" => Some(("libssl-dev", "openssl-devel")),
-        "sqlite3" => Some(("libsqlite3-dev", "sqlite-devel")),
-        "libxml-2.0" => Some(("libxml2-dev", "libxml2-devel")),
-        "libargon2" => Some(("libargon2-dev", "libargon2-devel")),
-        _ => None,
-    };
-    match known {
-        Some((debian, redhat)) => (format!("`{debian}`"), redhat.to_string()),
-        None => {
-            let stem = package.trim_start_matches("lib");
-            (format!("usually `lib{stem}-dev`"), format!("{package}-devel"))
         }
     }
 }
@@ -374,14 +351,17 @@ mod tests {
         let text = err.to_diagnostic().render(false);
         assert!(text.contains("pkg-config cannot find \"libnosuchthing >= 1\""), "{text}");
         assert!(text.contains(&*dir.path().to_string_lossy()), "{text}");
-        assert!(text.contains("libnosuchthing-dev") && text.contains("before-all"), "{text}");
+        assert!(text.contains("apt-file search libnosuchthing.pc") && text.contains("before-all"), "{text}");
         let zlib = PkgConfigError::NotFound {
             requirement: "zlib >= 1.2".into(),
             message: String::new(),
             search_path: Vec::new(),
         };
         let text = zlib.to_diagnostic().render(false);
-        assert!(text.contains("`zlib1g-dev`") && text.contains("yum install -y zlib-devel"), "{text}");
+        assert!(
+            text.contains("apt-get install zlib1g-dev") && text.contains("yum install -y zlib-devel"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -77,7 +77,7 @@ def wrap_cdef(original):
             self.__dict__.setdefault("_forge_unparsed", []).append((csource, options))
         else:
             original(self, csource, override=override, packed=packed, pack=pack)
-        note(self, "cdefs", dict(options, text=csource, at=cdef_position(csource)))
+        note(self, "cdefs", dict(options, text=csource, at=call_position(csource, CDEF_ARG)))
 
     return cdef
 
@@ -89,7 +89,13 @@ def wrap_cdef(original):
 PARSED = {}
 
 
-def cdef_position(csource):
+CDEF_ARG = {"cdef": (0, "csource")}
+# set_source(module_name, source, ...), set_source_pkgconfig(module_name, pkgconfig_libs, source, ...)
+SOURCE_ARG = {"set_source": (1, "source"), "set_source_pkgconfig": (2, "source")}
+
+
+def call_position(text, methods):
+    """Where the argument `text` of the running call to one of `methods` is written."""
     frame = sys._getframe(1)
     while frame is not None and frame.f_code.co_filename != CURRENT_FILE[0]:
         frame = frame.f_back
@@ -97,7 +103,7 @@ def cdef_position(csource):
         return None
     line = frame.f_lineno
     try:
-        offset = literal_offset(frame.f_code.co_filename, line, csource)
+        offset = literal_offset(frame.f_code.co_filename, line, text, methods)
     except Exception:  # a position is a nicety: never fail the build over it
         offset = None
     if offset is not None:
@@ -105,7 +111,7 @@ def cdef_position(csource):
     return {"line": line}
 
 
-def literal_offset(path, line, csource):
+def literal_offset(path, line, csource, methods):
     import ast
 
     if path not in PARSED:
@@ -117,16 +123,20 @@ def literal_offset(path, line, csource):
             starts.append(starts[-1] + len(piece))
         PARSED[path] = (data, tree, starts)
     data, tree, starts = PARSED[path]
-    # The innermost `.cdef(...)` call spanning the line being run.
+    # The innermost call of one of `methods` spanning the line being run.
     calls = [
         node for node in ast.walk(tree)
-        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "cdef"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods
         and node.lineno <= line <= getattr(node, "end_lineno", node.lineno)
     ]
     if not calls:
         return None
     call = min(calls, key=lambda n: getattr(n, "end_lineno", n.lineno) - n.lineno)
-    arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "csource"), None)
+    index, keyword = methods[call.func.attr]
+    if len(call.args) > index:
+        arg = call.args[index]
+    else:
+        arg = next((k.value for k in call.keywords if k.arg == keyword), None)
     if isinstance(arg, ast.Name):
         # `ffi.cdef(CDEF)` with `CDEF = "..."` at module level.
         assigned = [
@@ -197,6 +207,15 @@ def wrap_feature(name):
     return method
 
 
+def wrap_set_source(original):
+    def set_source(self, module_name, source, *args, **kwargs):
+        if isinstance(source, str) and "_forge_source_at" not in self.__dict__:
+            self._forge_source_at = call_position(source, SOURCE_ARG)
+        return original(self, module_name, source, *args, **kwargs)
+
+    return set_source
+
+
 def set_source_pkgconfig(self, module_name, pkgconfig_libs, source, source_extension=".c", **kwds):
     # cffi would run pkg-config here; cffi-forge runs it itself (with better errors).
     if not isinstance(pkgconfig_libs, list):
@@ -236,6 +255,7 @@ for _name in NEEDS_CFFI_EMITTER:
         setattr(FFI, _name, wrap_feature(_name))
 FFI.include = wrap_include(FFI.include)
 FFI.set_source_pkgconfig = set_source_pkgconfig
+FFI.set_source = wrap_set_source(FFI.set_source)
 
 
 def plain(value):
@@ -355,6 +375,7 @@ def run(script):
         "module": module_name,
         "source": source,
         "source_extension": source_extension,
+        "source_at": ffi.__dict__.get("_forge_source_at"),
         "kwds": plain(kwds),
         "pkgconfig": ffi.__dict__.get("_forge_pkgconfig"),
         "cdefs": ffi.__dict__.get("_forge_cdefs", []),

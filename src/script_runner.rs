@@ -354,6 +354,9 @@ struct ScriptResult {
     module: Option<String>,
     source: Option<String>,
     source_extension: Option<String>,
+    /// Where the runner found set_source()'s C source in the script.
+    #[serde(default)]
+    source_at: Option<CdefAt>,
     #[serde(default)]
     kwds: serde_json::Map<String, Value>,
     pkgconfig: Option<Vec<String>>,
@@ -403,6 +406,24 @@ struct CdefAt {
     line: Option<usize>,
 }
 
+/// The script (read once into `script`) and the offset of `text` in it, when the runner
+/// found it there and the file holds it verbatim.
+fn in_script(
+    root: &Path,
+    path: &str,
+    text: &str,
+    at: Option<&CdefAt>,
+    script: &mut Option<Option<SourceFile>>,
+) -> Option<(SourceFile, usize)> {
+    let offset = at?.offset?;
+    let file = script
+        .get_or_insert_with(|| {
+            std::fs::read_to_string(root.join(path)).ok().map(|text| SourceFile::new(path, text))
+        })
+        .as_ref()?;
+    (file.text.get(offset..offset + text.len()) == Some(text)).then(|| (file.clone(), offset))
+}
+
 /// Marks the name of a cdef that could not be found in its script: errors then count
 /// lines from the start of the string (`PipelineError` adds a note saying so).
 pub const CDEF_STRING_MARKER: &str = "(cdef string of line";
@@ -417,15 +438,8 @@ fn cdef_file(
     script: &mut Option<Option<SourceFile>>,
 ) -> (SourceFile, usize) {
     let at = cdef.at.as_ref();
-    if let Some(offset) = at.and_then(|a| a.offset) {
-        let file = script.get_or_insert_with(|| {
-            std::fs::read_to_string(root.join(path)).ok().map(|text| SourceFile::new(path, text))
-        });
-        if let Some(file) = file {
-            if file.text.get(offset..offset + cdef.text.len()) == Some(cdef.text.as_str()) {
-                return (file.clone(), offset);
-            }
-        }
+    if let Some(found) = in_script(root, path, &cdef.text, at, script) {
+        return found;
     }
     let name = match at.and_then(|a| a.line) {
         Some(line) => format!("{path} {CDEF_STRING_MARKER} {line})"),
@@ -492,9 +506,10 @@ fn to_spec(
         name,
         origin: ModuleOrigin::Script { path: PathBuf::from(&script.path), variable: script.variable.clone() },
         cdefs,
-        source: result
-            .source
-            .map(|text| CSource { text, extension: result.source_extension.unwrap_or_else(|| ".c".into()) }),
+        source: result.source.map(|text| {
+            let at = in_script(root, &path, &text, result.source_at.as_ref(), &mut script_text);
+            CSource { text, extension: result.source_extension.unwrap_or_else(|| ".c".into()), at }
+        }),
         options,
         pregenerated: result.code.map(|code| Pregenerated { code }),
         reads: result.reads,

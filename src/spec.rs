@@ -268,6 +268,9 @@ pub struct CSource {
     pub text: String,
     /// `source_extension`: ".c" (default) or ".cpp"/".cxx"/... for C++.
     pub extension: String,
+    /// Where `text` is written in the user's own files (the file and the byte offset of its
+    /// first character), when it is there verbatim: compile errors in it point there.
+    pub at: Option<(SourceFile, usize)>,
 }
 
 impl CSource {

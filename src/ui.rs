@@ -26,7 +26,6 @@ pub fn is_verbose() -> bool {
 const GREEN: Style = AnsiColor::Green.on_default().bold();
 const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
 const CYAN: Style = AnsiColor::Cyan.on_default().bold();
-const RED: Style = AnsiColor::Red.on_default().bold();
 
 fn line(style: Style, verb: &str, message: &str) {
     // One locked write per line so parallel compile threads never interleave mid-line.
@@ -62,8 +61,4 @@ pub fn block(text: impl AsRef<str>) {
 /// Whether stderr wants colour (honours NO_COLOR / CLICOLOR_FORCE and TTY detection).
 pub fn stderr_is_styled() -> bool {
     !matches!(anstream::AutoStream::choice(&std::io::stderr()), anstream::ColorChoice::Never)
-}
-
-pub fn error_prefix() -> String {
-    format!("{RED}error{RED:#}")
 }

@@ -1,6 +1,6 @@
-//! Where the interpreter's facts come from: the PEP 517 shim passes them (no second
-//! Python starts during a hook), and the CLI keeps earlier answers in a cache that a
-//! changed interpreter invalidates.
+//! What a build starts besides the compiler's work: the interpreter's facts come from the
+//! PEP 517 shim (no second Python starts during a hook) or from the CLI's cache, which a
+//! changed interpreter invalidates; a build that compiles nothing never runs the compiler.
 //!
 //! The interpreter is a logging wrapper: a script that records each of its calls and
 //! `exec -a`s the test Python under its own name (so `sys.executable` is the wrapper and
@@ -166,4 +166,33 @@ fn a_corrupt_cache_entry_is_asked_again() {
     assert_eq!(facts_queries(&python.take()), 1, "a corrupt entry is not trusted");
     cli_build(&python.path(), tree.path(), cache.path()).success();
     assert_eq!(facts_queries(&python.take()), 0, "and is replaced by a good one");
+}
+
+#[test]
+fn a_build_that_compiles_nothing_never_runs_the_compiler() {
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("cc.log");
+    let cc = bin.path().join("cc");
+    std::fs::write(&cc, format!("#!/bin/sh\necho \"$*\" >> '{}'\nexec cc \"$@\"\n", log.display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cc, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let build = |tree: &Path| {
+        let out = tempfile::tempdir().unwrap();
+        let mut command = cffi_forge(&["build"]);
+        command.arg(tree).arg("-o").arg(out.path()).arg("-i").arg(python()).env("CC", &cc);
+        Run::from(command.output().unwrap()).success();
+        let calls = std::fs::read_to_string(&log).unwrap_or_default();
+        let _ = std::fs::remove_file(&log);
+        (listing(out.path()), calls)
+    };
+    let abi = project(&[(
+        "pyproject.toml",
+        &pyproject("abionly", "[[tool.cffi-forge.module]]\nname = \"_abionly\"\ncdef = \"int abs(int);\"\n"),
+    )]);
+    let (wheel, calls) = build(abi.path());
+    assert!(wheel[0].ends_with("-py3-none-any.whl"), "{wheel:?}");
+    assert_eq!(calls, "", "an ABI-mode build starts no compiler, not even cc's probe");
+    // The same logger sees an API-mode build's compiles.
+    let (_, calls) = build(declarative().path());
+    assert!(calls.lines().any(|l| l.contains("-c ")), "{calls}");
 }

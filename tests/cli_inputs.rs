@@ -453,6 +453,8 @@ fn cdef_errors_show_the_users_spelling_not_internal_names() {
         // ABI mode (no `source`): lengths and sizes only the compiler knows are refused.
         let stderr = build_fails(&format!("{MODULE}cdef = \"{cdef}\"\n"), &[]);
         assert_mentions(&stderr, &[expected]);
+        let title = stderr.lines().find(|l| l.starts_with("error:")).unwrap_or_default();
+        assert_eq!(title.matches("`pkg._m`").count(), 1, "the module named once in the title:\n{stderr}");
         for internal in ["__dotdotdot", "_cffi_array_len", "_cffi_prim_int"] {
             assert!(!stderr.contains(internal), "{internal} in the message for {cdef:?}:\n{stderr}");
         }

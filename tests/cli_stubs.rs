@@ -88,14 +88,20 @@ fn abi_mode_stub_types_what_dlopen_returns() {
         "{stub}"
     );
     assert!(!stub.lines().any(|l| l == "lib: _Lib"), "ABI-mode modules have no lib:\n{stub}");
-    assert!(stub.contains("def format(self, out: bytes | _CData, size: int, fmt: bytes | _CData, /, *args: _CData) -> int:"), "{stub}");
+    assert!(
+        stub.contains(
+            "def format(self, out: bytes | _CData, size: int, fmt: bytes | _CData, /, *args: _CData) -> int:"
+        ),
+        "{stub}"
+    );
 }
 
 #[test]
 fn a_cdef_error_fails_generate_pyi_with_its_line() {
     let dir = tempfile::tempdir().unwrap();
     let spec = dir.path().join("spec.toml");
-    std::fs::write(&spec, "[[module]]\nname = \"geo._geo\"\ncdef = '''\nint ok(int);\nint broken(;\n'''\n").unwrap();
+    std::fs::write(&spec, "[[module]]\nname = \"geo._geo\"\ncdef = '''\nint ok(int);\nint broken(;\n'''\n")
+        .unwrap();
     let out = dir.path().join("_geo.pyi");
     let run = generate_pyi(&spec, &out).failure();
     assert!(run.stderr.contains("spec.toml:5:"), "{}", run.stderr);
@@ -136,7 +142,10 @@ fn wheels_ship_a_stub_beside_each_module_and_a_stub_package_for_top_level_ones()
     assert_eq!(stubs_in(&built), ["_top-stubs/__init__.pyi", "pkg/_abi.pyi", "pkg/_api.pyi"]);
     let wheel = &built.1;
     let api = zip_read(wheel, "pkg/_api.pyi");
-    assert!(api.contains("    def twice(self, x: int, /) -> int:\n        \"\"\"int twice(int)\"\"\""), "{api}");
+    assert!(
+        api.contains("    def twice(self, x: int, /) -> int:\n        \"\"\"int twice(int)\"\"\""),
+        "{api}"
+    );
     assert!(api.contains("\nlib: _Lib\n"), "{api}");
     assert!(zip_read(wheel, "pkg/_abi.pyi").contains("    def cos(self, arg0: float, /) -> float:"));
     assert!(zip_read(wheel, "_top-stubs/__init__.pyi").contains("    def half(self, x: int, /) -> int:"));
@@ -157,7 +166,8 @@ fn stubs_false_turns_them_off_per_project_and_per_module() {
     assert_eq!(stubs_in(&wheel_of(one_off.path(), &[])), ["_top-stubs/__init__.pyi", "pkg/_api.pyi"]);
 
     // So does a `module-options` table (how build-script modules are reached).
-    let options = three_module_project("[tool.cffi-forge.module-options.\"_top\"]\nstubs = false\n", ["", "", ""]);
+    let options =
+        three_module_project("[tool.cffi-forge.module-options.\"_top\"]\nstubs = false\n", ["", "", ""]);
     assert_eq!(stubs_in(&wheel_of(options.path(), &[])), ["pkg/_abi.pyi", "pkg/_api.pyi"]);
 }
 

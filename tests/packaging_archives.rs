@@ -302,6 +302,19 @@ fn editable_wheel_serves_sources_from_the_tree_and_built_modules_from_the_build_
         .zip(["demo._ffi", "demo._abi"])
         .map(|(file, name)| archive::EditableModule { name: name.into(), file, inputs: Vec::new() })
         .collect();
+    // A project without built modules: nothing in the build directory, no hook.
+    let pure = archive::write_editable_tree(&builder, &[], &[]).unwrap();
+    assert!(!build_dir.join("editable").exists() && !tree.path().join("build/cffi-forge/bin").exists());
+    let pure_wheel = archive::write_editable_wheel(&project, &tag(), &pure, out.path()).unwrap();
+    let pure_names: Vec<String> = read_zip(&pure_wheel).into_iter().map(|e| e.name).collect();
+    assert!(
+        pure_names
+            .iter()
+            .all(|n| n == "_cffi_forge_editable_demo_pkg.pth" || n.starts_with("demo_pkg-1.2.0.dist-info/")),
+        "{pure_names:?}"
+    );
+    std::fs::remove_file(&pure_wheel).unwrap();
+
     let editable = archive::write_editable_tree(&builder, &modules, &[]).unwrap();
     assert_eq!(editable.modules, ["demo._abi", "demo._ffi"]);
     assert_eq!(editable.manifest, build_dir.join("editable/manifest.json"));

@@ -4,7 +4,7 @@
 mod packaging_support;
 
 use cffi_forge::config::{ConfigError, Generator, Project};
-use cffi_forge::diagnostic::ToDiagnostic;
+use cffi_forge::diagnostic::{Diagnostic, ToDiagnostic};
 use cffi_forge::tags::Abi3Policy;
 use packaging_support::*;
 
@@ -214,7 +214,7 @@ fn a_full_project_loads() {
     assert_eq!(modules, ["src/demo/_ffi_build.py:ffibuilder"]);
     // Spans let later layers point at the entry.
     let span = project.tool.cffi_modules.as_ref().unwrap()[0].span();
-    let d = project.diagnostic_at(span, "build script not found", "this one");
+    let d = Diagnostic::error("build script not found").with_label(&project.pyproject, span, "this one");
     assert_eq!(d.location().as_deref(), Some("pyproject.toml:28:17"));
 }
 

@@ -56,13 +56,22 @@ pub struct Builder<'a> {
 }
 
 /// Write the modules under `<build dir>/editable/` and the manifest naming them with
-/// their inputs and the `common` inputs (which concern every module).
+/// their inputs and the `common` inputs (which concern every module). Without modules
+/// nothing is written (the editable wheel then has no hook).
 pub fn write_editable_tree(
     builder: &Builder<'_>,
     modules: &[EditableModule],
     common: &[PathBuf],
 ) -> Result<EditableTree, ArchiveError> {
     let dir = builder.build_dir.join("editable");
+    if modules.is_empty() {
+        // Nothing to load or rebuild: no hook, so nothing for it to read.
+        return Ok(EditableTree {
+            manifest: dir.join("manifest.json"),
+            modules: Vec::new(),
+            files: Vec::new(),
+        });
+    }
     let write_err = |path: &Path| {
         let path = path.to_path_buf();
         move |source| ArchiveError::Write { path, source }

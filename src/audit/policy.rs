@@ -75,10 +75,6 @@ impl Policy {
         let (major, minor) = rest.split_once('_')?;
         Some((major.parse().ok()?, minor.parse().ok()?))
     }
-
-    pub fn is_named(&self, name: &str) -> bool {
-        self.name == name || self.aliases.iter().any(|a| a == name)
-    }
 }
 
 /// Every policy, most compatible first within each C library (`linux` left out).

@@ -56,6 +56,8 @@ pub fn remove_in_build_dir(build_dir: &Path) -> usize {
         for entry in entries.flatten() {
             if entry.file_type().is_ok_and(|t| t.is_dir()) {
                 removed += remove_in(&entry.path(), CACHE_MARKER);
+                // `gen/<hash>/` sources are written by `atomic_write`, on output temporaries.
+                removed += remove_in(&entry.path(), OUTPUT_MARKER);
             }
         }
     }
@@ -169,5 +171,21 @@ mod tests {
             .collect();
         left.sort();
         assert_eq!(left, [live_file.file_name().unwrap().to_str().unwrap(), "entry", "x.o"]);
+    }
+
+    #[test]
+    fn a_generated_source_temporary_of_a_dead_run_goes() {
+        let build = tempfile::tempdir().unwrap();
+        let gen = build.path().join("gen/0123abcd");
+        std::fs::create_dir_all(&gen).unwrap();
+        let (dead, live) = (dead_pid(), std::process::id());
+        std::fs::write(gen.join(format!("{OUTPUT_MARKER}{dead}-Ab12Cd")), "x").unwrap();
+        std::fs::write(gen.join(format!("{OUTPUT_MARKER}{live}-Ef34Gh")), "x").unwrap();
+        std::fs::write(gen.join("_m.c"), "x").unwrap();
+        assert_eq!(remove_in_build_dir(build.path()), 1);
+        let mut left: Vec<String> =
+            std::fs::read_dir(&gen).unwrap().map(|e| e.unwrap().file_name().into_string().unwrap()).collect();
+        left.sort();
+        assert_eq!(left, [format!("{OUTPUT_MARKER}{live}-Ef34Gh"), "_m.c".to_string()]);
     }
 }

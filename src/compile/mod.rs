@@ -28,11 +28,13 @@ mod graph;
 mod includes;
 mod launcher;
 pub mod leftovers;
+mod libc;
 pub mod private_dir;
-pub mod symbols;
 mod steps;
+pub mod symbols;
 mod target;
 mod toolchain;
+mod warnings;
 mod windows;
 
 use std::collections::BTreeMap;

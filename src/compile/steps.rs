@@ -136,7 +136,13 @@ impl Toolchain {
             return Err(CompileError::Compile { owner, file: source, command: shown, output: output.text });
         }
         if !output.text.trim().is_empty() {
-            ui::verbose("Output", output.text.trim_end());
+            match unit.owner {
+                Owner::Module(i) if unit.is_generated(jobs) => {
+                    let file_name = unit.source.file_name().unwrap_or_default().to_string_lossy();
+                    super::warnings::show_generated(&jobs[i].module, &output.text, &file_name);
+                }
+                _ => ui::verbose("Output", output.text.trim_end()),
+            }
         }
         let (deps, absent) = if !flavour.writes_depfile() {
             (Vec::new(), Vec::new())

@@ -28,12 +28,15 @@ pub fn implicit_declaration_is_error(msvc: bool) -> &'static str {
 /// The identifiers the compiler reports as undeclared in `file_name` (the generated
 /// source), in order, once each: gcc, clang and MSVC spellings, C and C++.
 pub fn undeclared_names(output: &str, file_name: &str) -> Vec<String> {
-    const MARKERS: [&str; 5] = [
+    const MARKERS: [&str; 8] = [
         "implicit declaration of function", // gcc
         "undeclared",                       // gcc `'x' undeclared`, clang, MSVC C2065
         "was not declared in this scope",   // g++
         "undefined; assuming extern",       // MSVC C4013
         "implicitly declaring library function",
+        "incomplete type",   // a struct, union or enum the C never defines: `'struct s'`
+        "unknown type name", // a typedef the C never declares
+        "undefined struct",  // MSVC C2079 / C2027
     ];
     let mut names: Vec<String> = Vec::new();
     for line in output.lines() {
@@ -45,6 +48,9 @@ pub fn undeclared_names(output: &str, file_name: &str) -> Vec<String> {
         if !MARKERS.iter().any(|m| message.contains(m)) {
             continue;
         }
+        // `invalid application of 'sizeof' to incomplete type 'struct s'`: the type is
+        // the name after the marker; elsewhere the first quoted one.
+        let message = message.split_once("incomplete type").map_or(message, |(_, after)| after);
         if let Some(name) = first_quoted(message) {
             if !names.contains(&name) {
                 names.push(name);
@@ -54,15 +60,19 @@ pub fn undeclared_names(output: &str, file_name: &str) -> Vec<String> {
     names
 }
 
-/// The first identifier in quotes: `‘x’` (gcc in a UTF-8 locale), `'x'`, `"x"`.
+/// The first identifier in quotes: `‘x’` (gcc in a UTF-8 locale), `'x'`, `"x"`; a tagged
+/// type as `struct s` / `union u` / `enum e`.
 fn first_quoted(text: &str) -> Option<String> {
     let start = text.find(['‘', '\'', '"'])?;
     let open = text[start..].chars().next()?;
     let rest = &text[start + open.len_utf8()..];
     let end = rest.find(['’', '\'', '"'])?;
     let name = &rest[..end];
-    (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
-        .then(|| name.to_string())
+    let identifier = |n: &str| !n.is_empty() && n.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let tagged = name
+        .split_once(' ')
+        .is_some_and(|(tag, n)| ["struct", "union", "enum"].contains(&tag) && identifier(n));
+    (identifier(name) || tagged).then(|| name.to_string())
 }
 
 /// The undefined (non-weak) dynamic symbols of the ELF module at `module` that nothing the
@@ -166,7 +176,8 @@ mod tests {
         let msvc = "gen\\_mod.c(390): error C4013: 'missing' undefined; assuming extern returning int\n\
                     gen\\_mod.c(400): error C2065: 'gone_var': undeclared identifier\n";
         assert_eq!(undeclared_names(msvc, "_mod.c"), ["missing", "gone_var"]);
-        let gxx = "_mod.cpp:5:3: error: ‘missing’ was not declared in this scope\n";
-        assert_eq!(undeclared_names(gxx, "_mod.cpp"), ["missing"]);
+        let gxx = "_mod.cpp:5:3: error: ‘missing’ was not declared in this scope\n\
+                   _mod.cpp:9:3: error: invalid application of 'sizeof' to incomplete type 'struct s'\n";
+        assert_eq!(undeclared_names(gxx, "_mod.cpp"), ["missing", "struct s"]);
     }
 }

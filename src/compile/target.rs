@@ -10,10 +10,11 @@ use crate::interpreter::Interpreter;
 use crate::spec::Language;
 
 use super::toolchain::language_name;
-use super::{darwin, CompileError, Env};
+use super::{darwin, libc, CompileError, Env};
 
-/// The triple `cc` should target: the interpreter's platform. When that is the
-/// platform cffi-forge runs on, the host triple itself (keeping its C library flavour).
+/// The triple `cc` should target: the interpreter's platform, and on Linux its C library
+/// (a musl CPython on a glibc machine is built for with `musl-gcc`). When that is the
+/// platform of the machine, the host triple itself.
 pub fn target_triple(interp: &Interpreter) -> String {
     let host = host_triple();
     let platform = interp.platform.as_str();
@@ -33,8 +34,10 @@ pub fn target_triple(interp: &Interpreter) -> String {
         ("armv7l", _) => "armv7",
         (other, _) => other,
     };
-    let triple = if platform.starts_with("linux") {
-        let env = if host.ends_with("musl") { "musl" } else { "gnu" };
+    let linux = platform.starts_with("linux");
+    let triple = if linux {
+        let musl = libc::interpreter_uses_musl(&interp.ext_suffix).unwrap_or_else(|| host.ends_with("musl"));
+        let env = if musl { "musl" } else { "gnu" };
         match arch {
             "armv7" => format!("armv7-unknown-linux-{env}eabihf"),
             "riscv64" => format!("riscv64gc-unknown-linux-{env}"),
@@ -58,9 +61,11 @@ pub fn target_triple(interp: &Interpreter) -> String {
     } else {
         host.clone()
     };
-    // Same OS and arch as the host: keep the host's exact triple (env, ABI).
+    // Same OS and arch (and on Linux C library) as the host: keep the host's exact triple.
+    let same_libc = !linux || triple.contains("-musl") == host.contains("-musl");
     if triple.split('-').next() == host.split('-').next()
         && triple.split('-').nth(2) == host.split('-').nth(2)
+        && same_libc
     {
         host
     } else {
@@ -68,7 +73,9 @@ pub fn target_triple(interp: &Interpreter) -> String {
     }
 }
 
-/// The triple cffi-forge itself runs on.
+/// The triple of the machine cffi-forge runs on. On Linux its C library is the machine's
+/// (that of its own programs), not necessarily cffi-forge's: the static musl build runs on
+/// glibc systems, whose `cc` builds for glibc.
 pub fn host_triple() -> String {
     let arch = std::env::consts::ARCH;
     if cfg!(target_os = "macos") {
@@ -76,7 +83,7 @@ pub fn host_triple() -> String {
     } else if cfg!(target_os = "windows") {
         format!("{arch}-pc-windows-{}", if cfg!(target_env = "gnu") { "gnu" } else { "msvc" })
     } else if cfg!(target_os = "linux") {
-        let env = if cfg!(target_env = "musl") { "musl" } else { "gnu" };
+        let env = if libc::machine_uses_musl() { "musl" } else { "gnu" };
         match arch {
             "arm" => format!("armv7-unknown-linux-{env}eabihf"),
             "riscv64" => format!("riscv64gc-unknown-linux-{env}"),

@@ -372,3 +372,17 @@ fn target_follows_the_interpreter() {
     interp.platform = "linux-aarch64".into();
     assert!(target_triple(&interp).starts_with("aarch64-unknown-linux-"));
 }
+
+#[test]
+#[cfg(all(target_os = "linux", target_arch = "x86_64"))]
+fn target_follows_the_interpreters_c_library() {
+    let mut interp = Interpreter::query(&python()).unwrap();
+    interp.platform = "linux-x86_64".into();
+    interp.ext_suffix = ".cpython-313-x86_64-linux-musl.so".into();
+    assert_eq!(target_triple(&interp), "x86_64-unknown-linux-musl");
+    interp.ext_suffix = ".cpython-313-x86_64-linux-gnu.so".into();
+    assert_eq!(target_triple(&interp), "x86_64-unknown-linux-gnu");
+    // The machine's C library, whichever cffi-forge was built for.
+    let machine = if libc::machine_uses_musl() { "musl" } else { "gnu" };
+    assert_eq!(host_triple(), format!("x86_64-unknown-linux-{machine}"));
+}

@@ -598,17 +598,6 @@ impl Project {
     pub fn abi3_policy(&self) -> Abi3Policy {
         self.tool.py_limited_api
     }
-
-    /// A diagnostic pointing at a place in `pyproject.toml` (e.g. the span of a
-    /// `cffi-modules` entry), for errors found by later layers.
-    pub fn diagnostic_at(
-        &self,
-        span: Range<usize>,
-        title: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Diagnostic {
-        Diagnostic::error(title).with_label(&self.pyproject, span, label)
-    }
 }
 
 #[cfg(test)]

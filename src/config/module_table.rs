@@ -231,7 +231,7 @@ impl ModuleTable {
             ));
         }
 
-        let source_text = match (&self.source, &self.source_file) {
+        let source_at = match (&self.source, &self.source_file) {
             (Some(_), Some(sf)) => {
                 return Err(invalid(
                     "source-file",
@@ -239,12 +239,19 @@ impl ModuleTable {
                     "give `source` or `source-file`, not both".into(),
                 ))
             }
-            (Some(s), None) => Some(s.get_ref().clone()),
-            (None, Some(sf)) => Some(read("source-file", sf.get_ref(), sf.span())?.0),
+            (Some(s), None) => {
+                let text = s.get_ref().clone();
+                let at = verbatim_offset(file, &s.span(), &text).map(|offset| (file.clone(), offset));
+                Some((text, at))
+            }
+            (None, Some(sf)) => {
+                let (text, source_file) = read("source-file", sf.get_ref(), sf.span())?;
+                Some((text, Some((source_file, 0))))
+            }
             (None, None) => None,
         };
         let extension = self.source_extension.clone().unwrap_or_else(|| ".c".to_string());
-        let source = source_text.map(|text| CSource { text, extension });
+        let source = source_at.map(|(text, at)| CSource { text, extension, at });
 
         let mut options = self
             .resolve_build_keys(&build_keys::SourceExpander::new(root))

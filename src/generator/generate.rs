@@ -8,9 +8,9 @@ use std::ops::Range;
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::generator::emit_c::{self, COptions};
 use crate::generator::emit_py;
-use crate::generator::stubs;
 use crate::generator::model;
 use crate::generator::recompiler::{Recompiler, Refusal};
+use crate::generator::stubs;
 use crate::spec::ModuleSpec;
 
 /// Generated source of one module.
@@ -208,7 +208,7 @@ mod tests {
             name: "pkg._m".into(),
             origin: ModuleOrigin::Declarative { table: crate::spec::TableRef::Module(0) },
             cdefs: vec![CdefSource::standalone("m.cdef", cdef)],
-            source: source.map(|s| CSource { text: s.into(), extension: ".c".into() }),
+            source: source.map(|s| CSource { text: s.into(), extension: ".c".into(), at: None }),
             options: Default::default(),
             pregenerated: None,
             reads: Vec::new(),

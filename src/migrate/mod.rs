@@ -11,11 +11,11 @@ pub mod setuptools_table;
 pub mod translate;
 
 use std::fs;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use toml_edit::DocumentMut;
 
+use crate::atomic_write::write_atomically;
 use crate::diagnostic::{Diagnostic, ToDiagnostic};
 use crate::setup_py::SetupCall;
 pub use translate::Todo;
@@ -121,25 +121,10 @@ pub fn migrate(root: &Path) -> Result<Migration, MigrateError> {
     Ok(Migration { path, pyproject: doc.to_string(), todos })
 }
 
-/// Replace `pyproject.toml` with the migrated text, atomically: written beside it under a
-/// temporary name and renamed over it, so a failure leaves the old file as it was. A new
-/// file gets the mode the umask gives; an existing one keeps its permissions.
+/// Replace `pyproject.toml` with the migrated text, atomically, so a failure leaves the
+/// old file as it was (see [`write_atomically`]).
 pub fn write(migration: &Migration) -> Result<(), MigrateError> {
     let path = &migration.path;
-    let error = |source| MigrateError::Write { path: path.clone(), source };
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".pyproject.toml.migrate-{}", std::process::id()));
-    let result = (|| {
-        let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&tmp)?;
-        file.write_all(migration.pyproject.as_bytes())?;
-        file.sync_all()?;
-        if let Ok(meta) = fs::metadata(path) {
-            fs::set_permissions(&tmp, meta.permissions())?;
-        }
-        fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.map_err(error)
+    write_atomically(path, migration.pyproject.as_bytes())
+        .map_err(|source| MigrateError::Write { path: path.clone(), source })
 }

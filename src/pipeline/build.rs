@@ -22,8 +22,12 @@ use crate::ui;
 pub(super) struct Target {
     pub(super) interp: Interpreter,
     pub(super) build_dir: PathBuf,
-    toolchain: Result<Toolchain, CompileError>,
+    /// Set up while the build scripts run (`cc` runs the compiler twice to learn its
+    /// family); `None` when the configuration needs no compiler (see [`needs_no_compiler`]),
+    /// then set up only if something compiles after all.
+    toolchain: Option<Result<Toolchain, CompileError>>,
     root: PathBuf,
+    env: compile::Env,
 }
 
 impl Target {
@@ -38,9 +42,22 @@ impl Target {
             interp = crate::cross::retarget(&interp, triple, &env)?;
         }
         let build_dir = build_dir(project, &interp)?;
-        let toolchain = Toolchain::new(&interp, &project.root, &build_dir, env);
-        Ok(Target { interp, build_dir, toolchain, root: project.root.clone() })
+        let toolchain = (!needs_no_compiler(project))
+            .then(|| Toolchain::new(&interp, &project.root, &build_dir, env.clone()));
+        Ok(Target { interp, build_dir, toolchain, root: project.root.clone(), env })
     }
+}
+
+/// Whether the configuration alone says nothing will compile: only ABI-mode
+/// `[[tool.cffi-forge.module]]` tables (no `source`), no build scripts, extensions or
+/// libraries. Such a build never starts the compiler, not even to probe it.
+fn needs_no_compiler(project: &Project) -> bool {
+    let tool = &project.tool;
+    !tool.modules.is_empty()
+        && tool.cffi_modules.as_ref().is_none_or(|scripts| scripts.is_empty())
+        && tool.modules.iter().all(|m| m.source.is_none() && m.source_file.is_none() && m.sources.is_empty())
+        && tool.extensions.is_empty()
+        && tool.libraries.is_empty()
 }
 
 /// Run pkg-config for every module and extension that names packages, appending the
@@ -78,7 +95,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
     // The generated source and spec of each CFFI module job, to map what the C does not
     // provide back to the cdef.
     let mut cffi_jobs: Vec<(PathBuf, ModuleSpec)> = Vec::new();
-    let Target { build_dir, toolchain, interp, root: project_root } = target;
+    let Target { build_dir, toolchain, interp, root: project_root, env } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
     for ResolvedModule { mut spec, file, limited_api, .. } in modules {
         let from_cffi = spec.pregenerated.is_some();
@@ -149,6 +166,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
     let mut inputs = Vec::new();
     if !jobs.is_empty() {
         let by_source: Vec<(PathBuf, &ModuleSpec)> = cffi_jobs.iter().map(|(g, s)| (g.clone(), s)).collect();
+        let toolchain = toolchain.unwrap_or_else(|| Toolchain::new(&interp, &project_root, &build_dir, env));
         let modules = toolchain?
             .build_with_inputs(&jobs, &library_jobs)
             .map_err(|e| provided::compile_error(e, &project_root, &by_source))?;
@@ -238,17 +256,10 @@ fn stable_hash(path: &Path) -> String {
 
 /// Keep the file (and its timestamp) when the content is the same.
 fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    if std::fs::read(path).is_ok_and(|old| old == bytes) {
-        return Ok(());
-    }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    // Named like every cache temporary, so a killed run's is removed by the next build.
-    let name = path.file_name().unwrap_or_default().to_string_lossy();
-    let tmp = path.with_file_name(format!(".tmp{}-{name}", std::process::id()));
-    std::fs::write(&tmp, bytes)?;
-    std::fs::rename(&tmp, path)
+    crate::atomic_write::write_atomically(path, bytes)
 }
 
 #[cfg(test)]

@@ -62,11 +62,20 @@ impl ToDiagnostic for NotProvided {
                 d = d.with_label(file, range.clone(), label);
             }
         }
-        // The compiler's own error lines (about the generated code), for the curious.
+        // The compiler's own errors (about the generated code), each once, for the curious.
         if let Some(detail) = &self.detail {
-            let errors: Vec<&str> = detail.lines().filter(|l| l.contains("error")).collect();
+            let mut errors: Vec<&str> = Vec::new();
+            for line in detail.lines() {
+                if let Some((_, message)) = line.split_once("error: ").or_else(|| line.split_once("error C"))
+                {
+                    if !errors.contains(&message) {
+                        errors.push(message);
+                    }
+                }
+            }
             if !errors.is_empty() {
-                d = d.with_note(format!("the compiler said:\n{}", errors.join("\n")));
+                d = d
+                    .with_note(format!("the compiler said about the generated code:\n{}", errors.join("\n")));
             }
         }
         d.with_help(match self.stage {
@@ -82,26 +91,53 @@ impl ToDiagnostic for NotProvided {
     }
 }
 
-/// The cdef declarations named `names`, as functions, globals or constants, with where
-/// each is declared. A cdef that does not parse here (a module cffi's emitter generated,
+/// The cdef declarations named `names` (as the compiler spells them: `f`, `struct s`), as
+/// functions, globals, constants, enumerators or types, with where each is declared, in
+/// the cdef's order. A cdef that does not parse here (a module cffi's emitter generated,
 /// using what only cffi handles) gives nothing.
 fn declarations(spec: &ModuleSpec, names: &[String]) -> Vec<Missing> {
     let Ok(model) = crate::generator::cdef::parse(&spec.cdefs) else { return Vec::new() };
-    let kinds = [
+    let plain = [
         (DeclKind::Function, "function"),
         (DeclKind::Variable, "global variable"),
+        (DeclKind::Constant, "constant"),
         (DeclKind::Macro, "constant"),
+        (DeclKind::Typedef, "type"),
     ];
-    names
+    let at = |span| model.span_location(span).map(|(file, range)| (file.clone(), range));
+    let mut missing: Vec<Missing> = names
         .iter()
         .filter_map(|name| {
-            kinds.iter().find_map(|&(kind, what)| {
-                let decl = model.declaration(kind, name)?;
-                let at = model.span_location(decl.span).map(|(file, range)| (file.clone(), range));
-                Some(Missing { name: name.clone(), what, at })
-            })
+            let (what, decl) = match name.split_once(' ') {
+                Some((tag, tag_name)) => {
+                    let kind = match tag {
+                        "struct" => DeclKind::Struct,
+                        "union" => DeclKind::Union,
+                        _ => DeclKind::Enum,
+                    };
+                    ("type", model.declaration(kind, tag_name)?)
+                }
+                None => {
+                    match plain.iter().find_map(|&(kind, what)| Some((what, model.declaration(kind, name)?)))
+                    {
+                        Some(found) => found,
+                        None => {
+                            // An enumerator: point at its enum.
+                            let e = model.enums.iter().find(|e| e.enumerators.contains(name))?;
+                            return Some(Missing {
+                                name: name.clone(),
+                                what: "enumerator",
+                                at: e.span.and_then(at),
+                            });
+                        }
+                    }
+                }
+            };
+            Some(Missing { name: name.clone(), what, at: at(decl.span) })
         })
-        .collect()
+        .collect();
+    missing.sort_by_key(|m| m.at.as_ref().map(|(file, range)| (file.name.clone(), range.start)));
+    missing
 }
 
 /// A compile error of `generated` (the module's generated source) that comes from cdef
@@ -124,6 +160,11 @@ pub fn compile_error(
                     missing,
                     detail: Some(output.clone()),
                 }));
+            }
+            if let CompileError::Compile { command, .. } = &error {
+                if let Some(located) = super::user_source::locate(output, command, generated, spec) {
+                    return super::PipelineError::UserSource(Box::new(located));
+                }
             }
         }
     }

@@ -68,7 +68,7 @@ SCRIPTED = {
         cffi-modules = ["scalc_build.py:ffibuilder"]
         """,
     "scalc/__init__.py": "from scalc._s import ffi, lib\n",
-    "scalc/s.h": "#define FACTOR 1\nint mul(int a, int b);\n",
+    "scalc/s.h": "#define FACTOR 1\nint mul(int a, int b);\nint twice(int a);\n",
     "scalc/s.c": '#include "s.h"\nint mul(int a, int b) { return a * b * FACTOR; }\nint twice(int a) { return 2 * a; }\n',
     "scalc/extra.cdef": "int twice(int a);\n",
     "scalc_build.py": """\
@@ -179,6 +179,8 @@ def test_declarative_project_rebuilds_on_import(venvs, scratch, forge_wheelhouse
     edit(p.root / "pyproject.toml", 'cdef = "int add(int a, int b);"', 'cdef = "int add(int a, int b); int sub(int a, int b);"')
     with open(p.root / "csrc/calc.c", "a") as f:
         f.write("int sub(int a, int b) { return a - b; }\n")
+    with open(p.root / "csrc/calc.h", "a") as f:
+        f.write("int sub(int a, int b);\n")
     assert p.rebuilt("from calc import lib; print(lib.sub(7, 2))", "calc._calc", "pyproject.toml") == "5"
 
     # A plain extension.
@@ -229,12 +231,16 @@ def test_build_script_project_rebuilds_on_import(venvs, scratch, forge_wheelhous
     edit(p.root / "scalc_build.py", 'cdef("int mul(int a, int b);")', 'cdef("int mul(int a, int b); int neg(int a);")')
     with open(p.root / "scalc/s.c", "a") as f:
         f.write("int neg(int a) { return -a; }\n")
+    with open(p.root / "scalc/s.h", "a") as f:
+        f.write("int neg(int a);\n")
     assert p.rebuilt("from scalc import lib; print(lib.neg(5))", "scalc._s", "scalc_build.py") == "-5"
 
     # The cdef, in a file the build script reads.
     edit(p.root / "scalc/extra.cdef", "int twice(int a);\n", "int twice(int a);\nint half(int a);\n")
     with open(p.root / "scalc/s.c", "a") as f:
         f.write("int half(int a) { return a / 2; }\n")
+    with open(p.root / "scalc/s.h", "a") as f:
+        f.write("int half(int a);\n")
     assert p.rebuilt("from scalc import lib; print(lib.half(8), lib.twice(8))", "scalc._s", "scalc/extra.cdef") == "4 16"
 
     # A build script that fails: ImportError with its traceback's message.

@@ -278,3 +278,203 @@ def test_mypy_needs_py_typed_pyright_does_not_and_top_level_stub_packages_serve_
     out = pyright(venv.python, path)
     assert 'Type of "lib.b64kit_encoded_len(3)" is "int"' in out.text, out.text
     assert 'Type of "top.half(4)" is "int"' in out.text, out.text
+
+
+# tests/module_cases: cdefs of every kind, each with calls the differential tests run against
+# cffi's own modules. The stub of each case must accept every call cffi accepts (a stub that
+# rejects correct code is worse than none) and refuse the ones cffi refuses with a TypeError
+# for the argument's Python type: these, by case and call index.
+MODULE_CASES = REPO / "tests" / "module_cases"
+REFUSED_CALLS = {
+    "fn_wrong_arg_count": {0, 1, 2, 3},
+    "fn_wrong_arg_type": {1},  # needs_ptr(5); a `long *` for an `int *` is cdata either way
+    "prim_int_overflow_errors": {3},  # take_uc('x'); 256 and -1 overflow at run time
+    "prim_float_errors": {1, 2},  # id_d(None), id_d('1.0')
+}
+# Struct fields and items of cdata: cffi's own stubs (types-cffi) give `CData` no attributes,
+# so `ffi.new("struct s *").x` is an error with or without these stubs (docs/stubs.md).
+CDATA_SURFACE = re.compile(r'"_CDataBase" has no attribute|for class "(_CDataBase|_?CData)"')
+
+
+def module_case_files():
+    return sorted(p.name for p in MODULE_CASES.glob("*.toml"))
+
+
+@pytest.fixture(scope="session")
+def types_venv(scratch):
+    """A venv with types-cffi only: what type checkers resolve `_cffi_backend` against."""
+    venv = Venv.create(Path(sys.executable), scratch / "stubs-types-venv")
+    venv.pip("install", "types-cffi")
+    return venv
+
+
+def toml_string(text):
+    return "'''%s'''" % text if "'''" not in text and not text.endswith("'") else repr(text)
+
+
+@pytest.mark.parametrize("case_file", module_case_files())
+def test_stubs_accept_every_call_cffi_accepts(types_venv, scratch, case_file):
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+    with open(MODULE_CASES / case_file, "rb") as f:
+        cases = [c for c in tomllib.load(f)["case"] if not c.get("refused") and c.get("calls")]
+    work = scratch / "stubs-cases" / case_file.replace(".toml", "")
+    if work.exists():
+        shutil.rmtree(work)
+    work.mkdir(parents=True)
+    spec = []
+    for case in cases:
+        api = "api" in case.get("modes", ["abi", "api"])
+        spec.append("[[module]]\nname = \"m_%s\"\ncdef = %s\n" % (case["name"], toml_string(case["cdef"])))
+        if api:
+            spec.append("source = %s\n" % toml_string(case.get("source", "")))
+    (work / "spec.toml").write_text("".join(spec))
+    uses = []
+    expected_errors = set()
+    for case in cases:
+        module = "m_%s" % case["name"]
+        run([forge_bin(), "generate-pyi", work / "spec.toml", "--module", module, "-o", work / (module + ".pyi")],
+            env=dict(os.environ, NO_COLOR="1"))
+        api = "api" in case.get("modes", ["abi", "api"])
+        lines = ["from %s import ffi%s\n" % (module, ", lib" if api else "")]
+        if not api:
+            lines.append("lib = ffi.dlopen('lib%s.so')\n" % module)
+        lines += ["%s\n" % call for call in case["calls"]]
+        path = work / ("use_%s.py" % case["name"])
+        path.write_text("".join(lines))
+        uses.append(path.name)
+        for index in REFUSED_CALLS.get(case["name"], ()):
+            expected_errors.add((path.name, len(lines) - len(case["calls"]) + index + 1))
+    # Default strictness: the calls are untyped expressions (lambdas); what matters is
+    # that no argument cffi accepted is refused.
+    # (The calls gather a void function's None into tuples: mypy's func-returns-value says so.)
+    out = run([sys.executable, "-m", "mypy", "--no-error-summary", "--show-error-codes",
+               "--disable-error-code", "func-returns-value", "--cache-dir",
+               work / ".mypy_cache", "--python-executable", types_venv.python, *uses],
+              cwd=work, env=dict(os.environ), check=False)
+    errors = [line for line in out.text.splitlines() if ": error: " in line and not CDATA_SURFACE.search(line)]
+    found = {(e.split(":")[0], int(e.split(":")[1])) for e in errors}
+    assert found == expected_errors, "mypy: expected errors at %s only:\n%s" % (sorted(expected_errors), "\n".join(errors))
+    (work / "pyrightconfig.json").write_text('{"typeCheckingMode": "standard"}\n')
+    out = run([sys.executable, "-m", "pyright", "--pythonpath", types_venv.python, *uses],
+              cwd=work, env=dict(os.environ), check=False)
+    found = set()
+    for m in re.finditer(r"/(use_\w+\.py):(\d+):\d+ - error: ([^\n]*)", out.text):
+        if not CDATA_SURFACE.search(m.group(3)):
+            found.add((m.group(1), int(m.group(2))))
+    assert found == expected_errors, "pyright: expected errors at %s only:\n%s" % (sorted(expected_errors), out.text)
+
+
+# Real projects (tests/real_projects), built as tests/py/e2e/test_real_projects.py converts
+# them, with the tools Python (their build scripts need only cffi): their stubs pass both
+# checkers, code using their C API passes, and mistakes in it are reported at their lines.
+# bcrypt ships its own _bcrypt.pyi, which must win over the generated one.
+REAL_USAGE = {
+    "cmarkgfm": (
+        "from cmarkgfm._cmark import ffi, lib\n",
+        "html = lib.cmark_markdown_to_html(b'*hi*', 4, lib.CMARK_OPT_DEFAULT)\n"
+        "text: bytes | str = ffi.string(html)\n"
+        "version: bytes | str = ffi.string(lib.cmark_version_string())\n",
+        ("cmark_markdown_to_html", "b'x', 1, 0", "'x', 1, 0"),
+    ),
+    "argon2-cffi-bindings": (
+        "from _argon2_cffi_bindings._ffi import ffi, lib\n",
+        "size: int = lib.argon2_encodedlen(1, 8, 1, 16, 32, lib.Argon2_id)\n"
+        "out = ffi.new('char[]', size)\n"
+        "status: int = lib.argon2_hash(1, 8, 1, b'pw', 2, b's' * 16, 16, ffi.NULL, 32, out, size,\n"
+        "                              lib.Argon2_id, 0x13)\n"
+        "assert status == lib.ARGON2_OK or ffi.string(lib.argon2_error_message(status))\n",
+        ("argon2_encodedlen", "1, 8, 1, 16, 32, 2", "1, 8, 1, 16, 32, '2'"),
+    ),
+    "soundfile": (
+        "from _soundfile import ffi\nlib = ffi.dlopen('libsndfile.so.1')\n",
+        "version: bytes | str = ffi.string(lib.sf_version_string())\n"
+        "info = ffi.new('SF_INFO *')\n"
+        "handle = lib.sf_open(b'missing.wav', lib.SFM_READ, info)\n"
+        "message = lib.sf_strerror(handle)\n",
+        ("sf_open", "b'x.wav', 16, ffi.new('SF_INFO *')", "'x.wav', 16, ffi.new('SF_INFO *')"),
+    ),
+    "misaka": (
+        "from misaka._hoedown import ffi, lib\n",
+        "renderer = lib.hoedown_html_renderer_new(0, 0)\n"
+        "document = lib.hoedown_document_new(renderer, lib.HOEDOWN_EXT_TABLES, 16)\n"
+        "buffer = lib.hoedown_buffer_new(64)\n"
+        "lib.hoedown_buffer_puts(buffer, b'text')\n"
+        "assert ffi.sizeof('hoedown_buffer') > 0 and document\n",
+        ("hoedown_buffer_new", "64", "64.5"),
+    ),
+}
+REAL_BUILT = ("cmarkgfm", "argon2-cffi-bindings", "soundfile", "misaka", "bcrypt", "xattr", "brotlipy")
+
+
+class RealProjects:
+    """The REAL_BUILT projects built once, installed into one venv with types-cffi."""
+
+    def __init__(self, root: Path, cache: Path):
+        sys.path.insert(0, str(REPO / "tests" / "real_projects"))
+        import real_projects
+
+        self.root = root
+        self.venv = Venv.create(Path(sys.executable), root / "venv")
+        self.venv.pip("install", "types-cffi")
+        self.stubs = {}
+        for name in REAL_BUILT:
+            project = real_projects.PROJECTS[name]
+            tree = real_projects.prepare(project, root / "src" / name, cache=cache)
+            wheel = build(tree, root / "wheels" / name)
+            self.venv.pip("install", "--no-deps", wheel)
+            import zipfile
+
+            with zipfile.ZipFile(wheel) as z:
+                self.stubs[name] = {n: z.read(n).decode("utf-8") for n in z.namelist() if n.endswith(".pyi")}
+
+
+@pytest.fixture(scope="session")
+def real(scratch, cache):
+    return RealProjects(scratch / "stubs-real", cache)
+
+
+def test_real_projects_stubs_pass_both_checkers_and_a_projects_own_stub_wins(real):
+    for name, stubs in real.stubs.items():
+        assert stubs, "%s: no stub in the wheel" % name
+        for member, text in stubs.items():
+            if name == "bcrypt":
+                assert "generated by cffi-forge" not in text, "bcrypt's own %s must win:\n%s" % (member, text)
+                continue
+            assert "generated by cffi-forge" in text, (name, member)
+            path = write(real.root / "stubs" / name, member.replace("/", "_").replace("-", "_"), text)
+            out = mypy(real.venv.python, path)
+            assert out.returncode == 0, "mypy --strict on %s of %s:\n%s" % (member, name, out.text)
+            out = pyright(real.venv.python, path)
+            assert out.returncode == 0 and "0 errors" in out.text, "pyright on %s of %s:\n%s" % (member, name, out.text)
+    assert "_soundfile-stubs/__init__.pyi" in real.stubs["soundfile"], "a top-level module gets a stub package"
+
+
+@pytest.mark.parametrize("name", sorted(REAL_USAGE))
+def test_real_project_code_checks_and_mistakes_are_reported(real, name):
+    head, good, (fn, good_args, wrong) = REAL_USAGE[name]
+    path = write(real.root / "good" / name, "use.py", head + good)
+    # The packages have no py.typed (except bcrypt): mypy reads their stubs only then, so
+    # the check adds one, as a typed project would ship it (PEP 561, docs/stubs.md).
+    for site_dir in [real.venv.site_packages()]:
+        for package in ("cmarkgfm", "_argon2_cffi_bindings", "misaka"):
+            if (site_dir / package).is_dir():
+                (site_dir / package / "py.typed").write_text("")
+    out = mypy(real.venv.python, path)
+    assert out.returncode == 0, "mypy --strict:\n%s\n%s" % (out.text, path.read_text())
+    out = pyright(real.venv.python, path)
+    assert out.returncode == 0 and "0 errors" in out.text, "pyright:\n%s\n%s" % (out.text, path.read_text())
+
+    text = head + ("" if "dlopen" in head else "assert ffi is not None\n")
+    expected = {}
+    for template, mypy_code, pyright_rule in MISTAKES:
+        expected[text.count("\n") + 1] = (mypy_code, pyright_rule)
+        text += template.format(fn=fn, good=good_args, wrong=wrong)
+    path = write(real.root / "bad" / name, "use.py", text)
+    out = mypy(real.venv.python, path)
+    check_reported(out.text, r":(\d+): error: .*\[([a-z-]+)\]", {n: c[0] for n, c in expected.items()}, text)
+    out = pyright(real.venv.python, path)
+    check_reported(out.text, r":(\d+):\d+ - error: (?:.|\n)*?\((report\w+)\)",
+                   {n: c[1] for n, c in expected.items()}, text)

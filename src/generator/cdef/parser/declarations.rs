@@ -97,12 +97,13 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             // A function definition (possibly with K&R parameter declarations). Without
             // the body's `{` after them, those "parameter declarations" are the next
             // declarations and this one lacks its `;`: say so here, not at the next one.
-            // An error inside well-formed-looking K&R declarations stays where it is.
-            let knr = self.starts_declaration();
-            self.knr_parameter_declarations()?;
-            if !self.is_punct(0, Punct::LBrace) {
-                let e = self.error_here("expected the body of a function definition");
-                return Err(if knr { missing_semicolon(e, &first.span) } else { e });
+            // Only a declarator with an identifier list (`f(a, b)`) can have them.
+            let knr_params = first.derivs.iter().any(|d| {
+                matches!(d, Deriv::Func(Some(params), _) if params.iter().any(|p| matches!(p, Param::Ident { .. })))
+            });
+            let next_declaration = self.starts_declaration() && !knr_params;
+            if let Err(e) = self.knr_parameter_declarations() {
+                return Err(if next_declaration { missing_semicolon(e, &first.span) } else { e });
             }
             let start = spec.start.unwrap_or(first.span.start);
             // pycparser checks the declaration part before the body.
@@ -131,12 +132,15 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
         Ok(())
     }
 
-    /// K&R parameter declarations (those before the body's `{`).
+    /// K&R parameter declarations up to the body's `{`.
     fn knr_parameter_declarations(&mut self) -> PResult<()> {
         while self.starts_declaration() {
             let (s, t) = self.declaration_specifiers(true)?;
             let _ = self.decl_body_with_spec(s, t)?;
             self.expect(Punct::Semi)?;
+        }
+        if !self.is_punct(0, Punct::LBrace) {
+            return Err(self.error_here("expected the body of a function definition"));
         }
         Ok(())
     }
