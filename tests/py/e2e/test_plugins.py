@@ -81,7 +81,9 @@ def build_with(frontend: str, version: str, project: Path, out: Path, venvs, pyt
         venv = venvs.get(version, name="plugins-build-" + version, with_pytest=False)
         if not (venv.bin / "pyproject-build").exists():
             venv.pip("install", "build", env=clean_env())
-        run([venv.python, "-m", "build", "--wheel", "-o", out, project], env=env, cwd=out.parent)
+        # The sdist first, then the wheel from it: the sdist must keep the build inputs.
+        run([venv.python, "-m", "build", "-o", out, project], env=env, cwd=out.parent)
+        single(out, "*.tar.gz").unlink()
     else:
         uv = Path(sys.executable).parent / "uv"
         assert uv.exists(), "uv is not installed in the tools venv %s" % uv.parent
