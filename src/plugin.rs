@@ -34,8 +34,9 @@ impl ToDiagnostic for PluginError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
             PluginError::Pipeline(e) => e.to_diagnostic(),
-            PluginError::Options(_) => Diagnostic::error(self.to_string())
-                .with_help("the hook table takes the keys of [tool.cffi-forge] (e.g. `generator = \"cffi\"`)"),
+            PluginError::Options(_) => Diagnostic::error(self.to_string()).with_help(
+                "the hook table takes the keys of [tool.cffi-forge] (e.g. `generator = \"cffi\"`)",
+            ),
             _ => Diagnostic::error(self.to_string()),
         }
     }
@@ -46,7 +47,8 @@ impl ToDiagnostic for PluginError {
 /// table, a JSON object) merged over `[tool.cffi-forge]`.
 pub fn load_project(root: &Path, options: Option<&str>) -> Result<Project, PluginError> {
     let path = root.join("pyproject.toml");
-    let text = fs::read_to_string(&path).map_err(|source| PluginError::Read { path: path.clone(), source })?;
+    let text =
+        fs::read_to_string(&path).map_err(|source| PluginError::Read { path: path.clone(), source })?;
     let mut text = host_project_removed(&text);
     if let Some(options) = options {
         text = with_options(&text, options)?;
@@ -74,7 +76,9 @@ fn host_project_removed(text: &str) -> String {
         }
     }
     let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
-    out.push_str("\n\n# [project] belongs to the host build backend: a stand-in for cffi-forge.\n[project]\n");
+    out.push_str(
+        "\n\n# [project] belongs to the host build backend: a stand-in for cffi-forge.\n[project]\n",
+    );
     out.push_str(&format!("name = {}\nversion = \"0\"\n", quoted(name)));
     if let Some(requires) = requires_python {
         out.push_str(&format!("requires-python = {}\n", quoted(requires)));
@@ -116,7 +120,8 @@ fn header_name(line: &str) -> String {
 
 /// `text` with the keys of the JSON object `options` set in `[tool.cffi-forge]`.
 fn with_options(text: &str, options: &str) -> Result<String, PluginError> {
-    let options: toml::Table = serde_json::from_str(options).map_err(|e| PluginError::Options(e.to_string()))?;
+    let options: toml::Table =
+        serde_json::from_str(options).map_err(|e| PluginError::Options(e.to_string()))?;
     if options.is_empty() {
         return Ok(text.to_string());
     }
@@ -124,7 +129,8 @@ fn with_options(text: &str, options: &str) -> Result<String, PluginError> {
         return Ok(text.to_string());
     };
     let rendered = toml::to_string(&options).map_err(|e| PluginError::Options(e.to_string()))?;
-    let parsed: toml_edit::DocumentMut = rendered.parse().map_err(|e: toml_edit::TomlError| PluginError::Options(e.to_string()))?;
+    let parsed: toml_edit::DocumentMut =
+        rendered.parse().map_err(|e: toml_edit::TomlError| PluginError::Options(e.to_string()))?;
     let tool = doc.entry("tool").or_insert_with(|| {
         let mut t = toml_edit::Table::new();
         t.set_implicit(true);
@@ -154,7 +160,8 @@ pub fn build(
     let built = pipeline::build_for_plugin(project, python, compatibility)?;
     let mut files = Vec::new();
     for file in &built.files {
-        let staged = stage(file, stage_dir).map_err(|source| PluginError::Stage { dir: stage_dir.to_path_buf(), source })?;
+        let staged = stage(file, stage_dir)
+            .map_err(|source| PluginError::Stage { dir: stage_dir.to_path_buf(), source })?;
         files.push(serde_json::json!({ "path": file.archive_path, "file": staged }));
     }
     let pure = built.tag == crate::tags::WheelTag::pure();
