@@ -18,7 +18,10 @@ from .support import SAMPLES, Venv, clean_env, copy_project, run
 from .wheelcheck import Wheel
 
 PLUGINS = SAMPLES / "plugins"
-OLDEST, NEWEST, PYPY = "3.8", "3.13", "pypy3"
+# The oldest and newest CPython of the matrix (tests/py/e2e/interpreters.py) and PyPy;
+# the single-interpreter tests use the newest CPython release with every wheel on PyPI.
+OLDEST, NEWEST, PYPY = "3.8", "3.15", "pypy3"
+STABLE = "3.13"
 FRONTENDS = ["pip", "build", "uv"]
 # What each sample's wheel holds besides its .dist-info, `{ext}` the compiled suffix.
 FILES = {
@@ -131,7 +134,7 @@ def test_hatch_build_and_sdist(scratch, venvs, forge_wheelhouse):
 def test_hatch_editable_install_sees_python_changes(scratch, venvs, forge_wheelhouse):
     work = scratch / "plugins" / "hatch-editable"
     project = tagged_copy("hatch-demo", work / "hatch-demo")
-    venv = venvs.get(NEWEST, name="plugins-editable", with_pytest=False)
+    venv = venvs.get(STABLE, name="plugins-editable", with_pytest=False)
     venv.pip("install", "-e", project, env=clean_env(PIP_FIND_LINKS=forge_wheelhouse), cwd=work)
     out = run([venv.python, "-c", CALL.format(pkg="hatchdemo")], cwd=work)
     assert out.text.strip() == "ok"
@@ -163,7 +166,7 @@ def test_hatch_hook_options_and_abi_mode(scratch, venvs, forge_wheelhouse):
     )
     run(["git", "-c", "user.name=t", "-c", "user.email=t@example.invalid", "commit", "-qam", "abi"], cwd=project)
     run(["git", "tag", "-f", "v1.4.2"], cwd=project)
-    venv = venvs.get(NEWEST, name="plugins-abi", with_pytest=False)
+    venv = venvs.get(STABLE, name="plugins-abi", with_pytest=False)
     out = venv.pip("wheel", "--no-deps", "-w", work / "out", project,
                    env=clean_env(PIP_FIND_LINKS=forge_wheelhouse), cwd=work)
     wheel = Wheel(single(work / "out", "*.whl"))
@@ -185,7 +188,7 @@ def test_hatch_hook_reports_config_errors_at_their_line(scratch, venvs, forge_wh
     text = pyproject.read_text().replace('sources = ["csrc/hatchdemo.c"]', 'sources = ["csrc/missing.c"]')
     pyproject.write_text(text)
     line = text[: text.index("csrc/missing.c")].count("\n") + 1
-    venv = venvs.get(NEWEST, name="plugins-error", with_pytest=False)
+    venv = venvs.get(STABLE, name="plugins-error", with_pytest=False)
     out = venv.pip("wheel", "--no-deps", "-w", work / "out", project,
                    env=clean_env(PIP_FIND_LINKS=forge_wheelhouse), cwd=work, check=False)
     assert out.returncode != 0
@@ -196,7 +199,7 @@ def test_hatch_hook_reports_config_errors_at_their_line(scratch, venvs, forge_wh
 def test_pdm_editable_install_sees_python_changes(scratch, venvs, forge_wheelhouse):
     work = scratch / "plugins" / "pdm-editable"
     project = tagged_copy("pdm-demo", work / "pdm-demo")
-    venv = venvs.get(NEWEST, name="plugins-pdm-editable", with_pytest=False)
+    venv = venvs.get(STABLE, name="plugins-pdm-editable", with_pytest=False)
     venv.pip("install", "-e", project, env=clean_env(PIP_FIND_LINKS=forge_wheelhouse), cwd=work)
     init = project / "src" / "pdmdemo" / "__init__.py"
     where = run([venv.python, "-c", "import pdmdemo; print(pdmdemo.__file__)"], cwd=work).text.strip()
@@ -215,7 +218,7 @@ def test_pdm_hook_is_off_without_a_tool_table(scratch, venvs, forge_wheelhouse):
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()
     pyproject.write_text(text[: text.index("[[tool.cffi-forge.module]]")])
-    venv = venvs.get(NEWEST, name="plugins-pdm-off", with_pytest=False)
+    venv = venvs.get(STABLE, name="plugins-pdm-off", with_pytest=False)
     venv.pip("wheel", "--no-deps", "-w", work / "out", project,
              env=clean_env(PIP_FIND_LINKS=forge_wheelhouse), cwd=work)
     wheel = Wheel(single(work / "out", "*.whl"))
