@@ -20,8 +20,9 @@ use crate::pipeline::{self, PipelineError};
 /// A failure of `cffi-forge plugin-build` before or after the build proper.
 #[derive(Debug, thiserror::Error)]
 pub enum PluginError {
+    /// Boxed: pipeline errors are large.
     #[error(transparent)]
-    Pipeline(#[from] PipelineError),
+    Pipeline(Box<PipelineError>),
     #[error("cannot read {}: {source}", path.display())]
     Read { path: PathBuf, source: std::io::Error },
     #[error("the hook's options are not a JSON object of cffi-forge build keys: {0}")]
@@ -30,10 +31,16 @@ pub enum PluginError {
     Stage { dir: PathBuf, source: std::io::Error },
 }
 
+impl From<PipelineError> for PluginError {
+    fn from(e: PipelineError) -> Self {
+        PluginError::Pipeline(Box::new(e))
+    }
+}
+
 impl ToDiagnostic for PluginError {
     fn to_diagnostic(&self) -> Diagnostic {
         match self {
-            PluginError::Pipeline(e) => e.to_diagnostic(),
+            PluginError::Pipeline(e) => e.as_ref().to_diagnostic(),
             PluginError::Options(_) => Diagnostic::error(self.to_string()).with_help(
                 "the hook table takes the keys of [tool.cffi-forge] (e.g. `generator = \"cffi\"`)",
             ),
