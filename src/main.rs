@@ -119,6 +119,9 @@ struct PluginBuildArgs {
     /// The hook table's build keys as a JSON object, merged over [tool.cffi-forge].
     #[arg(long)]
     options: Option<String>,
+    /// The interpreter's facts as JSON (what backend/cffi_forge/_facts.py reports).
+    #[arg(long)]
+    interpreter_facts: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -305,6 +308,11 @@ fn sdist_command(args: SdistArgs) -> ExitCode {
 /// `cffi-forge plugin-build`: the JSON report on stdout.
 fn plugin_build_command(args: PluginBuildArgs) -> ExitCode {
     use cffi_forge::plugin;
+    if let Some(json) = &args.interpreter_facts {
+        if let Err(e) = cffi_forge::interpreter::Interpreter::provide(&args.interpreter, json) {
+            return report(&e.to_diagnostic());
+        }
+    }
     let result = plugin::load_project(&args.dir, args.options.as_deref())
         .and_then(|project| plugin::build(project, &args.interpreter, None, &args.out_dir));
     match result {

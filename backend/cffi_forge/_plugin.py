@@ -32,7 +32,7 @@ def build(root, options, verbose=False):
 
     ``options``: the hook table; its build keys are merged over ``[tool.cffi-forge]``.
     """
-    from . import _binary
+    from . import _binary, _facts_args
 
     passed = {k: v for k, v in (options or {}).items() if k not in HOOK_KEYS}
     stage = tempfile.mkdtemp(prefix="cffi-forge-plugin-")
@@ -42,6 +42,7 @@ def build(root, options, verbose=False):
 
     atexit.register(shutil.rmtree, stage, True)
     command = [_binary(), "plugin-build", "--dir", root, "-i", sys.executable, "-o", stage]
+    command += _facts_args()
     if passed:
         command += ["--options", json.dumps(passed)]
     if verbose or truthy(os.environ.get("CFFI_FORGE_VERBOSE", "")):
