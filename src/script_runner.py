@@ -82,10 +82,10 @@ def wrap_cdef(original):
     return cdef
 
 
-# Where in the running script a cdef() string is written, so its errors point at the
-# script's own lines: {"offset": byte offset of the string's first character in the file}
-# when the literal holds exactly the text (no escapes, no computed parts), else
-# {"line": line of the call}; None when the call is not in the script itself.
+# Where in the running script a cdef() or set_source() call is: {"line": the call's line,
+# "offset": byte offset in the file of the string argument's first character, when the
+# literal holds exactly the text (no escapes, no computed parts), else null}; None when
+# the call is not in the script itself. Errors then point at the script's own lines.
 PARSED = {}
 
 
@@ -102,13 +102,13 @@ def call_position(text, methods):
     if frame is None:
         return None
     line = frame.f_lineno
-    try:
-        offset = literal_offset(frame.f_code.co_filename, line, text, methods)
-    except Exception:  # a position is a nicety: never fail the build over it
-        offset = None
-    if offset is not None:
-        return {"offset": offset}
-    return {"line": line}
+    offset = None
+    if isinstance(text, str):
+        try:
+            offset = literal_offset(frame.f_code.co_filename, line, text, methods)
+        except Exception:  # a position is a nicety: never fail the build over it
+            offset = None
+    return {"offset": offset, "line": line}
 
 
 def literal_offset(path, line, csource, methods):
@@ -209,7 +209,7 @@ def wrap_feature(name):
 
 def wrap_set_source(original):
     def set_source(self, module_name, source, *args, **kwargs):
-        if isinstance(source, str) and "_forge_source_at" not in self.__dict__:
+        if "_forge_source_at" not in self.__dict__:
             self._forge_source_at = call_position(source, SOURCE_ARG)
         return original(self, module_name, source, *args, **kwargs)
 

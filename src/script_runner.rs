@@ -43,7 +43,13 @@ pub enum ScriptError {
     #[error("{message}")]
     Refused { path: String, message: String },
     #[error("build script `{path}`: set_source() argument `{key}` {problem}")]
-    BadArgument { path: String, key: String, problem: String },
+    /// `at`: the `set_source()` call's line in the script, when known.
+    BadArgument {
+        path: String,
+        key: String,
+        problem: String,
+        at: Option<Box<(SourceFile, std::ops::Range<usize>)>>,
+    },
     #[error("`{}` stopped ({status}) while running {scripts}", python.display())]
     Crashed { python: PathBuf, status: std::process::ExitStatus, scripts: String },
     #[error("`{}` gave an unreadable reply while running {scripts}: {detail}", python.display())]
@@ -79,7 +85,11 @@ impl ToDiagnostic for ScriptError {
                 "install cffi into that environment (`pip install cffi`); build frontends do this \
                  themselves, since cffi-forge asks for cffi whenever build scripts must run",
             ),
-            ScriptError::BadArgument { .. } => {
+            ScriptError::BadArgument { at, .. } => {
+                let d = match at.as_deref() {
+                    Some((file, range)) => d.with_label(file, range.clone(), "set_source() is called here"),
+                    None => d,
+                };
                 d.with_help("setuptools' `Extension` keyword arguments take lists of strings")
             }
             ScriptError::NoReply { .. } => d
@@ -424,6 +434,26 @@ fn in_script(
     (file.text.get(offset..offset + text.len()) == Some(text)).then(|| (file.clone(), offset))
 }
 
+/// The script and the byte range of line `at.line` (without its indentation).
+fn call_line(
+    root: &Path,
+    path: &str,
+    at: Option<&CdefAt>,
+    script: &mut Option<Option<SourceFile>>,
+) -> Option<(SourceFile, std::ops::Range<usize>)> {
+    let line = at?.line?;
+    let file = script
+        .get_or_insert_with(|| {
+            std::fs::read_to_string(root.join(path)).ok().map(|text| SourceFile::new(path, text))
+        })
+        .as_ref()?;
+    let start = file.text.split_inclusive('\n').take(line.checked_sub(1)?).map(str::len).sum::<usize>();
+    let text = file.text.get(start..)?;
+    let text = &text[..text.find('\n').unwrap_or(text.len())];
+    let indent = text.len() - text.trim_start().len();
+    Some((file.clone(), start + indent..start + text.trim_end().len()))
+}
+
 /// Marks the name of a cdef that could not be found in its script: errors then count
 /// lines from the start of the string (`PipelineError` adds a note saying so).
 pub const CDEF_STRING_MARKER: &str = "(cdef string of line";
@@ -473,7 +503,14 @@ fn to_spec(
         _ => return Err(ScriptError::Refused { path, message: result.message }),
     }
     let name = result.module.unwrap_or_default();
-    let mut options = build_options(&path, result.kwds)?;
+    let mut script_text = None;
+    let mut options = build_options(&path, result.kwds).map_err(|e| match e {
+        ScriptError::BadArgument { path: p, key, problem, .. } => {
+            let at = call_line(root, &path, result.source_at.as_ref(), &mut script_text).map(Box::new);
+            ScriptError::BadArgument { path: p, key, problem, at }
+        }
+        other => other,
+    })?;
     if let Some(pkgconfig) = result.pkgconfig {
         options.pkg_config.extend(pkgconfig);
     }
@@ -487,7 +524,6 @@ fn to_spec(
             ui::status("Falling back", message);
         }
     }
-    let mut script_text = None;
     let cdefs = result
         .cdefs
         .into_iter()
@@ -552,7 +588,7 @@ fn unsupported(path: &str, key: &str) {
 }
 
 fn bad(path: &str, key: &str, problem: String) -> ScriptError {
-    ScriptError::BadArgument { path: path.into(), key: key.into(), problem }
+    ScriptError::BadArgument { path: path.into(), key: key.into(), problem, at: None }
 }
 
 /// A list of strings; a lone string is accepted with a warning, as setuptools tolerated

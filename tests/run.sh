@@ -109,7 +109,7 @@ as_root() {
 
 system_packages() {
     # wine, wine64 and MinGW-w64: the Windows tests (tests/windows, test_windows.py); the
-    # aarch64 cross compiler and C library: `--target aarch64-unknown-linux-gnu` (cli_cross.rs);
+    # aarch64 cross compiler and C library: `--target aarch64-unknown-linux-gnu` (tests/cli/cross.rs);
     # clang, lld and llvm 16: macOS cross builds (-bundle links, llvm-lipo, llvm-objdump);
     # ccache: the compiler-launcher tests; musl, musl-tools: the musl CPython that runs the
     # musllinux release wheel (tests/provision/python-musl.sh); qemu-user: runs the aarch64
@@ -162,6 +162,10 @@ rust_toolchain() {
         . "$HOME/.cargo/env"
     fi
     cargo --version || return 1
+    # The Windows build of cffi-forge itself (tests/windows/build-exe.sh, test_windows.py's
+    # PEP 517 hooks run by Windows CPython under Wine), for the pinned toolchain.
+    rustup target list --installed 2>/dev/null | grep -qx x86_64-pc-windows-gnu ||
+        rustup target add x86_64-pc-windows-gnu || return 1
     NOTE=$(cargo --version)
 }
 
@@ -217,7 +221,7 @@ find_interpreters() {
     all=$(grep -c . "$LOGS/interpreters.txt")
     NOTE="$((all - missing))/$all found"
     [ "$missing" -gt 0 ] && NOTE="$NOTE; $missing MISSING (their tests fail)"
-    # The same interpreters for every test, the Rust ones included (packaging_tags.rs).
+    # The same interpreters for every test, the Rust ones included (tests/packaging/tags.rs).
     CFFI_FORGE_TEST_PYTHONS=$(awk '$2 != "MISSING:" && NF == 2 { printf "%s%s=%s", sep, $1, $2; sep = "," }' \
         "$LOGS/interpreters.txt")
     export CFFI_FORGE_TEST_PYTHONS

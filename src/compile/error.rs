@@ -10,6 +10,8 @@ use super::{darwin, launcher, windows};
 pub enum CompileError {
     #[error("no {what} compiler: cannot run `{program}`{}", from_env.map(|v| format!(" (from {v})")).unwrap_or_default())]
     NoCompiler { what: &'static str, program: String, from_env: Option<&'static str>, detail: String },
+    #[error("no C compiler for {target}")]
+    NoCompilerFound { target: String, tried: Vec<String> },
     #[error("cannot set up the {what} compiler for {target}: {detail}")]
     Toolchain { what: &'static str, target: String, detail: String },
     /// `owner` is `module `pkg._foo`` or `library `bar``.
@@ -49,6 +51,14 @@ impl ToDiagnostic for CompileError {
                     ),
                 }
             }
+            CompileError::NoCompilerFound { tried, .. } => tried
+                .iter()
+                .fold(d, |d, tried| d.with_note(format!("tried {tried}")))
+                .with_help(
+                    "install the target's compiler (on Windows: Visual Studio Build Tools, or MSYS2's \
+                     MinGW-w64), or `pip install ziglang` into the building interpreter to compile with \
+                     `zig cc`, or point CC (and CXX for C++) at a compiler",
+                ),
             CompileError::ImportLibrary(e) => e
                 .tried
                 .iter()

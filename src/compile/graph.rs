@@ -38,7 +38,14 @@ impl Toolchain {
                 .enumerate()
                 .map(|(i, job)| {
                     let files: Vec<PathBuf> = built.iter().map(|b| b[i].0.clone()).collect();
-                    let merged = super::darwin::merge(&self.build_dir, lipo, &job.module, &job.file_name, &files, &self.env)?;
+                    let merged = super::darwin::merge(
+                        &self.build_dir,
+                        lipo,
+                        &job.module,
+                        &job.file_name,
+                        &files,
+                        &self.env,
+                    )?;
                     Ok((merged, built[0][i].1.clone()))
                 })
                 .collect();

@@ -18,9 +18,11 @@
 //! Files: `toolchain.rs` finds the compilers (`target.rs`: for which triple) and runs
 //! commands; `graph.rs` schedules the build; `steps.rs` compiles, archives and links, each
 //! step cached (`cache.rs`); `flavour/` spells the commands for GCC-like drivers and for
-//! MSVC; `error.rs` says what failed and how to fix it.
+//! MSVC; `error.rs` says what failed and how to fix it; `choice.rs` picks a compiler when
+//! CC/CXX are not set and the target's usual one is missing (MinGW-w64 on PATH, `zig.rs`).
 
 mod cache;
+mod choice;
 mod darwin;
 mod error;
 mod flavour;
@@ -36,6 +38,7 @@ mod target;
 mod toolchain;
 mod warnings;
 mod windows;
+mod zig;
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;

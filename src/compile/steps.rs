@@ -184,7 +184,12 @@ impl Toolchain {
             // GNU linkers ignore pyconfig.h's `#pragma comment(lib)`: name the DLL's import library.
             let dll = windows::PythonDll::for_module(&self.interp, job.limited_api);
             let _generating = self.import_library.lock().unwrap();
-            inputs.push(windows::import_library(&self.interp, &dll, &self.build_dir.join("python-dll"))?);
+            inputs.push(windows::import_library(
+                &self.interp,
+                &dll,
+                &self.build_dir.join("python-dll"),
+                self.zig.as_ref(),
+            )?);
         }
         let system_libraries: Vec<&str> =
             opts.libraries.iter().map(String::as_str).filter(|l| !built_libraries.contains(l)).collect();

@@ -82,14 +82,13 @@ fn first_quoted(text: &str) -> Option<String> {
 /// (`Py*`, `_Py*`, resolved at import). `None` when that cannot be told: not ELF, a library
 /// that cannot be found, an interpreter of another architecture (a cross build).
 pub fn unresolved(module: &Path, python: &Path, library_dirs: &[PathBuf]) -> Option<Vec<String>> {
-    let symbols = read_symbols(module)?;
-    let elf = ElfFile::read(module).ok()?;
-    let interpreter = ElfFile::read(python).ok()?;
+    let (elf, symbols) = read(module)?;
+    let (interpreter, python_symbols) = read(python)?;
     if interpreter.machine != elf.machine {
         return None;
     }
     let loader = Loader::system();
-    let mut defined: HashSet<String> = read_symbols(python)?.defined;
+    let mut defined: HashSet<String> = python_symbols.defined;
     let mut seen: HashSet<PathBuf> = HashSet::new();
     let mut queue: VecDeque<(String, ElfFile)> = VecDeque::new();
     for from in [&elf, &interpreter] {
@@ -107,7 +106,11 @@ pub fn unresolved(module: &Path, python: &Path, library_dirs: &[PathBuf]) -> Opt
         if !seen.insert(path) {
             continue;
         }
-        defined.extend(read_symbols(&found.path)?.defined);
+        // libpython (tens of megabytes) exports Python's API, taken as provided without
+        // reading its symbols; what it needs (libm, ...) counts.
+        if !name.starts_with("libpython") {
+            defined.extend(read_symbols(&found.path)?.defined);
+        }
         for needed in &found.needed {
             queue.push_back((needed.clone(), found.clone()));
         }
@@ -127,11 +130,20 @@ struct Symbols {
     defined: HashSet<String>,
 }
 
-fn read_symbols(path: &Path) -> Option<Symbols> {
+/// The facts and the symbols of an ELF file, from one read.
+fn read(path: &Path) -> Option<(ElfFile, Symbols)> {
     let data = std::fs::read(path).ok()?;
-    match FileKind::parse(&*data).ok()? {
-        FileKind::Elf32 => symbols_as::<elf::FileHeader32<Endianness>>(&data).ok(),
-        FileKind::Elf64 => symbols_as::<elf::FileHeader64<Endianness>>(&data).ok(),
+    Some((ElfFile::parse(path, &data).ok()?, symbols_of(&data)?))
+}
+
+fn read_symbols(path: &Path) -> Option<Symbols> {
+    symbols_of(&std::fs::read(path).ok()?)
+}
+
+fn symbols_of(data: &[u8]) -> Option<Symbols> {
+    match FileKind::parse(data).ok()? {
+        FileKind::Elf32 => symbols_as::<elf::FileHeader32<Endianness>>(data).ok(),
+        FileKind::Elf64 => symbols_as::<elf::FileHeader64<Endianness>>(data).ok(),
         _ => None,
     }
 }

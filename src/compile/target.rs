@@ -73,6 +73,13 @@ pub fn target_triple(interp: &Interpreter) -> String {
     }
 }
 
+/// A triple's architecture and OS (`aarch64-pc-windows-gnullvm` → (`aarch64`, `windows`)).
+pub(super) fn triple_arch_os(triple: &str) -> (&str, &str) {
+    let parts: Vec<&str> = triple.split('-').collect();
+    let os = parts.iter().copied().find(|p| ["windows", "linux", "darwin"].contains(p)).unwrap_or("");
+    (parts[0], os)
+}
+
 /// The triple of the machine cffi-forge runs on. On Linux its C library is the machine's
 /// (that of its own programs), not necessarily cffi-forge's: the static musl build runs on
 /// glibc systems, whose `cc` builds for glibc.
@@ -100,9 +107,10 @@ pub(super) fn make_tool(
     target: &str,
     build_dir: &Path,
     language: Language,
+    zig: bool,
 ) -> Result<Tool, CompileError> {
     let what = language_name(&language);
-    let build = configure(interp, env, target, build_dir, language);
+    let build = configure(interp, env, target, build_dir, language, zig);
     let tool = build.try_get_compiler().map_err(|e| CompileError::Toolchain {
         what,
         target: target.to_string(),
@@ -111,13 +119,15 @@ pub(super) fn make_tool(
     Ok(tool)
 }
 
-/// The `cc` configuration for the target: compilers and archiver come from it.
+/// The `cc` configuration for the target: compilers and archiver come from it. `zig`:
+/// the compiler is `zig cc` (see `choice`).
 pub(super) fn configure(
     interp: &Interpreter,
     env: &Env,
     target: &str,
     build_dir: &Path,
     language: Language,
+    zig: bool,
 ) -> cc::Build {
     let mut build = cc::Build::new();
     build
@@ -135,6 +145,14 @@ pub(super) fn configure(
         .extra_warnings(false)
         .out_dir(build_dir.join("cc"))
         .cpp(language == Language::Cxx);
+    if zig {
+        // cc's defaults include `--target=<LLVM triple>`, which `zig cc` rejects (its
+        // `-target` is in CC already); the rest that matters is given here.
+        build.no_default_flags(true).flag("-O2");
+        if !interp.is_windows() {
+            build.flag("-fPIC");
+        }
+    }
     if darwin::is_cross(interp) {
         // The cross target settled it (arm64 never below 11.0).
         if let Some(version) = darwin::deployment_target(interp) {

@@ -357,7 +357,7 @@ fn a_windows_interpreter_under_wine_has_its_paths_mapped_to_the_host() {
     assert_eq!(interp.platinclude, Some(PathBuf::from("Q:\\unmapped")), "no such drive: left alone");
     // The interpreter's own import library is found there and preferred.
     let dll = windows::PythonDll::for_module(&interp, LimitedApi::Abi3 { major: 3, minor: 8 });
-    let lib = windows::import_library(&interp, &dll, &dir.path().join("gen")).unwrap();
+    let lib = windows::import_library(&interp, &dll, &dir.path().join("gen"), None).unwrap();
     assert_eq!(lib, drive.join("Py/libs/python3.lib"));
 }
 

@@ -16,7 +16,7 @@ use crate::spec::Language;
 
 use super::flavour::{Flavour, Gnu, Msvc};
 use super::target::{configure, host_triple, make_tool, target_triple};
-use super::{darwin, leftovers, windows, CompileError, Env};
+use super::{choice, darwin, leftovers, windows, zig, CompileError, Env};
 
 /// The toolchain of one build: compilers for the target interpreter, the build
 /// directory holding the object cache, and the environment.
@@ -37,6 +37,8 @@ pub struct Toolchain {
     pub(super) jobs: usize,
     /// `CFFI_FORGE_COMPILER_LAUNCHER`, put in front of compile commands (see `launcher`).
     pub(super) launcher: Vec<OsString>,
+    /// zig standing in for a missing compiler (see `choice`).
+    pub(super) zig: Option<zig::Zig>,
     /// A macOS target built on another OS: how its compiler was chosen.
     pub(super) darwin: Option<darwin::Setup>,
     /// universal2 built on another OS: one toolchain per slice, and the `lipo` merging them.
@@ -75,14 +77,22 @@ impl Toolchain {
                 darwin = Some(darwin::setup(interp, &env)?);
             }
         }
+        // macOS cross targets choose their compiler in `darwin`; the others here.
+        let mut env = env;
+        let (zig, usual) = if darwin::is_cross(interp) {
+            (None, None)
+        } else {
+            choice::choose(interp, &mut env, &target, build_dir)?
+        };
         // A universal2 toolchain compiles nothing itself: its `c` is its first slice's.
         let cc_env = darwin.as_ref().map_or_else(|| env.clone(), |d| d.cc_env(env.clone()));
-        let c = match &universal {
-            Some((slices, _)) => slices[0].c.clone(),
-            None => make_tool(interp, &cc_env, &target, build_dir, Language::C)?,
+        let c = match (&universal, usual) {
+            (Some((slices, _)), _) => slices[0].c.clone(),
+            (None, Some(tool)) => tool,
+            (None, None) => make_tool(interp, &cc_env, &target, build_dir, Language::C, zig.is_some())?,
         };
         let launcher = launcher::from_env(&env, root)?;
-        let archiver = configure(interp, &cc_env, &target, build_dir, Language::C)
+        let archiver = configure(interp, &cc_env, &target, build_dir, Language::C, zig.is_some())
             .try_get_archiver()
             .map(|command| {
                 std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect()
@@ -101,6 +111,7 @@ impl Toolchain {
             import_library: Mutex::new(()),
             jobs,
             launcher,
+            zig,
             darwin,
             universal,
         })
@@ -121,7 +132,14 @@ impl Toolchain {
         let mut cxx = self.cxx.lock().unwrap();
         if cxx.is_none() {
             let env = self.darwin.as_ref().map_or_else(|| self.env.clone(), |d| d.cc_env(self.env.clone()));
-            *cxx = Some(make_tool(&self.interp, &env, &self.target, &self.build_dir, Language::Cxx)?);
+            *cxx = Some(make_tool(
+                &self.interp,
+                &env,
+                &self.target,
+                &self.build_dir,
+                Language::Cxx,
+                self.zig.is_some(),
+            )?);
         }
         Ok(cxx.clone().unwrap())
     }

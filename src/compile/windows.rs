@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use fs_err as fs;
 
+use super::zig::Zig;
 use super::LimitedApi;
 use crate::interpreter::Interpreter;
 
@@ -81,6 +82,7 @@ pub fn import_library(
     interp: &Interpreter,
     dll: &PythonDll,
     dir: &Path,
+    zig: Option<&Zig>,
 ) -> Result<PathBuf, ImportLibraryError> {
     let mut tried = Vec::new();
     let own = interp.base_prefix.join("libs").join(format!("{}.lib", dll.name));
@@ -104,6 +106,15 @@ pub fn import_library(
         match generate(dll, arch, env, &dest) {
             Ok(()) => return Ok(dest),
             Err(e) => tried.push(format!("python3-dll-a ({env} flavour): {e}")),
+        }
+    }
+    // No dlltool that python3-dll-a knows (a Windows machine without MSVC): its `.def`
+    // file, then `zig dlltool`.
+    if let Some(zig) = zig {
+        let dest = dir.join(arch).join(format!("{}.lib", dll.name));
+        match generate_with_zig(dll, arch, zig, &dest) {
+            Ok(()) => return Ok(dest),
+            Err(e) => tried.push(format!("zig dlltool: {e}")),
         }
     }
     Err(ImportLibraryError { dll: dll.name.clone(), tried })
@@ -152,6 +163,39 @@ fn generate(dll: &PythonDll, arch: &str, env: &str, dest: &Path) -> Result<(), S
     let made = scratch.path().join(dest.file_name().expect("a file name"));
     if !made.is_file() {
         return Err(format!("it wrote no `{}`", made.display()));
+    }
+    fs::rename(&made, dest).map_err(|e| e.to_string())
+}
+
+/// The import library from python3-dll-a's `.def` file (written before it looks for a
+/// dlltool) and `zig dlltool`.
+fn generate_with_zig(dll: &PythonDll, arch: &str, zig: &Zig, dest: &Path) -> Result<(), String> {
+    let parent = dest.parent().expect("a file under a directory");
+    fs::create_dir_all(parent).map_err(|e| e.to_string())?;
+    let scratch = tempfile::tempdir_in(parent).map_err(|e| e.to_string())?;
+    let mut generator = python3_dll_a::ImportLibraryGenerator::new(arch, "msvc");
+    generator.version(dll.version).abiflags(dll.abiflags).implementation(dll.implementation);
+    let _ = generator.generate(scratch.path());
+    let def = std::fs::read_dir(scratch.path())
+        .map_err(|e| e.to_string())?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|path| path.extension().is_some_and(|e| e == "def"))
+        .ok_or("python3-dll-a wrote no .def file")?;
+    let machine = match arch {
+        "x86" => "i386",
+        "aarch64" => "arm64",
+        _ => "i386:x86-64",
+    };
+    let made = scratch.path().join(dest.file_name().expect("a file name"));
+    let mut command = zig.dlltool();
+    command.arg("-m").arg(machine).arg("-d").arg(&def).arg("-l").arg(&made);
+    let output = command.output().map_err(|e| format!("cannot run {}: {e}", zig.program.display()))?;
+    if !output.status.success() || !made.is_file() {
+        return Err(format!(
+            "{} failed: {}",
+            zig.program.display(),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
     }
     fs::rename(&made, dest).map_err(|e| e.to_string())
 }

@@ -3,7 +3,7 @@
 Reads a JSON list of cases from stdin; each case is a list of cdefs
 `{"text": ..., "override": bool, "packed": bool, "pack": int|null}`, given to one
 FFI in order. Writes a JSON list of results, in the format the Rust side
-(tests/cdef_differential.rs) produces from our model:
+(tests/cdef/differential.rs) produces from our model:
 
   {"ok": false, "class": "CDefError", "message": "..."}
   {"ok": true, "decls": [[key, type, quals]...], "consts": {...},

@@ -1,7 +1,5 @@
-//! Shared helpers of the `cli_*` integration tests: fixture projects, running the
+//! Shared helpers of the `cli` tests (and some `packaging` and `parity` ones): fixture projects, running the
 //! `cffi-forge` binary, the test Python, and fresh virtual environments.
-#![allow(dead_code)]
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

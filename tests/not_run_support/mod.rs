@@ -1,5 +1,5 @@
 //! `not_run`: how an integration test says a check could not run here. Shared by the
-//! `packaging_*` and `cli_*` helper modules (included with `#[path]`).
+//! `packaging_support` and `cli_support` modules (included with `#[path]`).
 
 /// A check that cannot run here (a missing interpreter or package). Says so loudly and
 /// never passes silently: the line goes straight to stderr (past libtest's capture, which

@@ -1,7 +1,5 @@
-//! Shared helpers of the `packaging_*` integration tests: fixture trees, archive readers,
+//! Shared helpers of the `packaging` tests (and the `parity` ones): fixture trees, archive readers,
 //! the test Python.
-#![allow(dead_code)]
-
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::Command;

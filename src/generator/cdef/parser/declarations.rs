@@ -103,7 +103,7 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
             });
             let next_declaration = self.starts_declaration() && !knr_params;
             if let Err(e) = self.knr_parameter_declarations() {
-                return Err(if next_declaration { missing_semicolon(e, &first.span) } else { e });
+                return Err(if next_declaration { missing_semicolon(e.before, &first.span) } else { e });
             }
             let start = spec.start.unwrap_or(first.span.start);
             // pycparser checks the declaration part before the body.
@@ -352,6 +352,19 @@ impl<'a: 'n, 'n> Parser<'a, 'n> {
 }
 
 /// A valid and an invalid example of each rule above, as the parser sees them.
+/// The error for a declaration (`declarator`) followed by another declaration without a
+/// `;` between them (`before`: the token parsing on stopped at). pycparser takes it for a
+/// K&R function definition and says so at the declarator, which is cffi's message too.
+fn missing_semicolon(before: Option<String>, declarator: &Span) -> Box<SyntaxError> {
+    Box::new(SyntaxError {
+        message: "expected `;` after this declaration".into(),
+        span: declarator.clone(),
+        help: Some("end each declaration with `;`".into()),
+        before,
+        pycparser: Some("Invalid function definition"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::testing::{err, ok};
@@ -376,6 +389,11 @@ mod tests {
             "a function definition cannot be a typedef (at `f(void)`)"
         );
         assert_eq!(err("int f(a) int; { }"), "expected a name to declare, found `;` (at `;`)");
+        // Two declarations in a row without their `;`: the first one is named.
+        assert_eq!(
+            err("int f(int)\nint g(int)\nint h(int);"),
+            "expected `;` after this declaration (at `f(int)`)"
+        );
     }
 
     #[test]
@@ -428,17 +446,4 @@ mod tests {
             "expected a member name, found `=` (at `=`)"
         );
     }
-}
-
-/// The error for a declaration (`declarator`) followed by another declaration without a
-/// `;` between them (`parsed`: what parsing on gave). pycparser takes it for a K&R function
-/// definition and says so at the declarator, which is cffi's message too.
-fn missing_semicolon(parsed: Box<SyntaxError>, declarator: &Span) -> Box<SyntaxError> {
-    Box::new(SyntaxError {
-        message: "expected `;` after this declaration".into(),
-        span: declarator.clone(),
-        help: Some("end each declaration with `;`".into()),
-        before: parsed.before,
-        pycparser: Some("Invalid function definition"),
-    })
 }

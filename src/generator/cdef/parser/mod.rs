@@ -10,7 +10,7 @@
 //! nesting bound and the lexer hack's scopes. The grammar is split by area, each
 //! rule with a valid and an invalid example beside it (unit tests at the bottom of
 //! each file; the `// test_ok` / `// test_err` comments are also checked against
-//! cffi by `tests/cdef_differential.rs` and snapshotted by `tests/cdef_diagnostics.rs`):
+//! cffi by `tests/cdef/differential.rs` and snapshotted by `tests/cdef/diagnostics.rs`):
 //! - [`declarations`]: top-level declarations, init-declarators, initializers;
 //! - [`types`]: specifier lists, struct/union/enum specifiers, members, enumerators;
 //! - [`declarators`]: pointers, arrays, functions, parameters, abstract declarators;
