@@ -34,6 +34,7 @@ pub mod migrate;
 pub mod pep517;
 pub mod pipeline;
 pub mod pkgconfig;
+pub mod plugin;
 pub mod process;
 pub mod script_runner;
 pub mod setup_py;

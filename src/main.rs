@@ -51,6 +51,10 @@ enum Command {
     /// import hook when an input changed).
     #[command(name = "editable-rebuild", hide = true)]
     EditableRebuild(EditableRebuildArgs),
+    /// Build the modules for a build-tool plugin (the hatchling / pdm-backend hooks) into a
+    /// staging directory; print JSON: the files with their in-wheel paths, the wheel tag.
+    #[command(name = "plugin-build", hide = true)]
+    PluginBuild(PluginBuildArgs),
     /// Generate the C source of an API-mode module from a spec file.
     #[command(name = "generate-c")]
     GenerateC(GenerateArgs),
@@ -99,6 +103,25 @@ struct EditableRebuildArgs {
     /// The interpreter of the environment holding the editable install.
     #[arg(short, long)]
     interpreter: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct PluginBuildArgs {
+    /// The project directory (holding pyproject.toml).
+    #[arg(long, default_value = ".")]
+    dir: PathBuf,
+    /// The interpreter the wheel is for.
+    #[arg(short, long)]
+    interpreter: PathBuf,
+    /// Where to write the built files (at their in-wheel paths).
+    #[arg(short, long)]
+    out_dir: PathBuf,
+    /// The hook table's build keys as a JSON object, merged over [tool.cffi-forge].
+    #[arg(long)]
+    options: Option<String>,
+    /// The interpreter's facts as JSON (what backend/cffi_forge/_facts.py reports).
+    #[arg(long)]
+    interpreter_facts: Option<String>,
 }
 
 #[derive(clap::Args)]
@@ -231,6 +254,7 @@ fn main() -> ExitCode {
             }
             Err(e) => report(&e.to_diagnostic()),
         },
+        Command::PluginBuild(args) => plugin_build_command(args),
         Command::GenerateC(args) => generate_command(args, false),
         Command::GeneratePy(args) => generate_command(args, true),
         Command::GeneratePyi(args) => generate_pyi_command(args),
@@ -275,6 +299,25 @@ fn sdist_command(args: SdistArgs) -> ExitCode {
     match pipeline::build_sdist(&args.dir, &out_dir) {
         Ok(sdist) => {
             println!("{}", sdist.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(&e.to_diagnostic()),
+    }
+}
+
+/// `cffi-forge plugin-build`: the JSON report on stdout.
+fn plugin_build_command(args: PluginBuildArgs) -> ExitCode {
+    use cffi_forge::plugin;
+    if let Some(json) = &args.interpreter_facts {
+        if let Err(e) = cffi_forge::interpreter::Interpreter::provide(&args.interpreter, json) {
+            return report(&e.to_diagnostic());
+        }
+    }
+    let result = plugin::load_project(&args.dir, args.options.as_deref())
+        .and_then(|project| plugin::build(project, &args.interpreter, None, &args.out_dir));
+    match result {
+        Ok(report) => {
+            println!("{report}");
             ExitCode::SUCCESS
         }
         Err(e) => report(&e.to_diagnostic()),

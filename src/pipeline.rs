@@ -202,39 +202,7 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let (mut built, _) = build_modules(target, resolved)?;
     let mut tag = naming.tag.clone();
     if linux && tag.platform.starts_with("linux_") {
-        let request = compatibility_request(request.compatibility.as_ref(), &project)?;
-        let modules: Vec<audit::Module> = built
-            .iter()
-            .filter_map(|b| match &b.source {
-                archive::Source::File(file) if !b.archive_path.ends_with(".py") => {
-                    Some(audit::Module { archive_path: b.archive_path.clone(), file: file.clone() })
-                }
-                _ => None,
-            })
-            .collect();
-        if !modules.is_empty() {
-            let outcome = audit::decide(&modules, &request)?;
-            ui::status("Auditing", &outcome.why);
-            if !outcome.bundles.is_empty() {
-                // `<dist>.libs/` at the top of the wheel, as auditwheel names it.
-                let stem = project.metadata.file_name_stem();
-                let libs_dir = format!("{}.libs", stem.split('-').next().unwrap_or(&stem));
-                let repaired = audit::repair::repair(&modules, &outcome.bundles, &libs_dir)
-                    .map_err(|e| PipelineError::Repair(Box::new(e)))?;
-                for (soname, new_name) in &repaired.renamed {
-                    ui::verbose("Bundling", format!("{soname} as {libs_dir}/{new_name}"));
-                }
-                for (path, data) in repaired.modules {
-                    if let Some(file) = built.iter_mut().find(|b| b.archive_path == path) {
-                        *file = BuiltFile::bytes(path, data);
-                    }
-                }
-                built.extend(repaired.libraries.into_iter().map(|(path, data)| BuiltFile::bytes(path, data)));
-            }
-            if let Some(platform) = outcome.platform {
-                tag.platform = platform;
-            }
-        }
+        audit_built(request.compatibility.as_ref(), &project, &mut built, &mut tag)?;
     }
     // A stub the project writes itself wins over the generated one.
     let source_root = project.python.root(&project.root);
@@ -245,6 +213,84 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     Ok(wheel)
 }
 
+/// Audit the compiled modules of a Linux build: the platform tag they satisfy goes into
+/// `tag`, and the libraries they need from outside the policy are bundled into
+/// `<dist>.libs/` (the modules rewritten to find them there).
+fn audit_built(
+    flag: Option<&Compatibility>,
+    project: &Project,
+    built: &mut Vec<BuiltFile>,
+    tag: &mut crate::tags::WheelTag,
+) -> Result<(), PipelineError> {
+    let request = compatibility_request(flag, project)?;
+    let modules: Vec<audit::Module> = built
+        .iter()
+        .filter_map(|b| match &b.source {
+            archive::Source::File(file) if !b.archive_path.ends_with(".py") => {
+                Some(audit::Module { archive_path: b.archive_path.clone(), file: file.clone() })
+            }
+            _ => None,
+        })
+        .collect();
+    if modules.is_empty() {
+        return Ok(());
+    }
+    let outcome = audit::decide(&modules, &request)?;
+    ui::status("Auditing", &outcome.why);
+    if !outcome.bundles.is_empty() {
+        // `<dist>.libs/` at the top of the wheel, as auditwheel names it.
+        let stem = project.metadata.file_name_stem();
+        let libs_dir = format!("{}.libs", stem.split('-').next().unwrap_or(&stem));
+        let repaired = audit::repair::repair(&modules, &outcome.bundles, &libs_dir)
+            .map_err(|e| PipelineError::Repair(Box::new(e)))?;
+        for (soname, new_name) in &repaired.renamed {
+            ui::verbose("Bundling", format!("{soname} as {libs_dir}/{new_name}"));
+        }
+        for (path, data) in repaired.modules {
+            if let Some(file) = built.iter_mut().find(|b| b.archive_path == path) {
+                *file = BuiltFile::bytes(path, data);
+            }
+        }
+        built.extend(repaired.libraries.into_iter().map(|(path, data)| BuiltFile::bytes(path, data)));
+    }
+    if let Some(platform) = outcome.platform {
+        tag.platform = platform;
+    }
+    Ok(())
+}
+
+/// What a build-tool plugin (the hatchling and pdm-backend hooks) adds to the wheel that
+/// the other tool writes: the compiled and generated files, and the wheel's tag.
+pub struct PluginBuild {
+    pub files: Vec<BuiltFile>,
+    pub tag: crate::tags::WheelTag,
+    /// The directory holding importable code (where an in-place build puts the files).
+    pub source_root: PathBuf,
+}
+
+/// Build every module of `project` for `python` as [`build_wheel`] does (audit and
+/// repair included), without writing a wheel: the plugin's host writes it.
+pub fn build_for_plugin(
+    project: Project,
+    python: &Path,
+    compatibility: Option<&Compatibility>,
+) -> Result<PluginBuild, PipelineError> {
+    let (project, target, resolved) = prepare_loaded(project, python, None)?;
+    let naming = resolved.naming.clone();
+    if !naming.modules.is_empty() {
+        ui::status("Tagging", &naming.reason);
+    }
+    let linux = target.interp.is_linux();
+    let (mut built, _) = build_modules(target, resolved)?;
+    let mut tag = naming.tag.clone();
+    if linux && tag.platform.starts_with("linux_") {
+        audit_built(compatibility, &project, &mut built, &mut tag)?;
+    }
+    let source_root = project.python.root(&project.root);
+    built.retain(|b| !b.archive_path.ends_with(".pyi") || !source_root.join(&b.archive_path).exists());
+    Ok(PluginBuild { files: built, tag, source_root })
+}
+
 /// The project loaded, the target prepared, the build scripts run and everything
 /// resolved for `python`: what every build does before compiling.
 fn prepare(
@@ -252,7 +298,15 @@ fn prepare(
     python: &Path,
     cross: Option<&str>,
 ) -> Result<(Project, Target, Resolved), PipelineError> {
-    let mut project = load(root)?;
+    prepare_loaded(load(root)?, python, cross)
+}
+
+/// [`prepare`] for a project already loaded.
+fn prepare_loaded(
+    mut project: Project,
+    python: &Path,
+    cross: Option<&str>,
+) -> Result<(Project, Target, Resolved), PipelineError> {
     // Asking the interpreter for its facts and setting up the compiler overlap with the
     // build scripts, which take the longest.
     let (target, from_scripts) = std::thread::scope(|scope| {
