@@ -73,7 +73,7 @@ def free_threaded_stand_in(real: Path, workdir: Path) -> Path:
         "#!/bin/sh\n"
         "# cffi-forge's facts query gets the 3.15t facts; anything else runs on the real 3.15.\n"
         'if [ "$1" = -I ] && [ "$2" = -c ]; then\n'
-        '  case "$3" in "# Printed as JSON by"*) exec cat \'%s\' ;; esac\n'
+        '  case "$3" in *"def facts("*) exec cat \'%s\' ;; esac\n'
         "fi\n"
         "exec '%s' \"$@\"\n" % (facts_file, real)
     )

@@ -58,6 +58,7 @@ def test_flatcrc_wheel(flatcrc, parity):
     wheel.check_files([
         "crcpkg/__init__.py",
         "crcpkg/_crc{ext}",  # ext-package
+        "crcpkg/_crc.pyi",  # its typed stub
         "crcpkg/data/poly.txt",  # package data
         "crcutil.py",  # top-level single-file module beside the crcutil/ C folder
         "flatcrc-2.1.0.data/scripts/crc-sum",
@@ -115,6 +116,7 @@ def test_vecmath_wheel(vecmath, parity):
         "vecmath/_speedups{ext}",
         "vecmath/_vec_build.py",
         "vecmath/_vec{ext}",
+        "vecmath/_vec.pyi",
         "{dist-info}/METADATA",
         "{dist-info}/RECORD",
         "{dist-info}/WHEEL",
@@ -149,6 +151,7 @@ def test_mixext_wheel_is_version_specific_and_says_why(mixext, parity):
     wheel.check_files([
         "mixext/__init__.py",
         "mixext/_clamp.abi3.so",
+        "mixext/_clamp.pyi",
         "mixext/_clamp_build.py",
         "mixext/_native{ext}",
         "{dist-info}/METADATA",
@@ -183,7 +186,9 @@ def test_declgeom_wheel_needs_no_cffi_to_build(declgeom, parity):
     wheel.check_files([
         "declgeom/__init__.py",
         "declgeom/_geom{ext}",
+        "declgeom/_geom.pyi",
         "declgeom/_libm.py",  # ABI mode, when = Linux; no declgeom/_win*
+        "declgeom/_libm.pyi",
         "{dist-info}/METADATA",
         "{dist-info}/RECORD",
         "{dist-info}/WHEEL",
