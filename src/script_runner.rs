@@ -549,6 +549,7 @@ fn to_spec(
         options,
         pregenerated: result.code.map(|code| Pregenerated { code }),
         reads: result.reads,
+        includes: Vec::new(),
     })
 }
 

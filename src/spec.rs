@@ -290,6 +290,39 @@ pub struct Pregenerated {
     pub code: String,
 }
 
+/// How an included FFI was built: from C (`set_source(name, "...")`) or as a
+/// Python-only module (`set_source(name, None)`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FfiMode {
+    Api,
+    Abi,
+}
+
+impl FfiMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FfiMode::Api => "api",
+            FfiMode::Abi => "abi",
+        }
+    }
+}
+
+/// One `ffi.include(other)` call: the other FFI's declarations, which this module's
+/// cdefs may use without declaring them as its own (cffi's `_included_declarations`).
+#[derive(Clone, Debug)]
+pub struct IncludeSpec {
+    /// The module the included FFI is built as; `None` when it was never given
+    /// `set_source()` (cffi refuses to generate the including module then).
+    pub name: Option<String>,
+    pub mode: FfiMode,
+    pub cdefs: Vec<CdefSource>,
+    /// How many of the including FFI's own cdefs came before this `include()` call.
+    pub after_cdefs: usize,
+    /// What the included FFI itself included, recursively.
+    pub includes: Vec<IncludeSpec>,
+}
+
 #[derive(Clone, Debug)]
 pub struct ModuleSpec {
     /// Full dotted module name, e.g. `pkg._foo`.
@@ -304,6 +337,8 @@ pub struct ModuleSpec {
     /// Files of the project its build script read (relative to the root), besides the
     /// script itself: what an editable install watches too.
     pub reads: Vec<PathBuf>,
+    /// The FFIs this one includes (`ffi.include()`), in call order.
+    pub includes: Vec<IncludeSpec>,
 }
 
 impl ModuleSpec {

@@ -18,6 +18,7 @@
 
 pub mod build_keys;
 pub mod files;
+mod include;
 pub mod layout;
 pub mod module_table;
 pub mod paths;
@@ -550,6 +551,7 @@ impl Project {
                 modules.push(table.to_spec(index, &key, file, &self.root)?);
             }
         }
+        include::resolve(&mut modules, &self.tool.modules, file, |i| TableRef::Module(i).to_string())?;
         let mut module_options = Vec::new();
         for (name, table) in &self.tool.module_options {
             if keep(TableRef::ModuleOptions(name.get_ref().clone()), name.get_ref(), table.when.as_ref())? {

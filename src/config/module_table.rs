@@ -11,7 +11,9 @@ pub use super::build_keys::MacroEntry;
 use super::build_keys::{self, build_key_table};
 use super::paths::{outside_problem, PathRole};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
-use crate::spec::{CSource, CdefOptions, CdefSource, ModuleOrigin, ModuleSpec, TableRef};
+use crate::spec::{
+    CSource, CdefOptions, CdefSource, FfiMode, IncludeSpec, ModuleOrigin, ModuleSpec, TableRef,
+};
 
 /// `cdef-file = "a.h"` or `cdef-file = ["a.h", "b.h"]`.
 #[derive(Clone, Debug, Deserialize)]
@@ -43,6 +45,55 @@ pub struct CdefTable {
     pub override_: bool,
 }
 
+/// One entry of a module's `include` list: another module of the same project by
+/// name (`include = ["pkg._base"]`), or the included FFI spelled out
+/// (`[[module.include]]`, as a generator spec describes `ffi.include(other)`).
+#[derive(Clone, Debug)]
+pub enum IncludeEntry {
+    Name(String),
+    Table(Box<IncludeTable>),
+}
+
+// By hand rather than `#[serde(untagged)]`: an untagged enum buffers its input, which
+// loses the spans of the `Spanned` values inside the table.
+impl<'de> Deserialize<'de> for IncludeEntry {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Entry;
+        impl<'de> serde::de::Visitor<'de> for Entry {
+            type Value = IncludeEntry;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a module name or an include table")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<IncludeEntry, E> {
+                Ok(IncludeEntry::Name(v.to_string()))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, map: A) -> Result<IncludeEntry, A::Error> {
+                let table = IncludeTable::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
+                Ok(IncludeEntry::Table(Box::new(table)))
+            }
+        }
+        deserializer.deserialize_any(Entry)
+    }
+}
+
+/// `[[module.include]]`: an included FFI's module name, mode and declarations.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub struct IncludeTable {
+    /// The module it is built as; absent: never given `set_source()`.
+    pub name: Option<Spanned<String>>,
+    /// `"api"` (default) or `"abi"`.
+    pub mode: Option<Spanned<String>>,
+    pub cdef: Option<Spanned<String>>,
+    pub cdef_file: Option<Spanned<OneOrMany>>,
+    pub cdefs: Option<Vec<CdefTable>>,
+    /// How many of the including module's own cdefs come before this include.
+    #[serde(default)]
+    pub after_cdefs: usize,
+    #[serde(default)]
+    pub include: Vec<IncludeTable>,
+}
+
 build_key_table! {
     /// `[[module]]` / `[[tool.cffi-forge.module]]`.
     pub struct ModuleTable: linked {
@@ -50,6 +101,8 @@ build_key_table! {
         pub cdef: Option<Spanned<String>>,
         pub cdef_file: Option<Spanned<OneOrMany>>,
         pub cdefs: Option<Vec<CdefTable>>,
+        /// `ffi.include()`: other modules whose declarations this one uses.
+        pub include: Option<Vec<Spanned<IncludeEntry>>>,
         pub source: Option<Spanned<String>>,
         pub source_file: Option<Spanned<String>>,
         pub source_extension: Option<String>,
@@ -126,6 +179,168 @@ fn verbatim_offset(file: &SourceFile, span: &std::ops::Range<usize>, value: &str
     None
 }
 
+/// What reading one table needs: how it is named in messages (`key`, e.g.
+/// `tool.cffi-forge.module[0]`), the file it is in, and the folder its paths are
+/// relative to.
+struct TableContext<'a> {
+    key: &'a str,
+    file: &'a SourceFile,
+    root: &'a Path,
+}
+
+impl TableContext<'_> {
+    fn invalid(&self, field: &str, span: std::ops::Range<usize>, message: String) -> ModuleTableError {
+        ModuleTableError::Invalid {
+            key: format!("{}.{field}", self.key),
+            file: self.file.clone(),
+            span,
+            message,
+        }
+    }
+
+    /// A file the table names, relative to the root. Checked before reading: an
+    /// absolute `/dev/zero` or a FIFO would never end.
+    fn read(
+        &self,
+        field: &str,
+        rel: &str,
+        span: std::ops::Range<usize>,
+    ) -> Result<(String, SourceFile), ModuleTableError> {
+        if let Some(message) = outside_problem(self.root, rel, PathRole::ProjectFile) {
+            return Err(self.invalid(field, span, message));
+        }
+        let path = self.root.join(rel);
+        if path.exists() && !path.is_file() {
+            return Err(self.invalid(field, span, format!("`{rel}` is not a regular file")));
+        }
+        let text = fs_err::read_to_string(&path).map_err(|source| ModuleTableError::Read {
+            key: format!("{}.{field}", self.key),
+            path: path.clone(),
+            source,
+        })?;
+        Ok((text.clone(), SourceFile::new(rel, text)))
+    }
+
+    fn inline(&self, field: &str, value: &Spanned<String>, options: CdefOptions) -> CdefSource {
+        let text = value.get_ref().clone();
+        match verbatim_offset(self.file, &value.span(), &text) {
+            Some(offset) => CdefSource { text, file: self.file.clone(), offset, options },
+            None => {
+                let mut c =
+                    CdefSource::standalone(format!("{} ({}.{field})", self.file.name, self.key), text);
+                c.options = options;
+                c
+            }
+        }
+    }
+
+    /// The cdefs of a table's `cdef`, `cdef-file` or `[[cdefs]]` (at most one of them);
+    /// `prefix` names the table inside the module's (`include[0].`).
+    fn cdefs(
+        &self,
+        prefix: &str,
+        name_span: std::ops::Range<usize>,
+        cdef: &Option<Spanned<String>>,
+        cdef_file: &Option<Spanned<OneOrMany>>,
+        tables: &Option<Vec<CdefTable>>,
+    ) -> Result<Vec<CdefSource>, ModuleTableError> {
+        let given = [cdef.is_some(), cdef_file.is_some(), tables.is_some()];
+        if given.iter().filter(|g| **g).count() > 1 {
+            return Err(self.invalid(
+                &format!("{prefix}cdef"),
+                name_span,
+                "give only one of `cdef`, `cdef-file` and `[[cdefs]]`".into(),
+            ));
+        }
+        let mut cdefs = Vec::new();
+        if let Some(cdef) = cdef {
+            cdefs.push(self.inline(&format!("{prefix}cdef"), cdef, CdefOptions::default()));
+        }
+        if let Some(files) = cdef_file {
+            for rel in files.get_ref().to_vec() {
+                let (text, source_file) = self.read(&format!("{prefix}cdef-file"), &rel, files.span())?;
+                cdefs.push(CdefSource {
+                    text,
+                    file: source_file,
+                    offset: 0,
+                    options: CdefOptions::default(),
+                });
+            }
+        }
+        for (i, table) in tables.iter().flatten().enumerate() {
+            let options = CdefOptions { packed: table.packed, pack: table.pack, override_: table.override_ };
+            let field = format!("{prefix}cdefs[{i}]");
+            match (&table.source, &table.file) {
+                (Some(source), None) => cdefs.push(self.inline(&format!("{field}.source"), source, options)),
+                (None, Some(rel)) => {
+                    let (text, source_file) =
+                        self.read(&format!("{field}.file"), rel.get_ref(), rel.span())?;
+                    cdefs.push(CdefSource { text, file: source_file, offset: 0, options });
+                }
+                (Some(source), Some(_)) => {
+                    return Err(self.invalid(
+                        &field,
+                        source.span(),
+                        "give `source` or `file`, not both".into(),
+                    ))
+                }
+                (None, None) => {
+                    return Err(self.invalid(
+                        &field,
+                        name_span,
+                        "each `[[cdefs]]` entry needs `source` or `file`".into(),
+                    ))
+                }
+            }
+        }
+        Ok(cdefs)
+    }
+
+    /// A `[[include]]` table (`field`: `include[0]`, `include[0].include[1]`, ...).
+    fn include(
+        &self,
+        field: &str,
+        table: &IncludeTable,
+        module_span: std::ops::Range<usize>,
+    ) -> Result<IncludeSpec, ModuleTableError> {
+        let span = table.name.as_ref().map_or(module_span, Spanned::span);
+        let mode = match table.mode.as_ref().map(|m| m.get_ref().as_str()) {
+            None | Some("api") => FfiMode::Api,
+            Some("abi") => FfiMode::Abi,
+            Some(other) => {
+                let at = table.mode.as_ref().map_or(span.clone(), Spanned::span);
+                return Err(self.invalid(
+                    &format!("{field}.mode"),
+                    at,
+                    format!("expected \"api\" or \"abi\", not {other:?}"),
+                ));
+            }
+        };
+        if let Some(name) = &table.name {
+            if let Some(problem) = crate::spec::module_name_problem(name.get_ref()) {
+                return Err(self.invalid(
+                    &format!("{field}.name"),
+                    name.span(),
+                    format!("expected a dotted Python module name like `pkg._foo`: {problem}"),
+                ));
+            }
+        }
+        let cdefs =
+            self.cdefs(&format!("{field}."), span.clone(), &table.cdef, &table.cdef_file, &table.cdefs)?;
+        let mut includes = Vec::new();
+        for (i, nested) in table.include.iter().enumerate() {
+            includes.push(self.include(&format!("{field}.include[{i}]"), nested, span.clone())?);
+        }
+        Ok(IncludeSpec {
+            name: table.name.as_ref().map(|n| n.get_ref().clone()),
+            mode,
+            cdefs,
+            after_cdefs: table.after_cdefs,
+            includes,
+        })
+    }
+}
+
 impl ModuleTable {
     /// `key` is how the table is named in messages, e.g. `tool.cffi-forge.module[0]`.
     /// Files named by the table are read relative to `root`.
@@ -136,39 +351,10 @@ impl ModuleTable {
         file: &SourceFile,
         root: &Path,
     ) -> Result<ModuleSpec, ModuleTableError> {
-        let invalid = |field: &str, span: std::ops::Range<usize>, message: String| {
-            ModuleTableError::Invalid { key: format!("{key}.{field}"), file: file.clone(), span, message }
-        };
-        // Checked before reading: an absolute `/dev/zero` or a FIFO would never end.
-        let read = |field: &str,
-                    rel: &str,
-                    span: std::ops::Range<usize>|
-         -> Result<(String, SourceFile), ModuleTableError> {
-            if let Some(message) = outside_problem(root, rel, PathRole::ProjectFile) {
-                return Err(invalid(field, span, message));
-            }
-            let path = root.join(rel);
-            if path.exists() && !path.is_file() {
-                return Err(invalid(field, span, format!("`{rel}` is not a regular file")));
-            }
-            let text = fs_err::read_to_string(&path).map_err(|source| ModuleTableError::Read {
-                key: format!("{key}.{field}"),
-                path: path.clone(),
-                source,
-            })?;
-            Ok((text.clone(), SourceFile::new(rel, text)))
-        };
-        let inline = |field: &str, value: &Spanned<String>, options: CdefOptions| {
-            let text = value.get_ref().clone();
-            match verbatim_offset(file, &value.span(), &text) {
-                Some(offset) => CdefSource { text, file: file.clone(), offset, options },
-                None => {
-                    let mut c = CdefSource::standalone(format!("{} ({key}.{field})", file.name), text);
-                    c.options = options;
-                    c
-                }
-            }
-        };
+        let cx = TableContext { key, file, root };
+        let invalid =
+            |field: &str, span: std::ops::Range<usize>, message: String| cx.invalid(field, span, message);
+        let read = |field: &str, rel: &str, span: std::ops::Range<usize>| cx.read(field, rel, span);
 
         let name = self.name.get_ref();
         if let Some(problem) = crate::spec::module_name_problem(name) {
@@ -179,56 +365,29 @@ impl ModuleTable {
             ));
         }
 
-        let given = [self.cdef.is_some(), self.cdef_file.is_some(), self.cdefs.is_some()];
-        if given.iter().filter(|g| **g).count() > 1 {
-            return Err(invalid(
-                "cdef",
-                self.name.span(),
-                "give only one of `cdef`, `cdef-file` and `[[cdefs]]`".into(),
-            ));
-        }
-        let mut cdefs = Vec::new();
-        if let Some(cdef) = &self.cdef {
-            cdefs.push(inline("cdef", cdef, CdefOptions::default()));
-        }
-        if let Some(files) = &self.cdef_file {
-            for rel in files.get_ref().to_vec() {
-                let (text, source_file) = read("cdef-file", &rel, files.span())?;
-                cdefs.push(CdefSource {
-                    text,
-                    file: source_file,
-                    offset: 0,
-                    options: CdefOptions::default(),
-                });
-            }
-        }
-        for (i, table) in self.cdefs.iter().flatten().enumerate() {
-            let options = CdefOptions { packed: table.packed, pack: table.pack, override_: table.override_ };
-            let field = format!("cdefs[{i}]");
-            match (&table.source, &table.file) {
-                (Some(source), None) => cdefs.push(inline(&format!("{field}.source"), source, options)),
-                (None, Some(rel)) => {
-                    let (text, source_file) = read(&format!("{field}.file"), rel.get_ref(), rel.span())?;
-                    cdefs.push(CdefSource { text, file: source_file, offset: 0, options });
-                }
-                (Some(source), Some(_)) => {
-                    return Err(invalid(&field, source.span(), "give `source` or `file`, not both".into()))
-                }
-                (None, None) => {
-                    return Err(invalid(
-                        &field,
-                        self.name.span(),
-                        "each `[[cdefs]]` entry needs `source` or `file`".into(),
-                    ))
-                }
-            }
-        }
+        let cdefs = cx.cdefs("", self.name.span(), &self.cdef, &self.cdef_file, &self.cdefs)?;
         if cdefs.is_empty() {
             return Err(invalid(
                 "cdef",
                 self.name.span(),
                 "a module needs `cdef`, `cdef-file` or `[[cdefs]]`".into(),
             ));
+        }
+        let mut includes = Vec::new();
+        for (i, entry) in self.include.iter().flatten().enumerate() {
+            includes.push(match entry.get_ref() {
+                IncludeEntry::Table(table) => {
+                    cx.include(&format!("include[{i}]"), table, self.name.span())?
+                }
+                // Another module of the project: filled in by `config::include::resolve`.
+                IncludeEntry::Name(other) => IncludeSpec {
+                    name: Some(other.clone()),
+                    mode: FfiMode::Api,
+                    cdefs: Vec::new(),
+                    after_cdefs: 0,
+                    includes: Vec::new(),
+                },
+            });
         }
 
         let source_at = match (&self.source, &self.source_file) {
@@ -266,6 +425,7 @@ impl ModuleTable {
             options,
             pregenerated: None,
             reads: Vec::new(),
+            includes,
         })
     }
 }
@@ -285,10 +445,20 @@ pub fn load_spec_file(path: &Path, module: &str) -> Result<ModuleSpec, ModuleTab
     let file = SourceFile::new(path.display().to_string(), text.as_str());
     let spec: SpecFile = toml::from_str(&text).map_err(|e| toml_error(&file, &e))?;
     let root = path.parent().unwrap_or(Path::new("."));
-    for (index, table) in spec.module.iter().enumerate() {
-        if table.name.get_ref() == module {
-            return table.to_spec(index, &format!("module[{index}]"), &file, root);
+    if let Some(index) = spec.module.iter().position(|t| t.name.get_ref() == module) {
+        let key = |i: usize| format!("module[{i}]");
+        let uses_names =
+            spec.module[index].include.iter().flatten().any(|e| matches!(e.get_ref(), IncludeEntry::Name(_)));
+        if !uses_names {
+            return spec.module[index].to_spec(index, &key(index), &file, root);
         }
+        // `include = ["other"]` names another [[module]] of the spec file.
+        let mut specs = Vec::new();
+        for (i, table) in spec.module.iter().enumerate() {
+            specs.push(table.to_spec(i, &key(i), &file, root)?);
+        }
+        super::include::resolve(&mut specs, &spec.module, &file, key)?;
+        return Ok(specs.into_iter().find(|s| s.name == module).expect("the module is among them"));
     }
     let names: Vec<String> = spec.module.iter().map(|t| format!("`{}`", t.name.get_ref())).collect();
     Err(ModuleTableError::Toml {

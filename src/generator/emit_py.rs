@@ -66,7 +66,11 @@ pub fn emit(r: &Recompiler<'_>) -> Result<String, Refusal> {
     // 16 characters per 32-bit word, plus names.
     let words = r.type_ops.len() + 2 * (r.globals.len() + r.fields.len() + r.struct_unions.len());
     let mut out = String::with_capacity(16 * words + 32 * (r.globals.len() + r.fields.len()) + 256);
-    out.push_str("# auto-generated file\nimport _cffi_backend\n\n");
+    out.push_str("# auto-generated file\nimport _cffi_backend\n");
+    for (i, name) in r.includes.iter().enumerate() {
+        let _ = writeln!(out, "from {name} import ffi as _ffi{i}");
+    }
+    out.push('\n');
     let _ = writeln!(out, "ffi = _cffi_backend.FFI('{}',", r.module_name);
     let _ = writeln!(out, "    _version = 0x{:x},", r.version);
 
@@ -141,6 +145,10 @@ pub fn emit(r: &Recompiler<'_>) -> Result<String, Refusal> {
             out.push('\'');
             Ok(())
         })?;
+    }
+    if !r.includes.is_empty() {
+        let names: Vec<String> = (0..r.includes.len()).map(|i| format!("_ffi{i}")).collect();
+        let _ = writeln!(out, "    _includes = ({},),", names.join(", "));
     }
     out.push_str(")\n");
     Ok(out)

@@ -8,10 +8,11 @@ use std::ops::Range;
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::generator::emit_c::{self, COptions};
 use crate::generator::emit_py;
+use crate::generator::include;
 use crate::generator::model;
 use crate::generator::recompiler::{Recompiler, Refusal};
 use crate::generator::stubs;
-use crate::spec::ModuleSpec;
+use crate::spec::{FfiMode, ModuleSpec};
 
 /// Generated source of one module.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -141,7 +142,7 @@ fn array_name(expr: &str) -> String {
 /// Generate the module's source with the native generator (API mode: C; ABI mode: Python).
 pub fn generate(spec: &ModuleSpec) -> Result<Generated, GenerateError> {
     let mut clock = PhaseClock::from_env();
-    let mut model = cdef::parse(&spec.cdefs)?;
+    let mut model = cdef::parse_with_includes(&spec.cdefs, &spec.includes)?;
     clock.lap("parse");
     // What cffi would `warnings.warn()` while parsing (e.g. a global without `extern`).
     for warning in &model.warnings {
@@ -156,7 +157,7 @@ pub fn generate(spec: &ModuleSpec) -> Result<Generated, GenerateError> {
 /// The module's typed stub (`.pyi`, see [`stubs`]). Parses the cdefs again,
 /// silently: [`generate`] has shown their warnings.
 pub fn typed_stub(spec: &ModuleSpec) -> Result<String, GenerateError> {
-    let model = cdef::parse(&spec.cdefs)?;
+    let model = cdef::parse_with_includes(&spec.cdefs, &spec.includes)?;
     let target = stubs::StubTarget { module: &spec.name, api_mode: spec.is_api_mode() };
     Ok(stubs::emit(&model, &target))
 }
@@ -171,12 +172,14 @@ fn tables_and_emit(
         Some(source) => {
             let mut rec = Recompiler::new(model, &spec.name, false)?;
             clock.lap("tables");
+            rec.includes = include::module_names(&spec.includes, FfiMode::Api)?;
             let options = COptions { no_limited_api: spec.options.py_limited_api == Some(false) };
             Generated::C { code: emit_c::emit(&mut rec, &source.text, &options)? }
         }
         None => {
-            let rec = Recompiler::new(model, &spec.name, true)?;
+            let mut rec = Recompiler::new(model, &spec.name, true)?;
             clock.lap("tables");
+            rec.includes = include::module_names(&spec.includes, FfiMode::Abi)?;
             Generated::Python { code: emit_py::emit(&rec)? }
         }
     })
@@ -212,6 +215,7 @@ mod tests {
             options: Default::default(),
             pregenerated: None,
             reads: Vec::new(),
+            includes: Vec::new(),
         }
     }
 

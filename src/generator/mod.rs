@@ -12,6 +12,7 @@ pub mod cdef;
 mod emit_c;
 mod emit_py;
 mod generate;
+mod include;
 pub mod model;
 mod recompiler;
 mod stubs;

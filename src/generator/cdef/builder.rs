@@ -65,6 +65,13 @@ pub struct Builder {
     pub windows: Option<bool>,
     /// Resolved Windows type names (cffi caches them too; identity matters).
     windows_types: FxHashMap<String, Typed>,
+    /// > 0 while the cdefs of an included FFI are entered (see [`Builder::begin_include`]).
+    including: u32,
+}
+
+/// What [`Builder::begin_include`] saves and [`Builder::end_include`] restores.
+pub struct IncludeMark {
+    anonymous_counter: u32,
 }
 
 impl Default for Builder {
@@ -77,6 +84,7 @@ impl Default for Builder {
             file_struct: None,
             windows: cfg!(windows).then_some(cfg!(target_pointer_width = "64")),
             windows_types: FxHashMap::default(),
+            including: 0,
         }
     }
 }
@@ -147,6 +155,21 @@ impl Builder {
             pass.item(item)?;
         }
         Ok(())
+    }
+
+    /// Start entering the cdefs of an included FFI (cffi's `Parser.include`). cffi
+    /// parses them in a parser of their own and copies its structs, unions, enums and
+    /// typedefs (and integer constants) into this one, marked as included; here they
+    /// go through this builder, which keeps only those. The included parser numbers
+    /// its anonymous structs from 1 again.
+    pub fn begin_include(&mut self) -> IncludeMark {
+        self.including += 1;
+        IncludeMark { anonymous_counter: std::mem::take(&mut self.anonymous_counter) }
+    }
+
+    pub fn end_include(&mut self, mark: IncludeMark) {
+        self.including -= 1;
+        self.anonymous_counter = mark.anonymous_counter;
     }
 
     /// Warnings that depend on the whole FFI (after the last cdef).
@@ -310,6 +333,17 @@ impl Pass<'_, '_> {
                 )
                 .with_help("`...` cannot name a struct, union or enum"));
         }
+        if self.b.including > 0 {
+            // What cffi's `include()` copies: types, not functions, globals or macros
+            // (whose integer values `add_constant` has kept), nor anonymous enums.
+            let copied = matches!(
+                kind,
+                DeclKind::Struct | DeclKind::Union | DeclKind::Enum | DeclKind::Anonymous | DeclKind::Typedef
+            );
+            if !copied || name.starts_with("$enum_$") {
+                return Ok(());
+            }
+        }
         let key = DeclKey::new(kind, name);
         if let Some((index, _, prev)) = self.b.ffi.declarations.get_full(&key) {
             if Builder::same_object((&prev.value, self.b.decl_idents[index]), (&value, ident))
@@ -341,6 +375,11 @@ impl Pass<'_, '_> {
             }
         }
         let span = self.span(at);
+        if self.b.including > 0 {
+            if let DeclValue::Type(t) = &value {
+                self.b.ffi.included.insert(*t);
+            }
+        }
         let (index, _) =
             self.b.ffi.declarations.insert_full(key.clone(), Declaration { key, value, quals, span });
         match self.b.decl_idents.get_mut(index) {

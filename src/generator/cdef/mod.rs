@@ -26,7 +26,7 @@ pub use rewrite::user_spelling;
 
 use crate::diagnostic::{Diagnostic, SourceFile};
 use crate::generator::model::{DeclKind, Ffi};
-use crate::spec::{CdefOptions, CdefSource};
+use crate::spec::{CdefOptions, CdefSource, IncludeSpec};
 
 use lexer::{Token, TokenKind};
 
@@ -39,15 +39,49 @@ const PARSER_STACK: usize = 16 * 1024 * 1024;
 
 /// Parse all `cdef()` calls of one FFI, in order, into its model.
 pub fn parse(cdefs: &[CdefSource]) -> Result<Ffi, CdefError> {
+    parse_with_includes(cdefs, &[])
+}
+
+/// Parse the `cdef()` and `include()` calls of one FFI, in call order, into its model:
+/// each include comes after the first `after_cdefs` of the FFI's own cdefs.
+pub fn parse_with_includes(cdefs: &[CdefSource], includes: &[IncludeSpec]) -> Result<Ffi, CdefError> {
     // A stack of its own rather than a thread of its own: the allocations stay in the
     // caller's heap, where the later phases reuse the memory the parser frees.
     stacker::grow(PARSER_STACK, || {
         let mut builder = builder::Builder::default();
-        for (index, cdef) in cdefs.iter().enumerate() {
-            parse_one(&mut builder, index as u32, cdef)?;
-        }
+        let mut entered = rustc_hash::FxHashSet::default();
+        parse_calls(&mut builder, cdefs, includes, &mut entered)?;
         Ok(builder.finish())
     })
+}
+
+/// `entered`: the named FFIs already included. cffi includes the very same objects
+/// again without complaint (a module including two that share a base); their cdefs
+/// are entered once.
+fn parse_calls(
+    builder: &mut builder::Builder,
+    cdefs: &[CdefSource],
+    includes: &[IncludeSpec],
+    entered: &mut rustc_hash::FxHashSet<String>,
+) -> Result<(), CdefError> {
+    let mut done = 0;
+    for include in includes {
+        while done < include.after_cdefs.min(cdefs.len()) {
+            parse_one(builder, builder.ffi.sources.len() as u32, &cdefs[done])?;
+            done += 1;
+        }
+        if include.name.as_ref().is_some_and(|name| !entered.insert(name.clone())) {
+            continue;
+        }
+        let mark = builder.begin_include();
+        let result = parse_calls(builder, &include.cdefs, &include.includes, entered);
+        builder.end_include(mark);
+        result?;
+    }
+    for cdef in &cdefs[done..] {
+        parse_one(builder, builder.ffi.sources.len() as u32, cdef)?;
+    }
+    Ok(())
 }
 
 /// Parse a single cdef text on its own (tests, tools).

@@ -123,6 +123,7 @@ typedef void *_cffi_opcode_t;
 #define _CFFI_F_UNION         0x01
 #define _CFFI_F_CHECK_FIELDS  0x02
 #define _CFFI_F_PACKED        0x04
+#define _CFFI_F_EXTERNAL      0x08  /* the struct belongs to an included module */
 #define _CFFI_F_OPAQUE        0x10
 
 struct _cffi_global_s {

@@ -93,6 +93,14 @@ impl Emitter<'_, '_> {
             }
             out.push_str("};\n\n");
         }
+        // The modules the runtime imports first, for the types this one includes.
+        if !r.includes.is_empty() {
+            out.push_str("static const char * const _cffi_includes[] = {\n");
+            for name in &r.includes {
+                put!(out; "  \"", name, "\",\n");
+            }
+            out.push_str("  NULL\n};\n\n");
+        }
         let table = |present: bool, name: &str| if present { name.to_string() } else { "NULL".to_string() };
         let flags = (self.num_externpy > 0) as u32;
         let _ = writeln!(out, "static const struct _cffi_type_context_s _cffi_type_context = {{");
@@ -110,7 +118,11 @@ impl Emitter<'_, '_> {
             r.enums.len(),
             r.typenames.len()
         );
-        let _ = writeln!(out, "  NULL,  /* no includes */");
+        if r.includes.is_empty() {
+            let _ = writeln!(out, "  NULL,  /* no includes */");
+        } else {
+            let _ = writeln!(out, "  _cffi_includes,");
+        }
         let _ = writeln!(out, "  {},  /* num_types */", r.type_ops.len());
         let _ = writeln!(out, "  {flags},  /* flags: 1 = uses extern \"Python\" */\n}};\n");
         self.out.push_str(&out);

@@ -206,6 +206,10 @@ pub struct Ffi {
     pub warnings: Vec<Diagnostic>,
     /// The cdefs spans point into, in the order given to `parse`.
     pub sources: Vec<SourceRef>,
+    /// cffi's `_included_declarations`: the types that `ffi.include()` brought in (its
+    /// structs, unions, enums and typedefs). Included structs are the other module's:
+    /// this one lists them as external, without their fields.
+    pub included: rustc_hash::FxHashSet<TypeId>,
 }
 
 impl Ffi {
@@ -372,6 +376,11 @@ impl Ffi {
     }
 
     /// Convenience: a diagnostic label at `span`.
+    /// Whether `ty` came from an included FFI.
+    pub fn is_included(&self, ty: TypeId) -> bool {
+        self.included.contains(&ty)
+    }
+
     pub fn label(&self, diagnostic: Diagnostic, span: Span, message: impl Into<String>) -> Diagnostic {
         match self.span_location(span) {
             Some((file, range)) => diagnostic.with_label(file, range, message),

@@ -98,7 +98,8 @@ impl<'f> Recompiler<'f> {
                 self.collect(seen, raw)?;
             }
             &Type::StructOrUnion(rec) => {
-                if self.ffi.struct_(rec).fields.is_some() {
+                // An included struct's fields are its own module's business.
+                if self.ffi.struct_(rec).fields.is_some() && !self.ffi.is_included(ty) {
                     for f in self.enum_fields(rec)? {
                         let ft = self.field_type(rec, &f.name, f.ty)?;
                         self.collect(seen, ft)?;

@@ -100,6 +100,8 @@ pub struct Recompiler<'f> {
     pub typenames: Vec<TypenameEntry>,
     pub version: u32,
     seen_records: Vec<bool>,
+    /// The modules of the FFIs this one includes (`_cffi_includes` / `_includes`).
+    pub includes: Vec<String>,
 }
 
 /// A type-table slot: `None` until its opcode is known.
@@ -132,6 +134,7 @@ impl<'f> Recompiler<'f> {
             typenames: Vec::new(),
             version: VERSION_BASE,
             seen_records: vec![false; nrecords],
+            includes: Vec::new(),
         };
         r.collect_type_table()?;
         r.collect_step_tables()?;

@@ -29,18 +29,31 @@ impl<'f> Recompiler<'f> {
             flags |= F_OPAQUE;
             reason = Some("opaque");
         }
-        if record.fields.is_some() && !record.partial && self.anonymous_members(rec).next().is_none() {
-            flags |= F_CHECK_FIELDS;
-        }
-        if record.packed != 0 {
-            if record.packed > 1 {
-                return Err(Refusal::not_implemented(format!(
-                    "{} is declared with 'pack={}'; only 0 or 1 are supported in API mode (try to use \"...;\", which does not require a 'pack' declaration)",
-                    self.ffi.repr(ty),
-                    record.packed
-                )));
+        // A struct that `ffi.include()` brought in (directly, or as what a named pointer
+        // typedef points to) is listed as external: the including module's runtime
+        // takes its layout from the included module.
+        let named_ptr_included = named_ptr.is_some_and(|n| {
+            let ptr = Type::NamedPointer { to: ty, name: n.to_string() };
+            self.ffi.types.find(&ptr).is_some_and(|p| self.ffi.is_included(p))
+        });
+        let record = self.ffi.struct_(rec);
+        if self.ffi.is_included(ty) || named_ptr_included {
+            flags |= F_EXTERNAL;
+            reason = Some("external");
+        } else {
+            if record.fields.is_some() && !record.partial && self.anonymous_members(rec).next().is_none() {
+                flags |= F_CHECK_FIELDS;
             }
-            flags |= F_PACKED;
+            if record.packed != 0 {
+                if record.packed > 1 {
+                    return Err(Refusal::not_implemented(format!(
+                        "{} is declared with 'pack={}'; only 0 or 1 are supported in API mode (try to use \"...;\", which does not require a 'pack' declaration)",
+                        self.ffi.repr(ty),
+                        record.packed
+                    )));
+                }
+                flags |= F_PACKED;
+            }
         }
         let mut c_fields = Vec::new();
         let entry = if reason.is_none() {

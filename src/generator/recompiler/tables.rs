@@ -31,6 +31,7 @@ pub const PRIM_VOID: i64 = 0;
 pub const F_UNION: u32 = 0x01;
 pub const F_CHECK_FIELDS: u32 = 0x02;
 pub const F_PACKED: u32 = 0x04;
+pub const F_EXTERNAL: u32 = 0x08;
 pub const F_OPAQUE: u32 = 0x10;
 
 /// Version words understood by the runtime.
@@ -199,6 +200,7 @@ impl StructUnionEntry {
             (F_UNION, "_CFFI_F_UNION"),
             (F_OPAQUE, "_CFFI_F_OPAQUE"),
             (F_CHECK_FIELDS, "_CFFI_F_CHECK_FIELDS"),
+            (F_EXTERNAL, "_CFFI_F_EXTERNAL"),
             (F_PACKED, "_CFFI_F_PACKED"),
         ] {
             if self.flags & bit != 0 {
