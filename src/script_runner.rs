@@ -24,7 +24,8 @@ use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::discovery::BuildScript;
 use crate::process::Running;
 use crate::spec::{
-    BuildOptions, CSource, CdefOptions, CdefSource, Define, ModuleOrigin, ModuleSpec, Pregenerated,
+    BuildOptions, CSource, CdefOptions, CdefSource, Define, FfiMode, IncludeSpec, ModuleOrigin, ModuleSpec,
+    Pregenerated,
 };
 use crate::ui;
 
@@ -372,6 +373,9 @@ struct ScriptResult {
     pkgconfig: Option<Vec<String>>,
     #[serde(default)]
     cdefs: Vec<RecordedCdef>,
+    /// Its `ffi.include()` calls, in order.
+    #[serde(default)]
+    includes: Vec<RecordedInclude>,
     #[serde(default)]
     features: Vec<String>,
     code: Option<String>,
@@ -405,6 +409,20 @@ struct RecordedCdef {
     /// Where the runner found the string in the script.
     #[serde(default)]
     at: Option<CdefAt>,
+}
+
+/// One `ffi.include(other)` call: the other FFI as the runner saw it.
+#[derive(Deserialize)]
+struct RecordedInclude {
+    /// Its `set_source()` module name, if it was called.
+    module: Option<String>,
+    /// `"api"` or `"abi"`.
+    mode: String,
+    cdefs: Vec<RecordedCdef>,
+    /// How many of the including FFI's own cdefs came before the call.
+    after_cdefs: usize,
+    #[serde(default)]
+    includes: Vec<RecordedInclude>,
 }
 
 #[derive(Deserialize)]
@@ -524,20 +542,8 @@ fn to_spec(
             ui::status("Falling back", message);
         }
     }
-    let cdefs = result
-        .cdefs
-        .into_iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let (file, offset) = cdef_file(root, &path, i, &c, &mut script_text);
-            CdefSource {
-                file,
-                text: c.text,
-                offset,
-                options: CdefOptions { packed: c.packed, pack: c.pack, override_: c.override_ },
-            }
-        })
-        .collect();
+    let cdefs = recorded_cdefs(root, &path, result.cdefs, &mut script_text);
+    let includes = recorded_includes(root, &path, result.includes, &mut script_text);
     Ok(ModuleSpec {
         name,
         origin: ModuleOrigin::Script { path: PathBuf::from(&script.path), variable: script.variable.clone() },
@@ -549,8 +555,47 @@ fn to_spec(
         options,
         pregenerated: result.code.map(|code| Pregenerated { code }),
         reads: result.reads,
-        includes: Vec::new(),
+        includes,
     })
+}
+
+fn recorded_cdefs(
+    root: &Path,
+    path: &str,
+    cdefs: Vec<RecordedCdef>,
+    script_text: &mut Option<Option<SourceFile>>,
+) -> Vec<CdefSource> {
+    cdefs
+        .into_iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (file, offset) = cdef_file(root, path, i, &c, script_text);
+            CdefSource {
+                file,
+                text: c.text,
+                offset,
+                options: CdefOptions { packed: c.packed, pack: c.pack, override_: c.override_ },
+            }
+        })
+        .collect()
+}
+
+fn recorded_includes(
+    root: &Path,
+    path: &str,
+    includes: Vec<RecordedInclude>,
+    script_text: &mut Option<Option<SourceFile>>,
+) -> Vec<IncludeSpec> {
+    includes
+        .into_iter()
+        .map(|inc| IncludeSpec {
+            name: inc.module,
+            mode: if inc.mode == "abi" { FfiMode::Abi } else { FfiMode::Api },
+            cdefs: recorded_cdefs(root, path, inc.cdefs, script_text),
+            after_cdefs: inc.after_cdefs,
+            includes: recorded_includes(root, path, inc.includes, script_text),
+        })
+        .collect()
 }
 
 /// `set_source(**kwds)` → [`BuildOptions`], with setuptools' `Extension` keywords.
