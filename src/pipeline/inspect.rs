@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::{Resolved, ResolvedExtension, ResolvedLibrary, ResolvedModule};
 use crate::audit::Compatibility;
 use crate::config::Project;
-use crate::spec::{BuildOptions, ModuleOrigin, TableRef};
+use crate::spec::{BuildOptions, FfiMode, ModuleOrigin, TableRef};
 use crate::tags::Naming;
 
 #[derive(Clone, Debug, Serialize)]
@@ -106,6 +106,16 @@ pub struct ModuleReport {
     pub limited_api: bool,
     /// The build keys that are set (empty lists left out).
     pub options: BuildOptions,
+    /// The modules whose declarations it includes (`ffi.include()`), in order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub includes: Vec<IncludeReport>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct IncludeReport {
+    /// `None`: an FFI never given `set_source()`.
+    pub name: Option<String>,
+    pub mode: FfiMode,
 }
 
 #[derive(Clone, Debug, Serialize)]
@@ -259,6 +269,17 @@ impl Report {
                     (_, false) => "API mode, full C API",
                 };
                 let _ = writeln!(out, "    {:<22}{mode}", "mode");
+                if !m.includes.is_empty() {
+                    let names: Vec<String> = m
+                        .includes
+                        .iter()
+                        .map(|i| match &i.name {
+                            Some(name) => format!("{name} ({})", i.mode.as_str()),
+                            None => "an FFI without set_source()".to_string(),
+                        })
+                        .collect();
+                    let _ = writeln!(out, "    {:<22}{}", "includes", names.join(", "));
+                }
                 options(&mut out, &m.options);
             }
         }
@@ -381,6 +402,12 @@ fn module_report(m: &ResolvedModule) -> ModuleReport {
         file: m.file.archive_path.clone(),
         limited_api: m.file.limited_api,
         options: m.spec.options.clone(),
+        includes: m
+            .spec
+            .includes
+            .iter()
+            .map(|i| IncludeReport { name: i.name.clone(), mode: i.mode })
+            .collect(),
     }
 }
 

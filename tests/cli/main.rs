@@ -13,6 +13,7 @@ mod errors;
 mod facts;
 mod free_threaded;
 mod generators;
+mod include;
 mod inputs;
 mod launchers;
 mod migrate;
