@@ -104,6 +104,14 @@ USAGE = {
         "assert ffi.string(lib.zstream_version())\n",
         ("deflate", "ffi.new('z_stream *'), 0", "ffi.new('z_stream *'), 0.5"),
     ),
+    "shapes": (
+        # The including module: its stub types functions on the included struct.
+        "shapes._draw",
+        "pts = ffi.new('point_t[]', [[0, 0], [3, 0], [3, 4]])\n"
+        "per: float = lib.polygon_perimeter(pts, 3)\n"
+        "assert per == 12.0\n",
+        ("polygon_perimeter", "ffi.new('point_t[]', 3), 3", "ffi.new('point_t[]', 3), 3.5"),
+    ),
     "b64kit": (
         "b64kit._codec",
         "need: int = lib.b64kit_encoded_len(3)\n"
