@@ -90,6 +90,17 @@ impl<K: Fn(usize) -> String> Resolver<'_, K> {
                 let span = entry.span();
                 let field = format!("{}.include[{n}]", (self.key)(t));
                 let Some(&target) = self.by_name.get(name) else {
+                    if let Some(skipped) = self.tables.iter().position(|t| t.name.get_ref() == name) {
+                        return Err(ModuleTableError::Invalid {
+                            key: field,
+                            file: self.file.clone(),
+                            span,
+                            message: format!(
+                                "`{name}` ({}) is not built for this interpreter: its `when` marker is false",
+                                (self.key)(skipped)
+                            ),
+                        });
+                    }
                     let mut known: Vec<&str> = self.specs.iter().map(|s| s.name.as_str()).collect();
                     known.sort_unstable();
                     return Err(ModuleTableError::Invalid {

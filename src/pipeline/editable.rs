@@ -34,9 +34,16 @@ impl ConfigInputs {
             }
             inputs.extend(spec.reads.iter().map(|path| root.join(path)));
             // `cdef-file`, `[[cdefs]] file`: their messages name the file they were read from.
-            for cdef in &spec.cdefs {
+            // Those of included modules too: their declarations are in this module's tables.
+            let mut cdefs: Vec<&crate::spec::CdefSource> = spec.cdefs.iter().collect();
+            let mut pending: Vec<&crate::spec::IncludeSpec> = spec.includes.iter().collect();
+            while let Some(include) = pending.pop() {
+                cdefs.extend(&include.cdefs);
+                pending.extend(&include.includes);
+            }
+            for cdef in cdefs {
                 let path = root.join(&cdef.file.name);
-                if path.is_file() {
+                if path.is_file() && !inputs.contains(&path) {
                     inputs.push(path);
                 }
             }

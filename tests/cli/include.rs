@@ -157,3 +157,14 @@ fn inspect_lists_a_modules_includes() {
     let section = &out[a..];
     assert!(section.contains("includes              pkg._b (api)"), "{out}");
 }
+
+#[test]
+fn including_a_module_whose_when_marker_is_false_says_so() {
+    let tree = two_modules("when = \"sys_platform == 'no-such-platform'\"\n");
+    let err = build_fails(&tree);
+    assert!(err.contains("tool.cffi-forge.module[0].include[0]"), "{err}");
+    assert!(
+        err.contains("`pkg._b` (tool.cffi-forge.module[1]) is not built for this interpreter: its `when` marker is false"),
+        "{err}"
+    );
+}
