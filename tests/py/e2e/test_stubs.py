@@ -112,6 +112,13 @@ USAGE = {
         "assert per == 12.0\n",
         ("polygon_perimeter", "ffi.new('point_t[]', 3), 3", "ffi.new('point_t[]', 3), 3.5"),
     ),
+    "shapescript": (
+        "shapescript._draw",
+        "pts = ffi.new('struct point[]', [[0, 0], [2, 0], [2, 2], [0, 2]])\n"
+        "i: int = lib.nearest(pts, 4, [1.9, 0.1])\n"
+        "assert i == 1\n",
+        ("nearest", "ffi.new('point_t[]', 2), 2, [0.0, 0.0]", "ffi.new('point_t[]', 2), 2, 0.5"),
+    ),
     "b64kit": (
         "b64kit._codec",
         "need: int = lib.b64kit_encoded_len(3)\n"
