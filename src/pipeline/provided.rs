@@ -96,7 +96,9 @@ impl ToDiagnostic for NotProvided {
 /// the cdef's order. A cdef that does not parse here (a module cffi's emitter generated,
 /// using what only cffi handles) gives nothing.
 fn declarations(spec: &ModuleSpec, names: &[String]) -> Vec<Missing> {
-    let Ok(model) = crate::generator::cdef::parse(&spec.cdefs) else { return Vec::new() };
+    let Ok(model) = crate::generator::cdef::parse_with_includes(&spec.cdefs, &spec.includes) else {
+        return Vec::new();
+    };
     let plain = [
         (DeclKind::Function, "function"),
         (DeclKind::Variable, "global variable"),

@@ -168,3 +168,16 @@ fn including_a_module_whose_when_marker_is_false_says_so() {
         "{err}"
     );
 }
+
+#[test]
+fn a_spec_file_module_may_include_another_module_of_the_file_by_name() {
+    // A chain: top -> mid -> base; mid's typedef and base's struct are both known to top.
+    let spec = "[[module]]\nname = \"top\"\ninclude = [\"mid\"]\ncdef = \"mid_t f(struct base_s *);\"\n\
+                source = \"\"\n\n\
+                [[module]]\nname = \"mid\"\ninclude = [\"base\"]\ncdef = \"typedef struct base_s *mid_t;\"\nsource = \"\"\n\n\
+                [[module]]\nname = \"base\"\ncdef = \"struct base_s { int a; };\"\nsource = \"\"\n";
+    let (run, c) = generate(spec, "generate-c", "top");
+    run.success();
+    assert!(c.contains("static const char * const _cffi_includes[] = {\n  \"mid\",\n  NULL\n};"), "{c}");
+    assert!(c.contains("{ \"base_s\", ") && c.contains("/* external */"), "{c}");
+}
