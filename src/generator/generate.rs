@@ -204,7 +204,7 @@ impl PhaseClock {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::spec::{CSource, CdefSource, ModuleOrigin};
+    use crate::spec::{CSource, CdefSource, FfiMode, ModuleOrigin};
 
     fn spec(cdef: &str, source: Option<&str>) -> ModuleSpec {
         ModuleSpec {
@@ -217,6 +217,46 @@ mod tests {
             reads: Vec::new(),
             includes: Vec::new(),
         }
+    }
+
+    fn include(name: &str, cdef: &str, after_cdefs: usize) -> crate::spec::IncludeSpec {
+        crate::spec::IncludeSpec {
+            name: Some(name.into()),
+            mode: FfiMode::Api,
+            cdefs: vec![CdefSource::standalone("base.cdef", cdef)],
+            after_cdefs,
+            includes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn included_declarations_are_known_but_only_types_are_this_modules() {
+        let mut s = spec("t f(struct s *);", Some(""));
+        s.includes.push(include(
+            "pkg._base",
+            "#define N 3\ntypedef int t; struct s { int a[N]; }; int g(int); extern int v;",
+            0,
+        ));
+        let Generated::C { code } = generate(&s).unwrap() else { panic!() };
+        assert!(code.contains("_cffi_d_f(") && !code.contains("_cffi_d_g("), "{code}");
+        assert!(
+            !code.contains("\"v\"") && !code.contains("\"N\""),
+            "no globals or macros of the base: {code}"
+        );
+        assert!(code.contains("{ \"t\", "), "typedefs are listed: {code}");
+        assert!(code.contains("_CFFI_F_EXTERNAL"), "{code}");
+    }
+
+    #[test]
+    fn an_include_after_a_cdef_sees_what_came_before() {
+        // The module's first cdef comes before the include; its second uses the include.
+        let mut s = spec("int twice(int);", Some(""));
+        s.cdefs.push(CdefSource::standalone("m2.cdef", "t half(t);"));
+        s.includes.push(include("pkg._base", "typedef long t;", 1));
+        assert!(generate(&s).is_ok());
+        // Before everything (after 0 cdefs) works too; after both it cannot: `t` is unknown then.
+        s.includes[0].after_cdefs = 2;
+        assert_eq!(generate(&s).unwrap_err().cffi_class(), "CDefError");
     }
 
     // The messages are cffi's own (test_dlopen.py, test_recompiler.py).
