@@ -4,6 +4,7 @@
 
 mod build;
 mod editable;
+pub mod embedded;
 pub mod inspect;
 pub mod provided;
 mod resolve;
@@ -45,6 +46,8 @@ pub enum PipelineError {
     Cross(#[from] crate::cross::CrossError),
     #[error(transparent)]
     Script(#[from] ScriptError),
+    #[error(transparent)]
+    Embed(#[from] embedded::EmbedError),
     /// Boxed: generator errors carry the cdef's text for their snippets.
     #[error("module `{module}`: {source}")]
     Generate { module: String, source: Box<GenerateError> },

@@ -5,7 +5,7 @@
 //! Every `cdef()` call and every `set_source()` argument is recorded, so the native
 //! generator can work from the spec alone. cffi's own emitter also runs (giving
 //! `ModuleSpec::pregenerated`) when the caller asks for it, or when the script uses
-//! something only cffi can generate (`ffi.include`, embedding, `set_unicode`).
+//! something only cffi can generate (`ffi.include`, `set_unicode`).
 //!
 //! Scripts in the same folder share one Python process, run in order, as setuptools
 //! ran all of them in `setup.py`'s process; scripts in different folders could import
@@ -375,6 +375,9 @@ struct ScriptResult {
     #[serde(default)]
     features: Vec<String>,
     code: Option<String>,
+    /// `ffi.embedding_api()` was called: the init code (cffi's `ffi._embedding`).
+    #[serde(default)]
+    embedding: Option<String>,
     /// The other FFIs the script created.
     #[serde(default)]
     others: Vec<OtherFfi>,
@@ -402,6 +405,9 @@ struct RecordedCdef {
     override_: bool,
     packed: bool,
     pack: Option<u32>,
+    /// Given to `embedding_api()` rather than `cdef()`.
+    #[serde(default)]
+    dllexport: bool,
     /// Where the runner found the string in the script.
     #[serde(default)]
     at: Option<CdefAt>,
@@ -480,10 +486,7 @@ fn cdef_file(
 
 /// How the user wrote a feature recorded by the runner.
 fn feature_call(feature: &str) -> String {
-    match feature {
-        "embedding_api" | "embedding_init_code" => format!("embedding (ffi.{feature}())"),
-        other => format!("ffi.{other}()"),
-    }
+    format!("ffi.{feature}()")
 }
 
 fn to_spec(
@@ -534,7 +537,12 @@ fn to_spec(
                 file,
                 text: c.text,
                 offset,
-                options: CdefOptions { packed: c.packed, pack: c.pack, override_: c.override_ },
+                options: CdefOptions {
+                    packed: c.packed,
+                    pack: c.pack,
+                    override_: c.override_,
+                    dllexport: c.dllexport,
+                },
             }
         })
         .collect();
@@ -549,6 +557,7 @@ fn to_spec(
         options,
         pregenerated: result.code.map(|code| Pregenerated { code }),
         reads: result.reads,
+        embedding: result.embedding,
     })
 }
 

@@ -36,6 +36,9 @@ pub struct CdefOptions {
     pub pack: Option<u32>,
     /// `override=True`: later declarations may replace earlier ones.
     pub override_: bool,
+    /// Given to `ffi.embedding_api()`: its functions are exported by the library and run
+    /// Python (cffi's `dllexport=True`).
+    pub dllexport: bool,
 }
 
 /// Where a module came from; shown by `cffi-forge inspect` and in error messages.
@@ -304,6 +307,9 @@ pub struct ModuleSpec {
     /// Files of the project its build script read (relative to the root), besides the
     /// script itself: what an editable install watches too.
     pub reads: Vec<PathBuf>,
+    /// An embedding library (`ffi.embedding_api()` was called): the Python init code run
+    /// when one of its exported functions is first called (empty when none was given).
+    pub embedding: Option<String>,
 }
 
 impl ModuleSpec {

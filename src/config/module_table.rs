@@ -203,7 +203,12 @@ impl ModuleTable {
             }
         }
         for (i, table) in self.cdefs.iter().flatten().enumerate() {
-            let options = CdefOptions { packed: table.packed, pack: table.pack, override_: table.override_ };
+            let options = CdefOptions {
+                packed: table.packed,
+                pack: table.pack,
+                override_: table.override_,
+                dllexport: false,
+            };
             let field = format!("cdefs[{i}]");
             match (&table.source, &table.file) {
                 (Some(source), None) => cdefs.push(inline(&format!("{field}.source"), source, options)),
@@ -266,6 +271,7 @@ impl ModuleTable {
             options,
             pregenerated: None,
             reads: Vec::new(),
+            embedding: None,
         })
     }
 }

@@ -171,7 +171,10 @@ fn tables_and_emit(
         Some(source) => {
             let mut rec = Recompiler::new(model, &spec.name, false)?;
             clock.lap("tables");
-            let options = COptions { no_limited_api: spec.options.py_limited_api == Some(false) };
+            let options = COptions {
+                no_limited_api: spec.options.py_limited_api == Some(false),
+                embedding: spec.embedding.clone(),
+            };
             Generated::C { code: emit_c::emit(&mut rec, &source.text, &options)? }
         }
         None => {
@@ -212,6 +215,7 @@ mod tests {
             options: Default::default(),
             pregenerated: None,
             reads: Vec::new(),
+            embedding: None,
         }
     }
 

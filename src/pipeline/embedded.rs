@@ -1,0 +1,152 @@
+//! Embedding libraries (`ffi.embedding_api()`): a shared library a C program loads, which
+//! starts the interpreter it was built for on its first call (see the generator's
+//! `embedding.h`). Built like a module, but named as a plain library, compiled without
+//! `Py_LIMITED_API` and linked with libpython, as cffi's `ffi.compile()` does for them.
+
+use std::path::{Path, PathBuf};
+
+use fs_err as fs;
+
+use super::build::build_modules;
+use super::{check_writable, prepare, PipelineError};
+use crate::archive::Source;
+use crate::compile::LimitedApi;
+use crate::interpreter::Interpreter;
+use crate::spec::{BuildOptions, ModuleSpec};
+use crate::ui;
+
+#[derive(Debug, thiserror::Error)]
+pub enum EmbedError {
+    #[error("the project in {} declares no embedding library (no build script calls ffi.embedding_api())", root.display())]
+    NothingToEmbed { root: PathBuf },
+    #[error("{python}: cffi-forge builds embedding libraries for CPython only, not PyPy", python = python.display())]
+    PyPy { python: PathBuf },
+    #[error("module `{module}`: an embedding library needs API mode (set_source() with C source, not None)")]
+    AbiMode { module: String },
+    #[error(
+        "{python}: this interpreter has no shared libpython ({found}), which an embedding library links",
+        python = python.display()
+    )]
+    StaticPython { python: PathBuf, found: String },
+}
+
+/// What `cffi-forge embed` builds.
+#[derive(Clone, Debug)]
+pub struct EmbedRequest {
+    pub root: PathBuf,
+    pub python: PathBuf,
+    pub out_dir: PathBuf,
+}
+
+/// Build every embedding library of the project into `out_dir`; returns their paths.
+pub fn build_embedded(request: &EmbedRequest) -> Result<Vec<PathBuf>, PipelineError> {
+    check_writable(&request.out_dir)?;
+    let (_project, target, mut resolved) = prepare(&request.root, &request.python, None)?;
+    let interp = target.interp.clone();
+    if interp.is_pypy() {
+        return Err(EmbedError::PyPy { python: request.python.clone() }.into());
+    }
+    // Only the embedding libraries: the project's other modules belong in its wheel.
+    resolved.modules.retain(|m| m.spec.embedding.is_some());
+    resolved.extensions.clear();
+    if resolved.modules.is_empty() {
+        return Err(EmbedError::NothingToEmbed { root: request.root.clone() }.into());
+    }
+    let link = LibPython::of(&interp, &request.python)?;
+    let mut names = Vec::new();
+    for module in &mut resolved.modules {
+        if !module.spec.is_api_mode() {
+            return Err(EmbedError::AbiMode { module: module.spec.name.clone() }.into());
+        }
+        module.limited_api = LimitedApi::Off;
+        let file_name = library_file_name(&module.spec, &interp);
+        module.file.file_name = file_name.clone();
+        module.file.archive_path = file_name.clone();
+        module.spec.options.stubs = Some(false);
+        link.add_to(&mut module.spec.options);
+        names.push(file_name);
+    }
+    let (built, _) = build_modules(target, resolved)?;
+    let mut written = Vec::new();
+    for file in built {
+        if !names.contains(&file.archive_path) {
+            continue;
+        }
+        let Source::File(from) = &file.source else { continue };
+        let to = request.out_dir.join(&file.archive_path);
+        let bytes = fs::read(from).map_err(|e| PipelineError::BuildDir { path: from.clone(), source: e })?;
+        crate::atomic_write::write_atomically(&to, &bytes)
+            .map_err(|source| PipelineError::OutputDir { path: to.clone(), source })?;
+        set_executable(&to);
+        ui::status("Wrote", to.display().to_string());
+        written.push(to);
+    }
+    Ok(written)
+}
+
+/// `<base name>.so` / `.dylib` / `.dll`: what cffi's default `target="<name>.*"` gives.
+fn library_file_name(spec: &ModuleSpec, interp: &Interpreter) -> String {
+    let extension = if interp.is_windows() {
+        "dll"
+    } else if interp.is_macos() {
+        "dylib"
+    } else {
+        "so"
+    };
+    format!("{}.{extension}", spec.basename())
+}
+
+/// How an embedding library links the interpreter: cffi adds `python3.X` plus
+/// `sys.abiflags` (`python3X` on Windows) to `libraries`, and setuptools' `build_ext`
+/// adds `LIBDIR` for a shared CPython; we also add it as the run path, so the library
+/// finds a libpython outside the system's folders (pyenv, uv) without `LD_LIBRARY_PATH`.
+struct LibPython {
+    library: String,
+    dir: Option<PathBuf>,
+    rpath: bool,
+}
+
+impl LibPython {
+    fn of(interp: &Interpreter, python: &Path) -> Result<LibPython, EmbedError> {
+        let (major, minor) = interp.version;
+        if interp.is_windows() {
+            // python3X.lib lives in <prefix>/libs.
+            let debug = if interp.debug { "_d" } else { "" };
+            return Ok(LibPython {
+                library: format!("python{major}{minor}{debug}"),
+                dir: Some(interp.base_prefix.join("libs")),
+                rpath: false,
+            });
+        }
+        if let Some(found) = interp.ldlibrary.as_deref().filter(|l| l.ends_with(".a")) {
+            return Err(EmbedError::StaticPython { python: python.to_path_buf(), found: found.to_string() });
+        }
+        Ok(LibPython {
+            library: format!("python{major}.{minor}{}", interp.abiflags),
+            dir: interp.libdir.clone(),
+            rpath: !interp.is_macos(),
+        })
+    }
+
+    fn add_to(&self, options: &mut BuildOptions) {
+        if !options.libraries.contains(&self.library) {
+            options.libraries.push(self.library.clone());
+        }
+        if let Some(dir) = &self.dir {
+            let dir = dir.display().to_string();
+            options.library_dirs.push(dir.clone());
+            if self.rpath {
+                options.runtime_library_dirs.push(dir);
+            }
+        }
+    }
+}
+
+#[cfg(unix)]
+fn set_executable(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+}
+
+#[cfg(not(unix))]
+fn set_executable(_: &Path) {}
