@@ -1,0 +1,165 @@
+"""Embedding libraries (`ffi.embedding_api()`), built natively and run from C.
+
+The plugins of tests/data/embedding/plugins are built twice: by `cffi-forge embed`, and
+by cffi's own `ffi.compile()` (the oracle). The C programs of tests/data/embedding are
+compiled against each build and run; their outputs must be the same, and right: one
+plugin, two plugins in one process (also one of each builder), eight threads making the
+first call at once, and init code that raises.
+
+Runs with the interpreter running pytest (the tools venv: cffi 2.0.0 and setuptools for
+the oracle, a shared libpython to link). The embedded interpreter starts from the
+program, not from a venv, so the programs get the venv's site-packages (for
+`_cffi_backend`) through PYTHONPATH, as cffi's docs say to do.
+"""
+
+import os
+import shutil
+import sys
+import sysconfig
+from pathlib import Path
+
+import pytest
+
+from .support import REPO, copy_project, run
+
+DATA = REPO / "tests" / "data" / "embedding"
+
+# C program → the libraries it links.
+PROGRAMS = {
+    "add1": ["_add1_cffi"],
+    "both": ["_add1_cffi", "_add2_cffi"],
+    "threads": ["_threads_cffi"],
+    "initerror": ["_initerror_cffi"],
+}
+
+# Builds the plugins of a project with cffi itself: each script's FFI, compiled where
+# cffi puts an embedding library by default (`<module>.so`).
+CFFI_BUILD = r"""
+import os, sys
+project, out = sys.argv[1], sys.argv[2]
+sys.path.insert(0, project)
+for script in sorted(os.listdir(project)):
+    if script.endswith("_build.py"):
+        namespace = {"__name__": "__cffi__", "__file__": os.path.join(project, script)}
+        with open(os.path.join(project, script)) as f:
+            exec(compile(f.read(), script, "exec"), namespace)
+        print(namespace["ffi"].compile(tmpdir=out, verbose=False))
+"""
+
+
+def forge_bin() -> Path:
+    candidates = [os.environ.get("CFFI_FORGE_BIN"), REPO / "target" / "release" / "cffi-forge",
+                  REPO / "target" / "debug" / "cffi-forge"]
+    for candidate in candidates:
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    pytest.fail("no cffi-forge binary: set CFFI_FORGE_BIN or cargo build (looked at %s)" % candidates)
+
+
+def libpython_dir() -> str:
+    if not sysconfig.get_config_var("Py_ENABLE_SHARED"):
+        pytest.fail("%s has no shared libpython: embedding needs one" % sys.executable, pytrace=False)
+    return sysconfig.get_config_var("LIBDIR")
+
+
+def program_env(extra_library_dir=None) -> dict:
+    import _cffi_backend
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "LD_LIBRARY_PATH"))}
+    env["PYTHONPATH"] = os.path.dirname(_cffi_backend.__file__)
+    # cffi's libraries have no run path: they find libpython only through the loader's path.
+    if extra_library_dir:
+        env["LD_LIBRARY_PATH"] = extra_library_dir
+    return env
+
+
+@pytest.fixture(scope="module")
+def builds(scratch):
+    """{"forge": folder, "cffi": folder} holding every plugin library."""
+    root = scratch / "embedding"
+    project = copy_project(DATA / "plugins", root / "project")
+    forge, cffi = root / "forge", root / "cffi"
+    built = run([forge_bin(), "embed", project, "-o", forge, "-i", sys.executable], env=os.environ.copy())
+    # (stdout, the paths written, comes mixed with the status lines of stderr)
+    listed = sorted(Path(line).name for line in built.text.splitlines() if line.startswith(str(forge)))
+    assert listed == sorted({lib + ".so" for libs in PROGRAMS.values() for lib in libs}), built.text
+    cffi.mkdir(parents=True)
+    run([sys.executable, "-c", CFFI_BUILD, project, root / "cffi-tmp"], env=os.environ.copy())
+    for lib in (root / "cffi-tmp").glob("*.so"):
+        shutil.copy(lib, cffi / lib.name)
+    return {"forge": forge, "cffi": cffi}
+
+
+def compile_and_run(program: str, libraries: dict, out: Path, runs: int = 1):
+    """Compile `program` linking each library from its folder ({name: folder}), run it
+    `runs` times; returns the last (stdout, stderr)."""
+    import subprocess
+
+    out.mkdir(parents=True, exist_ok=True)
+    exe = out / program
+    cmd = ["cc", str(DATA / (program + ".c")), "-o", str(exe), "-pthread"]
+    for name, folder in libraries.items():
+        cmd += ["-L%s" % folder, "-l:%s.so" % name, "-Wl,-rpath,%s" % folder]
+    run(cmd, env=os.environ.copy())
+    uses_cffi = any("cffi" == Path(folder).name for folder in libraries.values())
+    env = program_env(libpython_dir() if uses_cffi else None)
+    for _ in range(runs):
+        proc = subprocess.run([str(exe)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        stdout, stderr = proc.stdout.decode(), proc.stderr.decode()
+        assert proc.returncode == 0, "%s exited with %d\n%s\n%s" % (exe, proc.returncode, stdout, stderr)
+    return stdout, stderr
+
+
+def run_both(program: str, builds: dict, scratch: Path, runs: int = 1):
+    outputs = {}
+    for builder, folder in builds.items():
+        libraries = {name: folder for name in PROGRAMS[program]}
+        outputs[builder] = compile_and_run(program, libraries, scratch / "embedding" / "bin" / builder, runs)
+    assert outputs["forge"][0] == outputs["cffi"][0], "stdout differs from cffi's build: %r" % outputs
+    return outputs
+
+
+def test_one_plugin_starts_python_on_the_first_call(builds, scratch):
+    outputs = run_both("add1", builds, scratch)
+    assert outputs["forge"][0].splitlines() == [
+        "main: before the first call",
+        "add1: init code running",
+        "add1(40, 2)",
+        "add1(100, -5)",
+        "main: got 42 and 95",
+    ]
+    assert outputs["forge"][1] == ""
+
+
+def test_two_plugins_in_one_process(builds, scratch):
+    outputs = run_both("both", builds, scratch)
+    lines = outputs["forge"][0].splitlines()
+    assert lines[-1] == "main: add1 3, add2_started 0, add2 110.50, add1 again 7", lines
+    assert lines.count("add1: init code running") == 1 and lines.count(
+        "add2: init code running, lib has add2_started: True") == 1, lines
+
+
+@pytest.mark.parametrize("forge_lib", ["_add1_cffi", "_add2_cffi"])
+def test_one_plugin_of_each_builder_in_one_process(builds, scratch, forge_lib):
+    """Our library and cffi's start Python under the same process-wide lock."""
+    libraries = {name: builds["forge" if name == forge_lib else "cffi"] for name in PROGRAMS["both"]}
+    stdout, _ = compile_and_run("both", libraries, scratch / "embedding" / "bin" / ("mixed" + forge_lib))
+    assert stdout.splitlines()[-1] == "main: add1 3, add2_started 0, add2 110.50, add1 again 7", stdout
+
+
+def test_threads_wait_for_the_init_code(builds, scratch):
+    outputs = run_both("threads", builds, scratch, runs=5)
+    assert outputs["forge"][0].strip() == "main: 8 threads, 0 wrong results, init code ran 1 time(s)"
+
+
+def test_init_code_error_is_reported_and_calls_return_zero(builds, scratch):
+    outputs = run_both("initerror", builds, scratch)
+    assert outputs["forge"][0].strip() == "main: got 0, 0.0, 0"
+    for builder, (_, stderr) in outputs.items():
+        assert "ValueError: plugin configuration is missing" in stderr, (builder, stderr)
+        assert "File \"<init code for '_initerror_cffi'>\", line 7" in stderr, (builder, stderr)
+    # The traceback once, then one line per call.
+    stderr = outputs["forge"][1]
+    assert stderr.count("Traceback") == 1, stderr
+    assert stderr.count("_initerror_cffi.broken() called") == 2, stderr
+    assert stderr.count("_initerror_cffi.broken_double() called") == 1, stderr
