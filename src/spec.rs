@@ -307,9 +307,19 @@ pub struct ModuleSpec {
     /// Files of the project its build script read (relative to the root), besides the
     /// script itself: what an editable install watches too.
     pub reads: Vec<PathBuf>,
-    /// An embedding library (`ffi.embedding_api()` was called): the Python init code run
-    /// when one of its exported functions is first called (empty when none was given).
-    pub embedding: Option<String>,
+    /// An embedding library (`ffi.embedding_api()` was called, or `embedding-api` given).
+    pub embedding: Option<Embedding>,
+}
+
+/// What makes a module an embedding library (see docs/embedding.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Embedding {
+    /// The Python init code run when one of its exported functions is first called
+    /// (empty when none was given).
+    pub init_code: String,
+    /// The library's file name pattern, `*` standing for the platform's extension
+    /// (`plugin-1.5.*` → `plugin-1.5.so`); `None`: `<module base name>.*`, as cffi.
+    pub target: Option<String>,
 }
 
 impl ModuleSpec {

@@ -173,7 +173,7 @@ fn tables_and_emit(
             clock.lap("tables");
             let options = COptions {
                 no_limited_api: spec.options.py_limited_api == Some(false),
-                embedding: spec.embedding.clone(),
+                embedding: spec.embedding.as_ref().map(|e| e.init_code.clone()),
             };
             Generated::C { code: emit_c::emit(&mut rec, &source.text, &options)? }
         }

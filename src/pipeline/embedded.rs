@@ -84,7 +84,9 @@ pub fn build_embedded(request: &EmbedRequest) -> Result<Vec<PathBuf>, PipelineEr
     Ok(written)
 }
 
-/// `<base name>.so` / `.dylib` / `.dll`: what cffi's default `target="<name>.*"` gives.
+/// The library's file name: its `target` with a final `.*` replaced by the platform's
+/// extension, as cffi's `ffi.compile(target=...)` does (`plugin-1.5.*` → `plugin-1.5.so`);
+/// without a target, cffi's default `<module base name>.*`.
 fn library_file_name(spec: &ModuleSpec, interp: &Interpreter) -> String {
     let extension = if interp.is_windows() {
         "dll"
@@ -93,7 +95,12 @@ fn library_file_name(spec: &ModuleSpec, interp: &Interpreter) -> String {
     } else {
         "so"
     };
-    format!("{}.{extension}", spec.basename())
+    let default = format!("{}.*", spec.basename());
+    let target = spec.embedding.as_ref().and_then(|e| e.target.as_deref()).unwrap_or(&default);
+    match target.strip_suffix(".*") {
+        Some(stem) => format!("{stem}.{extension}"),
+        None => target.to_string(),
+    }
 }
 
 /// How an embedding library links the interpreter: cffi adds `python3.X` plus

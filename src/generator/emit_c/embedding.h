@@ -147,6 +147,16 @@ static void _cffi_forge_lock_module(void)
 }
 static void _cffi_forge_unlock_module(void) { LeaveCriticalSection(&_cffi_forge_mutex); }
 #else
+/* A statically initialised recursive mutex where the C library has one (glibc,
+   macOS): no pthread_once/mutexattr calls, which glibc 2.34 moved, so the
+   library keeps the manylinux tag of what the rest of it needs. */
+#  if defined(PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP)
+static pthread_mutex_t _cffi_forge_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER_NP;
+#    define _cffi_forge_mutex_ready() ((void)0)
+#  elif defined(PTHREAD_RECURSIVE_MUTEX_INITIALIZER)
+static pthread_mutex_t _cffi_forge_mutex = PTHREAD_RECURSIVE_MUTEX_INITIALIZER;
+#    define _cffi_forge_mutex_ready() ((void)0)
+#  else
 static pthread_once_t _cffi_forge_mutex_once = PTHREAD_ONCE_INIT;
 static pthread_mutex_t _cffi_forge_mutex;
 static void _cffi_forge_mutex_init(void)
@@ -157,9 +167,11 @@ static void _cffi_forge_mutex_init(void)
     pthread_mutex_init(&_cffi_forge_mutex, &attr);
     pthread_mutexattr_destroy(&attr);
 }
+#    define _cffi_forge_mutex_ready() pthread_once(&_cffi_forge_mutex_once, _cffi_forge_mutex_init)
+#  endif
 static void _cffi_forge_lock_module(void)
 {
-    pthread_once(&_cffi_forge_mutex_once, _cffi_forge_mutex_init);
+    _cffi_forge_mutex_ready();
     pthread_mutex_lock(&_cffi_forge_mutex);
 }
 static void _cffi_forge_unlock_module(void) { pthread_mutex_unlock(&_cffi_forge_mutex); }
