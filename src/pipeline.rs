@@ -324,6 +324,7 @@ fn prepare_loaded(
         project.rescan_files()?;
     }
     let mut resolved = resolve::resolve(&project, target.interp.clone(), from_scripts)?;
+    embedded::name_in_wheel(&mut resolved);
     // Missing system libraries are configuration errors: reported before any decision
     // about the wheel is announced.
     apply_pkg_config(&mut resolved)?;

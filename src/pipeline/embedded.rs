@@ -84,6 +84,30 @@ pub fn build_embedded(request: &EmbedRequest) -> Result<Vec<PathBuf>, PipelineEr
     Ok(written)
 }
 
+/// In a wheel (`cffi-forge build`), an embedding library with a `target` is named by it,
+/// in its module's package folder (`pkg._plugin` with `target = "plugin-1.5.*"` →
+/// `pkg/plugin-1.5.so`); without one it keeps its extension module name, as cffi's
+/// setuptools integration builds it (importable too). It is not linked with libpython
+/// there: the wheel audit would ship a copy of libpython in the wheel; the host program
+/// links libpython itself (or uses `cffi-forge embed`'s library).
+pub(super) fn name_in_wheel(resolved: &mut super::Resolved) {
+    let interp = resolved.interp.clone();
+    for module in &mut resolved.modules {
+        let Some(embedding) = &module.spec.embedding else { continue };
+        // A stub types an importable module; a plugin is for C programs.
+        if embedding.target.is_some() {
+            module.spec.options.stubs = Some(false);
+            let file_name = library_file_name(&module.spec, &interp);
+            let folder = module.file.archive_path.rsplit_once('/').map(|(folder, _)| folder);
+            module.file.archive_path = match folder {
+                Some(folder) => format!("{folder}/{file_name}"),
+                None => file_name.clone(),
+            };
+            module.file.file_name = file_name;
+        }
+    }
+}
+
 /// The library's file name: its `target` with a final `.*` replaced by the platform's
 /// extension, as cffi's `ffi.compile(target=...)` does (`plugin-1.5.*` → `plugin-1.5.so`);
 /// without a target, cffi's default `<module base name>.*`.

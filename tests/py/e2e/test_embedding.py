@@ -1,5 +1,8 @@
 """Embedding libraries (`ffi.embedding_api()`), built natively and run from C.
 
+Also the sample sample-projects/embedding/embedding-demo: its wheel, installed, ships a
+plugin that a C program links and runs.
+
 The plugins of tests/data/embedding/plugins are built twice: by `cffi-forge embed`, and
 by cffi's own `ffi.compile()` (the oracle). The C programs of tests/data/embedding are
 compiled against each build and run; their outputs must be the same, and right: one
@@ -163,3 +166,27 @@ def test_init_code_error_is_reported_and_calls_return_zero(builds, scratch):
     assert stderr.count("Traceback") == 1, stderr
     assert stderr.count("_initerror_cffi.broken() called") == 2, stderr
     assert stderr.count("_initerror_cffi.broken_double() called") == 1, stderr
+
+
+def test_sample_wheel_ships_a_plugin_a_c_program_runs(scratch):
+    demo = copy_project(REPO / "sample-projects" / "embedding" / "embedding-demo", scratch / "embedding-demo")
+    dist = scratch / "embedding-demo-dist"
+    run([forge_bin(), "build", demo, "-o", dist, "-i", sys.executable], env=os.environ.copy())
+    (wheel,) = dist.glob("*.whl")
+    tag = "cp%d%d" % sys.version_info[:2]
+    assert "-%s-%s-" % (tag, tag) in wheel.name, wheel.name
+    site = scratch / "embedding-demo-site"
+    run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "--target", site, wheel],
+        env=os.environ.copy())
+    plugin_dir = site / "greeter"
+    assert (plugin_dir / "libgreeter-1.0.so").is_file(), sorted(p.name for p in plugin_dir.iterdir())
+    libdir = libpython_dir()
+    version = "%d.%d%s" % (sys.version_info[0], sys.version_info[1], sys.abiflags)
+    exe = scratch / "embedding-demo-bin"
+    run(["cc", demo / "csrc" / "demo.c", "-o", exe, "-L%s" % plugin_dir, "-l:libgreeter-1.0.so",
+         "-Wl,-rpath,%s" % plugin_dir, "-L%s" % libdir, "-lpython" + version, "-Wl,-rpath,%s" % libdir],
+        env=os.environ.copy())
+    env = program_env()
+    env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
+    proc = run([exe, "Ada"], env=env)
+    assert proc.text.splitlines() == ["Hello, Ada! (from Python)", "5 words"], proc.text
