@@ -28,6 +28,12 @@ pub enum EmbedError {
         python = python.display()
     )]
     StaticPython { python: PathBuf, found: String },
+    #[error(
+        "{python}: its libpython, {}, is missing, and an embedding library links it",
+        path.display(),
+        python = python.display()
+    )]
+    MissingLibPython { python: PathBuf, path: PathBuf },
 }
 
 /// What `cffi-forge embed` builds.
@@ -151,6 +157,13 @@ impl LibPython {
         }
         if let Some(found) = interp.ldlibrary.as_deref().filter(|l| l.ends_with(".a")) {
             return Err(EmbedError::StaticPython { python: python.to_path_buf(), found: found.to_string() });
+        }
+        // (a Debian python3.X without the libpython3.X package names one it does not have)
+        if let (Some(dir), Some(name)) = (&interp.libdir, &interp.ldlibrary) {
+            let path = dir.join(name);
+            if !interp.is_macos() && !path.exists() {
+                return Err(EmbedError::MissingLibPython { python: python.to_path_buf(), path });
+            }
         }
         Ok(LibPython {
             library: format!("python{major}.{minor}{}", interp.abiflags),

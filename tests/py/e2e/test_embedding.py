@@ -1,6 +1,8 @@
 """Embedding libraries (`ffi.embedding_api()`), built natively and run from C.
 
-Also the sample sample-projects/embedding/embedding-demo: its wheel, installed, ships a
+The same plugins are built for every CPython 3.8-3.13 (each has its own start-up lock
+word in libpython: tp_version_tag before 3.12, tp_as_buffer after) and run there. Also
+the sample sample-projects/embedding/embedding-demo: its wheel, installed, ships a
 plugin that a C program links and runs.
 
 The plugins of tests/data/embedding/plugins are built twice: by `cffi-forge embed`, and
@@ -24,6 +26,7 @@ from pathlib import Path
 import pytest
 
 from .support import REPO, copy_project, run
+from . import interpreters
 
 DATA = REPO / "tests" / "data" / "embedding"
 
@@ -190,3 +193,50 @@ def test_sample_wheel_ships_a_plugin_a_c_program_runs(scratch):
     env["PYTHONPATH"] = os.pathsep.join([str(site), env["PYTHONPATH"]])
     proc = run([exe, "Ada"], env=env)
     assert proc.text.splitlines() == ["Hello, Ada! (from Python)", "5 words"], proc.text
+
+
+# The CPythons with a shared libpython here (pyenv / uv builds); the provisioned Debian sid
+# 3.14 and 3.15 have none, which test_missing_libpython_is_a_clear_error checks.
+SHARED_CPYTHONS = [v for v in interpreters.CPYTHONS if v not in interpreters.PROVISIONED]
+
+
+@pytest.mark.parametrize("version", SHARED_CPYTHONS)
+def test_plugins_on_each_cpython(version, venvs, scratch):
+    venv = venvs.get(version, name="embedding-py" + version, with_pytest=False)
+    venv.pip("install", "cffi")
+    backend = run([venv.python, "-c", "import _cffi_backend, os; print(os.path.dirname(_cffi_backend.__file__))"])
+    project = copy_project(DATA / "plugins", scratch / "embedding" / ("project-" + version))
+    out = scratch / "embedding" / ("forge-" + version)
+    run([forge_bin(), "embed", project, "-o", out, "-i", venv.python], env=os.environ.copy())
+    bin_dir = scratch / "embedding" / ("bin-" + version)
+    bin_dir.mkdir(parents=True, exist_ok=True)
+    expected = {
+        "add1": "main: got 42 and 95",
+        "both": "main: add1 3, add2_started 0, add2 110.50, add1 again 7",
+        "threads": "main: 8 threads, 0 wrong results, init code ran 1 time(s)",
+    }
+    import subprocess
+
+    for program, last_line in expected.items():
+        exe = bin_dir / program
+        cmd = ["cc", str(DATA / (program + ".c")), "-o", str(exe), "-pthread"]
+        for name in PROGRAMS[program]:
+            cmd += ["-L%s" % out, "-l:%s.so" % name]
+        run(cmd + ["-Wl,-rpath,%s" % out], env=os.environ.copy())
+        env = program_env()
+        env["PYTHONPATH"] = backend.text.strip()
+        proc = subprocess.run([str(exe)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=120)
+        stdout = proc.stdout.decode()
+        assert proc.returncode == 0 and stdout.splitlines()[-1] == last_line, (version, program, stdout,
+                                                                                proc.stderr.decode())
+
+
+@pytest.mark.parametrize("version", interpreters.PROVISIONED)
+def test_missing_libpython_is_a_clear_error(version, pythons, scratch):
+    python = pythons.path(version)
+    project = copy_project(DATA / "plugins", scratch / "embedding" / ("project-" + version))
+    out = scratch / "embedding" / ("forge-" + version)
+    proc = run([forge_bin(), "embed", project, "-o", out, "-i", python], env=os.environ.copy(), check=False)
+    assert proc.returncode == 1, proc.text
+    assert "its libpython" in proc.text and "is missing, and an embedding library links it" in proc.text, proc.text
+    assert not any(out.glob("*.so")), "nothing written"
