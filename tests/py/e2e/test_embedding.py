@@ -9,7 +9,7 @@ The plugins of tests/data/embedding/plugins are built twice: by `cffi-forge embe
 by cffi's own `ffi.compile()` (the oracle). The C programs of tests/data/embedding are
 compiled against each build and run; their outputs must be the same, and right: one
 plugin, two plugins in one process (also one of each builder), eight threads making the
-first call at once, and init code that raises.
+first call at once, Python thread-local state per C thread, and init code that raises.
 
 Runs with the interpreter running pytest (the tools venv: cffi 2.0.0 and setuptools for
 the oracle, a shared libpython to link). The embedded interpreter starts from the
@@ -35,6 +35,7 @@ PROGRAMS = {
     "add1": ["_add1_cffi"],
     "both": ["_add1_cffi", "_add2_cffi"],
     "threads": ["_threads_cffi"],
+    "tlocal": ["_tlocal_cffi"],
     "initerror": ["_initerror_cffi"],
 }
 
@@ -156,6 +157,11 @@ def test_one_plugin_of_each_builder_in_one_process(builds, scratch, forge_lib):
 def test_threads_wait_for_the_init_code(builds, scratch):
     outputs = run_both("threads", builds, scratch, runs=5)
     assert outputs["forge"][0].strip() == "main: 8 threads, 0 wrong results, init code ran 1 time(s)"
+
+
+def test_thread_local_state_lives_as_long_as_the_c_thread(builds, scratch):
+    outputs = run_both("tlocal", builds, scratch)
+    assert outputs["forge"][0].splitlines() == ["main: thread %d total %d" % (i, 100 * (i + 1)) for i in range(4)]
 
 
 def test_init_code_error_is_reported_and_calls_return_zero(builds, scratch):
