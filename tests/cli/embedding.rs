@@ -1,8 +1,9 @@
 //! Embedding libraries (docs/embedding.md): `cffi-forge embed` builds a declarative one
 //! with its `target` name, a C program runs it; what cannot be embedded is a clear error;
 //! `cffi-forge build` generates build scripts' embedding modules natively (no fallback to
-//! cffi's emitter) and tags them for one CPython, not abi3. The comparison with cffi's own
-//! builds, threads and init errors are in tests/py/e2e/test_embedding.py.
+//! cffi's emitter), tags them for one CPython, not abi3, and they import and run from
+//! Python too. The comparison with cffi's own builds, threads and init errors are in
+//! tests/py/e2e/test_embedding.py.
 
 use std::path::Path;
 use std::process::Command;
