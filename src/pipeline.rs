@@ -435,7 +435,8 @@ pub fn resolve_project(
     if let Some(triple) = cross {
         interp = crate::cross::retarget(&interp, triple, &crate::compile::process_env())?;
     }
-    let resolved = resolve::resolve(&project, interp, from_scripts?)?;
+    let mut resolved = resolve::resolve(&project, interp, from_scripts?)?;
+    embedded::name_in_wheel(&mut resolved);
     Ok((project, resolved))
 }
 

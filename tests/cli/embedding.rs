@@ -143,3 +143,14 @@ ffi.set_source("_embedded_cffi", "")
         "{names:?}"
     );
 }
+
+#[test]
+fn inspect_shows_the_embedding_library_and_its_wheel_path() {
+    let dir = project(&[("pyproject.toml", &pyproject("plugin", PLUGIN)), ("plugin_init.py", INIT_CODE)]);
+    let mut command = cffi_forge(&["inspect"]);
+    command.arg(dir.path()).arg("-i").arg(python());
+    let run = Run::from(command.output().unwrap()).success();
+    let shown = format!("{}{}", run.stdout, run.stderr);
+    assert!(shown.contains("_plugin_cffi → plugin-1.5.so"), "{shown}");
+    assert!(shown.contains("API mode, full C API, embedding library"), "{shown}");
+}
