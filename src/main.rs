@@ -107,6 +107,9 @@ struct EmbedArgs {
     /// The Python interpreter the libraries embed [default: python3 on PATH].
     #[arg(short, long)]
     interpreter: Option<PathBuf>,
+    /// Cross-build for this target triple, as `build --target` (see docs/cross.md).
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
 }
 
 fn parse_compatibility(text: &str) -> Result<Compatibility, String> {
@@ -317,6 +320,7 @@ fn embed_command(args: EmbedArgs) -> ExitCode {
         out_dir: args.out_dir.unwrap_or_else(|| args.dir.join("dist")),
         root: args.dir,
         python: args.interpreter.unwrap_or_else(default_python),
+        target: cffi_forge::cross::requested(args.target.as_deref(), &cffi_forge::compile::process_env()),
     };
     match pipeline::embedded::build_embedded(&request) {
         Ok(libraries) => {

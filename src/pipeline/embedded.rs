@@ -42,12 +42,15 @@ pub struct EmbedRequest {
     pub root: PathBuf,
     pub python: PathBuf,
     pub out_dir: PathBuf,
+    /// A cross build's target triple (see `cross`); `None` builds for `python` itself.
+    pub target: Option<String>,
 }
 
 /// Build every embedding library of the project into `out_dir`; returns their paths.
 pub fn build_embedded(request: &EmbedRequest) -> Result<Vec<PathBuf>, PipelineError> {
     check_writable(&request.out_dir)?;
-    let (_project, target, mut resolved) = prepare(&request.root, &request.python, None)?;
+    let (_project, target, mut resolved) =
+        prepare(&request.root, &request.python, request.target.as_deref())?;
     let interp = target.interp.clone();
     if interp.is_pypy() {
         return Err(EmbedError::PyPy { python: request.python.clone() }.into());
@@ -134,11 +137,11 @@ fn library_file_name(spec: &ModuleSpec, interp: &Interpreter) -> String {
 }
 
 /// How an embedding library links the interpreter: cffi adds `python3.X` plus
-/// `sys.abiflags` (`python3X` on Windows) to `libraries`, and setuptools' `build_ext`
-/// adds `LIBDIR` for a shared CPython; we also add it as the run path, so the library
+/// `sys.abiflags` to `libraries` (on Windows `python3X`, which every module links anyway),
+/// and setuptools' `build_ext` adds `LIBDIR` for a shared CPython; we also add it as the run path, so the library
 /// finds a libpython outside the system's folders (pyenv, uv) without `LD_LIBRARY_PATH`.
 struct LibPython {
-    library: String,
+    library: Option<String>,
     dir: Option<PathBuf>,
     rpath: bool,
 }
@@ -147,13 +150,9 @@ impl LibPython {
     fn of(interp: &Interpreter, python: &Path) -> Result<LibPython, EmbedError> {
         let (major, minor) = interp.version;
         if interp.is_windows() {
-            // python3X.lib lives in <prefix>/libs.
-            let debug = if interp.debug { "_d" } else { "" };
-            return Ok(LibPython {
-                library: format!("python{major}{minor}{debug}"),
-                dir: Some(interp.base_prefix.join("libs")),
-                rpath: false,
-            });
+            // Every Windows module links its python3X.dll already (see compile::windows,
+            // which finds or makes the import library, cross builds included).
+            return Ok(LibPython { library: None, dir: None, rpath: false });
         }
         if let Some(found) = interp.ldlibrary.as_deref().filter(|l| l.ends_with(".a")) {
             return Err(EmbedError::StaticPython { python: python.to_path_buf(), found: found.to_string() });
@@ -166,15 +165,15 @@ impl LibPython {
             }
         }
         Ok(LibPython {
-            library: format!("python{major}.{minor}{}", interp.abiflags),
+            library: Some(format!("python{major}.{minor}{}", interp.abiflags)),
             dir: interp.libdir.clone(),
             rpath: !interp.is_macos(),
         })
     }
 
     fn add_to(&self, options: &mut BuildOptions) {
-        if !options.libraries.contains(&self.library) {
-            options.libraries.push(self.library.clone());
+        if let Some(library) = self.library.as_ref().filter(|l| !options.libraries.contains(l)) {
+            options.libraries.push(library.clone());
         }
         if let Some(dir) = &self.dir {
             let dir = dir.display().to_string();
