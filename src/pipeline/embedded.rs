@@ -73,6 +73,7 @@ pub fn build_embedded(request: &EmbedRequest) -> Result<Vec<PathBuf>, PipelineEr
         module.file.archive_path = file_name.clone();
         module.spec.options.stubs = Some(false);
         link.add_to(&mut module.spec.options);
+        own_name(&mut module.spec.options, &file_name, &interp, &target.build_dir)?;
         names.push(file_name);
     }
     let (built, _) = build_modules(target, resolved)?;
@@ -91,6 +92,33 @@ pub fn build_embedded(request: &EmbedRequest) -> Result<Vec<PathBuf>, PipelineEr
         written.push(to);
     }
     Ok(written)
+}
+
+/// The name programs linking the library record: the linker writes it under a temporary
+/// name, which would otherwise be the DLL's name in its export table (Windows) or missing
+/// (the ELF `SONAME`, so that the program records `plugin-1.5.so`, not a path).
+fn own_name(
+    options: &mut BuildOptions,
+    file_name: &str,
+    interp: &Interpreter,
+    build_dir: &Path,
+) -> Result<(), PipelineError> {
+    if interp.is_windows() {
+        // A module-definition file naming the DLL; the exports stay the dllexport ones.
+        let def = build_dir.join("embed").join(format!("{file_name}.def"));
+        let text = format!("LIBRARY \"{file_name}\"\n");
+        if let Some(dir) = def.parent() {
+            fs::create_dir_all(dir).map_err(|e| PipelineError::BuildDir { path: dir.to_path_buf(), source: e })?;
+        }
+        crate::atomic_write::write_atomically(&def, text.as_bytes())
+            .map_err(|source| PipelineError::BuildDir { path: def.clone(), source })?;
+        options.extra_objects.push(def.display().to_string());
+    } else if interp.is_macos() {
+        options.extra_link_args.push(format!("-Wl,-install_name,@rpath/{file_name}"));
+    } else {
+        options.extra_link_args.push(format!("-Wl,-soname,{file_name}"));
+    }
+    Ok(())
 }
 
 /// In a wheel (`cffi-forge build`), an embedding library with a `target` is named by it,

@@ -60,7 +60,6 @@ static void _cffi_forge_store_callpy(_cffi_forge_callpy_fn f)
     (InterlockedCompareExchangePointer((PVOID volatile *)(p), (PVOID)(new_), (PVOID)(old)) == (PVOID)(old))
 #  define _cffi_forge_cas_int(p, old, new_) \
     (InterlockedCompareExchange((LONG volatile *)(p), (LONG)(new_), (LONG)(old)) == (LONG)(old))
-#  define _cffi_forge_pause() SwitchToThread()
 #else
 static _cffi_forge_callpy_fn _cffi_forge_load_callpy(void)
 {
@@ -72,6 +71,11 @@ static void _cffi_forge_store_callpy(_cffi_forge_callpy_fn f)
 }
 #  define _cffi_forge_cas_ptr(p, old, new_) __sync_bool_compare_and_swap(p, old, new_)
 #  define _cffi_forge_cas_int(p, old, new_) __sync_bool_compare_and_swap(p, old, new_)
+#endif
+/* (MinGW has GCC's atomics and Windows' threads) */
+#ifdef _WIN32
+#  define _cffi_forge_pause() SwitchToThread()
+#else
 #  define _cffi_forge_pause() sched_yield()
 #endif
 
@@ -86,35 +90,50 @@ static void _cffi_forge_store_callpy(_cffi_forge_callpy_fn f)
    use, so that processes mixing both are safe too. From 3.12 it is
    PyCapsule_Type.tp_as_buffer (NULL when free; while held, a block of empty
    buffer procs followed by the mark -42); before, PyCapsule_Type's
-   tp_version_tag (0 when free, -42 while held). */
-#if PY_VERSION_HEX >= 0x030C0000
+   tp_version_tag (0 when free, -42 while held; 3.12 changes it at start-up). */
+/* Which word depends on the libpython that runs, not on the headers this was
+   compiled with (a 3.12 word on 3.11 or the reverse would never be released):
+   Py_GetVersion() ("3.13.0 (main, ...)") works before the interpreter starts. */
+static int _cffi_forge_python_312_or_later(void)
+{
+    const char *v = Py_GetVersion();
+    int major = 0, minor = 0;
+    while (*v >= '0' && *v <= '9')
+        major = major * 10 + (*v++ - '0');
+    if (*v == '.')
+        v++;
+    while (*v >= '0' && *v <= '9')
+        minor = minor * 10 + (*v++ - '0');
+    return major > 3 || (major == 3 && minor >= 12);
+}
+
 static struct { PyBufferProcs procs; int mark; } _cffi_forge_lock_word = { {0}, -42 };
+
 static void _cffi_forge_lock_process(void)
 {
-    PyBufferProcs *volatile *word = (PyBufferProcs *volatile *)&PyCapsule_Type.tp_as_buffer;
-    while (!_cffi_forge_cas_ptr(word, (PyBufferProcs *)NULL, &_cffi_forge_lock_word.procs))
-        _cffi_forge_pause();
+    if (_cffi_forge_python_312_or_later()) {
+        PyBufferProcs *volatile *word = (PyBufferProcs *volatile *)&PyCapsule_Type.tp_as_buffer;
+        while (!_cffi_forge_cas_ptr(word, (PyBufferProcs *)NULL, &_cffi_forge_lock_word.procs))
+            _cffi_forge_pause();
+    } else {
+        int volatile *word = (int volatile *)&PyCapsule_Type.tp_version_tag;
+        while (!_cffi_forge_cas_int(word, 0, -42))
+            _cffi_forge_pause();
+    }
 }
+
 static void _cffi_forge_unlock_process(void)
 {
-    PyBufferProcs *volatile *word = (PyBufferProcs *volatile *)&PyCapsule_Type.tp_as_buffer;
-    while (!_cffi_forge_cas_ptr(word, &_cffi_forge_lock_word.procs, (PyBufferProcs *)NULL))
-        ;
+    if (_cffi_forge_python_312_or_later()) {
+        PyBufferProcs *volatile *word = (PyBufferProcs *volatile *)&PyCapsule_Type.tp_as_buffer;
+        while (!_cffi_forge_cas_ptr(word, &_cffi_forge_lock_word.procs, (PyBufferProcs *)NULL))
+            ;
+    } else {
+        int volatile *word = (int volatile *)&PyCapsule_Type.tp_version_tag;
+        while (!_cffi_forge_cas_int(word, -42, 0))
+            ;
+    }
 }
-#else
-static void _cffi_forge_lock_process(void)
-{
-    int volatile *word = (int volatile *)&PyCapsule_Type.tp_version_tag;
-    while (!_cffi_forge_cas_int(word, 0, -42))
-        _cffi_forge_pause();
-}
-static void _cffi_forge_unlock_process(void)
-{
-    int volatile *word = (int volatile *)&PyCapsule_Type.tp_version_tag;
-    while (!_cffi_forge_cas_int(word, -42, 0))
-        ;
-}
-#endif
 
 static void _cffi_forge_ensure_interpreter(void)
 {
