@@ -1,6 +1,8 @@
 """Embedding libraries (`ffi.embedding_api()`), built natively and run from C.
 
-The same plugins are built for every CPython 3.8-3.13 (each has its own start-up lock
+A declarative plugin is cross-built for Windows (`embed --target x86_64-pc-windows-gnu`)
+and run by a MinGW-compiled program under Wine with the Windows CPythons of
+tests/windows/provision.sh (3.8 and 3.13). The same plugins are built for every CPython 3.8-3.13 (each has its own start-up lock
 word in libpython: tp_version_tag before 3.12, tp_as_buffer after) and run there. Also
 the sample sample-projects/embedding/embedding-demo: its wheel, installed, ships a
 plugin that a C program links and runs.
@@ -27,6 +29,7 @@ import pytest
 
 from .support import REPO, copy_project, run
 from . import interpreters
+from .test_windows import TRIPLE, VERSIONS as WINDOWS_VERSIONS, win_path, windows  # noqa: F401 (fixture)
 
 DATA = REPO / "tests" / "data" / "embedding"
 
@@ -246,3 +249,33 @@ def test_missing_libpython_is_a_clear_error(version, pythons, scratch):
     assert proc.returncode == 1, proc.text
     assert "its libpython" in proc.text and "is missing, and an embedding library links it" in proc.text, proc.text
     assert not any(out.glob("*.so")), "nothing written"
+
+
+@pytest.mark.parametrize("version", WINDOWS_VERSIONS)
+def test_declarative_plugin_cross_built_for_windows_runs_under_wine(version, windows, pythons, scratch):
+    project = copy_project(DATA / "declarative", scratch / "embedding" / ("win-project-" + version))
+    out = scratch / "embedding" / ("win-" + version)
+    env = dict(os.environ, CFFI_FORGE_TARGET_INCLUDE=str(windows["include"]))
+    built = run([forge_bin(), "embed", project, "-o", out, "--target", TRIPLE, "-i", pythons.path(version)], env=env)
+    dll = out / "times-1.0.dll"
+    assert dll.is_file(), built.text
+    dump = run(["x86_64-w64-mingw32-objdump", "-p", dll]).text
+    # Named as the file (programs linking it record that name) and linked with the
+    # interpreter's own DLL.
+    names = [line.split()[-1] for line in dump.splitlines() if line.startswith("Name ")]
+    assert names == ["times-1.0.dll"], (names, dump[:2000])
+    assert "DLL Name: python%s.dll" % version.replace(".", "") in dump, dump[:2000]
+    exe = out / "times.exe"
+    run(["x86_64-w64-mingw32-gcc", DATA / "times.c", "-o", exe, "-L%s" % out, "-l:times-1.0.dll"], env=env)
+    python_dir = Path(windows["pythons"][version]).parent.parent / ("cp" + version.replace(".", ""))
+    wine_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_"))}
+    wine_env.update(WINEPREFIX=str(python_dir.parent / "prefix"), WINEDEBUG="-all",
+                    WINEDLLOVERRIDES="mscoree,mshtml=", WINEPATH=win_path(python_dir))
+    import subprocess
+
+    # (the wineserver started apart, so it holds no pipe of ours open)
+    subprocess.run(["wineserver", "-p", "30"], env=wine_env, stdin=subprocess.DEVNULL,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = run(["wine", exe], cwd=out, env=wine_env, timeout=300)
+    assert proc.text.split() == ("times: init code running on win32 %s main: 6 * 7 = 42, 3 * -4 = -12"
+                                 % version).split(), proc.text
