@@ -324,7 +324,7 @@ fn prepare_loaded(
         project.rescan_files()?;
     }
     let mut resolved = resolve::resolve(&project, target.interp.clone(), from_scripts)?;
-    embedded::name_in_wheel(&mut resolved);
+    embedded::name_in_wheel(&mut resolved, Some(&target.build_dir))?;
     // Missing system libraries are configuration errors: reported before any decision
     // about the wheel is announced.
     apply_pkg_config(&mut resolved)?;
@@ -436,7 +436,7 @@ pub fn resolve_project(
         interp = crate::cross::retarget(&interp, triple, &crate::compile::process_env())?;
     }
     let mut resolved = resolve::resolve(&project, interp, from_scripts?)?;
-    embedded::name_in_wheel(&mut resolved);
+    embedded::name_in_wheel(&mut resolved, None)?;
     Ok((project, resolved))
 }
 

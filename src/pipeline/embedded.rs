@@ -73,7 +73,10 @@ pub fn build_embedded(request: &EmbedRequest) -> Result<Vec<PathBuf>, PipelineEr
         module.file.archive_path = file_name.clone();
         module.spec.options.stubs = Some(false);
         link.add_to(&mut module.spec.options);
-        own_name(&mut module.spec.options, &file_name, &interp, &target.build_dir)?;
+        // (a wheel's library with a target has its name already)
+        if module.spec.embedding.as_ref().is_none_or(|e| e.target.is_none()) {
+            own_name(&mut module.spec.options, &file_name, &interp, &target.build_dir)?;
+        }
         names.push(file_name);
     }
     let (built, _) = build_modules(target, resolved)?;
@@ -108,7 +111,8 @@ fn own_name(
         let def = build_dir.join("embed").join(format!("{file_name}.def"));
         let text = format!("LIBRARY \"{file_name}\"\n");
         if let Some(dir) = def.parent() {
-            fs::create_dir_all(dir).map_err(|e| PipelineError::BuildDir { path: dir.to_path_buf(), source: e })?;
+            fs::create_dir_all(dir)
+                .map_err(|e| PipelineError::BuildDir { path: dir.to_path_buf(), source: e })?;
         }
         crate::atomic_write::write_atomically(&def, text.as_bytes())
             .map_err(|source| PipelineError::BuildDir { path: def.clone(), source })?;
@@ -127,7 +131,11 @@ fn own_name(
 /// setuptools integration builds it (importable too). It is not linked with libpython
 /// there: the wheel audit would ship a copy of libpython in the wheel; the host program
 /// links libpython itself (or uses `cffi-forge embed`'s library).
-pub(super) fn name_in_wheel(resolved: &mut super::Resolved) {
+/// `build_dir`: where the name's helper files go (`None` when nothing will be built).
+pub(super) fn name_in_wheel(
+    resolved: &mut super::Resolved,
+    build_dir: Option<&Path>,
+) -> Result<(), PipelineError> {
     let interp = resolved.interp.clone();
     for module in &mut resolved.modules {
         let Some(embedding) = &module.spec.embedding else { continue };
@@ -140,9 +148,13 @@ pub(super) fn name_in_wheel(resolved: &mut super::Resolved) {
                 Some(folder) => format!("{folder}/{file_name}"),
                 None => file_name.clone(),
             };
+            if let Some(build_dir) = build_dir {
+                own_name(&mut module.spec.options, &file_name, &interp, build_dir)?;
+            }
             module.file.file_name = file_name;
         }
     }
+    Ok(())
 }
 
 /// The library's file name: its `target` with a final `.*` replaced by the platform's
