@@ -193,7 +193,6 @@ def parser_set(self, value):
     self.__dict__["_forge_parser"] = value
 
 
-ORIGINAL_CDEF = FFI.cdef
 if LAZY:
     FFI._parser = property(parser_get, parser_set)
 
