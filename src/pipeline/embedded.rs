@@ -12,7 +12,7 @@ use super::{check_writable, prepare, PipelineError};
 use crate::archive::Source;
 use crate::compile::LimitedApi;
 use crate::interpreter::Interpreter;
-use crate::spec::{BuildOptions, ModuleSpec};
+use crate::spec::{BuildOptions, Define, ModuleSpec};
 use crate::ui;
 
 #[derive(Debug, thiserror::Error)]
@@ -125,7 +125,8 @@ fn own_name(
     Ok(())
 }
 
-/// In a wheel (`cffi-forge build`), an embedding library with a `target` is named by it,
+/// Every embedding module is told the version of the interpreter it is built for. In a
+/// wheel (`cffi-forge build`), an embedding library with a `target` is named by it,
 /// in its module's package folder (`pkg._plugin` with `target = "plugin-1.5.*"` →
 /// `pkg/plugin-1.5.so`); without one it keeps its extension module name, as cffi's
 /// setuptools integration builds it (importable too). It is not linked with libpython
@@ -139,6 +140,13 @@ pub(super) fn name_in_wheel(
     let interp = resolved.interp.clone();
     for module in &mut resolved.modules {
         let Some(embedding) = &module.spec.embedding else { continue };
+        // The runtime picks its start-up lock word by the version of the libpython that
+        // runs (see embedding.h): the one of the interpreter built for.
+        let (major, minor) = interp.version;
+        module.spec.options.define_macros.push(Define {
+            name: "_CFFI_FORGE_PYTHON_HEX".into(),
+            value: Some(format!("0x{major:02X}{minor:02X}0000")),
+        });
         // A stub types an importable module; a plugin is for C programs.
         if embedding.target.is_some() {
             module.spec.options.stubs = Some(false);

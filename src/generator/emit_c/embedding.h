@@ -93,18 +93,15 @@ static void _cffi_forge_store_callpy(_cffi_forge_callpy_fn f)
    tp_version_tag (0 when free, -42 while held; 3.12 changes it at start-up). */
 /* Which word depends on the libpython that runs, not on the headers this was
    compiled with (a 3.12 word on 3.11 or the reverse would never be released):
-   Py_GetVersion() ("3.13.0 (main, ...)") works before the interpreter starts. */
+   cffi-forge defines _CFFI_FORGE_PYTHON_HEX to the version of the interpreter
+   it builds for (headers for several versions may stand in for its own). Not
+   Py_GetVersion(): it formats into a buffer shared by every thread. */
+#ifndef _CFFI_FORGE_PYTHON_HEX
+#  define _CFFI_FORGE_PYTHON_HEX PY_VERSION_HEX
+#endif
 static int _cffi_forge_python_312_or_later(void)
 {
-    const char *v = Py_GetVersion();
-    int major = 0, minor = 0;
-    while (*v >= '0' && *v <= '9')
-        major = major * 10 + (*v++ - '0');
-    if (*v == '.')
-        v++;
-    while (*v >= '0' && *v <= '9')
-        minor = minor * 10 + (*v++ - '0');
-    return major > 3 || (major == 3 && minor >= 12);
+    return _CFFI_FORGE_PYTHON_HEX >= 0x030C0000;
 }
 
 static struct { PyBufferProcs procs; int mark; } _cffi_forge_lock_word = { {0}, -42 };
