@@ -38,6 +38,10 @@ enum Command {
     Build(BuildArgs),
     /// Build a source distribution of the project (into DIR/dist unless -o is given).
     Sdist(SdistArgs),
+    /// Build the project's embedding libraries (`ffi.embedding_api()`): shared libraries
+    /// for C programs that run Python, linked with the interpreter's libpython. See
+    /// docs/embedding.md.
+    Embed(EmbedArgs),
     /// Show the resolved configuration: every module and where it comes from, libraries,
     /// extensions, the wheel's tag and why. Runs the build scripts; compiles nothing.
     Inspect(InspectArgs),
@@ -90,6 +94,22 @@ struct BuildArgs {
     /// "musllinux_1_2"; the build fails unless it satisfies it), or "linux" (no audit).
     #[arg(long, value_parser = parse_compatibility)]
     compatibility: Option<Compatibility>,
+}
+
+#[derive(clap::Args)]
+struct EmbedArgs {
+    /// The project directory (holding pyproject.toml).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Where to write the libraries [default: DIR/dist].
+    #[arg(short, long)]
+    out_dir: Option<PathBuf>,
+    /// The Python interpreter the libraries embed [default: python3 on PATH].
+    #[arg(short, long)]
+    interpreter: Option<PathBuf>,
+    /// Cross-build for this target triple, as `build --target` (see docs/cross.md).
+    #[arg(long, value_name = "TRIPLE")]
+    target: Option<String>,
 }
 
 fn parse_compatibility(text: &str) -> Result<Compatibility, String> {
@@ -244,6 +264,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Build(args) => build_command(args),
         Command::Sdist(args) => sdist_command(args),
+        Command::Embed(args) => embed_command(args),
         Command::Inspect(args) => inspect_command(args),
         Command::Migrate(args) => migrate_command(args),
         Command::Pep517(command) => pep517_command(command),
@@ -287,6 +308,25 @@ fn build_command(args: BuildArgs) -> ExitCode {
     match pipeline::build_wheel(&request) {
         Ok(wheel) => {
             println!("{}", wheel.display());
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(&e.to_diagnostic()),
+    }
+}
+
+/// `cffi-forge embed`: the libraries' paths on stdout, one a line.
+fn embed_command(args: EmbedArgs) -> ExitCode {
+    let request = pipeline::embedded::EmbedRequest {
+        out_dir: args.out_dir.unwrap_or_else(|| args.dir.join("dist")),
+        root: args.dir,
+        python: args.interpreter.unwrap_or_else(default_python),
+        target: cffi_forge::cross::requested(args.target.as_deref(), &cffi_forge::compile::process_env()),
+    };
+    match pipeline::embedded::build_embedded(&request) {
+        Ok(libraries) => {
+            for library in libraries {
+                println!("{}", library.display());
+            }
             ExitCode::SUCCESS
         }
         Err(e) => report(&e.to_diagnostic()),

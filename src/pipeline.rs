@@ -4,6 +4,7 @@
 
 mod build;
 mod editable;
+pub mod embedded;
 pub mod inspect;
 pub mod provided;
 mod resolve;
@@ -45,6 +46,8 @@ pub enum PipelineError {
     Cross(#[from] crate::cross::CrossError),
     #[error(transparent)]
     Script(#[from] ScriptError),
+    #[error(transparent)]
+    Embed(#[from] embedded::EmbedError),
     /// Boxed: generator errors carry the cdef's text for their snippets.
     #[error("module `{module}`: {source}")]
     Generate { module: String, source: Box<GenerateError> },
@@ -321,6 +324,7 @@ fn prepare_loaded(
         project.rescan_files()?;
     }
     let mut resolved = resolve::resolve(&project, target.interp.clone(), from_scripts)?;
+    embedded::name_in_wheel(&mut resolved, Some(&target.build_dir))?;
     // Missing system libraries are configuration errors: reported before any decision
     // about the wheel is announced.
     apply_pkg_config(&mut resolved)?;
@@ -431,7 +435,8 @@ pub fn resolve_project(
     if let Some(triple) = cross {
         interp = crate::cross::retarget(&interp, triple, &crate::compile::process_env())?;
     }
-    let resolved = resolve::resolve(&project, interp, from_scripts?)?;
+    let mut resolved = resolve::resolve(&project, interp, from_scripts?)?;
+    embedded::name_in_wheel(&mut resolved, None)?;
     Ok((project, resolved))
 }
 

@@ -36,6 +36,9 @@ pub struct CdefOptions {
     pub pack: Option<u32>,
     /// `override=True`: later declarations may replace earlier ones.
     pub override_: bool,
+    /// Given to `ffi.embedding_api()`: its functions are exported by the library and run
+    /// Python (cffi's `dllexport=True`).
+    pub dllexport: bool,
 }
 
 /// Where a module came from; shown by `cffi-forge inspect` and in error messages.
@@ -339,6 +342,19 @@ pub struct ModuleSpec {
     pub reads: Vec<PathBuf>,
     /// The FFIs this one includes (`ffi.include()`), in call order.
     pub includes: Vec<IncludeSpec>,
+    /// An embedding library (`ffi.embedding_api()` was called, or `embedding-api` given).
+    pub embedding: Option<Embedding>,
+}
+
+/// What makes a module an embedding library (see docs/embedding.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Embedding {
+    /// The Python init code run when one of its exported functions is first called
+    /// (empty when none was given).
+    pub init_code: String,
+    /// The library's file name pattern, `*` standing for the platform's extension
+    /// (`plugin-1.5.*` → `plugin-1.5.so`); `None`: `<module base name>.*`, as cffi.
+    pub target: Option<String>,
 }
 
 impl ModuleSpec {

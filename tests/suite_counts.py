@@ -31,6 +31,7 @@ PYTEST_FLOORS = {
     "tests/py/e2e/test_cibuildwheel.py": 1,
     "tests/py/e2e/test_demo.py": 2,
     "tests/py/e2e/test_editable.py": 6,
+    "tests/py/e2e/test_embedding.py": 18,
     "tests/py/e2e/test_errors.py": 3,
     "tests/py/e2e/test_frontends.py": 7,
     "tests/py/e2e/test_include.py": 2,

@@ -12,7 +12,7 @@ use super::build_keys::{self, build_key_table};
 use super::paths::{outside_problem, PathRole};
 use crate::diagnostic::{Diagnostic, SourceFile, ToDiagnostic};
 use crate::spec::{
-    CSource, CdefOptions, CdefSource, FfiMode, IncludeSpec, ModuleOrigin, ModuleSpec, TableRef,
+    CSource, CdefOptions, CdefSource, Embedding, FfiMode, IncludeSpec, ModuleOrigin, ModuleSpec, TableRef,
 };
 
 /// `cdef-file = "a.h"` or `cdef-file = ["a.h", "b.h"]`.
@@ -109,6 +109,15 @@ build_key_table! {
         /// Paths or globs (`csrc/*.c`) relative to the project root (the spec file's folder).
         #[serde(default)]
         pub sources: Vec<Spanned<String>>,
+        /// `ffi.embedding_api()`: the functions an embedding library exports, run in Python.
+        pub embedding_api: Option<Spanned<String>>,
+        /// `ffi.embedding_init_code()`: Python run at the library's first call.
+        pub embedding_init_code: Option<Spanned<String>>,
+        /// The init code, from a file of the project.
+        pub embedding_init_code_file: Option<Spanned<String>>,
+        /// The embedding library's file name, `*` for the platform's extension
+        /// (`ffi.compile(target=...)`).
+        pub target: Option<Spanned<String>>,
     } then {
         pub py_limited_api: Option<bool>,
         /// `false`: ship no typed stub (`.pyi`) for this module.
@@ -268,7 +277,12 @@ impl TableContext<'_> {
             }
         }
         for (i, table) in tables.iter().flatten().enumerate() {
-            let options = CdefOptions { packed: table.packed, pack: table.pack, override_: table.override_ };
+            let options = CdefOptions {
+                packed: table.packed,
+                pack: table.pack,
+                override_: table.override_,
+                dllexport: false,
+            };
             let field = format!("{prefix}cdefs[{i}]");
             match (&table.source, &table.file) {
                 (Some(source), None) => cdefs.push(self.inline(&format!("{field}.source"), source, options)),
@@ -365,12 +379,16 @@ impl ModuleTable {
             ));
         }
 
-        let cdefs = cx.cdefs("", self.name.span(), &self.cdef, &self.cdef_file, &self.cdefs)?;
+        let mut cdefs = cx.cdefs("", self.name.span(), &self.cdef, &self.cdef_file, &self.cdefs)?;
+        if let Some(api) = &self.embedding_api {
+            let options = CdefOptions { dllexport: true, ..CdefOptions::default() };
+            cdefs.push(cx.inline("embedding-api", api, options));
+        }
         if cdefs.is_empty() {
             return Err(invalid(
                 "cdef",
                 self.name.span(),
-                "a module needs `cdef`, `cdef-file` or `[[cdefs]]`".into(),
+                "a module needs `cdef`, `cdef-file`, `[[cdefs]]` or `embedding-api`".into(),
             ));
         }
         let mut includes = Vec::new();
@@ -389,6 +407,11 @@ impl ModuleTable {
                 },
             });
         }
+        let init_code_file = match &self.embedding_init_code_file {
+            Some(rel) => Some(cx.read("embedding-init-code-file", rel.get_ref(), rel.span())?.0),
+            None => None,
+        };
+        let embedding = self.embedding(&invalid, init_code_file)?;
 
         let source_at = match (&self.source, &self.source_file) {
             (Some(_), Some(sf)) => {
@@ -417,6 +440,19 @@ impl ModuleTable {
             .map_err(|(field, (span, m))| invalid(&field, span, m))?;
         options.py_limited_api = self.py_limited_api;
         options.stubs = self.stubs;
+        if embedding.is_some() {
+            if source.is_none() {
+                return Err(invalid(
+                    "embedding-api",
+                    self.name.span(),
+                    "an embedding library is built in API mode: give `source` or `source-file` \
+                     (it may be empty)"
+                        .into(),
+                ));
+            }
+            // The runtime uses the full C API (cffi's docs: no Py_LIMITED_API here).
+            options.py_limited_api = Some(false);
+        }
         Ok(ModuleSpec {
             name: name.clone(),
             origin: ModuleOrigin::Declarative { table: TableRef::Module(index) },
@@ -426,8 +462,82 @@ impl ModuleTable {
             pregenerated: None,
             reads: Vec::new(),
             includes,
+            embedding,
         })
     }
+
+    /// The embedding keys: `None` without `embedding-api`, where the others are errors.
+    fn embedding(
+        &self,
+        invalid: &dyn Fn(&str, std::ops::Range<usize>, String) -> ModuleTableError,
+        init_code_file: Option<String>,
+    ) -> Result<Option<Embedding>, ModuleTableError> {
+        let others = [
+            ("embedding-init-code", self.embedding_init_code.as_ref().map(|s| s.span())),
+            ("embedding-init-code-file", self.embedding_init_code_file.as_ref().map(|s| s.span())),
+            ("target", self.target.as_ref().map(|s| s.span())),
+        ];
+        if self.embedding_api.is_none() {
+            if let Some((key, Some(span))) = others.into_iter().find(|(_, span)| span.is_some()) {
+                return Err(invalid(
+                    key,
+                    span,
+                    "only an embedding library (`embedding-api`) takes this".into(),
+                ));
+            }
+            return Ok(None);
+        }
+        let init_code = match (&self.embedding_init_code, &self.embedding_init_code_file) {
+            (Some(_), Some(file)) => {
+                return Err(invalid(
+                    "embedding-init-code-file",
+                    file.span(),
+                    "give `embedding-init-code` or `embedding-init-code-file`, not both".into(),
+                ))
+            }
+            (Some(code), None) => normalize_init_code(code.get_ref()),
+            (None, Some(_)) => normalize_init_code(&init_code_file.unwrap_or_default()),
+            (None, None) => String::new(),
+        };
+        let target = match &self.target {
+            Some(target) => {
+                let name = target.get_ref();
+                if name.is_empty() || name.contains(['/', '\\']) || name == "*" {
+                    return Err(invalid(
+                        "target",
+                        target.span(),
+                        "expected a file name like `plugin-1.5.*` (`*`: the platform's extension)".into(),
+                    ));
+                }
+                Some(name.clone())
+            }
+            None => None,
+        };
+        Ok(Some(Embedding { init_code, target }))
+    }
+}
+
+/// What cffi's `embedding_init_code()` does to the code before storing it: blank lines at
+/// the start dropped (so line numbers count from the first line of code), the indentation
+/// common to every non-blank line removed, each line ended by a newline.
+fn normalize_init_code(code: &str) -> String {
+    let mut code = code;
+    // Leading whitespace up to and including the last newline before the first code.
+    let leading = code.len() - code.trim_start().len();
+    if let Some(newline) = code[..leading].rfind('\n') {
+        code = &code[newline + 1..];
+    }
+    let lines: Vec<&str> = code.lines().collect();
+    let Some(first) = lines.first() else { return "\n".to_string() };
+    let mut prefix = &first[..first.len() - first.trim_start().len()];
+    for line in &lines[1..] {
+        if !line.trim_end().is_empty() {
+            while !line.starts_with(prefix) {
+                prefix = &prefix[..prefix.len() - 1];
+            }
+        }
+    }
+    lines.iter().map(|line| format!("{}\n", line.get(prefix.len()..).unwrap_or(""))).collect()
 }
 
 fn toml_error(file: &SourceFile, error: &toml::de::Error) -> ModuleTableError {
@@ -477,6 +587,37 @@ mod tests {
         let file = SourceFile::new("spec.toml", text);
         let spec: SpecFile = toml::from_str(text).map_err(|e| toml_error(&file, &e))?;
         spec.module[0].to_spec(0, "module[0]", &file, Path::new("."))
+    }
+
+    #[test]
+    fn embedding_keys_make_an_embedding_library() {
+        let text = "[[module]]\nname = \"_plugin\"\nembedding-api = \"int f(int);\"\nsource = \"\"\n\
+                    target = \"plugin-1.5.*\"\nembedding-init-code = '''\n\n    import sys\n\n    x = 1\n'''\n";
+        let spec = parse(text).unwrap();
+        assert!(spec.cdefs[0].options.dllexport);
+        let embedding = spec.embedding.unwrap();
+        // cffi's normalisation: leading blank lines dropped, common indentation removed.
+        assert_eq!(embedding.init_code, "import sys\n\nx = 1\n");
+        assert_eq!(embedding.target.as_deref(), Some("plugin-1.5.*"));
+        assert_eq!(spec.options.py_limited_api, Some(false));
+    }
+
+    #[test]
+    fn embedding_keys_without_embedding_api_are_errors() {
+        let err =
+            parse("[[module]]\nname = \"_m\"\ncdef = \"int f(int);\"\nsource = \"\"\ntarget = \"x.*\"\n")
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "module[0].target: only an embedding library (`embedding-api`) takes this"
+        );
+        let err = parse("[[module]]\nname = \"_m\"\nembedding-api = \"int f(int);\"\n").unwrap_err();
+        assert!(err.to_string().contains("API mode"), "{err}");
+        let err = parse(
+            "[[module]]\nname = \"_m\"\nembedding-api = \"int f(int);\"\nsource = \"\"\ntarget = \"a/b.*\"\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().starts_with("module[0].target: expected a file name"), "{err}");
     }
 
     #[test]

@@ -173,7 +173,10 @@ fn tables_and_emit(
             let mut rec = Recompiler::new(model, &spec.name, false)?;
             clock.lap("tables");
             rec.includes = include::module_names(&spec.includes, FfiMode::Api)?;
-            let options = COptions { no_limited_api: spec.options.py_limited_api == Some(false) };
+            let options = COptions {
+                no_limited_api: spec.options.py_limited_api == Some(false),
+                embedding: spec.embedding.as_ref().map(|e| e.init_code.clone()),
+            };
             Generated::C { code: emit_c::emit(&mut rec, &source.text, &options)? }
         }
         None => {
@@ -216,6 +219,7 @@ mod tests {
             pregenerated: None,
             reads: Vec::new(),
             includes: Vec::new(),
+            embedding: None,
         }
     }
 

@@ -104,6 +104,9 @@ pub struct ModuleReport {
     /// Path inside the wheel.
     pub file: String,
     pub limited_api: bool,
+    /// An embedding library (`embedding_api`, see docs/embedding.md); left out when not.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub embedding: bool,
     /// The build keys that are set (empty lists left out).
     pub options: BuildOptions,
     /// The modules whose declarations it includes (`ffi.include()`), in order.
@@ -268,7 +271,9 @@ impl Report {
                     (_, true) => "API mode, limited API",
                     (_, false) => "API mode, full C API",
                 };
-                let _ = writeln!(out, "    {:<22}{mode}", "mode");
+                let embedding =
+                    if m.embedding { ", embedding library (C-callable, runs Python)" } else { "" };
+                let _ = writeln!(out, "    {:<22}{mode}{embedding}", "mode");
                 if !m.includes.is_empty() {
                     let names: Vec<String> = m
                         .includes
@@ -401,6 +406,7 @@ fn module_report(m: &ResolvedModule) -> ModuleReport {
         module_options: m.module_options.clone(),
         file: m.file.archive_path.clone(),
         limited_api: m.file.limited_api,
+        embedding: m.spec.embedding.is_some(),
         options: m.spec.options.clone(),
         includes: m
             .spec

@@ -9,6 +9,7 @@ mod cache;
 mod cross;
 mod diagnostics;
 mod discovery;
+mod embedding;
 mod errors;
 mod facts;
 mod free_threaded;

@@ -37,6 +37,8 @@ pub struct CdefContext<'a> {
     /// 0, 1 (packed) or the `pack=` value.
     pub packed: u32,
     pub override_: bool,
+    /// An `embedding_api()` cdef: its functions are `dllexport_python` declarations.
+    pub dllexport: bool,
 }
 
 /// Which Python object cffi's parser would hold for a type, for its `prevobj is obj`
@@ -689,6 +691,7 @@ impl Pass<'_, '_> {
         let tp = self.type_pointer(tp, quals, None);
         self.check_depth(tp, &d.span)?;
         let kind = match self.extern_python.as_str() {
+            _ if self.cx.dllexport => DeclKind::DllexportPython,
             EXTERN_PYTHON_START => DeclKind::ExternPython,
             EXTERN_PYTHON_PLUS_C_START => DeclKind::ExternPythonPlusC,
             _ => DeclKind::Function,

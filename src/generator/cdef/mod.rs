@@ -173,6 +173,7 @@ fn parse_one(builder: &mut builder::Builder, index: u32, cdef: &CdefSource) -> R
         defines: &lexed.defines,
         packed,
         override_: cdef.options.override_,
+        dllexport: cdef.options.dllexport,
     };
     builder.add_cdef(&cx, &unit)
 }

@@ -6,6 +6,7 @@
 //! layout checks: cffi's "decl" pass), the other tables, the type context and the
 //! module init functions for CPython and PyPy.
 
+mod embedding;
 mod functions;
 mod tables;
 
@@ -23,6 +24,8 @@ const PRELUDE: &str = include_str!("prelude.h");
 pub struct COptions {
     /// Never define `Py_LIMITED_API` (`py-limited-api = false`).
     pub no_limited_api: bool,
+    /// An embedding library: the Python init code (see `embedding.h`).
+    pub embedding: Option<String>,
 }
 
 /// The whole C file for a module whose tables `r` holds.
@@ -34,6 +37,7 @@ pub fn emit(r: &mut Recompiler<'_>, preamble: &str, options: &COptions) -> Resul
         out: String::with_capacity(capacity),
         seen_constants: FxHashSet::default(),
         num_externpy: 0,
+        embedding: options.embedding.is_some(),
     };
     e.file(preamble, options)?;
     Ok(e.out)
@@ -44,6 +48,8 @@ struct Emitter<'a, 'f> {
     out: String,
     seen_constants: FxHashSet<(&'static str, String)>,
     num_externpy: usize,
+    /// The module is an embedding library (its context flags say it calls Python).
+    embedding: bool,
 }
 
 /// `writeln!` into the output.
@@ -102,10 +108,19 @@ impl Emitter<'_, '_> {
     }
 
     fn file(&mut self, preamble: &str, options: &COptions) -> Result<()> {
-        if options.no_limited_api {
+        // An embedding library links the full libpython and its runtime uses more than
+        // the limited API (as cffi's docs say, no Py_LIMITED_API for embedding).
+        if options.embedding.is_some() {
+            // (the compiler may define it too: the build compiles such modules with it)
+            self.out.push_str("#ifndef _CFFI_NO_LIMITED_API\n#  define _CFFI_NO_LIMITED_API\n#endif\n");
+        } else if options.no_limited_api {
             self.out.push_str("#define _CFFI_NO_LIMITED_API\n");
         }
         self.out.push_str(PRELUDE);
+        if let Some(init_code) = &options.embedding {
+            self.r.needs_version(embedding::VERSION_EMBEDDED);
+            embedding::runtime_block(&mut self.out, &self.r.module_name, init_code);
+        }
         w!(self, "\n/************************************************************/\n");
         w!(self, "{preamble}");
         w!(self, "\n/************************************************************/\n");

@@ -102,7 +102,7 @@ impl Emitter<'_, '_> {
             out.push_str("  NULL\n};\n\n");
         }
         let table = |present: bool, name: &str| if present { name.to_string() } else { "NULL".to_string() };
-        let flags = (self.num_externpy > 0) as u32;
+        let flags = (self.num_externpy > 0 || self.embedding) as u32;
         let _ = writeln!(out, "static const struct _cffi_type_context_s _cffi_type_context = {{");
         let _ = writeln!(out, "  _cffi_types,");
         let _ = writeln!(out, "  {},", table(!r.globals.is_empty(), "_cffi_globals"));
