@@ -34,10 +34,16 @@ pub fn identity(path: &Path) -> Option<String> {
 }
 
 /// The identity of the running cffi-forge: a rebuilt binary (a new `cc` crate, a new
-/// configuration) must not trust what an older one cached.
+/// configuration) must not trust what an older one cached. Its ELF build ID where there
+/// is one: every isolated build environment installs a fresh copy of the binary (another
+/// path, another modification time) of the same build. Else the file's identity.
 pub fn this_binary() -> String {
-    let exe = std::env::current_exe().ok().and_then(|p| identity(&p)).unwrap_or_default();
-    format!("{} {exe}", env!("CARGO_PKG_VERSION"))
+    let Ok(exe) = std::env::current_exe() else { return env!("CARGO_PKG_VERSION").to_string() };
+    let id = match crate::audit::partial::build_id(&exe) {
+        Some(id) => id.iter().map(|b| format!("{b:02x}")).collect(),
+        None => identity(&exe).unwrap_or_default(),
+    };
+    format!("{} {id}", env!("CARGO_PKG_VERSION"))
 }
 
 /// Write `parts` into `entry` atomically (a temporary file renamed into place), so a

@@ -13,7 +13,7 @@ use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use object::elf;
-use object::read::elf::{FileHeader, SectionHeader};
+use object::read::elf::{FileHeader, ProgramHeader, SectionHeader};
 use object::{Endianness, FileKind};
 
 /// The section types whose contents are read, with the sections they link to (string
@@ -82,6 +82,52 @@ fn fill_sections<Elf: FileHeader<Endian = Endianness>>(
     Ok(())
 }
 
+/// The GNU build ID of the ELF file at `path` (`ld --build-id`, on by default with
+/// Debian's, Fedora's and Alpine's toolchains and with Rust's on Linux): a digest of the
+/// linked contents, the same for every copy of one build. Reads the headers and the note
+/// segments only.
+pub fn build_id(path: &Path) -> Option<Vec<u8>> {
+    let mut file = File::open(path).ok()?;
+    let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
+    let mut data = vec![0u8; len];
+    fill(&mut file, &mut data, 0, 64).ok()?;
+    match FileKind::parse(&data[..]).ok()? {
+        FileKind::Elf32 => build_id_as::<elf::FileHeader32<Endianness>>(&mut file, &mut data),
+        FileKind::Elf64 => build_id_as::<elf::FileHeader64<Endianness>>(&mut file, &mut data),
+        _ => None,
+    }
+}
+
+fn build_id_as<Elf: FileHeader<Endian = Endianness>>(file: &mut File, data: &mut [u8]) -> Option<Vec<u8>> {
+    let &header = Elf::parse(&*data).ok()?;
+    let endian = header.endian().ok()?;
+    let offset = usize::try_from(header.e_phoff(endian).into()).ok()?;
+    let size = usize::from(header.e_phentsize(endian)).checked_mul(usize::from(header.e_phnum(endian)))?;
+    fill(file, data, offset, size).ok()?;
+    let notes: Vec<(usize, usize)> = header
+        .program_headers(endian, &*data)
+        .ok()?
+        .iter()
+        .filter(|segment| segment.p_type(endian) == elf::PT_NOTE)
+        .filter_map(|segment| {
+            let (start, size) = segment.file_range(endian);
+            Some((usize::try_from(start).ok()?, usize::try_from(size).ok()?))
+        })
+        .collect();
+    for (start, size) in notes {
+        fill(file, data, start, size).ok()?;
+    }
+    for segment in header.program_headers(endian, &*data).ok()? {
+        let Ok(Some(mut notes)) = segment.notes(endian, &*data) else { continue };
+        while let Ok(Some(note)) = notes.next() {
+            if note.name() == elf::ELF_NOTE_GNU && note.n_type(endian) == elf::NT_GNU_BUILD_ID {
+                return Some(note.desc().to_vec());
+            }
+        }
+    }
+    None
+}
+
 /// Read `size` bytes at `start` into the same place of `data`, as far as the file goes.
 fn fill(file: &mut File, data: &mut [u8], start: usize, size: usize) -> std::io::Result<()> {
     let end = start.saturating_add(size).min(data.len());
@@ -132,6 +178,26 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let text = dir.path().join("not-elf");
         std::fs::write(&text, "#!/bin/sh\n").unwrap();
+        assert_eq!(build_id(&text), None);
+        std::fs::write(&text, "#!/bin/sh\n").unwrap();
         assert_eq!(read(&text).unwrap(), b"#!/bin/sh\n");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_build_id_is_the_same_for_every_copy_of_a_build() {
+        // This test binary is linked with a build ID by rustc's default linker setup.
+        let exe = std::env::current_exe().unwrap();
+        let Some(id) = build_id(&exe) else { return };
+        assert!(id.len() >= 8, "{id:?}");
+        let dir = tempfile::tempdir().unwrap();
+        let copy = dir.path().join("copy");
+        std::fs::copy(&exe, &copy).unwrap();
+        assert_eq!(build_id(&copy), Some(id.clone()), "a copy elsewhere has the same ID");
+        let mut other = std::fs::read(&exe).unwrap();
+        let at = other.windows(id.len()).position(|w| w == id.as_slice()).unwrap();
+        other[at] ^= 0xff;
+        std::fs::write(&copy, &other).unwrap();
+        assert_ne!(build_id(&copy), Some(id), "another build, another ID");
     }
 }
