@@ -237,6 +237,9 @@ def rebuild(binaries, python, work, reps):
 
 
 def uv_builds(python, work, reps, projects, wheelhouse):
+    """`uv build --wheel` of each project's setuptools twin and cffi-forge tree, taking
+    turns within each repetition (load that comes and goes hits both alike); the ratio is
+    the median of the per-repetition ratios."""
     print("\n== uv build --wheel: setuptools + cffi against cffi-forge (build-script samples) ==")
     sys.path.insert(0, str(REPO / "bench" / "pip_wheel"))
     import bench as pip_bench  # noqa: E402 - bench/pip_wheel/bench.py
@@ -247,10 +250,17 @@ def uv_builds(python, work, reps, projects, wheelhouse):
     ratios = []
     for name in projects:
         trees = pip_bench.sample_trees(name)
-        times = {b: bench.measure(trees[b], "uv", b)[0] for b in pip_bench.BACKENDS}
-        ratio = times["setuptools"] / times["cffi-forge"]
+        times = {b: [] for b in pip_bench.BACKENDS}
+        for backend in pip_bench.BACKENDS:  # warms uv's cache, as after a first build
+            bench.uv_build(trees[backend](bench.work / "tree"), bench.work / "out")
+        for _ in range(reps):
+            for backend in pip_bench.BACKENDS:
+                tree = trees[backend](bench.work / "tree")
+                times[backend].append(bench.uv_build(tree, bench.work / "out"))
+        ratio = statistics.median([s / f for s, f in zip(times["setuptools"], times["cffi-forge"])])
         ratios.append(ratio)
-        print("%-12s %11.2fs %11.2fs %7.2fx" % (name, times["setuptools"], times["cffi-forge"], ratio), flush=True)
+        print("%-12s %11.2fs %11.2fs %7.2fx" % (name, statistics.median(times["setuptools"]),
+                                                statistics.median(times["cffi-forge"]), ratio), flush=True)
     return statistics.geometric_mean(ratios)
 
 
