@@ -17,6 +17,7 @@ pub mod atomic_write;
 pub mod diagnostic;
 pub mod spec;
 pub mod ui;
+pub mod user_cache;
 
 // Front end and generators (no Python needed).
 pub mod generator;

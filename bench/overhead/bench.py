@@ -18,6 +18,7 @@ Nothing is asserted; the ratios and the targets are printed.
 
     python bench/overhead/bench.py [--reps 7] [--bin target/release/cffi-forge]
         [--python python3.12] [--uv-projects fasthash,libmcall] [--no-uv]
+        [--baseline /path/to/main/cffi-forge]
 
 The uv part needs the cffi-forge wheel in target/wheelhouse (as bench/pip_wheel does).
 """
@@ -116,53 +117,75 @@ def verdict(ok):
     return "met" if ok else "NOT met"
 
 
-def beyond_the_compiler(binary, python, work, reps):
+def prepare_tree(work, name, source):
+    tree = work / "trees" / name
+    shutil.rmtree(tree, ignore_errors=True)
+    if source is None:
+        tree.mkdir(parents=True)
+        (tree / "pyproject.toml").write_text(TINY)
+    else:
+        shutil.copytree(source, tree, ignore=shutil.ignore_patterns("build", "dist", "tests"))
+    return tree
+
+
+def beyond_the_compiler(binaries, python, work, reps):
+    """Per project and binary: (wall, cpu) medians of the time beyond the compiler. The
+    binaries take turns within each repetition, so load changes hit them alike."""
     print("\n== backend time beyond the compiler (cffi-forge build, fresh build directory) ==")
     print("wall: elapsed time; cpu: user+system time of cffi-forge and its children (steady\n"
           "under load, unlike wall time); compiler: the same commands replayed on their own")
-    print("%-10s %10s %10s %10s   %10s %10s %10s" % ("project", "build", "compiler", "beyond",
-                                                      "cpu build", "compiler", "beyond"))
+    print("%-10s %-9s %10s %10s %10s   %10s %10s %10s" % ("project", "binary", "build", "compiler", "beyond",
+                                                           "cpu build", "compiler", "beyond"))
     projects = {"tiny": None, "b64kit": REPO / "sample-projects" / "b64kit",
                 "zdlopen": REPO / "sample-projects" / "zdlopen"}
     rows = {}
     for name, source in projects.items():
-        tree = work / "trees" / name
-        shutil.rmtree(tree, ignore_errors=True)
-        if source is None:
-            tree.mkdir(parents=True)
-            (tree / "pyproject.toml").write_text(TINY)
-        else:
-            shutil.copytree(source, tree, ignore=shutil.ignore_patterns("build", "dist", "tests"))
-        env = clean_env(work / "facts-cache")
+        tree = prepare_tree(work, name, source)
         build_dir = tree / "build"
-        totals, compilers, cpu_totals, cpu_compilers = [], [], [], []
-        # One unmeasured build: the interpreter's facts get cached, as on any second build.
+        samples = {label: ([], [], [], []) for label in binaries}
+        # One unmeasured build each: the interpreter's facts and the compiler's probe get
+        # cached (in each binary's own user cache), as on any second build.
         for i in range(reps + 1):
-            shutil.rmtree(build_dir, ignore_errors=True)
-            out = work / "out"
-            shutil.rmtree(out, ignore_errors=True)
-            cpu = []
-            total, stderr = timed([binary, "build", "-v", str(tree), "-o", str(out), "-i", python],
-                                  cwd=tree, env=env, cpu=cpu)
-            compiler = replay(ran_commands(stderr), tree, env, cpu)
-            if i:
-                totals.append(total)
-                compilers.append(compiler)
-                cpu_totals.append(cpu[0])
-                cpu_compilers.append(cpu[1])
-        beyond = statistics.median([t - c for t, c in zip(totals, compilers)])
-        cpu_beyond = statistics.median([t - c for t, c in zip(cpu_totals, cpu_compilers)])
-        rows[name] = (beyond, cpu_beyond)
+            for label, binary in binaries.items():
+                env = clean_env(work / ("user-cache-" + label))
+                totals, compilers, cpu_totals, cpu_compilers = samples[label]
+                shutil.rmtree(build_dir, ignore_errors=True)
+                out = work / "out"
+                shutil.rmtree(out, ignore_errors=True)
+                cpu = []
+                total, stderr = timed([binary, "build", "-v", str(tree), "-o", str(out), "-i", python],
+                                      cwd=tree, env=env, cpu=cpu)
+                compiler = replay(ran_commands(stderr), tree, env, cpu)
+                if i:
+                    totals.append(total)
+                    compilers.append(compiler)
+                    cpu_totals.append(cpu[0])
+                    cpu_compilers.append(cpu[1])
         med = statistics.median
-        print("%-10s %10s %10s %10s   %10s %10s %10s" % (
-            name, ms(med(totals)), ms(med(compilers)), ms(beyond),
-            ms(med(cpu_totals)), ms(med(cpu_compilers)), ms(cpu_beyond)), flush=True)
+        for label in binaries:
+            totals, compilers, cpu_totals, cpu_compilers = samples[label]
+            beyond = med([t - c for t, c in zip(totals, compilers)])
+            cpu_beyond = med([t - c for t, c in zip(cpu_totals, cpu_compilers)])
+            rows[(name, label)] = (beyond, cpu_beyond)
+            print("%-10s %-9s %10s %10s %10s   %10s %10s %10s" % (
+                name, label, ms(med(totals)), ms(med(compilers)), ms(beyond),
+                ms(med(cpu_totals)), ms(med(cpu_compilers)), ms(cpu_beyond)), flush=True)
+        if "baseline" in binaries:
+            print("%-10s %-9s %10s %10s %10s   %10s %10s %10s" % (
+                "", "ratio", "", "", ratio(rows[(name, "baseline")][0], rows[(name, "this")][0]),
+                "", "", ratio(rows[(name, "baseline")][1], rows[(name, "this")][1])), flush=True)
     return rows
 
 
+def ratio(base, new):
+    """baseline / this, as `4.1x` (above 1: this binary spends less)."""
+    return "%.1fx" % (base / new) if new > 0 else "inf"
+
+
 def compiler_probe(work, reps):
-    """What the `cc` crate runs to learn the compiler's family before the first compile
-    (`cc -E` of a file testing __clang__/__GNUC__, then `cc -?`), on every build."""
+    """What the `cc` crate runs to learn the compiler's family (`cc -E` of a file testing
+    __clang__/__GNUC__, then `cc -?`): once per compiler identity with the probe cache,
+    before every build's first compile without it."""
     probe = work / "probe.c"
     probe.write_text("#ifdef __clang__\n\"clang\"\n#endif\n#ifdef __GNUC__\n\"gcc\"\n#endif\n")
     compiler = os.environ.get("CC", "cc").split()[-1]
@@ -174,33 +197,49 @@ def compiler_probe(work, reps):
         subprocess.run([compiler, "-?"], capture_output=True, stdin=subprocess.DEVNULL)
         walls.append(time.perf_counter() - start)
         cpus.append(children_cpu() - cpu)
-    print("%-10s %10s %10s %10s   %10s %10s %10s" % (
-        "  of which", "", "", ms(statistics.median(walls)), "", "", ms(statistics.median(cpus))))
-    print("  (the last line: cc's compiler-family probe, `%s -E` + `%s -?`, part of every build)"
-          % (compiler, compiler))
+    print("cc's compiler-family probe alone (`%s -E` + `%s -?`): %s wall, %s cpu"
+          % (compiler, compiler, ms(statistics.median(walls)).strip(), ms(statistics.median(cpus)).strip()))
 
 
-def rebuild(binary, python, work, reps):
+def rebuild(binaries, python, work, reps):
     print("\n== no-change rebuild (object cache warm) ==")
-    tree = work / "trees" / "b64kit"
-    env = clean_env(work / "facts-cache")
+    tree = prepare_tree(work, "b64kit-rebuild", REPO / "sample-projects" / "b64kit")
     out = work / "out"
-    timed([binary, "build", str(tree), "-o", str(out), "-i", python], cwd=tree, env=env)
-    cpu = []
-    cli = [timed([binary, "build", str(tree), "-o", str(out), "-i", python], cwd=tree, env=env, cpu=cpu)[0]
-           for _ in range(reps)]
-    hook_env = dict(env, CFFI_FORGE_BIN=str(binary), PYTHONPATH=str(REPO / "backend"))
+    cli = {label: [] for label in binaries}
+    cpu = {label: [] for label in binaries}
+    hook = {label: [] for label in binaries}
     code = "import sys, cffi_forge; cffi_forge.build_wheel(sys.argv[1])"
-    hook = [timed([python, "-c", code, str(out)], cwd=tree, env=hook_env)[0] for _ in range(reps)]
-    start = [timed([python, "-c", "pass"], cwd=tree, env=env)[0] for _ in range(reps)]
-    print("%-44s %s  (cpu %s)" % ("cffi-forge build (b64kit)", ms(statistics.median(cli)),
-                                   ms(statistics.median(cpu)).strip()))
-    print("%-44s %s" % ("build_wheel hook, python -c (b64kit)", ms(statistics.median(hook))))
-    print("%-44s %s" % ("  of which starting Python (python -c pass)", ms(statistics.median(start))))
-    return statistics.median(cli)
+    for label, binary in binaries.items():
+        env = clean_env(work / ("user-cache-" + label))
+        # Each binary its own build directory: a rebuild reuses what that binary built.
+        timed([binary, "build", str(tree), "-o", str(out), "-i", python], cwd=tree,
+              env=dict(env, CFFI_FORGE_BUILD_DIR=str(work / ("rebuild-dir-" + label))))
+    for _ in range(reps):
+        for label, binary in binaries.items():
+            env = clean_env(work / ("user-cache-" + label))
+            env["CFFI_FORGE_BUILD_DIR"] = str(work / ("rebuild-dir-" + label))
+            cli[label].append(timed([binary, "build", str(tree), "-o", str(out), "-i", python],
+                                    cwd=tree, env=env, cpu=cpu[label])[0])
+            hook_env = dict(env, CFFI_FORGE_BIN=str(binary), PYTHONPATH=str(REPO / "backend"))
+            hook[label].append(timed([python, "-c", code, str(out)], cwd=tree, env=hook_env)[0])
+    start = [timed([python, "-c", "pass"], cwd=tree, env=clean_env(work))[0] for _ in range(reps)]
+    med = statistics.median
+    for label in binaries:
+        print("%-44s %s  (cpu %s)" % ("cffi-forge build (b64kit), %s" % label, ms(med(cli[label])),
+                                       ms(med(cpu[label])).strip()))
+        print("%-44s %s" % ("build_wheel hook, python -c, %s" % label, ms(med(hook[label]))))
+    if "baseline" in binaries:
+        print("%-44s %s (cli wall), %s (cpu), %s (hook)" % (
+            "ratio baseline / this", ratio(med(cli["baseline"]), med(cli["this"])),
+            ratio(med(cpu["baseline"]), med(cpu["this"])), ratio(med(hook["baseline"]), med(hook["this"]))))
+    print("%-44s %s" % ("  of which starting Python (python -c pass)", ms(med(start))))
+    return med(cli["this"]), med(cpu["this"])
 
 
 def uv_builds(python, work, reps, projects, wheelhouse):
+    """`uv build --wheel` of each project's setuptools twin and cffi-forge tree, taking
+    turns within each repetition (load that comes and goes hits both alike); the ratio is
+    the median of the per-repetition ratios."""
     print("\n== uv build --wheel: setuptools + cffi against cffi-forge (build-script samples) ==")
     sys.path.insert(0, str(REPO / "bench" / "pip_wheel"))
     import bench as pip_bench  # noqa: E402 - bench/pip_wheel/bench.py
@@ -211,10 +250,17 @@ def uv_builds(python, work, reps, projects, wheelhouse):
     ratios = []
     for name in projects:
         trees = pip_bench.sample_trees(name)
-        times = {b: bench.measure(trees[b], "uv", b)[0] for b in pip_bench.BACKENDS}
-        ratio = times["setuptools"] / times["cffi-forge"]
+        times = {b: [] for b in pip_bench.BACKENDS}
+        for backend in pip_bench.BACKENDS:  # warms uv's cache, as after a first build
+            bench.uv_build(trees[backend](bench.work / "tree"), bench.work / "out")
+        for _ in range(reps):
+            for backend in pip_bench.BACKENDS:
+                tree = trees[backend](bench.work / "tree")
+                times[backend].append(bench.uv_build(tree, bench.work / "out"))
+        ratio = statistics.median([s / f for s, f in zip(times["setuptools"], times["cffi-forge"])])
         ratios.append(ratio)
-        print("%-12s %11.2fs %11.2fs %7.2fx" % (name, times["setuptools"], times["cffi-forge"], ratio), flush=True)
+        print("%-12s %11.2fs %11.2fs %7.2fx" % (name, statistics.median(times["setuptools"]),
+                                                statistics.median(times["cffi-forge"]), ratio), flush=True)
     return statistics.geometric_mean(ratios)
 
 
@@ -224,6 +270,8 @@ def main(argv=None):
     parser.add_argument("--bin", default=os.environ.get("CFFI_FORGE_BIN")
                         or str(REPO / "target" / "release" / "cffi-forge"))
     parser.add_argument("--python", default="python3")
+    parser.add_argument("--baseline", help="another cffi-forge binary (e.g. built from main), measured "
+                        "in the same run, turn about with --bin; ratios are baseline / this")
     parser.add_argument("--uv-projects", default="fasthash,libmcall")
     parser.add_argument("--uv-reps", type=int, default=3)
     parser.add_argument("--no-uv", action="store_true")
@@ -242,20 +290,25 @@ def main(argv=None):
     print("backend overhead: %s, %s, %d cores, %d repetitions (median)"
           % (binary, version, os.cpu_count(), args.reps), flush=True)
 
-    beyond = beyond_the_compiler(binary, python, work, args.reps)
+    binaries = {"this": binary}
+    if args.baseline:
+        binaries["baseline"] = str(Path(args.baseline).resolve())
+        print("baseline: %s (ratios below are baseline / this: above 1, this binary is faster)"
+              % binaries["baseline"], flush=True)
+    beyond = beyond_the_compiler(binaries, python, work, args.reps)
     compiler_probe(work, args.reps)
-    rebuilt = rebuild(binary, python, work, args.reps)
+    rebuilt, rebuilt_cpu = rebuild(binaries, python, work, args.reps)
     uv = None
     if not args.no_uv:
         uv = uv_builds(args.python, work, args.uv_reps, args.uv_projects.split(","), args.wheelhouse)
 
     print("\n== targets ==")
-    worst = max(beyond["tiny"][0], beyond["b64kit"][0])
-    worst_cpu = max(beyond["tiny"][1], beyond["b64kit"][1])
+    worst = max(beyond[("tiny", "this")][0], beyond[("b64kit", "this")][0])
+    worst_cpu = max(beyond[("tiny", "this")][1], beyond[("b64kit", "this")][1])
     print("beyond the compiler, declarative (tiny, b64kit): %s wall, %s cpu  (<= 20 ms: %s wall, %s cpu)"
           % (ms(worst).strip(), ms(worst_cpu).strip(), verdict(worst <= 0.020), verdict(worst_cpu <= 0.020)))
-    print("no-change rebuild (cffi-forge build):            %s  (<= 60 ms: %s)"
-          % (ms(rebuilt).strip(), verdict(rebuilt <= 0.060)))
+    print("no-change rebuild (cffi-forge build):            %s wall, %s cpu  (<= 60 ms: %s)"
+          % (ms(rebuilt).strip(), ms(rebuilt_cpu).strip(), verdict(rebuilt <= 0.060)))
     if uv is not None:
         print("uv build, build-script samples (geometric mean): %.2fx  (>= 3x: %s)" % (uv, verdict(uv >= 3)))
 

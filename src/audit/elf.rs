@@ -48,7 +48,8 @@ pub enum ElfError {
 
 impl ElfFile {
     pub fn read(path: &Path) -> Result<ElfFile, ElfError> {
-        let data = std::fs::read(path).map_err(|source| ElfError::Io { path: path.to_path_buf(), source })?;
+        let data =
+            super::partial::read(path).map_err(|source| ElfError::Io { path: path.to_path_buf(), source })?;
         Self::parse(path, &data)
     }
 

@@ -10,6 +10,7 @@
 //! allows, and no module uses a symbol it blacklists.
 
 pub mod elf;
+pub mod partial;
 pub mod policy;
 pub mod repair;
 pub mod resolve;
@@ -248,7 +249,7 @@ impl ToDiagnostic for AuditError {
 /// Libraries matching `exclude` (file-name globs) are taken from the system whatever the
 /// policy says, as with auditwheel's `--exclude`.
 pub fn audit(modules: &[Module], exclude: &[String]) -> Result<Audit, AuditError> {
-    audit_with(modules, &Loader::system(), host_musl_version(), &exclude_set(exclude))
+    audit_with(modules, &Loader::system(), host_musl_version, &exclude_set(exclude))
 }
 
 fn exclude_set(patterns: &[String]) -> globset::GlobSet {
@@ -264,7 +265,7 @@ fn exclude_set(patterns: &[String]) -> globset::GlobSet {
 fn audit_with(
     modules: &[Module],
     loader: &Loader,
-    musl: Option<(u32, u32)>,
+    musl: impl FnOnce() -> Option<(u32, u32)>,
     exclude: &globset::GlobSet,
 ) -> Result<Audit, AuditError> {
     let mut elves = Vec::new();
@@ -281,6 +282,9 @@ fn audit_with(
         }
     }
 
+    // Asked only for musl modules: it runs musl's loader, which a glibc machine may have
+    // (Debian's `musl` package) and a glibc build has no use for.
+    let musl = if libc == Libc::Musl { musl() } else { None };
     let mut cache: BTreeMap<(String, PathBuf), Option<ElfFile>> = BTreeMap::new();
     let mut failures = BTreeMap::new();
     let mut order = Vec::new();
@@ -564,5 +568,23 @@ mod tests {
         let missing = Blocker::Library { soname: "libx.so.1".into(), path: None, needed_by: "m.so".into() };
         assert_eq!(missing.to_string(), "`m.so` needs `libx.so.1` (not found), a library outside the policy");
         assert_eq!(missing.bundle(), None, "a library not found cannot be shipped");
+    }
+
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn a_glibc_audit_never_asks_the_musl_version() {
+        if crate::compile::host_triple().ends_with("musl") {
+            return;
+        }
+        // /bin/sh stands in for a module: any glibc ELF file has what the audit reads.
+        let module = Module { archive_path: "sh".into(), file: "/bin/sh".into() };
+        let audit = audit_with(
+            &[module],
+            &Loader::system(),
+            || panic!("the musl version is asked for a glibc module"),
+            &exclude_set(&[]),
+        )
+        .unwrap();
+        assert_eq!(audit.libc, Libc::Glibc);
     }
 }

@@ -7,12 +7,11 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-use cc::Tool;
-
 use crate::interpreter::Interpreter;
 use crate::spec::Language;
 use crate::ui;
 
+use super::compiler::Compiler;
 use super::target::{host_triple, make_tool, triple_arch_os};
 use super::{zig, CompileError, Env};
 
@@ -24,7 +23,7 @@ pub(super) fn choose(
     env: &mut Env,
     target: &str,
     build_dir: &Path,
-) -> Result<(Option<zig::Zig>, Option<Tool>), CompileError> {
+) -> Result<(Option<zig::Zig>, Option<Compiler>), CompileError> {
     let set = |env: &Env, key: &str| env.get(OsStr::new(key)).is_some_and(|v| !v.is_empty());
     if set(env, "CC") || set(env, "CXX") {
         return Ok((None, None));

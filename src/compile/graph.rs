@@ -5,11 +5,11 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use cc::Tool;
 use fs_err as fs;
 
 use crate::spec::Language;
 
+use super::compiler::Compiler;
 use super::{CompileError, CompileJob, LibraryJob, Toolchain};
 
 impl Toolchain {
@@ -140,7 +140,7 @@ pub(super) struct Unit {
     pub(super) owner: Owner,
     pub(super) source: PathBuf,
     pub(super) language: Language,
-    pub(super) tool: Tool,
+    pub(super) tool: Compiler,
 }
 
 impl Unit {

@@ -23,6 +23,7 @@
 
 mod cache;
 mod choice;
+mod compiler;
 mod darwin;
 mod error;
 mod flavour;
@@ -32,6 +33,7 @@ mod launcher;
 pub mod leftovers;
 mod libc;
 pub mod private_dir;
+mod probe_cache;
 mod steps;
 pub mod symbols;
 mod target;

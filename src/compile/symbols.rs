@@ -132,12 +132,12 @@ struct Symbols {
 
 /// The facts and the symbols of an ELF file, from one read.
 fn read(path: &Path) -> Option<(ElfFile, Symbols)> {
-    let data = std::fs::read(path).ok()?;
+    let data = crate::audit::partial::read(path).ok()?;
     Some((ElfFile::parse(path, &data).ok()?, symbols_of(&data)?))
 }
 
 fn read_symbols(path: &Path) -> Option<Symbols> {
-    symbols_of(&std::fs::read(path).ok()?)
+    symbols_of(&crate::audit::partial::read(path).ok()?)
 }
 
 fn symbols_of(data: &[u8]) -> Option<Symbols> {

@@ -4,11 +4,11 @@
 use std::ffi::OsStr;
 use std::path::Path;
 
-use cc::Tool;
-
 use crate::interpreter::Interpreter;
 use crate::spec::Language;
 
+use super::compiler::Compiler;
+use super::probe_cache::ProbeCache;
 use super::toolchain::language_name;
 use super::{darwin, libc, CompileError, Env};
 
@@ -108,7 +108,11 @@ pub(super) fn make_tool(
     build_dir: &Path,
     language: Language,
     zig: bool,
-) -> Result<Tool, CompileError> {
+) -> Result<Compiler, CompileError> {
+    let cache = ProbeCache::for_build(interp, env, target, &language, zig);
+    if let Some(compiler) = cache.as_ref().and_then(|c| c.load(env)) {
+        return Ok(compiler);
+    }
     let what = language_name(&language);
     let build = configure(interp, env, target, build_dir, language, zig);
     let tool = build.try_get_compiler().map_err(|e| CompileError::Toolchain {
@@ -116,7 +120,11 @@ pub(super) fn make_tool(
         target: target.to_string(),
         detail: e.to_string(),
     })?;
-    Ok(tool)
+    let compiler = Compiler::from_tool(&tool);
+    if let Some(cache) = cache {
+        cache.store(&compiler, env);
+    }
+    Ok(compiler)
 }
 
 /// The `cc` configuration for the target: compilers and archiver come from it. `zig`:

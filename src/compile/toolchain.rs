@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
 
-use cc::Tool;
 use fs_err as fs;
 
 use crate::interpreter::Interpreter;
@@ -14,6 +13,7 @@ use crate::interpreter::Interpreter;
 use super::launcher;
 use crate::spec::Language;
 
+use super::compiler::Compiler;
 use super::flavour::{Flavour, Gnu, Msvc};
 use super::target::{configure, host_triple, make_tool, target_triple};
 use super::{choice, darwin, leftovers, windows, zig, CompileError, Env};
@@ -26,11 +26,11 @@ pub struct Toolchain {
     pub(super) build_dir: PathBuf,
     pub(super) env: Env,
     pub(super) target: String,
-    pub(super) c: Tool,
+    pub(super) c: Compiler,
     /// The static-library archiver (`ar`, or `lib.exe` with MSVC) and its arguments.
     pub(super) archiver: Vec<OsString>,
     /// Set up on first use: most projects have no C++.
-    pub(super) cxx: Mutex<Option<Tool>>,
+    pub(super) cxx: Mutex<Option<Compiler>>,
     /// Held while an import library of the Python DLL is found or generated (Windows
     /// without MSVC), so that parallel links generate it once.
     pub(super) import_library: Mutex<()>,
@@ -128,7 +128,7 @@ impl Toolchain {
             .unwrap_or_default()
     }
 
-    pub(super) fn cxx(&self) -> Result<Tool, CompileError> {
+    pub(super) fn cxx(&self) -> Result<Compiler, CompileError> {
         let mut cxx = self.cxx.lock().unwrap();
         if cxx.is_none() {
             let env = self.darwin.as_ref().map_or_else(|| self.env.clone(), |d| d.cc_env(self.env.clone()));
@@ -166,10 +166,8 @@ impl Toolchain {
     /// `CC="ccache gcc"`. On macOS, `ARCHFLAGS` (`-arch arm64 -arch x86_64` for
     /// universal2, as cibuildwheel sets it) replaces the tool's own `-arch`, as
     /// setuptools does.
-    pub(super) fn base_command(&self, tool: &Tool) -> Vec<OsString> {
-        let command = tool.to_command();
-        let mut args: Vec<OsString> =
-            std::iter::once(command.get_program()).chain(command.get_args()).map(OsString::from).collect();
+    pub(super) fn base_command(&self, tool: &Compiler) -> Vec<OsString> {
+        let mut args: Vec<OsString> = tool.command().to_vec();
         if let Some(darwin) = &self.darwin {
             // Cross builds compile one architecture per toolchain (universal2: one per slice).
             darwin.adjust(&mut args);

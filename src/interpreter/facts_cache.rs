@@ -9,13 +9,13 @@
 //! Entries are written atomically (a temporary file renamed into place), so concurrent
 //! builds never read half an entry. Any failure to read or write just means a query.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
 use super::{Interpreter, QUERY};
 use crate::ui;
+use crate::user_cache::{self, identity};
 
 /// Environment variables `sysconfig` and the facts script read, which `-I` does not hide.
 const ENV: &[&str] =
@@ -78,34 +78,12 @@ impl FactsCache {
     }
 
     fn write(&self, reported: &str, json: &[u8]) -> std::io::Result<()> {
-        let dir = self.entry.parent().expect("entries live in the cache folder");
-        std::fs::create_dir_all(dir)?;
-        let mut file = tempfile::NamedTempFile::new_in(dir)?;
-        file.write_all(reported.as_bytes())?;
-        file.write_all(b"\n")?;
-        file.write_all(json.trim_ascii())?;
-        file.persist(&self.entry).map_err(|e| e.error)?;
-        Ok(())
+        user_cache::store(&self.entry, &[reported.as_bytes(), b"\n", json.trim_ascii()])
     }
 }
 
-/// `<user cache>/cffi-forge/interpreters`: `CFFI_FORGE_CACHE_DIR` when set, else the
-/// platform's per-user cache folder.
 fn cache_root() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    let base = if let Some(dir) = var("CFFI_FORGE_CACHE_DIR") {
-        dir
-    } else if cfg!(windows) {
-        var("LOCALAPPDATA")?.join("cffi-forge").join("cache")
-    } else if cfg!(target_os = "macos") {
-        var("HOME")?.join("Library").join("Caches").join("cffi-forge")
-    } else {
-        var("XDG_CACHE_HOME")
-            .filter(|d| d.is_absolute())
-            .or_else(|| Some(var("HOME")?.join(".cache")))?
-            .join("cffi-forge")
-    };
-    Some(base.join("interpreters"))
+    user_cache::folder("interpreters")
 }
 
 /// The file `python` names: looked up on `PATH` when it is a bare name, as spawning it
@@ -116,14 +94,6 @@ fn resolve(python: &Path) -> Option<PathBuf> {
     } else {
         std::path::absolute(python).ok()
     }
-}
-
-/// Where a file really is, its size and modification time: what changes when the
-/// interpreter is upgraded, rebuilt or replaced.
-fn identity(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    let real = std::fs::canonicalize(path).ok()?;
-    Some(format!("{} {} {:?}", real.display(), meta.len(), meta.modified().ok()?))
 }
 
 #[cfg(test)]

@@ -92,7 +92,8 @@ fn hooks_through_the_shim_start_no_second_python() {
         let wheels = listing(&dir).into_iter().filter(|n| n.ends_with(".whl")).count();
         assert_eq!(wheels, 1, "{:?}", listing(&dir));
     }
-    assert!(!tree.path().join("facts-cache").exists(), "the shim's facts need no cache");
+    // (The folder may hold the compiler's probe: `compilers/`.)
+    assert!(!tree.path().join("facts-cache/interpreters").exists(), "the shim's facts need no cache");
 
     // The facts the shim passed name and tag the wheel exactly as the CLI's, which asks
     // the interpreter itself.
@@ -193,4 +194,65 @@ fn a_build_that_compiles_nothing_never_runs_the_compiler() {
     // The same logger sees an API-mode build's compiles.
     let (_, calls) = build(declarative().path());
     assert!(calls.lines().any(|l| l.contains("-c ")), "{calls}");
+}
+
+/// A logging compiler: records each call, then runs the real `cc`.
+fn logging_cc(dir: &Path, log: &Path, extra: &str) -> PathBuf {
+    let cc = dir.join("cc");
+    std::fs::write(&cc, format!("#!/bin/sh\n{extra}echo \"$*\" >> '{}'\nexec cc \"$@\"\n", log.display()))
+        .unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&cc, std::fs::Permissions::from_mode(0o755)).unwrap();
+    cc
+}
+
+#[test]
+fn the_compiler_probe_is_cached_until_the_compiler_changes() {
+    let bin = tempfile::tempdir().unwrap();
+    let log = bin.path().join("cc.log");
+    let cc = logging_cc(bin.path(), &log, "");
+    let cache = tempfile::tempdir().unwrap();
+    let tree = declarative();
+    // A fresh build directory each time: cffi-forge's object cache must not hide the probe.
+    let out = tempfile::tempdir().unwrap();
+    let build = || {
+        let _ = std::fs::remove_dir_all(tree.path().join("build"));
+        let _ = std::fs::remove_dir_all(out.path());
+        let mut command = cffi_forge(&["build"]);
+        command.arg(tree.path()).arg("-o").arg(out.path()).arg("-i").arg(python());
+        command.env("CC", &cc).env("CFFI_FORGE_CACHE_DIR", cache.path());
+        Run::from(command.output().unwrap()).success();
+        let calls = std::fs::read_to_string(&log).unwrap_or_default();
+        let _ = std::fs::remove_file(&log);
+        calls
+    };
+    let probes = |calls: &str| calls.lines().filter(|l| l.starts_with("-E ") || *l == "-?").count();
+    let compiles = |calls: &str| calls.lines().filter(|l| l.contains(" -c ")).count();
+
+    let first = build();
+    assert_eq!(probes(&first), 2, "the first build probes the compiler (-E, -?):\n{first}");
+    assert_eq!(listing(&cache.path().join("compilers")).len(), 1, "one entry, no temporary left");
+    let second = build();
+    assert_eq!(probes(&second), 0, "the second build trusts the cache:\n{second}");
+    assert_eq!(compiles(&second), 1, "and compiles as before:\n{second}");
+    // The module built with the cached answer works.
+    let wheel = listing(out.path()).into_iter().find(|n| n.ends_with(".whl")).expect("a wheel");
+    let venv = Venv::new();
+    venv.install(&out.path().join(wheel));
+    assert_eq!(venv.run("from _decl import lib; print(lib.seven())"), "7");
+
+    // A touched compiler (same content, new modification time) is probed again.
+    let file = std::fs::File::options().write(true).open(&cc).unwrap();
+    file.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(10)).unwrap();
+    drop(file);
+    assert_eq!(probes(&build()), 2, "a touched compiler is probed again");
+    assert_eq!(probes(&build()), 0);
+
+    // So is a replaced one, and the replacement is what the build runs.
+    let marker = bin.path().join("replaced");
+    logging_cc(bin.path(), &log, &format!("touch '{}'\n", marker.display()));
+    let replaced = build();
+    assert_eq!(probes(&replaced), 2, "a replaced compiler is probed again:\n{replaced}");
+    assert!(marker.exists(), "the new compiler ran");
+    assert_eq!(probes(&build()), 0);
 }
