@@ -12,6 +12,7 @@ mod discovery;
 mod errors;
 mod facts;
 mod free_threaded;
+mod generate;
 mod generators;
 mod inputs;
 mod launchers;
