@@ -35,6 +35,9 @@ pub enum GenerateInputsError {
     UnknownModule { module: String, pyproject: PathBuf, known: Vec<String> },
     #[error("{} declares no CFFI module (no [[tool.cffi-forge.module]] table or build script applies)", pyproject.display())]
     NoModules { pyproject: PathBuf },
+    /// A build script's `sources` entry naming no file (tables are checked when read).
+    #[error("module `{module}` ({origin}): source file {} does not exist", path.display())]
+    MissingSource { module: String, origin: String, path: PathBuf },
     #[error("cannot write {}: {source}", path.display())]
     Write { path: PathBuf, source: std::io::Error },
 }
@@ -67,6 +70,8 @@ impl ToDiagnostic for GenerateInputsError {
             GenerateInputsError::Write { .. } => {
                 Diagnostic::error(self.to_string()).with_help("choose an output directory you can write to")
             }
+            GenerateInputsError::MissingSource { .. } => Diagnostic::error(self.to_string())
+                .with_help("`sources` paths are relative to the project root (the folder of pyproject.toml)"),
             GenerateInputsError::NoModules { .. } => Diagnostic::error(self.to_string()),
         }
     }
@@ -252,6 +257,14 @@ pub fn generate(request: &Request) -> Result<Vec<ModuleInputs>, GenerateInputsEr
             }
         };
 
+        // Checked here, not left to meson or CMake, so the error names the module's origin.
+        if let Some(missing) = spec.options.sources.iter().map(|s| root.join(s)).find(|p| !p.is_file()) {
+            return Err(GenerateInputsError::MissingSource {
+                module: spec.name.clone(),
+                origin: spec.origin.to_string(),
+                path: missing,
+            });
+        }
         let mut options = spec.options.clone();
         let mut report = PkgConfigReport { packages: options.pkg_config.clone(), ..Default::default() };
         if !options.pkg_config.is_empty() {

@@ -283,3 +283,20 @@ fn a_failing_module_leaves_no_file_of_any_module_and_reruns_keep_timestamps() {
     let leftovers: Vec<String> = listing(out.path()).into_iter().filter(|n| n.starts_with('.')).collect();
     assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
 }
+
+#[test]
+fn a_build_script_source_that_does_not_exist_is_named_with_its_script() {
+    let script = format!(
+        "from cffi import FFI\nffibuilder = FFI()\nffibuilder.cdef({CDEF:?})\n\
+         ffibuilder.set_source('pkg._scripted', '#include \"gen.h\"', sources=['csrc/missing.c'], include_dirs=['csrc'])\n"
+    );
+    let tree = c_project("");
+    write_files(tree.path(), &[("gen_build.py", &script)]);
+    let out = tempfile::tempdir().unwrap();
+    let run = generate(tree.path(), out.path(), &[]).failure();
+    for expected in ["module `pkg._scripted`", "gen_build.py:ffibuilder", "csrc/missing.c", "does not exist"]
+    {
+        assert!(run.stderr.contains(expected), "{expected:?} missing from:\n{}", run.stderr);
+    }
+    assert_eq!(listing(out.path()), Vec::<String>::new());
+}
