@@ -467,12 +467,13 @@ fn meson_snippet(inputs: &ModuleInputs, root: &Path, dir: &Path) -> String {
             inputs.include_dirs.iter().map(here).chain(inputs.python_include_dirs.iter().cloned()).collect();
         let compile: Vec<String> =
             macro_flags(inputs).into_iter().chain(inputs.extra_compile_args.iter().cloned()).collect();
+        // A C++ module may list C files too: both compilers get the flags.
         let args_key = if inputs.language == Some("c++") { "cpp_args" } else { "c_args" };
         let suffix =
             inputs.file_name.strip_prefix(basename).unwrap_or(&inputs.file_name).trim_start_matches('.');
         out.push_str(&format!(
             "{var} = shared_module({name},\n  {sources},\n  name_prefix: '',\n  name_suffix: {suffix},\n  \
-             include_directories: include_directories({includes}),\n  {args_key}: {compile},\n  \
+             include_directories: include_directories({includes}),\n  {args_key}: {compile},\n{c_too}  \
              link_args: {link},\n  install: true,\n  install_dir: {install_dir},\n)\n",
             name = meson_str(basename),
             sources = meson_list(&sources),
@@ -480,6 +481,11 @@ fn meson_snippet(inputs: &ModuleInputs, root: &Path, dir: &Path) -> String {
             includes = meson_list(&includes).trim_start_matches('[').trim_end_matches(']'),
             compile = meson_list(&compile),
             link = meson_list(&link_flags(inputs)),
+            c_too = if args_key == "cpp_args" {
+                format!("  c_args: {},\n", meson_list(&compile))
+            } else {
+                String::new()
+            },
         ));
     } else {
         out.push_str(&format!(

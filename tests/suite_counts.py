@@ -59,7 +59,7 @@ CARGO_FLOORS = {
     "src/lib.rs": 144,
     "src/main.rs": 0,
     "tests/cdef/main.rs": 23,
-    "tests/cli/main.rs": 144,
+    "tests/cli/main.rs": 145,
     "tests/packaging/main.rs": 78,
     "tests/parity/main.rs": 15,
 }

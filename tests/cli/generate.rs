@@ -300,3 +300,40 @@ fn a_build_script_source_that_does_not_exist_is_named_with_its_script() {
     }
     assert_eq!(listing(out.path()), Vec::<String>::new());
 }
+
+#[test]
+fn a_cxx_module_is_written_as_cpp_for_both_build_systems() {
+    let extra = "[[tool.cffi-forge.module]]\nname = \"pkg._cxx\"\ncdef = \"int twice(int x);\"\n\
+                 source = \"static int twice(int x) { return 2 * x; }\"\nsource-extension = \".cpp\"\n";
+    let tree = c_project(extra);
+    let out = tempfile::tempdir().unwrap();
+    generate(tree.path(), out.path(), &[]).success();
+    let json = read_json(&out.path().join("pkg._cxx.json"));
+    assert_eq!(json["language"], "c++");
+    let generated = out.path().join("pkg._cxx.cpp");
+    assert_eq!(strings(&json["sources"]), [generated.display().to_string()]);
+    let meson = std::fs::read_to_string(out.path().join("pkg._cxx.meson")).unwrap();
+    assert!(
+        meson.contains("  cpp_args: ['-DPy_LIMITED_API=0x03080000'],\n  c_args: ['-DPy_LIMITED_API"),
+        "{meson}"
+    );
+    let cmake = std::fs::read_to_string(out.path().join("pkg._cxx.cmake")).unwrap();
+    assert!(cmake.contains("LINKER_LANGUAGE CXX"), "{cmake}");
+    // Built by c++ from the JSON's lists, it imports and runs.
+    let site = out.path().join("site");
+    let package = site.join("pkg");
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::write(package.join("__init__.py"), "").unwrap();
+    let mut cxx = Command::new(std::env::var("CXX").unwrap_or_else(|_| "c++".into()));
+    cxx.args(["-shared", "-fPIC", "-o"]).arg(package.join(json["file_name"].as_str().unwrap()));
+    cxx.args(strings(&json["sources"]));
+    cxx.args(strings(&json["python_include_dirs"]).iter().map(|d| format!("-I{d}")));
+    cxx.args(strings(&json["limited_api_macros"]).iter().map(|m| format!("-D{m}")));
+    let built = cxx.output().unwrap();
+    assert!(built.status.success(), "{}", String::from_utf8_lossy(&built.stderr));
+    let cmd = format!(
+        "import sys; sys.path.insert(0, {:?}); from pkg._cxx import lib; print(lib.twice(21))",
+        site.display().to_string()
+    );
+    assert_eq!(python_output(&python(), &cmd), "42");
+}
