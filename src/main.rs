@@ -55,10 +55,14 @@ enum Command {
     /// staging directory; print JSON: the files with their in-wheel paths, the wheel tag.
     #[command(name = "plugin-build", hide = true)]
     PluginBuild(PluginBuildArgs),
-    /// Write the generated source of the project's CFFI modules with their build inputs
-    /// resolved for one interpreter (<module>.json) and as snippets for meson
-    /// (meson.build, for subdir()) and CMake (cffi-forge.cmake, for include()): for
-    /// meson-python and scikit-build-core builds. See docs/plugins.md.
+    /// Write the CFFI modules' generated source and resolved build inputs, for meson and
+    /// CMake builds (meson-python, scikit-build-core).
+    ///
+    /// For each module: the source, `<module>.json` (sources, include dirs, defines with the
+    /// limited-API macro, libraries, link args, pkg-config's flags, the file name and package
+    /// path, resolved for one interpreter), `<module>.meson` and `<module>.cmake`; and
+    /// `meson.build` (for `subdir()`) and `cffi-forge.cmake` (for `include()`) with every
+    /// module of the run. See docs/plugins.md.
     Generate(GenerateInputsArgs),
     /// Generate the C source of an API-mode module from a spec file.
     #[command(name = "generate-c")]
