@@ -152,3 +152,15 @@ def test_cmake_build_stops_with_cffi_forge_error(scratch, venvs, forge_wheelhous
     assert "cffi-forge generate failed" in out.text, out.text
     assert "csrc/missing.c" in out.text and ("pyproject.toml:%d:" % line) in out.text, out.text
     assert not list((work / "out").glob("*.whl"))
+
+
+@pytest.mark.parametrize("sample,build_file", [("meson-python-demo", "meson.build"),
+                                               ("scikit-build-core-demo", "CMakeLists.txt")])
+def test_build_files_repeat_no_set_source_keyword(sample, build_file):
+    """What the module needs (its C files, include dir, macro, libraries) is declared once,
+    for cffi-forge; the build file names none of it, and the module builds (above)."""
+    text = (PLUGINS / sample / build_file).read_text()
+    code = "\n".join(line.split("#")[0] for line in text.splitlines())
+    for declared in ("csrc", ".c'", '.c"', "MD_SCALE", "-lm", "zlib", "_native", "abi3", "include_directories("):
+        assert declared not in code, "%s repeats %r" % (build_file, declared)
+    assert "generate" in code and ("subdir('_cffi_forge')" in code or "cffi-forge.cmake" in code)
