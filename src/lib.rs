@@ -29,6 +29,7 @@ pub mod compile;
 pub mod config;
 pub mod cross;
 pub mod discovery;
+pub mod generate_inputs;
 pub mod interpreter;
 pub mod metadata;
 pub mod migrate;

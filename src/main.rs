@@ -59,6 +59,15 @@ enum Command {
     /// staging directory; print JSON: the files with their in-wheel paths, the wheel tag.
     #[command(name = "plugin-build", hide = true)]
     PluginBuild(PluginBuildArgs),
+    /// Write the CFFI modules' generated source and resolved build inputs, for meson and
+    /// CMake builds (meson-python, scikit-build-core).
+    ///
+    /// For each module: the source, `<module>.json` (sources, include dirs, defines with the
+    /// limited-API macro, libraries, link args, pkg-config's flags, the file name and package
+    /// path, resolved for one interpreter), `<module>.meson` and `<module>.cmake`; and
+    /// `meson.build` (for `subdir()`) and `cffi-forge.cmake` (for `include()`) with every
+    /// module of the run. See docs/plugins.md.
+    Generate(GenerateInputsArgs),
     /// Generate the C source of an API-mode module from a spec file.
     #[command(name = "generate-c")]
     GenerateC(GenerateArgs),
@@ -238,6 +247,22 @@ struct HookArgs {
 }
 
 #[derive(clap::Args)]
+struct GenerateInputsArgs {
+    /// The project directory (holding pyproject.toml).
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Only this module (its full dotted name, e.g. `pkg._foo`) [default: every module].
+    #[arg(long)]
+    module: Option<String>,
+    /// Where to write the files (created if missing).
+    #[arg(short, long)]
+    out_dir: PathBuf,
+    /// The Python interpreter the modules are for [default: python3 on PATH].
+    #[arg(short, long)]
+    interpreter: Option<PathBuf>,
+}
+
+#[derive(clap::Args)]
 struct GenerateArgs {
     /// A TOML file with `[[module]]` tables (the schema of `[[tool.cffi-forge.module]]`).
     spec: PathBuf,
@@ -276,6 +301,7 @@ fn main() -> ExitCode {
             Err(e) => report(&e.to_diagnostic()),
         },
         Command::PluginBuild(args) => plugin_build_command(args),
+        Command::Generate(args) => generate_inputs_command(args),
         Command::GenerateC(args) => generate_command(args, false),
         Command::GeneratePy(args) => generate_command(args, true),
         Command::GeneratePyi(args) => generate_pyi_command(args),
@@ -358,6 +384,26 @@ fn plugin_build_command(args: PluginBuildArgs) -> ExitCode {
     match result {
         Ok(report) => {
             println!("{report}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => report(&e.to_diagnostic()),
+    }
+}
+
+/// `cffi-forge generate`: each module's JSON file on stdout, one a line.
+fn generate_inputs_command(args: GenerateInputsArgs) -> ExitCode {
+    use cffi_forge::generate_inputs::{self, Request};
+    let request = Request {
+        root: args.dir,
+        python: args.interpreter.unwrap_or_else(default_python),
+        module: args.module,
+        out_dir: args.out_dir,
+    };
+    match generate_inputs::generate(&request) {
+        Ok(modules) => {
+            for module in modules {
+                println!("{}", module.files.json);
+            }
             ExitCode::SUCCESS
         }
         Err(e) => report(&e.to_diagnostic()),

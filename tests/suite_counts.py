@@ -35,6 +35,7 @@ PYTEST_FLOORS = {
     "tests/py/e2e/test_errors.py": 3,
     "tests/py/e2e/test_frontends.py": 7,
     "tests/py/e2e/test_include.py": 2,
+    "tests/py/e2e/test_generate.py": 22,
     "tests/py/e2e/test_macos.py": 20,
     "tests/py/e2e/test_manylinux.py": 8,
     "tests/py/e2e/test_new_pythons.py": 16,

@@ -13,6 +13,7 @@ mod embedding;
 mod errors;
 mod facts;
 mod free_threaded;
+mod generate;
 mod generators;
 mod include;
 mod inputs;
