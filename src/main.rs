@@ -455,6 +455,8 @@ fn migrate_command(args: MigrateArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+// The error is rendered once and the process exits: its size on the stack does not matter.
+#[allow(clippy::result_large_err)]
 fn pep517_command(command: Pep517Command) -> ExitCode {
     let (hook, common) = match command {
         Pep517Command::RequiresForBuildWheel { common, editable: _ } => (Hook::RequiresForBuildWheel, common),

@@ -111,7 +111,7 @@ fn abi3_module_names_load_on_every_cpython_from_the_floor_on() {
         for floor in ["3.8", "3.11", "3.15"] {
             let requires_python: VersionSpecifiers = format!(">={floor}").parse().unwrap();
             let naming =
-                decide(&interp, &[module("pkg._foo", true, None)], Some(&requires_python), Abi3Policy::Auto);
+                decide(interp, &[module("pkg._foo", true, None)], Some(&requires_python), Abi3Policy::Auto);
             let Some((3, floor_minor)) = naming.abi3_floor else {
                 panic!("{}: {}", builder.display(), naming.reason)
             };

@@ -6,10 +6,10 @@ use std::process::Command;
 
 use tempfile::TempDir;
 
-#[path = "../not_run_support/mod.rs"]
-mod not_run_support;
+// The one copy of the NOT RUN helper lives in cli_support, which every crate including
+// this module also includes.
 #[allow(unused_imports)] // not every test crate that includes this module uses it
-pub use not_run_support::not_run;
+pub use crate::cli_support::not_run;
 
 /// Create a project tree from `(path, content)` pairs. A path ending in `*` is made
 /// executable (the `*` is dropped).

@@ -28,6 +28,8 @@ pub struct Unit<'a> {
 }
 
 #[derive(Clone, Debug)]
+// Nearly every item is a `Decl`: boxing it would add an allocation per declaration for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Item<'a> {
     /// A declaration or typedef.
     Decl(Decl<'a>),
@@ -153,6 +155,8 @@ pub enum SueBody<'a> {
 }
 
 #[derive(Clone, Debug)]
+// Nearly every item is a `Decl`: boxing it would add an allocation per declaration for nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Field<'a> {
     Decl(Decl<'a>),
     /// `#pragma` inside a struct body.
