@@ -145,7 +145,7 @@ def literal_offset(path, line, csource, methods):
             and any(isinstance(t, ast.Name) and t.id == arg.id for t in node.targets)
         ]
         arg = assigned[-1] if assigned else None
-    if arg is None or not isinstance(getattr(arg, "value", getattr(arg, "s", None)), str):
+    if arg is None or not isinstance(getattr(arg, "value", None), str):
         return None
     start = starts[arg.lineno - 1] + arg.col_offset
     prefix = b""
