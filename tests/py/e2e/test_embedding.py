@@ -29,7 +29,7 @@ import pytest
 
 from .support import REPO, copy_project, run
 from . import interpreters
-from .test_windows import TRIPLE, VERSIONS as WINDOWS_VERSIONS, win_path, windows  # noqa: F401 (fixture)
+from .test_windows import TRIPLE, VERSIONS as WINDOWS_VERSIONS, start_wine, win_path, windows  # noqa: F401 (fixture)
 
 DATA = REPO / "tests" / "data" / "embedding"
 
@@ -274,11 +274,7 @@ def test_declarative_plugin_cross_built_for_windows_runs_under_wine(version, win
     wine_env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "PIP_"))}
     wine_env.update(WINEPREFIX=str(python_dir.parent / "prefix"), WINEDEBUG="-all",
                     WINEDLLOVERRIDES="mscoree,mshtml=", WINEPATH=win_path(python_dir))
-    import subprocess
-
-    # (the wineserver started apart, so it holds no pipe of ours open)
-    subprocess.run(["wineserver", "-p", "30"], env=wine_env, stdin=subprocess.DEVNULL,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    start_wine(wine_env)
     proc = run(["wine", exe], cwd=out, env=wine_env, timeout=300)
     assert proc.text.split() == ("times: init code running on win32 %s main: 6 * 7 = 42, 3 * -4 = -12"
                                  % version).split(), proc.text

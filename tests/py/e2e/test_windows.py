@@ -105,6 +105,16 @@ def windows_forge(windows):
     return wheel
 
 
+def start_wine(env: dict) -> None:
+    """Start the prefix's wineserver (kept 30 s after its last client) and Wine's background
+    services with no stdio of ours, as tests/windows/python.sh does: started by the program
+    under test they would inherit its stdout pipe, and a reader would wait for their end
+    (the program's own output complete, the run hanging until the timeout)."""
+    quiet = dict(env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(["wineserver", "-p", "30"], **quiet)
+    subprocess.run(["wine", "cmd", "/c", "exit"], timeout=600, **quiet)
+
+
 def win_path(path: Path) -> str:
     """The path as the Windows interpreter sees it: Wine maps the Unix root to Z:."""
     return "Z:" + str(path).replace("/", "\\")
