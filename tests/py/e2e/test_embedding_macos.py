@@ -102,7 +102,8 @@ def check_library(lief, path: Path, exports, expected_slices: dict, libpython):
             assert list(pythons[0].compatibility_version[:2]) == list(VERSION), (what, pythons[0].compatibility_version)
             for symbol in python_symbols:
                 assert symbol.has_binding_info and symbol.binding_info.library is not None, (what, symbol.name)
-                assert symbol.binding_info.library.name == libpython, (what, symbol.name, symbol.binding_info.library.name)
+                bound_to = symbol.binding_info.library.name
+                assert bound_to == libpython, (what, symbol.name, bound_to)
             flat = [s.name for s in undefined(lief, binary)
                     if s.has_binding_info and s.binding_info.library_ordinal == -2]
             assert not flat, (what, "bound by flat lookup", flat)
