@@ -98,6 +98,7 @@ impl ToDiagnostic for PipelineError {
             PipelineError::Interpreter(e) => e.to_diagnostic(),
             PipelineError::Discovery(e) => e.to_diagnostic(),
             PipelineError::Cross(e) => e.to_diagnostic(),
+            PipelineError::Embed(e) => e.to_diagnostic(),
             PipelineError::Script(e) => e.to_diagnostic(),
             PipelineError::Generate { module, source } => {
                 let mut d = source.to_diagnostic();

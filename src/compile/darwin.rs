@@ -10,7 +10,10 @@
 //!   `LDSHARED` on macOS; Python's symbols stay undefined and are found in the loading
 //!   interpreter by flat lookup, so no libpython is linked. zig cannot link bundles (it
 //!   crashes on `-bundle`): with zig a module is an `MH_DYLIB` (`-shared -undefined
-//!   dynamic_lookup`), which CPython's `dlopen` loads the same way.
+//!   dynamic_lookup`), which CPython's `dlopen` loads the same way. An embedding library
+//!   is an `MH_DYLIB` (`-dynamiclib`): programs link it; `cffi-forge embed` links it
+//!   with a libpython stub (see `macos_libpython`), so its Python symbols are bound to
+//!   libpython, not looked up flat.
 //! - universal2: each slice (arm64, x86_64) is built by its own toolchain, every module
 //!   is then merged with `lipo` (`LIPO`, else `llvm-lipo`, `llvm-lipo-NN`, `lipo`).
 //!
@@ -21,7 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use super::cache::{Key, Lookup, Store};
-use super::{CompileError, Env};
+use super::{CompileError, Env, Output};
 use crate::interpreter::Interpreter;
 
 /// How the compiler of a macOS cross build was chosen, which decides its extra flags.
@@ -283,15 +286,23 @@ impl Setup {
         }
     }
 
-    /// The flags that make the driver link the extension module `file_name`, replacing
-    /// `-shared`.
-    pub fn link_flags(&self, file_name: &str, ldflags: &[String]) -> Vec<OsString> {
-        let mut flags: Vec<OsString> = match self.kind {
+    /// The flags that make the driver link `file_name`, replacing `-shared`: a bundle for
+    /// an extension module; for an embedding library an `MH_DYLIB` (programs link it; its
+    /// install name comes with its options), whose symbols must all resolve when
+    /// libpython is linked (so they are bound to it, two-level, never looked up flat).
+    pub fn link_flags(&self, file_name: &str, output: Output, ldflags: &[String]) -> Vec<OsString> {
+        let mut flags: Vec<OsString> = match (&self.kind, output) {
             // A dylib records its own name: the module's, not the temporary file's.
-            Kind::Zig { .. } => vec!["-shared".into(), format!("-Wl,-install_name,{file_name}").into()],
-            _ => vec!["-bundle".into()],
+            (Kind::Zig { .. }, Output::Module) => {
+                vec!["-shared".into(), format!("-Wl,-install_name,{file_name}").into()]
+            }
+            (Kind::Zig { .. }, Output::Library { .. }) => vec!["-shared".into()],
+            (_, Output::Module) => vec!["-bundle".into()],
+            (_, Output::Library { .. }) => vec!["-dynamiclib".into()],
         };
-        flags.extend(["-undefined", "dynamic_lookup"].map(OsString::from));
+        if output != (Output::Library { libpython: true }) {
+            flags.extend(["-undefined", "dynamic_lookup"].map(OsString::from));
+        }
         // GNU ld cannot write Mach-O: clang on Linux links through ld64.lld.
         if self.kind == Kind::Clang && !ldflags.iter().any(|f| f.starts_with("-fuse-ld")) {
             flags.push("-fuse-ld=lld".into());
@@ -437,14 +448,27 @@ mod tests {
         setup.adjust(&mut args);
         assert_eq!(args, ["zig", "cc", "-O2", "-target", "aarch64-macos.11.0"].map(OsString::from));
         assert_eq!(
-            setup.link_flags("_m.abi3.so", &[]),
+            setup.link_flags("_m.abi3.so", Output::Module, &[]),
             ["-shared", "-Wl,-install_name,_m.abi3.so", "-undefined", "dynamic_lookup"].map(OsString::from)
         );
         let clang = Setup { kind: Kind::Clang, sdk: Some("/sdk".into()), cc: None };
-        assert!(clang.link_flags("_m.so", &[]).contains(&OsString::from("-fuse-ld=lld")));
+        assert!(clang.link_flags("_m.so", Output::Module, &[]).contains(&OsString::from("-fuse-ld=lld")));
         assert!(!clang
-            .link_flags("_m.so", &["-fuse-ld=ld64".into()])
+            .link_flags("_m.so", Output::Module, &["-fuse-ld=ld64".into()])
             .contains(&OsString::from("-fuse-ld=lld")));
+        // An embedding library: a dylib; with libpython linked, nothing is left to flat lookup.
+        assert_eq!(
+            clang.link_flags("p.dylib", Output::Library { libpython: true }, &[]),
+            ["-dynamiclib", "-fuse-ld=lld"].map(OsString::from)
+        );
+        assert_eq!(
+            clang.link_flags("p.dylib", Output::Library { libpython: false }, &[]),
+            ["-dynamiclib", "-undefined", "dynamic_lookup", "-fuse-ld=lld"].map(OsString::from)
+        );
+        assert_eq!(
+            setup.link_flags("p.dylib", Output::Library { libpython: true }, &[]),
+            ["-shared"].map(OsString::from)
+        );
     }
 
     #[test]

@@ -32,6 +32,7 @@ mod includes;
 mod launcher;
 pub mod leftovers;
 mod libc;
+pub mod macos_libpython;
 pub mod private_dir;
 mod probe_cache;
 mod steps;
@@ -108,6 +109,22 @@ pub struct CompileJob {
     pub file_name: String,
     /// Link with the C++ driver even if no source is C++ (`language = "c++"`).
     pub cxx_link: bool,
+    /// What the link makes.
+    pub output: Output,
+}
+
+/// What a link makes (it differs on macOS only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Output {
+    /// An extension module the interpreter imports: on macOS an `MH_BUNDLE` whose Python
+    /// symbols are found in the loading interpreter (`-undefined dynamic_lookup`).
+    #[default]
+    Module,
+    /// A shared library C programs link (an embedding library): on macOS an `MH_DYLIB`,
+    /// as cffi links them (`-dynamiclib`). `libpython`: libpython is among its libraries,
+    /// so every symbol must resolve when it is linked (bound to libpython, two-level);
+    /// without it the Python symbols are left to the program that loads it.
+    Library { libpython: bool },
 }
 
 /// A static library to compile once and archive (`lib<name>.a`, `<name>.lib` with

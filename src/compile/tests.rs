@@ -74,6 +74,7 @@ impl Fixture {
             limited_api: LimitedApi::Abi3 { major: 3, minor: 8 },
             file_name: "tmod.abi3.so".into(),
             cxx_link: false,
+            output: Output::Module,
         }
     }
 
@@ -321,6 +322,7 @@ fn windows_without_msvc_defines_ms_win64_and_links_the_python_dll() {
         limited_api,
         file_name: file_name.into(),
         cxx_link: false,
+        output: Output::Module,
     };
     let built = toolchain.build(&[job(LimitedApi::Abi3 { major: 3, minor: 8 }, "tmod.pyd")], &[]).unwrap();
     assert_eq!(built[0].file_name().unwrap(), "tmod.pyd");

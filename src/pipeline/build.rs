@@ -97,7 +97,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
     let mut cffi_jobs: Vec<(PathBuf, ModuleSpec)> = Vec::new();
     let Target { build_dir, toolchain, interp, root: project_root, env } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
-    for ResolvedModule { mut spec, file, limited_api, .. } in modules {
+    for ResolvedModule { mut spec, file, limited_api, output, .. } in modules {
         let from_cffi = spec.pregenerated.is_some();
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
@@ -135,6 +135,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
             limited_api,
             file_name: file.file_name.clone(),
             cxx_link: false,
+            output,
         });
         job_paths.push(file.archive_path.clone());
         cffi_jobs.push((generated, spec));
@@ -148,6 +149,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
             limited_api,
             file_name: file.file_name.clone(),
             cxx_link: extension.cxx,
+            output: compile::Output::Module,
         });
         job_paths.push(file.archive_path.clone());
     }

@@ -1,7 +1,8 @@
 //! Embedding libraries (`ffi.embedding_api()`): a shared library a C program loads, which
 //! starts the interpreter it was built for on its first call (see the generator's
 //! `embedding.h`). Built like a module, but named as a plain library, compiled without
-//! `Py_LIMITED_API` and linked with libpython, as cffi's `ffi.compile()` does for them.
+//! `Py_LIMITED_API` and linked with libpython, as cffi's `ffi.compile()` does for them
+//! (a macOS cross build links a generated stub of it: `compile::macos_libpython`).
 
 use std::path::{Path, PathBuf};
 
@@ -10,7 +11,8 @@ use fs_err as fs;
 use super::build::build_modules;
 use super::{check_writable, prepare, PipelineError};
 use crate::archive::Source;
-use crate::compile::LimitedApi;
+use crate::compile::macos_libpython::{self, MacLibPythonError};
+use crate::compile::{LimitedApi, Output};
 use crate::interpreter::Interpreter;
 use crate::spec::{BuildOptions, Define, ModuleSpec};
 use crate::ui;
@@ -34,6 +36,26 @@ pub enum EmbedError {
         python = python.display()
     )]
     MissingLibPython { python: PathBuf, path: PathBuf },
+    #[error(transparent)]
+    MacLibPython(#[from] MacLibPythonError),
+}
+
+impl crate::diagnostic::ToDiagnostic for EmbedError {
+    fn to_diagnostic(&self) -> crate::diagnostic::Diagnostic {
+        let d = crate::diagnostic::Diagnostic::error(self.to_string());
+        match self {
+            EmbedError::MacLibPython(MacLibPythonError::BadInstallName { .. }) => d.with_help(format!(
+                "set {} to the install name of the target's libpython (`otool -D` of it on the Mac), \
+                 or unset it for python.org's framework; see docs/embedding.md",
+                macos_libpython::INSTALL_NAME_VAR
+            )),
+            EmbedError::MacLibPython(MacLibPythonError::NoExporter { .. }) => d.with_help(
+                "cross-build with a CPython of the same version that has a shared libpython (pyenv, uv, \
+                 Debian's libpython3.X package): its C API is what the macOS stub lists",
+            ),
+            _ => d,
+        }
+    }
 }
 
 /// What `cffi-forge embed` builds.
@@ -61,7 +83,9 @@ pub fn build_embedded(request: &EmbedRequest) -> Result<Vec<PathBuf>, PipelineEr
     if resolved.modules.is_empty() {
         return Err(EmbedError::NothingToEmbed { root: request.root.clone() }.into());
     }
-    let link = LibPython::of(&interp, &request.python)?;
+    // The building interpreter's own facts: a cross target has no libpython of its own.
+    let host = crate::interpreter::Interpreter::query(&request.python)?;
+    let link = LibPython::of(&interp, &host, &request.python, &target.build_dir)?;
     let mut names = Vec::new();
     for module in &mut resolved.modules {
         if !module.spec.is_api_mode() {
@@ -72,6 +96,7 @@ pub fn build_embedded(request: &EmbedRequest) -> Result<Vec<PathBuf>, PipelineEr
         module.file.file_name = file_name.clone();
         module.file.archive_path = file_name.clone();
         module.spec.options.stubs = Some(false);
+        module.output = Output::Library { libpython: true };
         link.add_to(&mut module.spec.options);
         // (a wheel's library with a target has its name already)
         if module.spec.embedding.as_ref().is_none_or(|e| e.target.is_none()) {
@@ -159,6 +184,9 @@ pub(super) fn name_in_wheel(
             if let Some(build_dir) = build_dir {
                 own_name(&mut module.spec.options, &file_name, &interp, build_dir)?;
             }
+            // A library programs link (on macOS a dylib, not a bundle); libpython is the
+            // program's to link, except on Windows, where every module links its DLL.
+            module.output = Output::Library { libpython: interp.is_windows() };
             module.file.file_name = file_name;
         }
     }
@@ -186,21 +214,35 @@ fn library_file_name(spec: &ModuleSpec, interp: &Interpreter) -> String {
 
 /// How an embedding library links the interpreter: cffi adds `python3.X` plus
 /// `sys.abiflags` to `libraries` (on Windows `python3X`, which every module links anyway),
-/// and setuptools' `build_ext` adds `LIBDIR` for a shared CPython; we also add it as the run path, so the library
-/// finds a libpython outside the system's folders (pyenv, uv) without `LD_LIBRARY_PATH`.
-struct LibPython {
-    library: Option<String>,
-    dir: Option<PathBuf>,
-    rpath: bool,
+/// and setuptools' `build_ext` adds `LIBDIR` for a shared CPython; we also add it as the
+/// run path (off macOS), so the library finds a libpython outside the system's folders
+/// (pyenv, uv) without `LD_LIBRARY_PATH`. A macOS target built elsewhere has no libpython
+/// to link: a generated stub stands for it.
+enum LibPython {
+    /// Windows: every module links its python3X.dll already (see compile::windows,
+    /// which finds or makes the import library, cross builds included).
+    Linked,
+    /// `-lpython3.X` found in `dir`.
+    Search { library: String, dir: Option<PathBuf>, rpath: bool },
+    /// A macOS cross build: the stub `libpython3.X.tbd`, linked by its path.
+    Stub(PathBuf),
 }
 
 impl LibPython {
-    fn of(interp: &Interpreter, python: &Path) -> Result<LibPython, EmbedError> {
+    /// `interp`: the target; `host`: the building interpreter (the same for a native build).
+    fn of(
+        interp: &Interpreter,
+        host: &Interpreter,
+        python: &Path,
+        build_dir: &Path,
+    ) -> Result<LibPython, EmbedError> {
         let (major, minor) = interp.version;
         if interp.is_windows() {
-            // Every Windows module links its python3X.dll already (see compile::windows,
-            // which finds or makes the import library, cross builds included).
-            return Ok(LibPython { library: None, dir: None, rpath: false });
+            return Ok(LibPython::Linked);
+        }
+        if interp.is_macos() && !host.is_macos() {
+            let env = crate::compile::process_env();
+            return Ok(LibPython::Stub(macos_libpython::write_stub(build_dir, interp, host, &env)?));
         }
         if let Some(found) = interp.ldlibrary.as_deref().filter(|l| l.ends_with(".a")) {
             return Err(EmbedError::StaticPython { python: python.to_path_buf(), found: found.to_string() });
@@ -212,23 +254,36 @@ impl LibPython {
                 return Err(EmbedError::MissingLibPython { python: python.to_path_buf(), path });
             }
         }
-        Ok(LibPython {
-            library: Some(format!("python{major}.{minor}{}", interp.abiflags)),
-            dir: interp.libdir.clone(),
+        // A macOS target built on a Mac: the interpreter's own libpython (a cross target
+        // of another macOS architecture has the building interpreter's LIBDIR).
+        let libdir = if interp.is_macos() {
+            interp.libdir.clone().or_else(|| host.libdir.clone())
+        } else {
+            interp.libdir.clone()
+        };
+        Ok(LibPython::Search {
+            library: format!("python{major}.{minor}{}", interp.abiflags),
+            dir: libdir,
             rpath: !interp.is_macos(),
         })
     }
 
     fn add_to(&self, options: &mut BuildOptions) {
-        if let Some(library) = self.library.as_ref().filter(|l| !options.libraries.contains(l)) {
-            options.libraries.push(library.clone());
-        }
-        if let Some(dir) = &self.dir {
-            let dir = dir.display().to_string();
-            options.library_dirs.push(dir.clone());
-            if self.rpath {
-                options.runtime_library_dirs.push(dir);
+        match self {
+            LibPython::Linked => {}
+            LibPython::Search { library, dir, rpath } => {
+                if !options.libraries.contains(library) {
+                    options.libraries.push(library.clone());
+                }
+                if let Some(dir) = dir {
+                    let dir = dir.display().to_string();
+                    options.library_dirs.push(dir.clone());
+                    if *rpath {
+                        options.runtime_library_dirs.push(dir);
+                    }
+                }
             }
+            LibPython::Stub(path) => options.extra_objects.push(path.display().to_string()),
         }
     }
 }

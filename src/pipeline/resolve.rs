@@ -137,6 +137,8 @@ pub struct ResolvedModule {
     pub file: ModuleFile,
     /// How it is compiled (API mode only).
     pub limited_api: LimitedApi,
+    /// What its link makes: an extension module, or an embedding library (see `embedded`).
+    pub output: crate::compile::Output,
 }
 
 #[derive(Clone, Debug)]
@@ -237,7 +239,7 @@ pub(super) fn resolve(
         .into_iter()
         .map(|(spec, module_options)| {
             let (file, limited_api) = placed(&spec.name, ModuleKind::Cffi);
-            ResolvedModule { spec, module_options, file, limited_api }
+            ResolvedModule { spec, module_options, file, limited_api, output: Default::default() }
         })
         .collect();
     let extensions = tables

@@ -55,7 +55,8 @@ impl Flavour for Gnu {
     }
 
     /// Shaped like setuptools' `LDSHARED`: the compiler driver with `-shared` (`-bundle
-    /// -undefined dynamic_lookup` on macOS), or the user's `LDSHARED` in its place.
+    /// -undefined dynamic_lookup` on macOS, `-dynamiclib` for an embedding library), or
+    /// the user's `LDSHARED` in its place.
     fn link_command(
         &self,
         tc: &Toolchain,
@@ -73,9 +74,9 @@ impl Flavour for Gnu {
             None => {
                 args.extend(tc.base_command(&tool));
                 if let Some(darwin) = &tc.darwin {
-                    args.extend(darwin.link_flags(&job.file_name, &tc.env_flags("LDFLAGS")));
+                    args.extend(darwin.link_flags(&job.file_name, job.output, &tc.env_flags("LDFLAGS")));
                 } else if tc.interp.is_macos() {
-                    args.extend(["-bundle", "-undefined", "dynamic_lookup"].map(OsString::from));
+                    args.extend(darwin_native_link_flags(job.output));
                 } else {
                     args.push("-shared".into());
                 }
@@ -112,4 +113,18 @@ impl Flavour for Gnu {
         // c: create, r: insert, s: write the symbol index (what `ranlib` does).
         command.arg("crs").arg(archive);
     }
+}
+
+/// On a macOS host: CPython's `LDSHARED` for a module; for an embedding library,
+/// `-dynamiclib` in place of `-bundle` (programs cannot link a bundle), as cffi does, and
+/// Python's symbols left undefined only when libpython is not linked.
+fn darwin_native_link_flags(output: crate::compile::Output) -> Vec<OsString> {
+    let flags: &[&str] = match output {
+        crate::compile::Output::Module => &["-bundle", "-undefined", "dynamic_lookup"],
+        crate::compile::Output::Library { libpython: false } => {
+            &["-dynamiclib", "-undefined", "dynamic_lookup"]
+        }
+        crate::compile::Output::Library { libpython: true } => &["-dynamiclib"],
+    };
+    flags.iter().map(OsString::from).collect()
 }

@@ -38,7 +38,9 @@ TOOLS = ("clang-16", "ld64.lld-16", "llvm-lipo-16")
 
 
 def not_run(why: str):
-    line = "NOT RUN: test_macos: %s" % why
+    # Named for the file of the test that could not run: test_embedding_macos uses these fixtures too.
+    current = os.environ.get("PYTEST_CURRENT_TEST", "test_macos.py")
+    line = "NOT RUN: %s: %s" % (Path(current.split("::")[0]).stem, why)
     log = os.environ.get("CFFI_FORGE_NOT_RUN_LOG")
     if log:
         with open(log, "a") as f:
