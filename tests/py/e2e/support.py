@@ -12,6 +12,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 try:
     import tomllib
 except ImportError:  # Python < 3.11
@@ -21,6 +23,33 @@ REPO = Path(__file__).resolve().parents[3]
 SAMPLES = REPO / "sample-projects"
 # Pins for everything the test venvs and build environments install from PyPI.
 CONSTRAINTS = REPO / "tests" / "py" / "constraints.txt"
+
+
+def forge_bin() -> Path:
+    """The cffi-forge binary under test: $CFFI_FORGE_BIN (tests/run.sh exports its release
+    build), else this checkout's release or debug build."""
+    explicit = os.environ.get("CFFI_FORGE_BIN")
+    candidates = [Path(explicit)] if explicit else [REPO / "target" / p / "cffi-forge" for p in ("release", "debug")]
+    for candidate in candidates:
+        if candidate.is_file():
+            return candidate
+    pytest.fail("no cffi-forge binary: set CFFI_FORGE_BIN or cargo build (looked at %s)"
+                % ", ".join(map(str, candidates)), pytrace=False)
+
+
+def not_run(why: str, fail: bool = False):
+    """A test that cannot run for want of a tool or an interpreter: a `NOT RUN: <file>: why`
+    line in $CFFI_FORGE_NOT_RUN_LOG (run.sh's summary shows it), then a skip, or a failure
+    under CI=true or when `fail` says the thing was asked for."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "")
+    line = "NOT RUN: %s: %s" % (Path(current.split("::")[0]).stem or "tests", why)
+    log = os.environ.get("CFFI_FORGE_NOT_RUN_LOG")
+    if log:
+        with open(log, "a") as f:
+            f.write(line + "\n")
+    if fail or os.environ.get("CI") == "true":
+        pytest.fail(line + (" (a failure: asked for)" if fail else " (a failure under CI=true)"), pytrace=False)
+    pytest.skip(line)
 
 
 def cache_dir() -> Path:

@@ -21,7 +21,7 @@ from pathlib import PurePath, Path
 
 import pytest
 
-from .support import SAMPLES, copy_project, run
+from .support import SAMPLES, copy_project, forge_bin, run
 
 cibuildwheel = pytest.importorskip(
     "cibuildwheel", reason="cibuildwheel is not in the tools venv (tests/py/requirements-tools.txt)")
@@ -33,10 +33,6 @@ DOC = REPO / "docs" / "cibuildwheel.md"
 SAMPLE = "b64kit"  # declarative: `inspect` needs no build script, so no cffi on the target
 
 
-def forge_bin() -> Path:
-    path = Path(os.environ.get("CFFI_FORGE_BIN") or REPO / "target" / "release" / "cffi-forge")
-    assert path.exists(), "cffi-forge binary not found at %s: set CFFI_FORGE_BIN" % path
-    return path
 
 
 def documented_config() -> str:

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import REPO, copy_project, run
+from .support import REPO, copy_project, forge_bin, run
 from . import interpreters
 from .test_windows import TRIPLE, VERSIONS as WINDOWS_VERSIONS, start_wine, win_path, windows  # noqa: F401 (fixture)
 
@@ -57,13 +57,6 @@ for script in sorted(os.listdir(project)):
 """
 
 
-def forge_bin() -> Path:
-    candidates = [os.environ.get("CFFI_FORGE_BIN"), REPO / "target" / "release" / "cffi-forge",
-                  REPO / "target" / "debug" / "cffi-forge"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    pytest.fail("no cffi-forge binary: set CFFI_FORGE_BIN or cargo build (looked at %s)" % candidates)
 
 
 def libpython_dir() -> str:

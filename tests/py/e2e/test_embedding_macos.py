@@ -32,9 +32,9 @@ from pathlib import Path
 import pytest
 
 from . import interpreters
-from .support import REPO, copy_project, run
+from .support import REPO, copy_project, forge_bin, run
 from .test_embedding import DATA, PROGRAMS
-from .test_macos import TARGETS, build_env, forge_bin, lief, min_macos, sdk, slices_of  # noqa: F401 (fixtures)
+from .test_macos import TARGETS, build_env, lief, min_macos, sdk, slices_of  # noqa: F401 (fixtures)
 
 VERSION = sys.version_info[:2]
 FRAMEWORK = "/Library/Frameworks/Python.framework/Versions/%d.%d/Python" % VERSION

@@ -9,7 +9,6 @@ module's ffi to the other's functions.
   oracle): both wheels must behave the same.
 """
 
-import os
 import shutil
 import sys
 import zipfile
@@ -17,13 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from .support import REPO, SAMPLES, Venv, copy_project, run, run_sample_tests
+from .support import SAMPLES, Venv, copy_project, forge_bin, run, run_sample_tests
 
 
-def forge_bin() -> Path:
-    path = Path(os.environ.get("CFFI_FORGE_BIN") or REPO / "target" / "release" / "cffi-forge")
-    assert path.exists(), "cffi-forge binary not found at %s: set CFFI_FORGE_BIN" % path
-    return path
 
 
 @pytest.fixture(scope="module")

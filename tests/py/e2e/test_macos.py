@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import REPO, cache_dir, copy_project, load_samples, run
+from .support import REPO, cache_dir, copy_project, forge_bin, load_samples, not_run, run
 
 SAMPLES = ("fasthash", "b64kit", "textkit")
 TARGETS = {
@@ -37,26 +37,8 @@ TARGETS = {
 TOOLS = ("clang-16", "ld64.lld-16", "llvm-lipo-16")
 
 
-def not_run(why: str):
-    # Named for the file of the test that could not run: test_embedding_macos uses these fixtures too.
-    current = os.environ.get("PYTEST_CURRENT_TEST", "test_macos.py")
-    line = "NOT RUN: %s: %s" % (Path(current.split("::")[0]).stem, why)
-    log = os.environ.get("CFFI_FORGE_NOT_RUN_LOG")
-    if log:
-        with open(log, "a") as f:
-            f.write(line + "\n")
-    if os.environ.get("CI") == "true":
-        pytest.fail(line + " (a failure under CI=true)", pytrace=False)
-    pytest.skip(line)
 
 
-def forge_bin() -> Path:
-    candidates = [os.environ.get("CFFI_FORGE_BIN"), REPO / "target" / "release" / "cffi-forge",
-                  REPO / "target" / "debug" / "cffi-forge"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    pytest.fail("no cffi-forge binary: set CFFI_FORGE_BIN or cargo build (looked at %s)" % candidates)
 
 
 @pytest.fixture(scope="module")

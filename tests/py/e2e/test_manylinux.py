@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import SAMPLES, copy_project, load_samples, run, sample_dirs
+from .support import SAMPLES, copy_project, forge_bin, load_samples, run, sample_dirs
 from .wheelcheck import Wheel
 
 pytestmark = pytest.mark.skipif(
@@ -26,10 +26,6 @@ EXPECT = load_samples()
 COMPILED = [s for s in sample_dirs() if EXPECT[s]["wheel"] != "any"]
 
 
-def forge_bin() -> Path:
-    path = Path(os.environ.get("CFFI_FORGE_BIN") or REPO / "target" / "release" / "cffi-forge")
-    assert path.exists(), "cffi-forge binary not found at %s: set CFFI_FORGE_BIN" % path
-    return path
 
 
 def build(project: Path, out: Path, *extra) -> Path:

@@ -10,7 +10,6 @@ real project (tests/real_projects: the untouched sdist against its conversion), 
 generated layouts (LAYOUTS).
 """
 
-import os
 import re
 import shutil
 import subprocess
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import REPO, SAMPLES, load_samples, run, sample_dirs
+from .support import REPO, SAMPLES, forge_bin as forge_binary, load_samples, run, sample_dirs
 
 sys.path.insert(0, str(REPO / "bench" / "pip_wheel"))
 sys.path.insert(0, str(REPO / "tests" / "real_projects"))
@@ -129,13 +128,7 @@ class Case:
 
 @pytest.fixture(scope="session")
 def forge_bin():
-    """The development binary (tests/run.sh exports the release build's path)."""
-    path = os.environ.get("CFFI_FORGE_BIN")
-    candidates = [Path(path)] if path else [REPO / "target" / p / "cffi-forge" for p in ("release", "debug")]
-    for candidate in candidates:
-        if candidate.exists():
-            return candidate
-    pytest.fail("no cffi-forge binary: set CFFI_FORGE_BIN or cargo build (looked at %s)" % candidates)
+    return forge_binary()
 
 
 def setuptools_wheel(project, out):

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import SAMPLES, copy_project, run
+from .support import SAMPLES, copy_project, forge_bin, run
 from .test_samples import EXPECT, NAMES
 
 REPO = Path(__file__).resolve().parents[3]
@@ -37,10 +37,6 @@ FACTS = REPO / "tests" / "data" / "interpreter-facts"
 COMPILED = [s for s in NAMES if EXPECT[s]["wheel"] == "abi3"]
 
 
-def forge_bin() -> Path:
-    path = Path(os.environ.get("CFFI_FORGE_BIN") or REPO / "target" / "release" / "cffi-forge")
-    assert path.exists(), "cffi-forge binary not found at %s: set CFFI_FORGE_BIN" % path
-    return path
 
 
 def stable_abi():

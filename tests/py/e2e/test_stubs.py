@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import REPO, SAMPLES, Venv, copy_project, load_samples, run
+from .support import REPO, SAMPLES, Venv, copy_project, forge_bin, load_samples, run
 
 pytest.importorskip("mypy", reason="mypy is not in the tools venv (tests/py/requirements-tools.txt)")
 pytest.importorskip("pyright", reason="pyright is not in the tools venv (tests/py/requirements-tools.txt)")
@@ -32,10 +32,6 @@ pytest.importorskip("pyright", reason="pyright is not in the tools venv (tests/p
 EXPECT = load_samples()
 
 
-def forge_bin() -> Path:
-    path = Path(os.environ.get("CFFI_FORGE_BIN") or REPO / "target" / "release" / "cffi-forge")
-    assert path.exists(), "cffi-forge binary not found at %s: set CFFI_FORGE_BIN" % path
-    return path
 
 
 # Per sample: how the code gets its `lib`, correct code using it (checked and run), and

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pytest
 
-from .support import REPO, cache_dir, check_outcomes, copy_project, load_samples, run
+from .support import REPO, cache_dir, check_outcomes, copy_project, forge_bin, load_samples, not_run, run
 
 WINDOWS = REPO / "tests" / "windows"
 VERSIONS = ("3.8", "3.13")
@@ -38,24 +38,8 @@ SAMPLES = ("fasthash", "b64kit")
 TRIPLE = "x86_64-pc-windows-gnu"
 
 
-def not_run(why: str):
-    line = "NOT RUN: test_windows: %s" % why
-    log = os.environ.get("CFFI_FORGE_NOT_RUN_LOG")
-    if log:
-        with open(log, "a") as f:
-            f.write(line + "\n")
-    if os.environ.get("CI") == "true":
-        pytest.fail(line + " (a failure under CI=true)", pytrace=False)
-    pytest.skip(line)
 
 
-def forge_bin() -> Path:
-    candidates = [os.environ.get("CFFI_FORGE_BIN"), REPO / "target" / "release" / "cffi-forge",
-                  REPO / "target" / "debug" / "cffi-forge"]
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    pytest.fail("no cffi-forge binary: set CFFI_FORGE_BIN or cargo build (looked at %s)" % candidates)
 
 
 @pytest.fixture(scope="module")
