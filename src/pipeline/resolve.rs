@@ -45,7 +45,8 @@ pub(super) fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, Pipeli
         }
     }
     match scripts.first().map(|s| s.source) {
-        Some(ScriptSource::SetupPy) => ui::warning(format!(
+        Some(ScriptSource::SetupPy) => {
+            ui::warning(format!(
             "using `cffi_modules` from setup.py (read, never run): {}{}; \
              move it to pyproject.toml as [tool.cffi-forge] cffi-modules",
             scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", "),
@@ -54,7 +55,11 @@ pub(super) fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, Pipeli
                 .as_ref()
                 .map(|p| format!(" with ext_package {p:?} (ext-package)"))
                 .unwrap_or_default(),
-        )),
+            ));
+            if let Some(message) = unread_setup_py_layout(project) {
+                ui::warning(message);
+            }
+        }
         Some(ScriptSource::Discovered) => {
             for script in &scripts {
                 ui::status(
@@ -66,6 +71,48 @@ pub(super) fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, Pipeli
         _ => {}
     }
     Ok(scripts)
+}
+
+/// setup.py's `setup()` keys that decide what ships, when setup.py is read (for its
+/// `cffi_modules`) but what ships was left to discovery: setuptools does no discovery when
+/// they are given, so the two wheels can differ (sounddevice's `packages`, computed per
+/// platform, keeps its bundled Windows and macOS PortAudio binaries out of Linux wheels;
+/// discovery ships them). Said, with the lines, rather than guessed.
+fn unread_setup_py_layout(project: &Project) -> Option<String> {
+    let text = std::fs::read_to_string(project.root.join("setup.py")).ok()?;
+    let call = crate::setup_py::SetupCall::parse_in(&text, Some(&project.root));
+    let layout = &project.python;
+    let discovered = layout.decided_by.values().all(|why| why.starts_with("discovered"));
+    let default_data = layout.package_data.decided_by.ends_with("the default");
+    let keys: &[(&str, bool)] = &[
+        ("packages", discovered),
+        ("py_modules", discovered),
+        ("package_dir", discovered),
+        ("package_data", default_data),
+        ("include_package_data", default_data),
+        ("exclude_package_data", default_data),
+    ];
+    let unread: Vec<String> = keys
+        .iter()
+        .filter(|(_, applies)| *applies)
+        .filter_map(|(key, _)| call.arg(key))
+        .map(|arg| {
+            let computed = if arg.value.is_ok() { "" } else { ", computed" };
+            format!("`{}` (line {}{computed})", arg.key, arg.line)
+        })
+        .collect();
+    if unread.is_empty() {
+        return None;
+    }
+    let mut shipped: Vec<String> = layout.packages.iter().map(|p| format!("{p}/")).collect();
+    shipped.extend(layout.modules.iter().map(|m| format!("{m}.py")));
+    Some(format!(
+        "setup.py passes {} to setup(), which cffi-forge does not read (only `cffi_modules`); \
+         the wheel ships what discovery found instead: {}; say what ships in pyproject.toml \
+         ([tool.cffi-forge] packages, py-modules, package-data), or run `cffi-forge migrate`",
+        unread.join(", "),
+        if shipped.is_empty() { "no Python code".to_string() } else { shipped.join(", ") },
+    ))
 }
 
 /// The modules the project's build scripts declare, run with `python`.

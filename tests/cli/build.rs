@@ -144,6 +144,53 @@ fn setup_py_list_is_read_without_running_setup_py() {
     assert!(!names.iter().any(|n| n.starts_with("unused")), "{names:?}");
 }
 
+/// sounddevice 0.5.6's shape: cffi_modules read from setup.py, which also passes
+/// `py_modules` and a `packages` computed per platform (a package of bundled Windows and
+/// macOS binaries, `None` on Linux). cffi-forge reads neither and discovery ships the
+/// binaries' package: the build must say so, with the lines, not finish silently.
+#[test]
+fn setup_py_layout_keys_left_unread_are_reported() {
+    let setup_py = "import sys\n\
+                    packages = ['_snd_data'] if sys.platform == 'win32' else None\n\
+                    setup(\n    package_dir={'': 'src'},\n    py_modules=['snd'],\n    packages=packages,\n    \
+                    cffi_modules=['snd_build.py:ffibuilder'],\n)\n";
+    let script = "from cffi import FFI\nffibuilder = FFI()\nffibuilder.set_source('_snd', None)\n\
+                  ffibuilder.cdef('int abs(int);')\n";
+    let files = |extra: &str| {
+        project(&[
+            ("pyproject.toml", &pyproject("snd", extra)),
+            ("setup.py", setup_py),
+            ("snd_build.py", script),
+            ("src/snd.py", "import _snd\n"),
+            ("src/_snd_data/__init__.py", ""),
+            ("src/_snd_data/bin/portaudio.dll", "MZ"),
+        ])
+    };
+    let tree = files("");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &[]).success();
+    let warning = run.stderr.lines().find(|l| l.contains("which cffi-forge does not read")).unwrap_or_else(|| {
+        panic!("no warning about setup.py's layout keys:\n{}", run.stderr);
+    });
+    assert!(
+        warning.contains("passes `packages` (line 6, computed), `py_modules` (line 5), `package_dir` (line 4) to"),
+        "{warning}"
+    );
+    assert!(warning.contains("discovery found instead: _snd_data/, snd.py"), "{warning}");
+    // What the warning says is what the wheel holds.
+    let names = zip_names(std::path::Path::new(run.stdout.trim()));
+    assert!(names.contains(&"_snd_data/bin/portaudio.dll".to_string()), "{names:?}");
+
+    // Said in pyproject.toml: nothing left unread, no warning, no binaries.
+    let tree = files("\n[tool.cffi-forge]\npy-modules = [\"snd\"]\n");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &[]).success();
+    assert!(!run.stderr.contains("which cffi-forge does not read"), "{}", run.stderr);
+    let names = zip_names(std::path::Path::new(run.stdout.trim()));
+    assert!(names.contains(&"snd.py".to_string()) && names.contains(&"_snd.py".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("_snd_data")), "{names:?}");
+}
+
 #[test]
 fn py_limited_api_false_gives_a_version_specific_module_and_wheel() {
     let tree = calc_project();

@@ -492,6 +492,71 @@ xcb = ["xcffib >= 0.3.2"]
             "in cairocffi/_generated/, a folder the build script creates. dlopens the "
             "system cairo (libcairo2).",
         ),
+        Project(
+            "sounddevice",
+            "0.5.6",
+            tag="py3-none-any",
+            min_python="3.9",
+            tool={},
+            test_paths=[],
+            test_requires=[],
+            # The sdist ships no tests (its docstring examples need numpy and sound
+            # devices): a unittest file of ours checks the installed wheel instead.
+            test_command=[str(HERE / "checks" / "sounddevice_smoke.py")],
+            results={"passed": 6},
+            notes="",
+        ),
+        Project(
+            "reflink",
+            "0.2.2",
+            tool={},
+            project_table="""\
+[project]
+name = "reflink"
+version = "0.2.2"
+description = "Python reflink wraps around platform specific reflink implementations"
+readme = "README.rst"
+license = {text = "MIT license"}
+authors = [{name = "Ruben De Smet", email = "pypi@rubdos.be"}]
+keywords = ["reflink"]
+dependencies = ["cffi"]
+
+[project.urls]
+Homepage = "https://gitlab.com/rubdos/pyreflink"
+""",
+            test_command=["-m", "pytest", "-p", "no:cacheprovider", "tests", "-m", "not btrfs"],
+            results={"passed": 1, "deselected": 6},
+            notes="",
+        ),
+        Project(
+            "pyheif",
+            "0.8.0",
+            tool={},
+            project_table="""\
+[project]
+name = "pyheif"
+version = "0.8.0"
+description = "Python 3.6+ interface to libheif library"
+readme = {file = "README.md", content-type = "text/markdown"}
+authors = [{name = "Anthony Paes", email = "ant32bit-carsales@users.noreply.github.com"}]
+keywords = ["heif", "heic"]
+requires-python = ">= 3.6"
+dependencies = ["cffi>=1.0.0"]
+classifiers = [
+    "Programming Language :: Python :: 3",
+    "License :: OSI Approved :: Apache Software License",
+    "Operating System :: MacOS :: MacOS X",
+    "Operating System :: POSIX :: Linux",
+]
+
+[project.urls]
+Homepage = "https://github.com/carsales/pyheif"
+""",
+            test_requires=["pytest", "pillow", "piexif"],
+            test_paths=["tests", "pyheif/data"],
+            results={},
+            notes="",
+        ),
     ]
 }
 
@@ -793,7 +858,8 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", default=sorted(PROJECTS))
     parser.add_argument("--python", default="oldest", help="interpreter to build and test with "
                         "(default: the oldest CPython each project's wheel claims)")
-    parser.add_argument("--wheelhouse", default=os.environ.get("CFFI_FORGE_WHEELHOUSE")
+    parser.add_argument("--wheelhouse", type=os.path.abspath,
+                        default=os.environ.get("CFFI_FORGE_WHEELHOUSE")
                         or str(REPO / "target" / "wheelhouse"))
     parser.add_argument("--work", default=None, help="scratch folder (default: in the test cache)")
     parser.add_argument("--setuptools", action="store_true",
