@@ -47,16 +47,16 @@ pub(super) fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, Pipeli
     match scripts.first().map(|s| s.source) {
         Some(ScriptSource::SetupPy) => {
             ui::warning(format!(
-            "using `cffi_modules` from setup.py (read, never run): {}{}; \
+                "using `cffi_modules` from setup.py (read, never run): {}{}; \
              move it to pyproject.toml as [tool.cffi-forge] cffi-modules",
-            scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", "),
-            scripts[0]
-                .ext_package
-                .as_ref()
-                .map(|p| format!(" with ext_package {p:?} (ext-package)"))
-                .unwrap_or_default(),
+                scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", "),
+                scripts[0]
+                    .ext_package
+                    .as_ref()
+                    .map(|p| format!(" with ext_package {p:?} (ext-package)"))
+                    .unwrap_or_default(),
             ));
-            if let Some(message) = unread_setup_py_layout(project) {
+            for message in unread_setup_py_layout(project) {
                 ui::warning(message);
             }
         }
@@ -78,9 +78,31 @@ pub(super) fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, Pipeli
 /// they are given, so the two wheels can differ (sounddevice's `packages`, computed per
 /// platform, keeps its bundled Windows and macOS PortAudio binaries out of Linux wheels;
 /// discovery ships them). Said, with the lines, rather than guessed.
-fn unread_setup_py_layout(project: &Project) -> Option<String> {
-    let text = std::fs::read_to_string(project.root.join("setup.py")).ok()?;
+///
+/// Also a second `setup(` call: pyvips 3.2.0 calls `setup(cffi_modules=...)` in a `try`
+/// and a plain `setup()` in its `except`, so setuptools builds a pure wheel (ABI mode at
+/// run time) when the build script fails; cffi-forge reads the first call only.
+fn unread_setup_py_layout(project: &Project) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(project.root.join("setup.py")) else { return Vec::new() };
     let call = crate::setup_py::SetupCall::parse_in(&text, Some(&project.root));
+    let mut messages: Vec<String> = call
+        .problems
+        .iter()
+        .filter(|(_, problem)| problem.starts_with("a second `setup(` call"))
+        .map(|(line, _)| {
+            format!(
+                "setup.py:{line}: a second `setup(` call, which cffi-forge does not read: if it is \
+                 a fallback (in an `except`) that setuptools runs when the build scripts fail, \
+                 here their failure fails the build; [tool.cffi-forge] cffi-modules = [] builds \
+                 without them"
+            )
+        })
+        .collect();
+    messages.extend(unread_layout_keys(project, &call));
+    messages
+}
+
+fn unread_layout_keys(project: &Project, call: &crate::setup_py::SetupCall) -> Option<String> {
     let layout = &project.python;
     let discovered = layout.decided_by.values().all(|why| why.starts_with("discovered"));
     let default_data = layout.package_data.decided_by.ends_with("the default");
