@@ -45,16 +45,21 @@ pub(super) fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, Pipeli
         }
     }
     match scripts.first().map(|s| s.source) {
-        Some(ScriptSource::SetupPy) => ui::warning(format!(
-            "using `cffi_modules` from setup.py (read, never run): {}{}; \
+        Some(ScriptSource::SetupPy) => {
+            ui::warning(format!(
+                "using `cffi_modules` from setup.py (read, never run): {}{}; \
              move it to pyproject.toml as [tool.cffi-forge] cffi-modules",
-            scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", "),
-            scripts[0]
-                .ext_package
-                .as_ref()
-                .map(|p| format!(" with ext_package {p:?} (ext-package)"))
-                .unwrap_or_default(),
-        )),
+                scripts.iter().map(|s| format!("{:?}", s.spec())).collect::<Vec<_>>().join(", "),
+                scripts[0]
+                    .ext_package
+                    .as_ref()
+                    .map(|p| format!(" with ext_package {p:?} (ext-package)"))
+                    .unwrap_or_default(),
+            ));
+            for message in unread_setup_py_layout(project) {
+                ui::warning(message);
+            }
+        }
         Some(ScriptSource::Discovered) => {
             for script in &scripts {
                 ui::status(
@@ -66,6 +71,70 @@ pub(super) fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, Pipeli
         _ => {}
     }
     Ok(scripts)
+}
+
+/// setup.py's `setup()` keys that decide what ships, when setup.py is read (for its
+/// `cffi_modules`) but what ships was left to discovery: setuptools does no discovery when
+/// they are given, so the two wheels can differ (sounddevice's `packages`, computed per
+/// platform, keeps its bundled Windows and macOS PortAudio binaries out of Linux wheels;
+/// discovery ships them). Said, with the lines, rather than guessed.
+///
+/// Also a second `setup(` call: pyvips 3.2.0 calls `setup(cffi_modules=...)` in a `try`
+/// and a plain `setup()` in its `except`, so setuptools builds a pure wheel (ABI mode at
+/// run time) when the build script fails; cffi-forge reads the first call only.
+fn unread_setup_py_layout(project: &Project) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(project.root.join("setup.py")) else { return Vec::new() };
+    let call = crate::setup_py::SetupCall::parse_in(&text, Some(&project.root));
+    let mut messages: Vec<String> = call
+        .problems
+        .iter()
+        .filter(|(_, problem)| problem.starts_with("a second `setup(` call"))
+        .map(|(line, _)| {
+            format!(
+                "setup.py:{line}: a second `setup(` call, which cffi-forge does not read: if it is \
+                 a fallback (in an `except`) that setuptools runs when the build scripts fail, \
+                 here their failure fails the build; [tool.cffi-forge] cffi-modules = [] builds \
+                 without them"
+            )
+        })
+        .collect();
+    messages.extend(unread_layout_keys(project, &call));
+    messages
+}
+
+fn unread_layout_keys(project: &Project, call: &crate::setup_py::SetupCall) -> Option<String> {
+    let layout = &project.python;
+    let discovered = layout.decided_by.values().all(|why| why.starts_with("discovered"));
+    let default_data = layout.package_data.decided_by.ends_with("the default");
+    let keys: &[(&str, bool)] = &[
+        ("packages", discovered),
+        ("py_modules", discovered),
+        ("package_dir", discovered),
+        ("package_data", default_data),
+        ("include_package_data", default_data),
+        ("exclude_package_data", default_data),
+    ];
+    let unread: Vec<String> = keys
+        .iter()
+        .filter(|(_, applies)| *applies)
+        .filter_map(|(key, _)| call.arg(key))
+        .map(|arg| {
+            let computed = if arg.value.is_ok() { "" } else { ", computed" };
+            format!("`{}` (line {}{computed})", arg.key, arg.line)
+        })
+        .collect();
+    if unread.is_empty() {
+        return None;
+    }
+    let mut shipped: Vec<String> = layout.packages.iter().map(|p| format!("{p}/")).collect();
+    shipped.extend(layout.modules.iter().map(|m| format!("{m}.py")));
+    Some(format!(
+        "setup.py passes {} to setup(), which cffi-forge does not read (only `cffi_modules`); \
+         the wheel ships what discovery found instead: {}; say what ships in pyproject.toml \
+         ([tool.cffi-forge] packages, py-modules, package-data), or run `cffi-forge migrate`",
+        unread.join(", "),
+        if shipped.is_empty() { "no Python code".to_string() } else { shipped.join(", ") },
+    ))
 }
 
 /// The modules the project's build scripts declare, run with `python`.

@@ -144,6 +144,88 @@ fn setup_py_list_is_read_without_running_setup_py() {
     assert!(!names.iter().any(|n| n.starts_with("unused")), "{names:?}");
 }
 
+/// sounddevice 0.5.6's shape: cffi_modules read from setup.py, which also passes
+/// `py_modules` and a `packages` computed per platform (a package of bundled Windows and
+/// macOS binaries, `None` on Linux). cffi-forge reads neither and discovery ships the
+/// binaries' package: the build must say so, with the lines, not finish silently.
+#[test]
+fn setup_py_layout_keys_left_unread_are_reported() {
+    let setup_py = "import sys\n\
+                    packages = ['_snd_data'] if sys.platform == 'win32' else None\n\
+                    setup(\n    package_dir={'': 'src'},\n    py_modules=['snd'],\n    packages=packages,\n    \
+                    cffi_modules=['snd_build.py:ffibuilder'],\n)\n";
+    let script = "from cffi import FFI\nffibuilder = FFI()\nffibuilder.set_source('_snd', None)\n\
+                  ffibuilder.cdef('int abs(int);')\n";
+    let files = |extra: &str| {
+        project(&[
+            ("pyproject.toml", &pyproject("snd", extra)),
+            ("setup.py", setup_py),
+            ("snd_build.py", script),
+            ("src/snd.py", "import _snd\n"),
+            ("src/_snd_data/__init__.py", ""),
+            ("src/_snd_data/bin/portaudio.dll", "MZ"),
+        ])
+    };
+    let tree = files("");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &[]).success();
+    let warning =
+        run.stderr.lines().find(|l| l.contains("which cffi-forge does not read")).unwrap_or_else(|| {
+            panic!("no warning about setup.py's layout keys:\n{}", run.stderr);
+        });
+    assert!(
+        warning.contains(
+            "passes `packages` (line 6, computed), `py_modules` (line 5), `package_dir` (line 4) to"
+        ),
+        "{warning}"
+    );
+    assert!(warning.contains("discovery found instead: _snd_data/, snd.py"), "{warning}");
+    // What the warning says is what the wheel holds.
+    let names = zip_names(std::path::Path::new(run.stdout.trim()));
+    assert!(names.contains(&"_snd_data/bin/portaudio.dll".to_string()), "{names:?}");
+
+    // Said in pyproject.toml: nothing left unread, no warning, no binaries.
+    let tree = files("\n[tool.cffi-forge]\npy-modules = [\"snd\"]\n");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &[]).success();
+    assert!(!run.stderr.contains("which cffi-forge does not read"), "{}", run.stderr);
+    let names = zip_names(std::path::Path::new(run.stdout.trim()));
+    assert!(names.contains(&"snd.py".to_string()) && names.contains(&"_snd.py".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("_snd_data")), "{names:?}");
+}
+
+/// pyvips 3.2.0's shape: `setup(cffi_modules=...)` in a `try`, a plain `setup()` in the
+/// `except` (setuptools builds a pure wheel when pkg-config finds no libvips). cffi-forge
+/// reads the first call only: the failing script fails the build, and the build says
+/// why before it, and how to build without the scripts.
+#[test]
+fn setup_py_fallback_setup_call_is_reported() {
+    let setup_py =
+        "from setuptools import setup\ntry:\n    setup(cffi_modules=['vips/vips_build.py:ffibuilder'])\n\
+                    except Exception as e:\n    print('Falling back to ABI mode', e)\n    setup()\n";
+    let files = |extra: &str| {
+        project(&[
+            ("pyproject.toml", &pyproject("vips", extra)),
+            ("setup.py", setup_py),
+            ("vips/__init__.py", ""),
+            ("vips/vips_build.py", "raise Exception('unable to find pkg-config package \"vips\"')\n"),
+        ])
+    };
+    let tree = files("");
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &[]);
+    assert!(!run.status.success(), "{}", run.stderr);
+    let warning = run.stderr.find("setup.py:6: a second `setup(` call, which cffi-forge does not read");
+    let error = run.stderr.find("unable to find pkg-config package");
+    assert!(matches!((warning, error), (Some(w), Some(e)) if w < e), "{}", run.stderr);
+    assert!(run.stderr.contains("[tool.cffi-forge] cffi-modules = [] builds without them"), "{}", run.stderr);
+
+    // What the warning offers: the pure wheel setuptools' fallback builds.
+    let tree = files("\n[tool.cffi-forge]\ncffi-modules = []\n");
+    let run = build(tree.path(), out.path(), &[]).success();
+    assert!(run.stdout.trim().ends_with("vips-1.0.0-py3-none-any.whl"), "{}", run.stdout);
+}
+
 #[test]
 fn py_limited_api_false_gives_a_version_specific_module_and_wheel() {
     let tree = calc_project();

@@ -492,6 +492,76 @@ xcb = ["xcffib >= 0.3.2"]
             "in cairocffi/_generated/, a folder the build script creates. dlopens the "
             "system cairo (libcairo2).",
         ),
+        Project(
+            "sounddevice",
+            "0.5.6",
+            tag="py3-none-any",
+            min_python="3.9",
+            tool={"py-modules": ["sounddevice"]},
+            test_paths=[],
+            test_requires=[],
+            # The sdist ships no tests (its docstring examples need numpy and sound
+            # devices): a unittest file of ours checks the installed wheel instead.
+            test_command=[str(HERE / "checks" / "sounddevice_smoke.py")],
+            results={"passed": 6},
+            notes="setup.py: package_dir src, py_modules=['sounddevice'] (now "
+            "py-modules; the literal cffi_modules is read from setup.py), and packages / "
+            "package_data computed per platform: the bundled PortAudio DLLs and dylib of "
+            "src/_sounddevice_data ship only on Windows and macOS (None on Linux; discovery "
+            "would ship them: the build now warns), a bdist_wheel subclass for the "
+            "py3-none-<platform> tag; version from [tool.setuptools.dynamic] attr (now "
+            "static). ABI mode: set_source('_sounddevice', None) gives a top-level "
+            "_sounddevice.py that dlopens the system PortAudio (libportaudio2). Its "
+            "license = \"MIT\" (PEP 639) needs setuptools 77, which needs Python 3.9",
+        ),
+        Project(
+            "reflink",
+            "0.2.2",
+            tool={},
+            project_table="""\
+[project]
+name = "reflink"
+version = "0.2.2"
+description = "Python reflink wraps around platform specific reflink implementations"
+readme = "README.rst"
+license = {text = "MIT license"}
+authors = [{name = "Ruben De Smet", email = "pypi@rubdos.be"}]
+keywords = ["reflink"]
+dependencies = ["cffi"]
+
+[project.urls]
+Homepage = "https://gitlab.com/rubdos/pyreflink"
+""",
+            test_command=["-m", "pytest", "-p", "no:cacheprovider", "tests", "-m", "not btrfs"],
+            results={"passed": 1, "deselected": 6},
+            notes="No pyproject.toml: setup.py held the metadata (now [project]; "
+            "long_description was README + HISTORY, now README) inside "
+            "`if __name__ == '__main__':`, packages=find_packages(include=['reflink']) "
+            "(discovery finds the same), include_package_data with MANIFEST.in shipping the "
+            "per-platform C files, and a literal cffi_modules (read statically). The build "
+            "script opens reflink/<platform>.c relative to the project root and names the "
+            "full module (reflink._backend). Its btrfs tests need mkfs.btrfs and mount: "
+            "deselected (-m 'not btrfs') for both builds",
+        ),
+        Project(
+            "pyvips",
+            "3.2.0",
+            tag="py3-none-any",
+            tool={"cffi-modules": []},
+            test_paths=["tests"],
+            # The sdist lacks tests/helpers (test images and helpers): only the three test
+            # files that do not import it run.
+            test_command=["-m", "pytest", "-p", "no:cacheprovider", "tests/test_constants.py",
+                          "tests/test_progress.py", "tests/test_type_hints.py"],
+            results={"passed": 16},
+            notes="setup.py calls setup(cffi_modules=[...]) in a try and a plain "
+            "setup() in its except: without libvips-dev (pkg-config finds no vips) setuptools "
+            "builds a pure wheel that uses libvips in ABI mode at run time (libvips42). The "
+            "conversion says so: cffi-modules = [] (the build warns about the second setup() "
+            "call and names this). packages.find include and include-package-data = false "
+            "are read from [tool.setuptools]; version from [tool.setuptools.dynamic] attr "
+            "(now static). libvips-dev (API mode) is 144 Debian packages: not used",
+        ),
     ]
 }
 
@@ -659,6 +729,9 @@ def forge_bin():
 MIGRATE_EDITS = {
     # "pyproject.toml: todo: the readme concatenates several files"
     "persistent": [('dynamic = ["readme"]', 'readme = "README.rst"')],
+    # "setup.py:22: todo: a second `setup(` call": the except's setup() without
+    # cffi_modules, what setuptools builds when pkg-config finds no libvips.
+    "pyvips": [('cffi-modules = ["pyvips/pyvips_build.py:ffibuilder"]', "cffi-modules = []")],
 }
 
 
@@ -793,7 +866,8 @@ def main(argv=None):
     parser.add_argument("names", nargs="*", default=sorted(PROJECTS))
     parser.add_argument("--python", default="oldest", help="interpreter to build and test with "
                         "(default: the oldest CPython each project's wheel claims)")
-    parser.add_argument("--wheelhouse", default=os.environ.get("CFFI_FORGE_WHEELHOUSE")
+    parser.add_argument("--wheelhouse", type=os.path.abspath,
+                        default=os.environ.get("CFFI_FORGE_WHEELHOUSE")
                         or str(REPO / "target" / "wheelhouse"))
     parser.add_argument("--work", default=None, help="scratch folder (default: in the test cache)")
     parser.add_argument("--setuptools", action="store_true",

@@ -83,6 +83,16 @@ EXPECTED = {
         "setup.py:221: todo: custom commands (`cmdclass`)",
         "setup.py:222: todo: `distclass` is not translated",
     ],
+    "pyvips": [
+        # The ABI-mode fallback in the except (real_projects.MIGRATE_EDITS).
+        "setup.py:22: todo: a second `setup(` call (only the first is read)",
+    ],
+    "reflink": [
+        "setup.py:30: todo: depends on the platform",  # a supported-platform check
+        "setup.py:31: todo: depends on the platform",
+        # README + HISTORY concatenated: readme = README.rst.
+        "setup.py:38: todo: `long_description` is computed",
+    ],
     "soundfile": [
         # Platform switches for the binary wheels with a bundled libsndfile.
         "setup.py:8: todo: reads an environment variable",
@@ -93,6 +103,17 @@ EXPECTED = {
         "setup.py:95: todo: `package_data` is computed",
         "setup.py:103: note: `platforms` has no [project] field",
         "setup.py:119: todo: custom commands (`cmdclass`)",
+    ],
+    "sounddevice": [
+        # Cross-platform packaging switches (the bundled PortAudio of Windows/macOS wheels).
+        "setup.py:12: todo: reads an environment variable",
+        "setup.py:13: todo: depends on the platform",
+        "setup.py:14: todo: reads an environment variable",
+        "setup.py:16: todo: depends on the platform",
+        # None on Linux: migrate writes no packages, as setuptools ships none here.
+        "setup.py:66: todo: `packages` is computed",
+        "setup.py:67: note: `package_data` is implied",
+        "setup.py:70: todo: custom commands (`cmdclass`)",  # the py3-none-<platform> tag
     ],
     "xattr": [
         "setup.py:7: note: `platforms` has no [project] field",
@@ -135,4 +156,5 @@ def test_migrated_real_project_builds_and_passes_its_tests(name, pythons, forge_
         config = tomllib.load(f)
     assert config["build-system"]["build-backend"] == "cffi_forge"
     assert not (work / "src" / "setup.py").exists()
-    assert "(build script)" in build, build[-6000:]
+    if project.tool.get("cffi-modules") != []:  # pyvips' conversion runs no build script
+        assert "(build script)" in build, build[-6000:]
