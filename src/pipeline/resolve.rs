@@ -70,6 +70,7 @@ pub(super) fn find_scripts(project: &Project) -> Result<Vec<BuildScript>, Pipeli
 
 /// The modules the project's build scripts declare, run with `python`.
 pub(super) fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, PipelineError> {
+    let _t = crate::timings::phase("scripts");
     let scripts = find_scripts(project)?;
     if scripts.is_empty() {
         return Ok(Vec::new());
