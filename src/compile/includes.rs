@@ -68,7 +68,9 @@ pub fn shadow_candidates(source: &Path, deps: &[PathBuf], search: &[PathBuf]) ->
             }
         }
     }
-    candidates.sort();
+    // By bytes, not by components: hundreds of candidates per object, and only the
+    // duplicates need to meet (all of them are built the same way, by `join`).
+    candidates.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     candidates.dedup();
     // One that exists already did not win when the object was compiled (the compiler
     // knows rules this model does not): its appearing is not news.

@@ -265,7 +265,7 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    crate::atomic_write::write_atomically(path, bytes)
+    crate::atomic_write::write_atomically_unsynced(path, bytes)
 }
 
 #[cfg(test)]
