@@ -95,7 +95,7 @@ impl Toolchain {
         }
         key.file_content(&unit.source);
         let key = key.finish();
-        let store = Store::new(&self.build_dir, "objects");
+        let store = Store::new(&self.build_dir, "objects").with_memo(&self.hashes);
         let stem = unit.source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let name = format!("{stem}.{}", flavour.object_extension());
         let shown_source = self.display(&unit.source);

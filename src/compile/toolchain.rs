@@ -43,6 +43,8 @@ pub struct Toolchain {
     pub(super) darwin: Option<darwin::Setup>,
     /// universal2 built on another OS: one toolchain per slice, and the `lipo` merging them.
     pub(super) universal: Option<(Vec<Toolchain>, PathBuf)>,
+    /// Dependency hashes of the build under way (see `cache::HashMemo`).
+    pub(super) hashes: super::cache::HashMemo,
 }
 
 impl Toolchain {
@@ -114,6 +116,7 @@ impl Toolchain {
             zig,
             darwin,
             universal,
+            hashes: Default::default(),
         })
     }
 
