@@ -311,13 +311,14 @@ def compiler_probe(work, reps):
           % (compiler, compiler, ms(statistics.median(walls)).strip(), ms(statistics.median(cpus)).strip()))
 
 
-def rebuild(binaries, python, work, reps):
+def rebuild(binaries, python, work, reps, backends):
     print("\n== no-change rebuild (object cache warm) ==")
     tree = prepare_tree(work, "b64kit-rebuild", REPO / "sample-projects" / "b64kit")
     out = work / "out"
     cli = {label: [] for label in binaries}
     cpu = {label: [] for label in binaries}
     hook = {label: [] for label in binaries}
+    hook_cpu = {label: [] for label in binaries}
     code = "import sys, cffi_forge; cffi_forge.build_wheel(sys.argv[1])"
     for label, binary in binaries.items():
         env = clean_env(work / ("user-cache-" + label))
@@ -330,19 +331,24 @@ def rebuild(binaries, python, work, reps):
             env["CFFI_FORGE_BUILD_DIR"] = str(work / ("rebuild-dir-" + label))
             cli[label].append(timed([binary, "build", str(tree), "-o", str(out), "-i", python],
                                     cwd=tree, env=env, cpu=cpu[label])[0])
-            hook_env = dict(env, CFFI_FORGE_BIN=str(binary), PYTHONPATH=str(REPO / "backend"))
-            hook[label].append(timed([python, "-c", code, str(out)], cwd=tree, env=hook_env)[0])
-    start = [timed([python, "-c", "pass"], cwd=tree, env=clean_env(work))[0] for _ in range(reps)]
+            hook_env = dict(env, CFFI_FORGE_BIN=str(binary), PYTHONPATH=str(backends[label]))
+            hook[label].append(timed([python, "-c", code, str(out)], cwd=tree, env=hook_env,
+                                     cpu=hook_cpu[label])[0])
+    start_cpu = []
+    start = [timed([python, "-c", "pass"], cwd=tree, env=clean_env(work), cpu=start_cpu)[0] for _ in range(reps)]
     med = statistics.median
     for label in binaries:
         print("%-44s %s  (cpu %s)" % ("cffi-forge build (b64kit), %s" % label, ms(med(cli[label])),
                                        ms(med(cpu[label])).strip()))
-        print("%-44s %s" % ("build_wheel hook, python -c, %s" % label, ms(med(hook[label]))))
+        print("%-44s %s  (cpu %s)" % ("build_wheel hook, python -c, %s" % label, ms(med(hook[label])),
+                                       ms(med(hook_cpu[label])).strip()))
     if "baseline" in binaries:
-        print("%-44s %s (cli wall), %s (cpu), %s (hook)" % (
+        print("%-44s %s (cli wall), %s (cpu), %s (hook wall), %s (hook cpu)" % (
             "ratio baseline / this", ratio(med(cli["baseline"]), med(cli["this"])),
-            ratio(med(cpu["baseline"]), med(cpu["this"])), ratio(med(hook["baseline"]), med(hook["this"]))))
-    print("%-44s %s" % ("  of which starting Python (python -c pass)", ms(med(start))))
+            ratio(med(cpu["baseline"]), med(cpu["this"])), ratio(med(hook["baseline"]), med(hook["this"])),
+            ratio(med(hook_cpu["baseline"]), med(hook_cpu["this"]))))
+    print("%-44s %s  (cpu %s)" % ("  of which starting Python (python -c pass)", ms(med(start)),
+                                   ms(med(start_cpu)).strip()))
     return med(cli["this"]), med(cpu["this"])
 
 
@@ -382,6 +388,8 @@ def main(argv=None):
     parser.add_argument("--python", default="python3")
     parser.add_argument("--baseline", help="another cffi-forge binary (e.g. built from main), measured "
                         "in the same run, turn about with --bin; ratios are baseline / this")
+    parser.add_argument("--baseline-backend", help="the Python shim (a `backend` folder) the baseline's hook "
+                        "runs with [default: this checkout's]")
     parser.add_argument("--uv-projects", default="fasthash,libmcall")
     parser.add_argument("--uv-reps", type=int, default=3)
     parser.add_argument("--no-uv", action="store_true")
@@ -409,7 +417,8 @@ def main(argv=None):
               % binaries["baseline"], flush=True)
     beyond = beyond_the_compiler(binaries, python, work, args.reps, not args.no_callgrind)
     compiler_probe(work, args.reps)
-    rebuilt, rebuilt_cpu = rebuild(binaries, python, work, args.reps)
+    backends = {"this": REPO / "backend", "baseline": Path(args.baseline_backend or REPO / "backend").resolve()}
+    rebuilt, rebuilt_cpu = rebuild(binaries, python, work, args.reps, backends)
     uv = None
     if not args.no_uv:
         uv = uv_builds(args.python, work, args.uv_reps, args.uv_projects.split(","), args.wheelhouse)
