@@ -116,7 +116,10 @@ pub fn finish() {
         "cpu_children": children_cpu,
         "spans": list,
     });
-    if let Err(e) = crate::atomic_write::write_atomically(&recorder.path, report.to_string().as_bytes()) {
+    // Not flushed to disk: that would add milliseconds to the very time measured.
+    if let Err(e) =
+        crate::atomic_write::write_atomically_unsynced(&recorder.path, report.to_string().as_bytes())
+    {
         crate::ui::warning(format!("CFFI_FORGE_TIMINGS: cannot write {}: {e}", recorder.path.display()));
     }
 }

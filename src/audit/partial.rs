@@ -138,7 +138,10 @@ pub struct Zeroed(Storage);
 enum Storage {
     Heap(Vec<u8>),
     #[cfg(unix)]
-    Mapped { ptr: std::ptr::NonNull<u8>, len: usize },
+    Mapped {
+        ptr: std::ptr::NonNull<u8>,
+        len: usize,
+    },
 }
 
 impl Zeroed {
@@ -151,7 +154,12 @@ impl Zeroed {
             // SAFETY: a new private anonymous mapping, aliasing nothing; it is unmapped
             // once, on drop, with the same length.
             let ptr = unsafe {
-                mmap_anonymous(std::ptr::null_mut(), len, ProtFlags::READ | ProtFlags::WRITE, MapFlags::PRIVATE)
+                mmap_anonymous(
+                    std::ptr::null_mut(),
+                    len,
+                    ProtFlags::READ | ProtFlags::WRITE,
+                    MapFlags::PRIVATE,
+                )
             }?;
             let ptr = std::ptr::NonNull::new(ptr.cast::<u8>()).ok_or(std::io::ErrorKind::OutOfMemory)?;
             return Ok(Zeroed(Storage::Mapped { ptr, len }));
