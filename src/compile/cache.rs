@@ -180,7 +180,8 @@ impl<'m> Store<'m> {
         if !deps_unchanged {
             return Lookup::Miss;
         }
-        match entry.absent.into_iter().find(|path| std::fs::symlink_metadata(path).is_ok()) {
+        let mut existence = super::includes::Existence::default();
+        match entry.absent.into_iter().find(|path| existence.exists(path)) {
             Some(shadowing) => Lookup::Shadowed(shadowing),
             None => Lookup::Hit(file),
         }
