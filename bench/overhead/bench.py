@@ -259,6 +259,10 @@ def beyond_the_compiler(binaries, python, work, reps, callgrind):
                 instructions = callgrind_instructions(binary, ["build", str(tree), "-o", str(out), "-i", python],
                                                       tree, env, work)
             row = {k: med(v) if v else None for k, v in s.items() if k != "phases"}
+            # Load only ever adds time: the best repetition is the steadiest estimate of the
+            # process's own cost, printed beside the median.
+            row["direct_min"] = min(s["direct"]) if s["direct"] else None
+            row["cpu_self_min"] = min(s["cpu_self"]) if s["cpu_self"] else None
             row["instructions"] = instructions
             row["phases"] = {p: med([run.get(p, 0) for run in s["phases"]])
                              for p in sorted({p for run in s["phases"] for p in run})}
@@ -267,6 +271,9 @@ def beyond_the_compiler(binaries, python, work, reps, callgrind):
                 name, label, ms(row["total"]), ms(row["waiting"]), ms(row["direct"]), ms(row["cpu_self"]),
                 "%.1f" % (instructions / 1e6) if instructions else "-",
                 ms(row["replayed"]), ms(row["replay_beyond"]), ms(row["replay_cpu_beyond"])), flush=True)
+            if row["direct_min"] is not None:
+                print("%-18s best of %d: %s beyond, %s cpu self" % (
+                    "", len(s["direct"]), ms(row["direct_min"]).strip(), ms(row["cpu_self_min"]).strip()))
             if row["other_children"]:
                 print("%-18s note: %s waiting for children other than the compiler (in wall, not in cpu)"
                       % ("", ms(row["other_children"]).strip()))
@@ -426,10 +433,12 @@ def main(argv=None):
     print("\n== targets ==")
     figures = [beyond[(p, "this")] for p in ("tiny", "b64kit")]
     if all(f["direct"] is not None for f in figures):
-        worst = max(f["direct"] for f in figures)
-        worst_cpu = max(f["cpu_self"] for f in figures)
-        print("beyond the compiler, declarative (tiny, b64kit), direct: %s wall, %s cpu  (<= 20 ms: %s wall, %s cpu)"
-              % (ms(worst).strip(), ms(worst_cpu).strip(), verdict(worst <= 0.020), verdict(worst_cpu <= 0.020)))
+        for what, wall_key, cpu_key in (("median", "direct", "cpu_self"), ("best rep", "direct_min", "cpu_self_min")):
+            worst = max(f[wall_key] for f in figures)
+            worst_cpu = max(f[cpu_key] for f in figures)
+            print("beyond the compiler, declarative (tiny, b64kit), direct, %-8s: %s wall, %s cpu  "
+                  "(<= 20 ms: %s wall, %s cpu)" % (what, ms(worst).strip(), ms(worst_cpu).strip(),
+                                                    verdict(worst <= 0.020), verdict(worst_cpu <= 0.020)))
     else:
         print("beyond the compiler: NOT measured directly (the binary writes no CFFI_FORGE_TIMINGS file)")
     worst = max(f["replay_beyond"] for f in figures)
