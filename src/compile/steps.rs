@@ -127,9 +127,10 @@ impl Toolchain {
         // Relative to the project (the compiler's working directory) when inside it, so
         // the compiler's messages name files as the user knows them.
         let source = shown_source.clone();
-        let mut command = self.command(&super::launcher::launch(&self.launcher, &args));
+        let line = super::launcher::launch(&self.launcher, &args);
+        let mut command = self.command(&line);
         flavour.compile_output(&mut command, &source, &self.display(&tmp_object), &self.display(&depfile));
-        let shown = show(&command);
+        let shown = show(&line[0], &command);
         ui::verbose("Running", &shown);
         let output = {
             let _t = crate::timings::child("compile");
@@ -236,7 +237,7 @@ impl Toolchain {
         let tmp = store.temp(&key, &job.file_name)?;
         let mut command = self.command(&args);
         self.flavour().link_output(&mut command, &tmp);
-        let shown = show(&command);
+        let shown = show(&args[0], &command);
         ui::verbose("Running", &shown);
         let output = {
             let _t = crate::timings::child("link");
@@ -288,7 +289,7 @@ impl Toolchain {
         let mut command = self.command(&self.archiver);
         flavour.archive_args(&mut command, &tmp);
         command.args(objects);
-        let shown = show(&command);
+        let shown = show(&self.archiver[0], &command);
         ui::verbose("Running", &shown);
         let output = {
             let _t = crate::timings::child("ar");
