@@ -12,6 +12,18 @@ use std::path::Path;
 /// tools see it as up to date (as cffi's `make_c_source` does). An existing file keeps
 /// its permissions; a new one gets the mode the umask gives.
 pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write(path, bytes, true)
+}
+
+/// [`write_atomically`] without flushing to disk first, for files the build directory
+/// keeps only for the next build (the generated source): readers still see the whole
+/// file or none; after a power loss the next build finds the content differs and writes
+/// it again. The flush cost 0.5–4 ms per module here, more on a busy disk.
+pub fn write_atomically_unsynced(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write(path, bytes, false)
+}
+
+fn write(path: &Path, bytes: &[u8], sync: bool) -> io::Result<()> {
     if holds_exactly(path, bytes) {
         return Ok(());
     }
@@ -19,7 +31,9 @@ pub fn write_atomically(path: &Path, bytes: &[u8]) -> io::Result<()> {
     // Removed on drop, so every early return below cleans up.
     let mut tmp = crate::archive::sinks::user_temp_file_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    if sync {
+        tmp.as_file().sync_all()?;
+    }
     if let Ok(meta) = std::fs::metadata(path) {
         tmp.as_file().set_permissions(meta.permissions())?;
     }

@@ -136,6 +136,7 @@ impl Interpreter {
     /// for the interpreter's file, else asked from `python` (one short subprocess, whose
     /// answer is then cached).
     pub fn query(python: &Path) -> Result<Self, InterpreterError> {
+        let _t = crate::timings::phase("interpreter");
         if let Some((path, interp)) = PROVIDED.get() {
             if path == python {
                 return Ok(interp.clone());
@@ -156,6 +157,7 @@ impl Interpreter {
 
     /// Run `python` with the facts script.
     fn ask(python: &Path) -> Result<(Self, Vec<u8>), InterpreterError> {
+        let _t = crate::timings::child("python");
         let output = Command::new(python)
             .args(["-I", "-c", QUERY])
             .output()

@@ -41,3 +41,4 @@ pub mod process;
 pub mod script_runner;
 pub mod setup_py;
 pub mod tags;
+pub mod timings;

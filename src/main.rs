@@ -275,7 +275,17 @@ struct GenerateArgs {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    cffi_forge::timings::start();
+    let code = run();
+    cffi_forge::timings::finish();
+    code
+}
+
+fn run() -> ExitCode {
+    let cli = {
+        let _t = cffi_forge::timings::phase("command-line");
+        Cli::parse()
+    };
     if let Err(e) = cffi_forge::process::stop_children_on_signals() {
         ui::warning(format!("cannot handle SIGINT/SIGTERM, so children may outlive an interrupted run: {e}"));
     }
@@ -469,7 +479,10 @@ fn pep517_command(command: Pep517Command) -> ExitCode {
         Pep517Command::BuildSdist { common, out_dir } => (Hook::BuildSdist { out_dir }, common),
     };
     let provided = match &common.interpreter_facts {
-        Some(json) => cffi_forge::interpreter::Interpreter::provide(&common.interpreter, json),
+        Some(json) => {
+            let _t = cffi_forge::timings::phase("interpreter");
+            cffi_forge::interpreter::Interpreter::provide(&common.interpreter, json)
+        }
         None => Ok(()),
     };
     let result =

@@ -212,7 +212,10 @@ pub fn build_wheel(request: &WheelRequest) -> Result<PathBuf, PipelineError> {
     let source_root = project.python.root(&project.root);
     built.retain(|b| !b.archive_path.ends_with(".pyi") || !source_root.join(&b.archive_path).exists());
     ui::status("Writing", format!("wheel {}-{}.whl", project.metadata.file_name_stem(), tag));
-    let wheel = archive::write_wheel(&project, &tag, &built, &request.out_dir)?;
+    let wheel = {
+        let _t = crate::timings::phase("wheel");
+        archive::write_wheel(&project, &tag, &built, &request.out_dir)?
+    };
     ui::status("Finished", format!("in {:.2}s", started.elapsed().as_secs_f64()));
     Ok(wheel)
 }
@@ -239,6 +242,7 @@ fn audit_built(
     if modules.is_empty() {
         return Ok(());
     }
+    let _t = crate::timings::phase("audit");
     let outcome = audit::decide(&modules, &request)?;
     ui::status("Auditing", &outcome.why);
     if !outcome.bundles.is_empty() {
@@ -324,6 +328,7 @@ fn prepare_loaded(
         // What the scripts wrote into the packages ships in this wheel.
         project.rescan_files()?;
     }
+    let _t = crate::timings::phase("resolve");
     let mut resolved = resolve::resolve(&project, target.interp.clone(), from_scripts)?;
     embedded::name_in_wheel(&mut resolved, Some(&target.build_dir))?;
     // Missing system libraries are configuration errors: reported before any decision
@@ -475,6 +480,7 @@ pub fn requires_for_build_wheel(root: &Path, python: &Path) -> Result<Vec<String
 /// Load the project with an absolute root, so every path shown or passed on is
 /// unambiguous (`csrc/foo.c`, not `./csrc/foo.c`).
 fn load(root: &Path) -> Result<Project, PipelineError> {
+    let _t = crate::timings::phase("config");
     let root = std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf());
     Ok(Project::load(&root)?)
 }

@@ -199,6 +199,7 @@ impl PkgConfig {
     }
 
     fn run(&self, requirement: &str, flag: &'static str) -> Result<Vec<String>, PkgConfigError> {
+        let _t = crate::timings::child("pkg-config");
         let output =
             self.command().args(["--print-errors", flag, requirement]).output().map_err(|source| {
                 PkgConfigError::NotInstalled {

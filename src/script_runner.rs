@@ -188,9 +188,11 @@ pub fn run_build_scripts(
     let mut others: Vec<(&BuildScript, OtherFfi)> = Vec::new();
     for (group, mut child, reply_path) in running {
         let names = group.iter().map(|s| s.path.as_str()).collect::<Vec<_>>().join(", ");
+        let waiting = crate::timings::child("python");
         let status = child
             .wait_until(timeout.map(|t| started + t))
             .map_err(|source| ScriptError::Spawn { python: python.into(), source })?;
+        drop(waiting);
         let reply = read_reply(&reply_path);
         // The script that was running when the process ended (or was stopped).
         let current =

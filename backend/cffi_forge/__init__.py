@@ -9,7 +9,8 @@ process that already runs, and pass them along (``--interpreter-facts``), so the
 never starts a second Python to ask.
 
 Frontends import the backend in a fresh process for every hook, so imports stay lazy:
-importing this module costs nothing beyond the module itself.
+importing this module costs nothing beyond the module itself, and a hook imports neither
+``subprocess`` nor ``json`` nor ``re`` on Linux and macOS (``tests/py/e2e/test_shim.py``).
 """
 
 __all__ = [
@@ -106,12 +107,10 @@ def _record_path(line):
 def _facts_args():
     """``--interpreter-facts JSON`` for this interpreter (a few ms here, against a Python
     start-up in the binary); nothing if they cannot be computed (the binary then asks)."""
-    import json
-
     try:
-        from ._facts import facts
+        from ._facts import dumps, facts
 
-        return ["--interpreter-facts", json.dumps(facts())]
+        return ["--interpreter-facts", dumps(facts())]
     except Exception:  # pragma: no cover - the binary's own query reports the problem
         return []
 
@@ -123,7 +122,6 @@ def _call(args, config_settings=None, facts=False):
     On failure the binary has already printed the full error on stderr, once: the hook
     exits with its status and adds nothing (a ``SystemExit`` message would print it again).
     """
-    import subprocess
     import sys
 
     command = [_binary(), "pep517"] + list(args) + ["-i", sys.executable]
@@ -146,18 +144,80 @@ def _call(args, config_settings=None, facts=False):
 
         env = dict(os.environ, **passed)
     try:
-        result = subprocess.run(command, stdout=subprocess.PIPE, env=env)
+        returncode, stdout = _run(command, env)
     except OSError as e:
         raise SystemExit("cffi-forge: cannot run %s: %s" % (command[0], e))
-    out = result.stdout.decode("utf-8", "replace").strip()
-    if result.returncode != 0:
-        if result.returncode < 0:
+    out = stdout.decode("utf-8", "replace").strip()
+    if returncode != 0:
+        if returncode < 0:
             # Killed by a signal: nothing was printed about it.
-            raise SystemExit("cffi-forge %s was stopped by signal %d" % (args[0], -result.returncode))
-        raise SystemExit(result.returncode)
+            raise SystemExit("cffi-forge %s was stopped by signal %d" % (args[0], -returncode))
+        raise SystemExit(returncode)
     if not out:
         raise SystemExit("cffi-forge %s printed no result" % args[0])
     return out
+
+
+def _run(command, env):
+    """Run ``command`` (``env``: None to inherit) with stdout captured and stderr passed
+    through; return (exit status, or minus the signal that stopped it; stdout bytes).
+
+    ``os.posix_spawn`` where there is one: importing ``subprocess`` (``selectors``,
+    ``threading``, ``signal``...) costs more than the rest of a hook's Python side."""
+    import os
+
+    spawn = getattr(os, "posix_spawnp" if os.path.dirname(command[0]) == "" else "posix_spawn", None)
+    read_end, write_end = os.pipe() if spawn is not None else (None, None)
+    if spawn is None or min(read_end, write_end) <= 2:
+        # No posix_spawn (Windows), or the pipe took a standard descriptor (this process
+        # has no stdout): subprocess handles both.
+        for fd in (read_end, write_end):
+            if fd is not None:
+                os.close(fd)
+        import subprocess
+
+        result = subprocess.run(command, stdout=subprocess.PIPE, env=env)
+        return result.returncode, result.stdout
+    try:
+        # Built in, and imported at start-up: costs nothing, unlike `signal`.
+        import _signal
+    except ImportError:  # pragma: no cover - an implementation without it
+        import signal as _signal
+    # What Python ignores goes back to the default in the child, as subprocess does.
+    restored = [getattr(_signal, name) for name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ") if hasattr(_signal, name)]
+    try:
+        # Both ends are close-on-exec; the child's stdout is a copy without that flag.
+        pid = spawn(command[0], command, os.environ if env is None else env,
+                    file_actions=[(os.POSIX_SPAWN_DUP2, write_end, 1)], setsigdef=restored)
+    except BaseException:
+        os.close(read_end)
+        raise
+    finally:
+        os.close(write_end)
+    chunks = []
+    try:
+        try:
+            while True:
+                chunk = os.read(read_end, 65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+        finally:
+            os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+    except KeyboardInterrupt:
+        # A terminal's Ctrl-C reached the binary too: it stops its children, removes its
+        # temporary files and exits. Wait for that (SIGINT, 2 everywhere, for when only
+        # this process got it).
+        try:
+            os.kill(pid, 2)
+            os.waitpid(pid, 0)
+        except OSError:
+            pass
+        raise
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status), b"".join(chunks)
+    return os.WEXITSTATUS(status), b"".join(chunks)
 
 
 def _wants_verbose(config_settings):

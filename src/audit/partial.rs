@@ -6,7 +6,7 @@
 //!
 //! The result is a buffer as long as the file, zero everywhere else, so the `object`
 //! crate parses it as it parses the whole file. The zeroed buffer costs nothing for the
-//! parts never read: large zeroed allocations are fresh pages from the OS.
+//! parts never read: a large one is fresh pages from the OS ([`Zeroed`]).
 
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
@@ -23,10 +23,10 @@ const WANTED: [u32; 5] =
 
 /// The dynamic-linking parts of the ELF file at `path`. A file that is not ELF (or is cut
 /// short) comes back as far as it was read: the parser then says what is wrong with it.
-pub fn read(path: &Path) -> std::io::Result<Vec<u8>> {
+pub fn read(path: &Path) -> std::io::Result<Zeroed> {
     let mut file = File::open(path)?;
     let len = usize::try_from(file.metadata()?.len()).unwrap_or(usize::MAX);
-    let mut data = vec![0u8; len];
+    let mut data = Zeroed::new(len)?;
     // The largest ELF header (64-bit) is 64 bytes.
     fill(&mut file, &mut data, 0, 64)?;
     match FileKind::parse(&data[..]) {
@@ -89,7 +89,7 @@ fn fill_sections<Elf: FileHeader<Endian = Endianness>>(
 pub fn build_id(path: &Path) -> Option<Vec<u8>> {
     let mut file = File::open(path).ok()?;
     let len = usize::try_from(file.metadata().ok()?.len()).ok()?;
-    let mut data = vec![0u8; len];
+    let mut data = Zeroed::new(len).ok()?;
     fill(&mut file, &mut data, 0, 64).ok()?;
     match FileKind::parse(&data[..]).ok()? {
         FileKind::Elf32 => build_id_as::<elf::FileHeader32<Endianness>>(&mut file, &mut data),
@@ -126,6 +126,79 @@ fn build_id_as<Elf: FileHeader<Endian = Endianness>>(file: &mut File, data: &mut
         }
     }
     None
+}
+
+/// `len` zero bytes. From 1 MiB on, an anonymous private mapping: the kernel hands out
+/// zero pages, and a page never written is never touched. `vec![0; len]` promises no
+/// such thing: mimalloc, the global allocator, zeroes a large block it reuses, which for
+/// libpython (30 MB, read by the symbol check and by the audit) cost more than the
+/// rest of a small build's own work.
+pub struct Zeroed(Storage);
+
+enum Storage {
+    Heap(Vec<u8>),
+    #[cfg(unix)]
+    Mapped {
+        ptr: std::ptr::NonNull<u8>,
+        len: usize,
+    },
+}
+
+impl Zeroed {
+    const MAP_FROM: usize = 1 << 20;
+
+    pub fn new(len: usize) -> std::io::Result<Zeroed> {
+        #[cfg(unix)]
+        if len >= Self::MAP_FROM {
+            use rustix::mm::{mmap_anonymous, MapFlags, ProtFlags};
+            // SAFETY: a new private anonymous mapping, aliasing nothing; it is unmapped
+            // once, on drop, with the same length.
+            let ptr = unsafe {
+                mmap_anonymous(
+                    std::ptr::null_mut(),
+                    len,
+                    ProtFlags::READ | ProtFlags::WRITE,
+                    MapFlags::PRIVATE,
+                )
+            }?;
+            let ptr = std::ptr::NonNull::new(ptr.cast::<u8>()).ok_or(std::io::ErrorKind::OutOfMemory)?;
+            return Ok(Zeroed(Storage::Mapped { ptr, len }));
+        }
+        Ok(Zeroed(Storage::Heap(vec![0u8; len])))
+    }
+}
+
+impl std::ops::Deref for Zeroed {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match &self.0 {
+            Storage::Heap(bytes) => bytes,
+            // SAFETY: `len` readable bytes, owned by this value for its whole life.
+            #[cfg(unix)]
+            Storage::Mapped { ptr, len } => unsafe { std::slice::from_raw_parts(ptr.as_ptr(), *len) },
+        }
+    }
+}
+
+impl std::ops::DerefMut for Zeroed {
+    fn deref_mut(&mut self) -> &mut [u8] {
+        match &mut self.0 {
+            Storage::Heap(bytes) => bytes,
+            // SAFETY: as for `deref`, and `&mut self` makes this the only reference.
+            #[cfg(unix)]
+            Storage::Mapped { ptr, len } => unsafe { std::slice::from_raw_parts_mut(ptr.as_ptr(), *len) },
+        }
+    }
+}
+
+impl Drop for Zeroed {
+    fn drop(&mut self) {
+        #[cfg(unix)]
+        if let Storage::Mapped { ptr, len } = self.0 {
+            // SAFETY: the mapping made in `new`, with its length; nothing borrows it now.
+            let _ = unsafe { rustix::mm::munmap(ptr.as_ptr().cast(), len) };
+        }
+    }
 }
 
 /// Read `size` bytes at `start` into the same place of `data`, as far as the file goes.
@@ -180,7 +253,21 @@ mod tests {
         std::fs::write(&text, "#!/bin/sh\n").unwrap();
         assert_eq!(build_id(&text), None);
         std::fs::write(&text, "#!/bin/sh\n").unwrap();
-        assert_eq!(read(&text).unwrap(), b"#!/bin/sh\n");
+        assert_eq!(&*read(&text).unwrap(), b"#!/bin/sh\n");
+    }
+
+    #[test]
+    fn zeroed_buffers_are_zero_and_writable_in_both_kinds() {
+        for len in [0, 10, Zeroed::MAP_FROM, Zeroed::MAP_FROM * 3 + 7] {
+            let mut buffer = Zeroed::new(len).unwrap();
+            assert_eq!(buffer.len(), len);
+            assert!(buffer.iter().all(|&b| b == 0));
+            if len > 0 {
+                buffer[len - 1] = 7;
+                buffer[0] = 1;
+                assert_eq!((buffer[0], buffer[len - 1]), (1, 7));
+            }
+        }
     }
 
     #[test]

@@ -7,10 +7,12 @@
 //! doesn't mention it. A linked module is stored under the hash of its link command and
 //! the contents of its inputs.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
 use fs_err as fs;
 use sha2::{Digest, Sha256};
@@ -73,6 +75,29 @@ fn content_hash(path: &Path) -> Option<String> {
     std::fs::read(path).ok().map(|bytes| hex(&Sha256::digest(&bytes)))
 }
 
+/// The content hashes of dependency files, each taken once per build (clear it when a
+/// build starts): a header several objects include (`Python.h` brings about 190 with it)
+/// is read and hashed once, not at every object's lookup and again at its store. Within
+/// one build a header counts as unchanging, as it does for the compiler.
+#[derive(Default)]
+pub struct HashMemo(Mutex<HashMap<PathBuf, Option<String>>>);
+
+impl HashMemo {
+    pub fn clear(&self) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    fn hash(&self, path: &Path) -> Option<String> {
+        if let Some(hash) = self.0.lock().unwrap_or_else(|p| p.into_inner()).get(path) {
+            return hash.clone();
+        }
+        // Hashed outside the lock: parallel compiles hash different headers at once.
+        let hash = content_hash(path);
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).insert(path.to_path_buf(), hash.clone());
+        hash
+    }
+}
+
 /// What is wrong with a cached file that its entry vouches for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Corrupt {
@@ -98,17 +123,31 @@ pub enum Lookup {
 /// `<build dir>/<kind>/<key>/<file>` next to `<key>/entry`, the record written when the
 /// file was stored: its size and SHA-256, and the files it was made from with theirs.
 /// Files and entries are published by rename, so a reader sees a whole file or none.
-pub struct Store {
+pub struct Store<'m> {
     build_dir: PathBuf,
     kind: &'static str,
+    memo: Option<&'m HashMemo>,
 }
 
 const ENTRY: &str = "entry";
 const ENTRY_HEADER: &str = "cffi-forge cache entry 1";
 
-impl Store {
+impl<'m> Store<'m> {
     pub fn new(build_dir: &Path, kind: &'static str) -> Self {
-        Store { build_dir: build_dir.to_path_buf(), kind }
+        Store { build_dir: build_dir.to_path_buf(), kind, memo: None }
+    }
+
+    /// Dependency hashes come from (and go into) `memo`, shared by one build's steps.
+    pub fn with_memo(mut self, memo: &'m HashMemo) -> Self {
+        self.memo = Some(memo);
+        self
+    }
+
+    fn dep_hash(&self, path: &Path) -> Option<String> {
+        match self.memo {
+            Some(memo) => memo.hash(path),
+            None => content_hash(path),
+        }
     }
 
     fn dir(&self, key: &str) -> PathBuf {
@@ -137,11 +176,12 @@ impl Store {
             return corrupt("its content differs from the recorded hash".into());
         }
         let deps_unchanged =
-            entry.deps.iter().all(|(hash, path)| content_hash(path).as_deref() == Some(hash.as_str()));
+            entry.deps.iter().all(|(hash, path)| self.dep_hash(path).as_deref() == Some(hash.as_str()));
         if !deps_unchanged {
             return Lookup::Miss;
         }
-        match entry.absent.into_iter().find(|path| std::fs::symlink_metadata(path).is_ok()) {
+        let mut existence = super::includes::Existence::default();
+        match entry.absent.into_iter().find(|path| existence.exists(path)) {
             Some(shadowing) => Lookup::Shadowed(shadowing),
             None => Lookup::Hit(file),
         }
@@ -182,7 +222,7 @@ impl Store {
         for dep in deps {
             // A dependency that vanished since, or a name the record cannot hold, can't be
             // vouched for: no entry, the file is rebuilt next time.
-            let Some(hash) = content_hash(dep) else { return Ok(file) };
+            let Some(hash) = self.dep_hash(dep) else { return Ok(file) };
             let Some(path) = dep.to_str().filter(|p| !p.contains('\n')) else { return Ok(file) };
             let _ = writeln!(text, "dep {hash} {path}");
         }

@@ -381,7 +381,7 @@ pub fn merge(
     let tmp = store.temp(&key, file_name)?;
     let mut command = Command::new(lipo);
     command.arg("-create").args(slices).arg("-output").arg(&tmp).env_clear().envs(env);
-    let shown = super::toolchain::show(&command);
+    let shown = super::toolchain::show(lipo.as_os_str(), &command);
     crate::ui::verbose("Running", &shown);
     let output = match crate::process::output(&mut command) {
         Ok(output) => output,

@@ -50,6 +50,8 @@ impl Toolchain {
                 })
                 .collect();
         }
+        // A header edited since the last call is hashed anew.
+        self.hashes.clear();
         let mut units = Vec::new();
         let owners = libraries.iter().enumerate().map(|(i, l)| (Owner::Library(i), &l.options, None)).chain(
             jobs.iter().enumerate().map(|(i, j)| (Owner::Module(i), &j.options, j.generated.as_ref())),

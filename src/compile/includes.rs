@@ -6,6 +6,7 @@
 //! earlier on the search path where such a name would now be found is recorded as
 //! "absent"; if one of them exists at lookup, the object is stale.
 
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Component, Path, PathBuf};
 
@@ -68,12 +69,43 @@ pub fn shadow_candidates(source: &Path, deps: &[PathBuf], search: &[PathBuf]) ->
             }
         }
     }
-    candidates.sort();
+    // By bytes, not by components: hundreds of candidates per object, and only the
+    // duplicates need to meet (all of them are built the same way, by `join`).
+    candidates.sort_unstable_by(|a, b| a.as_os_str().cmp(b.as_os_str()));
     candidates.dedup();
     // One that exists already did not win when the object was compiled (the compiler
     // knows rules this model does not): its appearing is not news.
-    candidates.retain(|c| std::fs::symlink_metadata(c).is_err());
+    let mut existence = Existence::default();
+    candidates.retain(|c| !existence.exists(c));
     candidates
+}
+
+/// Whether paths exist (`lstat`), each directory asked about once first: most shadow
+/// candidates lie in directories that do not exist at all (`<dir>/bits/`, `<dir>/sys/`),
+/// and a path in a directory that cannot be reached cannot be reached either. Over a
+/// thousand `lstat` calls per object with `Python.h` become a few hundred.
+#[derive(Default)]
+pub struct Existence {
+    dirs: HashMap<PathBuf, bool>,
+}
+
+impl Existence {
+    pub fn exists(&mut self, path: &Path) -> bool {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let reachable = match self.dirs.get(dir) {
+                Some(&known) => known,
+                None => {
+                    let known = std::fs::metadata(dir).is_ok();
+                    self.dirs.insert(dir.to_path_buf(), known);
+                    known
+                }
+            };
+            if !reachable {
+                return false;
+            }
+        }
+        std::fs::symlink_metadata(path).is_ok()
+    }
 }
 
 /// `a/./b/../c` → `a/c`, without touching the file system (the depfile's paths are as
@@ -113,6 +145,39 @@ mod tests {
                 .map(PathBuf::from)
                 .collect();
         assert_eq!(dirs, expect);
+    }
+
+    #[test]
+    #[cfg(unix)]
+    fn existence_answers_as_lstat_does() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        std::fs::create_dir_all(root.join("dir/sub")).unwrap();
+        std::fs::write(root.join("dir/file.h"), "").unwrap();
+        std::fs::write(root.join("dir/sub/deep.h"), "").unwrap();
+        std::os::unix::fs::symlink(root.join("dir"), root.join("link")).unwrap();
+        std::os::unix::fs::symlink(root.join("nowhere"), root.join("dir/dangling.h")).unwrap();
+        let mut existence = Existence::default();
+        for rel in [
+            "dir/file.h",
+            "dir/missing.h",
+            "dir/sub/deep.h",
+            "dir/sub/none.h",
+            "dir/file.h/inside.h",
+            "missing/x.h",
+            "missing/deeper/x.h",
+            "link/file.h",
+            "link/sub/deep.h",
+            "link/missing.h",
+            "dir/dangling.h",
+            "dir/dangling.h/x.h",
+        ] {
+            let path = root.join(rel);
+            // Twice: the second answer comes partly from what was learnt the first time.
+            for _ in 0..2 {
+                assert_eq!(existence.exists(&path), std::fs::symlink_metadata(&path).is_ok(), "{rel}");
+            }
+        }
     }
 
     #[test]

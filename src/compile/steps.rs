@@ -82,6 +82,7 @@ impl Toolchain {
             args.push(super::symbols::implicit_declaration_is_error(self.is_msvc()).into());
         }
         let owner = unit.owner.describe(jobs, libraries);
+        let hashing = crate::timings::phase("cache-lookup");
         let mut key = Key::new("compile");
         // The compiler itself, not a wrapper in front of it (`CC="ccache gcc"`); a
         // launcher changes no object, so it is not part of the key.
@@ -94,7 +95,7 @@ impl Toolchain {
         }
         key.file_content(&unit.source);
         let key = key.finish();
-        let store = Store::new(&self.build_dir, "objects");
+        let store = Store::new(&self.build_dir, "objects").with_memo(&self.hashes);
         let stem = unit.source.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
         let name = format!("{stem}.{}", flavour.object_extension());
         let shown_source = self.display(&unit.source);
@@ -119,17 +120,22 @@ impl Toolchain {
             }
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
+        drop(hashing);
         // Unique temporary names: two identical units may compile at the same time.
         let tmp_object = store.temp(&key, &name)?;
         let depfile = tmp_object.with_extension("d");
         // Relative to the project (the compiler's working directory) when inside it, so
         // the compiler's messages name files as the user knows them.
         let source = shown_source.clone();
-        let mut command = self.command(&super::launcher::launch(&self.launcher, &args));
+        let line = super::launcher::launch(&self.launcher, &args);
+        let mut command = self.command(&line);
         flavour.compile_output(&mut command, &source, &self.display(&tmp_object), &self.display(&depfile));
-        let shown = show(&command);
+        let shown = show(&line[0], &command);
         ui::verbose("Running", &shown);
-        let output = self.run(command, unit.language.clone())?;
+        let output = {
+            let _t = crate::timings::child("compile");
+            self.run(command, unit.language.clone())?
+        };
         if !output.status.success() {
             let _ = std::fs::remove_file(&tmp_object);
             let _ = std::fs::remove_file(&depfile);
@@ -160,7 +166,10 @@ impl Toolchain {
             let absent = includes::shadow_candidates(&unit.source, &deps, &search);
             (deps, absent)
         };
-        let object = store.publish(&key, &name, &tmp_object, &deps, &absent)?;
+        let object = {
+            let _t = crate::timings::phase("cache-store");
+            store.publish(&key, &name, &tmp_object, &deps, &absent)?
+        };
         report_rebuilt(corrupt, &what());
         Ok(object)
     }
@@ -195,6 +204,7 @@ impl Toolchain {
             opts.libraries.iter().map(String::as_str).filter(|l| !built_libraries.contains(l)).collect();
         let args = self.flavour().link_command(self, job, &inputs, &system_libraries, cxx)?;
 
+        let hashing = crate::timings::phase("cache-lookup");
         let mut key = Key::new("link");
         key.file_identity(&resolve_program(&args[0]));
         for arg in &args {
@@ -223,12 +233,16 @@ impl Toolchain {
             Lookup::Miss | Lookup::Shadowed(_) => None,
             Lookup::Corrupt(corrupt) => Some(corrupt),
         };
+        drop(hashing);
         let tmp = store.temp(&key, &job.file_name)?;
         let mut command = self.command(&args);
         self.flavour().link_output(&mut command, &tmp);
-        let shown = show(&command);
+        let shown = show(&args[0], &command);
         ui::verbose("Running", &shown);
-        let output = self.run(command, if cxx { Language::Cxx } else { Language::C })?;
+        let output = {
+            let _t = crate::timings::child("link");
+            self.run(command, if cxx { Language::Cxx } else { Language::C })?
+        };
         if !output.status.success() {
             let _ = std::fs::remove_file(&tmp);
             return Err(CompileError::Link {
@@ -240,7 +254,10 @@ impl Toolchain {
         if !output.text.trim().is_empty() {
             ui::verbose("Output", output.text.trim_end());
         }
-        let module = store.publish(&key, &job.file_name, &tmp, &[], &[])?;
+        let module = {
+            let _t = crate::timings::phase("cache-store");
+            store.publish(&key, &job.file_name, &tmp, &[], &[])?
+        };
         report_rebuilt(corrupt, &what);
         Ok(module)
     }
@@ -272,9 +289,12 @@ impl Toolchain {
         let mut command = self.command(&self.archiver);
         flavour.archive_args(&mut command, &tmp);
         command.args(objects);
-        let shown = show(&command);
+        let shown = show(&self.archiver[0], &command);
         ui::verbose("Running", &shown);
-        let output = self.run(command, Language::C)?;
+        let output = {
+            let _t = crate::timings::child("ar");
+            self.run(command, Language::C)?
+        };
         if !output.status.success() {
             let _ = std::fs::remove_file(&tmp);
             return Err(CompileError::Archive {

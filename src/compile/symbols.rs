@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use object::elf;
 use object::read::elf::{FileHeader, Sym};
 use object::{Endianness, FileKind};
+use rustc_hash::FxHashSet;
 
 use crate::audit::elf::ElfFile;
 use crate::audit::resolve::Loader;
@@ -82,8 +83,13 @@ fn first_quoted(text: &str) -> Option<String> {
 /// (`Py*`, `_Py*`, resolved at import). `None` when that cannot be told: not ELF, a library
 /// that cannot be found, an interpreter of another architecture (a cross build).
 pub fn unresolved(module: &Path, python: &Path, library_dirs: &[PathBuf]) -> Option<Vec<String>> {
-    let (elf, symbols) = read(module)?;
-    let (interpreter, python_symbols) = read(python)?;
+    let (elf, symbols) = read(module, None)?;
+    // Only the module's own undefined names are looked up in what it loads: a C library
+    // or an interpreter defines thousands, which are never collected.
+    let api = |name: &str| name.starts_with("Py") || name.starts_with("_Py");
+    let wanted: FxHashSet<&[u8]> =
+        symbols.undefined.iter().filter(|name| !api(name)).map(|name| name.as_bytes()).collect();
+    let (interpreter, python_symbols) = read(python, Some(&wanted))?;
     if interpreter.machine != elf.machine {
         return None;
     }
@@ -109,21 +115,19 @@ pub fn unresolved(module: &Path, python: &Path, library_dirs: &[PathBuf]) -> Opt
         // libpython (tens of megabytes) exports Python's API, taken as provided without
         // reading its symbols; what it needs (libm, ...) counts.
         if !name.starts_with("libpython") {
-            defined.extend(read_symbols(&found.path)?.defined);
+            defined.extend(read_symbols(&found.path, &wanted)?.defined);
         }
         for needed in &found.needed {
             queue.push_back((needed.clone(), found.clone()));
         }
     }
-    let missing = symbols
-        .undefined
-        .into_iter()
-        .filter(|name| !defined.contains(name) && !name.starts_with("Py") && !name.starts_with("_Py"))
-        .collect();
+    let missing =
+        symbols.undefined.into_iter().filter(|name| !defined.contains(name) && !api(name)).collect();
     Some(missing)
 }
 
-/// The dynamic symbols of an ELF file: the strong undefined ones, and the defined ones.
+/// The dynamic symbols of an ELF file: the strong undefined ones, or the defined ones
+/// among those looked for (see [`symbols_of`]).
 #[derive(Default)]
 struct Symbols {
     undefined: Vec<String>,
@@ -131,24 +135,29 @@ struct Symbols {
 }
 
 /// The facts and the symbols of an ELF file, from one read.
-fn read(path: &Path) -> Option<(ElfFile, Symbols)> {
+fn read(path: &Path, wanted: Option<&FxHashSet<&[u8]>>) -> Option<(ElfFile, Symbols)> {
     let data = crate::audit::partial::read(path).ok()?;
-    Some((ElfFile::parse(path, &data).ok()?, symbols_of(&data)?))
+    Some((ElfFile::parse(path, &data).ok()?, symbols_of(&data, wanted)?))
 }
 
-fn read_symbols(path: &Path) -> Option<Symbols> {
-    symbols_of(&crate::audit::partial::read(path).ok()?)
+fn read_symbols(path: &Path, wanted: &FxHashSet<&[u8]>) -> Option<Symbols> {
+    symbols_of(&crate::audit::partial::read(path).ok()?, Some(wanted))
 }
 
-fn symbols_of(data: &[u8]) -> Option<Symbols> {
+/// `wanted`: `None`, the undefined symbols (of the module); `Some`, the defined symbols
+/// among these names (of what it loads), and no undefined ones.
+fn symbols_of(data: &[u8], wanted: Option<&FxHashSet<&[u8]>>) -> Option<Symbols> {
     match FileKind::parse(data).ok()? {
-        FileKind::Elf32 => symbols_as::<elf::FileHeader32<Endianness>>(data).ok(),
-        FileKind::Elf64 => symbols_as::<elf::FileHeader64<Endianness>>(data).ok(),
+        FileKind::Elf32 => symbols_as::<elf::FileHeader32<Endianness>>(data, wanted).ok(),
+        FileKind::Elf64 => symbols_as::<elf::FileHeader64<Endianness>>(data, wanted).ok(),
         _ => None,
     }
 }
 
-fn symbols_as<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> object::read::Result<Symbols> {
+fn symbols_as<Elf: FileHeader<Endian = Endianness>>(
+    data: &[u8],
+    wanted: Option<&FxHashSet<&[u8]>>,
+) -> object::read::Result<Symbols> {
     let header = Elf::parse(data)?;
     let endian = header.endian()?;
     let sections = header.sections(endian, data)?;
@@ -158,13 +167,16 @@ fn symbols_as<Elf: FileHeader<Endian = Endianness>>(data: &[u8]) -> object::read
         if symbol.st_name(endian) == 0 {
             continue;
         }
-        let name = String::from_utf8_lossy(symbol.name(endian, table.strings())?).into_owned();
-        if symbol.is_undefined(endian) {
-            if symbol.st_bind() != elf::STB_WEAK {
-                out.undefined.push(name);
+        // Borrowed unless the name is not UTF-8: no allocation for the thousands skipped.
+        let name = String::from_utf8_lossy(symbol.name(endian, table.strings())?);
+        match wanted {
+            None if symbol.is_undefined(endian) && symbol.st_bind() != elf::STB_WEAK => {
+                out.undefined.push(name.into_owned());
             }
-        } else {
-            out.defined.insert(name);
+            Some(wanted) if !symbol.is_undefined(endian) && wanted.contains(name.as_bytes()) => {
+                out.defined.insert(name.into_owned());
+            }
+            _ => {}
         }
     }
     Ok(out)

@@ -124,6 +124,21 @@ fn builds_an_importable_module_and_rebuilds_only_what_changed() {
 }
 
 #[test]
+fn one_toolchain_building_twice_hashes_a_header_edited_in_between_anew() {
+    // Header hashes are taken once per build (`cache::HashMemo`), not once per toolchain.
+    let fx = Fixture::new("tmod.c");
+    let job = fx.job("tmod.c");
+    let toolchain = Toolchain::new(&fx.interp, fx.root(), &fx.root().join("build"), fx.env()).unwrap();
+    let first = toolchain.build(std::slice::from_ref(&job), &[]).unwrap().remove(0);
+    assert_eq!(fx.call(&first), "42");
+    let compiles = fx.compiles();
+    fs::write(fx.root().join("include/val.h"), "#define VAL 100\n").unwrap();
+    let second = toolchain.build(std::slice::from_ref(&job), &[]).unwrap().remove(0);
+    assert_eq!(fx.compiles(), compiles + 1, "the module file is compiled again");
+    assert_eq!(fx.call(&second), "102");
+}
+
+#[test]
 fn the_interpreters_ndebug_reaches_every_unit_as_with_setuptools() {
     let mut fx = Fixture::new("tmod.c");
     // VAL is 40 only when NDEBUG is defined, as in a release build of CPython.

@@ -43,6 +43,8 @@ pub struct Toolchain {
     pub(super) darwin: Option<darwin::Setup>,
     /// universal2 built on another OS: one toolchain per slice, and the `lipo` merging them.
     pub(super) universal: Option<(Vec<Toolchain>, PathBuf)>,
+    /// Dependency hashes of the build under way (see `cache::HashMemo`).
+    pub(super) hashes: super::cache::HashMemo,
 }
 
 impl Toolchain {
@@ -114,6 +116,7 @@ impl Toolchain {
             zig,
             darwin,
             universal,
+            hashes: Default::default(),
         })
     }
 
@@ -190,10 +193,16 @@ impl Toolchain {
         args
     }
 
+    /// The command `args` (program first) in the project directory, with the build's
+    /// environment. Shown to the user with [`show`], as `args` spell it.
     pub(super) fn command(&self, args: &[OsString]) -> Command {
-        let mut command = Command::new(&args[0]);
-        command.args(&args[1..]).current_dir(&self.root).env_clear().envs(&self.env);
         // cc knows environment the compiler needs (MSVC's INCLUDE/LIB/PATH).
+        let path = self.c.get_envs().find(|(key, _)| *key == "PATH").map(|(_, value)| value);
+        let path = path.or_else(|| self.env.get(OsStr::new("PATH")));
+        let mut command = Command::new(spawnable(&args[0], path, &self.root));
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::arg0(&mut command, &args[0]);
+        command.args(&args[1..]).current_dir(&self.root).env_clear().envs(&self.env);
         for (key, value) in self.c.get_envs() {
             command.env(key, value);
         }
@@ -250,9 +259,49 @@ pub(super) fn resolve_program(program: &OsStr) -> PathBuf {
     which::which(program).unwrap_or_else(|_| PathBuf::from(program))
 }
 
-/// A command line as a user could paste it into a shell.
-pub(super) fn show(command: &Command) -> String {
-    std::iter::once(command.get_program())
+/// A bare program name (`cc`, `ccache`) as the full path the child's `PATH` finds it at,
+/// as `execvp` would. Rust's standard library starts a child with `posix_spawn` only when
+/// it need not search a `PATH` it was given; otherwise it forks the whole process, whose
+/// later writes then fault page by page: about a millisecond per compile here. A name not
+/// found stays as it is (spawning it fails as before).
+fn spawnable(program: &OsStr, path: Option<&OsString>, cwd: &Path) -> PathBuf {
+    let bare = cfg!(unix) && !program.is_empty() && !program.as_encoded_bytes().contains(&b'/');
+    match path {
+        Some(path) if bare => which::which_in(program, Some(path), cwd).unwrap_or_else(|_| program.into()),
+        _ => program.into(),
+    }
+}
+
+#[cfg(all(test, unix))]
+mod spawn_tests {
+    use super::*;
+
+    #[test]
+    fn a_bare_name_is_found_on_the_childs_path_as_execvp_would() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (dir.path().join("a"), dir.path().join("b"));
+        for d in [&first, &second] {
+            std::fs::create_dir(d).unwrap();
+        }
+        // Not executable in the first directory: execvp goes on to the next one.
+        std::fs::write(first.join("tool"), "").unwrap();
+        std::fs::write(second.join("tool"), "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(second.join("tool"), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = std::env::join_paths([&first, &second]).unwrap();
+        let cwd = dir.path();
+        assert_eq!(spawnable(OsStr::new("tool"), Some(&path), cwd), second.join("tool"));
+        assert_eq!(spawnable(OsStr::new("absent-tool"), Some(&path), cwd), PathBuf::from("absent-tool"));
+        assert_eq!(spawnable(OsStr::new("tool"), None, cwd), PathBuf::from("tool"));
+        assert_eq!(spawnable(OsStr::new("./a/tool"), Some(&path), cwd), PathBuf::from("./a/tool"));
+        assert_eq!(spawnable(OsStr::new("/bin/sh"), Some(&path), cwd), PathBuf::from("/bin/sh"));
+    }
+}
+
+/// A command line as a user could paste it into a shell; `program` as the command line
+/// gave it (the command itself holds the program's full path, see [`spawnable`]).
+pub(super) fn show(program: &OsStr, command: &Command) -> String {
+    std::iter::once(program)
         .chain(command.get_args())
         .map(|a| {
             let a = a.to_string_lossy();

@@ -42,8 +42,10 @@ impl Target {
             interp = crate::cross::retarget(&interp, triple, &env)?;
         }
         let build_dir = build_dir(project, &interp)?;
-        let toolchain = (!needs_no_compiler(project))
-            .then(|| Toolchain::new(&interp, &project.root, &build_dir, env.clone()));
+        let toolchain = (!needs_no_compiler(project)).then(|| {
+            let _t = crate::timings::phase("toolchain");
+            Toolchain::new(&interp, &project.root, &build_dir, env.clone())
+        });
         Ok(Target { interp, build_dir, toolchain, root: project.root.clone(), env })
     }
 }
@@ -98,6 +100,7 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
     let Target { build_dir, toolchain, interp, root: project_root, env } = target;
     let Resolved { modules, extensions, libraries, .. } = resolved;
     for ResolvedModule { mut spec, file, limited_api, output, .. } in modules {
+        let _t = crate::timings::phase("generate");
         let from_cffi = spec.pregenerated.is_some();
         let code = match spec.pregenerated.take() {
             Some(pregenerated) => pregenerated.code,
@@ -169,9 +172,12 @@ pub(super) fn build_modules(target: Target, resolved: Resolved) -> Result<Built,
     if !jobs.is_empty() {
         let by_source: Vec<(PathBuf, &ModuleSpec)> = cffi_jobs.iter().map(|(g, s)| (g.clone(), s)).collect();
         let toolchain = toolchain.unwrap_or_else(|| Toolchain::new(&interp, &project_root, &build_dir, env));
+        let compiling = crate::timings::phase("compile");
         let modules = toolchain?
             .build_with_inputs(&jobs, &library_jobs)
             .map_err(|e| provided::compile_error(e, &project_root, &by_source))?;
+        drop(compiling);
+        let _t = crate::timings::phase("symbols");
         if interp.is_linux() {
             for ((_, spec), (module, _)) in cffi_jobs.iter().zip(&modules) {
                 provided::check_linked(spec, module, &interp.executable, &project_root)?;
@@ -261,7 +267,7 @@ fn write_if_changed(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    crate::atomic_write::write_atomically(path, bytes)
+    crate::atomic_write::write_atomically_unsynced(path, bytes)
 }
 
 #[cfg(test)]

@@ -139,6 +139,7 @@ fn unread_layout_keys(project: &Project, call: &crate::setup_py::SetupCall) -> O
 
 /// The modules the project's build scripts declare, run with `python`.
 pub(super) fn script_modules(project: &Project, python: &Path) -> Result<Vec<ModuleSpec>, PipelineError> {
+    let _t = crate::timings::phase("scripts");
     let scripts = find_scripts(project)?;
     if scripts.is_empty() {
         return Ok(Vec::new());
