@@ -62,7 +62,7 @@ CARGO_FLOORS = {
     "src/lib.rs": 252,
     "src/main.rs": 0,
     "tests/cdef/main.rs": 23,
-    "tests/cli/main.rs": 163,
+    "tests/cli/main.rs": 165,
     "tests/packaging/main.rs": 78,
     "tests/parity/main.rs": 15,
 }
