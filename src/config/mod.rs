@@ -443,6 +443,10 @@ impl Project {
             }
             from_setuptools.push(setuptools::from_pyproject(table, &file)?);
         }
+        // setup.py's keywords override setup.cfg's `[options]` in setuptools.
+        if let Some(setup_py) = setuptools::from_setup_py(root)? {
+            from_setuptools.push(setup_py);
+        }
         if let Some(cfg) = &setup_cfg {
             let options = setuptools::from_setup_cfg(cfg)?;
             if tool.ext_package.is_none() {

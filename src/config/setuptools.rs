@@ -341,6 +341,121 @@ pub(super) fn from_setup_cfg(cfg: &SetupCfg) -> Result<SetuptoolsLayout, ConfigE
     Ok(out)
 }
 
+/// setup.py's literal layout keys (read, never run), as setuptools would use them:
+/// `packages` (a list, or `find_packages(...)` / `find_namespace_packages(...)` with
+/// literal arguments), `py_modules`, `package_dir` and the package-data keys. When one of
+/// `packages`, `py_modules`, `package_dir` is computed, none of the three is taken:
+/// half of a layout would ship something setuptools never did, so discovery decides and
+/// the build says which keys it could not read (`pipeline::resolve`).
+pub(super) fn from_setup_py(root: &Path) -> Result<Option<SetuptoolsLayout>, ConfigError> {
+    use crate::setup_py::{SetupCall, Value};
+    let Ok(text) = std::fs::read_to_string(root.join("setup.py")) else { return Ok(None) };
+    let call = SetupCall::parse_in(&text, Some(root));
+    if call.line.is_none() {
+        return Ok(None);
+    }
+    let file = SourceFile::new("setup.py", text.as_str());
+    let line_span = |line: usize| {
+        let start: usize = text.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+        let len = text[start..].find('\n').unwrap_or(text.len() - start);
+        start..start + len
+    };
+    let key = |k: &str| format!("setup.py setup({k}=...)");
+    let strs = |value: &Value| value.as_str_list().or_else(|| value.as_str().map(|s| vec![s.to_string()]));
+    let mut out = SetuptoolsLayout { table: "setup.py".to_string(), ..Default::default() };
+    let layout_keys = ["packages", "py_modules", "package_dir"];
+    let computed =
+        layout_keys.iter().filter_map(|k| call.arg(k)).any(|arg| match (&arg.value, arg.key.as_str()) {
+            (Ok(Value::Call { func, args, kwargs }), "packages") => {
+                !matches!(func.rsplit('.').next(), Some("find_packages" | "find_namespace_packages"))
+                    || args.iter().chain(kwargs.iter().map(|(_, v)| v)).any(Result::is_err)
+            }
+            (Ok(Value::Dict(entries)), "package_dir") => {
+                !entries.iter().all(|(k, v)| k.as_str().is_some() && v.as_str().is_some())
+            }
+            (Ok(value), _) => value.as_str_list().is_none(),
+            (Err(_), _) => true,
+        });
+    if !computed {
+        if let Some(arg) = call.arg("package_dir") {
+            let Ok(Value::Dict(entries)) = &arg.value else { unreachable!("checked above") };
+            let span = line_span(arg.line);
+            let entries = entries
+                .iter()
+                .filter_map(|(k, v)| Some((k.as_str()?.to_string(), v.as_str()?.to_string(), span.clone())));
+            out.source = source_from_package_dir(entries, &file, &key("package_dir"))?;
+        }
+        if let Some(arg) = call.arg("packages") {
+            let setting = |value: String| Setting {
+                value,
+                key: key("packages"),
+                file: file.clone(),
+                span: line_span(arg.line),
+            };
+            match &arg.value {
+                Ok(Value::Call { func, args, kwargs }) => {
+                    // find_packages(where=".", exclude=(), include=("*",)), by position or name.
+                    let param = |name: &str, position: usize| {
+                        kwargs
+                            .iter()
+                            .find(|(k, _)| k == name)
+                            .map(|(_, v)| v)
+                            .or_else(|| args.get(position))
+                            .and_then(|v| v.as_ref().ok())
+                    };
+                    if let Some(dir) = param("where", 0).and_then(Value::as_str) {
+                        if !matches!(dir, "." | "./" | "") {
+                            out.source = Some(setting(dir.to_string()));
+                        }
+                    }
+                    out.find = Some(FindPackages {
+                        key: key("packages"),
+                        include: param("include", 2).and_then(strs).unwrap_or_default(),
+                        exclude: param("exclude", 1).and_then(strs).unwrap_or_default(),
+                        namespaces: func.ends_with("find_namespace_packages"),
+                    });
+                }
+                Ok(value) => out.packages = value.as_str_list().map(|l| l.into_iter().map(setting).collect()),
+                Err(_) => unreachable!("checked above"),
+            }
+        }
+        if let Some(arg) = call.arg("py_modules") {
+            out.py_modules = arg.value.as_ref().ok().and_then(Value::as_str_list).map(|names| {
+                names
+                    .into_iter()
+                    .map(|value| Setting {
+                        value,
+                        key: key("py_modules"),
+                        file: file.clone(),
+                        span: line_span(arg.line),
+                    })
+                    .collect()
+            });
+        }
+    }
+    // package_data={"pkg": ["*.txt"]}: each read on its own; a computed one is left to the
+    // default and named by the build's warning.
+    let globs = |name: &str| -> Option<Vec<String>> {
+        let Ok(Value::Dict(entries)) = &call.arg(name)?.value else { return None };
+        let mut out = Vec::new();
+        for (package, globs) in entries {
+            out.extend(package_globs(package.as_str()?, strs(globs)?));
+        }
+        Some(out)
+    };
+    if let Some(data) = globs("package_data") {
+        out.package_data = data;
+    }
+    if let Some(data) = globs("exclude_package_data") {
+        out.exclude_package_data = data;
+    }
+    if let Some(Ok(Value::Bool(all))) = call.arg("include_package_data").map(|a| &a.value) {
+        out.include_package_data = Some(*all);
+    }
+    check_globs(&out, &file)?;
+    Ok(Some(out))
+}
+
 fn settings(entry: &Entry, file: &SourceFile, key: &str) -> Vec<Setting<String>> {
     entry
         .list()
@@ -657,5 +772,78 @@ mod tests {
             ["*.dat", "**/data/*.json"]
         );
         assert_eq!(package_globs("", ["./x/*.bin".to_string()]), ["**/x/*.bin"]);
+    }
+
+    fn setup_py_layout(setup_py: &str) -> Result<Option<SetuptoolsLayout>, ConfigError> {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("setup.py"), setup_py).unwrap();
+        from_setup_py(dir.path())
+    }
+
+    fn values(settings: &Option<Vec<Setting<String>>>) -> Option<Vec<&str>> {
+        settings.as_ref().map(|list| list.iter().map(|s| s.value.as_str()).collect())
+    }
+
+    #[test]
+    fn setup_py_literal_layout_is_read() {
+        let layout = setup_py_layout(
+            "from setuptools import setup\nsetup(\n    name='x',\n    package_dir={'': 'lib'},\n    \
+             packages=['pkg', 'pkg.sub'],\n    py_modules=['one'],\n    \
+             package_data={'pkg': ['*.dat']},\n    include_package_data=False,\n)\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(layout.source.as_ref().map(|s| s.value.as_str()), Some("lib"));
+        assert_eq!(values(&layout.packages), Some(vec!["pkg", "pkg.sub"]));
+        assert_eq!(values(&layout.py_modules), Some(vec!["one"]));
+        assert_eq!(layout.package_data, ["pkg/*.dat"]);
+        assert_eq!(layout.include_package_data, Some(false));
+        // Errors point at the keyword's line of setup.py.
+        let packages = &layout.packages.unwrap()[0];
+        assert_eq!(packages.file.name, "setup.py");
+        assert_eq!(packages.file.line_col(packages.span.start), (5, 1));
+    }
+
+    #[test]
+    fn setup_py_find_packages_is_read_by_position_and_name() {
+        let layout = setup_py_layout(
+            "from setuptools import setup, find_packages\nsetup(packages=find_packages('src', \
+             exclude=['tests', 'tests.*']), package_dir={'': 'src'})\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(layout.source.as_ref().map(|s| s.value.as_str()), Some("src"));
+        let find = layout.find.unwrap();
+        assert_eq!(find.exclude, ["tests", "tests.*"]);
+        assert!(find.include.is_empty() && !find.namespaces);
+        let layout = setup_py_layout("import setuptools\nsetuptools.setup(packages=setuptools.find_namespace_packages(include=['ns.*']))\n")
+            .unwrap()
+            .unwrap();
+        let find = layout.find.unwrap();
+        assert_eq!((find.include, find.namespaces), (vec!["ns.*".to_string()], true));
+        assert!(layout.source.is_none());
+    }
+
+    #[test]
+    fn setup_py_computed_layout_is_not_half_read() {
+        // One computed key: none of the three is taken (discovery decides, the build warns).
+        let layout = setup_py_layout(
+            "import sys\nfrom setuptools import setup\npkgs = ['a'] if sys.platform == 'win32' else None\n\
+             setup(packages=pkgs, py_modules=['one'], package_dir={'': 'src'})\n",
+        )
+        .unwrap()
+        .unwrap();
+        assert!(layout.packages.is_none() && layout.py_modules.is_none() && layout.source.is_none());
+        // A package mapped to a directory of another name cannot be honoured: an error at
+        // the keyword, not a wheel without the package.
+        let error = setup_py_layout(
+            "from setuptools import setup\nsetup(\n    package_dir={'pkg': 'lib/stuff'},\n)\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("setup.py setup(package_dir=...)"), "{error}");
+        // No setup() call, no setup.py: nothing said.
+        assert!(setup_py_layout("print('hello')\n").unwrap().is_none());
+        assert!(from_setup_py(tempfile::tempdir().unwrap().path()).unwrap().is_none());
     }
 }

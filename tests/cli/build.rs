@@ -194,6 +194,59 @@ fn setup_py_layout_keys_left_unread_are_reported() {
     assert!(!names.iter().any(|n| n.starts_with("_snd_data")), "{names:?}");
 }
 
+/// setup.py's literal layout keys are setuptools' answer to what ships: `package_dir`,
+/// an exact `packages` list (a subpackage it leaves out stays out, a stray top-level
+/// package discovery would take stays out) and `py_modules` are read, and nothing warns.
+#[test]
+fn setup_py_literal_layout_decides_what_ships() {
+    let setup_py = "from setuptools import setup\n\
+                    setup(\n    package_dir={'': 'lib'},\n    packages=['pkg'],\n    py_modules=['single'],\n    \
+                    cffi_modules=['pkg_build.py:ffibuilder'],\n)\n";
+    let script = "from cffi import FFI\nffibuilder = FFI()\nffibuilder.set_source('pkg._abs', None)\n\
+                  ffibuilder.cdef('int abs(int);')\n";
+    let tree = project(&[
+        ("pyproject.toml", &pyproject("pkg", "")),
+        ("setup.py", setup_py),
+        ("pkg_build.py", script),
+        ("lib/pkg/__init__.py", ""),
+        ("lib/pkg/internal/__init__.py", ""),
+        ("lib/single.py", "X = 1\n"),
+        ("other/__init__.py", ""),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    let run = build(tree.path(), out.path(), &[]).success();
+    assert!(!run.stderr.contains("which cffi-forge does not read"), "{}", run.stderr);
+    let names = zip_names(std::path::Path::new(run.stdout.trim()));
+    let code: Vec<&String> = names.iter().filter(|n| !n.contains(".dist-info/")).collect();
+    assert_eq!(code, ["pkg/__init__.py", "pkg/_abs.py", "pkg/_abs.pyi", "single.py"], "{names:?}");
+
+    // `find_packages` with literal arguments is read too; a package mapped to a directory of
+    // another name is an error at its line, not a wheel without it.
+    write_files(
+        tree.path(),
+        &[(
+            "setup.py",
+            "from setuptools import setup, find_packages\nsetup(\n    package_dir={'': 'lib'},\n    \
+                        packages=find_packages('lib', exclude=['pkg.internal']),\n    \
+                        cffi_modules=['pkg_build.py:ffibuilder'],\n)\n",
+        )],
+    );
+    let run = build(tree.path(), out.path(), &[]).success();
+    let names = zip_names(std::path::Path::new(run.stdout.trim()));
+    assert!(names.contains(&"pkg/__init__.py".to_string()), "{names:?}");
+    assert!(!names.iter().any(|n| n.starts_with("pkg/internal") || n.starts_with("other/")), "{names:?}");
+    write_files(
+        tree.path(),
+        &[(
+            "setup.py",
+            "from setuptools import setup\nsetup(\n    package_dir={'pkg': 'lib/elsewhere'},\n)\n",
+        )],
+    );
+    let run = build(tree.path(), out.path(), &[]).failure();
+    assert!(run.stderr.contains("setup.py:3:"), "{}", run.stderr);
+    assert!(run.stderr.contains("cannot map package `pkg` to `lib/elsewhere`"), "{}", run.stderr);
+}
+
 /// pyvips 3.2.0's shape: `setup(cffi_modules=...)` in a `try`, a plain `setup()` in the
 /// `except` (setuptools builds a pure wheel when pkg-config finds no libvips). cffi-forge
 /// reads the first call only: the failing script fails the build, and the build says

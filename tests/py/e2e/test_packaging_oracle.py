@@ -212,8 +212,10 @@ class Layout(Case):
     """A generated project: its files, what setup.py says (keyword arguments as Python
     source), what [tool.cffi-forge] says; both builds get the same tree."""
 
-    def __init__(self, name, files, setup, forge, build_scripts, forge_refuses=False, setuptools_refuses=False):
+    def __init__(self, name, files, setup, forge, build_scripts, forge_refuses=False, setuptools_refuses=False,
+                 imports="from setuptools import setup"):
         super().__init__(name, build_scripts)
+        self.imports = imports
         self.files = files
         self.setup = setup
         self.forge = forge
@@ -239,7 +241,7 @@ class Layout(Case):
                                                  encoding="utf-8")
         # setup.py stays in the cffi-forge tree too, as it does after a conversion.
         (root / "setup.py").write_text(
-            "from setuptools import setup\n\nsetup(\n    cffi_modules=%r,\n%s)\n" % (list(self.scripts), self.setup),
+            "%s\n\nsetup(\n    cffi_modules=%r,\n%s)\n" % (self.imports, list(self.scripts), self.setup),
             encoding="utf-8")
         return root
 
@@ -333,6 +335,24 @@ LAYOUTS = [
            setup="    packages=['pkg'],\n",
            forge="",
            build_scripts=["build_ffi.py:ffibuilder"]),
+    # setup.py's literal layout keys alone (nothing in [tool.cffi-forge]) decide what ships,
+    # as in setuptools; discovery would have taken the stray `other` package, or `pkg.tests`.
+    Layout("setup-py-package-dir", dict(_pkg("lib/pkg", "other", extra={"lib/pkg/core.py": "X = 1\n",
+                                                                      "lib/single.py": "Y = 2\n"}),
+                                        **_script("pkg_build.py", "pkg._add")),
+           setup="    package_dir={'': 'lib'},\n    packages=['pkg'],\n    py_modules=['single'],\n",
+           forge="",
+           build_scripts=["pkg_build.py:ffibuilder"]),
+    Layout("setup-py-find-packages", dict(_pkg("src/pkg", "src/pkg/sub", "src/pkg/tests"),
+                                          **_script("src/pkg/_add_build.py", "pkg._add")),
+           imports="from setuptools import setup, find_packages",
+           setup="    package_dir={'': 'src'},\n    packages=find_packages('src', exclude=['pkg.tests']),\n",
+           forge="",
+           build_scripts=["src/pkg/_add_build.py:ffibuilder"]),
+    Layout("setup-py-packages-subset", dict(_pkg("pkg", "pkg/sub"), **_script("pkg/_add_build.py", "pkg._add")),
+           setup="    packages=['pkg'],\n",
+           forge="",
+           build_scripts=["pkg/_add_build.py:ffibuilder"]),
     # Two top-level packages in a flat layout: setuptools refuses to guess ("Multiple
     # top-level packages discovered in a flat-layout"); so must cffi-forge.
     Layout("flat-ambiguous", dict(_pkg("pkg", "helpers"), **_script("pkg/_add_build.py", "pkg._add")),
