@@ -42,7 +42,7 @@ PYTEST_FLOORS = {
     "tests/py/e2e/test_new_pythons.py": 16,
     "tests/py/e2e/test_real_projects.py": 20,
     "tests/py/e2e/test_real_projects_migrate.py": 17,
-    "tests/py/e2e/test_packaging_oracle.py": 38,
+    "tests/py/e2e/test_packaging_oracle.py": 41,
     "tests/py/e2e/test_plugins.py": 24,
     # run.sh's "release wheels" step builds what these install and run.
     "tests/py/e2e/test_release_wheels.py": 7,
@@ -59,10 +59,10 @@ PYTEST_FLOORS = {
 # Minimum passed tests per cargo test binary, named as `cargo test` names its source.
 CARGO_FLOORS = {
     "doc-tests cffi_forge": 3,
-    "src/lib.rs": 252,
+    "src/lib.rs": 255,
     "src/main.rs": 0,
     "tests/cdef/main.rs": 23,
-    "tests/cli/main.rs": 165,
+    "tests/cli/main.rs": 166,
     "tests/packaging/main.rs": 78,
     "tests/parity/main.rs": 15,
 }
