@@ -389,6 +389,17 @@ suite_counts() {
 }
 
 main() {
+    # One run per cache at a time: two runs empty each other's scratch folder and fail at
+    # random places. The second stops here instead. The lock is held by a `flock` process
+    # of its own (not an inherited descriptor, which a daemon a test starts, such as
+    # sccache's server, would keep after the run) that ends with this script.
+    if ! flock -n "$CACHE/run.lock" true; then
+        echo "tests/run.sh: another run is using the test cache $CACHE; wait for it, or give" \
+            "this one its own with CFFI_FORGE_TEST_CACHE=<folder>" >&2
+        return 1
+    fi
+    flock -o "$CACHE/run.lock" tail --pid=$$ -f /dev/null &
+    local lock_holder=$!
     run_step "system packages" system_packages
     run_step "rust toolchain" rust_toolchain
     RUST_OK=$?
@@ -453,6 +464,7 @@ main() {
         done <"$NOT_RUN_LOG"
     fi
     echo "total: $TOTAL_PASSED passed, $TOTAL_FAILED failed"
+    kill "$lock_holder" 2>/dev/null
     return $FAILED
 }
 

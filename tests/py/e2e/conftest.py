@@ -14,20 +14,26 @@ from pathlib import Path
 import pytest
 
 from . import interpreters
-from .support import SAMPLES, Venv, cache_dir, clean_env, copy_project, load_samples, run, wheelhouse
+from .support import (SAMPLES, CacheInUse, Venv, cache_dir, clean_env, copy_project, load_samples, lock_cache, run,
+                      wheelhouse)
 
 
 @pytest.fixture(scope="session")
 def cache():
     path = cache_dir()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    try:
+        lock = lock_cache(path)
+    except CacheInUse as e:
+        pytest.exit(str(e), returncode=1)
+    yield path
+    lock.close()
 
 
 @pytest.fixture(scope="session")
 def scratch(cache):
     """A per-session scratch folder, emptied at the start of the session (so two sessions
-    must not share a cache: set CFFI_FORGE_TEST_CACHE). The previous session's folder is
+    cannot share a cache: the `cache` fixture's lock stops the second; set
+    CFFI_FORGE_TEST_CACHE). The previous session's folder is
     moved aside and deleted in the background while tests run."""
     path = cache / "scratch"
     cleaner = None

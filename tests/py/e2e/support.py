@@ -61,6 +61,30 @@ def cache_dir() -> Path:
     return Path(base) / "cffi-forge-tests"
 
 
+class CacheInUse(Exception):
+    pass
+
+
+def lock_cache(cache: Path):
+    """An exclusive lock on `cache` for this test session: the open lock file (keep it
+    open while the session runs). Two sessions on one cache empty each other's scratch
+    folder (each moves the previous session's aside at its start) and fail at random
+    places; the second one stops at once instead, naming the cure."""
+    import fcntl
+
+    cache.mkdir(parents=True, exist_ok=True)
+    handle = open(cache / "session.lock", "a+")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise CacheInUse(
+            "another test session is using the test cache %s; wait for it, or give this one "
+            "its own cache with CFFI_FORGE_TEST_CACHE=<folder> (a folder of symlinks to the "
+            "first one's `tools` and `pythons` reuses what they installed)" % cache) from None
+    return handle
+
+
 def wheelhouse() -> Path:
     """The folder holding the locally built cffi-forge wheel (set by tests/run.sh)."""
     path = Path(os.environ.get("CFFI_FORGE_WHEELHOUSE") or REPO / "target" / "wheelhouse")

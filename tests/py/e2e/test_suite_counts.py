@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from .support import REPO, check_outcomes, pytest_outcomes
+from .support import REPO, CacheInUse, check_outcomes, lock_cache, pytest_outcomes
 from .wheelcheck import Wheel, compare_file_lists
 
 sys.path.insert(0, str(REPO / "tests"))
@@ -319,3 +319,21 @@ def test_under_ci_a_missing_harness_fails_run_sh(tmp_path):
     assert any("NOT RUN: no harness at /nonexistent/run-cffi-suite.sh (a failure under CI=true)" in line
                for line in lines), lines[-20:]
     assert re.match(r"^total: \d+ passed, 1 failed$", lines[-1]), lines[-1]
+
+
+def test_a_second_session_on_the_same_cache_stops_at_once(tmp_path):
+    # Another process's lock (flock belongs to the open file), as a second session meets it.
+    holder = subprocess.Popen([sys.executable, "-c", "import sys; sys.path.insert(0, %r); "
+                               "from e2e.support import lock_cache; from pathlib import Path; "
+                               "h = lock_cache(Path(%r)); print('locked', flush=True); sys.stdin.read()"
+                               % (str(REPO / "tests" / "py"), str(tmp_path))],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(CacheInUse, match="CFFI_FORGE_TEST_CACHE") as e:
+            lock_cache(tmp_path)
+        assert str(tmp_path) in str(e.value)
+    finally:
+        holder.communicate("")
+    # Once the first session ended, the cache is free again.
+    lock_cache(tmp_path).close()
