@@ -398,7 +398,7 @@ main() {
             "this one its own with CFFI_FORGE_TEST_CACHE=<folder>" >&2
         return 1
     fi
-    flock -o "$CACHE/run.lock" tail --pid=$$ -f /dev/null &
+    flock -o "$CACHE/run.lock" tail --pid=$$ -f /dev/null </dev/null >/dev/null 2>&1 &
     local lock_holder=$!
     run_step "system packages" system_packages
     run_step "rust toolchain" rust_toolchain
